@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+
+const program = new Command();
+program
+  .name('sib')
+  .description('sib-ledger: outcome verification and payments ledger for social impact bonds')
+  .showHelpAfterError();
+
+const groups = ['stack', 'keys', 'ledger', 'demo'] as const;
+for (const group of groups) {
+  const mod = (await import(`./commands/${group}.ts`).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  })) as { register(program: Command): void } | undefined;
+  mod?.register(program);
+}
+
+await program.parseAsync(process.argv);

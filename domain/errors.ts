@@ -1,0 +1,56 @@
+/**
+ * The domain's error hierarchy. Each error is mapped to an HTTP status in
+ * exactly one place (functions/shared), and to an exit code in the CLI.
+ */
+
+/** One thing wrong with an input: which record, which field, why. */
+export interface Problem {
+  /** Record index in a batch, CSV line, or `seq` of a ledger entry, when one applies. */
+  readonly at?: number | string;
+  readonly field?: string;
+  readonly message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'validation';
+  readonly problems: readonly Problem[];
+  constructor(message: string, problems: readonly Problem[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.problems = problems;
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 'conflict';
+  readonly details: Readonly<Record<string, string | number>>;
+  constructor(message: string, details: Record<string, string | number> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.details = details;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not-found';
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+}
+
+/** Stored or exported data does not verify. `seq` names the first entry at fault, when known. */
+export class IntegrityError extends DomainError {
+  readonly code = 'integrity';
+  readonly seq: number | undefined;
+  constructor(message: string, seq?: number, options?: { cause?: unknown }) {
+    super(seq === undefined ? message : `seq ${seq}: ${message}`, options);
+    this.seq = seq;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * THE definitions of sib-ledger's tables and buckets. The CDK stateful stack
+ * (infra/stacks) and the local stack (infra/local) are both built from these
+ * objects, so the cloud and the embedded default cannot drift apart.
+ * Pure data: no CDK or SDK imports here.
+ */
+
+export type AttributeType = 'S' | 'N' | 'B';
+
+export interface KeyDef {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDef {
+  readonly indexName: string;
+  readonly partitionKey: KeyDef;
+  readonly sortKey?: KeyDef;
+}
+
+export interface TableDef {
+  /** Key in stack.json `tables` and in the CDK stack's outputs. */
+  readonly id: 'ledger' | 'records';
+  /** Table name on the local stack; CDK lets CloudFormation name the table. */
+  readonly localName: string;
+  readonly partitionKey: KeyDef;
+  readonly sortKey?: KeyDef;
+  readonly globalSecondaryIndexes: readonly IndexDef[];
+  readonly description: string;
+}
+
+export interface BucketDef {
+  readonly id: 'archive' | 'reports';
+  readonly localName: string;
+  /** Write-once (S3 Object Lock, compliance mode) in AWS. */
+  readonly objectLock: boolean;
+  readonly description: string;
+}
+
+export const ledgerTable: TableDef = {
+  id: 'ledger',
+  localName: 'sib-ledger',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  description:
+    'One item collection per contract log (pk = LOG#<contract>): HEAD, entries (E#<seq>), Merkle nodes (N#<level>#<index>), idempotency items (K#<key>), checkpoints (C#<size>).',
+};
+
+export const recordsTable: TableDef = {
+  id: 'records',
+  localName: 'sib-records',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byParticipant',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+  ],
+  description: 'Evidence records keyed by (contract, batch, index), indexed by participant pseudonym.',
+};
+
+export const tables: readonly TableDef[] = [ledgerTable, recordsTable];
+
+export const archiveBucket: BucketDef = {
+  id: 'archive',
+  localName: 'sib-archive',
+  objectLock: true,
+  description: 'Evidence batches as submitted, keyed by content hash.',
+};
+
+export const reportsBucket: BucketDef = {
+  id: 'reports',
+  localName: 'sib-reports',
+  objectLock: true,
+  description: 'Signed audit reports (JSON + PDF) and evaluation results.',
+};
+
+export const buckets: readonly BucketDef[] = [archiveBucket, reportsBucket];
+
+/** Where a running deployment's resources are: written by the local stack to <data dir>/stack.json. */
+export interface StackConfig {
+  readonly version: 1;
+  readonly region: string;
+  readonly dynamodb: { readonly endpoint: string };
+  readonly s3: { readonly endpoint: string };
+  readonly tables: Readonly<Record<TableDef['id'], string>>;
+  readonly buckets: Readonly<Record<BucketDef['id'], string>>;
+}
