@@ -1,0 +1,36 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StackConfig } from '../infra/definitions.ts';
+import { clientConfig, dataDir, loadStackConfig } from '../infra/local/stack.ts';
+import { DynamoLedger } from '../functions/adapters/dynamo-ledger.ts';
+import { LocalSigner } from '../functions/adapters/local-signer.ts';
+import { verifierKey } from '../domain/note.ts';
+
+/** What ledger commands work with: the running stack's log store and the log's signer. */
+export interface LedgerContext {
+  readonly stack: StackConfig;
+  readonly store: DynamoLedger;
+  readonly signer: LocalSigner;
+  close(): void;
+}
+
+export function ledgerFor(stack: StackConfig): { store: DynamoLedger; client: DynamoDBClient } {
+  const client = new DynamoDBClient(clientConfig(stack));
+  const store = new DynamoLedger({ client: DynamoDBDocumentClient.from(client), tables: stack.tables });
+  return { store, client };
+}
+
+/** Opens the log store of the running local stack (a clear error if it is not running). */
+export async function openLedger(dir = dataDir()): Promise<LedgerContext> {
+  const stack = await loadStackConfig(dir);
+  const { store, client } = ledgerFor(stack);
+  const signer = await LocalSigner.open({ dataDir: dir });
+  return { stack, store, signer, close: () => client.destroy() };
+}
+
+/** The verifier keys to trust: those given, else the local log key (if one exists). */
+export async function trustedKeys(given: readonly string[], dir = dataDir()): Promise<string[]> {
+  if (given.length > 0) return [...given];
+  const signer = await LocalSigner.open({ dataDir: dir });
+  return [verifierKey(signer.name, await signer.publicKey())];
+}

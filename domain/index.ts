@@ -1,0 +1,33 @@
+/**
+ * The public domain API: pure functions a third-party verifier can use
+ * without any AWS access (RFC 6962 Merkle proofs, entries, signed checkpoints,
+ * log verification).
+ */
+export {
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  rootFromLeaves,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.ts';
+export * from './bytes.ts';
+export * from './canonical.ts';
+export * from './entry.ts';
+export * from './errors.ts';
+export * from './ledger.ts';
+export * from './note.ts';
+export type * from './ports.ts';
+export * from './verify.ts';
+export {
+  appendLeaf,
+  emptyRoot,
+  foldRange,
+  inclusionPlan,
+  consistencyPlan,
+  type NodeId,
+  nodeHash,
+  rangeNodes,
+  rootFromFrontier,
+  TreeBuilder,
+} from './merkle.ts';

@@ -1,0 +1,135 @@
+import { bytesEqual, toHex } from './bytes.ts';
+import { decodeEntry, type Entry, entryHash, GENESIS_PREV } from './entry.ts';
+import { IntegrityError } from './errors.ts';
+import { TreeBuilder } from './merkle.ts';
+
+/**
+ * Streaming verification of a contract log: feed entries in order, then
+ * compare with a checkpoint. Each check names the first seq at fault, so an
+ * altered, deleted or reordered entry is pointed at, not just "log invalid".
+ */
+export class LogVerifier {
+  readonly #tree = new TreeBuilder();
+  readonly #snapshotAt: number | undefined;
+  #contract: string | undefined;
+  #prev = GENESIS_PREV;
+  #snapshot: Uint8Array | undefined;
+  /** A seq whose prev did not match: the entry before it, or it, was altered; the next entry tells which. */
+  #suspect: number | undefined;
+
+  /** `rootAtSize`: also keep the root at that size (to check an older checkpoint). */
+  constructor(options: { contract?: string; rootAtSize?: number } = {}) {
+    this.#contract = options.contract;
+    this.#snapshotAt = options.rootAtSize;
+    if (this.#snapshotAt === 0) this.#snapshot = this.#tree.root();
+  }
+
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  get contract(): string | undefined {
+    return this.#contract;
+  }
+
+  /** Hash (hex) of the last entry pushed; GENESIS_PREV before any. */
+  get lastHash(): string {
+    return this.#prev;
+  }
+
+  /**
+   * Checks the next entry's bytes and returns the entry and its leaf hash.
+   * Throws IntegrityError naming the seq.
+   */
+  push(bytes: Uint8Array): { entry: Entry; hash: Uint8Array } {
+    const seq = this.#tree.size;
+    let entry: Entry;
+    try {
+      entry = decodeEntry(bytes, seq);
+    } catch (error) {
+      this.#settle(false);
+      throw error;
+    }
+    if (entry.seq !== seq) {
+      this.#settle(false);
+      throw new IntegrityError(
+        entry.seq > seq
+          ? `missing: the next entry found is seq ${entry.seq} (entries deleted or out of order)`
+          : `out of order: seq ${entry.seq} found where seq ${seq} belongs`,
+        seq,
+      );
+    }
+    if (this.#contract === undefined) this.#contract = entry.contract;
+    else if (entry.contract !== this.#contract) {
+      this.#settle(false);
+      throw new IntegrityError(`entry belongs to contract ${entry.contract}, not ${this.#contract}`, seq);
+    }
+    const chained = entry.prev === this.#prev;
+    this.#settle(!chained);
+    if (!chained) {
+      if (seq === 0) throw new IntegrityError('first entry does not start the chain (prev is not all zeros)', 0);
+      this.#suspect = seq;
+    }
+    const hash = entryHash(bytes);
+    this.#prev = toHex(hash);
+    this.#tree.push(hash);
+    if (this.#tree.size === this.#snapshotAt) this.#snapshot = this.#tree.root();
+    return { entry, hash };
+  }
+
+  /**
+   * Resolves a pending broken link at seq S. If S's own hash is also not what
+   * S+1 recorded, S itself was altered (its prev field); otherwise S-1 was.
+   */
+  #settle(nextLinkBroken: boolean): void {
+    const suspect = this.#suspect;
+    if (suspect === undefined) return;
+    this.#suspect = undefined;
+    if (nextLinkBroken) {
+      throw new IntegrityError(
+        `altered: its prev no longer matches seq ${suspect - 1} and its hash no longer matches the prev of seq ${suspect + 1}`,
+        suspect,
+      );
+    }
+    throw new IntegrityError(
+      `altered: its hash no longer matches the prev recorded by seq ${suspect}`,
+      suspect - 1,
+    );
+  }
+
+  /** Call after the last entry: reports a broken link still pending. */
+  finish(): void {
+    this.#settle(false);
+  }
+
+  root(): Uint8Array {
+    return this.#tree.root();
+  }
+
+  /**
+   * Checks the tree against a verified checkpoint's size and root. A
+   * checkpoint may be older than the entries seen if `rootAtSize` was given.
+   */
+  checkCheckpoint(checkpoint: { size: number; root: Uint8Array }): void {
+    this.finish();
+    const size = this.#tree.size;
+    let root: Uint8Array | undefined;
+    if (checkpoint.size === size) root = this.#tree.root();
+    else if (checkpoint.size === this.#snapshotAt && checkpoint.size < size) root = this.#snapshot;
+    else {
+      throw new IntegrityError(
+        checkpoint.size > size
+          ? `the checkpoint covers ${checkpoint.size} entries but only ${size} are present: entries from seq ${size} on are missing`
+          : `the checkpoint covers ${checkpoint.size} entries but ${size} are present`,
+        Math.min(size, checkpoint.size),
+      );
+    }
+    if (root === undefined || !bytesEqual(root, checkpoint.root)) {
+      const last = checkpoint.size - 1;
+      throw new IntegrityError(
+        `the Merkle root over seq 0..${last} does not match the signed checkpoint (the hash chain holds, so seq ${last} or the whole chain after an earlier entry was rewritten)`,
+        last,
+      );
+    }
+  }
+}

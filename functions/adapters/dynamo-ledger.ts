@@ -1,0 +1,555 @@
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { sha256, toHex } from '../../domain/bytes.ts';
+import { canonicalBytes } from '../../domain/canonical.ts';
+import { encodeEntry, type Entry, entryHash, GENESIS_PREV, type Intent, parseIntent } from '../../domain/entry.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import {
+  appendLeaf,
+  consistencyPlan,
+  foldRange,
+  inclusionPlan,
+  type NodeId,
+  rangeNodes,
+  rootFromFrontier,
+  rootFromLeaves,
+} from '../../domain/merkle.ts';
+import type { Clock } from '../../domain/ports.ts';
+
+/**
+ * The contract logs on DynamoDB (ARCHITECTURE.md, "Append protocol").
+ *
+ * Item collection of a contract (pk = LOG#<contract>):
+ *   HEAD                      size, last entry hash, root, frontier (compact range)
+ *   E#<seq>                   entry: canonical JSON text and its hash
+ *   N#<level>#<index>         every perfect Merkle subtree, written as it completes
+ *   K#<idempotency key>       permanent: intent hash -> receipt
+ *   C#<size>                  published signed checkpoints
+ * Evidence records live in the records table under B#<contract>#<content hash>
+ * and count only once the entry that commits them exists.
+ */
+
+export interface LedgerTables {
+  readonly ledger: string;
+  readonly records: string;
+}
+
+export interface AppendRequest {
+  readonly contract: string;
+  /** Client-chosen; the same key with the same content always yields the same receipt. */
+  readonly idempotencyKey: string;
+  readonly intent: Intent;
+  /** Records written before the entry (step 1); visible only once the entry commits. */
+  readonly records?: readonly Record<string, unknown>[];
+}
+
+export interface AppendReceipt {
+  readonly contract: string;
+  readonly idempotencyKey: string;
+  /** SHA-256 (hex) of the canonical {intent, records}: what the key is bound to. */
+  readonly contentHash: string;
+  readonly seq: number;
+  readonly entryHash: string;
+  readonly at: string;
+  /** Tree size and root (hex) right after this entry. */
+  readonly treeSize: number;
+  readonly root: string;
+  readonly recordCount: number;
+  /** Root (hex) of the RFC 6962 tree over the canonical records, when there are any. */
+  readonly recordsRoot?: string;
+  /** True when this call found the entry already appended by an earlier call. */
+  readonly replayed: boolean;
+}
+
+export interface Head {
+  readonly size: number;
+  readonly last: string;
+  readonly root: Uint8Array;
+  readonly frontier: readonly Uint8Array[];
+}
+
+export interface RetryPolicy {
+  /** Attempts per call when DynamoDB throttles or fails transiently. */
+  readonly maxAttempts: number;
+  readonly baseMs: number;
+  readonly capMs: number;
+  /** Attempts when other writers moved HEAD first: that is their progress, not a fault, so it gets more room. */
+  readonly maxContention: number;
+}
+
+export interface DynamoLedgerOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tables: LedgerTables;
+  readonly clock?: Clock;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Injected for deterministic tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const RETRYABLE = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
+
+const pad = (n: number) => n.toString().padStart(16, '0');
+const logPk = (contract: string) => `LOG#${contract}`;
+const entrySk = (seq: number) => `E#${pad(seq)}`;
+const nodeSk = (id: NodeId) => `N#${id.level.toString().padStart(2, '0')}#${pad(id.index)}`;
+const keySk = (key: string) => `K#${key}`;
+const checkpointSk = (size: number) => `C#${pad(size)}`;
+const recordsPk = (contract: string, contentHash: string) => `B#${contract}#${contentHash}`;
+
+const systemClock: Clock = { now: () => new Date() };
+
+export class DynamoLedger {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #tables: LedgerTables;
+  readonly #clock: Clock;
+  readonly #retry: RetryPolicy;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  /** Items read from DynamoDB by this instance (for tests and benchmarks of proof cost). */
+  itemsRead = 0;
+
+  constructor(options: DynamoLedgerOptions) {
+    this.#db = options.client;
+    this.#tables = options.tables;
+    this.#clock = options.clock ?? systemClock;
+    this.#retry = { maxAttempts: 10, baseMs: 20, capMs: 2_000, maxContention: 500, ...options.retry };
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Appends one entry, exactly once per idempotency key. */
+  async append(request: AppendRequest): Promise<AppendReceipt> {
+    const { contract, idempotencyKey } = request;
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError('invalid idempotency key', [
+        { field: 'idempotencyKey', message: 'letters, digits and . _ : - (at most 128), starting with a letter or digit' },
+      ]);
+    }
+    const intent = parseIntent(request.intent);
+    const records = request.records ?? [];
+    const recordBytes = records.map((record) => canonicalBytes(record));
+    const contentHash = toHex(sha256(canonicalBytes({ intent, records })));
+    const recordsRoot = records.length > 0 ? toHex(rootFromLeaves(recordBytes)) : undefined;
+
+    const existing = await this.#receiptFor(contract, idempotencyKey, contentHash);
+    if (existing) return existing;
+
+    // Step 1: records, idempotently, under a content-addressed key so a retry
+    // with other content never overwrites them and no reader trusts them yet.
+    await this.#writeRecords(contract, contentHash, recordBytes);
+
+    for (let attempt = 1, contention = 0; ; ) {
+      // Step 2: the HEAD as it is now.
+      const head = await this.head(contract);
+      const seq = head.size;
+      const entry: Entry = {
+        v: 1,
+        contract,
+        seq,
+        kind: intent.kind,
+        at: this.#clock.now().toISOString(),
+        actor: intent.actor,
+        body: intent.body,
+        prev: head.last,
+      };
+      const bytes = encodeEntry(entry);
+      const hash = entryHash(bytes);
+      const next = appendLeaf(head.frontier, head.size, hash);
+      const root = rootFromFrontier(next.frontier);
+      const receipt: AppendReceipt = {
+        contract,
+        idempotencyKey,
+        contentHash,
+        seq,
+        entryHash: toHex(hash),
+        at: entry.at,
+        treeSize: seq + 1,
+        root: toHex(root),
+        recordCount: records.length,
+        ...(recordsRoot === undefined ? {} : { recordsRoot }),
+        replayed: false,
+      };
+      // Step 3: one transaction moves HEAD, adds the entry, its completed
+      // Merkle nodes and the permanent idempotency item, or does nothing.
+      try {
+        await this.#db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.#tables.ledger,
+                  Key: { pk: logPk(contract), sk: 'HEAD' },
+                  UpdateExpression: 'SET #size = :size, #last = :last, #root = :root, #frontier = :frontier',
+                  ConditionExpression: seq === 0 ? 'attribute_not_exists(pk)' : '#size = :expected',
+                  ExpressionAttributeNames: { '#size': 'size', '#last': 'last', '#root': 'root', '#frontier': 'frontier' },
+                  ExpressionAttributeValues: {
+                    ':size': seq + 1,
+                    ':last': receipt.entryHash,
+                    ':root': root,
+                    ':frontier': next.frontier,
+                    ...(seq === 0 ? {} : { ':expected': seq }),
+                  },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.#tables.ledger,
+                  Item: { pk: logPk(contract), sk: keySk(idempotencyKey), receipt: storedReceipt(receipt) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.#tables.ledger,
+                  Item: {
+                    pk: logPk(contract),
+                    sk: entrySk(seq),
+                    entry: new TextDecoder().decode(bytes),
+                    hash: receipt.entryHash,
+                    kind: entry.kind,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              ...next.completed.map((node) => ({
+                Put: {
+                  TableName: this.#tables.ledger,
+                  Item: { pk: logPk(contract), sk: nodeSk(node.id), h: node.hash },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              })),
+            ],
+          }),
+        );
+        return receipt;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons?.[1] === 'ConditionalCheckFailed') {
+          // Another call with this key committed first (a retry racing its original).
+          const replay = await this.#receiptFor(contract, idempotencyKey, contentHash);
+          if (replay) return replay;
+        }
+        const contended = reasons?.[0] === 'ConditionalCheckFailed' || reasons?.[2] === 'ConditionalCheckFailed';
+        const transient = reasons ? reasons.some((r) => r !== undefined && RETRYABLE_REASONS.has(r)) : isRetryable(error);
+        if (transient) {
+          if (attempt >= this.#retry.maxAttempts) throw error;
+          await this.#backoff(attempt++);
+        } else if (contended) {
+          if (++contention >= this.#retry.maxContention) throw error;
+          // Short jitter: HEAD moves every few milliseconds under contention.
+          await this.#sleep(Math.floor(this.#random() * Math.min(50, 2 + contention)));
+        } else throw error;
+      }
+    }
+  }
+
+  /** The HEAD of a contract's log; an empty log when it has none. */
+  async head(contract: string): Promise<Head> {
+    const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: 'HEAD' });
+    if (!item) return { size: 0, last: GENESIS_PREV, root: rootFromFrontier([]), frontier: [] };
+    return {
+      size: item.size as number,
+      last: item.last as string,
+      root: item.root as Uint8Array,
+      frontier: item.frontier as Uint8Array[],
+    };
+  }
+
+  /** Root of the tree at any size up to HEAD: O(log n) node reads. */
+  async rootAt(contract: string, size: number): Promise<Uint8Array> {
+    await this.#requireSize(contract, size);
+    if (size === 0) return rootFromFrontier([]);
+    const ids = rangeNodes(0, size);
+    return foldRange(await this.nodes(contract, ids));
+  }
+
+  /** Inclusion proof of entry `seq` in the tree of `size` (default: HEAD). */
+  async inclusionProof(
+    contract: string,
+    seq: number,
+    size?: number,
+  ): Promise<{ seq: number; size: number; leafHash: Uint8Array; proof: Uint8Array[]; root: Uint8Array }> {
+    const treeSize = size ?? (await this.head(contract)).size;
+    await this.#requireSize(contract, treeSize);
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq >= treeSize) {
+      throw new ValidationError(`seq ${seq} is not in a tree of size ${treeSize}`, [
+        { field: 'seq', message: `must be from 0 to ${treeSize - 1}` },
+      ]);
+    }
+    const plan = inclusionPlan(seq, treeSize);
+    const rootIds = rangeNodes(0, treeSize);
+    const leafId = { level: 0, index: seq };
+    const hashes = await this.#nodeMap(contract, [leafId, ...plan.flat(), ...rootIds]);
+    const pick = (ids: NodeId[]) => foldRange(ids.map((id) => hashes.get(nodeSk(id)) as Uint8Array));
+    return {
+      seq,
+      size: treeSize,
+      leafHash: pick([leafId]),
+      proof: plan.map(pick),
+      root: pick(rootIds),
+    };
+  }
+
+  /** Consistency proof between two sizes (newSize default: HEAD). */
+  async consistencyProof(
+    contract: string,
+    oldSize: number,
+    newSize?: number,
+  ): Promise<{ oldSize: number; newSize: number; proof: Uint8Array[]; oldRoot: Uint8Array; newRoot: Uint8Array }> {
+    const size = newSize ?? (await this.head(contract)).size;
+    await this.#requireSize(contract, size);
+    if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > size) {
+      throw new ValidationError(`size ${oldSize} is not a prefix of a tree of size ${size}`, [
+        { field: 'oldSize', message: `must be from 0 to ${size}` },
+      ]);
+    }
+    const plan = oldSize === 0 ? [] : consistencyPlan(oldSize, size);
+    const oldIds = oldSize === 0 ? [] : rangeNodes(0, oldSize);
+    const newIds = size === 0 ? [] : rangeNodes(0, size);
+    const hashes = await this.#nodeMap(contract, [...plan.flat(), ...oldIds, ...newIds]);
+    const pick = (ids: NodeId[]) =>
+      ids.length === 0 ? rootFromFrontier([]) : foldRange(ids.map((id) => hashes.get(nodeSk(id)) as Uint8Array));
+    return { oldSize, newSize: size, proof: plan.map(pick), oldRoot: pick(oldIds), newRoot: pick(newIds) };
+  }
+
+  /** Stored node hashes in the order asked; throws NotFoundError if one is missing. */
+  async nodes(contract: string, ids: readonly NodeId[]): Promise<Uint8Array[]> {
+    const map = await this.#nodeMap(contract, ids);
+    return ids.map((id) => map.get(nodeSk(id)) as Uint8Array);
+  }
+
+  /** One entry's canonical bytes. */
+  async entry(contract: string, seq: number): Promise<Uint8Array> {
+    const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: entrySk(seq) });
+    if (!item) throw new NotFoundError(`no entry seq ${seq} in the log of ${contract}`);
+    return new TextEncoder().encode(item.entry as string);
+  }
+
+  /**
+   * Entry items in key order, as stored (the sort key's seq is given beside
+   * the bytes so that verification can tell a gap from a swap).
+   */
+  async *entries(contract: string, from = 0, to?: number): AsyncGenerator<{ keySeq: number; bytes: Uint8Array }> {
+    const encoder = new TextEncoder();
+    const upper = to === undefined ? 'E#~' : entrySk(to - 1);
+    for await (const item of this.#query({
+      TableName: this.#tables.ledger,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': logPk(contract), ':from': entrySk(from), ':to': upper },
+    })) {
+      yield { keySeq: Number((item.sk as string).slice(2)), bytes: encoder.encode(item.entry as string) };
+    }
+  }
+
+  /** Stored leaf hashes (level-0 nodes) in order, to cross-check entries during verification. */
+  async *leafHashes(contract: string): AsyncGenerator<{ index: number; hash: Uint8Array }> {
+    for await (const item of this.#query({
+      TableName: this.#tables.ledger,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': logPk(contract), ':prefix': 'N#00#' },
+    })) {
+      yield { index: Number((item.sk as string).slice(5)), hash: item.h as Uint8Array };
+    }
+  }
+
+  /** Records committed by an append, in order; none while the entry is not committed. */
+  async committedRecords(contract: string, idempotencyKey: string): Promise<Record<string, unknown>[]> {
+    const key = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: keySk(idempotencyKey) });
+    if (!key) return [];
+    const receipt = key.receipt as AppendReceipt;
+    const out: Record<string, unknown>[] = [];
+    for await (const item of this.#query({
+      TableName: this.#tables.records,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': recordsPk(contract, receipt.contentHash) },
+    })) {
+      if (out.length < receipt.recordCount) out.push(JSON.parse(item.record as string));
+    }
+    return out;
+  }
+
+  /** Stores a signed checkpoint note for `size`, once; returns the stored note. */
+  async saveCheckpoint(contract: string, size: number, note: string): Promise<string> {
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#tables.ledger,
+          Item: { pk: logPk(contract), sk: checkpointSk(size), note },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return note;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: checkpointSk(size) });
+      return item?.note as string;
+    }
+  }
+
+  /** The latest published checkpoint note, if any. */
+  async latestCheckpoint(contract: string): Promise<string | undefined> {
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#tables.ledger,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': logPk(contract), ':prefix': 'C#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    this.itemsRead += out.Count ?? 0;
+    return out.Items?.[0]?.note as string | undefined;
+  }
+
+  async #receiptFor(contract: string, key: string, contentHash: string): Promise<AppendReceipt | undefined> {
+    const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: keySk(key) });
+    if (!item) return undefined;
+    const stored = item.receipt as AppendReceipt;
+    if (stored.contentHash !== contentHash) {
+      throw new ConflictError(
+        `idempotency key ${key} was already used for other content (stored ${stored.contentHash}, this request ${contentHash})`,
+        { idempotencyKey: key, storedHash: stored.contentHash, requestHash: contentHash, seq: stored.seq },
+      );
+    }
+    return { ...stored, replayed: true };
+  }
+
+  async #writeRecords(contract: string, contentHash: string, recordBytes: readonly Uint8Array[]): Promise<void> {
+    const decoder = new TextDecoder();
+    for (let start = 0; start < recordBytes.length; start += BATCH_WRITE_MAX) {
+      let requests = recordBytes.slice(start, start + BATCH_WRITE_MAX).map((bytes, offset) => ({
+        PutRequest: {
+          Item: {
+            pk: recordsPk(contract, contentHash),
+            sk: (start + offset).toString().padStart(8, '0'),
+            record: decoder.decode(bytes),
+          },
+        },
+      }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        const out = await this.#withRetry(() =>
+          this.#db.send(new BatchWriteCommand({ RequestItems: { [this.#tables.records]: requests } })),
+        );
+        requests = (out.UnprocessedItems?.[this.#tables.records] ?? []) as typeof requests;
+        if (requests.length > 0) {
+          if (attempt >= this.#retry.maxAttempts) throw new Error('DynamoDB left records unprocessed after retries');
+          await this.#backoff(attempt);
+        }
+      }
+    }
+  }
+
+  async #nodeMap(contract: string, ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
+    const wanted = [...new Set(ids.map(nodeSk))];
+    const found = new Map<string, Uint8Array>();
+    for (let start = 0; start < wanted.length; start += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] = wanted
+        .slice(start, start + BATCH_GET_MAX)
+        .map((sk) => ({ pk: logPk(contract), sk }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        const out = await this.#withRetry(() =>
+          this.#db.send(
+            new BatchGetCommand({ RequestItems: { [this.#tables.ledger]: { Keys: keys, ConsistentRead: true } } }),
+          ),
+        );
+        for (const item of out.Responses?.[this.#tables.ledger] ?? []) {
+          this.itemsRead++;
+          found.set(item.sk as string, item.h as Uint8Array);
+        }
+        keys = (out.UnprocessedKeys?.[this.#tables.ledger]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length > 0) await this.#backoff(attempt);
+      }
+    }
+    const missing = wanted.find((sk) => !found.has(sk));
+    if (missing) throw new NotFoundError(`Merkle node ${missing} of ${contract} is missing`);
+    return found;
+  }
+
+  async #requireSize(contract: string, size: number): Promise<void> {
+    const head = await this.head(contract);
+    if (!Number.isSafeInteger(size) || size < 0 || size > head.size) {
+      throw new ValidationError(`the log of ${contract} has ${head.size} entries; size ${size} is not available`, [
+        { field: 'size', message: `must be from 0 to ${head.size}` },
+      ]);
+    }
+  }
+
+  async #get(table: string, key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    const out = await this.#withRetry(() =>
+      this.#db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),
+    );
+    if (out.Item) this.itemsRead++;
+    return out.Item;
+  }
+
+  async *#query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#withRetry(() =>
+        this.#db.send(new QueryCommand({ ...input, ConsistentRead: true, ExclusiveStartKey: start })),
+      );
+      this.itemsRead += out.Count ?? 0;
+      yield* out.Items ?? [];
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async #withRetry<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.#retry.maxAttempts) throw error;
+        await this.#backoff(attempt);
+      }
+    }
+  }
+
+  /** Exponential backoff with full jitter. */
+  #backoff(attempt: number): Promise<void> {
+    const ceiling = Math.min(this.#retry.capMs, this.#retry.baseMs * 2 ** (attempt - 1));
+    return this.#sleep(Math.floor(this.#random() * ceiling));
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  return (
+    RETRYABLE.has(e.name ?? '') || e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
+
+/** Cancellation reason codes of a TransactionCanceledException, by action index. */
+function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e.name !== 'TransactionCanceledException') return undefined;
+  return (e.CancellationReasons ?? []).map((reason) => (reason.Code === 'None' ? undefined : reason.Code));
+}
+
+/** The receipt as kept in the idempotency item (without the per-call `replayed`). */
+function storedReceipt(receipt: AppendReceipt): Omit<AppendReceipt, 'replayed'> {
+  const { replayed: _replayed, ...stored } = receipt;
+  return stored;
+}

@@ -1,0 +1,194 @@
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exportLog, splitLines, verifyExportLines, verifyStoredLog } from '../../domain/ledger.ts';
+import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
+import { memorySigner } from '../support/signer.ts';
+import { dynamoClient, testStack } from '../support/stack.ts';
+
+const ENTRIES = 12;
+const { signer, key } = memorySigner('sib-ledger.test');
+const other = memorySigner('sib-ledger.test');
+let counter = 0;
+
+function setup() {
+  const db = DynamoDBDocumentClient.from(dynamoClient());
+  const store = new DynamoLedger({ client: db, tables: testStack().tables });
+  return { db, store, table: testStack().tables.ledger };
+}
+
+async function filledLog(store: DynamoLedger): Promise<string> {
+  const contract = `tamper-${process.pid}-${counter++}`;
+  for (let n = 0; n < ENTRIES; n++) {
+    await store.append({
+      contract,
+      idempotencyKey: `k${n}`,
+      intent: { kind: 'test.note', actor: { sub: 'op', role: 'operator' }, body: { n, note: `запись ${n}` } },
+    });
+  }
+  return contract;
+}
+
+const sk = (seq: number) => `E#${seq.toString().padStart(16, '0')}`;
+
+async function exportText(store: DynamoLedger, contract: string): Promise<string> {
+  let text = '';
+  for await (const line of exportLog(store, signer, contract)) text += line;
+  return text;
+}
+
+const verifyText = (text: string, keys = [key]) => verifyExportLines(splitLines(new TextEncoder().encode(text)), keys);
+
+describe('tampering in DynamoDB is detected and the seq named', () => {
+  const { db, store, table } = setup();
+
+  async function tamperedResult(change: (contract: string) => Promise<void>) {
+    const contract = await filledLog(store);
+    await exportText(store, contract); // publishes a checkpoint over all entries
+    expect((await verifyStoredLog(store, contract, [key])).ok).toBe(true);
+    await change(contract);
+    return verifyStoredLog(store, contract, [key]);
+  }
+
+  async function rewrite(contract: string, seq: number, edit: (text: string) => string) {
+    const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${contract}`, sk: sk(seq) } }))).Item;
+    await db.send(new PutCommand({ TableName: table, Item: { ...item, entry: edit(item?.entry as string) } }));
+  }
+
+  it('an untouched log verifies', async () => {
+    const contract = await filledLog(store);
+    await exportText(store, contract);
+
+    const result = await verifyStoredLog(store, contract, [key]);
+
+    expect(result).toMatchObject({ ok: true, entries: ENTRIES, checkpoint: { size: ENTRIES, signedBy: ['sib-ledger.test'] } });
+  });
+
+  it.each([0, 4, ENTRIES - 1])('one changed byte in entry %i', async (seq) => {
+    const result = await tamperedResult((c) => rewrite(c, seq, (t) => t.replace(`"n":${seq}`, `"n":${seq + 50}`)));
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.seq).toBe(seq);
+  });
+
+  it('a changed prev field is pinned on its own entry', async () => {
+    const result = await tamperedResult((c) =>
+      rewrite(c, 6, (t) => t.replace(/"prev":"(.)/, (_m, ch: string) => `"prev":"${ch === 'a' ? 'b' : 'a'}`)),
+    );
+
+    expect(result.failure?.seq).toBe(6);
+  });
+
+  it('a deleted entry', async () => {
+    const result = await tamperedResult((c) =>
+      db.send(new DeleteCommand({ TableName: table, Key: { pk: `LOG#${c}`, sk: sk(6) } })).then(() => undefined),
+    );
+
+    expect(result.failure).toMatchObject({ seq: 6 });
+    expect(result.failure?.message).toContain('missing');
+  });
+
+  it('two entries swapped', async () => {
+    const result = await tamperedResult(async (c) => {
+      const get = (seq: number) =>
+        db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${c}`, sk: sk(seq) } })).then((o) => o.Item);
+      const [three, five] = [await get(3), await get(5)];
+      await db.send(new PutCommand({ TableName: table, Item: { ...three, entry: five?.entry, hash: five?.hash } }));
+      await db.send(new PutCommand({ TableName: table, Item: { ...five, entry: three?.entry, hash: three?.hash } }));
+    });
+
+    expect(result.failure?.seq).toBe(3);
+  });
+
+  it('a checkpoint signed by another key is refused', async () => {
+    const contract = await filledLog(store);
+    await exportText(store, contract);
+
+    const result = await verifyStoredLog(store, contract, [other.key]);
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.message).toMatch(/signature|unknown|verif/i);
+  });
+});
+
+describe('tampering in an export file is detected and the seq named', () => {
+  const { store } = setup();
+  let contract: string;
+  let text: string;
+  let lines: string[];
+
+  beforeAll(async () => {
+    contract = await filledLog(store);
+    text = await exportText(store, contract);
+    lines = text.trimEnd().split('\n');
+  });
+
+  const join = (ls: string[]) => `${ls.join('\n')}\n`;
+
+  it('the export verifies offline, each line being the canonical entry', async () => {
+    const result = await verifyText(text);
+
+    expect(result).toMatchObject({ ok: true, contract, entries: ENTRIES });
+    expect(lines).toHaveLength(ENTRIES + 1);
+    expect(JSON.parse(lines[ENTRIES] as string)).toHaveProperty('checkpoint');
+  });
+
+  it('any single changed byte in any entry line names that entry', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: ENTRIES - 1 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (seq, at, xor) => {
+          const bytes = new TextEncoder().encode(lines[seq]);
+          const pos = at % bytes.length;
+          bytes[pos] = (bytes[pos] as number) ^ xor;
+          const data = Buffer.concat(
+            lines.map((l, i) => Buffer.concat([i === seq ? Buffer.from(bytes) : Buffer.from(l), Buffer.from('\n')])),
+          );
+          const result = await verifyExportLines(splitLines(new Uint8Array(data)), [key]);
+          expect(result.ok).toBe(false);
+          // The last entry's prev field is the one case the file alone cannot tell from its predecessor.
+          const lastPrev = seq === ENTRIES - 1 && result.failure?.seq === seq - 1;
+          if (!lastPrev) expect(result.failure?.seq).toBe(seq);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a deleted line', async () => {
+    const result = await verifyText(join(lines.filter((_, i) => i !== 6)));
+
+    expect(result.failure?.seq).toBe(6);
+  });
+
+  it('two lines swapped', async () => {
+    const swapped = [...lines];
+    [swapped[3], swapped[5]] = [lines[5] as string, lines[3] as string];
+
+    const result = await verifyText(join(swapped));
+
+    expect(result.failure?.seq).toBe(3);
+  });
+
+  it('a truncated file', async () => {
+    const result = await verifyText(text.slice(0, Math.floor(text.length / 2)));
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.message).toMatch(/truncated|not valid|missing/);
+  });
+
+  it('a removed checkpoint line', async () => {
+    const result = await verifyText(join(lines.slice(0, ENTRIES)));
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.message).toContain('checkpoint');
+  });
+
+  it('the wrong verifier key', async () => {
+    const result = await verifyText(text, [other.key]);
+
+    expect(result.ok).toBe(false);
+  });
+});

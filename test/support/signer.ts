@@ -1,0 +1,17 @@
+import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { ed25519PublicKeyFromSpki, verifierKey } from '../../domain/note.ts';
+import type { Signer } from '../../domain/ports.ts';
+
+/** An in-memory Ed25519 signer and its verifier key, for tests. */
+export function memorySigner(name = 'test.log'): { signer: Signer; key: string } {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const publicKey = ed25519PublicKeyFromSpki(
+    new Uint8Array(createPublicKey(privateKey).export({ format: 'der', type: 'spki' })),
+  );
+  const signer: Signer = {
+    name,
+    publicKey: async () => publicKey,
+    sign: async (message) => new Uint8Array(sign(null, message, privateKey)),
+  };
+  return { signer, key: verifierKey(name, publicKey) };
+}
