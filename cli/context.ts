@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StackConfig } from '../infra/definitions.ts';
-import { clientConfig, dataDir, loadStackConfig } from '../infra/local/stack.ts';
+import { verifierKey } from '../domain/note.ts';
 import { DynamoLedger } from '../functions/adapters/dynamo-ledger.ts';
 import { LocalSigner } from '../functions/adapters/local-signer.ts';
-import { verifierKey } from '../domain/note.ts';
+import type { StackConfig } from '../infra/definitions.ts';
+import { clientConfig, dataDir, loadStackConfig } from '../infra/local/stack.ts';
 
 /** What ledger commands work with: the running stack's log store and the log's signer. */
 export interface LedgerContext {

@@ -9,9 +9,7 @@ export function reportError(error: unknown): void {
 }
 
 /** Wraps a commander action: a thrown error prints `error: <message>` and sets exit code 1. */
-export function runAction<Args extends unknown[]>(
-  fn: (...args: Args) => unknown,
-): (...args: Args) => Promise<void> {
+export function runAction<Args extends unknown[]>(fn: (...args: Args) => unknown): (...args: Args) => Promise<void> {
   return async (...args) => {
     try {
       await fn(...args);

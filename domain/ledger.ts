@@ -1,6 +1,12 @@
 import { bytesEqual, toBase64, toHex } from './bytes.ts';
 import { DomainError, IntegrityError } from './errors.ts';
-import { checkpointOrigin, signCheckpoint, type VerifiedCheckpoint, type VerifierKey, verifyCheckpoint } from './note.ts';
+import {
+  checkpointOrigin,
+  signCheckpoint,
+  type VerifiedCheckpoint,
+  type VerifierKey,
+  verifyCheckpoint,
+} from './note.ts';
 import type { Signer } from './ports.ts';
 import { LogVerifier } from './verify.ts';
 
@@ -88,7 +94,8 @@ export async function verifyStoredLog(
       const seq = verifier.size;
       if (keySeq !== seq) throw new IntegrityError(`missing: no entry is stored for seq ${seq}`, seq);
       const { entry, hash } = verifier.push(bytes);
-      if (entry.seq !== keySeq) throw new IntegrityError(`the item stored as seq ${keySeq} holds seq ${entry.seq}`, seq);
+      if (entry.seq !== keySeq)
+        throw new IntegrityError(`the item stored as seq ${keySeq} holds seq ${entry.seq}`, seq);
       const leaf = await leaves.next();
       if (leaf.done || leaf.value.index !== seq || !bytesEqual(leaf.value.hash, hash)) {
         throw new IntegrityError('altered: the entry no longer matches the leaf hash stored when it was appended', seq);
@@ -140,17 +147,34 @@ export async function verifyExportLines(
   options: { contract?: string } = {},
 ): Promise<VerifyResult> {
   const verifier = new LogVerifier(options.contract === undefined ? {} : { contract: options.contract });
-  let checkpoint: VerifiedCheckpoint | undefined;
+  let pending: Uint8Array | undefined;
   try {
-    let pending: Uint8Array | undefined;
     for await (const line of lines) {
       if (pending !== undefined) verifier.push(pending);
       pending = line;
     }
-    if (pending === undefined) throw new IntegrityError('the export is empty');
     verifier.finish();
-    const note = checkpointLine(pending, verifier.size);
-    const contract = verifier.contract ?? options.contract;
+  } catch (error) {
+    return failed(error, verifier);
+  }
+  return finishExport(verifier, pending, keys, options.contract);
+}
+
+/**
+ * Checks an export's last line, the signed checkpoint, against the entries a
+ * verifier has taken in.
+ */
+export function finishExport(
+  verifier: LogVerifier,
+  lastLine: Uint8Array | undefined,
+  keys: readonly (string | VerifierKey)[],
+  expectedContract?: string,
+): VerifyResult {
+  let checkpoint: VerifiedCheckpoint | undefined;
+  try {
+    if (lastLine === undefined) throw new IntegrityError('the export is empty');
+    const note = checkpointLine(lastLine, verifier.size);
+    const contract = verifier.contract ?? expectedContract;
     if (contract === undefined) throw new IntegrityError('the export holds no entries and names no contract');
     checkpoint = openCheckpoint(note, keys, contract);
     verifier.checkCheckpoint(checkpoint);

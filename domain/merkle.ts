@@ -20,8 +20,17 @@ export function leafHash(data: Uint8Array): Uint8Array {
   return digest(buf);
 }
 
+// Interior hashing dominates tree building: reuse one input buffer (hashing is synchronous).
+const NODE_INPUT = new Uint8Array(1 + 2 * HASH_SIZE);
+NODE_INPUT[0] = 1;
+
 /** SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (left.length === HASH_SIZE && right.length === HASH_SIZE) {
+    NODE_INPUT.set(left, 1);
+    NODE_INPUT.set(right, 1 + HASH_SIZE);
+    return digest(NODE_INPUT);
+  }
   const buf = new Uint8Array(1 + left.length + right.length);
   buf[0] = 1;
   buf.set(left, 1);

@@ -16,6 +16,7 @@ export class LogVerifier {
   #snapshot: Uint8Array | undefined;
   /** A seq whose prev did not match: the entry before it, or it, was altered; the next entry tells which. */
   #suspect: number | undefined;
+  #adopted: { size: number; root: Uint8Array } | undefined;
 
   /** `rootAtSize`: also keep the root at that size (to check an older checkpoint). */
   constructor(options: { contract?: string; rootAtSize?: number } = {}) {
@@ -25,7 +26,7 @@ export class LogVerifier {
   }
 
   get size(): number {
-    return this.#tree.size;
+    return this.#adopted?.size ?? this.#tree.size;
   }
 
   get contract(): string | undefined {
@@ -91,10 +92,7 @@ export class LogVerifier {
         suspect,
       );
     }
-    throw new IntegrityError(
-      `altered: its hash no longer matches the prev recorded by seq ${suspect}`,
-      suspect - 1,
-    );
+    throw new IntegrityError(`altered: its hash no longer matches the prev recorded by seq ${suspect}`, suspect - 1);
   }
 
   /** Call after the last entry: reports a broken link still pending. */
@@ -102,8 +100,25 @@ export class LogVerifier {
     this.#settle(false);
   }
 
+  /**
+   * Takes a range of entries already checked elsewhere (the fast export scan,
+   * which checks seq, contract and prev links itself): their count, root and
+   * last hash stand in for pushing them one by one.
+   */
+  adoptChecked(scanned: {
+    size: number;
+    root: Uint8Array;
+    contract: string | undefined;
+    last: Uint8Array | undefined;
+  }): void {
+    if (this.#tree.size !== 0 || this.#adopted) throw new Error('adoptChecked is only for a fresh verifier');
+    if (scanned.contract !== undefined) this.#contract = scanned.contract;
+    if (scanned.last !== undefined) this.#prev = toHex(scanned.last);
+    this.#adopted = { size: scanned.size, root: scanned.root };
+  }
+
   root(): Uint8Array {
-    return this.#tree.root();
+    return this.#adopted?.root ?? this.#tree.root();
   }
 
   /**
@@ -112,9 +127,9 @@ export class LogVerifier {
    */
   checkCheckpoint(checkpoint: { size: number; root: Uint8Array }): void {
     this.finish();
-    const size = this.#tree.size;
+    const size = this.size;
     let root: Uint8Array | undefined;
-    if (checkpoint.size === size) root = this.#tree.root();
+    if (checkpoint.size === size) root = this.root();
     else if (checkpoint.size === this.#snapshotAt && checkpoint.size < size) root = this.#snapshot;
     else {
       throw new IntegrityError(

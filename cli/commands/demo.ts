@@ -2,7 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { toBase64 } from '../../domain/bytes.ts';
-import { exportLog, publishCheckpoint, splitLines, verifyExportLines, verifyStoredLog } from '../../domain/ledger.ts';
+import type { Intent } from '../../domain/entry.ts';
+import { verifyExportBytes } from '../../domain/export-verify.ts';
+import { exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
 import { verifyInclusion } from '../../domain/merkle.ts';
 import { verifierKey } from '../../domain/note.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
@@ -17,12 +19,12 @@ export const DEMO_CONTRACT = 'second-chance-kamchatka';
  * a handful of entries (idempotent, so re-runs add nothing), a signed
  * checkpoint, and is verified as stored and as an offline export.
  */
-const demoEntries = [
+const demoEntries: { key: string; intent: Intent; records?: Record<string, unknown>[] }[] = [
   {
     key: 'demo-log-opened',
     intent: {
       kind: 'log.opened',
-      actor: { sub: 'minlabour-kamchatka', role: 'ministry' },
+      actor: { sub: 'minlabour-kamchatka', role: 'ministry' as const },
       body: {
         contract: DEMO_CONTRACT,
         title: 'Второй шанс: трудоустройство лиц, освободившихся из мест лишения свободы (Камчатский край)',
@@ -35,7 +37,7 @@ const demoEntries = [
     key: `demo-batch-${n}`,
     intent: {
       kind: 'evidence.batch',
-      actor: { sub: 'veb-rf-operator', role: 'operator' },
+      actor: { sub: 'veb-rf-operator', role: 'operator' as const },
       body: { batchId: `demo-batch-${n}`, note: 'synthetic demo batch', recordCount: 10 * n },
     },
     records: Array.from({ length: 10 * n }, (_, i) => ({
@@ -47,7 +49,7 @@ const demoEntries = [
     key: 'demo-comparison',
     intent: {
       kind: 'evaluator.note',
-      actor: { sub: 'independent-evaluator', role: 'evaluator' },
+      actor: { sub: 'independent-evaluator', role: 'evaluator' as const },
       body: { baselineEmploymentRate: '0.30', baselinePermanentRate: '0.05', source: 'seed 000' },
     },
   },
@@ -71,8 +73,15 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
 
     say(`\nAppending to the log of ${DEMO_CONTRACT}:`);
     for (const e of demoEntries) {
-      const r = await store.append({ contract: DEMO_CONTRACT, idempotencyKey: e.key, intent: e.intent, ...('records' in e ? { records: e.records } : {}) });
-      say(`  seq ${r.seq}  ${e.intent.kind.padEnd(15)} ${r.entryHash.slice(0, 16)}…${r.replayed ? '  (already there)' : ''}`);
+      const r = await store.append({
+        contract: DEMO_CONTRACT,
+        idempotencyKey: e.key,
+        intent: e.intent,
+        ...(e.records ? { records: e.records } : {}),
+      });
+      say(
+        `  seq ${r.seq}  ${e.intent.kind.padEnd(15)} ${r.entryHash.slice(0, 16)}…${r.replayed ? '  (already there)' : ''}`,
+      );
     }
 
     const note = await publishCheckpoint(store, signer, DEMO_CONTRACT);
@@ -80,7 +89,9 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
     say(note.trimEnd().replace(/^/gm, '  '));
 
     const stored = await verifyStoredLog(store, DEMO_CONTRACT, [key]);
-    say(`\nVerify as stored in DynamoDB: ${stored.ok ? `OK, ${stored.entries} entries` : `FAILED at seq ${stored.failure?.seq}: ${stored.failure?.message}`}`);
+    say(
+      `\nVerify as stored in DynamoDB: ${stored.ok ? `OK, ${stored.entries} entries` : `FAILED at seq ${stored.failure?.seq}: ${stored.failure?.message}`}`,
+    );
 
     const exportDir = join(dir, 'exports');
     await mkdir(exportDir, { recursive: true });
@@ -88,23 +99,29 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
     let text = '';
     for await (const line of exportLog(store, signer, DEMO_CONTRACT)) text += line;
     await writeFile(exportFile, text);
-    const offline = await verifyExportLines(splitLines(new TextEncoder().encode(text)), [key]);
+    const offline = await verifyExportBytes(new TextEncoder().encode(text), [key]);
     say(`Verify the export offline (${exportFile}): ${offline.ok ? 'OK' : `FAILED: ${offline.failure?.message}`}`);
 
     const seq = 1;
     const proof = await store.inclusionProof(DEMO_CONTRACT, seq);
     const included = verifyInclusion(proof.leafHash, seq, proof.size, proof.proof, proof.root);
-    say(`\nInclusion proof of seq ${seq} in the tree of size ${proof.size}: ${included ? 'verifies' : 'DOES NOT VERIFY'}`);
+    say(
+      `\nInclusion proof of seq ${seq} in the tree of size ${proof.size}: ${included ? 'verifies' : 'DOES NOT VERIFY'}`,
+    );
     say(`  leaf hash ${toBase64(proof.leafHash)}`);
     for (const [i, h] of proof.proof.entries()) say(`  path[${i}]   ${toBase64(h)}`);
     say(`  root      ${toBase64(proof.root)}`);
 
     ok = stored.ok && offline.ok && included;
     say(`\n${ok ? 'Everything verified.' : 'VERIFICATION FAILED.'}`);
-    say(`Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib ledger proof --contract ${DEMO_CONTRACT} --seq 2`);
+    say(
+      `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib ledger proof --contract ${DEMO_CONTRACT} --seq 2`,
+    );
 
     if (options.serve) {
-      say(`\nThe local stack is serving (DynamoDB ${up.stack.dynamodb.endpoint}, S3 ${up.stack.s3.endpoint}). Press Ctrl-C to stop.`);
+      say(
+        `\nThe local stack is serving (DynamoDB ${up.stack.dynamodb.endpoint}, S3 ${up.stack.s3.endpoint}). Press Ctrl-C to stop.`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

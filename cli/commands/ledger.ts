@@ -2,11 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { bytesEqual, fromBase64, toBase64 } from '../../domain/bytes.ts';
 import { entryHash } from '../../domain/entry.ts';
-import { exportLog, publishCheckpoint, splitLines, type VerifyResult, verifyExportLines, verifyStoredLog } from '../../domain/ledger.ts';
+import { verifyExportBytes } from '../../domain/export-verify.ts';
+import { exportLog, publishCheckpoint, type VerifyResult, verifyStoredLog } from '../../domain/ledger.ts';
 import { verifyInclusion } from '../../domain/merkle.ts';
 import { verifyCheckpoint } from '../../domain/note.ts';
-import { runAction } from '../errors.ts';
 import { openLedger, trustedKeys } from '../context.ts';
+import { runAction } from '../errors.ts';
+import { readExportFile } from '../export-file.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const seqArg = (value: string) => {
@@ -92,16 +94,28 @@ export function register(program: Command): void {
     .description('verify a log: entry hashes, the prev chain, the Merkle tree and the checkpoint signature')
     .option('--contract <id>', 'verify the log as stored in DynamoDB (or pin the contract of --file)')
     .option('--file <export.jsonl>', 'verify an export file offline')
-    .option('--key <verifier-key>', 'trusted verifier key name+id+base64 (repeatable; default: the local log key)', collect, [])
+    .option(
+      '--key <verifier-key>',
+      'trusted verifier key name+id+base64 (repeatable; default: the local log key)',
+      collect,
+      [],
+    )
+    .option('--strict', 'with --file: also check every entry against the entry schema and canonical JSON form')
     .option('--json', 'machine-readable result')
-    .addHelpText('after', '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named).')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named).',
+    )
     .action(
-      runAction(async (opts: { contract?: string; file?: string; key: string[]; json?: boolean }) => {
+      runAction(async (opts: { contract?: string; file?: string; key: string[]; json?: boolean; strict?: boolean }) => {
         if (!opts.contract && !opts.file) throw new Error('give --contract (stored log) or --file (export)');
         const keys = await trustedKeys(opts.key);
         if (opts.file) {
-          const data = new Uint8Array(await readFile(opts.file));
-          const result = await verifyExportLines(splitLines(data), keys, opts.contract ? { contract: opts.contract } : {});
+          const result = await verifyExportBytes(await readExportFile(opts.file), keys, {
+            ...(opts.contract ? { contract: opts.contract } : {}),
+            strict: opts.strict === true,
+            spareFirstByte: true,
+          });
           printVerify(result, opts.json === true);
           return;
         }
@@ -187,4 +201,3 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
-

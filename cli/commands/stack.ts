@@ -44,7 +44,7 @@ export function register(program: Command): void {
 
   stack
     .command('up')
-    .description('start the local stack and create its tables and buckets (does nothing if already running)')
+    .description('start the local stack and create its tables and buckets; if it already runs, say so and exit 0')
     .option('--dynamo-port <n>', `DynamoDB Local port (env SIB_DYNAMO_PORT, default ${DEFAULT_DYNAMO_PORT})`, parsePort)
     .option('--s3-port <n>', `S3 (s3rver) port (env SIB_S3_PORT, default ${DEFAULT_S3_PORT})`, parsePort)
     .action(

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { sha256, toHex } from '../../domain/bytes.ts';
 import { canonicalBytes } from '../../domain/canonical.ts';
-import { encodeEntry, type Entry, entryHash, GENESIS_PREV, type Intent, parseIntent } from '../../domain/entry.ts';
+import { type Entry, encodeEntry, entryHash, GENESIS_PREV, type Intent, parseIntent } from '../../domain/entry.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
   appendLeaf,
@@ -143,7 +143,10 @@ export class DynamoLedger {
     const { contract, idempotencyKey } = request;
     if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationError('invalid idempotency key', [
-        { field: 'idempotencyKey', message: 'letters, digits and . _ : - (at most 128), starting with a letter or digit' },
+        {
+          field: 'idempotencyKey',
+          message: 'letters, digits and . _ : - (at most 128), starting with a letter or digit',
+        },
       ]);
     }
     const intent = parseIntent(request.intent);
@@ -202,7 +205,12 @@ export class DynamoLedger {
                   Key: { pk: logPk(contract), sk: 'HEAD' },
                   UpdateExpression: 'SET #size = :size, #last = :last, #root = :root, #frontier = :frontier',
                   ConditionExpression: seq === 0 ? 'attribute_not_exists(pk)' : '#size = :expected',
-                  ExpressionAttributeNames: { '#size': 'size', '#last': 'last', '#root': 'root', '#frontier': 'frontier' },
+                  ExpressionAttributeNames: {
+                    '#size': 'size',
+                    '#last': 'last',
+                    '#root': 'root',
+                    '#frontier': 'frontier',
+                  },
                   ExpressionAttributeValues: {
                     ':size': seq + 1,
                     ':last': receipt.entryHash,
@@ -251,7 +259,9 @@ export class DynamoLedger {
           if (replay) return replay;
         }
         const contended = reasons?.[0] === 'ConditionalCheckFailed' || reasons?.[2] === 'ConditionalCheckFailed';
-        const transient = reasons ? reasons.some((r) => r !== undefined && RETRYABLE_REASONS.has(r)) : isRetryable(error);
+        const transient = reasons
+          ? reasons.some((r) => r !== undefined && RETRYABLE_REASONS.has(r))
+          : isRetryable(error);
         if (transient) {
           if (attempt >= this.#retry.maxAttempts) throw error;
           await this.#backoff(attempt++);
@@ -536,9 +546,7 @@ export class DynamoLedger {
 
 function isRetryable(error: unknown): boolean {
   const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  return (
-    RETRYABLE.has(e.name ?? '') || e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500
-  );
+  return RETRYABLE.has(e.name ?? '') || e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
 /** Cancellation reason codes of a TransactionCanceledException, by action index. */

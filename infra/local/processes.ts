@@ -61,8 +61,8 @@ export async function assertPortFree(port: number, service: string, hint: string
     await close(await listen(port));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`Port ${port} for ${service} is already in use; choose another with ${hint}`);
-    throw new Error(`Cannot listen on port ${port} for ${service} (${code ?? String(error)}); choose another with ${hint}`);
+    const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code ?? String(error)})`;
+    throw new Error(`Port ${port} for ${service} ${why}; choose another with ${hint}`);
   }
 }
 
@@ -149,7 +149,9 @@ export function logTail(logFile: string, lines = 15): string {
     return `(no log at ${logFile})`;
   }
   const tail = text.trimEnd().split('\n').slice(-lines);
-  return tail.length > 0 && tail[0] !== '' ? `last lines of ${logFile}:\n  ${tail.join('\n  ')}` : `(${logFile} is empty)`;
+  return tail.length > 0 && tail[0] !== ''
+    ? `last lines of ${logFile}:\n  ${tail.join('\n  ')}`
+    : `(${logFile} is empty)`;
 }
 
 /** Polls `probe` until it succeeds; fails early if the process dies. */

@@ -29,7 +29,11 @@ function keySchema(partitionKey: KeyDef, sortKey: KeyDef | undefined): KeySchema
 }
 
 export function createTableInput(def: TableDef, tableName: string): CreateTableCommandInput {
-  const keys = [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const keys = [
+    def.partitionKey,
+    def.sortKey,
+    ...def.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   // An attribute used by several keys must be declared once.
   const attributes = new Map<string, AttributeDefinition>();
   for (const key of keys) {

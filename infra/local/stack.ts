@@ -3,11 +3,22 @@
  * dir. <data dir>/stack.json exists exactly while both are up and provisioned;
  * it is what the CLI and the functions read to find them.
  */
-import { DynamoDBClient, type DynamoDBClientConfig, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient, type DynamoDBClientConfig, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StackConfig } from '../definitions.ts';
 import {
   assertPortFree,
@@ -51,7 +62,10 @@ export interface LocalStackFile extends StackConfig {
 /** SDK client options for the local endpoints: `new DynamoDBClient(clientConfig(cfg))`, `new S3Client(clientConfig(cfg, 's3'))`. */
 export function clientConfig(cfg: StackConfig, service?: 'dynamodb'): DynamoDBClientConfig;
 export function clientConfig(cfg: StackConfig, service: 's3'): S3ClientConfig;
-export function clientConfig(cfg: StackConfig, service: 'dynamodb' | 's3' = 'dynamodb'): DynamoDBClientConfig | S3ClientConfig {
+export function clientConfig(
+  cfg: StackConfig,
+  service: 'dynamodb' | 's3' = 'dynamodb',
+): DynamoDBClientConfig | S3ClientConfig {
   // s3rver only accepts signatures made with its built-in S3RVER key; DynamoDB Local accepts any key.
   const common = { region: cfg.region, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
   if (service === 'dynamodb') return { ...common, endpoint: cfg.dynamodb.endpoint };
@@ -132,6 +146,16 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   };
   const timeout = options.readyTimeoutMs ?? 60_000;
   const started: ServiceProcess[] = [];
+  // Detached services would outlive a Ctrl-C during startup, unrecorded in any stack.json.
+  const interrupted = () => {
+    for (const p of started) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {}
+    }
+    process.exit(130);
+  };
+  if (options.detached) process.once('SIGINT', interrupted);
   try {
     const dynamodb = startDynamo({
       port: options.dynamoPort,
@@ -156,6 +180,8 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   } catch (error) {
     await Promise.all(started.map((p) => stopProcess(p.pid, p.marker)));
     throw error;
+  } finally {
+    process.off('SIGINT', interrupted);
   }
 }
 
@@ -207,7 +233,12 @@ type StackState =
   | { readonly kind: 'absent' }
   | { readonly kind: 'unreadable'; readonly reason: string }
   | { readonly kind: 'running'; readonly stack: LocalStackFile }
-  | { readonly kind: 'stale'; readonly stack: LocalStackFile; readonly dynamoAlive: boolean; readonly s3Alive: boolean };
+  | {
+      readonly kind: 'stale';
+      readonly stack: LocalStackFile;
+      readonly dynamoAlive: boolean;
+      readonly s3Alive: boolean;
+    };
 
 function readStack(dir: string): StackState {
   let text: string;
@@ -351,14 +382,20 @@ export async function stackStatus(dataDir: string): Promise<StackStatus> {
   const dir = resolve(dataDir);
   const stackFile = stackFilePath(dir);
   const state = readStack(dir);
-  const stopped = (name: string): ServiceStatus => ({ name, state: 'stopped', pid: null, endpoint: null, answers: false });
+  const stopped = (name: string): ServiceStatus => ({
+    name,
+    state: 'stopped',
+    pid: null,
+    endpoint: null,
+    answers: false,
+  });
   if (state.kind === 'absent' || state.kind === 'unreadable') {
     const note = state.kind === 'absent' ? `no ${stackFile}` : `unreadable ${stackFile}: ${state.reason}`;
     const services = { dynamodb: stopped('DynamoDB Local'), s3: stopped('S3 (s3rver)') };
     return { dataDir: dir, stackFile, running: false, note, services };
   }
   const { stack } = state;
-  const alive = state.kind === 'running' || state.dynamoAlive;
+  const dynamoAlive = state.kind === 'running' || state.dynamoAlive;
   const s3Alive = state.kind === 'running' || state.s3Alive;
   const service = async (name: string, svc: LocalService, up: boolean, probe: typeof dynamoAnswers) => ({
     name,
@@ -368,7 +405,7 @@ export async function stackStatus(dataDir: string): Promise<StackStatus> {
     answers: await answers((signal) => probe(stack, signal)),
   });
   const [dynamodb, s3] = await Promise.all([
-    service('DynamoDB Local', stack.dynamodb, alive, dynamoAnswers),
+    service('DynamoDB Local', stack.dynamodb, dynamoAlive, dynamoAnswers),
     service('S3 (s3rver)', stack.s3, s3Alive, s3Answers),
   ]);
   const note = state.kind === 'stale' ? `stale ${stackFile}: \`sib stack up\` will clean it up` : null;

@@ -28,7 +28,8 @@ describe('DynamoLedger append', () => {
     const contract = uniqueContract('chain');
 
     const receipts = [];
-    for (let n = 0; n < 5; n++) receipts.push(await log.append({ contract, idempotencyKey: `k${n}`, intent: intent(n) }));
+    for (let n = 0; n < 5; n++)
+      receipts.push(await log.append({ contract, idempotencyKey: `k${n}`, intent: intent(n) }));
 
     const entries = await storedEntries(log, contract);
     const head = await log.head(contract);
@@ -131,9 +132,9 @@ describe('DynamoLedger concurrency and faults', () => {
     const log = ledger(client);
     const records = [{ participant: 'p1', outcome: 'employed' }, { participant: 'p2' }];
 
-    await expect(
-      log.append({ contract, idempotencyKey: 'batch-7', intent: intent(7), records }),
-    ).rejects.toThrow('process killed');
+    await expect(log.append({ contract, idempotencyKey: 'batch-7', intent: intent(7), records })).rejects.toThrow(
+      'process killed',
+    );
     expect((await log.head(contract)).size).toBe(0);
     expect(await log.committedRecords(contract, 'batch-7')).toEqual([]);
 

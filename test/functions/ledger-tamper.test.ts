@@ -51,7 +51,8 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
   }
 
   async function rewrite(contract: string, seq: number, edit: (text: string) => string) {
-    const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${contract}`, sk: sk(seq) } }))).Item;
+    const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${contract}`, sk: sk(seq) } })))
+      .Item;
     await db.send(new PutCommand({ TableName: table, Item: { ...item, entry: edit(item?.entry as string) } }));
   }
 
@@ -61,7 +62,11 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
 
     const result = await verifyStoredLog(store, contract, [key]);
 
-    expect(result).toMatchObject({ ok: true, entries: ENTRIES, checkpoint: { size: ENTRIES, signedBy: ['sib-ledger.test'] } });
+    expect(result).toMatchObject({
+      ok: true,
+      entries: ENTRIES,
+      checkpoint: { size: ENTRIES, signedBy: ['sib-ledger.test'] },
+    });
   });
 
   it.each([0, 4, ENTRIES - 1])('one changed byte in entry %i', async (seq) => {

@@ -3,7 +3,16 @@
  * with its own data dir and free ports.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -118,18 +127,15 @@ describe('stack up', () => {
     expect(status.running).toBe(true);
     expect(status.services.dynamodb).toMatchObject({ state: 'running', answers: true, pid: result.stack.dynamodb.pid });
     expect(status.services.s3).toMatchObject({ state: 'running', answers: true, pid: result.stack.s3.pid });
-  });
 
-  it('says already running and leaves the first stack untouched', async () => {
-    const dir = tempDir();
-    const first = await up(dir);
+    // A second up, even with other ports, leaves the first stack alone.
     const before = readFileSync(stackFilePath(dir), 'utf8');
     const second = await up(dir);
     expect(second.status).toBe('already-running');
     expect(second.messages.join('\n')).toContain('already running');
     expect(readFileSync(stackFilePath(dir), 'utf8')).toBe(before);
-    expect(isAlive(first.stack.dynamodb.pid)).toBe(true);
-    expect(isAlive(first.stack.s3.pid)).toBe(true);
+    expect(isAlive(result.stack.dynamodb.pid)).toBe(true);
+    expect(isAlive(result.stack.s3.pid)).toBe(true);
   });
 
   it('starts one stack when two ups race', async () => {
@@ -161,7 +167,9 @@ describe('stack up', () => {
     cfg = loadStackConfig(dir);
     dynamodb = new DynamoDBClient(clientConfig(cfg));
     s3 = new S3Client(clientConfig(cfg, 's3'));
-    const got = await dynamodb.send(new GetItemCommand({ TableName: cfg.tables.ledger, Key: { pk: item.pk, sk: item.sk } }));
+    const got = await dynamodb.send(
+      new GetItemCommand({ TableName: cfg.tables.ledger, Key: { pk: item.pk, sk: item.sk } }),
+    );
     expect(got.Item).toEqual(item);
     const object = await s3.send(new GetObjectCommand({ Bucket: cfg.buckets.archive, Key: 'batches/b1.json' }));
     expect(await object.Body?.transformToString()).toBe('{"n":1}');
@@ -250,7 +258,10 @@ describe('without a running stack', () => {
 });
 
 describe('sib stack (CLI)', () => {
-  function sib(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function sib(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, ['cli/main.ts', 'stack', ...args], { cwd: repoRoot, env });
     let stdout = '';
     let stderr = '';
@@ -285,7 +296,10 @@ describe('sib stack (CLI)', () => {
     expect((await sib(['status'], env)).stdout).toMatch(/DynamoDB Local +running .*answers/);
 
     const taken = await sib(['up', '--dynamo-port', String(dynamoPort)], { ...env, SIB_DATA_DIR: tempDir() });
-    expect(taken).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: Port \d+ for DynamoDB Local .*\n$/) });
+    expect(taken).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^error: Port \d+ for DynamoDB Local .*\n$/),
+    });
 
     expect(await sib(['down'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('Local stack stopped') });
     expect(await sib(['down'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('is not running') });
