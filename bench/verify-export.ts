@@ -50,12 +50,6 @@ export async function buildExport(n: number): Promise<{ data: Uint8Array; key: s
   return { data: new Uint8Array(Buffer.concat(parts)), key };
 }
 
-function time(fn: () => unknown): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
 async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
   await fn();

@@ -20,6 +20,7 @@ const SIG_PREFIX = '\u2014 '; // em dash, space
 // Go's unicode.IsSpace is exactly the Unicode White_Space property.
 const BAD_NAME_CHAR = /[\p{White_Space}+\p{Cc}]/u;
 // Everything below U+0020 except newline; Go's Open rejects these.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): SEQ { SEQ { OID 1.3.101.112 }, BIT STRING (33) }.
 const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
@@ -227,7 +228,7 @@ export function openNote(note: string | Uint8Array, verifierKeys: readonly (stri
   const verified = new Map<string, NoteSignature>();
   const unverified = new Map<string, NoteSignature>();
   const checkedLines = new Set<string>();
-  lines.forEach((line, n) => {
+  for (const [n, line] of lines.entries()) {
     const at = `signature line ${n + 1}`;
     if (!line.startsWith(SIG_PREFIX)) malformed(`${at} does not start with "\u2014 "`);
     const rest = line.slice(SIG_PREFIX.length);
@@ -249,16 +250,16 @@ export function openNote(note: string | Uint8Array, verifierKeys: readonly (stri
     // Unknown keys (even sharing a name or an ID with a known one) are ignored, per spec.
     if (!key) {
       unverified.set(id, sig);
-      return;
+      continue;
     }
     // Every signature from a known key must verify (the spec's SHOULD); identical lines only once.
-    if (checkedLines.has(line)) return;
+    if (checkedLines.has(line)) continue;
     checkedLines.add(line);
     if (!ed25519Verify(key.publicKey, message, raw.subarray(4))) {
       throw new IntegrityError(`invalid signature for key ${id}`);
     }
     verified.set(id, sig);
-  });
+  }
   if (verified.size === 0) {
     const who = [...unverified.keys()].join(', ');
     throw new IntegrityError(`note has no verifiable signatures (signed only by unknown keys: ${who})`);

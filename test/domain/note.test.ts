@@ -318,6 +318,7 @@ describe('checkpoints', () => {
   it('round-trips random checkpoints through sign and verify', async () => {
     const s = freshSigner('sib-ledger.local');
     const vkey = await vkeyOf(s);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: excluding control characters is the point
     const line = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((x) => !/[\u0000-\u001f]/.test(x));
     await fc.assert(
       fc.asyncProperty(
