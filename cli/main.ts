@@ -5,7 +5,11 @@ const program = new Command();
 program
   .name('sib')
   .description('sib-ledger: outcome verification and payments ledger for social impact bonds')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2 (help and --version exit 0); runtime failures exit 1 (cli/errors.ts).
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
 
 const groups = ['stack', 'keys', 'ledger', 'demo'] as const;
 for (const group of groups) {

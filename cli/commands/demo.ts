@@ -90,7 +90,7 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
 
     const stored = await verifyStoredLog(store, DEMO_CONTRACT, [key]);
     say(
-      `\nVerify as stored in DynamoDB: ${stored.ok ? `OK, ${stored.entries} entries` : `FAILED at seq ${stored.failure?.seq}: ${stored.failure?.message}`}`,
+      `\nVerify as stored in DynamoDB: ${stored.ok ? `OK, ${stored.entries} entries` : `FAILED: ${stored.failure?.message}`}`,
     );
 
     const exportDir = join(dir, 'exports');

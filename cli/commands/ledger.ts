@@ -41,8 +41,12 @@ export function printVerify(result: VerifyResult, json: boolean): void {
         '\n',
     );
   } else {
-    const where = result.failure?.seq === undefined ? '' : ` at seq ${result.failure.seq}`;
-    process.stderr.write(`FAILED${where}: ${result.failure?.message}\n`);
+    const seq = result.failure?.seq;
+    const where = seq === undefined ? '' : ` at seq ${seq}`;
+    // IntegrityError messages already start with `seq N: `; name the seq once.
+    let message = result.failure?.message ?? '';
+    if (message.startsWith(`seq ${seq}: `)) message = message.slice(`seq ${seq}: `.length);
+    process.stderr.write(`FAILED${where}: ${message}\n`);
   }
   if (!result.ok) process.exitCode = 1;
 }
@@ -109,8 +113,8 @@ export function register(program: Command): void {
     .action(
       runAction(async (opts: { contract?: string; file?: string; key: string[]; json?: boolean; strict?: boolean }) => {
         if (!opts.contract && !opts.file) throw new Error('give --contract (stored log) or --file (export)');
-        const keys = await trustedKeys(opts.key);
         if (opts.file) {
+          const keys = await trustedKeys(opts.key);
           const result = await verifyExportBytes(await readExportFile(opts.file), keys, {
             ...(opts.contract ? { contract: opts.contract } : {}),
             strict: opts.strict === true,
@@ -121,6 +125,7 @@ export function register(program: Command): void {
         }
         const ctx = await openLedger();
         try {
+          const keys = await trustedKeys(opts.key);
           printVerify(await verifyStoredLog(ctx.store, opts.contract as string, keys), opts.json === true);
         } finally {
           ctx.close();

@@ -1,3 +1,4 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -8,6 +9,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sha256, toHex } from '../../domain/bytes.ts';
 import { canonicalBytes } from '../../domain/canonical.ts';
 import { type Entry, encodeEntry, entryHash, GENESIS_PREV, type Intent, parseIntent } from '../../domain/entry.ts';
@@ -128,6 +130,8 @@ export class DynamoLedger {
   readonly #random: () => number;
   /** Items read from DynamoDB by this instance (for tests and benchmarks of proof cost). */
   itemsRead = 0;
+  /** HEAD per contract as this instance last wrote or saw it: a guess, checked by the append's condition. */
+  readonly #heads = new Map<string, Head>();
 
   constructor(options: DynamoLedgerOptions) {
     this.#db = options.client;
@@ -155,16 +159,20 @@ export class DynamoLedger {
     const contentHash = toHex(sha256(canonicalBytes({ intent, records })));
     const recordsRoot = records.length > 0 ? toHex(rootFromLeaves(recordBytes)) : undefined;
 
-    const existing = await this.#receiptFor(contract, idempotencyKey, contentHash);
-    if (existing) return existing;
-
-    // Step 1: records, idempotently, under a content-addressed key so a retry
-    // with other content never overwrites them and no reader trusts them yet.
-    await this.#writeRecords(contract, contentHash, recordBytes);
+    if (records.length > 0) {
+      // Before writing records, not after: a replayed batch writes nothing.
+      // (Without records the transaction's own condition on the key is enough.)
+      const existing = await this.#receiptFor(contract, idempotencyKey, contentHash);
+      if (existing) return existing;
+      // Step 1: records, idempotently, under a content-addressed key so a retry
+      // with other content never overwrites them and no reader trusts them yet.
+      await this.#writeRecords(contract, contentHash, recordBytes);
+    }
 
     for (let attempt = 1, contention = 0; ; ) {
-      // Step 2: the HEAD as it is now.
-      const head = await this.head(contract);
+      // Step 2: the HEAD: as this writer last left it (a stale guess fails the
+      // condition below, which hands back the current one), else read.
+      const head = this.#heads.get(contract) ?? (await this.head(contract));
       const seq = head.size;
       const entry: Entry = {
         v: 1,
@@ -205,6 +213,7 @@ export class DynamoLedger {
                   Key: { pk: logPk(contract), sk: 'HEAD' },
                   UpdateExpression: 'SET #size = :size, #last = :last, #root = :root, #frontier = :frontier',
                   ConditionExpression: seq === 0 ? 'attribute_not_exists(pk)' : '#size = :expected',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                   ExpressionAttributeNames: {
                     '#size': 'size',
                     '#last': 'last',
@@ -250,8 +259,10 @@ export class DynamoLedger {
             ],
           }),
         );
+        this.#heads.set(contract, { size: seq + 1, last: receipt.entryHash, root, frontier: next.frontier });
         return receipt;
       } catch (error) {
+        this.#heads.delete(contract);
         const reasons = cancellationReasons(error);
         if (reasons?.[1] === 'ConditionalCheckFailed') {
           // Another call with this key committed first (a retry racing its original).
@@ -267,8 +278,10 @@ export class DynamoLedger {
           await this.#backoff(attempt++);
         } else if (contended) {
           if (++contention >= this.#retry.maxContention) throw error;
+          const current = currentHead(error);
+          if (current) this.#heads.set(contract, current);
           // Short jitter: HEAD moves every few milliseconds under contention.
-          await this.#sleep(Math.floor(this.#random() * Math.min(50, 2 + contention)));
+          await this.#sleep(Math.floor(this.#random() * Math.min(4, contention)));
         } else throw error;
       }
     }
@@ -547,6 +560,16 @@ export class DynamoLedger {
 function isRetryable(error: unknown): boolean {
   const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
   return RETRYABLE.has(e.name ?? '') || e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500;
+}
+
+/** The HEAD item DynamoDB returned with a failed HEAD condition (ReturnValuesOnConditionCheckFailure). */
+function currentHead(error: unknown): Head | undefined {
+  const reason = (error as { CancellationReasons?: { Code?: string; Item?: Record<string, AttributeValue> }[] })
+    .CancellationReasons?.[0];
+  if (reason?.Code !== 'ConditionalCheckFailed' || !reason.Item) return undefined;
+  const item = unmarshall(reason.Item);
+  if (typeof item.size !== 'number' || !Array.isArray(item.frontier)) return undefined;
+  return { size: item.size, last: item.last as string, root: item.root as Uint8Array, frontier: item.frontier as Uint8Array[] };
 }
 
 /** Cancellation reason codes of a TransactionCanceledException, by action index. */
