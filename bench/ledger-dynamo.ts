@@ -40,7 +40,9 @@ export interface LedgerBenchResult {
   readsPerProof: { size: number; inclusionMax: number; inclusionMean: number; consistencyMax: number; log2: number }[];
 }
 
-export async function benchLedger(options: { appendEntries?: number; sizes?: number[] } = {}): Promise<LedgerBenchResult> {
+export async function benchLedger(
+  options: { appendEntries?: number; sizes?: number[] } = {},
+): Promise<LedgerBenchResult> {
   const appendEntries = options.appendEntries ?? 400;
   const sizes = options.sizes ?? [1_000, 10_000];
   const dir = mkdtempSync(join(tmpdir(), 'sib-bench-ddb-'));

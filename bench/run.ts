@@ -16,14 +16,22 @@ if (json) {
   process.stdout.write(`${JSON.stringify({ verify, ledger }, null, 2)}\n`);
 } else {
   const mb = verify.bytes / 1e6;
-  console.log(`Offline verification of a ${verify.entries.toLocaleString('en')}-entry export (${fmt(mb)} MB), best of runs:`);
+  console.log(
+    `Offline verification of a ${verify.entries.toLocaleString('en')}-entry export (${fmt(mb)} MB), best of runs:`,
+  );
   console.log(`  raw SHA-256 of every entry line      ${fmt(verify.sha256PerLineMs)} ms`);
   console.log(`  sib verification (hashes, chain, tree, signature)  ${fmt(verify.verifyMs)} ms`);
-  console.log(`  ratio raw/verify                     ${fmt(verify.sha256PerLineMs / verify.verifyMs, 3)}  (target >= 0.5)`);
-  console.log(`  for reference: one SHA-256 over the whole file ${fmt(verify.sha256WholeMs)} ms (ratio ${fmt(verify.sha256WholeMs / verify.verifyMs, 3)})`);
+  console.log(
+    `  ratio raw/verify                     ${fmt(verify.sha256PerLineMs / verify.verifyMs, 3)}  (target >= 0.5)`,
+  );
+  console.log(
+    `  for reference: one SHA-256 over the whole file ${fmt(verify.sha256WholeMs)} ms (ratio ${fmt(verify.sha256WholeMs / verify.verifyMs, 3)})`,
+  );
   console.log('\nAppend throughput into DynamoDB Local (file-backed):');
   for (const a of ledger.appendPerSecond) {
-    console.log(`  ${a.writers} writer${a.writers > 1 ? 's' : ' '}  ${a.entries} entries in ${fmt(a.seconds, 2)} s = ${fmt(a.perSecond)} entries/s`);
+    console.log(
+      `  ${a.writers} writer${a.writers > 1 ? 's' : ' '}  ${a.entries} entries in ${fmt(a.seconds, 2)} s = ${fmt(a.perSecond)} entries/s`,
+    );
   }
   console.log('\nItem reads per proof (stored Merkle nodes; HEAD read included):');
   for (const r of ledger.readsPerProof) {

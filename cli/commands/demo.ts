@@ -11,6 +11,7 @@ import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
+import { envPort } from './stack.ts';
 
 export const DEMO_CONTRACT = 'second-chance-kamchatka';
 
@@ -61,7 +62,13 @@ function say(line = ''): void {
 
 async function runDemo(options: { serve: boolean }): Promise<boolean> {
   const dir = dataDir();
-  const up = await stackUp({ dataDir: dir });
+  const dynamoPort = envPort('SIB_DYNAMO_PORT');
+  const s3Port = envPort('SIB_S3_PORT');
+  const up = await stackUp({
+    dataDir: dir,
+    ...(dynamoPort === undefined ? {} : { dynamoPort }),
+    ...(s3Port === undefined ? {} : { s3Port }),
+  });
   const startedHere = up.status === 'started';
   for (const m of up.messages) say(m);
   const { store, client } = ledgerFor(up.stack);

@@ -20,7 +20,7 @@ function parsePort(value: string): number {
   return port;
 }
 
-function envPort(name: string): number | undefined {
+export function envPort(name: string): number | undefined {
   const value = process.env[name];
   if (!value) return undefined;
   try {

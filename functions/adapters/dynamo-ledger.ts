@@ -569,7 +569,12 @@ function currentHead(error: unknown): Head | undefined {
   if (reason?.Code !== 'ConditionalCheckFailed' || !reason.Item) return undefined;
   const item = unmarshall(reason.Item);
   if (typeof item.size !== 'number' || !Array.isArray(item.frontier)) return undefined;
-  return { size: item.size, last: item.last as string, root: item.root as Uint8Array, frontier: item.frontier as Uint8Array[] };
+  return {
+    size: item.size,
+    last: item.last as string,
+    root: item.root as Uint8Array,
+    frontier: item.frontier as Uint8Array[],
+  };
 }
 
 /** Cancellation reason codes of a TransactionCanceledException, by action index. */
