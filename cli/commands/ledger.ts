@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { bytesEqual, fromBase64, toBase64 } from '../../domain/bytes.ts';
 import { entryHash } from '../../domain/entry.ts';
@@ -78,14 +80,17 @@ export function register(program: Command): void {
       runAction(async (opts: { contract: string; output?: string }) => {
         const ctx = await openLedger();
         try {
-          const chunks: string[] = [];
+          const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+          let lines = 0;
           for await (const line of exportLog(ctx.store, ctx.signer, opts.contract)) {
-            if (opts.output) chunks.push(line);
-            else if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
+            lines++;
+            if (!out.write(line)) await once(out, 'drain');
           }
           if (opts.output) {
-            await writeFile(opts.output, chunks.join(''));
-            process.stderr.write(`wrote ${chunks.length - 1} entries and the checkpoint to ${opts.output}\n`);
+            await new Promise<void>((resolve, reject) =>
+              (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())),
+            );
+            process.stderr.write(`wrote ${lines - 1} entries and the checkpoint to ${opts.output}\n`);
           }
         } finally {
           ctx.close();
