@@ -129,10 +129,16 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
       say(
         `\nThe local stack is serving (DynamoDB ${up.stack.dynamodb.endpoint}, S3 ${up.stack.s3.endpoint}). Press Ctrl-C to stop.`,
       );
+      // A signal listener alone does not keep Node running: a timer does, until the signal.
+      const keepAlive = setInterval(() => {}, 60_000);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      clearInterval(keepAlive);
+      // npm forwards the terminal's Ctrl-C too: let a second signal not cut the shutdown short.
+      process.on('SIGINT', () => {});
+      process.on('SIGTERM', () => {});
       say('');
     }
   } finally {
