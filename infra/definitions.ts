@@ -58,8 +58,19 @@ export const recordsTable: TableDef = {
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
     },
+    {
+      indexName: 'byBatch',
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'gsi2sk', type: 'S' },
+    },
+    {
+      indexName: 'byType',
+      partitionKey: { name: 'gsi3pk', type: 'S' },
+      sortKey: { name: 'gsi3sk', type: 'S' },
+    },
   ],
-  description: 'Evidence records keyed by (contract, batch, index), indexed by participant pseudonym.',
+  description:
+    'Evidence records keyed by (contract, event id) (pk = EV#<contract>#<eventId>), indexed by participant pseudonym (time order), by batch (record index) and by type (date); plus per-contract ingest leases (pk = LEASE#<contract>).',
 };
 
 export const tables: readonly TableDef[] = [ledgerTable, recordsTable];

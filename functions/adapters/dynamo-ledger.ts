@@ -1,14 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sha256, toHex } from '../../domain/bytes.ts';
 import { canonicalBytes } from '../../domain/canonical.ts';
@@ -25,6 +16,7 @@ import {
   rootFromLeaves,
 } from '../../domain/merkle.ts';
 import type { Clock } from '../../domain/ports.ts';
+import { DynamoIo, isRetryable, type RetryPolicy } from './dynamo-io.ts';
 
 /**
  * The contract logs on DynamoDB (ARCHITECTURE.md, "Append protocol").
@@ -78,14 +70,7 @@ export interface Head {
   readonly frontier: readonly Uint8Array[];
 }
 
-export interface RetryPolicy {
-  /** Attempts per call when DynamoDB throttles or fails transiently. */
-  readonly maxAttempts: number;
-  readonly baseMs: number;
-  readonly capMs: number;
-  /** Attempts when other writers moved HEAD first: that is their progress, not a fault, so it gets more room. */
-  readonly maxContention: number;
-}
+export type { RetryPolicy } from './dynamo-io.ts';
 
 export interface DynamoLedgerOptions {
   readonly client: DynamoDBDocumentClient;
@@ -98,18 +83,8 @@ export interface DynamoLedgerOptions {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TransactionConflictException',
-  'TransactionInProgressException',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
+
 const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
-const BATCH_WRITE_MAX = 25;
-const BATCH_GET_MAX = 100;
 
 const pad = (n: number) => n.toString().padStart(16, '0');
 const logPk = (contract: string) => `LOG#${contract}`;
@@ -122,24 +97,23 @@ const recordsPk = (contract: string, contentHash: string) => `B#${contract}#${co
 const systemClock: Clock = { now: () => new Date() };
 
 export class DynamoLedger {
+  readonly #io: DynamoIo;
   readonly #db: DynamoDBDocumentClient;
   readonly #tables: LedgerTables;
   readonly #clock: Clock;
-  readonly #retry: RetryPolicy;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #random: () => number;
-  /** Items read from DynamoDB by this instance (for tests and benchmarks of proof cost). */
-  itemsRead = 0;
   /** HEAD per contract as this instance last wrote or saw it: a guess, checked by the append's condition. */
   readonly #heads = new Map<string, Head>();
 
   constructor(options: DynamoLedgerOptions) {
+    this.#io = new DynamoIo(options);
     this.#db = options.client;
     this.#tables = options.tables;
     this.#clock = options.clock ?? systemClock;
-    this.#retry = { maxAttempts: 10, baseMs: 20, capMs: 2_000, maxContention: 500, ...options.retry };
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.#random = options.random ?? Math.random;
+  }
+
+  /** Items read from DynamoDB by this instance (for tests and benchmarks of proof cost). */
+  get itemsRead(): number {
+    return this.#io.itemsRead;
   }
 
   /** Appends one entry, exactly once per idempotency key. */
@@ -274,14 +248,14 @@ export class DynamoLedger {
           ? reasons.some((r) => r !== undefined && RETRYABLE_REASONS.has(r))
           : isRetryable(error);
         if (transient) {
-          if (attempt >= this.#retry.maxAttempts) throw error;
-          await this.#backoff(attempt++);
+          if (attempt >= this.#io.retry.maxAttempts) throw error;
+          await this.#io.backoff(attempt++);
         } else if (contended) {
-          if (++contention >= this.#retry.maxContention) throw error;
+          if (++contention >= this.#io.retry.maxContention) throw error;
           const current = currentHead(error);
           if (current) this.#heads.set(contract, current);
           // Short jitter: HEAD moves every few milliseconds under contention.
-          await this.#sleep(Math.floor(this.#random() * Math.min(4, contention)));
+          await this.#io.sleep(Math.floor(this.#io.random() * Math.min(4, contention)));
         } else throw error;
       }
     }
@@ -289,7 +263,7 @@ export class DynamoLedger {
 
   /** The HEAD of a contract's log; an empty log when it has none. */
   async head(contract: string): Promise<Head> {
-    const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: 'HEAD' });
+    const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: 'HEAD' });
     if (!item) return { size: 0, last: GENESIS_PREV, root: rootFromFrontier([]), frontier: [] };
     return {
       size: item.size as number,
@@ -364,7 +338,7 @@ export class DynamoLedger {
 
   /** One entry's canonical bytes. */
   async entry(contract: string, seq: number): Promise<Uint8Array> {
-    const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: entrySk(seq) });
+    const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: entrySk(seq) });
     if (!item) throw new NotFoundError(`no entry seq ${seq} in the log of ${contract}`);
     return new TextEncoder().encode(item.entry as string);
   }
@@ -376,7 +350,8 @@ export class DynamoLedger {
   async *entries(contract: string, from = 0, to?: number): AsyncGenerator<{ keySeq: number; bytes: Uint8Array }> {
     const encoder = new TextEncoder();
     const upper = to === undefined ? 'E#~' : entrySk(to - 1);
-    for await (const item of this.#query({
+    for await (const item of this.#io.query({
+      ConsistentRead: true,
       TableName: this.#tables.ledger,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': logPk(contract), ':from': entrySk(from), ':to': upper },
@@ -387,7 +362,8 @@ export class DynamoLedger {
 
   /** Stored leaf hashes (level-0 nodes) in order, to cross-check entries during verification. */
   async *leafHashes(contract: string): AsyncGenerator<{ index: number; hash: Uint8Array }> {
-    for await (const item of this.#query({
+    for await (const item of this.#io.query({
+      ConsistentRead: true,
       TableName: this.#tables.ledger,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': logPk(contract), ':prefix': 'N#00#' },
@@ -398,11 +374,12 @@ export class DynamoLedger {
 
   /** Records committed by an append, in order; none while the entry is not committed. */
   async committedRecords(contract: string, idempotencyKey: string): Promise<Record<string, unknown>[]> {
-    const key = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: keySk(idempotencyKey) });
+    const key = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: keySk(idempotencyKey) });
     if (!key) return [];
     const receipt = key.receipt as AppendReceipt;
     const out: Record<string, unknown>[] = [];
-    for await (const item of this.#query({
+    for await (const item of this.#io.query({
+      ConsistentRead: true,
       TableName: this.#tables.records,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': recordsPk(contract, receipt.contentHash) },
@@ -425,29 +402,31 @@ export class DynamoLedger {
       return note;
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: checkpointSk(size) });
+      const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: checkpointSk(size) });
       return item?.note as string;
     }
   }
 
   /** The latest published checkpoint note, if any. */
   async latestCheckpoint(contract: string): Promise<string | undefined> {
-    const out = await this.#db.send(
-      new QueryCommand({
-        TableName: this.#tables.ledger,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': logPk(contract), ':prefix': 'C#' },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
+    const out = await this.#io.withRetry(() =>
+      this.#db.send(
+        new QueryCommand({
+          TableName: this.#tables.ledger,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': logPk(contract), ':prefix': 'C#' },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      ),
     );
-    this.itemsRead += out.Count ?? 0;
+    this.#io.itemsRead += out.Count ?? 0;
     return out.Items?.[0]?.note as string | undefined;
   }
 
   async #receiptFor(contract: string, key: string, contentHash: string): Promise<AppendReceipt | undefined> {
-    const item = await this.#get(this.#tables.ledger, { pk: logPk(contract), sk: keySk(key) });
+    const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: keySk(key) });
     if (!item) return undefined;
     const stored = item.receipt as AppendReceipt;
     if (stored.contentHash !== contentHash) {
@@ -461,50 +440,23 @@ export class DynamoLedger {
 
   async #writeRecords(contract: string, contentHash: string, recordBytes: readonly Uint8Array[]): Promise<void> {
     const decoder = new TextDecoder();
-    for (let start = 0; start < recordBytes.length; start += BATCH_WRITE_MAX) {
-      let requests = recordBytes.slice(start, start + BATCH_WRITE_MAX).map((bytes, offset) => ({
-        PutRequest: {
-          Item: {
-            pk: recordsPk(contract, contentHash),
-            sk: (start + offset).toString().padStart(8, '0'),
-            record: decoder.decode(bytes),
-          },
-        },
-      }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        const out = await this.#withRetry(() =>
-          this.#db.send(new BatchWriteCommand({ RequestItems: { [this.#tables.records]: requests } })),
-        );
-        requests = (out.UnprocessedItems?.[this.#tables.records] ?? []) as typeof requests;
-        if (requests.length > 0) {
-          if (attempt >= this.#retry.maxAttempts) throw new Error('DynamoDB left records unprocessed after retries');
-          await this.#backoff(attempt);
-        }
-      }
-    }
+    await this.#io.batchWrite(
+      this.#tables.records,
+      recordBytes.map((bytes, index) => ({
+        pk: recordsPk(contract, contentHash),
+        sk: index.toString().padStart(8, '0'),
+        record: decoder.decode(bytes),
+      })),
+    );
   }
 
   async #nodeMap(contract: string, ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
     const wanted = [...new Set(ids.map(nodeSk))];
-    const found = new Map<string, Uint8Array>();
-    for (let start = 0; start < wanted.length; start += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] = wanted
-        .slice(start, start + BATCH_GET_MAX)
-        .map((sk) => ({ pk: logPk(contract), sk }));
-      for (let attempt = 1; keys.length > 0; attempt++) {
-        const out = await this.#withRetry(() =>
-          this.#db.send(
-            new BatchGetCommand({ RequestItems: { [this.#tables.ledger]: { Keys: keys, ConsistentRead: true } } }),
-          ),
-        );
-        for (const item of out.Responses?.[this.#tables.ledger] ?? []) {
-          this.itemsRead++;
-          found.set(item.sk as string, item.h as Uint8Array);
-        }
-        keys = (out.UnprocessedKeys?.[this.#tables.ledger]?.Keys ?? []) as Record<string, unknown>[];
-        if (keys.length > 0) await this.#backoff(attempt);
-      }
-    }
+    const items = await this.#io.batchGet(
+      this.#tables.ledger,
+      wanted.map((sk) => ({ pk: logPk(contract), sk })),
+    );
+    const found = new Map(items.map((item) => [item.sk as string, item.h as Uint8Array]));
     const missing = wanted.find((sk) => !found.has(sk));
     if (missing) throw new NotFoundError(`Merkle node ${missing} of ${contract} is missing`);
     return found;
@@ -518,48 +470,6 @@ export class DynamoLedger {
       ]);
     }
   }
-
-  async #get(table: string, key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
-    const out = await this.#withRetry(() =>
-      this.#db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),
-    );
-    if (out.Item) this.itemsRead++;
-    return out.Item;
-  }
-
-  async *#query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.#withRetry(() =>
-        this.#db.send(new QueryCommand({ ...input, ConsistentRead: true, ExclusiveStartKey: start })),
-      );
-      this.itemsRead += out.Count ?? 0;
-      yield* out.Items ?? [];
-      start = out.LastEvaluatedKey;
-    } while (start);
-  }
-
-  async #withRetry<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= this.#retry.maxAttempts) throw error;
-        await this.#backoff(attempt);
-      }
-    }
-  }
-
-  /** Exponential backoff with full jitter. */
-  #backoff(attempt: number): Promise<void> {
-    const ceiling = Math.min(this.#retry.capMs, this.#retry.baseMs * 2 ** (attempt - 1));
-    return this.#sleep(Math.floor(this.#random() * ceiling));
-  }
-}
-
-function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  return RETRYABLE.has(e.name ?? '') || e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
 /** The HEAD item DynamoDB returned with a failed HEAD condition (ReturnValuesOnConditionCheckFailure). */

@@ -1,0 +1,140 @@
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
+/**
+ * DynamoDB calls as the adapters need them: throttling and transient faults
+ * retried with exponential backoff and full jitter, BatchWriteItem and
+ * BatchGetItem chunked and their unprocessed items retried until done, and a
+ * count of the items read (tests and benchmarks assert proof costs with it).
+ */
+
+export interface RetryPolicy {
+  /** Attempts per call when DynamoDB throttles or fails transiently. */
+  readonly maxAttempts: number;
+  readonly baseMs: number;
+  readonly capMs: number;
+  /** Attempts when other writers moved a log's HEAD first: their progress, not a fault, so it gets more room. */
+  readonly maxContention: number;
+}
+
+export interface DynamoIoOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Injected for deterministic tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+const RETRYABLE = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
+
+export function isRetryable(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  return RETRYABLE.has(e.name ?? '') || e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500;
+}
+
+export class DynamoIo {
+  readonly db: DynamoDBDocumentClient;
+  readonly retry: RetryPolicy;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  itemsRead = 0;
+
+  constructor(options: DynamoIoOptions) {
+    this.db = options.client;
+    this.retry = { maxAttempts: 10, baseMs: 20, capMs: 2_000, maxContention: 500, ...options.retry };
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  async withRetry<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.retry.maxAttempts) throw error;
+        await this.backoff(attempt);
+      }
+    }
+  }
+
+  /** Exponential backoff with full jitter. */
+  backoff(attempt: number): Promise<void> {
+    const ceiling = Math.min(this.retry.capMs, this.retry.baseMs * 2 ** (attempt - 1));
+    return this.sleep(Math.floor(this.random() * ceiling));
+  }
+
+  async get(table: string, key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    const out = await this.withRetry(() =>
+      this.db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),
+    );
+    if (out.Item) this.itemsRead++;
+    return out.Item;
+  }
+
+  async *query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.withRetry(() => this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
+      this.itemsRead += out.Count ?? 0;
+      yield* out.Items ?? [];
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** Puts every item (unconditionally, so only for idempotent writes), 25 per request, until none is left unprocessed. */
+  async batchWrite(table: string, items: readonly Record<string, unknown>[]): Promise<void> {
+    for (let start = 0; start < items.length; start += BATCH_WRITE_MAX) {
+      let requests = items.slice(start, start + BATCH_WRITE_MAX).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        const out = await this.withRetry(() =>
+          this.db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
+        );
+        requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
+        if (requests.length > 0) {
+          if (attempt >= this.retry.maxAttempts)
+            throw new Error(`DynamoDB left ${requests.length} items unprocessed after retries`);
+          await this.backoff(attempt);
+        }
+      }
+    }
+  }
+
+  /** Strongly consistent BatchGetItem of any number of keys; items in no particular order. */
+  async batchGet(table: string, keys: readonly Record<string, string>[]): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_MAX) {
+      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_MAX);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const out = await this.withRetry(() =>
+          this.db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } })),
+        );
+        const items = out.Responses?.[table] ?? [];
+        this.itemsRead += items.length;
+        found.push(...items);
+        pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+        if (pending.length > 0) {
+          if (attempt >= this.retry.maxAttempts)
+            throw new Error(`DynamoDB left ${pending.length} keys unprocessed after retries`);
+          await this.backoff(attempt);
+        }
+      }
+    }
+    return found;
+  }
+}
