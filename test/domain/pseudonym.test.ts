@@ -201,12 +201,12 @@ describe('ContractKeyPseudonymizer', () => {
     await expect(sync.pseudonym(CONTRACT, 'QQ123456C')).rejects.toThrow('thrown, not rejected');
   });
 
-  it('bounds the per-reference cache, evicting the least recently used', async () => {
+  it('bounds the per-reference cache, and a reference keeps its pseudonym after eviction', async () => {
     const { p } = inMemory(MASTER, 3);
     expect(inMemory().p.maxCachedReferences).toBe(DEFAULT_MAX_CACHED_REFERENCES);
     const expected = new Map<string, string>();
     for (const r of ['A1', 'A2', 'A3']) expected.set(r, await p.pseudonym(CONTRACT, r));
-    await p.pseudonym(CONTRACT, 'A1'); // A1 is now the most recent; A2 the least
+    await p.pseudonym(CONTRACT, 'A1');
     await p.pseudonym(CONTRACT, 'A4');
     expect(p.cachedReferences).toBe(3);
     for (let i = 0; i < 50; i++) await p.pseudonym(CONTRACT, `B${i}`);

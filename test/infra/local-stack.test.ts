@@ -103,17 +103,24 @@ describe('stack up', () => {
         { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
         ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
       ]);
-      const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({
-        indexName: i.IndexName,
-        keys: i.KeySchema?.map((k) => `${k.AttributeName}:${k.KeyType}`),
-        projection: i.Projection?.ProjectionType,
-      }));
+      // DescribeTable lists indexes in no fixed order.
+      const byName = (a: { indexName?: string }, b: { indexName?: string }) =>
+        (a.indexName ?? '').localeCompare(b.indexName ?? '');
+      const indexes = (Table?.GlobalSecondaryIndexes ?? [])
+        .map((i) => ({
+          indexName: i.IndexName,
+          keys: i.KeySchema?.map((k) => `${k.AttributeName}:${k.KeyType}`),
+          projection: i.Projection?.ProjectionType,
+        }))
+        .sort(byName);
       expect(indexes).toEqual(
-        def.globalSecondaryIndexes.map((i) => ({
-          indexName: i.indexName,
-          keys: [`${i.partitionKey.name}:HASH`, ...(i.sortKey ? [`${i.sortKey.name}:RANGE`] : [])],
-          projection: 'ALL',
-        })),
+        def.globalSecondaryIndexes
+          .map((i) => ({
+            indexName: i.indexName,
+            keys: [`${i.partitionKey.name}:HASH`, ...(i.sortKey ? [`${i.sortKey.name}:RANGE`] : [])],
+            projection: 'ALL',
+          }))
+          .sort(byName),
       );
     }
     dynamodb.destroy();
