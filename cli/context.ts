@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { verifierKey } from '../domain/note.ts';
 import { DynamoLedger } from '../functions/adapters/dynamo-ledger.ts';
-import { LocalSigner } from '../functions/adapters/local-signer.ts';
+import { DEFAULT_KEY_FILE, LocalSigner } from '../functions/adapters/local-signer.ts';
 import type { StackConfig } from '../infra/definitions.ts';
 import { clientConfig, dataDir, loadStackConfig } from '../infra/local/stack.ts';
 
@@ -28,9 +30,14 @@ export async function openLedger(dir = dataDir()): Promise<LedgerContext> {
   return { stack, store, signer, close: () => client.destroy() };
 }
 
-/** The verifier keys to trust: those given, else the local log key (if one exists). */
+/** The verifier keys to trust: those given, else the local log key (never created here). */
 export async function trustedKeys(given: readonly string[], dir = dataDir()): Promise<string[]> {
   if (given.length > 0) return [...given];
+  if (!existsSync(join(dir, 'keys', DEFAULT_KEY_FILE))) {
+    throw new Error(
+      `no verifier key: give --key <name+id+key> (the log's key, from \`sib keys show\` where the log runs); no local log key in ${dir}`,
+    );
+  }
   const signer = await LocalSigner.open({ dataDir: dir });
   return [verifierKey(signer.name, await signer.publicKey())];
 }

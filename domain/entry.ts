@@ -103,7 +103,15 @@ export function decodeEntry(bytes: Uint8Array, expectedSeq: number): Entry {
   } catch (error) {
     throw new IntegrityError('entry is not valid UTF-8 JSON', expectedSeq, { cause: error });
   }
-  const parsed = EntrySchema.safeParse(value);
+  let parsed: ReturnType<typeof EntrySchema.safeParse>;
+  let canonical: string;
+  try {
+    parsed = EntrySchema.safeParse(value);
+    canonical = parsed.success ? canonicalize(parsed.data) : '';
+  } catch (error) {
+    // E.g. a nesting deep enough to exhaust the stack: still a bad entry, not a crash.
+    throw new IntegrityError(`entry cannot be checked (${(error as Error).message})`, expectedSeq, { cause: error });
+  }
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new IntegrityError(
@@ -111,7 +119,7 @@ export function decodeEntry(bytes: Uint8Array, expectedSeq: number): Entry {
       expectedSeq,
     );
   }
-  if (canonicalize(parsed.data) !== text) {
+  if (canonical !== text) {
     throw new IntegrityError('entry bytes are not canonical JSON (RFC 8785)', expectedSeq);
   }
   return parsed.data;

@@ -1,3 +1,4 @@
+import { ContractIdSchema } from './entry.ts';
 import { IntegrityError } from './errors.ts';
 import { layoutExport, type ScanResult, scanEntries } from './export-scan.ts';
 import { finishExport, splitLines, type VerifyResult, verifyExportLines } from './ledger.ts';
@@ -30,7 +31,10 @@ export async function verifyExportBytes(
 ): Promise<VerifyResult> {
   const pinned = options.contract === undefined ? {} : { contract: options.contract };
   const text = options.spareFirstByte ? data.subarray(1) : data;
-  if (options.strict) return verifyExportLines(splitLines(text), keys, pinned);
+  // The strict path also refuses a pinned contract that is not a contract id (the fast scan compares bytes).
+  if (options.strict || (options.contract !== undefined && !ContractIdSchema.safeParse(options.contract).success)) {
+    return verifyExportLines(splitLines(text), keys, pinned);
+  }
   const layout = layoutExport(data, { spareFirstByte: options.spareFirstByte === true });
   let scanned: ScanResult;
   try {

@@ -1,5 +1,7 @@
 import { bytesEqual, toBase64, toHex } from './bytes.ts';
-import { DomainError, IntegrityError } from './errors.ts';
+import { ContractIdSchema } from './entry.ts';
+import { DomainError, IntegrityError, NotFoundError, ValidationError } from './errors.ts';
+import { foldRange, nodeHash, rangeNodes } from './merkle.ts';
 import {
   checkpointOrigin,
   signCheckpoint,
@@ -12,12 +14,14 @@ import { LogVerifier } from './verify.ts';
 
 /** What the ledger use cases need from a log store (DynamoLedger implements it). */
 export interface LogStore {
-  head(contract: string): Promise<{ size: number; root: Uint8Array; last: string }>;
+  head(contract: string): Promise<{ size: number; root: Uint8Array; last: string; frontier: readonly Uint8Array[] }>;
   rootAt(contract: string, size: number): Promise<Uint8Array>;
   /** Entry items in key order; `keySeq` is the seq the item is stored under. */
   entries(contract: string, from?: number, to?: number): AsyncIterable<{ keySeq: number; bytes: Uint8Array }>;
-  /** Stored level-0 nodes in order. */
-  leafHashes(contract: string): AsyncIterable<{ index: number; hash: Uint8Array }>;
+  /** Stored level-0 nodes (leaf hashes) with index below `size`, in order. */
+  leafHashes(contract: string, size: number): AsyncIterable<{ index: number; hash: Uint8Array }>;
+  /** Stored interior nodes (level 1 and up), ordered by level, then index. */
+  interiorNodes(contract: string): AsyncIterable<{ level: number; index: number; hash: Uint8Array }>;
   latestCheckpoint(contract: string): Promise<string | undefined>;
   saveCheckpoint(contract: string, size: number, note: string): Promise<string>;
 }
@@ -41,6 +45,7 @@ export async function publishCheckpoint(
   size?: number,
 ): Promise<string> {
   const head = await store.head(contract);
+  if (head.size === 0) throw new NotFoundError(`there is no log for contract ${contract} (no entries)`);
   const at = size ?? head.size;
   const root = at === head.size ? head.root : await store.rootAt(contract, at);
   const note = await signCheckpoint({ origin: checkpointOrigin(signer.name, contract), size: at, root }, [signer]);
@@ -60,7 +65,9 @@ function openCheckpoint(note: string, keys: readonly (string | VerifierKey)[], c
 }
 
 function failed(error: unknown, verifier: LogVerifier, checkpoint?: VerifiedCheckpoint): VerifyResult {
-  if (!(error instanceof DomainError)) throw error;
+  // Infrastructure failures (the store did not answer) are errors, not verdicts.
+  if (!(error instanceof DomainError) && (error as { $metadata?: unknown }).$metadata !== undefined) throw error;
+  if (!(error instanceof Error)) throw error;
   const seq = error instanceof IntegrityError ? error.seq : undefined;
   return {
     ok: false,
@@ -73,42 +80,52 @@ function failed(error: unknown, verifier: LogVerifier, checkpoint?: VerifiedChec
 
 /**
  * Verifies a contract log as stored: every entry's canonical form, seq and
- * contract, the prev chain, each entry against its stored leaf node, HEAD,
- * and the latest published checkpoint's signature and root.
+ * contract, the prev chain, each entry against its stored leaf hash, every
+ * stored Merkle node (what proofs are built from), HEAD, and the latest
+ * published checkpoint's signature and root. `pinned` is a checkpoint the
+ * caller kept elsewhere: the log must still hold exactly the tree it signed
+ * (a log that stores its own checkpoints cannot, on its own, rule out being
+ * rolled back to an older one and rewritten after it).
  */
 export async function verifyStoredLog(
   store: LogStore,
   contract: string,
   keys: readonly (string | VerifierKey)[],
+  options: { pinned?: string } = {},
 ): Promise<VerifyResult> {
   let checkpoint: VerifiedCheckpoint | undefined;
   let verifier = new LogVerifier({ contract });
   try {
-    const head = await store.head(contract);
+    // The checkpoint first: HEAD read after it covers at least as much.
     const note = await store.latestCheckpoint(contract);
+    const head = await store.head(contract);
+    if (head.size === 0) throw new IntegrityError(`the log of ${contract} has no entries`);
     if (note === undefined) throw new IntegrityError(`no checkpoint has been published for ${contract}`);
     checkpoint = openCheckpoint(note, keys, contract);
-    verifier = new LogVerifier({ contract, rootAtSize: checkpoint.size });
-    const leaves = store.leafHashes(contract)[Symbol.asyncIterator]();
-    for await (const { keySeq, bytes } of store.entries(contract)) {
+    const pinned = options.pinned === undefined ? undefined : openCheckpoint(options.pinned, keys, contract);
+    verifier = new LogVerifier({ contract, rootAtSizes: [checkpoint.size, ...(pinned ? [pinned.size] : [])] });
+    const leaves: Uint8Array[] = [];
+    const stored = store.leafHashes(contract, head.size)[Symbol.asyncIterator]();
+    // Entries appended after HEAD was read are left for the next verification.
+    for await (const { keySeq, bytes } of store.entries(contract, 0, head.size)) {
       const seq = verifier.size;
       if (keySeq !== seq) throw new IntegrityError(`missing: no entry is stored for seq ${seq}`, seq);
       const { entry, hash } = verifier.push(bytes);
       if (entry.seq !== keySeq)
         throw new IntegrityError(`the item stored as seq ${keySeq} holds seq ${entry.seq}`, seq);
-      const leaf = await leaves.next();
+      const leaf = await stored.next();
       if (leaf.done || leaf.value.index !== seq || !bytesEqual(leaf.value.hash, hash)) {
         throw new IntegrityError('altered: the entry no longer matches the leaf hash stored when it was appended', seq);
       }
+      leaves.push(hash);
     }
     verifier.finish();
     if (verifier.size !== head.size) {
       throw new IntegrityError(`HEAD counts ${head.size} entries but ${verifier.size} are stored`, verifier.size);
     }
-    if (!bytesEqual(verifier.root(), head.root)) {
-      throw new IntegrityError('the Merkle root over the stored entries does not match HEAD', head.size - 1);
-    }
+    await checkStoredTree(store, contract, leaves, head);
     verifier.checkCheckpoint(checkpoint);
+    if (pinned) verifier.checkCheckpoint(pinned);
   } catch (error) {
     return failed(error, verifier, checkpoint);
   }
@@ -122,11 +139,71 @@ export async function verifyStoredLog(
 }
 
 /**
+ * Rebuilds every perfect subtree from the leaf hashes and compares it with
+ * the stored node, then HEAD's root, last hash and frontier: proofs and
+ * checkpoints at any size are built from these, so a changed node must not
+ * pass unnoticed.
+ */
+async function checkStoredTree(
+  store: LogStore,
+  contract: string,
+  leaves: readonly Uint8Array[],
+  head: { size: number; root: Uint8Array; last: string; frontier: readonly Uint8Array[] },
+): Promise<void> {
+  const levels: Uint8Array[][] = [[...leaves]];
+  for (let below = levels[0] as Uint8Array[]; below.length >= 2; ) {
+    const up: Uint8Array[] = [];
+    for (let i = 0; i + 1 < below.length; i += 2) up.push(nodeHash(below[i] as Uint8Array, below[i + 1] as Uint8Array));
+    levels.push(up);
+    below = up;
+  }
+  const seen = levels.map(() => 0);
+  for await (const node of store.interiorNodes(contract)) {
+    const expected = levels[node.level]?.[node.index];
+    if (expected === undefined) continue; // completed by an entry after HEAD was read
+    const first = node.index * 2 ** node.level;
+    if (node.index !== seen[node.level]) {
+      throw new IntegrityError(`the Merkle node at level ${node.level} covering seq ${first}.. is missing`, first);
+    }
+    seen[node.level] = node.index + 1;
+    if (!bytesEqual(node.hash, expected)) {
+      throw new IntegrityError(
+        `altered: the stored Merkle node at level ${node.level} covering seq ${first}..${first + 2 ** node.level - 1} does not match the entries`,
+        first,
+      );
+    }
+  }
+  for (let level = 1; level < levels.length; level++) {
+    if (seen[level] !== levels[level]?.length) {
+      throw new IntegrityError(`Merkle nodes at level ${level} are missing`, (seen[level] ?? 0) * 2 ** level);
+    }
+  }
+  const last = head.size - 1;
+  const frontier = rangeNodes(0, head.size).map((id) => levels[id.level]?.[id.index] as Uint8Array);
+  if (
+    head.frontier.length !== frontier.length ||
+    head.frontier.some((h, i) => !bytesEqual(h, frontier[i] as Uint8Array))
+  ) {
+    throw new IntegrityError(
+      "HEAD's frontier (the subtrees new entries are hashed onto) does not match the entries",
+      last,
+    );
+  }
+  if (!bytesEqual(foldRange(frontier), head.root)) {
+    throw new IntegrityError('the Merkle root over the stored entries does not match HEAD', last);
+  }
+  if (head.last !== toHex(leaves[last] as Uint8Array)) {
+    throw new IntegrityError("HEAD's last hash (the prev of the next entry) does not match the last entry", last);
+  }
+}
+
+/**
  * The export format: one line per entry, each line exactly the entry's
  * canonical bytes, then `{"checkpoint":"<signed note>"}` for exactly those entries.
  */
 export async function* exportLog(store: LogStore, signer: Signer, contract: string): AsyncGenerator<string> {
   const head = await store.head(contract);
+  if (head.size === 0) throw new NotFoundError(`there is no log for contract ${contract} (no entries)`);
   const latest = await store.latestCheckpoint(contract);
   const note =
     latest !== undefined && latest.split('\n')[1] === String(head.size)
@@ -147,6 +224,9 @@ export async function verifyExportLines(
   options: { contract?: string } = {},
 ): Promise<VerifyResult> {
   const verifier = new LogVerifier(options.contract === undefined ? {} : { contract: options.contract });
+  if (options.contract !== undefined && !ContractIdSchema.safeParse(options.contract).success) {
+    return failed(new ValidationError(`${JSON.stringify(options.contract)} is not a contract id`), verifier);
+  }
   let pending: Uint8Array | undefined;
   try {
     for await (const line of lines) {

@@ -10,19 +10,19 @@ import { TreeBuilder } from './merkle.ts';
  */
 export class LogVerifier {
   readonly #tree = new TreeBuilder();
-  readonly #snapshotAt: number | undefined;
+  readonly #snapshotAt: ReadonlySet<number>;
   #contract: string | undefined;
   #prev = GENESIS_PREV;
-  #snapshot: Uint8Array | undefined;
+  readonly #snapshots = new Map<number, Uint8Array>();
   /** A seq whose prev did not match: the entry before it, or it, was altered; the next entry tells which. */
   #suspect: number | undefined;
   #adopted: { size: number; root: Uint8Array } | undefined;
 
-  /** `rootAtSize`: also keep the root at that size (to check an older checkpoint). */
-  constructor(options: { contract?: string; rootAtSize?: number } = {}) {
+  /** `rootAtSizes`: also keep the roots at those sizes (to check older checkpoints). */
+  constructor(options: { contract?: string; rootAtSizes?: readonly number[] } = {}) {
     this.#contract = options.contract;
-    this.#snapshotAt = options.rootAtSize;
-    if (this.#snapshotAt === 0) this.#snapshot = this.#tree.root();
+    this.#snapshotAt = new Set(options.rootAtSizes ?? []);
+    if (this.#snapshotAt.has(0)) this.#snapshots.set(0, this.#tree.root());
   }
 
   get size(): number {
@@ -74,7 +74,7 @@ export class LogVerifier {
     const hash = entryHash(bytes);
     this.#prev = toHex(hash);
     this.#tree.push(hash);
-    if (this.#tree.size === this.#snapshotAt) this.#snapshot = this.#tree.root();
+    if (this.#snapshotAt.has(this.#tree.size)) this.#snapshots.set(this.#tree.size, this.#tree.root());
     return { entry, hash };
   }
 
@@ -112,6 +112,9 @@ export class LogVerifier {
     last: Uint8Array | undefined;
   }): void {
     if (this.#tree.size !== 0 || this.#adopted) throw new Error('adoptChecked is only for a fresh verifier');
+    if (this.#contract !== undefined && scanned.contract !== undefined && scanned.contract !== this.#contract) {
+      throw new IntegrityError(`entry belongs to contract ${scanned.contract}, not ${this.#contract}`, 0);
+    }
     if (scanned.contract !== undefined) this.#contract = scanned.contract;
     if (scanned.last !== undefined) this.#prev = toHex(scanned.last);
     this.#adopted = { size: scanned.size, root: scanned.root };
@@ -130,7 +133,8 @@ export class LogVerifier {
     const size = this.size;
     let root: Uint8Array | undefined;
     if (checkpoint.size === size) root = this.root();
-    else if (checkpoint.size === this.#snapshotAt && checkpoint.size < size) root = this.#snapshot;
+    else if (checkpoint.size < size && this.#snapshots.has(checkpoint.size))
+      root = this.#snapshots.get(checkpoint.size);
     else {
       throw new IntegrityError(
         checkpoint.size > size

@@ -110,32 +110,46 @@ export function register(program: Command): void {
       [],
     )
     .option('--strict', 'with --file: also check every entry against the entry schema and canonical JSON form')
+    .option(
+      '--checkpoint <file>',
+      'with --contract: a signed checkpoint you kept (e.g. from an earlier `sib ledger checkpoint`); the log must still hold exactly its tree',
+    )
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
       '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named).',
     )
     .action(
-      runAction(async (opts: { contract?: string; file?: string; key: string[]; json?: boolean; strict?: boolean }) => {
-        if (!opts.contract && !opts.file) throw new Error('give --contract (stored log) or --file (export)');
-        if (opts.file) {
-          const keys = await trustedKeys(opts.key);
-          const result = await verifyExportBytes(await readExportFile(opts.file), keys, {
-            ...(opts.contract ? { contract: opts.contract } : {}),
-            strict: opts.strict === true,
-            spareFirstByte: true,
-          });
-          printVerify(result, opts.json === true);
-          return;
-        }
-        const ctx = await openLedger();
-        try {
-          const keys = await trustedKeys(opts.key);
-          printVerify(await verifyStoredLog(ctx.store, opts.contract as string, keys), opts.json === true);
-        } finally {
-          ctx.close();
-        }
-      }),
+      runAction(
+        async (opts: {
+          contract?: string;
+          file?: string;
+          key: string[];
+          json?: boolean;
+          strict?: boolean;
+          checkpoint?: string;
+        }) => {
+          if (!opts.contract && !opts.file) throw new Error('give --contract (stored log) or --file (export)');
+          if (opts.file) {
+            const keys = await trustedKeys(opts.key);
+            const result = await verifyExportBytes(await readExportFile(opts.file), keys, {
+              ...(opts.contract ? { contract: opts.contract } : {}),
+              strict: opts.strict === true,
+              spareFirstByte: true,
+            });
+            printVerify(result, opts.json === true);
+            return;
+          }
+          const ctx = await openLedger();
+          try {
+            const keys = await trustedKeys(opts.key);
+            const pinned = opts.checkpoint === undefined ? {} : { pinned: await readFile(opts.checkpoint, 'utf8') };
+            printVerify(await verifyStoredLog(ctx.store, opts.contract as string, keys, pinned), opts.json === true);
+          } finally {
+            ctx.close();
+          }
+        },
+      ),
     );
 
   ledger

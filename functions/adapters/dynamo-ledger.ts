@@ -3,8 +3,16 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCom
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sha256, toHex } from '../../domain/bytes.ts';
 import { canonicalBytes } from '../../domain/canonical.ts';
-import { type Entry, encodeEntry, entryHash, GENESIS_PREV, type Intent, parseIntent } from '../../domain/entry.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import {
+  ContractIdSchema,
+  type Entry,
+  encodeEntry,
+  entryHash,
+  GENESIS_PREV,
+  type Intent,
+  parseIntent,
+} from '../../domain/entry.ts';
+import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
   appendLeaf,
   consistencyPlan,
@@ -43,6 +51,28 @@ export interface AppendRequest {
   readonly intent: Intent;
   /** Records written before the entry (step 1); visible only once the entry commits. */
   readonly records?: readonly Record<string, unknown>[];
+  /**
+   * Extra conditions the commit transaction checks (e.g. that the writer
+   * still holds an ingest lease); if one fails nothing is written and the
+   * append fails with FenceLostError.
+   */
+  readonly conditions?: readonly CommitCondition[];
+}
+
+export interface CommitCondition {
+  readonly TableName: string;
+  readonly Key: Record<string, string>;
+  readonly ConditionExpression: string;
+  readonly ExpressionAttributeNames?: Record<string, string>;
+  readonly ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+/** A commit condition (AppendRequest.conditions) no longer held: nothing was appended. */
+export class FenceLostError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FenceLostError';
+  }
 }
 
 export interface AppendReceipt {
@@ -82,7 +112,7 @@ export interface DynamoLedgerOptions {
   readonly random?: () => number;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
 
@@ -119,11 +149,16 @@ export class DynamoLedger {
   /** Appends one entry, exactly once per idempotency key. */
   async append(request: AppendRequest): Promise<AppendReceipt> {
     const { contract, idempotencyKey } = request;
+    if (!ContractIdSchema.safeParse(contract).success) {
+      throw new ValidationError('invalid contract id', [
+        { field: 'contract', message: 'lower-case letters, digits and inner hyphens, at most 64' },
+      ]);
+    }
     if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationError('invalid idempotency key', [
         {
           field: 'idempotencyKey',
-          message: 'letters, digits and . _ : - (at most 128), starting with a letter or digit',
+          message: 'letters, digits and . _ : / - (at most 128), starting with a letter or digit',
         },
       ]);
     }
@@ -230,6 +265,8 @@ export class DynamoLedger {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               })),
+              // Last, so that the indexes of the actions above stay fixed.
+              ...(request.conditions ?? []).map((ConditionCheck) => ({ ConditionCheck })),
             ],
           }),
         );
@@ -242,6 +279,12 @@ export class DynamoLedger {
           // Another call with this key committed first (a retry racing its original).
           const replay = await this.#receiptFor(contract, idempotencyKey, contentHash);
           if (replay) return replay;
+        }
+        const fenceAt = 3 + next.completed.length;
+        if (reasons?.slice(fenceAt).some((r) => r === 'ConditionalCheckFailed')) {
+          throw new FenceLostError(`a commit condition of ${contract} no longer holds; nothing was appended`, {
+            cause: error,
+          });
         }
         const contended = reasons?.[0] === 'ConditionalCheckFailed' || reasons?.[2] === 'ConditionalCheckFailed';
         const transient = reasons
@@ -265,12 +308,19 @@ export class DynamoLedger {
   async head(contract: string): Promise<Head> {
     const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: 'HEAD' });
     if (!item) return { size: 0, last: GENESIS_PREV, root: rootFromFrontier([]), frontier: [] };
-    return {
-      size: item.size as number,
-      last: item.last as string,
-      root: item.root as Uint8Array,
-      frontier: item.frontier as Uint8Array[],
-    };
+    const { size, last, root, frontier } = item;
+    const isHash = (h: unknown) => h instanceof Uint8Array && h.length === 32;
+    if (
+      !Number.isSafeInteger(size) ||
+      (size as number) < 1 ||
+      typeof last !== 'string' ||
+      !isHash(root) ||
+      !Array.isArray(frontier) ||
+      !frontier.every(isHash)
+    ) {
+      throw new IntegrityError(`the HEAD item of ${contract} is malformed`);
+    }
+    return { size: size as number, last, root: root as Uint8Array, frontier: frontier as Uint8Array[] };
   }
 
   /** Root of the tree at any size up to HEAD: O(log n) node reads. */
@@ -348,6 +398,7 @@ export class DynamoLedger {
    * the bytes so that verification can tell a gap from a swap).
    */
   async *entries(contract: string, from = 0, to?: number): AsyncGenerator<{ keySeq: number; bytes: Uint8Array }> {
+    if (to !== undefined && to <= from) return;
     const encoder = new TextEncoder();
     const upper = to === undefined ? 'E#~' : entrySk(to - 1);
     for await (const item of this.#io.query({
@@ -360,15 +411,33 @@ export class DynamoLedger {
     }
   }
 
-  /** Stored leaf hashes (level-0 nodes) in order, to cross-check entries during verification. */
-  async *leafHashes(contract: string): AsyncGenerator<{ index: number; hash: Uint8Array }> {
+  /** Stored leaf hashes (level-0 nodes) below `size`, in order, to cross-check entries during verification. */
+  async *leafHashes(contract: string, size: number): AsyncGenerator<{ index: number; hash: Uint8Array }> {
+    if (size <= 0) return;
     for await (const item of this.#io.query({
       ConsistentRead: true,
       TableName: this.#tables.ledger,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': logPk(contract), ':prefix': 'N#00#' },
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': logPk(contract),
+        ':from': nodeSk({ level: 0, index: 0 }),
+        ':to': nodeSk({ level: 0, index: size - 1 }),
+      },
     })) {
       yield { index: Number((item.sk as string).slice(5)), hash: item.h as Uint8Array };
+    }
+  }
+
+  /** Stored interior nodes (level 1 and up), ordered by level, then index. */
+  async *interiorNodes(contract: string): AsyncGenerator<{ level: number; index: number; hash: Uint8Array }> {
+    for await (const item of this.#io.query({
+      ConsistentRead: true,
+      TableName: this.#tables.ledger,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': logPk(contract), ':from': 'N#01#', ':to': 'N#99#~' },
+    })) {
+      const sk = item.sk as string;
+      yield { level: Number(sk.slice(2, 4)), index: Number(sk.slice(5)), hash: item.h as Uint8Array };
     }
   }
 
@@ -423,6 +492,12 @@ export class DynamoLedger {
     );
     this.#io.itemsRead += out.Count ?? 0;
     return out.Items?.[0]?.note as string | undefined;
+  }
+
+  /** The receipt an idempotency key was answered with, if it was used. */
+  async receipt(contract: string, idempotencyKey: string): Promise<Omit<AppendReceipt, 'replayed'> | undefined> {
+    const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: keySk(idempotencyKey) });
+    return item?.receipt as Omit<AppendReceipt, 'replayed'> | undefined;
   }
 
   async #receiptFor(contract: string, key: string, contentHash: string): Promise<AppendReceipt | undefined> {

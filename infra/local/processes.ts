@@ -181,7 +181,12 @@ export async function waitReady(
 }
 
 /** True when `pid` runs and (where /proc exists) its command line contains `marker`, if given. */
-export function isAlive(pid: number, marker?: string): boolean {
+/** The command-line markers of a service of ours listening on `port` (its jar or script, and its port argument). */
+export function serviceMarkers(marker: string, port: number): string[] {
+  return [marker, marker === DYNAMO_MARKER ? `-port\0${port}\0` : `--port\0${port}\0`];
+}
+
+export function isAlive(pid: number, marker?: string | readonly string[]): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -190,13 +195,14 @@ export function isAlive(pid: number, marker?: string): boolean {
   if (marker === undefined || !existsSync('/proc/self/cmdline')) return true;
   try {
     // A zombie or a recycled pid has a different (or empty) command line.
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return (typeof marker === 'string' ? [marker] : marker).every((m) => cmdline.includes(m));
   } catch {
     return false;
   }
 }
 
-async function waitForExit(pid: number, marker: string, timeoutMs: number): Promise<boolean> {
+async function waitForExit(pid: number, marker: string | readonly string[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid, marker)) {
     if (Date.now() >= deadline) return false;
@@ -215,7 +221,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited after `timeoutMs`. */
-export async function stopProcess(pid: number, marker: string, timeoutMs = 10_000): Promise<void> {
+export async function stopProcess(pid: number, marker: string | readonly string[], timeoutMs = 10_000): Promise<void> {
   if (!isAlive(pid, marker)) return;
   signal(pid, 'SIGTERM');
   if (await waitForExit(pid, marker, timeoutMs)) return;

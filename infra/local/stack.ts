@@ -25,6 +25,7 @@ import {
   checkJava,
   DYNAMO_MARKER,
   isAlive,
+  serviceMarkers,
   S3_MARKER,
   type ServiceProcess,
   startDynamo,
@@ -257,8 +258,9 @@ function readStack(dir: string): StackState {
   if (stack?.version !== 1 || !Number.isInteger(stack.dynamodb?.pid) || !Number.isInteger(stack.s3?.pid)) {
     return { kind: 'unreadable', reason: 'not a version 1 stack file' };
   }
-  const dynamoAlive = isAlive(stack.dynamodb.pid, DYNAMO_MARKER);
-  const s3Alive = isAlive(stack.s3.pid, S3_MARKER);
+  // The jar or script AND the port recorded: a pid reused by another stack's service is not ours.
+  const dynamoAlive = isAlive(stack.dynamodb.pid, serviceMarkers(DYNAMO_MARKER, stack.dynamodb.port));
+  const s3Alive = isAlive(stack.s3.pid, serviceMarkers(S3_MARKER, stack.s3.port));
   return dynamoAlive && s3Alive ? { kind: 'running', stack } : { kind: 'stale', stack, dynamoAlive, s3Alive };
 }
 
@@ -274,8 +276,8 @@ async function clear(dir: string, state: Exclude<StackState, { kind: 'absent' }>
     detail = `unreadable: ${state.reason}`;
   } else {
     await Promise.all([
-      stopProcess(state.stack.dynamodb.pid, DYNAMO_MARKER),
-      stopProcess(state.stack.s3.pid, S3_MARKER),
+      stopProcess(state.stack.dynamodb.pid, serviceMarkers(DYNAMO_MARKER, state.stack.dynamodb.port)),
+      stopProcess(state.stack.s3.pid, serviceMarkers(S3_MARKER, state.stack.s3.port)),
     ]);
     if (state.kind === 'running') {
       rmSync(file, { force: true });

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { DEFAULT_KEY_NAME } from '../../functions/adapters/local-signer.ts';
@@ -207,6 +207,34 @@ describe('sib ledger on a log filled through the library', () => {
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toMatch(/^FAILED: .*signature/);
+  });
+
+  it('verify --contract on a log altered in DynamoDB exits 1 naming the seq; --checkpoint pins a kept checkpoint', async () => {
+    // Prepare: a 6-entry log with a checkpoint kept in a file, then one entry altered in the table.
+    const contract = await filledLog(6);
+    const kept = join(data.path, `${contract}.checkpoint`);
+    const cp = await sib(data.path, ['ledger', 'checkpoint', '--contract', contract]);
+    await writeFile(kept, cp.stdout);
+    const pinnedBefore = await sib(data.path, ['ledger', 'verify', '--contract', contract, '--checkpoint', kept]);
+    const db = DynamoDBDocumentClient.from(dynamoClient());
+    const key = { pk: `LOG#${contract}`, sk: `E#${'3'.padStart(16, '0')}` };
+    const item = (await db.send(new GetCommand({ TableName: testStack().tables.ledger, Key: key }))).Item;
+    await db.send(
+      new PutCommand({
+        TableName: testStack().tables.ledger,
+        Item: { ...item, entry: (item?.entry as string).replace('"n":3', '"n":30') },
+      }),
+    );
+
+    // Act
+    const run = await sib(data.path, ['ledger', 'verify', '--contract', contract]);
+
+    // Assess
+    expect(pinnedBefore.code).toBe(0);
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^FAILED at seq 3: altered/);
+    db.destroy();
   });
 
   it('proof --seq beyond the log exits 1 with a one-line error and no stack trace', async () => {
@@ -432,6 +460,32 @@ describe('sib ledger without a running local stack', () => {
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toContain('The local stack is not running');
     expect(run.stderr).toContain('npx sib stack up');
+  });
+});
+
+describe('sib stack with a stale stack.json whose pids now belong to another stack', () => {
+  const data = useDataDir({ withStack: false });
+
+  it('is not taken for running, and down leaves the other stack alone', async () => {
+    // Prepare: the test stack's real pids, but recorded with other ports, as after a reboot that reused them.
+    const real = stackFileFor(testStack());
+    const stale = {
+      ...real,
+      dynamodb: { ...real.dynamodb, port: real.dynamodb.port + 1 },
+      s3: { ...real.s3, port: real.s3.port + 1 },
+    };
+    await writeFile(join(data.path, 'stack.json'), `${JSON.stringify(stale, null, 2)}\n`);
+
+    // Act
+    const status = await sib(data.path, ['stack', 'status']);
+    const down = await sib(data.path, ['stack', 'down']);
+
+    // Assess
+    expect(status.stdout).toContain('not running');
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain('was not running');
+    expect(() => process.kill(real.dynamodb.pid, 0)).not.toThrow();
+    expect(() => process.kill(real.s3.pid, 0)).not.toThrow();
   });
 });
 

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../domain/bytes.ts';
 import { decodeEntry, GENESIS_PREV } from '../../domain/entry.ts';
 import { ConflictError } from '../../domain/errors.ts';
+import { publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
 import { leafHash, rootFromLeaves, verifyConsistency, verifyInclusion } from '../../domain/merkle.ts';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
+import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 let counter = 0;
@@ -115,6 +117,9 @@ describe('DynamoLedger concurrency and faults', () => {
     expect(toHex((await log.head(contract)).root)).toBe(toHex(rootFromLeaves(entries)));
     const bodies = entries.map((bytes, seq) => decodeEntry(bytes, seq).body.n);
     expect(new Set(bodies).size).toBe(96);
+    const { signer, key } = memorySigner('sib-ledger.test');
+    await publishCheckpoint(log, signer, contract);
+    expect(await verifyStoredLog(log, contract, [key])).toMatchObject({ ok: true, entries: 96 });
   });
 
   it('a writer that dies after writing its records leaves nothing visible, and a retry completes it', async () => {

@@ -1,7 +1,8 @@
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportLog, splitLines, verifyExportLines, verifyStoredLog } from '../../domain/ledger.ts';
+import { verifyExportBytes } from '../../domain/export-verify.ts';
+import { exportLog, publishCheckpoint, splitLines, verifyExportLines, verifyStoredLog } from '../../domain/ledger.ts';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
@@ -27,6 +28,22 @@ async function filledLog(store: DynamoLedger): Promise<string> {
     });
   }
   return contract;
+}
+
+async function* queryAll(db: DynamoDBDocumentClient, table: string, pk: string) {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: start,
+      }),
+    );
+    yield* out.Items ?? [];
+    start = out.LastEvaluatedKey;
+  } while (start);
 }
 
 const sk = (seq: number) => `E#${seq.toString().padStart(16, '0')}`;
@@ -105,6 +122,106 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
     expect(result.failure?.seq).toBe(3);
   });
 
+  it('a changed interior Merkle node, which proofs are built from', async () => {
+    const result = await tamperedResult(async (c) => {
+      const key = { pk: `LOG#${c}`, sk: `N#01#${'2'.padStart(16, '0')}` };
+      const item = (await db.send(new GetCommand({ TableName: table, Key: key }))).Item;
+      const h = new Uint8Array(item?.h as Uint8Array);
+      h[0] = (h[0] as number) ^ 1;
+      await db.send(new PutCommand({ TableName: table, Item: { ...item, h } }));
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.seq).toBe(4);
+    expect(result.failure?.message).toContain('Merkle node at level 1');
+  });
+
+  it.each([
+    ['last', (item: Record<string, unknown>) => ({ ...item, last: '0'.repeat(64) })],
+    [
+      'frontier',
+      (item: Record<string, unknown>) => ({ ...item, frontier: [...(item.frontier as Uint8Array[])].reverse() }),
+    ],
+  ])('a changed HEAD %s', async (_field, change) => {
+    const result = await tamperedResult(async (c) => {
+      const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${c}`, sk: 'HEAD' } }))).Item;
+      await db.send(new PutCommand({ TableName: table, Item: change(item as Record<string, unknown>) }));
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.message).toContain('HEAD');
+  });
+
+  it('a log being appended to while it is verified still verifies', async () => {
+    const contract = await filledLog(store);
+    await exportText(store, contract);
+    let appending = true;
+    const writer = (async () => {
+      for (let n = 100; appending; n++) {
+        await store.append({
+          contract,
+          idempotencyKey: `live-${n}`,
+          intent: { kind: 'test.note', actor: { sub: 'op', role: 'operator' }, body: { n } },
+        });
+      }
+    })();
+
+    const results = [];
+    for (let round = 0; round < 3; round++) results.push(await verifyStoredLog(store, contract, [key]));
+    appending = false;
+    await writer;
+
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+  });
+
+  it('a log rolled back to an older checkpoint and rewritten is caught by a checkpoint kept elsewhere', async () => {
+    // Prepare: six entries and a checkpoint; six more and a checkpoint the investor keeps.
+    const contract = `rollback-${process.pid}-${counter++}`;
+    const append = (n: number, tag: string) =>
+      store.append({
+        contract,
+        idempotencyKey: `${tag}${n}`,
+        intent: { kind: 'test.note', actor: { sub: 'op', role: 'operator' }, body: { n, tag } },
+      });
+    for (let n = 0; n < 6; n++) await append(n, 'a');
+    await publishCheckpoint(store, signer, contract);
+    const headAt6 = (await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${contract}`, sk: 'HEAD' } })))
+      .Item;
+    for (let n = 6; n < 12; n++) await append(n, 'a');
+    const kept = await publishCheckpoint(store, signer, contract);
+    // Act: the log's operator rolls back to size 6 and writes another history after it.
+    const pk = `LOG#${contract}`;
+    const items = [];
+    for await (const item of queryAll(db, table, pk)) items.push(item);
+    for (const item of items) {
+      const sk = item.sk as string;
+      const after6 =
+        (sk.startsWith('E#') && Number(sk.slice(2)) >= 6) ||
+        (sk.startsWith('N#') && (Number(sk.slice(5)) + 1) * 2 ** Number(sk.slice(2, 4)) > 6) ||
+        sk === `C#${'12'.padStart(16, '0')}` ||
+        (sk.startsWith('K#a') && Number(sk.slice(3)) >= 6);
+      if (after6) await db.send(new DeleteCommand({ TableName: table, Key: { pk, sk } }));
+    }
+    await db.send(new PutCommand({ TableName: table, Item: headAt6 }));
+    const rewriter = new DynamoLedger({ client: db, tables: testStack().tables });
+    for (let n = 6; n < 12; n++) {
+      await rewriter.append({
+        contract,
+        idempotencyKey: `b${n}`,
+        intent: { kind: 'test.note', actor: { sub: 'op', role: 'operator' }, body: { n, tag: 'b' } },
+      });
+    }
+    await publishCheckpoint(rewriter, signer, contract);
+
+    const alone = await verifyStoredLog(rewriter, contract, [key]);
+    const pinned = await verifyStoredLog(rewriter, contract, [key], { pinned: kept });
+
+    // Assess: on its own the rewritten log is consistent; against the kept checkpoint it is not.
+    expect(alone.ok).toBe(true);
+    expect(pinned.ok).toBe(false);
+    expect(pinned.failure?.message).toContain('does not match the signed checkpoint');
+  });
+
   it('a checkpoint signed by another key is refused', async () => {
     const contract = await filledLog(store);
     await exportText(store, contract);
@@ -151,11 +268,14 @@ describe('tampering in an export file is detected and the seq named', () => {
           const data = Buffer.concat(
             lines.map((l, i) => Buffer.concat([i === seq ? Buffer.from(bytes) : Buffer.from(l), Buffer.from('\n')])),
           );
-          const result = await verifyExportLines(splitLines(new Uint8Array(data)), [key]);
-          expect(result.ok).toBe(false);
-          // The last entry's prev field is the one case the file alone cannot tell from its predecessor.
-          const lastPrev = seq === ENTRIES - 1 && result.failure?.seq === seq - 1;
-          if (!lastPrev) expect(result.failure?.seq).toBe(seq);
+          const strict = await verifyExportLines(splitLines(new Uint8Array(data)), [key]);
+          const fast = await verifyExportBytes(new Uint8Array(data), [key]);
+          for (const result of [strict, fast]) {
+            expect(result.ok).toBe(false);
+            // The last entry's prev field is the one case the file alone cannot tell from its predecessor.
+            const lastPrev = seq === ENTRIES - 1 && result.failure?.seq === seq - 1;
+            if (!lastPrev) expect(result.failure?.seq).toBe(seq);
+          }
         },
       ),
       { numRuns: 150 },
