@@ -222,7 +222,7 @@ describe('sib ledger on a log filled through the library', () => {
     await db.send(
       new PutCommand({
         TableName: testStack().tables.ledger,
-        Item: { ...item, entry: (item?.entry as string).replace('"n":3', '"n":30') },
+        Item: { ...item, entry: String(item?.entry).replace('"n":3', '"n":30') },
       }),
     );
 
