@@ -1,0 +1,123 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import { ConflictError, type Problem, ValidationError } from '../../domain/errors.ts';
+import { parseCsv, parseJsonBatch } from '../../domain/evidence-parse.ts';
+import { type IngestReceipt, ingestBatch } from '../../domain/ingest.ts';
+import { runAction } from '../errors.ts';
+import { loadProfile, openEvidence } from '../evidence-context.ts';
+import { table } from '../table.ts';
+
+/**
+ * Today's date for "not dated in the future": the calendar date in UTC+14,
+ * the earliest time zone, so that an event recorded today anywhere (Kamchatka
+ * is UTC+12) is never refused as a future one.
+ */
+export function todayEarliestZone(now = new Date()): string {
+  return new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** RFC 9457 problem details for a rejected batch (the API answers with the same document). */
+export function problemDocument(error: ValidationError | ConflictError, instance?: string): Record<string, unknown> {
+  if (error instanceof ConflictError) {
+    return { type: 'about:blank', title: 'Conflict', status: 409, detail: error.message, ...error.details, instance };
+  }
+  return {
+    type: 'about:blank',
+    title: 'Batch rejected',
+    status: 422,
+    detail: error.message,
+    instance,
+    errors: error.problems.map((p) => ({ at: p.at, field: p.field, message: p.message })),
+  };
+}
+
+export function problemTable(problems: readonly Problem[], unit: 'record' | 'line'): string {
+  return table(
+    [unit, 'field', 'problem'],
+    problems.map((p) => [p.at, p.field, p.message]),
+  );
+}
+
+function printReceipt(receipt: IngestReceipt): void {
+  const lines = [
+    `${receipt.replayed ? 'Already accepted' : 'Accepted'}: batch ${receipt.batchId} of ${receipt.contract}, ${receipt.recordCount} records`,
+    `  ledger entry   seq ${receipt.seq} (${receipt.entryHash})`,
+    `  records root   ${receipt.recordsRoot}`,
+    `  archive        ${receipt.archive.key}`,
+    '  checkpoint after the append:',
+    ...receipt.checkpoint
+      .trimEnd()
+      .split('\n')
+      .map((l) => `    ${l}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function register(program: Command): void {
+  const evidence = program.command('evidence').description("the operator's evidence batches");
+
+  evidence
+    .command('submit')
+    .description('validate and append a batch of evidence (JSON or CSV); all or nothing, every problem listed')
+    .requiredOption('--contract <id>', 'contract id (its profile is contracts/<id>.json)')
+    .argument('<file>', 'a JSON batch {"batchId", "records": [...]} or a CSV file (see docs/evidence.md)')
+    .option('--batch-id <id>', 'the client batch id (required for CSV; for JSON it may stand in the file)')
+    .option('--format <format>', 'json or csv (default: from the file name)')
+    .option('--as <subject>', 'the submitting operator subject', 'local-operator')
+    .option('--json', 'print the receipt, or the problem document (RFC 9457), as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sib evidence submit --contract second-chance-kamchatka batch-2024-05.json\n  sib evidence submit --contract antares-east-kazakhstan --batch-id 2017-09-a services.csv\n\nExit status: 0 accepted (or already accepted), 1 rejected (the problems are listed) or failed.',
+    )
+    .action(
+      runAction(
+        async (
+          file: string,
+          opts: { contract: string; batchId?: string; format?: string; as: string; json?: boolean },
+        ) => {
+          const format = (opts.format ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'json')).toLowerCase();
+          if (format !== 'csv' && format !== 'json') throw new Error(`--format must be json or csv, not ${format}`);
+          const bytes = new Uint8Array(await readFile(file));
+          const parsed = format === 'csv' ? { ...parseCsv(bytes), batchId: undefined } : parseJsonBatch(bytes);
+          if (opts.batchId && parsed.batchId && opts.batchId !== parsed.batchId) {
+            throw new Error(`--batch-id ${opts.batchId} differs from the file's batchId ${parsed.batchId}`);
+          }
+          const batchId = opts.batchId ?? parsed.batchId;
+          if (!batchId)
+            throw new Error(`give the batch id with --batch-id${format === 'json' ? ' or "batchId" in the file' : ''}`);
+          const unit = format === 'csv' ? 'line' : 'record';
+          const profile = await loadProfile(opts.contract);
+          const ctx = await openEvidence();
+          try {
+            const receipt = await ingestBatch(
+              {
+                profile,
+                batchId,
+                submitter: { sub: opts.as, role: 'operator' },
+                records: parsed.records,
+                parseProblems: parsed.problems,
+                today: todayEarliestZone(),
+                unit,
+              },
+              ctx.ports,
+            );
+            if (opts.json) process.stdout.write(`${JSON.stringify(receipt, null, 2)}\n`);
+            else printReceipt(receipt);
+          } catch (error) {
+            if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error;
+            process.exitCode = 1;
+            if (opts.json) {
+              process.stdout.write(`${JSON.stringify(problemDocument(error, `batch/${batchId}`), null, 2)}\n`);
+            } else if (error instanceof ValidationError && error.problems.length > 0) {
+              process.stderr.write(`${error.message}\n\n${problemTable(error.problems, unit)}\n`);
+            } else {
+              process.stderr.write(`error: ${error.message}\n`);
+            }
+          } finally {
+            ctx.close();
+          }
+        },
+      ),
+    );
+}

@@ -1,0 +1,277 @@
+import { sha256, toHex, utf8 } from './bytes.ts';
+import { canonicalize } from './canonical.ts';
+import type { ContractProfile } from './contract-profile.ts';
+import type { Actor, Intent } from './entry.ts';
+import { ConflictError, type Problem, ValidationError } from './errors.ts';
+import {
+  checkBatch,
+  type EvidenceInput,
+  type KnownState,
+  knownStateQueries,
+  type StoredRecord,
+  toStoredRecord,
+  validateRecord,
+} from './evidence.ts';
+import { LIMITS } from './evidence-parse.ts';
+import { rootFromLeaves } from './merkle.ts';
+import type { Pseudonymizer } from './pseudonym.ts';
+
+/**
+ * The operator's batch, from parsed records to one ledger entry
+ * (ARCHITECTURE.md, "Evidence records inside entries"). All or nothing: any
+ * problem in any record rejects the whole batch before anything is written,
+ * and every problem is reported.
+ */
+
+export const EVIDENCE_BATCH_KIND = 'evidence.batch';
+
+/** A stored record with its canonical bytes (the leaf data of the batch's records root). */
+export interface CanonicalRecord {
+  readonly index: number;
+  readonly record: StoredRecord;
+  readonly bytes: Uint8Array;
+}
+
+export interface EvidenceStore {
+  /** What the cross-record checks need from the ledger, for these pseudonyms and event ids (committed records only). */
+  knownState(
+    contract: string,
+    query: { participants: readonly string[]; eventIds: readonly string[] },
+  ): Promise<KnownState>;
+  /** Writes the records idempotently; readers see them only once the batch's entry commits. */
+  writeRecords(contract: string, batch: BatchRef, records: readonly CanonicalRecord[]): Promise<void>;
+  /**
+   * Runs `work` holding the contract's ingest lease, so that no other batch
+   * of the contract checks or writes records meanwhile. The fence is handed
+   * to the ledger append, whose commit fails if the lease was lost.
+   */
+  withIngestLease<T>(contract: string, work: (fence: unknown) => Promise<T>): Promise<T>;
+}
+
+export interface BatchRef {
+  readonly batchId: string;
+  /** SHA-256 (hex) of the archived canonical batch. */
+  readonly contentHash: string;
+}
+
+export interface Archive {
+  /** Stores the canonical batch under its content hash; storing the same bytes again is harmless. */
+  put(key: string, body: Uint8Array, sha256: string): Promise<void>;
+}
+
+export interface BatchEntry {
+  readonly seq: number;
+  readonly entryHash: string;
+  readonly body: Record<string, unknown>;
+}
+
+export interface EvidenceLedger {
+  /** The entry of an already appended batch, if any. */
+  batchEntry(contract: string, batchId: string): Promise<BatchEntry | undefined>;
+  append(contract: string, idempotencyKey: string, intent: Intent, fence: unknown): Promise<BatchEntry>;
+  /** Signed checkpoint (C2SP note) of the log at `size`. */
+  checkpoint(contract: string, size: number): Promise<string>;
+}
+
+export interface IngestPorts {
+  readonly store: EvidenceStore;
+  readonly archive: Archive;
+  readonly ledger: EvidenceLedger;
+  readonly pseudonymizer: Pseudonymizer;
+}
+
+export interface IngestRequest {
+  readonly profile: ContractProfile;
+  readonly batchId: string;
+  readonly submitter: Actor;
+  /** Parsed records with where they came from (record index or CSV line). */
+  readonly records: readonly { readonly at: number; readonly value: unknown }[];
+  /** Problems the parser already found (bad UTF-8, CSV structure, bounds). */
+  readonly parseProblems?: readonly Problem[];
+  /** Today's date (YYYY-MM-DD), in the contract's time zone: no evidence may be dated after it. */
+  readonly today: string;
+  /** What `at` counts in messages: record indexes (JSON) or file lines (CSV). */
+  readonly unit?: 'record' | 'line';
+}
+
+export interface IngestReceipt {
+  readonly contract: string;
+  readonly batchId: string;
+  readonly seq: number;
+  readonly entryHash: string;
+  readonly recordsRoot: string;
+  readonly recordCount: number;
+  readonly archive: { readonly key: string; readonly sha256: string };
+  /** Signed checkpoint right after the batch's entry. */
+  readonly checkpoint: string;
+  /** True when the batch had been appended before and this is its original receipt. */
+  readonly replayed: boolean;
+}
+
+const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+
+export const archiveKey = (contract: string, contentHash: string) => `archive/${contract}/${contentHash}.jsonl`;
+export const batchIdempotencyKey = (batchId: string) => `batch:${batchId}`;
+
+/** The archived form: a header line, then one canonical record per line. Its SHA-256 is the batch's content hash. */
+export function archiveBody(contract: string, batchId: string, records: readonly CanonicalRecord[]): Uint8Array {
+  const header = utf8(
+    `${canonicalize({ batchId, contract, format: 'sib-evidence-batch/1', records: records.length })}\n`,
+  );
+  const size = records.reduce((n, r) => n + r.bytes.length + 1, header.length);
+  const body = new Uint8Array(size);
+  body.set(header, 0);
+  let offset = header.length;
+  for (const r of records) {
+    body.set(r.bytes, offset);
+    body[offset + r.bytes.length] = 0x0a;
+    offset += r.bytes.length + 1;
+  }
+  return body;
+}
+
+function reject(unsorted: readonly Problem[]): never {
+  const order = (p: Problem) => (typeof p.at === 'number' ? p.at : -1);
+  const problems = [...unsorted].sort((a, b) => order(a) - order(b));
+  const records = new Set(problems.map((p) => p.at)).size;
+  throw new ValidationError(
+    `batch rejected: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${records} record${records === 1 ? '' : 's'}; nothing was written`,
+    problems,
+  );
+}
+
+/**
+ * Validates every record on its own and pseudonymises the valid ones.
+ * Returns the valid records (with their locations) and every problem found.
+ */
+export async function prepareBatch(
+  request: IngestRequest,
+  pseudonymizer: Pseudonymizer,
+): Promise<{ records: CanonicalRecord[]; at: number[]; problems: Problem[] }> {
+  const { profile } = request;
+  const problems: Problem[] = [...(request.parseProblems ?? [])];
+  if (!BATCH_ID.test(request.batchId)) {
+    problems.push({
+      field: 'batchId',
+      message: 'letters, digits and . _ : / - (at most 64), starting with a letter or digit',
+    });
+  }
+  if (request.records.length === 0 && problems.length === 0) problems.push({ message: 'the batch holds no records' });
+  if (request.records.length > LIMITS.batchRecords) {
+    problems.push({
+      message: `the batch holds ${request.records.length} records; the limit is ${LIMITS.batchRecords}`,
+    });
+  }
+  const inputs: { at: number; input: EvidenceInput }[] = [];
+  for (const { at, value } of request.records) {
+    const result = validateRecord(value, { profile, today: request.today });
+    for (const p of result.problems) problems.push({ ...p, at });
+    if (result.record && result.problems.length === 0) inputs.push({ at, input: result.record });
+  }
+  const records: CanonicalRecord[] = [];
+  for (const [index, { input }] of inputs.entries()) {
+    const participant = await pseudonymizer.pseudonym(profile.id, input.participant);
+    const record = toStoredRecord(input, participant);
+    records.push({ index, record, bytes: utf8(canonicalize(record)) });
+  }
+  return { records, at: inputs.map((i) => i.at), problems };
+}
+
+/**
+ * Ingests one batch: validate and pseudonymise every record, return the
+ * original receipt if this batch id was appended before with the same
+ * content (a conflict if with other content), check the batch against the
+ * ledger, archive it, write its records, and append one entry.
+ */
+export async function ingestBatch(request: IngestRequest, ports: IngestPorts): Promise<IngestReceipt> {
+  const contract = request.profile.id;
+  const prepared = await prepareBatch(request, ports.pseudonymizer);
+  const { records } = prepared;
+  const crossChecks = async () => {
+    const queries = knownStateQueries(records.map((r) => r.record));
+    const known = await ports.store.knownState(contract, {
+      participants: queries.participants,
+      eventIds: [...queries.eventIds, ...queries.supersedes],
+    });
+    return checkBatch(
+      records.map((r) => r.record),
+      known,
+      { unit: request.unit ?? 'record', at: prepared.at },
+    );
+  };
+  if (prepared.problems.length > 0) {
+    // Rejected already; the ledger-based checks of the valid records still belong in the one list.
+    reject([...prepared.problems, ...(records.length > 0 ? await crossChecks() : [])]);
+  }
+
+  const body = archiveBody(contract, request.batchId, records);
+  const contentHash = toHex(sha256(body));
+  const recordsRoot = toHex(rootFromLeaves(records.map((r) => r.bytes)));
+  const archive = { key: archiveKey(contract, contentHash), sha256: contentHash };
+  const receipt = async (entry: BatchEntry, replayed: boolean): Promise<IngestReceipt> => ({
+    contract,
+    batchId: request.batchId,
+    seq: entry.seq,
+    entryHash: entry.entryHash,
+    recordsRoot,
+    recordCount: records.length,
+    archive,
+    checkpoint: await ports.ledger.checkpoint(contract, entry.seq + 1),
+    replayed,
+  });
+
+  const replay = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
+  if (replay) return receipt(replay, true);
+
+  return ports.store.withIngestLease(contract, async (fence) => {
+    // Checked again under the lease: another call may have appended it meanwhile.
+    const raced = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
+    if (raced) return receipt(raced, true);
+    const problems = await crossChecks();
+    if (problems.length > 0) reject(problems);
+
+    await ports.archive.put(archive.key, body, contentHash);
+    await ports.store.writeRecords(contract, { batchId: request.batchId, contentHash }, records);
+    const entry = await ports.ledger.append(
+      contract,
+      batchIdempotencyKey(request.batchId),
+      {
+        kind: EVIDENCE_BATCH_KIND,
+        actor: request.submitter,
+        body: {
+          batchId: request.batchId,
+          recordCount: records.length,
+          recordsRoot,
+          archive,
+          types: typeCounts(records),
+        },
+      },
+      fence,
+    );
+    return receipt(entry, false);
+  });
+}
+
+async function existingReceipt(
+  ledger: EvidenceLedger,
+  contract: string,
+  batchId: string,
+  contentHash: string,
+): Promise<BatchEntry | undefined> {
+  const entry = await ledger.batchEntry(contract, batchId);
+  if (!entry) return undefined;
+  const stored = (entry.body.archive as { sha256?: string } | undefined)?.sha256;
+  if (stored !== contentHash) {
+    throw new ConflictError(
+      `batch ${batchId} was already submitted with other content (stored ${stored}, this submission ${contentHash})`,
+      { batchId, storedHash: String(stored), requestHash: contentHash, seq: entry.seq },
+    );
+  }
+  return entry;
+}
+
+function typeCounts(records: readonly CanonicalRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { record } of records) counts[record.type] = (counts[record.type] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}

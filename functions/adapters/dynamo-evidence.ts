@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../../domain/errors.ts';
+import type { KnownState, StoredRecord } from '../../domain/evidence.ts';
+import type { BatchRef, CanonicalRecord, EvidenceStore } from '../../domain/ingest.ts';
+import { DynamoIo, type RetryPolicy } from './dynamo-io.ts';
+import type { CommitCondition } from './dynamo-ledger.ts';
+
+/**
+ * Evidence records on DynamoDB (table `records`, infra/definitions.ts):
+ *   pk EV#<contract>#<eventId>, sk R      one item per record (the key makes
+ *                                          duplicate checks one BatchGet per 100 ids)
+ *   byParticipant  P#<contract>#<pseudonym> / <date>#<eventId>
+ *   byBatch        B#<contract>#<batchId>   / <index>
+ *   byType         T#<contract>#<type>      / <date>#<eventId>
+ *   pk LEASE#<contract>, sk L              the contract's ingest lease
+ * A record counts only if the batch it names is committed: the ledger entry of
+ * that batch id exists and archives exactly the record's content hash.
+ */
+
+export interface EvidenceTables {
+  readonly records: string;
+}
+
+/** Whether a batch (id and content hash) is committed in the ledger. */
+export type CommittedCheck = (contract: string, batch: BatchRef) => Promise<boolean>;
+
+export interface DynamoEvidenceOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tables: EvidenceTables;
+  readonly committed: CommittedCheck;
+  readonly retry?: Partial<RetryPolicy>;
+  /** How long a lease lasts without renewal, and how often the holder renews it. */
+  readonly lease?: { ttlMs?: number; renewMs?: number; waitMs?: number };
+  readonly now?: () => number;
+}
+
+export interface QueriedRecord {
+  readonly record: StoredRecord;
+  readonly batchId: string;
+  readonly index: number;
+  readonly contentHash: string;
+}
+
+const recordPk = (contract: string, eventId: string) => `EV#${contract}#${eventId}`;
+const RECORD_SK = 'R';
+const leaseKey = (contract: string) => ({ pk: `LEASE#${contract}`, sk: 'L' });
+const QUERY_CONCURRENCY = 16;
+const WRITE_CONCURRENCY = 4;
+
+export class DynamoEvidenceStore implements EvidenceStore {
+  readonly #io: DynamoIo;
+  readonly #tables: EvidenceTables;
+  readonly #committed: CommittedCheck;
+  readonly #lease: { ttlMs: number; renewMs: number; waitMs: number };
+  readonly #now: () => number;
+
+  constructor(options: DynamoEvidenceOptions) {
+    this.#io = new DynamoIo(options);
+    this.#tables = options.tables;
+    this.#committed = options.committed;
+    this.#lease = { ttlMs: 120_000, renewMs: 30_000, waitMs: 120_000, ...options.lease };
+    this.#now = options.now ?? Date.now;
+  }
+
+  get itemsRead(): number {
+    return this.#io.itemsRead;
+  }
+
+  async writeRecords(contract: string, batch: BatchRef, records: readonly CanonicalRecord[]): Promise<void> {
+    const decoder = new TextDecoder();
+    const items = records.map(({ index, record, bytes }) => ({
+      pk: recordPk(contract, record.eventId),
+      sk: RECORD_SK,
+      record: decoder.decode(bytes),
+      batchId: batch.batchId,
+      contentHash: batch.contentHash,
+      index,
+      gsi1pk: `P#${contract}#${record.participant}`,
+      gsi1sk: `${record.date}#${record.eventId}`,
+      gsi2pk: `B#${contract}#${batch.batchId}`,
+      gsi2sk: index.toString().padStart(8, '0'),
+      gsi3pk: `T#${contract}#${record.type}`,
+      gsi3sk: `${record.date}#${record.eventId}`,
+    }));
+    // A few requests in flight: BatchWriteItem takes 25 items at a time.
+    const chunk = Math.ceil(items.length / WRITE_CONCURRENCY / 25) * 25 || 25;
+    const parts: (typeof items)[] = [];
+    for (let start = 0; start < items.length; start += chunk) parts.push(items.slice(start, start + chunk));
+    await Promise.all(parts.map((part) => this.#io.batchWrite(this.#tables.records, part)));
+  }
+
+  async knownState(
+    contract: string,
+    query: { participants: readonly string[]; eventIds: readonly string[] },
+  ): Promise<KnownState> {
+    const committed = this.#committedCache(contract);
+    const eventItems = await this.#io.batchGet(
+      this.#tables.records,
+      [...new Set(query.eventIds)].map((id) => ({ pk: recordPk(contract, id), sk: RECORD_SK })),
+    );
+    const eventIds = new Set<string>();
+    for (const item of eventItems) {
+      if (await committed(item)) eventIds.add(JSON.parse(item.record as string).eventId);
+    }
+    const enrolled = new Set<string>();
+    const employments = new Map<string, { employerId: string; date: string }[]>();
+    await forEachLimit([...new Set(query.participants)], QUERY_CONCURRENCY, async (participant) => {
+      for (const { record } of await this.byParticipant(contract, participant)) {
+        if (record.type === 'enrolment') enrolled.add(participant);
+        if (record.type === 'employment-started') {
+          const list = employments.get(participant) ?? [];
+          list.push({ employerId: record.employerId, date: record.date });
+          employments.set(participant, list);
+        }
+      }
+    });
+    return { enrolled, eventIds, employments };
+  }
+
+  /** All committed events of one pseudonym, in time order. */
+  async byParticipant(contract: string, participant: string): Promise<QueriedRecord[]> {
+    return this.#queryIndex(contract, {
+      IndexName: 'byParticipant',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `P#${contract}#${participant}` },
+    });
+  }
+
+  /** The committed records of one batch, in batch order. */
+  async byBatch(contract: string, batchId: string): Promise<QueriedRecord[]> {
+    return this.#queryIndex(contract, {
+      IndexName: 'byBatch',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': `B#${contract}#${batchId}` },
+    });
+  }
+
+  /** Committed records of one type dated from..to (inclusive, YYYY-MM-DD), in date order. */
+  async byType(contract: string, type: string, from = '0000-00-00', to = '9999-99-99'): Promise<QueriedRecord[]> {
+    return this.#queryIndex(contract, {
+      IndexName: 'byType',
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': `T#${contract}#${type}`, ':from': from, ':to': `${to}#~` },
+    });
+  }
+
+  /** The committed record of one event id. */
+  async byEvent(contract: string, eventId: string): Promise<QueriedRecord | undefined> {
+    const item = await this.#io.get(this.#tables.records, { pk: recordPk(contract, eventId), sk: RECORD_SK });
+    if (!item || !(await this.#committedCache(contract)(item))) return undefined;
+    return toQueried(item);
+  }
+
+  async withIngestLease<T>(contract: string, work: (fence: unknown) => Promise<T>): Promise<T> {
+    const owner = randomUUID();
+    await this.#acquire(contract, owner);
+    const renew = setInterval(() => {
+      this.#put(contract, owner, this.#now() + this.#lease.ttlMs).catch(() => {
+        // A lost lease shows at the commit: its fence condition fails.
+      });
+    }, this.#lease.renewMs);
+    try {
+      const fence: CommitCondition[] = [
+        {
+          TableName: this.#tables.records,
+          Key: leaseKey(contract),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        },
+      ];
+      return await work(fence);
+    } finally {
+      clearInterval(renew);
+      // Released by letting it expire now; leases are never deleted (no role may DeleteItem).
+      await this.#put(contract, owner, 0).catch(() => {});
+    }
+  }
+
+  async #acquire(contract: string, owner: string): Promise<void> {
+    const deadline = this.#now() + this.#lease.waitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#io.withRetry(() =>
+          this.#io.db.send(
+            new PutCommand({
+              TableName: this.#tables.records,
+              Item: { ...leaseKey(contract), owner, expiresAt: this.#now() + this.#lease.ttlMs },
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+              ExpressionAttributeValues: { ':now': this.#now() },
+            }),
+          ),
+        );
+        return;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        if (this.#now() >= deadline) {
+          throw new ConflictError(`another batch of ${contract} is being ingested; try again shortly`, { contract });
+        }
+        await this.#io.sleep(Math.min(1_000, 20 * attempt));
+      }
+    }
+  }
+
+  /** Renews (or, with expiresAt 0, releases) the lease if this owner still holds it. */
+  async #put(contract: string, owner: string, expiresAt: number): Promise<void> {
+    await this.#io.db.send(
+      new PutCommand({
+        TableName: this.#tables.records,
+        Item: { ...leaseKey(contract), owner, expiresAt },
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner },
+      }),
+    );
+  }
+
+  async #queryIndex(
+    contract: string,
+    input: {
+      IndexName: string;
+      KeyConditionExpression: string;
+      ExpressionAttributeValues: Record<string, string>;
+    },
+  ): Promise<QueriedRecord[]> {
+    const committed = this.#committedCache(contract);
+    const out: QueriedRecord[] = [];
+    for await (const item of this.#io.query({ TableName: this.#tables.records, ...input })) {
+      if (await committed(item)) out.push(toQueried(item));
+    }
+    return out;
+  }
+
+  /** A per-call cache of batch commit status (each batch is looked up once). */
+  #committedCache(contract: string): (item: Record<string, unknown>) => Promise<boolean> {
+    const cache = new Map<string, Promise<boolean>>();
+    return (item) => {
+      const batch = { batchId: item.batchId as string, contentHash: item.contentHash as string };
+      const key = `${batch.batchId}\n${batch.contentHash}`;
+      let status = cache.get(key);
+      if (!status) {
+        status = this.#committed(contract, batch);
+        cache.set(key, status);
+      }
+      return status;
+    };
+  }
+}
+
+function toQueried(item: Record<string, unknown>): QueriedRecord {
+  return {
+    record: JSON.parse(item.record as string) as StoredRecord,
+    batchId: item.batchId as string,
+    index: item.index as number,
+    contentHash: item.contentHash as string,
+  };
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}

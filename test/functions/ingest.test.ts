@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EvidenceContext, loadProfile, openEvidence } from '../../cli/evidence-context.ts';
+import type { ContractProfile } from '../../domain/contract-profile.ts';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import { type IngestRequest, ingestBatch } from '../../domain/ingest.ts';
+import { verifyStoredLog } from '../../domain/ledger.ts';
+import { verifierKey } from '../../domain/note.ts';
+import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sib-ingest-'));
+let ctx: EvidenceContext;
+let base: ContractProfile;
+let counter = 0;
+
+beforeAll(async () => {
+  ctx = await openEvidence(dir, testStack());
+  base = await loadProfile('second-chance-kamchatka');
+});
+afterAll(() => {
+  ctx.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A profile of a fresh contract id (each test its own log), with the Second Chance terms. */
+const freshProfile = (): ContractProfile => ({ ...base, id: `ingest-${process.pid}-${counter++}` });
+const consent = createHash('sha256').update('consent form').digest('hex');
+const enrol = (eventId: string, participant: string, date = '2024-03-01') => ({
+  eventId,
+  participant,
+  type: 'enrolment',
+  date,
+  source: 'operator',
+  cohort: '2024',
+  category: 'released',
+  sex: 'female',
+  birthYear: 1991,
+  consentSha256: consent,
+});
+const job = (eventId: string, participant: string, date = '2024-04-01') => ({
+  eventId,
+  participant,
+  type: 'employment-started',
+  date,
+  source: 'employer',
+  employerId: 'KAMCHATKA-FISH',
+  contractType: 'permanent',
+  monthlyWage: '6500000',
+});
+
+function request(profile: ContractProfile, batchId: string, values: unknown[]): IngestRequest {
+  return {
+    profile,
+    batchId,
+    submitter: { sub: 'operator-1', role: 'operator' },
+    records: values.map((value, at) => ({ at, value })),
+    today: '2026-01-01',
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ValidationError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ValidationError);
+  return error as ValidationError;
+}
+
+describe('ingesting a batch', () => {
+  it('appends one entry whose records are archived, queryable and covered by the checkpoint', async () => {
+    const profile = freshProfile();
+
+    const receipt = await ingestBatch(
+      request(profile, 'b-1', [enrol('e1', '4510 123456'), job('e2', '4510-123456'), enrol('e3', 'OP-0007')]),
+      ctx.ports,
+    );
+
+    expect(receipt).toMatchObject({ contract: profile.id, batchId: 'b-1', seq: 0, recordCount: 3, replayed: false });
+    expect(receipt.checkpoint.split('\n')[1]).toBe('1');
+    const object = await s3Client().send(
+      new GetObjectCommand({ Bucket: testStack().buckets.archive, Key: receipt.archive.key }),
+    );
+    const archived = new Uint8Array(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    expect(createHash('sha256').update(archived).digest('hex')).toBe(receipt.archive.sha256);
+    const byBatch = await ctx.store.byBatch(profile.id, 'b-1');
+    expect(byBatch.map((r) => r.record.eventId)).toEqual(['e1', 'e2', 'e3']);
+    const participant = byBatch[0]?.record.participant as string;
+    expect(participant).toMatch(/^p-[0-9a-f]{32}$/);
+    expect((await ctx.store.byParticipant(profile.id, participant)).map((r) => r.record.eventId)).toEqual(['e1', 'e2']);
+    expect((await ctx.store.byType(profile.id, 'enrolment', '2024-01-01', '2024-12-31')).length).toBe(2);
+    const signer = await LocalSigner.open({ dataDir: dir });
+    const key = verifierKey(signer.name, await signer.publicKey());
+    expect((await verifyStoredLog(ctx.log, profile.id, [key])).ok).toBe(true);
+  });
+
+  it('returns the original receipt for the same batch again, and a conflict naming both hashes for other content', async () => {
+    const profile = freshProfile();
+    const first = await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-1')]), ctx.ports);
+
+    const again = await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-1')]), ctx.ports);
+    const other = ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-2')]), ctx.ports);
+
+    expect(again).toEqual({ ...first, replayed: true });
+    const error = await other.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).message).toContain(first.archive.sha256);
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
+  });
+
+  it('rejects a batch with any bad record whole, lists every problem, and writes nothing anywhere', async () => {
+    const profile = freshProfile();
+    await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-1')]), ctx.ports);
+    const before = await countItems(profile.id);
+
+    const error = await rejection(
+      ingestBatch(
+        request(profile, 'b-2', [
+          job('e1', 'OP-1'), // duplicate event id against the ledger
+          job('e5', 'OP-9'), // participant never enrolled
+          { ...job('e6', 'OP-1'), monthlyWage: '-5' }, // negative wage
+          { ...enrol('e7', 'OP-3'), date: '2031-01-01' }, // in the future, and after the term
+          { ...job('e8', 'OP-1'), __proto__: 'x', extra: 1 }, // unknown fields
+        ]),
+        ctx.ports,
+      ),
+    );
+
+    const at = new Set(error.problems.map((p) => p.at));
+    expect([...at].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(error.problems.find((p) => p.at === 0)?.message).toMatch(/already in the ledger|duplicate/i);
+    expect(error.problems.find((p) => p.at === 1)?.message).toMatch(/not enrolled/);
+    expect(error.problems.find((p) => p.at === 2)?.field).toBe('monthlyWage');
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
+    expect(await countItems(profile.id)).toEqual(before);
+  });
+
+  it('rejects an empty batch', async () => {
+    const error = await rejection(ingestBatch(request(freshProfile(), 'b-1', []), ctx.ports));
+
+    expect(error.problems[0]?.message).toMatch(/no records/);
+  });
+
+  it('lets only one of two concurrent batches claim the same event id', async () => {
+    const profile = freshProfile();
+    await ingestBatch(request(profile, 'b-0', [enrol('e0', 'OP-1')]), ctx.ports);
+
+    const results = await Promise.allSettled([
+      ingestBatch(request(profile, 'b-1', [job('same', 'OP-1')]), ctx.ports),
+      ingestBatch(request(profile, 'b-2', [{ ...job('same', 'OP-1'), monthlyWage: '7000000' }]), ctx.ports),
+    ]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(ValidationError);
+    const records = await ctx.store.byType(profile.id, 'employment-started');
+    expect(records).toHaveLength(1);
+  });
+
+  it('stores no participant reference in clear anywhere: every DynamoDB item and S3 object is scanned', async () => {
+    const profile = freshProfile();
+    const references = ['7712 345678', 'KZ-990101300123', 'OP-SECRET-42'];
+
+    await ingestBatch(
+      request(
+        profile,
+        'pii-1',
+        references.map((ref, i) => enrol(`pii-${i}`, ref)),
+      ),
+      ctx.ports,
+    );
+
+    const needles = references.flatMap((r) => [r, r.replaceAll(/[\s-]/g, ''), r.toLowerCase()]);
+    const haystack: string[] = [];
+    const db = DynamoDBDocumentClient.from(dynamoClient());
+    for (const table of Object.values(testStack().tables)) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+        for (const item of out.Items ?? []) haystack.push(JSON.stringify(item));
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+    const s3 = s3Client();
+    for (const bucket of Object.values(testStack().buckets)) {
+      const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      for (const { Key } of list.Contents ?? []) {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        haystack.push(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+      }
+    }
+    const text = haystack.join('\n');
+    expect(text).toContain(profile.id);
+    for (const needle of needles) expect(text).not.toContain(needle);
+  });
+});
+
+/** Items of a contract in both tables (records, ledger items). */
+async function countItems(contract: string): Promise<number> {
+  const db = DynamoDBDocumentClient.from(dynamoClient());
+  let n = 0;
+  for (const table of Object.values(testStack().tables)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      n += (out.Items ?? []).filter((i) => JSON.stringify(i).includes(contract)).length;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  return n;
+}
