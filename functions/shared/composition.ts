@@ -1,0 +1,117 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { IngestPorts } from '../../domain/ingest.ts';
+import type { Signer } from '../../domain/ports.ts';
+import type { Pseudonymizer } from '../../domain/pseudonym.ts';
+import type { StackConfig } from '../../infra/definitions.ts';
+import { clientConfig, loadStackConfig } from '../../infra/local/stack.ts';
+import { DynamoEvidenceStore } from '../adapters/dynamo-evidence.ts';
+import { DynamoLedger } from '../adapters/dynamo-ledger.ts';
+import { DynamoEvidenceLedger } from '../adapters/evidence-ledger.ts';
+import { KmsPseudonymizer } from '../adapters/kms-pseudonymizer.ts';
+import { KmsSigner } from '../adapters/kms-signer.ts';
+import { LocalPseudonymizer } from '../adapters/local-pseudonym-key.ts';
+import { LocalSigner } from '../adapters/local-signer.ts';
+import { S3Archive } from '../adapters/s3-archive.ts';
+
+/**
+ * The one place where adapters are chosen and wired, for the Lambda
+ * handlers (and anything else that runs as a deployed function).
+ *
+ * In AWS the environment names the resources (set by the CDK stack):
+ *   LEDGER_TABLE, RECORDS_TABLE, ARCHIVE_BUCKET, REPORTS_BUCKET,
+ *   SIGNING_KEY_ID, PSEUDONYM_KEY_ID, LOG_NAME (the signer's key name).
+ * On the local stack, SIB_DATA_DIR points at the data dir: endpoints and
+ * names come from its stack.json, keys from its key files.
+ */
+export interface Runtime {
+  readonly stack: StackConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly log: DynamoLedger;
+  readonly ledger: DynamoEvidenceLedger;
+  readonly store: DynamoEvidenceStore;
+  readonly ports: IngestPorts;
+  readonly signer: Signer;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+async function wire(
+  stack: StackConfig,
+  clients: { dynamo: DynamoDBClient; s3: S3Client },
+  keys: { signer: Signer; pseudonymizer: Pseudonymizer },
+): Promise<Runtime> {
+  const dynamo = DynamoDBDocumentClient.from(clients.dynamo);
+  const log = new DynamoLedger({ client: dynamo, tables: stack.tables });
+  const ledger = new DynamoEvidenceLedger(log, keys.signer);
+  const store = new DynamoEvidenceStore({
+    client: dynamo,
+    tables: stack.tables,
+    committed: (contract, batch) => ledger.committed(contract, batch),
+  });
+  const archive = new S3Archive({ client: clients.s3, bucket: stack.buckets.archive });
+  return {
+    stack,
+    dynamo,
+    s3: clients.s3,
+    log,
+    ledger,
+    store,
+    signer: keys.signer,
+    ports: { store, archive, ledger, pseudonymizer: keys.pseudonymizer },
+  };
+}
+
+/** Adapters for the local stack under `dataDir`. */
+export async function localRuntime(dataDir: string, stack: StackConfig = loadStackConfig(dataDir)): Promise<Runtime> {
+  return wire(
+    stack,
+    { dynamo: new DynamoDBClient(clientConfig(stack)), s3: new S3Client(clientConfig(stack, 's3')) },
+    {
+      signer: await LocalSigner.open({ dataDir }),
+      pseudonymizer: await LocalPseudonymizer.open({ dataDir }),
+    },
+  );
+}
+
+/** Adapters for AWS, from the function's environment. */
+export async function awsRuntime(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const stack: StackConfig = {
+    version: 1,
+    region,
+    dynamodb: { endpoint: `https://dynamodb.${region}.amazonaws.com` },
+    s3: { endpoint: `https://s3.${region}.amazonaws.com` },
+    tables: { ledger: required(env, 'LEDGER_TABLE'), records: required(env, 'RECORDS_TABLE') },
+    buckets: { archive: required(env, 'ARCHIVE_BUCKET'), reports: env.REPORTS_BUCKET ?? '' },
+  };
+  const kms = new KMSClient({ region });
+  return wire(
+    stack,
+    { dynamo: new DynamoDBClient({ region }), s3: new S3Client({ region }) },
+    {
+      signer: new KmsSigner({ keyId: required(env, 'SIGNING_KEY_ID'), name: required(env, 'LOG_NAME'), client: kms }),
+      pseudonymizer: new KmsPseudonymizer({ keyId: required(env, 'PSEUDONYM_KEY_ID'), client: kms }),
+    },
+  );
+}
+
+let cached: Promise<Runtime> | undefined;
+
+/** The runtime of this process (built once per Lambda instance: SDK clients and keys are reused across invocations). */
+export function runtime(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+  cached ??= env.SIB_DATA_DIR ? localRuntime(env.SIB_DATA_DIR) : awsRuntime(env);
+  return cached;
+}
+
+/** For tests: forget the cached runtime (e.g. after pointing SIB_DATA_DIR elsewhere). */
+export function resetRuntime(): void {
+  cached = undefined;
+}
