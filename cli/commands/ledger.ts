@@ -2,35 +2,34 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { bytesEqual, fromBase64, toBase64 } from '../../domain/bytes.ts';
-import { entryHash } from '../../domain/entry.ts';
+import { toBase64, toHex } from '../../domain/bytes.ts';
+import { IntegrityError, NotFoundError } from '../../domain/errors.ts';
+import type { StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
 import { exportLog, publishCheckpoint, type VerifyResult, verifyStoredLog } from '../../domain/ledger.ts';
-import { verifyInclusion } from '../../domain/merkle.ts';
-import { verifyCheckpoint } from '../../domain/note.ts';
+import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
+import type { Signer } from '../../domain/ports.ts';
+import {
+  checkEntryProof,
+  checkRecordProof,
+  type EntryProofDocument,
+  isRecordProof,
+  type RecordProofDocument,
+} from '../../domain/proof.ts';
+import { isPseudonym } from '../../domain/pseudonym.ts';
+import type { QueriedRecord } from '../../functions/adapters/dynamo-evidence.ts';
+import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { openLedger, trustedKeys } from '../context.ts';
 import { runAction } from '../errors.ts';
+import { type EvidenceContext, openEvidence } from '../evidence-context.ts';
 import { readExportFile } from '../export-file.ts';
+import { table } from '../table.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const seqArg = (value: string) => {
   if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new Error(`not a non-negative integer: ${value}`);
   return Number(value);
 };
-
-/** An inclusion proof as `sib ledger proof` prints it: self-contained, checkable offline. */
-export interface ProofDocument {
-  readonly contract: string;
-  readonly seq: number;
-  readonly size: number;
-  /** The entry's canonical JSON text (the leaf data). */
-  readonly entry: string;
-  readonly leafHash: string;
-  readonly proof: string[];
-  readonly root: string;
-  /** Signed checkpoint for (size, root). */
-  readonly checkpoint: string;
-}
 
 export function printVerify(result: VerifyResult, json: boolean): void {
   if (json) {
@@ -154,31 +153,114 @@ export function register(program: Command): void {
 
   ledger
     .command('proof')
-    .description('print an inclusion proof of one entry, with the entry and a signed checkpoint')
+    .description('print an inclusion proof of an entry (--seq) or of an evidence record in its batch and log (--event)')
     .requiredOption('--contract <id>', 'contract id')
-    .requiredOption('--seq <n>', 'the entry', seqArg)
+    .option('--seq <n>', 'the entry', seqArg)
+    .option(
+      '--event <eventId>',
+      'an evidence record: proved into its batch root, and its batch entry into the checkpoint',
+    )
     .option('--size <m>', 'tree size to prove against (default: the current size)', seqArg)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sib ledger proof --contract second-chance-kamchatka --seq 2 > proof.json\n  sib ledger proof --contract second-chance-kamchatka --event SC-000123-enrol | sib ledger verify-proof',
+    )
     .action(
-      runAction(async (opts: { contract: string; seq: number; size?: number }) => {
+      runAction(async (opts: { contract: string; seq?: number; event?: string; size?: number }) => {
+        if ((opts.seq === undefined) === (opts.event === undefined)) throw new Error('give either --seq or --event');
+        if (opts.event !== undefined) {
+          const ctx = await openEvidence();
+          try {
+            const doc = await recordProof(ctx, opts.contract, opts.event, opts.size);
+            process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+          } finally {
+            ctx.close();
+          }
+          return;
+        }
         const ctx = await openLedger();
         try {
-          const p = await ctx.store.inclusionProof(opts.contract, opts.seq, opts.size);
-          const checkpoint = await publishCheckpoint(ctx.store, ctx.signer, opts.contract, p.size);
-          const doc: ProofDocument = {
-            contract: opts.contract,
-            seq: p.seq,
-            size: p.size,
-            entry: new TextDecoder().decode(await ctx.store.entry(opts.contract, p.seq)),
-            leafHash: toBase64(p.leafHash),
-            proof: p.proof.map(toBase64),
-            root: toBase64(p.root),
-            checkpoint,
-          };
+          const doc = await entryProof(ctx.store, ctx.signer, opts.contract, opts.seq as number, opts.size);
           process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
         } finally {
           ctx.close();
         }
       }),
+    );
+
+  ledger
+    .command('query')
+    .description(
+      "evidence records, newest knowledge only: one participant's timeline, one batch, or one type in a date range",
+    )
+    .requiredOption('--contract <id>', 'contract id')
+    .option(
+      '--participant <ref>',
+      'a participant: pseudonym (p-…) or the operator reference (pseudonymised here first)',
+    )
+    .option('--batch <batchId>', 'a batch, in record order')
+    .option('--type <type>', 'a record type, with --from/--to dates (YYYY-MM-DD)')
+    .option('--from <date>', 'first date (with --type)')
+    .option('--to <date>', 'last date (with --type)')
+    .option('--json', 'JSON lines instead of a table')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sib ledger query --contract second-chance-kamchatka --participant SC-000042\n  sib ledger query --contract second-chance-kamchatka --type employment-started --from 2024-01-01 --to 2024-12-31',
+    )
+    .action(
+      runAction(
+        async (opts: {
+          contract: string;
+          participant?: string;
+          batch?: string;
+          type?: string;
+          from?: string;
+          to?: string;
+          json?: boolean;
+        }) => {
+          const chosen = [opts.participant, opts.batch, opts.type].filter((x) => x !== undefined).length;
+          if (chosen !== 1) throw new Error('give exactly one of --participant, --batch, --type');
+          const date = /^\d{4}-\d{2}-\d{2}$/;
+          for (const [flag, value] of [
+            ['--from', opts.from],
+            ['--to', opts.to],
+          ] as const) {
+            if (value !== undefined && !date.test(value)) throw new Error(`${flag} must be a date YYYY-MM-DD`);
+          }
+          const ctx = await openEvidence();
+          try {
+            let found: QueriedRecord[];
+            if (opts.participant !== undefined) {
+              const pseudonym = isPseudonym(opts.participant)
+                ? opts.participant
+                : await ctx.ports.pseudonymizer.pseudonym(opts.contract, opts.participant);
+              found = await ctx.store.byParticipant(opts.contract, pseudonym);
+            } else if (opts.batch !== undefined) found = await ctx.store.byBatch(opts.contract, opts.batch);
+            else found = await ctx.store.byType(opts.contract, opts.type as string, opts.from, opts.to);
+            if (opts.json) {
+              for (const r of found) {
+                process.stdout.write(`${JSON.stringify({ ...r.record, batchId: r.batchId, index: r.index })}\n`);
+              }
+              return;
+            }
+            process.stdout.write(
+              `${table(
+                ['date', 'type', 'eventId', 'participant', 'batch', 'details'],
+                found.map(({ record, batchId, index }) => [
+                  record.date,
+                  record.type,
+                  record.eventId,
+                  record.participant,
+                  `${batchId}#${index}`,
+                  details(record),
+                ]),
+              )}\n${found.length} record${found.length === 1 ? '' : 's'}\n`,
+            );
+          } finally {
+            ctx.close();
+          }
+        },
+      ),
     );
 
   ledger
@@ -189,39 +271,83 @@ export function register(program: Command): void {
     .action(
       runAction(async (file: string | undefined, opts: { key: string[] }) => {
         const text = file ? await readFile(file, 'utf8') : await readStdin();
-        const failure = checkProofDocument(JSON.parse(text) as ProofDocument, await trustedKeys(opts.key));
+        const doc = JSON.parse(text) as EntryProofDocument;
+        const keys = await trustedKeys(opts.key);
+        const failure = isRecordProof(doc) ? checkRecordProof(doc, keys) : checkEntryProof(doc, keys);
         if (failure) {
           process.stderr.write(`FAILED: ${failure}\n`);
           process.exitCode = 1;
+        } else if (isRecordProof(doc)) {
+          process.stdout.write(
+            `OK: event ${doc.eventId} is record ${doc.batch.index} of batch ${doc.batch.batchId}, whose entry seq ${doc.seq} is included in the signed checkpoint\n`,
+          );
         } else process.stdout.write('OK: the entry is included in the signed checkpoint\n');
       }),
     );
-}
-
-/** Returns why a proof document does not hold, or undefined when it does. */
-export function checkProofDocument(doc: ProofDocument, keys: readonly string[]): string | undefined {
-  try {
-    const leaf = entryHash(new TextEncoder().encode(doc.entry));
-    if (!bytesEqual(leaf, fromBase64(doc.leafHash))) return 'the entry text does not hash to leafHash';
-    const entry = JSON.parse(doc.entry) as { contract?: unknown; seq?: unknown };
-    if (entry.contract !== doc.contract || entry.seq !== doc.seq) {
-      return `the entry is seq ${String(entry.seq)} of ${String(entry.contract)}, not seq ${doc.seq} of ${doc.contract}`;
-    }
-    const root = fromBase64(doc.root);
-    if (!verifyInclusion(leaf, doc.seq, doc.size, doc.proof.map(fromBase64), root)) {
-      return `the inclusion proof of seq ${doc.seq} in a tree of size ${doc.size} does not lead to the root`;
-    }
-    const cp = verifyCheckpoint(doc.checkpoint, keys);
-    if (cp.size !== doc.size || !bytesEqual(cp.root, root)) return 'the signed checkpoint is for another size or root';
-    if (!cp.origin.endsWith(`/${doc.contract}`)) return `the checkpoint is for ${cp.origin}, not ${doc.contract}`;
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
 }
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The fields that matter beyond date, type and ids, in a few words. */
+function details(record: StoredRecord): string {
+  const skip = new Set(['eventId', 'participant', 'type', 'date', 'source', 'documentSha256', 'consentSha256']);
+  return Object.entries(record)
+    .filter(([k]) => !skip.has(k))
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}
+
+async function entryProof(
+  store: DynamoLedger,
+  signer: Signer,
+  contract: string,
+  seq: number,
+  size?: number,
+): Promise<EntryProofDocument> {
+  const p = await store.inclusionProof(contract, seq, size);
+  return {
+    contract,
+    seq: p.seq,
+    size: p.size,
+    entry: new TextDecoder().decode(await store.entry(contract, p.seq)),
+    leafHash: toBase64(p.leafHash),
+    proof: p.proof.map(toBase64),
+    root: toBase64(p.root),
+    checkpoint: await publishCheckpoint(store, signer, contract, p.size),
+  };
+}
+
+/** Two levels: the record in its batch's records root, the batch's entry in the log. */
+async function recordProof(
+  ctx: EvidenceContext,
+  contract: string,
+  eventId: string,
+  size?: number,
+): Promise<RecordProofDocument> {
+  const found = await ctx.store.byEvent(contract, eventId);
+  if (!found) throw new NotFoundError(`no committed record with event id ${eventId} in ${contract}`);
+  const batch = await ctx.ledger.batchEntry(contract, found.batchId);
+  if (!batch) throw new NotFoundError(`batch ${found.batchId} has no entry in the log of ${contract}`);
+  const records = await ctx.store.byBatch(contract, found.batchId);
+  const leaves = records.map((r) => new TextEncoder().encode(r.text));
+  const recordsRoot = toHex(rootFromLeaves(leaves));
+  if (recordsRoot !== batch.body.recordsRoot || records.length !== batch.body.recordCount) {
+    throw new IntegrityError(`the stored records of batch ${found.batchId} do not match its entry's records root`);
+  }
+  return {
+    ...(await entryProof(ctx.log, ctx.signer, contract, batch.seq, size)),
+    eventId,
+    record: found.text,
+    batch: {
+      batchId: found.batchId,
+      index: found.index,
+      count: records.length,
+      recordsRoot,
+      proof: inclusionProof(leaves, found.index).map(toBase64),
+    },
+  };
 }

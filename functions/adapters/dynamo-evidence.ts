@@ -37,6 +37,8 @@ export interface DynamoEvidenceOptions {
 
 export interface QueriedRecord {
   readonly record: StoredRecord;
+  /** The record's canonical JSON as stored: the leaf data of its batch's records root. */
+  readonly text: string;
   readonly batchId: string;
   readonly index: number;
   readonly contentHash: string;
@@ -251,6 +253,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
 function toQueried(item: Record<string, unknown>): QueriedRecord {
   return {
     record: JSON.parse(item.record as string) as StoredRecord,
+    text: item.record as string,
     batchId: item.batchId as string,
     index: item.index as number,
     contentHash: item.contentHash as string,

@@ -1,108 +1,14 @@
-/**
- * The `sib` CLI as a user runs it: a child process per command
- * (`node cli/bin/sib.js …`) with its own SIB_DATA_DIR, exit codes and output
- * checked. Ledger commands reach the shared test stack through a stack.json
- * written into that data dir.
- */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { DEFAULT_KEY_NAME } from '../../functions/adapters/local-signer.ts';
-import type { StackConfig } from '../../infra/definitions.ts';
-import { DYNAMO_MARKER, S3_MARKER } from '../../infra/local/processes.ts';
-import type { LocalStackFile } from '../../infra/local/stack.ts';
+import { lines, sib, stackFileFor, useDataDir } from '../support/cli.ts';
 import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const SIB = join(REPO, 'cli/bin/sib.js');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `sib <args>` with the pinned Node (vitest's own) in data dir `dataDir`. */
-function sib(dataDir: string, args: readonly string[], input?: string): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SIB_DATA_DIR: dataDir };
-  delete env.SIB_DEBUG; // it adds stack traces
-  delete env.NODE_OPTIONS; // whatever the test runner injects is not the user's environment
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SIB, ...args], { cwd: REPO, env, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-/** Lines of some output, without the empty one after the final newline. */
-const lines = (text: string) => text.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
-
-const portOf = (endpoint: string) => Number(new URL(endpoint).port);
-
-/**
- * The pid of the test stack's service listening on `port`, found by its
- * command line (where /proc exists); `sib` checks the same marker to decide
- * that a stack is running.
- */
-function servicePid(marker: string, portFlag: string, port: number): number {
-  if (!existsSync('/proc/self/cmdline')) return process.pid; // without /proc any live pid passes
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let args: string[];
-    try {
-      args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const at = args.indexOf(portFlag);
-    if (args.some((a) => a.includes(marker)) && at >= 0 && args[at + 1] === String(port)) return Number(name);
-  }
-  throw new Error(`no process with ${marker} ${portFlag} ${port}: is the test stack running?`);
-}
-
-/** A stack.json that makes `sib` use the shared test stack (never run `sib stack down` on it). */
-function stackFileFor(stack: StackConfig): LocalStackFile {
-  const dynamoPort = portOf(stack.dynamodb.endpoint);
-  const s3Port = portOf(stack.s3.endpoint);
-  return {
-    ...stack,
-    dynamodb: { ...stack.dynamodb, port: dynamoPort, pid: servicePid(DYNAMO_MARKER, '-port', dynamoPort) },
-    s3: { ...stack.s3, port: s3Port, pid: servicePid(S3_MARKER, '--port', s3Port) },
-    startedAt: '2024-01-01T00:00:00.000Z',
-  };
-}
-
-/** A fresh data dir, removed after the describe block; with `withStack`, wired to the test stack. */
-function useDataDir(options: { withStack: boolean }): { readonly path: string } {
-  const dir = { path: '' };
-  beforeAll(async () => {
-    dir.path = await mkdtemp(join(tmpdir(), 'sib-cli-'));
-    if (options.withStack) {
-      await writeFile(join(dir.path, 'stack.json'), `${JSON.stringify(stackFileFor(testStack()), null, 2)}\n`);
-    }
-  });
-  afterAll(async () => {
-    if (dir.path) await rm(dir.path, { recursive: true, force: true });
-  });
-  return dir;
-}
 
 const client = dynamoClient();
 const store = new DynamoLedger({ client: DynamoDBDocumentClient.from(client), tables: testStack().tables });
