@@ -62,12 +62,16 @@ export function checkEntryProof(doc: EntryProofDocument, keys: readonly (string 
 }
 
 /** Why a record proof does not hold (either level), or undefined when it does. */
-export function checkRecordProof(doc: RecordProofDocument, keys: readonly (string | VerifierKey)[]): string | undefined {
+export function checkRecordProof(
+  doc: RecordProofDocument,
+  keys: readonly (string | VerifierKey)[],
+): string | undefined {
   try {
     const record = JSON.parse(doc.record) as { eventId?: unknown };
     if (record.eventId !== doc.eventId) return `the record is event ${String(record.eventId)}, not ${doc.eventId}`;
-    const body = (JSON.parse(doc.entry) as { body?: { batchId?: unknown; recordsRoot?: unknown; recordCount?: unknown } })
-      .body;
+    const body = (
+      JSON.parse(doc.entry) as { body?: { batchId?: unknown; recordsRoot?: unknown; recordCount?: unknown } }
+    ).body;
     if (body?.batchId !== doc.batch.batchId) return `the entry is not the entry of batch ${doc.batch.batchId}`;
     if (body.recordsRoot !== doc.batch.recordsRoot || body.recordCount !== doc.batch.count) {
       return "the batch's records root or count is not the one its entry holds";
