@@ -48,6 +48,8 @@ const recordPk = (contract: string, eventId: string) => `EV#${contract}#${eventI
 const RECORD_SK = 'R';
 const leaseKey = (contract: string) => ({ pk: `LEASE#${contract}`, sk: 'L' });
 const QUERY_CONCURRENCY = 16;
+/** Up to this many participants, one byParticipant query each; beyond, whole-contract index reads. */
+const PER_PARTICIPANT_QUERIES = 200;
 const WRITE_CONCURRENCY = 4;
 
 export class DynamoEvidenceStore implements EvidenceStore {
@@ -94,7 +96,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
 
   async knownState(
     contract: string,
-    query: { participants: readonly string[]; eventIds: readonly string[] },
+    query: { participants: readonly string[]; eventIds: readonly string[]; employmentsOf?: readonly string[] },
   ): Promise<KnownState> {
     const committed = this.#committedCache(contract);
     const eventItems = await this.#io.batchGet(
@@ -105,18 +107,36 @@ export class DynamoEvidenceStore implements EvidenceStore {
     for (const item of eventItems) {
       if (await committed(item)) eventIds.add(JSON.parse(item.record as string).eventId);
     }
+    const participants = new Set(query.participants);
+    const needEmployments = new Set(query.employmentsOf ?? query.participants);
     const enrolled = new Set<string>();
     const employments = new Map<string, { employerId: string; date: string }[]>();
-    await forEachLimit([...new Set(query.participants)], QUERY_CONCURRENCY, async (participant) => {
-      for (const { record } of await this.byParticipant(contract, participant)) {
-        if (record.type === 'enrolment') enrolled.add(participant);
-        if (record.type === 'employment-started') {
-          const list = employments.get(participant) ?? [];
+    const take = (records: readonly QueriedRecord[]) => {
+      for (const { record } of records) {
+        if (record.type === 'enrolment' && participants.has(record.participant)) enrolled.add(record.participant);
+        if (record.type === 'employment-started' && needEmployments.has(record.participant)) {
+          const list = employments.get(record.participant) ?? [];
           list.push({ employerId: record.employerId, date: record.date });
-          employments.set(participant, list);
+          employments.set(record.participant, list);
         }
       }
-    });
+    };
+    if (participants.size <= PER_PARTICIPANT_QUERIES) {
+      await forEachLimit([...participants], QUERY_CONCURRENCY, async (participant) => {
+        take(await this.byParticipant(contract, participant));
+      });
+    } else {
+      // A contract enrols hundreds to thousands of people: reading all its
+      // enrolments (a few pages of the byType index) beats one query per participant.
+      take(await this.byType(contract, 'enrolment'));
+      if (needEmployments.size > 0) {
+        if (needEmployments.size <= PER_PARTICIPANT_QUERIES) {
+          await forEachLimit([...needEmployments], QUERY_CONCURRENCY, async (participant) => {
+            take((await this.byParticipant(contract, participant)).filter((r) => r.record.type !== 'enrolment'));
+          });
+        } else take(await this.byType(contract, 'employment-started'));
+      }
+    }
     return { enrolled, eventIds, employments };
   }
 

@@ -143,6 +143,34 @@ describe('ingesting a batch', () => {
     expect(await countItems(profile.id)).toEqual(before);
   });
 
+  it('checks a large batch (over 200 participants, read through the type index) by the same rules', async () => {
+    const profile = freshProfile();
+    await ingestBatch(request(profile, 'b-1', [enrol('old-e', 'OLD-1'), job('old-j', 'OLD-1')]), ctx.ports);
+    const many = Array.from({ length: 240 }, (_, i) => enrol(`n-${i}`, `NEW-${i}`));
+    const ended = {
+      eventId: 'old-end',
+      participant: 'OLD-1',
+      type: 'employment-ended',
+      date: '2024-03-15', // before the start recorded in the earlier batch
+      source: 'employer',
+      employerId: 'KAMCHATKA-FISH',
+      reason: 'resigned',
+    };
+
+    const error = await rejection(
+      ingestBatch(
+        request(profile, 'b-2', [...many, enrol('again', 'OLD-1'), job('stray', 'NOBODY-1'), ended]),
+        ctx.ports,
+      ),
+    );
+
+    const messages = new Map(error.problems.map((p) => [p.at, p.message]));
+    expect([...messages.keys()].sort((a, b) => Number(a) - Number(b))).toEqual([240, 241, 242]);
+    expect(messages.get(240)).toMatch(/already enrolled/);
+    expect(messages.get(241)).toMatch(/not enrolled/);
+    expect(messages.get(242)).toMatch(/before|start/);
+  });
+
   it('rejects an empty batch', async () => {
     const error = await rejection(ingestBatch(request(freshProfile(), 'b-1', []), ctx.ports));
 
