@@ -36,9 +36,18 @@ export interface EvidenceStore {
   /** What the cross-record checks need from the ledger, for these pseudonyms and event ids (committed records only). */
   knownState(
     contract: string,
-    query: { participants: readonly string[]; eventIds: readonly string[] },
+    query: {
+      participants: readonly string[];
+      eventIds: readonly string[];
+      /** Participants whose employment-started records matter (those with an employment-ended in the batch). */
+      employmentsOf?: readonly string[];
+    },
   ): Promise<KnownState>;
-  /** Writes the records idempotently; readers see them only once the batch's entry commits. */
+  /**
+   * Writes the records idempotently; readers see them only once the batch's
+   * entry commits. A large batch is written in several calls (chunks), each
+   * record carrying its index in the whole batch.
+   */
   writeRecords(contract: string, batch: BatchRef, records: readonly CanonicalRecord[]): Promise<void>;
   /**
    * Runs `work` holding the contract's ingest lease, so that no other batch
@@ -57,6 +66,12 @@ export interface BatchRef {
 export interface Archive {
   /** Stores the canonical batch under its content hash; storing the same bytes again is harmless. */
   put(key: string, body: Uint8Array, sha256: string): Promise<void>;
+  /**
+   * The same for a batch too large to hold in memory: reads `body` to its end
+   * and stores it, unless `key` is stored already (then `body` is not read).
+   * Rejects, storing nothing, if `body` fails or its bytes do not hash to `sha256`.
+   */
+  putStream(key: string, body: AsyncIterable<Uint8Array>, sha256: string): Promise<void>;
 }
 
 export interface BatchEntry {
@@ -113,31 +128,107 @@ const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 export const archiveKey = (contract: string, contentHash: string) => `archive/${contract}/${contentHash}.jsonl`;
 export const batchIdempotencyKey = (batchId: string) => `batch:${batchId}`;
 
+/*
+ * The archived form (one definition, shared by archiveBody and the streaming
+ * ingest in ingest-stream.ts): the header line, then each record's canonical
+ * bytes followed by ARCHIVE_LINE_END. Its SHA-256 is the batch's content hash.
+ */
+export const ARCHIVE_FORMAT = 'sib-evidence-batch/1';
+/** The byte ending the header and every record line (LF). */
+export const ARCHIVE_LINE_END = 0x0a;
+
+/** The archive's first line, LF included. It names the record count, so the count must be known before hashing. */
+export function archiveHeader(contract: string, batchId: string, recordCount: number): Uint8Array {
+  return utf8(`${canonicalize({ batchId, contract, format: ARCHIVE_FORMAT, records: recordCount })}\n`);
+}
+
 /** The archived form: a header line, then one canonical record per line. Its SHA-256 is the batch's content hash. */
 export function archiveBody(contract: string, batchId: string, records: readonly CanonicalRecord[]): Uint8Array {
-  const header = utf8(
-    `${canonicalize({ batchId, contract, format: 'sib-evidence-batch/1', records: records.length })}\n`,
-  );
+  const header = archiveHeader(contract, batchId, records.length);
   const size = records.reduce((n, r) => n + r.bytes.length + 1, header.length);
   const body = new Uint8Array(size);
   body.set(header, 0);
   let offset = header.length;
   for (const r of records) {
     body.set(r.bytes, offset);
-    body[offset + r.bytes.length] = 0x0a;
+    body[offset + r.bytes.length] = ARCHIVE_LINE_END;
     offset += r.bytes.length + 1;
   }
   return body;
 }
 
-function reject(unsorted: readonly Problem[]): never {
+/** A problem with the batch id itself, if any. */
+export function batchIdProblems(batchId: string): Problem[] {
+  return BATCH_ID.test(batchId)
+    ? []
+    : [{ field: 'batchId', message: 'letters, digits and . _ : / - (at most 64), starting with a letter or digit' }];
+}
+
+/**
+ * Throws the ValidationError of a rejected batch: its problems in batch order.
+ * With `limit`, only the first `limit.max` problems are listed, and the
+ * message counts all of them (`total` problems in `records` records).
+ */
+export function rejectBatch(
+  unsorted: readonly Problem[],
+  limit?: { readonly max: number; readonly total: number; readonly records: number },
+): never {
   const order = (p: Problem) => (typeof p.at === 'number' ? p.at : -1);
-  const problems = [...unsorted].sort((a, b) => order(a) - order(b));
-  const records = new Set(problems.map((p) => p.at)).size;
+  const sorted = [...unsorted].sort((a, b) => order(a) - order(b));
+  const problems = limit === undefined ? sorted : sorted.slice(0, limit.max);
+  const total = limit?.total ?? problems.length;
+  const records = limit?.records ?? new Set(problems.map((p) => p.at)).size;
+  const listed = total > problems.length ? `; the first ${problems.length} are listed` : '';
   throw new ValidationError(
-    `batch rejected: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${records} record${records === 1 ? '' : 's'}; nothing was written`,
+    `batch rejected: ${total} problem${total === 1 ? '' : 's'} in ${records} record${records === 1 ? '' : 's'}; nothing was written${listed}`,
     problems,
   );
+}
+
+/** What a batch's ledger entry and receipt say about its records. */
+export interface BatchSummary {
+  readonly recordCount: number;
+  readonly recordsRoot: string;
+  readonly archive: { readonly key: string; readonly sha256: string };
+  /** Records per type, sorted by type. */
+  readonly types: Record<string, number>;
+}
+
+/** The ledger entry of an accepted batch. */
+export function batchIntent(batchId: string, submitter: Actor, summary: BatchSummary): Intent {
+  return {
+    kind: EVIDENCE_BATCH_KIND,
+    actor: submitter,
+    body: {
+      batchId,
+      recordCount: summary.recordCount,
+      recordsRoot: summary.recordsRoot,
+      archive: summary.archive,
+      types: summary.types,
+    },
+  };
+}
+
+/** The receipt of a batch whose entry is `entry`, with the checkpoint right after it. */
+export async function batchReceipt(
+  ledger: EvidenceLedger,
+  contract: string,
+  batchId: string,
+  summary: BatchSummary,
+  entry: BatchEntry,
+  replayed: boolean,
+): Promise<IngestReceipt> {
+  return {
+    contract,
+    batchId,
+    seq: entry.seq,
+    entryHash: entry.entryHash,
+    recordsRoot: summary.recordsRoot,
+    recordCount: summary.recordCount,
+    archive: summary.archive,
+    checkpoint: await ledger.checkpoint(contract, entry.seq + 1),
+    replayed,
+  };
 }
 
 /**
@@ -149,13 +240,7 @@ export async function prepareBatch(
   pseudonymizer: Pseudonymizer,
 ): Promise<{ records: CanonicalRecord[]; at: number[]; problems: Problem[] }> {
   const { profile } = request;
-  const problems: Problem[] = [...(request.parseProblems ?? [])];
-  if (!BATCH_ID.test(request.batchId)) {
-    problems.push({
-      field: 'batchId',
-      message: 'letters, digits and . _ : / - (at most 64), starting with a letter or digit',
-    });
-  }
+  const problems: Problem[] = [...(request.parseProblems ?? []), ...batchIdProblems(request.batchId)];
   if (request.records.length === 0 && problems.length === 0) problems.push({ message: 'the batch holds no records' });
   if (request.records.length > LIMITS.batchRecords) {
     problems.push({
@@ -192,6 +277,9 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
     const known = await ports.store.knownState(contract, {
       participants: queries.participants,
       eventIds: [...queries.eventIds, ...queries.supersedes],
+      employmentsOf: [
+        ...new Set(records.filter((r) => r.record.type === 'employment-ended').map((r) => r.record.participant)),
+      ],
     });
     return checkBatch(
       records.map((r) => r.record),
@@ -201,24 +289,16 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
   };
   if (prepared.problems.length > 0) {
     // Rejected already; the ledger-based checks of the valid records still belong in the one list.
-    reject([...prepared.problems, ...(records.length > 0 ? await crossChecks() : [])]);
+    rejectBatch([...prepared.problems, ...(records.length > 0 ? await crossChecks() : [])]);
   }
 
   const body = archiveBody(contract, request.batchId, records);
   const contentHash = toHex(sha256(body));
   const recordsRoot = toHex(rootFromLeaves(records.map((r) => r.bytes)));
   const archive = { key: archiveKey(contract, contentHash), sha256: contentHash };
-  const receipt = async (entry: BatchEntry, replayed: boolean): Promise<IngestReceipt> => ({
-    contract,
-    batchId: request.batchId,
-    seq: entry.seq,
-    entryHash: entry.entryHash,
-    recordsRoot,
-    recordCount: records.length,
-    archive,
-    checkpoint: await ports.ledger.checkpoint(contract, entry.seq + 1),
-    replayed,
-  });
+  const summary: BatchSummary = { recordCount: records.length, recordsRoot, archive, types: typeCounts(records) };
+  const receipt = (entry: BatchEntry, replayed: boolean) =>
+    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed);
 
   const replay = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
   if (replay) return receipt(replay, true);
@@ -228,31 +308,22 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
     const raced = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
     if (raced) return receipt(raced, true);
     const problems = await crossChecks();
-    if (problems.length > 0) reject(problems);
+    if (problems.length > 0) rejectBatch(problems);
 
     await ports.archive.put(archive.key, body, contentHash);
     await ports.store.writeRecords(contract, { batchId: request.batchId, contentHash }, records);
     const entry = await ports.ledger.append(
       contract,
       batchIdempotencyKey(request.batchId),
-      {
-        kind: EVIDENCE_BATCH_KIND,
-        actor: request.submitter,
-        body: {
-          batchId: request.batchId,
-          recordCount: records.length,
-          recordsRoot,
-          archive,
-          types: typeCounts(records),
-        },
-      },
+      batchIntent(request.batchId, request.submitter, summary),
       fence,
     );
     return receipt(entry, false);
   });
 }
 
-async function existingReceipt(
+/** The entry of batch `batchId` if it was appended before with this content hash; ConflictError if with another. */
+export async function existingReceipt(
   ledger: EvidenceLedger,
   contract: string,
   batchId: string,
@@ -273,5 +344,10 @@ async function existingReceipt(
 function typeCounts(records: readonly CanonicalRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const { record } of records) counts[record.type] = (counts[record.type] ?? 0) + 1;
+  return sortedCounts(counts);
+}
+
+/** The counts with their keys in the order the entry body lists them. */
+export function sortedCounts(counts: Readonly<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -3,22 +3,38 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { toBase64 } from '../../domain/bytes.ts';
 import type { Intent } from '../../domain/entry.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { EVIDENCE_TYPES, type EvidenceInput, formatCount, type StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
+import { ingestBatch } from '../../domain/ingest.ts';
 import { exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
 import { verifyInclusion } from '../../domain/merkle.ts';
 import { verifierKey } from '../../domain/note.ts';
+import {
+  BASELINE_RATES,
+  type CohortSummary,
+  generateCohort,
+  splitIntoBatches,
+  summariseCohort,
+  withErrors,
+} from '../../domain/synthetic-cohort.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
+import { type EvidenceContext, loadProfile, openEvidence } from '../evidence-context.ts';
+import { problemTable, todayEarliestZone } from './evidence.ts';
 import { envPort } from './stack.ts';
 
 export const DEMO_CONTRACT = 'second-chance-kamchatka';
 
 /**
- * The first scenario of the main job: the Second Chance contract's log gets
- * a handful of entries (idempotent, so re-runs add nothing), a signed
- * checkpoint, and is verified as stored and as an offline export.
+ * The main job's scenario: the Second Chance contract's log gets a handful of
+ * entries, then the operator enrols a synthetic cohort batch by batch (one
+ * entry per batch) and submits a batch with mistakes, which is rejected with
+ * its problem table; all idempotent, so re-runs add nothing. Then a signed
+ * checkpoint, the log verified as stored and as an offline export, and the
+ * cohort's figures read back from the record store.
  */
 const demoEntries: { key: string; intent: Intent; records?: Record<string, unknown>[] }[] = [
   {
@@ -56,6 +72,16 @@ const demoEntries: { key: string; intent: Intent; records?: Record<string, unkno
   },
 ];
 
+/**
+ * The synthetic Second Chance cohort (domain/synthetic-cohort.ts): a fixed
+ * seed and fixed batch ids, so a second run replays every batch. Then the
+ * next participants' batch, with deliberate mistakes: rejected every run.
+ */
+const COHORT = { seed: 2023, participants: 300, batches: 5 } as const;
+const ERROR_BATCH = { participants: 20, firstParticipant: COHORT.participants + 1 } as const;
+const cohortBatchId = (n: number) => `sc-cohort-${COHORT.seed}-${n}`;
+const OPERATOR = { sub: 'veb-rf-operator', role: 'operator' as const };
+
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
@@ -72,8 +98,10 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
   const startedHere = up.status === 'started';
   for (const m of up.messages) say(m);
   const { store, client } = ledgerFor(up.stack);
+  let evidence: EvidenceContext | undefined;
   let ok = false;
   try {
+    evidence = await openEvidence(dir, up.stack);
     const signer = await LocalSigner.open({ dataDir: dir });
     const key = verifierKey(signer.name, await signer.publicKey());
     say(`\nLog key (verifier): ${key}`);
@@ -90,6 +118,8 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
         `  seq ${r.seq}  ${e.intent.kind.padEnd(15)} ${r.entryHash.slice(0, 16)}…${r.replayed ? '  (already there)' : ''}`,
       );
     }
+
+    const cohort = await enrolCohort(evidence);
 
     const note = await publishCheckpoint(store, signer, DEMO_CONTRACT);
     say('\nSigned checkpoint (C2SP signed note):');
@@ -119,7 +149,9 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
     for (const [i, h] of proof.proof.entries()) say(`  path[${i}]   ${toBase64(h)}`);
     say(`  root      ${toBase64(proof.root)}`);
 
-    ok = stored.ok && offline.ok && included;
+    const summaryOk = await printSummary(evidence, cohort.submitted);
+
+    ok = stored.ok && offline.ok && included && cohort.ok && summaryOk;
     say(`\n${ok ? 'Everything verified.' : 'VERIFICATION FAILED.'}`);
     say(
       `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib ledger proof --contract ${DEMO_CONTRACT} --seq 2`,
@@ -142,10 +174,137 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
       say('');
     }
   } finally {
+    evidence?.close();
     client.destroy();
     if (startedHere) for (const m of (await stackDown(dir)).messages) say(m);
   }
   return ok;
+}
+
+/**
+ * Enrols the synthetic cohort batch by batch through the ingest use case,
+ * then submits the next batch with deliberate mistakes, which must be
+ * rejected with every mistake reported and nothing written.
+ */
+async function enrolCohort(evidence: EvidenceContext): Promise<{ ok: boolean; submitted: EvidenceInput[][] }> {
+  const profile = await loadProfile(DEMO_CONTRACT);
+  const today = todayEarliestZone();
+  const cohort = generateCohort({ seed: COHORT.seed, participants: COHORT.participants, profile });
+  const batches = splitIntoBatches(cohort, COHORT.batches);
+  say(
+    `\nEnrolling a synthetic Second Chance cohort (seed ${COHORT.seed}: ${COHORT.participants} participants, ${formatCount(cohort.length)} records) in ${batches.length} batches:`,
+  );
+  for (const [i, records] of batches.entries()) {
+    const batchId = cohortBatchId(i + 1);
+    const receipt = await ingestBatch(
+      {
+        profile,
+        batchId,
+        submitter: OPERATOR,
+        records: records.map((value, at) => ({ at, value })),
+        today,
+      },
+      evidence.ports,
+    );
+    const span = `${records[0]?.date} .. ${records.at(-1)?.date}`;
+    say(
+      `  ${batchId}  ${String(receipt.recordCount).padStart(4)} records  ${span}  seq ${receipt.seq}${receipt.replayed ? '  (already there)' : '  accepted'}`,
+    );
+  }
+
+  // The next participants' batch, with mistakes.
+  const next = generateCohort({ seed: COHORT.seed, profile, ...ERROR_BATCH });
+  const faulty = withErrors(next);
+  const batchId = cohortBatchId(batches.length + 1);
+  say(
+    `\nBatch ${batchId}: the next ${ERROR_BATCH.participants} participants, ${faulty.records.length} records with ${faulty.mistakes.length} deliberate mistakes:`,
+  );
+  for (const m of faulty.mistakes) say(`  record ${String(m.at).padStart(3)}  ${m.kind.padEnd(20)} ${m.description}`);
+  const before = await evidence.log.head(DEMO_CONTRACT);
+  let problems: readonly { at?: number | string }[] | undefined;
+  try {
+    const receipt = await ingestBatch(
+      {
+        profile,
+        batchId,
+        submitter: OPERATOR,
+        records: faulty.records.map((value, at) => ({ at, value })),
+        today,
+      },
+      evidence.ports,
+    );
+    say(`  ACCEPTED (seq ${receipt.seq}): it should have been rejected`);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems = error.problems;
+    say(`  Rejected as expected: ${error.message}`);
+    say(problemTable(error.problems, 'record').replace(/^/gm, '    '));
+  }
+  const after = await evidence.log.head(DEMO_CONTRACT);
+  const entry = await evidence.ledger.batchEntry(DEMO_CONTRACT, batchId);
+  const missed = faulty.mistakes.filter((m) => !problems?.some((p) => p.at === m.at));
+  const untouched = after.size === before.size && entry === undefined;
+  const rejectedOk = problems !== undefined && missed.length === 0 && untouched;
+  if (problems !== undefined) {
+    say(
+      missed.length === 0
+        ? `  Every injected mistake was reported; ${untouched ? `nothing was written (the log still has ${after.size} entries)` : 'BUT THE LOG CHANGED'}.`
+        : `  NOT REPORTED: ${missed.map((m) => `record ${m.at} (${m.kind})`).join(', ')}`,
+    );
+  }
+  return { ok: rejectedOk, submitted: batches };
+}
+
+const percent = (share: number, digits = 1) => `${(share * 100).toFixed(digits)}%`;
+
+/**
+ * Reads the cohort's batches back from the record store (committed records,
+ * pseudonymised), checks they hold what was submitted, and prints the figures.
+ */
+async function printSummary(evidence: EvidenceContext, submitted: readonly EvidenceInput[][]): Promise<boolean> {
+  const stored: StoredRecord[] = [];
+  let ok = true;
+  for (const [i, records] of submitted.entries()) {
+    const back = await evidence.store.byBatch(DEMO_CONTRACT, cohortBatchId(i + 1));
+    const same = back.length === records.length && back.every((q, j) => q.record.eventId === records[j]?.eventId);
+    if (!same) {
+      ok = false;
+      say(`\nBatch ${cohortBatchId(i + 1)} reads back ${back.length} records, not the ${records.length} submitted`);
+    }
+    stored.push(...back.map((q) => q.record));
+  }
+  const fromLedger = summariseCohort(stored);
+  const fromGenerator = summariseCohort(submitted.flat());
+  const matches = JSON.stringify(fromLedger) === JSON.stringify(fromGenerator);
+  ok &&= matches;
+  say(
+    `\nThe synthetic cohort, read back from the record store (${formatCount(stored.length)} records, pseudonymised): ${matches ? 'the figures match what was generated' : 'FIGURES DIFFER from what was generated'}`,
+  );
+  say(`  participants     ${fromLedger.participants}`);
+  say(`  events by type   ${eventsByType(fromLedger, 19)}`);
+  say(
+    `  employed         ${percent(fromLedger.rates.employed)} (${fromLedger.employed}; baseline without the programme: below ${percent(BASELINE_RATES.employed, 0)})`,
+  );
+  say(
+    `  permanent job    ${percent(fromLedger.rates.permanent)} (${fromLedger.permanent}; baseline: about ${percent(BASELINE_RATES.permanent, 0)})`,
+  );
+  say(`  reconvicted      ${percent(fromLedger.rates.reconvicted)} (${fromLedger.reconvicted})`);
+  return ok;
+}
+
+/** `enrolment 300, release 68, …` wrapped at about 100 characters, continuation lines indented to `indent`. */
+function eventsByType(summary: CohortSummary, indent: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of EVIDENCE_TYPES.map((t) => `${t} ${summary.eventsByType[t]}`)) {
+    if (line !== '' && line.length + item.length + 2 > 100) {
+      lines.push(`${line},`);
+      line = '';
+    }
+    line = line === '' ? item : `${line}, ${item}`;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
 }
 
 export function register(program: Command): void {

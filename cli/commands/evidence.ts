@@ -4,33 +4,15 @@ import type { Command } from 'commander';
 import { ConflictError, type Problem, ValidationError } from '../../domain/errors.ts';
 import { parseCsv, parseJsonBatch } from '../../domain/evidence-parse.ts';
 import { type IngestReceipt, ingestBatch } from '../../domain/ingest.ts';
+import { todayEarliestZone } from '../../functions/shared/clock.ts';
+import { problemDocument } from '../../functions/shared/problem.ts';
 import { runAction } from '../errors.ts';
 import { loadProfile, openEvidence } from '../evidence-context.ts';
 import { table } from '../table.ts';
 
-/**
- * Today's date for "not dated in the future": the calendar date in UTC+14,
- * the earliest time zone, so that an event recorded today anywhere (Kamchatka
- * is UTC+12) is never refused as a future one.
- */
-export function todayEarliestZone(now = new Date()): string {
-  return new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
-}
-
-/** RFC 9457 problem details for a rejected batch (the API answers with the same document). */
-export function problemDocument(error: ValidationError | ConflictError, instance?: string): Record<string, unknown> {
-  if (error instanceof ConflictError) {
-    return { type: 'about:blank', title: 'Conflict', status: 409, detail: error.message, ...error.details, instance };
-  }
-  return {
-    type: 'about:blank',
-    title: 'Batch rejected',
-    status: 422,
-    detail: error.message,
-    instance,
-    errors: error.problems.map((p) => ({ at: p.at, field: p.field, message: p.message })),
-  };
-}
+// Shared with the Lambda handlers, so the CLI and the API refuse the same dates and answer with the same document.
+export { todayEarliestZone } from '../../functions/shared/clock.ts';
+export { problemDocument } from '../../functions/shared/problem.ts';
 
 export function problemTable(problems: readonly Problem[], unit: 'record' | 'line'): string {
   return table(

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { Archive } from '../../domain/ingest.ts';
+
+/** Multipart part size of streamed archives, and parts uploaded at once: bounds the memory of an upload. */
+const PART_BYTES = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 2;
 
 /**
  * The evidence archive: each canonical batch under its content hash, written
@@ -32,6 +38,29 @@ export class S3Archive implements Archive {
     );
   }
 
+  /**
+   * Streams the body (a multipart upload once it passes one part). The hash
+   * is checked as the last bytes go by: on a mismatch, or a failing body, the
+   * upload is aborted before it completes, so no object appears.
+   */
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, sha256: string): Promise<void> {
+    if (await this.#exists(key)) return;
+    const upload = new Upload({
+      client: this.#s3,
+      params: {
+        Bucket: this.#bucket,
+        Key: key,
+        Body: Readable.from(verified(body, key, sha256), { highWaterMark: 1 }),
+        ContentType: 'application/jsonl',
+        Metadata: { sha256 },
+      },
+      partSize: PART_BYTES,
+      queueSize: PARTS_IN_FLIGHT,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+  }
+
   async #exists(key: string): Promise<boolean> {
     try {
       await this.#s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
@@ -42,4 +71,14 @@ export class S3Archive implements Archive {
       throw error;
     }
   }
+}
+
+/** The body's bytes, failing at the end if they do not hash to `sha256`. */
+async function* verified(body: AsyncIterable<Uint8Array>, key: string, sha256: string): AsyncGenerator<Uint8Array> {
+  const hash = createHash('sha256');
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
+  if (hash.digest('hex') !== sha256) throw new Error(`archive body for ${key} does not hash to ${sha256}`);
 }

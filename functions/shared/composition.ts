@@ -115,3 +115,8 @@ export function runtime(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> 
 export function resetRuntime(): void {
   cached = undefined;
 }
+
+/** For tests: the runtime the handlers get next (e.g. one on the test stack, or with fault-injecting clients). */
+export function setRuntime(runtime: Runtime | Promise<Runtime>): void {
+  cached = Promise.resolve(runtime);
+}

@@ -20,27 +20,89 @@ async function runDemo() {
   });
 }
 
+/** The log: the 5 opening entries, then one per accepted batch of the synthetic cohort. */
+const COHORT_BATCHES = 5;
+const ENTRIES = 5 + COHORT_BATCHES;
+const MISTAKE_KINDS = [
+  'future-date',
+  'ended-before-start',
+  'non-string-wage',
+  'negative-wage',
+  'unknown-service-type',
+  'not-enrolled',
+  'duplicate-event-id',
+  'name-in-note',
+];
+
+/** The part of the output about the batch with mistakes: from its heading to the checkpoint. */
+function errorBatchPart(stdout: string): string {
+  return stdout
+    .slice(stdout.indexOf('Batch sc-cohort-2023-6'), stdout.indexOf('Signed checkpoint'))
+    .replace(/today is [0-9-]+/g, 'today is …'); // the two runs may straddle midnight
+}
+
 describe('the main job (npm run demo)', () => {
-  it('starts the stack, appends, checkpoints, verifies everything, stops what it started and exits 0', async () => {
+  let first = '';
+
+  it('starts the stack, appends, enrols the cohort, rejects the faulty batch, verifies everything, stops and exits 0', async () => {
     const run = await runDemo();
+    first = run.stdout;
 
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Local stack started');
-    expect(run.stdout).toMatch(/sib-ledger\.local\/second-chance-kamchatka\n\s+5\n/);
-    expect(run.stdout).toContain('Verify as stored in DynamoDB: OK, 5 entries');
+    // The cohort: one line per accepted batch, seq 5 to 9.
+    expect(run.stdout).toMatch(
+      /synthetic Second Chance cohort \(seed 2023: 300 participants, [0-9,]+ records\) in 5 batches/,
+    );
+    for (let n = 1; n <= COHORT_BATCHES; n++) {
+      expect(run.stdout).toMatch(new RegExp(`sc-cohort-2023-${n} +[0-9]+ records .* seq ${4 + n}  accepted\n`));
+    }
+    // The faulty batch: rejected, every mistake reported in the table, nothing written.
+    const rejected = errorBatchPart(run.stdout);
+    expect(rejected).toContain('with 8 deliberate mistakes');
+    for (const kind of MISTAKE_KINDS) expect(rejected).toContain(kind);
+    expect(rejected).toMatch(/Rejected as expected: batch rejected: [0-9]+ problems in 8 records; nothing was written/);
+    expect(rejected).toMatch(/record +field +problem\n/);
+    expect(rejected).toContain('is in the future');
+    expect(rejected).toContain('employment ends before it started');
+    expect(rejected).toContain('must be a string of digits');
+    expect(rejected).toContain('must not be negative');
+    expect(rejected).toContain('is not a service type of this contract');
+    expect(rejected).toContain('participant is not enrolled');
+    expect(rejected).toContain('duplicate eventId');
+    expect(rejected).toContain('looks like it contains a personal name');
+    expect(rejected).not.toContain('Кузнецов'); // problems never repeat the submitted text
+    expect(rejected).toContain(
+      `Every injected mistake was reported; nothing was written (the log still has ${ENTRIES} entries)`,
+    );
+    // The log.
+    expect(run.stdout).toMatch(new RegExp(`sib-ledger\\.local/second-chance-kamchatka\\n\\s+${ENTRIES}\\n`));
+    expect(run.stdout).toContain(`Verify as stored in DynamoDB: OK, ${ENTRIES} entries`);
     expect(run.stdout).toMatch(/Verify the export offline .*: OK/);
-    expect(run.stdout).toContain('Inclusion proof of seq 1 in the tree of size 5: verifies');
+    expect(run.stdout).toContain(`Inclusion proof of seq 1 in the tree of size ${ENTRIES}: verifies`);
+    // The summary, read back from the record store.
+    expect(run.stdout).toMatch(/read back from the record store \([0-9,]+ records, pseudonymised\): the figures match/);
+    expect(run.stdout).toMatch(/participants +300\n/);
+    expect(run.stdout).toMatch(/events by type +enrolment 300, /);
+    expect(run.stdout).toMatch(/employed +[0-9.]+% \([0-9]+; baseline without the programme: below 30%\)/);
+    expect(run.stdout).toMatch(/permanent job +[0-9.]+% \([0-9]+; baseline: about 5%\)/);
+    expect(run.stdout).toMatch(/reconvicted +[0-9.]+% \([0-9]+\)/);
     expect(run.stdout).toContain('Everything verified.');
     expect(run.stdout).toContain('Local stack stopped');
     expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
-    expect(readFileSync(join(dataDir, 'exports/second-chance-kamchatka.jsonl'), 'utf8').split('\n')).toHaveLength(7);
-  });
+    expect(readFileSync(join(dataDir, 'exports/second-chance-kamchatka.jsonl'), 'utf8').split('\n')).toHaveLength(
+      ENTRIES + 2,
+    );
+  }, 200_000);
 
-  it('is idempotent: a second run finds the entries already there and the same log', async () => {
+  it('is idempotent: a second run finds the entries and batches already there, and rejects the faulty batch again', async () => {
     const run = await runDemo();
 
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout.match(/\(already there\)/g)).toHaveLength(5);
-    expect(run.stdout).toContain('Verify as stored in DynamoDB: OK, 5 entries');
-  });
+    expect(run.stdout.match(/\(already there\)/g)).toHaveLength(ENTRIES);
+    expect(run.stdout).not.toMatch(/ {2}accepted\n/);
+    expect(errorBatchPart(run.stdout)).toBe(errorBatchPart(first));
+    expect(run.stdout).toContain(`Verify as stored in DynamoDB: OK, ${ENTRIES} entries`);
+    expect(run.stdout).toContain('Everything verified.');
+  }, 200_000);
 });

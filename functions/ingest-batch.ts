@@ -1,0 +1,118 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Problem } from '../domain/errors.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { LIMITS, type ParsedRecord, parseCsv, parseJsonBatch } from '../domain/evidence-parse.ts';
+import { ingestBatch } from '../domain/ingest.ts';
+import { todayEarliestZone } from './shared/clock.ts';
+import { runtime } from './shared/composition.ts';
+import { profileForRequest } from './shared/contracts.ts';
+import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
+import { UnsupportedMediaTypeError } from './shared/problem.ts';
+import { bodyBytes, contentType, contractParam, header, submitter } from './shared/request.ts';
+
+/**
+ * POST /contracts/{contract}/batches: one evidence batch through the API, as
+ * JSON (`{"batchId", "records"}`) or CSV (the batch id in the `batchId` query
+ * parameter or the Idempotency-Key header), at most LIMITS.jsonBytes.
+ * 201 with the receipt for a new batch, 200 with the original receipt for a
+ * replay; errors are mapped by the middleware (422 every problem, 409 both
+ * hashes). Larger batches go through POST /contracts/{contract}/uploads.
+ */
+
+interface ParsedBody {
+  readonly batchId: string | undefined;
+  readonly records: readonly ParsedRecord[];
+  readonly problems: Problem[];
+  readonly unit: 'record' | 'line';
+}
+
+/** The batch id given beside the body: query `batchId` or header Idempotency-Key (they must agree). */
+function batchIdBeside(event: APIGatewayProxyEventV2, problems: Problem[]): string | undefined {
+  const query = event.queryStringParameters?.batchId;
+  const key = header(event, 'idempotency-key');
+  if (query && key && query !== key) {
+    problems.push({ field: 'batchId', message: `query batchId ${query} differs from Idempotency-Key ${key}` });
+  }
+  return query || key || undefined;
+}
+
+function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
+  const type = contentType(event);
+  if (type?.charset !== undefined && type.charset !== 'utf-8' && type.charset !== 'utf8') {
+    throw new UnsupportedMediaTypeError(`bodies are read as UTF-8, not ${type.charset}`);
+  }
+  if (type?.type !== 'application/json' && type?.type !== 'text/csv') {
+    throw new UnsupportedMediaTypeError('send the batch as application/json or text/csv');
+  }
+  const bytes = bodyBytes(event, { name: 'jsonBytes', value: LIMITS.jsonBytes });
+  const problems: Problem[] = [];
+  const beside = batchIdBeside(event, problems);
+  if (type.type === 'application/json') {
+    const parsed = parseJsonBatch(bytes);
+    if (beside && parsed.batchId && beside !== parsed.batchId) {
+      problems.push({ field: 'batchId', message: `the body's batchId ${parsed.batchId} differs from ${beside}` });
+    }
+    return {
+      batchId: parsed.batchId,
+      records: parsed.records,
+      problems: [...parsed.problems, ...problems],
+      unit: 'record',
+    };
+  }
+  if (!beside) {
+    problems.push({
+      field: 'batchId',
+      message: 'give the batch id as query parameter batchId or header Idempotency-Key',
+    });
+  }
+  const parsed = parseCsv(bytes);
+  return { batchId: beside, records: parsed.records, problems: [...parsed.problems, ...problems], unit: 'line' };
+}
+
+async function ingest(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  const actor = submitter(event);
+  const profile = await profileForRequest(contractParam(event));
+  const body = parseBody(event);
+  const { batchId, records } = body;
+  logger.appendKeys({ batchId });
+  metrics.addMetric('BatchSize', MetricUnit.Count, records.length);
+  const started = performance.now();
+  try {
+    if (batchId === undefined) {
+      throw new ValidationError(`batch rejected: ${body.problems.length} problems; nothing was written`, body.problems);
+    }
+    const ports = (await runtime()).ports;
+    const receipt = await ingestBatch(
+      {
+        profile,
+        batchId,
+        submitter: actor,
+        records,
+        parseProblems: body.problems,
+        today: todayEarliestZone(),
+        unit: body.unit,
+      },
+      ports,
+    );
+    // A replay accepts nothing new: its records were counted the first time.
+    metrics.addMetric('RecordsAccepted', MetricUnit.Count, receipt.replayed ? 0 : receipt.recordCount);
+    logger.info(receipt.replayed ? 'batch replayed' : 'batch accepted', {
+      seq: receipt.seq,
+      recordCount: receipt.recordCount,
+    });
+    return json(receipt.replayed ? 200 : 201, receipt);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      // All or nothing: every record of a rejected batch is rejected, not only those with problems.
+      const located = new Set(error.problems.map((p) => p.at).filter((at) => at !== undefined)).size;
+      metrics.addMetric('RecordsRejected', MetricUnit.Count, Math.max(records.length, located));
+      logger.info('batch rejected', { records: records.length, recordsWithProblems: located });
+    }
+    throw error;
+  } finally {
+    metrics.addMetric('IngestDuration', MetricUnit.Milliseconds, performance.now() - started);
+  }
+}
+
+export const handler = httpHandler(ingest, { validationTitle: 'Batch rejected' });

@@ -1,0 +1,227 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { type Actor, ActorSchema } from '../domain/entry.ts';
+import { ConflictError, NotFoundError, type Problem, ValidationError } from '../domain/errors.ts';
+import type { IngestReceipt } from '../domain/ingest.ts';
+import { type ByteSource, ingestStream } from '../domain/ingest-stream.ts';
+import { todayEarliestZone } from './shared/clock.ts';
+import { runtime } from './shared/composition.ts';
+import { profileForRequest } from './shared/contracts.ts';
+import { logger, metrics, tracer } from './shared/middleware.ts';
+import { PROBLEM_JSON, type ProblemDocument, toProblem } from './shared/problem.ts';
+
+/**
+ * The S3-event ingest: for each object created under
+ * `uploads/<contract>/<batchId>.csv` (a presigned upload, functions/presign-upload.ts,
+ * whose signed metadata carries `batch-id` and `submitter`), streams the CSV
+ * through the ingest use case (domain/ingest-stream.ts: memory bounded
+ * whatever the size) and writes the outcome beside the upload, as
+ * `results/<contract>/<batchId>.json`: the receipt, or the RFC 9457 problem
+ * document listing the problems.
+ *
+ * A rejected batch (or a conflicting batch id, or an unknown contract) is an
+ * answer, not a failure: it is written and the invocation succeeds. Anything
+ * else (S3, DynamoDB, KMS, a lost lease) throws, so Lambda retries the event;
+ * that is safe, since a batch id is appended at most once and a replay gets
+ * the original receipt.
+ */
+
+export type S3Event = z.infer<typeof S3Schema>;
+type S3EventRecord = S3Event['Records'][number];
+
+const UPLOAD_KEY = /^uploads\/([^/]+)\/(.+)\.csv$/;
+export const resultKey = (contract: string, batchId: string) => `results/${contract}/${batchId}.json`;
+
+export interface UploadOutcome {
+  readonly key: string;
+  /** Where the outcome was written; absent when the object was skipped. */
+  readonly result?: string;
+  readonly status: 'accepted' | 'replayed' | 'rejected' | 'skipped';
+}
+
+/** S3 event keys are URL-encoded, with `+` for spaces. */
+function decodeKey(key: string): string {
+  return decodeURIComponent(key.replaceAll('+', ' '));
+}
+
+/** The object is no longer the one the event announced. */
+class UploadReplacedError extends Error {
+  override readonly name = 'UploadReplacedError';
+}
+
+/** Throws UploadReplacedError unless the object read has the event's ETag (If-Match does it too, where supported). */
+function checkETag(key: string, expected: string | undefined, actual: string | undefined): void {
+  if (expected !== undefined && actual !== undefined && actual !== expected) {
+    throw new UploadReplacedError(`${key} changed since its event`);
+  }
+}
+
+/** The object's bytes, read afresh on each call; `eTag` pins the version the event announced. */
+function objectSource(s3: S3Client, bucket: string, key: string, eTag: string | undefined): ByteSource {
+  return async function* () {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: eTag }));
+    if (!out.Body) throw new Error(`GetObject ${key} returned no body`);
+    const body = out.Body as AsyncIterable<Uint8Array> & { destroy?: () => void };
+    try {
+      checkETag(key, eTag, out.ETag);
+    } catch (error) {
+      body.destroy?.();
+      throw error;
+    }
+    yield* body;
+  };
+}
+
+/** The upload replaced (its eTag changed) or deleted since the event: that newer state has an event of its own. */
+function isGone(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    error instanceof UploadReplacedError ||
+    e.name === 'PreconditionFailed' ||
+    e.name === 'NotFound' ||
+    e.name === 'NoSuchKey' ||
+    e.$metadata?.httpStatusCode === 412 ||
+    e.$metadata?.httpStatusCode === 404
+  );
+}
+
+/** The batch id and submitter from the object's metadata, or the problems with them. */
+function uploadMetadata(
+  metadata: Record<string, string> | undefined,
+  keyBatchId: string,
+): { batchId: string; submitter: Actor } {
+  const problems: Problem[] = [];
+  const batchId = metadata?.['batch-id'] ?? keyBatchId;
+  if (batchId !== keyBatchId) {
+    problems.push({
+      field: 'batch-id',
+      message: `the metadata batch-id ${batchId} differs from the key's ${keyBatchId}`,
+    });
+  }
+  const actor = ActorSchema.safeParse({ sub: metadata?.submitter, role: 'operator' });
+  if (!actor.success) {
+    problems.push({
+      field: 'submitter',
+      message: 'the upload must carry x-amz-meta-submitter: 1 to 128 printable ASCII characters, no spaces',
+    });
+  }
+  if (problems.length > 0 || !actor.success) throw new ValidationError('upload rejected: bad metadata', problems);
+  return { batchId, submitter: actor.data };
+}
+
+async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
+  const bucket = record.s3.bucket.name;
+  const key = decodeKey(record.s3.object.key);
+  const match = UPLOAD_KEY.exec(key);
+  if (!record.eventName.startsWith('ObjectCreated:') || !match) {
+    logger.warn('not an upload: skipped', { key, eventName: record.eventName });
+    return { key, status: 'skipped' };
+  }
+  const [, contract = '', keyBatchId = ''] = match;
+  const result = resultKey(contract, keyBatchId);
+  logger.appendKeys({ contract, batchId: keyBatchId });
+  const rt = await runtime();
+  const eTag = record.s3.object.eTag;
+  const ifMatch = eTag === undefined ? undefined : eTag.startsWith('"') ? eTag : `"${eTag}"`;
+  const writeResult = async (body: IngestReceipt | ProblemDocument, contentType: string) => {
+    await rt.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: result,
+        Body: JSON.stringify(body, null, 2),
+        ContentType: contentType,
+      }),
+    );
+  };
+
+  let rows: number | undefined;
+  const started = performance.now();
+  try {
+    let head: HeadObjectCommandOutput;
+    try {
+      head = await rt.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch }));
+      checkETag(key, ifMatch, head.ETag);
+    } catch (error) {
+      if (!isGone(error)) throw error;
+      logger.warn('upload replaced or deleted since the event: skipped', { key });
+      return { key, status: 'skipped' };
+    }
+    const { batchId, submitter } = uploadMetadata(head.Metadata, keyBatchId);
+    const profile = await profileForRequest(contract);
+    metrics.addMetric('UploadBytes', MetricUnit.Bytes, head.ContentLength ?? record.s3.object.size ?? 0);
+    const receipt = await ingestStream(
+      {
+        profile,
+        batchId,
+        submitter,
+        today: todayEarliestZone(),
+        onProgress: (p) => {
+          if (p.phase === 'scan') rows = p.total;
+        },
+      },
+      objectSource(rt.s3, bucket, key, ifMatch),
+      rt.ports,
+    );
+    if (rows !== undefined) metrics.addMetric('BatchSize', MetricUnit.Count, rows);
+    // A replay accepts nothing new: its records were counted the first time.
+    metrics.addMetric('RecordsAccepted', MetricUnit.Count, receipt.replayed ? 0 : receipt.recordCount);
+    logger.info(receipt.replayed ? 'batch replayed' : 'batch accepted', {
+      seq: receipt.seq,
+      recordCount: receipt.recordCount,
+    });
+    await writeResult(receipt, 'application/json');
+    return { key, result, status: receipt.replayed ? 'replayed' : 'accepted' };
+  } catch (error) {
+    if (!(error instanceof ValidationError || error instanceof ConflictError || error instanceof NotFoundError)) {
+      if (isGone(error)) {
+        logger.warn('upload replaced or deleted while it was read: skipped', { key });
+        return { key, status: 'skipped' };
+      }
+      throw error;
+    }
+    const { document } = toProblem(error, { instance: key, validationTitle: 'Batch rejected' });
+    if (error instanceof ValidationError) {
+      // All or nothing: every record of a rejected batch is rejected, not only those with problems.
+      const located = new Set(error.problems.map((p) => p.at).filter((at) => at !== undefined)).size;
+      metrics.addMetric('RecordsRejected', MetricUnit.Count, Math.max(rows ?? 0, located));
+    }
+    // The problem list is not logged: its messages may quote what the operator sent.
+    logger.info('batch rejected', { status: document.status, type: document.type, problems: document.errors?.length });
+    await writeResult(document, PROBLEM_JSON);
+    return { key, result, status: 'rejected' };
+  } finally {
+    metrics.addMetric('IngestDuration', MetricUnit.Milliseconds, performance.now() - started);
+  }
+}
+
+/** The uploads of one event, one after the other (each may be large). */
+async function ingestUploads(event: S3Event, _context: Context): Promise<{ uploads: UploadOutcome[] }> {
+  const uploads: UploadOutcome[] = [];
+  for (const record of event.Records) uploads.push(await ingestUpload(record));
+  return { uploads };
+}
+
+/**
+ * The middleware of the HTTP handlers minus the HTTP parts (request ids,
+ * problem answers): the Powertools logger, tracer and metrics of
+ * shared/middleware.ts, and the event checked against Powertools' S3 schema.
+ */
+export const handler = middy<S3Event, { uploads: UploadOutcome[] }, Error, Context>(ingestUploads)
+  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(parser({ schema: S3Schema }));

@@ -1,0 +1,130 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ApiGatewayV2Envelope } from '@aws-lambda-powertools/parser/envelopes/api-gatewayv2';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { ValidationError } from '../domain/errors.ts';
+import { describeLimit, LIMITS } from '../domain/evidence.ts';
+import { runtime } from './shared/composition.ts';
+import { profileForRequest } from './shared/contracts.ts';
+import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
+import { BadRequestError } from './shared/problem.ts';
+import { bodyBytes, contractParam, submitter } from './shared/request.ts';
+
+/**
+ * POST /contracts/{contract}/uploads: a presigned S3 PUT for a batch too
+ * large for the API (up to LIMITS.fileBytes), under
+ * `uploads/<contract>/<batchId>.csv`. The batch id and the submitter travel
+ * as object metadata (signed, so the uploader cannot change them), which is
+ * how the S3-event ingest learns them.
+ */
+
+export const UPLOAD_EXPIRES_IN = 15 * 60;
+export const uploadKey = (contract: string, batchId: string) => `uploads/${contract}/${batchId}.csv`;
+
+// The rule of domain/ingest.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
+const BatchIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
+    'letters, digits and . _ : / - (at most 64), starting with a letter or digit',
+  )
+  .refine((id) => id.split('/').every((s) => s !== '' && s !== '.' && s !== '..'), 'no empty, . or .. path segments');
+
+export const PresignRequestSchema = z.strictObject({
+  batchId: BatchIdSchema,
+  contentType: z.literal('text/csv'),
+  contentLength: z
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.fileBytes, `at most ${describeLimit('fileBytes', LIMITS.fileBytes)}`)
+    .optional(),
+});
+
+/** The request body through Powertools' API Gateway v2 envelope and the schema above; zod issues become the 422 list. */
+function parseRequest(event: APIGatewayProxyEventV2): z.infer<typeof PresignRequestSchema> {
+  // Decoded first: the envelope reads `body` as text, and API Gateway may have base64-encoded it.
+  const body = new TextDecoder().decode(bodyBytes(event, { name: 'jsonBytes', value: LIMITS.jsonBytes }));
+  const result = ApiGatewayV2Envelope.safeParse(
+    { ...event, body, isBase64Encoded: false },
+    JSONStringified(PresignRequestSchema),
+  );
+  if (result.success) return result.data;
+  const issues = (result.error.cause as z.ZodError | undefined)?.issues ?? [];
+  if (issues.some((i) => i.path[0] !== 'body')) throw new BadRequestError('the request is not an API Gateway v2 event');
+  if (issues.some((i) => i.path.length === 1)) throw new BadRequestError('the body is not a JSON object');
+  throw new ValidationError(
+    'upload request rejected',
+    issues.map((i) => ({ field: i.path.slice(1).join('.'), message: i.message })),
+  );
+}
+
+/**
+ * A client for signing only. Presigned URLs cannot carry the SDK's default
+ * CRC32 (it would be the checksum of the empty body at signing time, and S3
+ * would refuse the real upload), so signing uses the runtime's client
+ * settings with checksums only when an operation requires them.
+ */
+const presigners = new WeakMap<S3Client, S3Client>();
+function presigner(s3: S3Client): S3Client {
+  let client = presigners.get(s3);
+  if (!client) {
+    const { region, credentials, endpoint, forcePathStyle } = s3.config;
+    client = new S3Client({
+      region,
+      credentials,
+      endpoint,
+      forcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    presigners.set(s3, client);
+  }
+  return client;
+}
+
+async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  const actor = submitter(event);
+  const contract = contractParam(event);
+  await profileForRequest(contract); // 404 for an unknown contract before anything is signed
+  const request = parseRequest(event);
+  const rt = await runtime();
+  const bucket = rt.stack.buckets.archive;
+  const key = uploadKey(contract, request.batchId);
+  const metadata = { 'batch-id': request.batchId, submitter: actor.sub };
+  const url = await getSignedUrl(
+    presigner(rt.s3),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ContentType: request.contentType,
+      ContentLength: request.contentLength,
+      Metadata: metadata,
+    }),
+    {
+      expiresIn: UPLOAD_EXPIRES_IN,
+      // Signed headers, not query parameters: the upload must send exactly these, and S3 stores them as metadata.
+      unhoistableHeaders: new Set(['x-amz-meta-batch-id', 'x-amz-meta-submitter']),
+      signableHeaders: new Set(['content-type', ...(request.contentLength === undefined ? [] : ['content-length'])]),
+    },
+  );
+  metrics.addMetric('UploadsPresigned', MetricUnit.Count, 1);
+  logger.info('upload presigned', { batchId: request.batchId, contentLength: request.contentLength });
+  return json(201, {
+    url,
+    key,
+    bucket,
+    expiresIn: UPLOAD_EXPIRES_IN,
+    method: 'PUT',
+    // Content-Length, when signed, is the body's exact size; HTTP clients set it themselves.
+    headers: {
+      'content-type': request.contentType,
+      'x-amz-meta-batch-id': metadata['batch-id'],
+      'x-amz-meta-submitter': metadata.submitter,
+    },
+  });
+}
+
+export const handler = httpHandler(presign);

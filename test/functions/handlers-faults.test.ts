@@ -1,0 +1,231 @@
+/**
+ * Failure paths a real DynamoDB Local or s3rver cannot produce on demand,
+ * injected with aws-sdk-client-mock into the clients of a runtime on the
+ * real test stack: every call not scripted here goes through to the real
+ * service, so each test ends by reading the real store and finding nothing
+ * lost and nothing doubled.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/ingest-batch.ts';
+import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { apiEvent, enrol, freshContract, invoke, job } from '../support/http.ts';
+import { dynamoClient, testStack } from '../support/stack.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sib-handler-faults-'));
+const contracts = join(dir, 'contracts');
+const saved = { data: process.env.SIB_DATA_DIR, contracts: process.env.SIB_CONTRACTS_DIR };
+const opened: Runtime[] = [];
+const reader = DynamoDBDocumentClient.from(dynamoClient());
+
+beforeAll(() => {
+  process.env.SIB_DATA_DIR = dir;
+  process.env.SIB_CONTRACTS_DIR = contracts;
+});
+afterEach(() => resetRuntime());
+afterAll(() => {
+  for (const rt of opened) {
+    rt.dynamo.destroy();
+    rt.s3.destroy();
+  }
+  reader.destroy();
+  for (const [name, value] of [
+    ['SIB_DATA_DIR', saved.data],
+    ['SIB_CONTRACTS_DIR', saved.contracts],
+  ] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function awsError(name: string, status?: number): Error {
+  return Object.assign(new Error(name), { name, $metadata: status === undefined ? {} : { httpStatusCode: status } });
+}
+
+/**
+ * A runtime on the test stack whose DynamoDB and S3 clients are stubbed, each
+ * stub passing every call through to the real client unless a test scripts
+ * it (sinon falls back to the stub's default once a command's scripted
+ * answers are used up). `real` sends past the stubs.
+ */
+async function faultyRuntime() {
+  const rt = await localRuntime(dir, testStack());
+  opened.push(rt);
+  const real = {
+    dynamo: rt.dynamo.send.bind(rt.dynamo) as (command: unknown) => Promise<unknown>,
+    s3: rt.s3.send.bind(rt.s3) as (command: unknown) => Promise<unknown>,
+  };
+  const dynamo = mockClient(rt.dynamo);
+  const s3 = mockClient(rt.s3);
+  // The real clients answer with each command's own output type; the stub's signature only knows their union.
+  dynamo.send.callsFake((command) => real.dynamo(command) as ReturnType<typeof dynamo.send>);
+  s3.send.callsFake((command) => real.s3(command) as ReturnType<typeof s3.send>);
+  setRuntime(rt);
+  return { rt, dynamo, s3, real };
+}
+
+const batch = (contract: string, batchId: string, records: unknown[]) =>
+  apiEvent({
+    route: 'batches',
+    contract,
+    body: JSON.stringify({ batchId, records }),
+    headers: { 'content-type': 'application/json', 'x-sib-subject': 'operator-1' },
+  });
+
+/** `n` participants, each enrolled and employed: 2n records. */
+function cohort(n: number): { records: unknown[]; eventIds: string[] } {
+  const records = Array.from({ length: n }, (_, i) => [
+    enrol(`en-${i}`, `OP-${1000 + i}`),
+    job(`jb-${i}`, `OP-${1000 + i}`),
+  ]).flat();
+  return { records, eventIds: records.map((r) => r.eventId).sort() };
+}
+
+/**
+ * Nothing lost and nothing doubled, read from the real tables (not through
+ * the stubs): exactly one ledger entry, and it is this batch's; every event
+ * id stored exactly once, all under this batch; all visible to readers.
+ */
+async function expectExactlyOnce(rt: Runtime, contract: string, batchId: string, eventIds: readonly string[]) {
+  const { tables } = testStack();
+  const ledger = await reader.send(
+    new QueryCommand({
+      TableName: tables.ledger,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':pk': `LOG#${contract}`, ':e': 'E#' },
+      ConsistentRead: true,
+    }),
+  );
+  expect(ledger.Items?.map((item) => JSON.parse(item.entry as string).body.batchId)).toEqual([batchId]);
+  const stored: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await reader.send(
+      new ScanCommand({
+        TableName: tables.records,
+        FilterExpression: 'begins_with(pk, :ev)',
+        ExpressionAttributeValues: { ':ev': `EV#${contract}#` },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    stored.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  expect(stored.map((item) => JSON.parse(item.record as string).eventId).sort()).toEqual(eventIds);
+  expect(new Set(stored.map((item) => item.batchId))).toEqual(new Set([batchId]));
+  expect((await rt.store.byBatch(contract, batchId)).map((r) => r.record.eventId).sort()).toEqual(eventIds);
+}
+
+describe('ingest handler under DynamoDB and S3 faults', () => {
+  it('retries throttled BatchWriteItem calls and accepts the batch', async () => {
+    const { rt, dynamo } = await faultyRuntime();
+    dynamo
+      .on(BatchWriteCommand)
+      .rejectsOnce(awsError('ProvisionedThroughputExceededException', 400))
+      .rejectsOnce(awsError('ThrottlingException', 400));
+    const contract = freshContract(contracts, 'flt');
+    const { records, eventIds } = cohort(20);
+
+    const answer = await invoke(handler, batch(contract, 'b-throttled', records));
+
+    expect(answer.status).toBe(201);
+    // 40 records go out as two BatchWriteItem calls; each throttled call is made again once.
+    expect(dynamo.commandCalls(BatchWriteCommand)).toHaveLength(4);
+    await expectExactlyOnce(rt, contract, 'b-throttled', eventIds);
+  });
+
+  it('writes the UnprocessedItems of a partial BatchWriteItem result again, losing none', async () => {
+    const { rt, dynamo, real } = await faultyRuntime();
+    let held = 0;
+    dynamo.on(BatchWriteCommand).callsFakeOnce(async (input: BatchWriteCommandInput) => {
+      // DynamoDB writes a part and hands the rest back.
+      const [[table, requests = []]] = Object.entries(input.RequestItems ?? {}) as [[string, unknown[]]];
+      const half = Math.floor(requests.length / 2);
+      await real.dynamo(new BatchWriteCommand({ RequestItems: { [table]: requests.slice(0, half) as never } }));
+      held = requests.length - half;
+      return { UnprocessedItems: { [table]: requests.slice(half) }, $metadata: {} };
+    });
+    const contract = freshContract(contracts, 'flt');
+    const { records, eventIds } = cohort(20);
+
+    const answer = await invoke(handler, batch(contract, 'b-partial', records));
+
+    expect(answer.status).toBe(201);
+    expect(held).toBeGreaterThan(0);
+    const written = dynamo
+      .commandCalls(BatchWriteCommand)
+      .flatMap((call) => Object.values(call.args[0].input.RequestItems ?? {}));
+    expect(written.flat().length).toBe(eventIds.length + held);
+    await expectExactlyOnce(rt, contract, 'b-partial', eventIds);
+  });
+
+  it('answers 503 when the append times out after committing, and a retry gets the receipt of the one entry', async () => {
+    const { rt, dynamo, real } = await faultyRuntime();
+    dynamo.on(TransactWriteCommand).callsFakeOnce(async (input: TransactWriteCommandInput) => {
+      // The commit happens; its answer never arrives.
+      await real.dynamo(new TransactWriteCommand(input));
+      throw awsError('TimeoutError');
+    });
+    const contract = freshContract(contracts, 'flt');
+    const { records, eventIds } = cohort(5);
+
+    const failed = await invoke(handler, batch(contract, 'b-timeout', records));
+    const retried = await invoke(handler, batch(contract, 'b-timeout', records));
+
+    expect(failed.status).toBe(503);
+    expect(failed.headers['content-type']).toBe('application/problem+json');
+    expect(failed.headers['retry-after']).toBe('1');
+    expect(failed.body).toMatchObject({ status: 503, requestId: failed.headers['x-request-id'] });
+    expect(JSON.stringify(failed.body)).not.toContain('TimeoutError');
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ batchId: 'b-timeout', seq: 0, recordCount: 10, replayed: true });
+    await expectExactlyOnce(rt, contract, 'b-timeout', eventIds);
+  });
+
+  it('answers 503 when the append times out before committing, and a retry appends the batch once', async () => {
+    const { rt, dynamo } = await faultyRuntime();
+    dynamo.on(TransactWriteCommand).rejectsOnce(awsError('TimeoutError'));
+    const contract = freshContract(contracts, 'flt');
+    const { records, eventIds } = cohort(5);
+
+    const failed = await invoke(handler, batch(contract, 'b-lost', records));
+    const retried = await invoke(handler, batch(contract, 'b-lost', records));
+
+    expect(failed.status).toBe(503);
+    expect(retried.status).toBe(201);
+    expect(retried.body).toMatchObject({ seq: 0, replayed: false });
+    await expectExactlyOnce(rt, contract, 'b-lost', eventIds);
+  });
+
+  it('answers 503 when S3 refuses the archive write, and a retry archives and appends once', async () => {
+    const { rt, s3 } = await faultyRuntime();
+    s3.on(PutObjectCommand).rejectsOnce(awsError('SlowDown', 503));
+    const contract = freshContract(contracts, 'flt');
+    const { records, eventIds } = cohort(3);
+
+    const failed = await invoke(handler, batch(contract, 'b-s3', records));
+    const sizeAfterFailure = (await rt.log.head(contract)).size;
+    const retried = await invoke(handler, batch(contract, 'b-s3', records));
+
+    expect(failed.status).toBe(503);
+    expect(sizeAfterFailure).toBe(0);
+    expect(retried.status).toBe(201);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(2);
+    await expectExactlyOnce(rt, contract, 'b-s3', eventIds);
+  });
+});

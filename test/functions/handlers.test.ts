@@ -1,0 +1,338 @@
+/**
+ * The HTTP handlers (ingest-batch, presign-upload) invoked with hand-built
+ * API Gateway v2 events, wired to the real local test stack (DynamoDB Local,
+ * s3rver) through an injected runtime.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ForbiddenError, IntegrityError } from '../../domain/errors.ts';
+import { LIMITS } from '../../domain/evidence-parse.ts';
+import { handler as ingestHandler } from '../../functions/ingest-batch.ts';
+import { handler as presignHandler } from '../../functions/presign-upload.ts';
+import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { PROBLEM_TYPES, toProblem } from '../../functions/shared/problem.ts';
+import { clientConfig } from '../../infra/local/stack.ts';
+import { apiEvent, CONSENT_SHA256, type EventOptions, enrol, freshContract, invoke, job } from '../support/http.ts';
+import { s3Client, testStack } from '../support/stack.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sib-handlers-'));
+const contracts = join(dir, 'contracts');
+const saved = { data: process.env.SIB_DATA_DIR, contracts: process.env.SIB_CONTRACTS_DIR };
+let rt: Runtime;
+
+beforeAll(async () => {
+  // SIB_DATA_DIR marks the local stack, where x-sib-subject stands in for a JWT.
+  process.env.SIB_DATA_DIR = dir;
+  process.env.SIB_CONTRACTS_DIR = contracts;
+  rt = await localRuntime(dir, testStack());
+});
+beforeEach(() => setRuntime(rt));
+afterAll(() => {
+  resetRuntime();
+  rt.dynamo.destroy();
+  rt.s3.destroy();
+  for (const [name, value] of [
+    ['SIB_DATA_DIR', saved.data],
+    ['SIB_CONTRACTS_DIR', saved.contracts],
+  ] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const operator = { 'x-sib-subject': 'operator-7' };
+const jsonBatch = (contract: string, batchId: string, records: unknown[], extra: Partial<EventOptions> = {}) =>
+  apiEvent({
+    route: 'batches',
+    contract,
+    body: JSON.stringify({ batchId, records }),
+    ...extra,
+    headers: { 'content-type': 'application/json', ...operator, ...extra.headers },
+  });
+const ingest = (event: ReturnType<typeof apiEvent>) => invoke(ingestHandler, event);
+
+function expectProblem(answer: { status: number; headers: Record<string, string>; body: Record<string, unknown> }) {
+  expect(answer.headers['content-type']).toBe('application/problem+json');
+  expect(answer.body).toMatchObject({ status: answer.status, requestId: answer.headers['x-request-id'] });
+  for (const member of ['type', 'title', 'detail', 'instance']) expect(typeof answer.body[member]).toBe('string');
+}
+
+describe('POST /contracts/{contract}/batches', () => {
+  it('accepts a JSON batch with 201 and the receipt, and answers it again with 200 and the same receipt', async () => {
+    const contract = freshContract(contracts, 'api');
+    const event = jsonBatch(contract, 'b-1', [enrol('e1', 'OP-0001'), job('e2', 'OP-0001')]);
+
+    const first = await ingest(event);
+    const again = await ingest(jsonBatch(contract, 'b-1', [enrol('e1', 'OP-0001'), job('e2', 'OP-0001')]));
+
+    expect(first.status).toBe(201);
+    expect(first.headers['content-type']).toBe('application/json');
+    expect(first.headers['x-request-id']).toBe(event.requestContext.requestId);
+    expect(first.body).toMatchObject({ contract, batchId: 'b-1', seq: 0, recordCount: 2, replayed: false });
+    expect(first.body.checkpoint).toMatch(/\n1\n/);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ...first.body, replayed: true });
+    expect((await rt.store.byBatch(contract, 'b-1')).map((r) => r.record.eventId)).toEqual(['e1', 'e2']);
+  });
+
+  it('logs ids and counts as JSON and emits the ingest metrics, but never a participant reference', async () => {
+    const contract = freshContract(contracts, 'api');
+
+    const answer = await ingest(jsonBatch(contract, 'b-log', [enrol('e1', 'KZ-990101300123')]));
+
+    expect(answer.status).toBe(201);
+    const lines = answer.printed.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const accepted = lines.find((l) => l.message === 'batch accepted');
+    expect(accepted).toMatchObject({ batchId: 'b-log', contract, recordCount: 1, requestId: expect.any(String) });
+    const metric = lines.find((l) => '_aws' in l && 'RecordsAccepted' in l);
+    expect(metric).toMatchObject({ RecordsAccepted: 1, BatchSize: 1, IngestDuration: expect.any(Number) });
+    expect(JSON.stringify(metric)).toContain('"Namespace":"SibLedger"');
+    expect(answer.printed.join('\n')).not.toMatch(/990101300123|KZ-99/);
+  });
+
+  it('answers other content under the same batch id with 409, naming both hashes, and appends nothing', async () => {
+    const contract = freshContract(contracts, 'api');
+    const first = await ingest(jsonBatch(contract, 'b-1', [enrol('e1', 'OP-0001')]));
+
+    const other = await ingest(jsonBatch(contract, 'b-1', [enrol('e1', 'OP-0002')]));
+
+    expect(other.status).toBe(409);
+    expectProblem(other);
+    const archive = first.body.archive as { sha256: string };
+    expect(other.body).toMatchObject({ batchId: 'b-1', storedHash: archive.sha256, requestHash: expect.any(String) });
+    expect(other.body.requestHash).not.toBe(archive.sha256);
+    expect((await rt.log.head(contract)).size).toBe(1);
+  });
+
+  it('rejects an invalid batch whole with 422 listing every problem, and writes nothing', async () => {
+    const contract = freshContract(contracts, 'api');
+    await ingest(jsonBatch(contract, 'b-0', [enrol('e0', 'OP-0001')]));
+    const head = await rt.log.head(contract);
+
+    const answer = await ingest(
+      jsonBatch(contract, 'b-bad', [
+        job('e1', 'OP-0001'),
+        job('e2', 'OP-0404'), // never enrolled
+        { ...job('e3', 'OP-0001'), monthlyWage: '-5' },
+        { ...enrol('e4', 'OP-0002'), date: '2031-01-01' },
+      ]),
+    );
+
+    expect(answer.status).toBe(422);
+    expectProblem(answer);
+    expect(answer.body.title).toBe('Batch rejected');
+    const errors = answer.body.errors as { at: number; field?: string; message: string }[];
+    expect([...new Set(errors.map((e) => e.at))].sort()).toEqual([1, 2, 3]);
+    expect(errors.find((e) => e.at === 2)?.field).toBe('monthlyWage');
+    expect(await rt.log.head(contract)).toEqual(head);
+    expect(await rt.store.byBatch(contract, 'b-bad')).toEqual([]);
+  });
+
+  it('accepts a CSV body with Cyrillic free text, the batch id in the query', async () => {
+    const contract = freshContract(contracts, 'api');
+    const note = 'неявка на регистрацию, без уважительной причины';
+    const csv = [
+      'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256,note',
+      `c1,SC-0100,enrolment,2024-03-01,operator,2024,released,female,1992,${CONSENT_SHA256},`,
+      `c2,SC-0100,probation-violation,2024-05-01,probation-service,,,,,,"${note}"`,
+    ].join('\r\n');
+
+    const answer = await ingest(
+      apiEvent({
+        route: 'batches',
+        contract,
+        body: csv,
+        query: { batchId: 'csv-1' },
+        headers: { 'content-type': 'text/csv; charset=utf-8', ...operator },
+      }),
+    );
+
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ batchId: 'csv-1', recordCount: 2 });
+    const stored = await rt.store.byBatch(contract, 'csv-1');
+    expect(stored.map((r) => r.text).join('\n')).toContain(note);
+  });
+
+  it('reads a base64-encoded body (UTF-8 intact), the batch id in Idempotency-Key', async () => {
+    const contract = freshContract(contracts, 'api');
+    const note = 'пропуск явки в инспекцию';
+    const csv = [
+      'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256,note',
+      `c1,SC-0200,enrolment,2024-03-01,operator,2024,released,male,1990,${CONSENT_SHA256},`,
+      `c2,SC-0200,probation-violation,2024-06-01,probation-service,,,,,,${note}`,
+    ].join('\n');
+
+    const answer = await ingest(
+      apiEvent({
+        route: 'batches',
+        contract,
+        body: Buffer.from(csv, 'utf8').toString('base64'),
+        isBase64Encoded: true,
+        headers: { 'content-type': 'text/csv', 'idempotency-key': 'b64', ...operator },
+      }),
+    );
+
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ batchId: 'b64', recordCount: 2 });
+    expect((await rt.store.byBatch(contract, 'b64')).map((r) => r.text).join('\n')).toContain(note);
+  });
+
+  it('refuses a body marked base64 that is not, with 400', async () => {
+    const contract = freshContract(contracts, 'api');
+
+    const answer = await ingest(jsonBatch(contract, 'b-1', [], { isBase64Encoded: true, body: '{"batchId":"b-1"}' }));
+
+    expect(answer.status).toBe(400);
+    expectProblem(answer);
+  });
+
+  it('refuses a body over LIMITS.jsonBytes with 413 naming the bound', async () => {
+    const contract = freshContract(contracts, 'api');
+    const body = JSON.stringify({ batchId: 'big', records: [{ note: 'x'.repeat(LIMITS.jsonBytes) }] });
+
+    const answer = await ingest(
+      apiEvent({ route: 'batches', contract, body, headers: { 'content-type': 'application/json', ...operator } }),
+    );
+
+    expect(answer.status).toBe(413);
+    expectProblem(answer);
+    expect(answer.body.detail).toContain('LIMITS.jsonBytes');
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
+  it('answers 404 for a contract without a profile, and 415 for a body that is neither JSON nor CSV', async () => {
+    const contract = freshContract(contracts, 'api');
+
+    const unknown = await ingest(jsonBatch('no-such-contract', 'b-1', [enrol('e1', 'OP-1')]));
+    const traversal = await ingest(jsonBatch('..%2F..%2Fpackage', 'b-1', [enrol('e1', 'OP-1')]));
+    const xml = await ingest(jsonBatch(contract, 'b-1', [], { headers: { 'content-type': 'application/xml' } }));
+
+    expect(unknown.status).toBe(404);
+    expectProblem(unknown);
+    expect(traversal.status).toBe(404);
+    expect(xml.status).toBe(415);
+  });
+
+  it('answers 401 without a subject, and takes the JWT subject when there is one', async () => {
+    const contract = freshContract(contracts, 'api');
+    const anonymous = jsonBatch(contract, 'b-1', [enrol('e1', 'OP-1')]);
+    delete anonymous.headers['x-sib-subject'];
+    const withJwt = { ...anonymous, requestContext: { ...anonymous.requestContext } };
+    Object.assign(withJwt.requestContext, { authorizer: { jwt: { claims: { sub: 'cognito-sub-42' }, scopes: [] } } });
+
+    const refused = await ingest(anonymous);
+    const accepted = await ingest(withJwt);
+
+    expect(refused.status).toBe(401);
+    expectProblem(refused);
+    expect(accepted.status).toBe(201);
+    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
+    expect(entry.actor).toEqual({ sub: 'cognito-sub-42', role: 'operator' });
+  });
+
+  it('answers an unexpected error with a generic 500 problem carrying the request id, never the internals', async () => {
+    const contract = freshContract(contracts, 'api');
+    const secret = 'connection to 10.1.2.3 refused in /var/task/functions/adapters/evidence-ledger.ts';
+    setRuntime({
+      ...rt,
+      ports: {
+        ...rt.ports,
+        ledger: {
+          ...rt.ports.ledger,
+          batchEntry: async () => {
+            throw new Error(secret);
+          },
+        },
+      },
+    });
+    const event = jsonBatch(contract, 'b-1', [enrol('e1', 'OP-1')]);
+
+    const answer = await ingest(event);
+
+    expect(answer.status).toBe(500);
+    expectProblem(answer);
+    expect(answer.body.requestId).toBe(event.requestContext.requestId);
+    expect(JSON.stringify(answer.body)).not.toMatch(/10\.1\.2\.3|var\/task|evidence-ledger/);
+    // The operators, unlike the client, see what happened.
+    expect(answer.printed.some((line) => line.includes('"request failed"') && line.includes('10.1.2.3'))).toBe(true);
+  });
+});
+
+describe('POST /contracts/{contract}/uploads', () => {
+  const presign = (contract: string, body: unknown) =>
+    invoke(
+      presignHandler,
+      apiEvent({
+        route: 'uploads',
+        contract,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', ...operator },
+      }),
+    );
+
+  it('returns a presigned PUT that the S3 emulator accepts, storing batch id and submitter as metadata', async () => {
+    const contract = freshContract(contracts, 'up');
+    // The runtime's S3 client as in AWS: SDK default checksums (the local config turns them off).
+    const { requestChecksumCalculation: _, ...awsLike } = clientConfig(testStack(), 's3');
+    const s3 = new S3Client(awsLike);
+    setRuntime({ ...rt, s3 });
+    const csv = new TextEncoder().encode(
+      'eventId,participant,type,date,source\nx1,SC-1,withdrawal,2024-05-01,operator\n',
+    );
+
+    const answer = await presign(contract, { batchId: 'big-1', contentType: 'text/csv', contentLength: csv.length });
+    const { url, key, bucket, headers } = answer.body as {
+      url: string;
+      key: string;
+      bucket: string;
+      headers: Record<string, string>;
+    };
+    const put = await fetch(url, { method: 'PUT', headers, body: csv });
+
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ method: 'PUT', expiresIn: 900, key: `uploads/${contract}/big-1.csv` });
+    expect(bucket).toBe(testStack().buckets.archive);
+    expect(put.status).toBe(200);
+    // s3rver does not check v4 signatures, so what AWS would enforce is checked on the URL: the metadata,
+    // type and length are signed headers (an uploader cannot change who submitted), and no checksum of the
+    // empty body is baked in (AWS would refuse every real upload).
+    const query = new URL(url).searchParams;
+    expect(query.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
+      expect.arrayContaining(['content-length', 'content-type', 'x-amz-meta-batch-id', 'x-amz-meta-submitter']),
+    );
+    expect([...query.keys()].filter((k) => /checksum/i.test(k))).toEqual([]);
+    expect(query.get('X-Amz-Expires')).toBe('900');
+    s3.destroy();
+    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(head.Metadata).toEqual({ 'batch-id': 'big-1', submitter: 'operator-7' });
+    expect(head.ContentLength).toBe(csv.length);
+  });
+
+  it('rejects a bad batch id and content type with 422 listing both, and an unknown contract with 404', async () => {
+    const contract = freshContract(contracts, 'up');
+
+    const bad = await presign(contract, { batchId: 'a/../../etc', contentType: 'application/json' });
+    const unknown = await presign('no-such-contract', { batchId: 'b-1', contentType: 'text/csv' });
+
+    expect(bad.status).toBe(422);
+    expectProblem(bad);
+    const fields = (bad.body.errors as { field: string }[]).map((e) => e.field).sort();
+    expect(fields).toEqual(['batchId', 'contentType']);
+    expect(unknown.status).toBe(404);
+  });
+});
+
+describe('the error mapping', () => {
+  it('answers 403 for ForbiddenError, and IntegrityError as a 500 of its own type that keeps its message in the logs', () => {
+    const forbidden = toProblem(new ForbiddenError('operators only'), { requestId: 'r-1' });
+    const integrity = toProblem(new IntegrityError('entry hash differs', 41), { requestId: 'r-2' });
+
+    expect(forbidden).toMatchObject({ status: 403, fault: false, document: { detail: 'operators only' } });
+    expect(integrity).toMatchObject({ status: 500, fault: true, document: { type: PROBLEM_TYPES.integrity } });
+    expect(JSON.stringify(integrity.document)).not.toContain('seq 41');
+  });
+});

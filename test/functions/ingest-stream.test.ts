@@ -1,0 +1,470 @@
+/**
+ * The streaming ingest (domain/ingest-stream.ts) and the S3-event handler
+ * (functions/ingest-s3.ts) against the real local test stack: DynamoDB Local
+ * and s3rver.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type EvidenceContext, loadProfile, openEvidence } from '../../cli/evidence-context.ts';
+import { toHex, utf8 } from '../../domain/bytes.ts';
+import type { ContractProfile } from '../../domain/contract-profile.ts';
+import { ConflictError, IntegrityError, ValidationError } from '../../domain/errors.ts';
+import { parseCsv } from '../../domain/evidence-parse.ts';
+import { archiveBody, archiveKey, type IngestReceipt, ingestBatch, prepareBatch } from '../../domain/ingest.ts';
+import { type ByteSource, ingestStream, type StreamIngestRequest } from '../../domain/ingest-stream.ts';
+import { rootFromLeaves } from '../../domain/merkle.ts';
+import { S3Archive } from '../../functions/adapters/s3-archive.ts';
+import { handler, resultKey, type S3Event } from '../../functions/ingest-s3.ts';
+import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { enrol, freshContract, job, lambdaContext } from '../support/http.ts';
+import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sib-ingest-stream-'));
+const contractsDir = join(dir, 'contracts');
+const savedContracts = process.env.SIB_CONTRACTS_DIR;
+let ctx: EvidenceContext;
+let base: ContractProfile;
+let counter = 0;
+
+beforeAll(async () => {
+  base = await loadProfile('second-chance-kamchatka');
+  process.env.SIB_CONTRACTS_DIR = contractsDir; // the handler's contracts: fresh copies of Second Chance
+  ctx = await openEvidence(dir, testStack());
+});
+afterAll(() => {
+  ctx.close();
+  if (savedContracts === undefined) delete process.env.SIB_CONTRACTS_DIR;
+  else process.env.SIB_CONTRACTS_DIR = savedContracts;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const freshProfile = (): ContractProfile => ({ ...base, id: `stream-${process.pid}-${counter++}` });
+const TODAY = '2026-01-01';
+
+const ended = (eventId: string, participant: string, date = '2024-06-30') => ({
+  eventId,
+  participant,
+  type: 'employment-ended',
+  date,
+  source: 'employer',
+  employerId: 'KAMCHATKA-FISH',
+  reason: 'resigned',
+});
+
+/** A CSV file of the records: the union of their fields as columns, RFC 4180 quoting. */
+function csv(records: readonly Record<string, unknown>[]): Uint8Array {
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => {
+    if (v === undefined) return '';
+    const s = String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return utf8(`${[columns.join(','), ...records.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n')}\n`);
+}
+
+/** The bytes in small pieces (multi-byte characters and rows split between them), read afresh on each call. */
+function sourceOf(bytes: Uint8Array, piece = 37): ByteSource {
+  return async function* () {
+    for (let i = 0; i < bytes.length; i += piece) yield bytes.subarray(i, i + piece);
+  };
+}
+
+function streamRequest(profile: ContractProfile, batchId: string, extra: Partial<StreamIngestRequest> = {}) {
+  return { profile, batchId, submitter: { sub: 'operator-1', role: 'operator' as const }, today: TODAY, ...extra };
+}
+
+/** What ingestBatch is given for the same file (as `sib evidence submit` does). */
+function batchRequest(profile: ContractProfile, batchId: string, bytes: Uint8Array) {
+  const parsed = parseCsv(bytes);
+  return {
+    ...streamRequest(profile, batchId),
+    records: parsed.records,
+    parseProblems: parsed.problems,
+    unit: 'line' as const,
+  };
+}
+
+async function failure<E>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  return error as E;
+}
+
+async function bodyOf(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+}
+
+/** Items of a contract in both tables, and objects of it in the archive bucket. */
+async function footprint(contract: string): Promise<{ items: number; objects: number }> {
+  const db = DynamoDBDocumentClient.from(dynamoClient());
+  let items = 0;
+  for (const table of Object.values(testStack().tables)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      items += (out.Items ?? []).filter((i) => JSON.stringify(i).includes(contract)).length;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  const list = await s3Client().send(
+    new ListObjectsV2Command({ Bucket: testStack().buckets.archive, Prefix: `archive/${contract}/` }),
+  );
+  return { items, objects: list.KeyCount ?? 0 };
+}
+
+const batchOfThree = () => [
+  enrol('e1', '4510 123456'),
+  job('e2', '4510-123456'),
+  enrol('e3', 'OP-0007', '2024-03-02'),
+  { ...job('e4', 'OP-0007'), monthlyWage: '7000000' },
+  ended('e5', 'OP-0007'),
+  enrol('e6', 'OP-0008', '2024-03-03'),
+  {
+    eventId: 'e7',
+    participant: 'OP-0007',
+    type: 'correction',
+    date: '2024-07-01',
+    source: 'operator',
+    supersedes: 'e4',
+    reason: 'опечатка в зарплате, "7000000" верно', // Cyrillic: multi-byte characters split between pieces
+  },
+];
+
+describe('ingesting a CSV stream', () => {
+  it('accepts a batch with the receipt ingestBatch gives for the same file: root, count, archive hash', async () => {
+    const profile = freshProfile();
+    const bytes = csv(batchOfThree());
+
+    const receipt = await ingestStream(
+      streamRequest(profile, 'big-1', { chunkRecords: 2 }),
+      sourceOf(bytes),
+      ctx.ports,
+    );
+
+    const prepared = await prepareBatch(batchRequest(profile, 'big-1', bytes), ctx.ports.pseudonymizer);
+    const body = archiveBody(profile.id, 'big-1', prepared.records);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    expect(receipt).toMatchObject({
+      contract: profile.id,
+      batchId: 'big-1',
+      seq: 0,
+      recordCount: 7,
+      recordsRoot: toHex(rootFromLeaves(prepared.records.map((r) => r.bytes))),
+      archive: { key: archiveKey(profile.id, sha256), sha256 },
+      replayed: false,
+    });
+    expect(receipt.checkpoint.split('\n')[1]).toBe('1');
+    // ingestBatch of the same file finds the same content hash: the original receipt, not a conflict.
+    expect(await ingestBatch(batchRequest(profile, 'big-1', bytes), ctx.ports)).toEqual({ ...receipt, replayed: true });
+    expect(await bodyOf(ctx.s3, testStack().buckets.archive, receipt.archive.key)).toEqual(body);
+    const stored = await ctx.store.byBatch(profile.id, 'big-1');
+    expect(stored.map((r) => [r.index, r.record.eventId])).toEqual(
+      ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7'].map((id, i) => [i, id]),
+    );
+    const entry = await ctx.ledger.batchEntry(profile.id, 'big-1');
+    expect(entry?.body).toMatchObject({
+      recordCount: 7,
+      types: { correction: 1, enrolment: 3, 'employment-ended': 1, 'employment-started': 2 },
+    });
+  });
+
+  it('rejects a batch whole with the problems ingestBatch lists, by CSV line, and writes nothing anywhere', async () => {
+    const profile = freshProfile();
+    await ingestStream(streamRequest(profile, 'b-1'), sourceOf(csv([enrol('e1', 'OP-1')])), ctx.ports);
+    const before = await footprint(profile.id);
+    const bytes = csv([
+      job('e1', 'OP-1'), // line 2: duplicate event id against the ledger
+      job('e5', 'OP-9'), // line 3: participant never enrolled
+      { ...job('e6', 'OP-1'), monthlyWage: '-5' }, // line 4: negative wage
+      { ...enrol('e7', 'OP-3'), date: '2031-01-01' }, // line 5: in the future, and after the term
+      job('e8', 'OP-1'), // line 6: fine on its own
+      job('e8', 'OP-1'), // line 7: duplicate event id within the batch
+      ended('e9', 'OP-1', '2024-03-15'), // line 8: ends before the employment (line 6) started
+    ]);
+
+    const error = await failure(
+      ingestStream(streamRequest(profile, 'b-2'), sourceOf(bytes), ctx.ports),
+      ValidationError,
+    );
+
+    const expected = await failure(ingestBatch(batchRequest(profile, 'b-2', bytes), ctx.ports), ValidationError);
+    expect(error.problems).toEqual(expected.problems);
+    expect(error.message).toBe(expected.message);
+    expect([...new Set(error.problems.map((p) => p.at))]).toEqual([2, 3, 4, 5, 7, 8]);
+    expect(error.problems.find((p) => p.at === 3)?.message).toMatch(/not enrolled/);
+    expect(error.problems.find((p) => p.at === 4)?.field).toBe('monthlyWage');
+    expect(error.problems.find((p) => p.at === 7)?.message).toMatch(/line 6 of this batch/);
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
+    expect(await footprint(profile.id)).toEqual(before);
+  });
+
+  it('lists the first problems only, and counts them all', async () => {
+    const profile = freshProfile();
+    const bytes = csv(Array.from({ length: 12 }, (_, i) => ({ ...enrol(`e${i}`, `OP-${i}`), sex: 'x' })));
+
+    const error = await failure(
+      ingestStream(streamRequest(profile, 'b-1', { maxProblems: 5 }), sourceOf(bytes), ctx.ports),
+      ValidationError,
+    );
+
+    expect(error.problems.map((p) => p.at)).toEqual([2, 3, 4, 5, 6]);
+    expect(error.message).toBe(
+      'batch rejected: 12 problems in 12 records; nothing was written; the first 5 are listed',
+    );
+  });
+
+  it('rejects an empty file and a bad header like the in-memory path', async () => {
+    const profile = freshProfile();
+    for (const bytes of [utf8(''), utf8('eventId,participant,type,date,source,shoeSize\n')]) {
+      const error = await failure(
+        ingestStream(streamRequest(profile, 'b-1'), sourceOf(bytes), ctx.ports),
+        ValidationError,
+      );
+      const expected = await failure(ingestBatch(batchRequest(profile, 'b-1', bytes), ctx.ports), ValidationError);
+      expect(error.problems).toEqual(expected.problems);
+    }
+  });
+
+  it('returns the original receipt for the same batch again, and a conflict naming both hashes for other content', async () => {
+    const profile = freshProfile();
+    const first = await ingestStream(streamRequest(profile, 'b-1'), sourceOf(csv([enrol('e1', 'OP-1')])), ctx.ports);
+
+    const again = await ingestStream(streamRequest(profile, 'b-1'), sourceOf(csv([enrol('e1', 'OP-1')])), ctx.ports);
+    const other = await failure(
+      ingestStream(streamRequest(profile, 'b-1'), sourceOf(csv([enrol('e1', 'OP-2')])), ctx.ports),
+      ConflictError,
+    );
+
+    expect(again).toEqual({ ...first, replayed: true });
+    expect(other.message).toContain(first.archive.sha256);
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
+  });
+
+  it('appends nothing when the source changes between its reads', async () => {
+    const profile = freshProfile();
+    const records = [enrol('e1', 'OP-1'), job('e2', 'OP-1'), enrol('e3', 'OP-2'), job('e4', 'OP-2')];
+    const original = csv(records);
+    const altered = csv([...records.slice(0, 3), { ...job('e4', 'OP-2'), monthlyWage: '1' }]);
+    const shorter = csv(records.slice(0, 3));
+    const changing = (reads: Uint8Array[]): ByteSource => {
+      let n = 0;
+      return () => sourceOf(reads[Math.min(n++, reads.length - 1)] as Uint8Array)();
+    };
+
+    // The third read (the write pass) differs in the second chunk: the first chunk may be written, never committed.
+    const late = await failure(
+      ingestStream(
+        streamRequest(profile, 'b-1', { chunkRecords: 2 }),
+        changing([original, original, altered]),
+        ctx.ports,
+      ),
+      IntegrityError,
+    );
+    // The second read (validation) holds fewer rows than the first (count).
+    const early = await failure(
+      ingestStream(streamRequest(profile, 'b-2'), changing([original, shorter]), ctx.ports),
+      IntegrityError,
+    );
+
+    expect(late.message).toMatch(/changed between reads/);
+    expect(early.message).toMatch(/changed between reads/);
+    expect((await ctx.log.head(profile.id)).size).toBe(0);
+    expect(await ctx.store.byBatch(profile.id, 'b-1')).toEqual([]);
+    expect((await footprint(profile.id)).objects).toBe(0);
+  });
+});
+
+describe('S3Archive.putStream', () => {
+  const archive = () => new S3Archive({ client: ctx.s3, bucket: testStack().buckets.archive });
+  async function* pieces(bytes: Uint8Array) {
+    yield bytes.subarray(0, 3);
+    yield bytes.subarray(3);
+  }
+
+  it('stores the streamed bytes, refuses bytes that do not hash as announced, and skips a stored key', async () => {
+    const key = `archive/put-stream-${process.pid}/${counter++}.jsonl`;
+    const bytes = utf8('{"a":1}\n{"b":2}\n');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const exists = (k: string) =>
+      ctx.s3.send(new HeadObjectCommand({ Bucket: testStack().buckets.archive, Key: k })).then(
+        () => true,
+        () => false,
+      );
+
+    await expect(archive().putStream(`${key}.bad`, pieces(bytes), '0'.repeat(64))).rejects.toThrow(/does not hash/);
+    await archive().putStream(key, pieces(bytes), sha256);
+    let read = false;
+    await archive().putStream(
+      key,
+      (async function* () {
+        read = true;
+        yield bytes;
+      })(),
+      sha256,
+    );
+
+    expect(await exists(`${key}.bad`)).toBe(false);
+    expect(await bodyOf(ctx.s3, testStack().buckets.archive, key)).toEqual(bytes);
+    expect(read).toBe(false);
+  });
+});
+
+describe('the S3-event ingest handler', () => {
+  let rt: Runtime;
+  beforeAll(async () => {
+    rt = await localRuntime(dir, testStack());
+  });
+  beforeEach(() => setRuntime(rt));
+  afterAll(() => {
+    resetRuntime();
+    rt.dynamo.destroy();
+    rt.s3.destroy();
+  });
+
+  const bucket = () => testStack().buckets.archive;
+
+  /** PutObject as the presigned upload would, then the ObjectCreated event S3 would send for it. */
+  async function upload(key: string, bytes: Uint8Array, metadata: Record<string, string>): Promise<S3Event> {
+    const put = await rt.s3.send(
+      new PutObjectCommand({ Bucket: bucket(), Key: key, Body: bytes, ContentType: 'text/csv', Metadata: metadata }),
+    );
+    return {
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          awsRegion: 'us-east-1',
+          eventTime: '2026-11-22T10:00:00.000Z',
+          eventName: 'ObjectCreated:Put',
+          userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
+          requestParameters: { sourceIPAddress: '127.0.0.1' },
+          responseElements: {
+            'x-amz-request-id': 'C3D13FE58DE4C810',
+            'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
+          },
+          s3: {
+            s3SchemaVersion: '1.0',
+            configurationId: 'ingest-uploads',
+            bucket: {
+              name: bucket(),
+              ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
+              arn: `arn:aws:s3:::${bucket()}`,
+            },
+            // Event keys are URL-encoded; S3 sends the ETag without quotes.
+            object: {
+              key: encodeURIComponent(key).replaceAll('%2F', '/'),
+              size: bytes.length,
+              eTag: (put.ETag ?? '').replaceAll('"', ''),
+              sequencer: '0055AED6DCD90281E5',
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  async function invokeS3(event: S3Event) {
+    const printed: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      printed.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    };
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
+    try {
+      const result = await (handler as unknown as (e: S3Event, c: Context) => Promise<{ uploads: unknown[] }>)(
+        event,
+        lambdaContext(),
+      );
+      return { result, printed };
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  }
+
+  const resultOf = async (contract: string, batchId: string) =>
+    JSON.parse(new TextDecoder().decode(await bodyOf(rt.s3, bucket(), resultKey(contract, batchId))));
+
+  it('ingests an uploaded CSV and writes the receipt beside it; the same event again writes the same receipt', async () => {
+    const contract = freshContract(contractsDir, 's3');
+    const key = `uploads/${contract}/2024-05/a.csv`;
+    const event = await upload(key, csv(batchOfThree()), { 'batch-id': '2024-05/a', submitter: 'operator-7' });
+
+    const { result, printed } = await invokeS3(event);
+    const receipt = (await resultOf(contract, '2024-05/a')) as IngestReceipt;
+    await invokeS3(event); // S3 delivers at least once
+
+    expect(result.uploads).toEqual([{ key, result: resultKey(contract, '2024-05/a'), status: 'accepted' }]);
+    expect(receipt).toMatchObject({ contract, batchId: '2024-05/a', seq: 0, recordCount: 7, replayed: false });
+    expect(await resultOf(contract, '2024-05/a')).toEqual({ ...receipt, replayed: true });
+    const entry = await rt.ledger.batchEntry(contract, '2024-05/a');
+    expect(entry).toMatchObject({ seq: 0, entryHash: receipt.entryHash, body: { recordsRoot: receipt.recordsRoot } });
+    expect((await rt.log.head(contract)).size).toBe(1);
+    const logged = printed.join('\n');
+    expect(logged).toContain('batch accepted');
+    expect(logged).toContain('RecordsAccepted');
+    for (const reference of ['4510 123456', '4510-123456', 'OP-0007']) expect(logged).not.toContain(reference);
+  });
+
+  it('writes the problem document of a rejected upload, with CSV lines, and does not fail the invocation', async () => {
+    const contract = freshContract(contractsDir, 's3');
+    const key = `uploads/${contract}/b-bad.csv`;
+    const bytes = csv([enrol('e1', 'OP-1'), { ...job('e2', 'OP-1'), monthlyWage: '-5' }, job('e3', 'OP-9')]);
+    const event = await upload(key, bytes, { 'batch-id': 'b-bad', submitter: 'operator-7' });
+
+    const { result } = await invokeS3(event);
+    const problem = await resultOf(contract, 'b-bad');
+    const stored = await rt.s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: resultKey(contract, 'b-bad') }));
+
+    expect(result.uploads).toEqual([{ key, result: resultKey(contract, 'b-bad'), status: 'rejected' }]);
+    expect(stored.ContentType).toBe('application/problem+json');
+    expect(problem).toMatchObject({ status: 422, title: 'Batch rejected', instance: key });
+    expect(problem.errors.map((e: { at: number; field?: string }) => [e.at, e.field])).toEqual([
+      [3, 'monthlyWage'],
+      [4, 'participant'],
+    ]);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
+  it('rejects an upload without a submitter or with another batch id in its metadata', async () => {
+    const contract = freshContract(contractsDir, 's3');
+    const bytes = csv([enrol('e1', 'OP-1')]);
+
+    await invokeS3(await upload(`uploads/${contract}/b-1.csv`, bytes, { 'batch-id': 'b-1' }));
+    await invokeS3(await upload(`uploads/${contract}/b-2.csv`, bytes, { 'batch-id': 'b-3', submitter: 'op' }));
+
+    expect((await resultOf(contract, 'b-1')).errors).toEqual([{ field: 'submitter', message: expect.any(String) }]);
+    expect((await resultOf(contract, 'b-2')).errors).toEqual([{ field: 'batch-id', message: expect.any(String) }]);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
+  it('skips an upload replaced since its event (the newer one has its own event)', async () => {
+    const contract = freshContract(contractsDir, 's3');
+    const key = `uploads/${contract}/b-1.csv`;
+    const stale = await upload(key, csv([enrol('e1', 'OP-1')]), { 'batch-id': 'b-1', submitter: 'op' });
+    await upload(key, csv([enrol('e1', 'OP-2')]), { 'batch-id': 'b-1', submitter: 'op' });
+
+    const { result } = await invokeS3(stale);
+
+    expect(result.uploads).toEqual([{ key, status: 'skipped' }]);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+});
