@@ -130,10 +130,13 @@ export interface S3Options {
   readonly directory: string;
   readonly logFile: string;
   readonly detached: boolean;
+  /** The stack's data dir: uploads are then ingested as S3 events would be (see s3-server.ts). */
+  readonly eventsDataDir?: string;
 }
 
 export function startS3(options: S3Options): ServiceProcess {
   const args = [S3_SERVER_SCRIPT, '--port', String(options.port), '--directory', options.directory];
+  if (options.eventsDataDir) args.push('--data-dir', options.eventsDataDir);
   const child = withLog(options.logFile, (fd) =>
     spawn(process.execPath, args, { detached: options.detached, stdio: ['ignore', fd, fd] }),
   );

@@ -118,6 +118,8 @@ export interface ServicesOptions {
   readonly logDir: string;
   readonly detached: boolean;
   readonly readyTimeoutMs?: number;
+  /** Ingest uploads under uploads/ as S3 event notifications would (the stack's data dir). */
+  readonly eventsDataDir?: string;
 }
 
 export interface Services {
@@ -170,6 +172,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       directory: options.s3Directory,
       logFile: join(options.logDir, 's3.log'),
       detached: options.detached,
+      ...(options.eventsDataDir ? { eventsDataDir: options.eventsDataDir } : {}),
     });
     started.push(s3);
     await Promise.all([
@@ -326,6 +329,7 @@ export async function stackUp(options: StackUpOptions): Promise<StackResult & { 
       s3Directory: join(dir, 's3'),
       logDir: join(dir, 'logs'),
       detached: true,
+      eventsDataDir: dir,
       readyTimeoutMs: options.readyTimeoutMs,
     });
     const { config } = services;

@@ -220,6 +220,45 @@ describe('stack up', () => {
   });
 });
 
+describe('S3 event notifications on the local stack', () => {
+  it('ingests a CSV uploaded under uploads/ with the same handler as in AWS, and writes the result beside it', async () => {
+    // Prepare
+    const dir = tempDir();
+    const { stack } = await up(dir);
+    const s3 = new S3Client(clientConfig(stack, 's3'));
+    const consent = 'c'.repeat(64);
+    const csv = `eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256\nu1,SC-9001,enrolment,2024-03-01,operator,2024,released,male,1988,${consent}\n`;
+
+    // Act
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: stack.buckets.archive,
+        Key: 'uploads/second-chance-kamchatka/up-1.csv',
+        Body: csv,
+        ContentType: 'text/csv',
+        Metadata: { 'batch-id': 'up-1', submitter: 'uploader' },
+      }),
+    );
+    let result: string | undefined;
+    for (let i = 0; i < 120 && result === undefined; i++) {
+      try {
+        const object = await s3.send(
+          new GetObjectCommand({ Bucket: stack.buckets.archive, Key: 'results/second-chance-kamchatka/up-1.json' }),
+        );
+        result = await object.Body?.transformToString();
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    s3.destroy();
+    await stackDown(dir);
+
+    // Assess
+    expect(result).toBeDefined();
+    expect(JSON.parse(result as string)).toMatchObject({ batchId: 'up-1', seq: 0, recordCount: 1, replayed: false });
+  });
+});
+
 describe('java check', () => {
   function fakeJava(versionLine: string): NodeJS.ProcessEnv {
     const bin = join(tempDir(), 'bin');
