@@ -13,6 +13,7 @@ import {
   validateRecord,
 } from './evidence.ts';
 import { LIMITS } from './evidence-parse.ts';
+import type { StreamProgress } from './ingest-stream.ts';
 import { rootFromLeaves } from './merkle.ts';
 import type { Pseudonymizer } from './pseudonym.ts';
 
@@ -107,7 +108,12 @@ export interface IngestRequest {
   readonly today: string;
   /** What `at` counts in messages: record indexes (JSON) or file lines (CSV). */
   readonly unit?: 'record' | 'line';
+  /** Told as records are validated (phase scan) and written (phase write), for a progress bar. */
+  readonly onProgress?: (progress: StreamProgress) => void;
 }
+
+/** Records written per call to the store, so that progress can be reported on large batches. */
+const WRITE_CHUNK = 2_000;
 
 export interface IngestReceipt {
   readonly contract: string;
@@ -248,7 +254,9 @@ export async function prepareBatch(
     });
   }
   const inputs: { at: number; input: EvidenceInput }[] = [];
-  for (const { at, value } of request.records) {
+  const total = request.records.length;
+  for (const [i, { at, value }] of request.records.entries()) {
+    if (i % 500 === 0) request.onProgress?.({ phase: 'scan', rows: i, total });
     const result = validateRecord(value, { profile, today: request.today });
     for (const p of result.problems) problems.push({ ...p, at });
     if (result.record && result.problems.length === 0) inputs.push({ at, input: result.record });
@@ -259,6 +267,7 @@ export async function prepareBatch(
     const record = toStoredRecord(input, participant);
     records.push({ index, record, bytes: utf8(canonicalize(record)) });
   }
+  request.onProgress?.({ phase: 'scan', rows: total, total });
   return { records, at: inputs.map((i) => i.at), problems };
 }
 
@@ -311,7 +320,12 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
     if (problems.length > 0) rejectBatch(problems);
 
     await ports.archive.put(archive.key, body, contentHash);
-    await ports.store.writeRecords(contract, { batchId: request.batchId, contentHash }, records);
+    for (let start = 0; start < records.length; start += WRITE_CHUNK) {
+      request.onProgress?.({ phase: 'write', rows: start, total: records.length });
+      const chunk = records.slice(start, start + WRITE_CHUNK);
+      await ports.store.writeRecords(contract, { batchId: request.batchId, contentHash }, chunk);
+    }
+    request.onProgress?.({ phase: 'write', rows: records.length, total: records.length });
     const entry = await ports.ledger.append(
       contract,
       batchIdempotencyKey(request.batchId),

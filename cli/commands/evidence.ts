@@ -4,11 +4,12 @@ import type { Command } from 'commander';
 import { ConflictError, type Problem, ValidationError } from '../../domain/errors.ts';
 import { parseCsv, parseJsonBatch } from '../../domain/evidence-parse.ts';
 import { type IngestReceipt, ingestBatch } from '../../domain/ingest.ts';
+import type { StreamProgress } from '../../domain/ingest-stream.ts';
 import { todayEarliestZone } from '../../functions/shared/clock.ts';
 import { problemDocument } from '../../functions/shared/problem.ts';
 import { runAction } from '../errors.ts';
 import { loadProfile, openEvidence } from '../evidence-context.ts';
-import { table } from '../table.ts';
+import { progressBar, table } from '../table.ts';
 
 // Shared with the Lambda handlers, so the CLI and the API refuse the same dates and answer with the same document.
 export { todayEarliestZone } from '../../functions/shared/clock.ts';
@@ -71,6 +72,7 @@ export function register(program: Command): void {
           const unit = format === 'csv' ? 'line' : 'record';
           const profile = await loadProfile(opts.contract);
           const ctx = await openEvidence();
+          const bars = { scan: progressBar('validating'), write: progressBar('writing   ') };
           try {
             const receipt = await ingestBatch(
               {
@@ -81,9 +83,19 @@ export function register(program: Command): void {
                 parseProblems: parsed.problems,
                 today: todayEarliestZone(),
                 unit,
+                // A bar only for batches worth watching, and only on a terminal.
+                ...(parsed.records.length >= 5_000
+                  ? {
+                      onProgress: (p: StreamProgress) => {
+                        if (p.phase === 'scan' || p.phase === 'write') bars[p.phase].update(p.rows, p.total ?? p.rows);
+                      },
+                    }
+                  : {}),
               },
               ctx.ports,
             );
+            bars.scan.done();
+            bars.write.done();
             if (opts.json) process.stdout.write(`${JSON.stringify(receipt, null, 2)}\n`);
             else printReceipt(receipt);
           } catch (error) {
@@ -97,6 +109,8 @@ export function register(program: Command): void {
               process.stderr.write(`error: ${error.message}\n`);
             }
           } finally {
+            bars.scan.done();
+            bars.write.done();
             ctx.close();
           }
         },
