@@ -42,6 +42,8 @@ const RETRYABLE = new Set([
 ]);
 const BATCH_WRITE_MAX = 25;
 const BATCH_GET_MAX = 100;
+/** BatchGetItem requests in flight at once. */
+const GET_LANES = 4;
 
 export function isRetryable(error: unknown): boolean {
   const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
@@ -115,26 +117,35 @@ export class DynamoIo {
     }
   }
 
-  /** Strongly consistent BatchGetItem of any number of keys; items in no particular order. */
+  /** Strongly consistent BatchGetItem of any number of keys, a few requests at a time; items in no particular order. */
   async batchGet(table: string, keys: readonly Record<string, string>[]): Promise<Record<string, unknown>[]> {
     const found: Record<string, unknown>[] = [];
-    for (let start = 0; start < keys.length; start += BATCH_GET_MAX) {
-      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_MAX);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const out = await this.withRetry(() =>
-          this.db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } })),
-        );
-        const items = out.Responses?.[table] ?? [];
-        this.itemsRead += items.length;
-        found.push(...items);
-        pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-        if (pending.length > 0) {
-          if (attempt >= this.retry.maxAttempts)
-            throw new Error(`DynamoDB left ${pending.length} keys unprocessed after retries`);
-          await this.backoff(attempt);
+    const chunks: Record<string, unknown>[][] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_MAX)
+      chunks.push(keys.slice(start, start + BATCH_GET_MAX));
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) {
+        let pending = chunks[next++] as Record<string, unknown>[];
+        for (let attempt = 1; pending.length > 0; attempt++) {
+          const keysNow = pending;
+          const out = await this.withRetry(() =>
+            this.db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keysNow, ConsistentRead: true } } })),
+          );
+          const items = out.Responses?.[table] ?? [];
+          this.itemsRead += items.length;
+          found.push(...items);
+          pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+          if (pending.length > 0) {
+            if (attempt >= this.retry.maxAttempts) {
+              throw new Error(`DynamoDB left ${pending.length} keys unprocessed after retries`);
+            }
+            await this.backoff(attempt);
+          }
         }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(GET_LANES, chunks.length) }, lane));
     return found;
   }
 }
