@@ -1,14 +1,19 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { ContractProfile } from '../domain/contract-profile.ts';
 import { ALL_FIELDS } from '../domain/evidence.ts';
+import type { IngestPorts, IngestReceipt } from '../domain/ingest.ts';
 import { ingestStream, type StreamPhase, type StreamProgress, scanBatch } from '../domain/ingest-stream.ts';
+import type { Pseudonymizer } from '../domain/pseudonym.ts';
 import { LocalPseudonymizer } from '../functions/adapters/local-pseudonym-key.ts';
 import { localRuntime } from '../functions/shared/composition.ts';
 import { loadProfile } from '../functions/shared/contracts.ts';
+import type { StackConfig } from '../infra/definitions.ts';
 import { freePorts } from '../infra/local/processes.ts';
 import { startServices, stopServices } from '../infra/local/stack.ts';
 
@@ -206,14 +211,28 @@ export interface StreamBenchStep {
   readonly rssSampledMb: number;
   /** Seconds per phase (count, scan, lookup, check, write, append). */
   readonly phases: Partial<Record<StreamPhase, number>>;
+  /** Largest RSS sampled in each phase, MB. */
+  readonly rssByPhaseMb: Partial<Record<StreamPhase, number>>;
 }
 
 export interface StreamBenchResult {
   readonly file: { records: number; participants: number; bytes: number };
+  /** The V8 heap flags the steps ran with. */
+  readonly heap: { readonly config: HeapConfig; readonly flags: readonly string[] };
   /** Passes 1 and 2 over the whole file. */
   readonly scan: StreamBenchStep;
+  /**
+   * ingestStream over the whole file with in-process ports that do no I/O
+   * (an empty ledger, writes and archive bytes counted and dropped): the
+   * memory of all three passes, the checks and the write chunking at full
+   * size, without DynamoDB Local's throughput in the way.
+   */
+  readonly pipeline: StreamBenchStep;
   /** ingestStream into DynamoDB Local and s3rver, of the first `records` rows (the whole file or a prefix file). */
-  readonly endToEnd?: StreamBenchStep & { readonly file: { records: number; bytes: number } };
+  readonly endToEnd?: StreamBenchStep & {
+    readonly file: { records: number; bytes: number };
+    readonly dynamodb: 'in memory' | 'on disk';
+  };
 }
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
@@ -224,11 +243,15 @@ async function measured(
   step: (onProgress: (p: StreamProgress) => void) => Promise<unknown>,
 ): Promise<StreamBenchStep> {
   let sampled = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    sampled = Math.max(sampled, process.memoryUsage.rss());
-  }, 250);
-  const phases: Partial<Record<StreamPhase, number>> = {};
+  const rssByPhase: Partial<Record<StreamPhase, number>> = {};
   let phase: StreamPhase | undefined;
+  const sample = () => {
+    const rss = process.memoryUsage.rss();
+    sampled = Math.max(sampled, rss);
+    if (phase) rssByPhase[phase] = Math.max(rssByPhase[phase] ?? 0, mb(rss));
+  };
+  const sampler = setInterval(sample, 250);
+  const phases: Partial<Record<StreamPhase, number>> = {};
   let phaseStart = 0;
   const t0 = performance.now();
   const endPhase = (now: number) => {
@@ -238,6 +261,7 @@ async function measured(
     await step((p) => {
       if (p.phase === phase) return;
       const now = performance.now();
+      sample();
       endPhase(now);
       phase = p.phase;
       phaseStart = now;
@@ -256,47 +280,168 @@ async function measured(
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     rssSampledMb: mb(sampled),
     phases,
+    rssByPhaseMb: rssByPhase,
   };
 }
 
+/** Ports without I/O: an empty ledger and store that count what they are given. */
+function noIoPorts(pseudonymizer: Pseudonymizer, sink: { records: number; archiveBytes: number }): IngestPorts {
+  return {
+    pseudonymizer,
+    store: {
+      knownState: async () => ({ enrolled: new Set(), eventIds: new Set(), employments: new Map() }),
+      writeRecords: async (_contract, _batch, records) => {
+        sink.records += records.length;
+      },
+      withIngestLease: (_contract, work) => work(undefined),
+    },
+    archive: {
+      put: async () => {},
+      putStream: async (_key, body) => {
+        for await (const chunk of body) sink.archiveBytes += chunk.length;
+      },
+    },
+    ledger: {
+      batchEntry: async () => undefined,
+      append: async (_contract, _key, intent) => ({ seq: 0, entryHash: '0'.repeat(64), body: intent.body }),
+      checkpoint: async () => '',
+    },
+  };
+}
+
+type StepName = 'scan' | 'pipeline' | 'e2e';
+
+interface StepArgs {
+  readonly step: StepName;
+  readonly file: string;
+  readonly records: number;
+  /** Data dir for keys (and, for e2e, the stack config). */
+  readonly dir: string;
+  readonly stack?: StackConfig;
+}
+
+const benchProfile = async (): Promise<ContractProfile> => ({
+  ...(await loadProfile('second-chance-kamchatka')),
+  id: 'bench-stream',
+});
+
+/** One measured step, in this process (run as a child of benchIngestStream, so its peak RSS is its own). */
+async function runStep(args: StepArgs): Promise<StreamBenchStep> {
+  const profile = await benchProfile();
+  const source = () => createReadStream(args.file, { highWaterMark: 256 * 1024 });
+  const request = (onProgress: (p: StreamProgress) => void) => ({
+    profile,
+    batchId: `${args.step}-1`,
+    submitter: { sub: 'bench', role: 'operator' as const },
+    today: TODAY,
+    onProgress,
+  });
+  if (args.step === 'scan') {
+    const pseudonymizer = await LocalPseudonymizer.open({ dataDir: args.dir });
+    return measured(args.records, async (onProgress) => {
+      const result = await scanBatch(request(onProgress), source, pseudonymizer);
+      if (result.problems.total > 0) {
+        throw new Error(`the generated batch has problems: ${JSON.stringify(result.problems.listed.slice(0, 5))}`);
+      }
+    });
+  }
+  if (args.step === 'pipeline') {
+    const pseudonymizer = await LocalPseudonymizer.open({ dataDir: args.dir });
+    const sink = { records: 0, archiveBytes: 0 };
+    return measured(args.records, async (onProgress) => {
+      const receipt = await ingestStream(request(onProgress), source, noIoPorts(pseudonymizer, sink));
+      if (sink.records !== args.records || receipt.recordCount !== args.records) {
+        throw new Error('the pipeline lost records');
+      }
+    });
+  }
+  const rt = await localRuntime(args.dir, args.stack as StackConfig);
+  try {
+    let receipt: IngestReceipt | undefined;
+    const step = await measured(args.records, async (onProgress) => {
+      receipt = await ingestStream(request(onProgress), source, rt.ports);
+    });
+    if (receipt?.recordCount !== args.records) {
+      throw new Error(`ingested ${receipt?.recordCount} records, not ${args.records}`);
+    }
+    // The archive (a multipart upload at this size) is there and hashes as the receipt says.
+    const object = await rt.s3.send(
+      new GetObjectCommand({ Bucket: rt.stack.buckets.archive, Key: receipt.archive.key }),
+    );
+    const hash = createHash('sha256');
+    for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
+    if (hash.digest('hex') !== receipt.archive.sha256) throw new Error('the archive does not hash as the receipt says');
+    return step;
+  } finally {
+    rt.dynamo.destroy();
+    rt.s3.destroy();
+  }
+}
+
+/**
+ * V8 heap flags of the measured steps. `lambda-512` sizes the heap as for a
+ * 512 MB function (V8 sizes its heap from the machine's memory: on a large
+ * host it lets the young generation grow to 128 MB and garbage pile up, which
+ * a 512 MB function would not; deploy the function with these NODE_OPTIONS).
+ * `host` keeps Node's defaults on this machine.
+ */
+export const HEAP_FLAGS = {
+  'lambda-512': ['--max-old-space-size=384', '--max-semi-space-size=8'],
+  host: [],
+} as const;
+export type HeapConfig = keyof typeof HEAP_FLAGS;
+
+/** Runs a step in a child Node process and returns what it measured. */
+async function childStep(args: StepArgs, heap: HeapConfig): Promise<StreamBenchStep> {
+  const argv = [...process.execArgv, ...HEAP_FLAGS[heap], import.meta.filename, '--step', JSON.stringify(args)];
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    out += text;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bench step ${args.step} exited with ${code}`);
+  return JSON.parse(out) as StreamBenchStep;
+}
+
 export interface StreamBenchOptions {
-  /** Records in the generated file (scanned whole). Default 1,000,000. */
+  /** Records in the generated file (scanned whole, and through the no-I/O pipeline). Default 1,000,000. */
   readonly records?: number;
-  /** Records ingested end to end (a prefix of the same generator); 0 skips it. Default: all. */
+  /** Records ingested end to end (a file of the first rows of the same generator); 0 skips it. Default: all. */
   readonly endToEndRecords?: number;
+  /** Keep DynamoDB Local in memory instead of on disk (faster writes; the other benches use disk). */
+  readonly dynamoInMemory?: boolean;
+  /** Heap flags of the measured steps; default lambda-512. */
+  readonly heap?: HeapConfig;
   readonly log?: (line: string) => void;
 }
 
+/**
+ * Generates the file, then measures each step in a fresh child process:
+ * scan and pipeline over the whole file, end to end over `endToEndRecords`
+ * into a throwaway DynamoDB Local and s3rver.
+ */
 export async function benchIngestStream(options: StreamBenchOptions = {}): Promise<StreamBenchResult> {
   const records = options.records ?? 1_000_000;
   const e2eRecords = Math.min(options.endToEndRecords ?? records, records);
   const log = options.log ?? (() => {});
+  const heap = options.heap ?? 'lambda-512';
   const dir = mkdtempSync(join(tmpdir(), 'sib-bench-stream-'));
   try {
-    const profile = { ...(await loadProfile('second-chance-kamchatka')), id: 'bench-stream' };
+    const profile = await benchProfile();
     const file = join(dir, 'batch.csv');
     const generated = await writeSyntheticCsv(file, records, profile);
     log(
       `generated ${records.toLocaleString('en')} records, ${generated.participants.toLocaleString('en')} participants, ${mb(generated.bytes).toFixed(1)} MB`,
     );
-    const source = (path: string) => () => createReadStream(path, { highWaterMark: 256 * 1024 });
-    const request = (batchId: string, onProgress: (p: StreamProgress) => void) => ({
-      profile,
-      batchId,
-      submitter: { sub: 'bench', role: 'operator' as const },
-      today: TODAY,
-      onProgress,
-    });
-
-    const pseudonymizer = await LocalPseudonymizer.open({ dataDir: dir });
-    const scan = await measured(records, async (onProgress) => {
-      const result = await scanBatch(request('scan-1', onProgress), source(file), pseudonymizer);
-      if (result.problems.total > 0) {
-        throw new Error(`the generated batch has problems: ${JSON.stringify(result.problems.listed.slice(0, 5))}`);
-      }
-    });
+    const scan = await childStep({ step: 'scan', file, records, dir }, heap);
     log(`scan: ${scan.recordsPerSecond.toFixed(0)} records/s, peak RSS ${scan.peakRssMb.toFixed(0)} MB`);
-    if (e2eRecords === 0) return { file: { records, ...generated }, scan };
+    const pipeline = await childStep({ step: 'pipeline', file, records, dir }, heap);
+    log(
+      `pipeline (no I/O): ${pipeline.recordsPerSecond.toFixed(0)} records/s, peak RSS ${pipeline.peakRssMb.toFixed(0)} MB`,
+    );
+    const result = { file: { records, ...generated }, heap: { config: heap, flags: HEAP_FLAGS[heap] }, scan, pipeline };
+    if (e2eRecords === 0) return result;
 
     let e2eFile = file;
     let e2eBytes = generated.bytes;
@@ -308,28 +453,26 @@ export async function benchIngestStream(options: StreamBenchOptions = {}): Promi
     const services = await startServices({
       dynamoPort: dynamoPort as number,
       s3Port: s3Port as number,
-      dynamoDbPath: process.env.BENCH_DDB_MEMORY ? null : join(dir, "dynamodb"),
+      dynamoDbPath: options.dynamoInMemory ? null : join(dir, 'dynamodb'),
       s3Directory: join(dir, 's3'),
       logDir: join(dir, 'logs'),
       detached: false,
     });
-    const rt = await localRuntime(dir, services.config);
     try {
-      let receipt: Awaited<ReturnType<typeof ingestStream>> | undefined;
-      const e2e = await measured(e2eRecords, async (onProgress) => {
-        receipt = await ingestStream(request('e2e-1', onProgress), source(e2eFile), rt.ports);
-      });
-      if (receipt?.recordCount !== e2eRecords)
-        throw new Error(`ingested ${receipt?.recordCount} records, not ${e2eRecords}`);
+      const e2e = await childStep(
+        { step: 'e2e', file: e2eFile, records: e2eRecords, dir, stack: services.config },
+        heap,
+      );
       log(`end to end: ${e2e.recordsPerSecond.toFixed(0)} records/s, peak RSS ${e2e.peakRssMb.toFixed(0)} MB`);
       return {
-        file: { records, ...generated },
-        scan,
-        endToEnd: { ...e2e, file: { records: e2eRecords, bytes: e2eBytes } },
+        ...result,
+        endToEnd: {
+          ...e2e,
+          file: { records: e2eRecords, bytes: e2eBytes },
+          dynamodb: options.dynamoInMemory ? 'in memory' : 'on disk',
+        },
       };
     } finally {
-      rt.dynamo.destroy();
-      rt.s3.destroy();
       await stopServices(services);
     }
   } finally {
@@ -337,16 +480,27 @@ export async function benchIngestStream(options: StreamBenchOptions = {}): Promi
   }
 }
 
-/** `npx node bench/ingest-stream.ts [--records N] [--e2e N]`: this benchmark alone. */
+/**
+ * `npx node bench/ingest-stream.ts [--records N] [--e2e N] [--dynamo-in-memory] [--host-heap]`: this benchmark alone
+ * (`--step` is how it runs its own steps).
+ */
 if (import.meta.main) {
-  const arg = (name: string) => {
+  const at = (name: string) => {
     const i = process.argv.indexOf(name);
-    return i < 0 ? undefined : Number(process.argv[i + 1]);
+    return i < 0 ? undefined : process.argv[i + 1];
   };
-  const result = await benchIngestStream({
-    records: arg('--records'),
-    endToEndRecords: arg('--e2e'),
-    log: (line) => console.error(line),
-  });
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const step = at('--step');
+  if (step !== undefined) {
+    process.stdout.write(JSON.stringify(await runStep(JSON.parse(step) as StepArgs)));
+  } else {
+    const number = (name: string) => (at(name) === undefined ? undefined : Number(at(name)));
+    const result = await benchIngestStream({
+      records: number('--records'),
+      endToEndRecords: number('--e2e'),
+      dynamoInMemory: process.argv.includes('--dynamo-in-memory'),
+      heap: process.argv.includes('--host-heap') ? 'host' : 'lambda-512',
+      log: (line) => console.error(line),
+    });
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
 }

@@ -1,21 +1,29 @@
 /**
  * `npm run bench`: the figures asked for in the issues, from one run.
- * Options: --quick (smaller sizes, for a smoke run), --json.
+ * Options: --quick (smaller sizes, for a smoke run), --json, --stream (adds
+ * the streaming-ingest benchmark, bench/ingest-stream.ts: a 1,000,000-record
+ * CSV; it takes several minutes, most of them DynamoDB Local writing the
+ * end-to-end part, so it is not in the default run).
  */
 import { benchIngest } from './ingest.ts';
+import { benchIngestStream, type StreamBenchStep } from './ingest-stream.ts';
 import { benchLedger } from './ledger-dynamo.ts';
 import { benchVerifyExport } from './verify-export.ts';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
+const withStream = process.argv.includes('--stream');
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 const verify = await benchVerifyExport(quick ? 10_000 : 100_000, quick ? 2 : 5);
 const ledger = await benchLedger(quick ? { appendEntries: 100, sizes: [200, 1_000] } : {});
 const ingest = await benchIngest(quick ? { records: 2_000, rounds: 1 } : { records: 10_000, rounds: 2 });
+const stream = withStream
+  ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
+  : undefined;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, stream }, null, 2)}\n`);
 } else {
   const mb = verify.bytes / 1e6;
   console.log(
@@ -49,4 +57,23 @@ if (json) {
   console.log(
     `  ratio raw/ingest  ${fmt(ingest.ratio, 3)}  (target >= 0.8); ${fmt(ingest.recordsPerSecond, 0)} records/s`,
   );
+  if (stream) {
+    const { file, heap } = stream;
+    const step = (name: string, s: StreamBenchStep) =>
+      console.log(
+        `  ${name.padEnd(44)} ${s.records.toLocaleString('en').padStart(9)} records in ${fmt(s.seconds)} s = ${fmt(s.recordsPerSecond, 0)} records/s; peak RSS ${fmt(s.peakRssMb, 0)} MB (target < 512)`,
+      );
+    console.log(
+      `\nStreaming ingest of a ${file.records.toLocaleString('en')}-record CSV (${fmt(file.bytes / 1e6)} MB, ${file.participants.toLocaleString('en')} participants); V8 heap ${heap.config} (${heap.flags.join(' ') || 'Node defaults'}):`,
+    );
+    step('passes 1-2: count, validate, hash', stream.scan);
+    step('all passes, ports without I/O', stream.pipeline);
+    if (stream.endToEnd) {
+      step(`end to end into DynamoDB Local (${stream.endToEnd.dynamodb})`, stream.endToEnd);
+      const phases = Object.entries(stream.endToEnd.phases).map(([p, s]) => `${p} ${fmt(s)} s`);
+      console.log(`    end-to-end phases: ${phases.join(', ')}`);
+    }
+  } else {
+    console.log('\nStreaming ingest (1,000,000-record CSV): not run; add --stream (several minutes).');
+  }
 }

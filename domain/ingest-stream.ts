@@ -136,6 +136,10 @@ class Column {
   #data = new Uint32Array(1024);
   #length = 0;
 
+  get length(): number {
+    return this.#length;
+  }
+
   push(value: number): void {
     if (this.#length === this.#data.length) {
       const grown = new Uint32Array(this.#data.length * 2);
@@ -150,14 +154,44 @@ class Column {
   }
 }
 
+const ascii = new TextDecoder();
+
 /**
- * A copy of `s` that shares no memory with the text it was cut from. V8 may
- * represent a slice of a long string as a view that keeps the whole original
- * alive; an event id sliced from a decoded chunk would then keep that chunk,
- * and a million of them the whole file.
+ * ASCII strings (event ids: EVENT_ID allows ASCII only) packed in one byte
+ * array: a million ids take their bytes and 4 more each, not a million
+ * strings and the table of a Map.
  */
-function ownString(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+class AsciiArena {
+  #bytes = new Uint8Array(64 * 1024);
+  #length = 0;
+  readonly #ends = new Column();
+
+  get count(): number {
+    return this.#ends.length;
+  }
+
+  /** Appends `s`; returns its number. */
+  add(s: string): number {
+    if (this.#length + s.length > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + s.length));
+      grown.set(this.#bytes.subarray(0, this.#length));
+      this.#bytes = grown;
+    }
+    for (let i = 0; i < s.length; i++) this.#bytes[this.#length++] = s.charCodeAt(i);
+    this.#ends.push(this.#length);
+    return this.#ends.length - 1;
+  }
+
+  get(i: number): string {
+    return ascii.decode(this.#bytes.subarray(i === 0 ? 0 : this.#ends.get(i - 1), this.#ends.get(i)));
+  }
+
+  /** Strings from..to-1. */
+  slice(from: number, to: number): string[] {
+    const out: string[] = [];
+    for (let i = from; i < Math.min(to, this.count); i++) out.push(this.get(i));
+    return out;
+  }
 }
 
 /** Distinct strings, numbered in the order first seen. */
@@ -168,7 +202,9 @@ class Interner {
   id(s: string): number {
     let id = this.#ids.get(s);
     if (id === undefined) {
-      const own = ownString(s);
+      // A copy: V8 may keep a slice of a long string as a view of the whole
+      // original (a decoded chunk of the file), which the Map would then keep.
+      const own = s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
       id = this.values.length;
       this.#ids.set(own, id);
       this.values.push(own);
@@ -182,33 +218,49 @@ const TYPE_INDEX: ReadonlyMap<string, number> = new Map(EVIDENCE_TYPES.map((t, i
 /**
  * The fields BatchChecker reads of each valid record (event id, pseudonym,
  * type, date, employer of employment starts and ends, `supersedes` of
- * corrections), as numbers into the batch's distinct values: a few bytes per
- * record, so the checks run without reading the batch again.
+ * corrections), packed: the event ids as bytes, the rest as numbers into
+ * the batch's distinct values. A few dozen bytes per record, so the checks
+ * run without reading the batch again.
  */
 class CheckTape {
-  /** Event ids and `supersedes` ids: the ids to look up in the ledger. */
-  readonly eventIds = new Interner();
+  /** Event id of record i (i-th string). */
+  readonly #eventIds = new AsciiArena();
+  /** `supersedes` of the corrections. */
+  readonly #supersedes = new AsciiArena();
   readonly participants = new Interner();
   /** Dates and employer ids (few distinct values). */
   readonly #small = new Interner();
   readonly #at = new Column();
-  readonly #eventId = new Column();
   readonly #participant = new Column();
   readonly #type = new Column();
   readonly #date = new Column();
-  /** Employer id (employment-started, -ended) or supersedes (correction); else 0. */
+  /** Employer id (employment-started, -ended: into #small) or supersedes (correction: into #supersedes); else 0. */
   readonly #extra = new Column();
   /** Participants with an employment-ended record: the ledger's employment starts matter only for them. */
   readonly #endsEmployment = new Set<number>();
-  length = 0;
+
+  get length(): number {
+    return this.#at.length;
+  }
 
   get employmentsOf(): string[] {
     return [...this.#endsEmployment].map((id) => this.participants.values[id] as string);
   }
 
+  /** How many ids to look up in the ledger: every event id, and every `supersedes`. */
+  get lookupIds(): number {
+    return this.#eventIds.count + this.#supersedes.count;
+  }
+
+  /** Ids to look up, from..to-1 (of lookupIds). */
+  lookupSlice(from: number, to: number): string[] {
+    const n = this.#eventIds.count;
+    return [...this.#eventIds.slice(from, to), ...this.#supersedes.slice(Math.max(0, from - n), Math.max(0, to - n))];
+  }
+
   add(record: StoredRecord, at: number): void {
     this.#at.push(at);
-    this.#eventId.push(this.eventIds.id(record.eventId));
+    this.#eventIds.add(record.eventId);
     const participant = this.participants.id(record.participant);
     this.#participant.push(participant);
     if (record.type === 'employment-ended') this.#endsEmployment.add(participant);
@@ -218,10 +270,9 @@ class CheckTape {
       record.type === 'employment-started' || record.type === 'employment-ended'
         ? this.#small.id(record.employerId)
         : record.type === 'correction'
-          ? this.eventIds.id(record.supersedes)
+          ? this.#supersedes.add(record.supersedes)
           : 0,
     );
-    this.length++;
   }
 
   /** Runs the cross-record rules over the records, in batch order. */
@@ -231,7 +282,7 @@ class CheckTape {
     for (let i = 0; i < this.length; i++) {
       const type = EVIDENCE_TYPES[this.#type.get(i)] as EvidenceType;
       const fields: Record<string, string> = {
-        eventId: this.eventIds.values[this.#eventId.get(i)] as string,
+        eventId: this.#eventIds.get(i),
         participant: this.participants.values[this.#participant.get(i)] as string,
         type,
         date: small[this.#date.get(i)] as string,
@@ -239,7 +290,7 @@ class CheckTape {
       if (type === 'employment-started' || type === 'employment-ended') {
         fields.employerId = small[this.#extra.get(i)] as string;
       } else if (type === 'correction') {
-        fields.supersedes = this.eventIds.values[this.#extra.get(i)] as string;
+        fields.supersedes = this.#supersedes.get(this.#extra.get(i));
       }
       // Only the fields BatchChecker reads; the rest of the record is not kept.
       for (const p of checker.check(fields as unknown as StoredRecord, this.#at.get(i))) problem(p);
@@ -420,13 +471,7 @@ const formatRows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
  * call (the store picks per-participant queries or a contract-wide read), the
  * event ids in slices (each id is one key of a batch read), a few at a time, merged.
  */
-async function knownStateOf(
-  store: EvidenceStore,
-  contract: string,
-  participants: readonly string[],
-  eventIds: readonly string[],
-  employmentsOf: readonly string[],
-): Promise<KnownState> {
+async function knownStateOf(store: EvidenceStore, contract: string, tape: CheckTape): Promise<KnownState> {
   const { lookupEventIds, lookupsInFlight } = STREAM_DEFAULTS;
   const enrolled = new Set<string>();
   const known = new Set<string>();
@@ -436,16 +481,17 @@ async function knownStateOf(
     for (const id of part.eventIds) known.add(id);
     for (const [p, list] of part.employments) employments.set(p, [...(employments.get(p) ?? []), ...list]);
   };
-  const slices = Math.ceil(eventIds.length / lookupEventIds);
+  const slices = Math.ceil(tape.lookupIds / lookupEventIds);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < slices; i = next++) {
-      const slice = eventIds.slice(i * lookupEventIds, (i + 1) * lookupEventIds);
-      merge(await store.knownState(contract, { participants: [], eventIds: slice }));
+      const eventIds = tape.lookupSlice(i * lookupEventIds, (i + 1) * lookupEventIds);
+      merge(await store.knownState(contract, { participants: [], eventIds }));
     }
   };
+  const participants = tape.participants.values;
   await Promise.all([
-    store.knownState(contract, { participants, eventIds: [], employmentsOf }).then(merge),
+    store.knownState(contract, { participants, eventIds: [], employmentsOf: tape.employmentsOf }).then(merge),
     ...Array.from({ length: Math.min(lookupsInFlight, slices) }, worker),
   ]);
   return { enrolled, eventIds: known, employments };
@@ -469,13 +515,7 @@ export async function ingestStream(
     const tape = scan.tape;
     if (tape === undefined || tape.length === 0) return log;
     request.onProgress?.({ phase: 'lookup', rows: 0 });
-    const known = await knownStateOf(
-      ports.store,
-      contract,
-      tape.participants.values,
-      tape.eventIds.values,
-      tape.employmentsOf,
-    );
+    const known = await knownStateOf(ports.store, contract, tape);
     request.onProgress?.({ phase: 'check', rows: 0 });
     tape.check(known, (p) => log.add(p));
     return log;

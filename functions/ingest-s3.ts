@@ -86,16 +86,20 @@ function objectSource(s3: S3Client, bucket: string, key: string, eTag: string | 
   };
 }
 
-/** The upload replaced (its eTag changed) or deleted since the event: that newer state has an event of its own. */
-function isGone(error: unknown): boolean {
+/**
+ * The upload was replaced (its ETag changed) or deleted since the event: that
+ * newer state has an event of its own. `head`: the error of the HeadObject,
+ * where a plain 404 means the object is gone; elsewhere a 404 could be any
+ * missing resource (the archive bucket, a multipart upload), which must fail.
+ */
+function isGone(error: unknown, head = false): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return (
     error instanceof UploadReplacedError ||
     e.name === 'PreconditionFailed' ||
-    e.name === 'NotFound' ||
-    e.name === 'NoSuchKey' ||
     e.$metadata?.httpStatusCode === 412 ||
-    e.$metadata?.httpStatusCode === 404
+    e.name === 'NoSuchKey' ||
+    (head && (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404))
   );
 }
 
@@ -156,7 +160,7 @@ async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
       head = await rt.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch }));
       checkETag(key, ifMatch, head.ETag);
     } catch (error) {
-      if (!isGone(error)) throw error;
+      if (!isGone(error, true)) throw error;
       logger.warn('upload replaced or deleted since the event: skipped', { key });
       return { key, status: 'skipped' };
     }
@@ -170,7 +174,7 @@ async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
         submitter,
         today: todayEarliestZone(),
         onProgress: (p) => {
-          if (p.phase === 'scan') rows = p.total;
+          if (p.total !== undefined) rows = p.total;
         },
       },
       objectSource(rt.s3, bucket, key, ifMatch),
