@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { loadProfile } from '../cli/evidence-context.ts';
 import type { ContractProfile } from '../domain/contract-profile.ts';
 import { type IngestRequest, ingestBatch } from '../domain/ingest.ts';
 import { localRuntime } from '../functions/shared/composition.ts';
-import { freePorts } from '../infra/local/processes.ts';
-import { startServices, stopServices } from '../infra/local/stack.ts';
+
+import { throwawayStack } from './throwaway-stack.ts';
 
 /**
  * A 10,000-record batch through the ingest use case (validate, pseudonymise,
@@ -84,17 +82,8 @@ export interface IngestBenchResult {
 export async function benchIngest(options: { records?: number; rounds?: number } = {}): Promise<IngestBenchResult> {
   const participants = Math.floor((options.records ?? 10_000) / 5);
   const rounds = options.rounds ?? 2;
-  const dir = mkdtempSync(join(tmpdir(), 'sib-bench-ingest-'));
-  const [dynamoPort, s3Port] = await freePorts(2);
-  const services = await startServices({
-    dynamoPort: dynamoPort as number,
-    s3Port: s3Port as number,
-    dynamoDbPath: join(dir, 'dynamodb'),
-    s3Directory: join(dir, 's3'),
-    logDir: join(dir, 'logs'),
-    detached: false,
-  });
-  const rt = await localRuntime(join(dir, 'data'), services.config);
+  const services = await throwawayStack('ingest');
+  const rt = await localRuntime(join(services.dir, 'data'), services.config);
   try {
     const base = await loadProfile('second-chance-kamchatka');
     const profile = (n: number) => ({ ...base, id: `bench-ingest-${n}` });
@@ -126,8 +115,7 @@ export async function benchIngest(options: { records?: number; rounds?: number }
   } finally {
     rt.dynamo.destroy();
     rt.s3.destroy();
-    await stopServices(services);
-    rmSync(dir, { recursive: true, force: true });
+    await services.stop();
   }
 }
 

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedger } from '../functions/adapters/dynamo-ledger.ts';
-import { freePorts } from '../infra/local/processes.ts';
-import { clientConfig, startServices, stopServices } from '../infra/local/stack.ts';
+import { clientConfig } from '../infra/local/stack.ts';
+import { throwawayStack } from './throwaway-stack.ts';
 
 /**
  * Appends into a real DynamoDB Local (file-backed, like the local stack) with
@@ -45,16 +42,7 @@ export async function benchLedger(
 ): Promise<LedgerBenchResult> {
   const appendEntries = options.appendEntries ?? 400;
   const sizes = options.sizes ?? [1_000, 10_000];
-  const dir = mkdtempSync(join(tmpdir(), 'sib-bench-ddb-'));
-  const [dynamoPort, s3Port] = await freePorts(2);
-  const services = await startServices({
-    dynamoPort: dynamoPort as number,
-    s3Port: s3Port as number,
-    dynamoDbPath: join(dir, 'dynamodb'),
-    s3Directory: join(dir, 's3'),
-    logDir: join(dir, 'logs'),
-    detached: false,
-  });
+  const services = await throwawayStack('ddb');
   const clients: DynamoDBClient[] = [];
   const store = () => {
     const client = new DynamoDBClient(clientConfig(services.config));
@@ -103,7 +91,6 @@ export async function benchLedger(
     return { appendPerSecond, readsPerProof };
   } finally {
     for (const c of clients) c.destroy();
-    await stopServices(services);
-    rmSync(dir, { recursive: true, force: true });
+    await services.stop();
   }
 }
