@@ -17,13 +17,12 @@ import {
 import { type ParseOptions, parseCsvStream } from './evidence-parse.ts';
 import {
   ARCHIVE_LINE_END,
+  appendBatchEntry,
   archiveHeader,
   archiveKey,
   type BatchEntry,
   type BatchSummary,
-  batchIdempotencyKey,
   batchIdProblems,
-  batchIntent,
   batchReceipt,
   type CanonicalRecord,
   type EvidenceStore,
@@ -548,12 +547,7 @@ export async function ingestStream(
 
     await writePass(request, source, ports, scan);
     request.onProgress?.({ phase: 'append', rows: scan.recordCount });
-    const entry = await ports.ledger.append(
-      contract,
-      batchIdempotencyKey(request.batchId),
-      batchIntent(request.batchId, request.submitter, summary),
-      fence,
-    );
+    const entry = await appendBatchEntry(ports.ledger, contract, request, summary, fence);
     return receipt(entry, false);
   });
 }

@@ -200,19 +200,26 @@ export interface BatchSummary {
   readonly types: Record<string, number>;
 }
 
-/** The ledger entry of an accepted batch. */
-export function batchIntent(batchId: string, submitter: Actor, summary: BatchSummary): Intent {
-  return {
+/** Appends the ledger entry of an accepted batch, under its batch id (the idempotency key). */
+export function appendBatchEntry(
+  ledger: EvidenceLedger,
+  contract: string,
+  request: { readonly batchId: string; readonly submitter: Actor },
+  summary: BatchSummary,
+  fence: unknown,
+): Promise<BatchEntry> {
+  const intent: Intent = {
     kind: EVIDENCE_BATCH_KIND,
-    actor: submitter,
+    actor: request.submitter,
     body: {
-      batchId,
+      batchId: request.batchId,
       recordCount: summary.recordCount,
       recordsRoot: summary.recordsRoot,
       archive: summary.archive,
       types: summary.types,
     },
   };
+  return ledger.append(contract, batchIdempotencyKey(request.batchId), intent, fence);
 }
 
 /** The receipt of a batch whose entry is `entry`, with the checkpoint right after it. */
@@ -326,12 +333,7 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
       await ports.store.writeRecords(contract, { batchId: request.batchId, contentHash }, chunk);
     }
     request.onProgress?.({ phase: 'write', rows: records.length, total: records.length });
-    const entry = await ports.ledger.append(
-      contract,
-      batchIdempotencyKey(request.batchId),
-      batchIntent(request.batchId, request.submitter, summary),
-      fence,
-    );
+    const entry = await appendBatchEntry(ports.ledger, contract, request, summary, fence);
     return receipt(entry, false);
   });
 }
