@@ -22,12 +22,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/ingest-batch.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
-import { apiEvent, enrol, freshContract, invoke, job } from '../support/http.ts';
+import { apiEvent, enrol, freshContract, invoke, job, saveEnv } from '../support/http.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-handler-faults-'));
 const contracts = join(dir, 'contracts');
-const saved = { data: process.env.SIB_DATA_DIR, contracts: process.env.SIB_CONTRACTS_DIR };
+const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
 const opened: Runtime[] = [];
 const reader = DynamoDBDocumentClient.from(dynamoClient());
 
@@ -42,13 +42,7 @@ afterAll(() => {
     rt.s3.destroy();
   }
   reader.destroy();
-  for (const [name, value] of [
-    ['SIB_DATA_DIR', saved.data],
-    ['SIB_CONTRACTS_DIR', saved.contracts],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  saved.restore();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -15,12 +15,21 @@ import { handler as presignHandler } from '../../functions/presign-upload.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { PROBLEM_TYPES, toProblem } from '../../functions/shared/problem.ts';
 import { clientConfig } from '../../infra/local/stack.ts';
-import { apiEvent, CONSENT_SHA256, type EventOptions, enrol, freshContract, invoke, job } from '../support/http.ts';
+import {
+  apiEvent,
+  CONSENT_SHA256,
+  type EventOptions,
+  enrol,
+  freshContract,
+  invoke,
+  job,
+  saveEnv,
+} from '../support/http.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-handlers-'));
 const contracts = join(dir, 'contracts');
-const saved = { data: process.env.SIB_DATA_DIR, contracts: process.env.SIB_CONTRACTS_DIR };
+const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
 let rt: Runtime;
 
 beforeAll(async () => {
@@ -34,13 +43,7 @@ afterAll(() => {
   resetRuntime();
   rt.dynamo.destroy();
   rt.s3.destroy();
-  for (const [name, value] of [
-    ['SIB_DATA_DIR', saved.data],
-    ['SIB_CONTRACTS_DIR', saved.contracts],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  saved.restore();
   rmSync(dir, { recursive: true, force: true });
 });
 

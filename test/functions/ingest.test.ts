@@ -12,6 +12,7 @@ import { type IngestRequest, ingestBatch } from '../../domain/ingest.ts';
 import { verifyStoredLog } from '../../domain/ledger.ts';
 import { verifierKey } from '../../domain/note.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { enrol, job } from '../support/evidence.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-ingest-'));
@@ -30,30 +31,6 @@ afterAll(() => {
 
 /** A profile of a fresh contract id (each test its own log), with the Second Chance terms. */
 const freshProfile = (): ContractProfile => ({ ...base, id: `ingest-${process.pid}-${counter++}` });
-const consent = createHash('sha256').update('consent form').digest('hex');
-const enrol = (eventId: string, participant: string, date = '2024-03-01') => ({
-  eventId,
-  participant,
-  type: 'enrolment',
-  date,
-  source: 'operator',
-  cohort: '2024',
-  category: 'released',
-  sex: 'female',
-  birthYear: 1991,
-  consentSha256: consent,
-});
-const job = (eventId: string, participant: string, date = '2024-04-01') => ({
-  eventId,
-  participant,
-  type: 'employment-started',
-  date,
-  source: 'employer',
-  employerId: 'KAMCHATKA-FISH',
-  contractType: 'permanent',
-  monthlyWage: '6500000',
-});
-
 function request(profile: ContractProfile, batchId: string, values: unknown[]): IngestRequest {
   return {
     profile,

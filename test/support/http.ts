@@ -4,7 +4,7 @@
  * profile under SIB_CONTRACTS_DIR), and what the handlers print (Powertools
  * logs and EMF metrics) captured instead of written.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,30 +115,17 @@ export function freshContract(dir: string, prefix: string): string {
   return id;
 }
 
-const consent = createHash('sha256').update('consent form').digest('hex');
+export { CONSENT_SHA256, enrol, job } from './evidence.ts';
 
-export const enrol = (eventId: string, participant: string, date = '2024-03-01') => ({
-  eventId,
-  participant,
-  type: 'enrolment',
-  date,
-  source: 'operator',
-  cohort: '2024',
-  category: 'released',
-  sex: 'female',
-  birthYear: 1991,
-  consentSha256: consent,
-});
-
-export const job = (eventId: string, participant: string, date = '2024-04-01') => ({
-  eventId,
-  participant,
-  type: 'employment-started',
-  date,
-  source: 'employer',
-  employerId: 'KAMCHATKA-FISH',
-  contractType: 'permanent',
-  monthlyWage: '6500000',
-});
-
-export const CONSENT_SHA256 = consent;
+/** Remembers environment variables a test changes; restore() puts them back (unset ones unset). */
+export function saveEnv(names: readonly string[]): { restore(): void } {
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  return {
+    restore() {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    },
+  };
+}
