@@ -5,6 +5,7 @@
  * CSV; it takes several minutes, most of them DynamoDB Local writing the
  * end-to-end part, so it is not in the default run).
  */
+import { benchEvaluate } from './evaluate.ts';
 import { benchIngest } from './ingest.ts';
 import { benchIngestStream, type StreamBenchStep } from './ingest-stream.ts';
 import { benchLedger } from './ledger-dynamo.ts';
@@ -18,12 +19,13 @@ const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const verify = await benchVerifyExport(quick ? 10_000 : 100_000, quick ? 2 : 5);
 const ledger = await benchLedger(quick ? { appendEntries: 100, sizes: [200, 1_000] } : {});
 const ingest = await benchIngest(quick ? { records: 2_000, rounds: 1 } : { records: 10_000, rounds: 2 });
+const evaluation = await benchEvaluate(quick ? { participants: [5_000, 10_000] } : {});
 const stream = withStream
   ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
   : undefined;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, stream }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, evaluation, stream }, null, 2)}\n`);
 } else {
   const mb = verify.bytes / 1e6;
   console.log(
@@ -57,6 +59,13 @@ if (json) {
   console.log(
     `  ratio raw/ingest  ${fmt(ingest.ratio, 3)}  (target >= 0.8); ${fmt(ingest.recordsPerSecond, 0)} records/s`,
   );
+  console.log('\nEvaluation in-process (evaluate(): timelines, metrics, comparisons, payments, canonical result):');
+  for (const s of evaluation.steps) {
+    console.log(
+      `  ${s.participants.toLocaleString('en').padStart(7)} participants, ${s.events.toLocaleString('en').padStart(9)} events: ${fmt(s.evaluateSeconds, 2)} s (records ${fmt(s.addSeconds, 2)} s, finish ${fmt(s.finishSeconds, 2)} s) = ${fmt(s.eventsPerSecond, 0)} events/s; peak RSS ${fmt(s.peakRssMb, 0)} MB; result ${fmt(s.resultBytes / 1e6, 1)} MB, ${s.outcomeLines.toLocaleString('en')} outcome lines`,
+    );
+  }
+  console.log(`  twice the data costs ${fmt(evaluation.doublingRatio, 2)}x the time (target <= 2.3)`);
   if (stream) {
     const { file, heap } = stream;
     const step = (name: string, s: StreamBenchStep) =>

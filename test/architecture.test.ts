@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DOMAIN = join(ROOT, 'domain');
 
 const ALLOWED_BUILTINS = new Set(['node:crypto']);
-const ALLOWED_PACKAGES = new Set(['zod', 'canonicalize']);
+const ALLOWED_PACKAGES = new Set(['zod', 'canonicalize', 'decimal.js']);
 const FORBIDDEN_MENTIONS = ['process.env', 'Date.now(', 'new Date()', 'Math.random('];
 const MERKLE_API = [
   'leafHash',
@@ -34,8 +34,8 @@ function domainFiles(): string[] {
 /** Module specifiers of `… from '…'`, `import '…'` and `import('…')` in a source text. */
 function importSpecifiers(source: string): string[] {
   const patterns = [
-    /\bfrom\s*(['"])([^'"\n]+)\1/g,
-    /\bimport\s*(['"])([^'"\n]+)\1/g,
+    /^\s*(?:import|export)\b[^;]*?\bfrom\s*(['"])([^'"\n]+)\1/gm,
+    /^\s*import\s*(['"])([^'"\n]+)\1/gm,
     /\bimport\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g,
   ];
   return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((m) => m[2] as string));

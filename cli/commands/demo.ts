@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { toBase64 } from '../../domain/bytes.ts';
-import type { Intent } from '../../domain/entry.ts';
+import { computeEvaluation, contractVersions, registerContract, runEvaluation } from '../../domain/contract-ops.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { EVIDENCE_TYPES, type EvidenceInput, formatCount, type StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
@@ -10,6 +10,7 @@ import { ingestBatch } from '../../domain/ingest.ts';
 import { exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
 import { verifyInclusion } from '../../domain/merkle.ts';
 import { verifierKey } from '../../domain/note.ts';
+import { formatMoney } from '../../domain/payments.ts';
 import {
   BASELINE_RATES,
   type CohortSummary,
@@ -22,55 +23,26 @@ import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
+import { renderEvaluation } from '../evaluation-view.ts';
 import { type EvidenceContext, loadProfile, openEvidence } from '../evidence-context.ts';
+import { readSpecFile } from './contract.ts';
 import { problemTable, todayEarliestZone } from './evidence.ts';
 import { envPort } from './stack.ts';
 
 export const DEMO_CONTRACT = 'second-chance-kamchatka';
 
 /**
- * The main job's scenario: the Second Chance contract's log gets a handful of
- * entries, then the operator enrols a synthetic cohort batch by batch (one
+ * The main job's scenario: the ministry registers the Second Chance contract
+ * in its log; the operator enrols a synthetic cohort batch by batch (one
  * entry per batch) and submits a batch with mistakes, which is rejected with
- * its problem table; all idempotent, so re-runs add nothing. Then a signed
- * checkpoint, the log verified as stored and as an offline export, and the
- * cohort's figures read back from the record store.
+ * its problem table; the evaluator evaluates each period (at fixed
+ * checkpoints) and the outcome and payment tables are printed. All
+ * idempotent, so re-runs add nothing. Then a signed checkpoint, the log
+ * verified as stored and as an offline export, and the cohort's figures read
+ * back from the record store.
  */
-const demoEntries: { key: string; intent: Intent; records?: Record<string, unknown>[] }[] = [
-  {
-    key: 'demo-log-opened',
-    intent: {
-      kind: 'log.opened',
-      actor: { sub: 'minlabour-kamchatka', role: 'ministry' as const },
-      body: {
-        contract: DEMO_CONTRACT,
-        title: 'Второй шанс: трудоустройство лиц, освободившихся из мест лишения свободы (Камчатский край)',
-        currency: 'RUB',
-        term: { from: '2023-08-01', to: '2026-03-31' },
-      },
-    },
-  },
-  ...[1, 2, 3].map((n) => ({
-    key: `demo-batch-${n}`,
-    intent: {
-      kind: 'evidence.batch',
-      actor: { sub: 'veb-rf-operator', role: 'operator' as const },
-      body: { batchId: `demo-batch-${n}`, note: 'synthetic demo batch', recordCount: 10 * n },
-    },
-    records: Array.from({ length: 10 * n }, (_, i) => ({
-      participant: `pseudonym-${n}-${i}`,
-      event: i % 3 === 0 ? 'employment.started' : 'enrolment',
-    })),
-  })),
-  {
-    key: 'demo-comparison',
-    intent: {
-      kind: 'evaluator.note',
-      actor: { sub: 'independent-evaluator', role: 'evaluator' as const },
-      body: { baselineEmploymentRate: '0.30', baselinePermanentRate: '0.05', source: 'seed 000' },
-    },
-  },
-];
+const MINISTRY = { sub: 'minlabour-kamchatka', role: 'ministry' as const };
+const EVALUATOR = { sub: 'independent-evaluator', role: 'evaluator' as const };
 
 /**
  * The synthetic Second Chance cohort (domain/synthetic-cohort.ts): a fixed
@@ -106,20 +78,18 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
     const key = verifierKey(signer.name, await signer.publicKey());
     say(`\nLog key (verifier): ${key}`);
 
-    say(`\nAppending to the log of ${DEMO_CONTRACT}:`);
-    for (const e of demoEntries) {
-      const r = await store.append({
-        contract: DEMO_CONTRACT,
-        idempotencyKey: e.key,
-        intent: e.intent,
-        ...(e.records ? { records: e.records } : {}),
-      });
-      say(
-        `  seq ${r.seq}  ${e.intent.kind.padEnd(15)} ${r.entryHash.slice(0, 16)}…${r.replayed ? '  (already there)' : ''}`,
-      );
-    }
+    const registered = await registerContract(
+      evidence.contracts,
+      await readSpecFile({ contract: DEMO_CONTRACT }),
+      MINISTRY,
+    );
+    say(
+      `\nThe ministry registers ${DEMO_CONTRACT} version ${registered.version} (contracts/${DEMO_CONTRACT}.json):` +
+        `\n  seq ${registered.seq}  contract.registered  spec hash ${registered.specHash}${registered.replayed ? '  (already there)' : ''}`,
+    );
 
     const cohort = await enrolCohort(evidence);
+    const evaluated = await evaluatePeriods(evidence);
 
     const note = await publishCheckpoint(store, signer, DEMO_CONTRACT);
     say('\nSigned checkpoint (C2SP signed note):');
@@ -151,7 +121,7 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
 
     const summaryOk = await printSummary(evidence, cohort.submitted);
 
-    ok = stored.ok && offline.ok && included && cohort.ok && summaryOk;
+    ok = stored.ok && offline.ok && included && cohort.ok && summaryOk && evaluated;
     say(`\n${ok ? 'Everything verified.' : 'VERIFICATION FAILED.'}`);
     say(
       `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib ledger proof --contract ${DEMO_CONTRACT} --seq 2`,
@@ -253,6 +223,50 @@ async function enrolCohort(evidence: EvidenceContext): Promise<{ ok: boolean; su
     );
   }
   return { ok: rejectedOk, submitted: batches };
+}
+
+/**
+ * The evaluator evaluates each period of the contract in order, each at the
+ * checkpoint right after the previous step (the batches, then each earlier
+ * evaluation's entry), so a re-run finds the same evaluations already
+ * recorded. Prints the outcome and payment tables.
+ */
+async function evaluatePeriods(evidence: EvidenceContext): Promise<boolean> {
+  const versions = await contractVersions(evidence.contracts, DEMO_CONTRACT);
+  const spec = versions.at(-1)?.spec;
+  if (spec === undefined) return false;
+  // The log after the registration and the cohort's batches.
+  let checkpoint = 1 + COHORT.batches;
+  let paid = 0n;
+  let ok = true;
+  for (const period of spec.periods) {
+    const run = await runEvaluation(evidence.contracts, {
+      contract: DEMO_CONTRACT,
+      period: period.id,
+      checkpoint,
+      actor: EVALUATOR,
+    });
+    say(
+      `\nThe evaluator evaluates period ${period.id} at checkpoint ${checkpoint}: seq ${run.entry.seq}  evaluation.recorded${run.entry.replayed ? '  (already there)' : ''}`,
+    );
+    say(renderEvaluation(run.result, { key: run.key, sha256: run.sha256 }, { groups: false }).replace(/^/gm, '  '));
+    // Recomputed from scratch, the same checkpoint must give the same bytes.
+    const again = await computeEvaluation(evidence.contracts, {
+      contract: DEMO_CONTRACT,
+      period: period.id,
+      checkpoint,
+    });
+    if (again.sha256 !== run.sha256) {
+      ok = false;
+      say(`  RECOMPUTATION DIFFERS: ${again.sha256}`);
+    }
+    paid += BigInt(run.result.payments.total);
+    checkpoint = run.entry.seq + 1;
+  }
+  say(
+    `\nPayments calculated over the term: ${formatMoney(paid, spec.minorUnit)} ${spec.currency} (awaiting attestation and approval)`,
+  );
+  return ok;
 }
 
 const percent = (share: number, digits = 1) => `${(share * 100).toFixed(digits)}%`;

@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .option('--json', 'print the receipt, or the problem document (RFC 9457), as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  sib evidence submit --contract second-chance-kamchatka batch-2024-05.json\n  sib evidence submit --contract antares-east-kazakhstan --batch-id 2017-09-a services.csv\n\nExit status: 0 accepted (or already accepted), 1 rejected (the problems are listed) or failed.',
+      '\nExamples:\n  sib evidence submit --contract second-chance-kamchatka batch-2024-05.json\n  sib evidence submit --contract antares-vko-2017 --batch-id 2017-09-a services.csv\n\nExit status: 0 accepted (or already accepted), 1 rejected (the problems are listed) or failed.',
     )
     .action(
       runAction(

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { toBase64, toHex } from '../../domain/bytes.ts';
 import { IntegrityError, NotFoundError } from '../../domain/errors.ts';
 import type { StoredRecord } from '../../domain/evidence.ts';
@@ -27,7 +27,7 @@ import { table } from '../table.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const seqArg = (value: string) => {
-  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new Error(`not a non-negative integer: ${value}`);
+  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer.');
   return Number(value);
 };
 

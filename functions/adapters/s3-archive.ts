@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Archive } from '../../domain/ingest.ts';
+import { S3Objects } from './s3-objects.ts';
 
 /** Multipart part size of streamed archives, and parts uploaded at once: bounds the memory of an upload. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -13,29 +13,9 @@ const PARTS_IN_FLIGHT = 2;
  * once (Object Lock in AWS). Storing the same key again is a no-op, so a
  * retried batch never rewrites an object.
  */
-export class S3Archive implements Archive {
-  readonly #s3: S3Client;
-  readonly #bucket: string;
-
-  constructor(options: { client: S3Client; bucket: string }) {
-    this.#s3 = options.client;
-    this.#bucket = options.bucket;
-  }
-
-  async put(key: string, body: Uint8Array, sha256: string): Promise<void> {
-    if (createHash('sha256').update(body).digest('hex') !== sha256) {
-      throw new Error(`archive body for ${key} does not hash to ${sha256}`);
-    }
-    if (await this.#exists(key)) return;
-    await this.#s3.send(
-      new PutObjectCommand({
-        Bucket: this.#bucket,
-        Key: key,
-        Body: body,
-        ContentType: 'application/jsonl',
-        Metadata: { sha256 },
-      }),
-    );
+export class S3Archive extends S3Objects implements Archive {
+  override put(key: string, body: Uint8Array, sha256: string, contentType = 'application/jsonl'): Promise<void> {
+    return super.put(key, body, sha256, contentType);
   }
 
   /**
@@ -44,11 +24,11 @@ export class S3Archive implements Archive {
    * upload is aborted before it completes, so no object appears.
    */
   async putStream(key: string, body: AsyncIterable<Uint8Array>, sha256: string): Promise<void> {
-    if (await this.#exists(key)) return;
+    if (await this.exists(key)) return;
     const upload = new Upload({
-      client: this.#s3,
+      client: this.s3,
       params: {
-        Bucket: this.#bucket,
+        Bucket: this.bucket,
         Key: key,
         Body: Readable.from(verified(body, key, sha256), { highWaterMark: 1 }),
         ContentType: 'application/jsonl',
@@ -59,17 +39,6 @@ export class S3Archive implements Archive {
       leavePartsOnError: false,
     });
     await upload.done();
-  }
-
-  async #exists(key: string): Promise<boolean> {
-    try {
-      await this.#s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
-      return true;
-    } catch (error) {
-      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return false;
-      throw error;
-    }
   }
 }
 

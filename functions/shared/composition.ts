@@ -2,11 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ContractPorts } from '../../domain/contract-ops.ts';
 import type { IngestPorts } from '../../domain/ingest.ts';
 import type { Signer } from '../../domain/ports.ts';
 import type { Pseudonymizer } from '../../domain/pseudonym.ts';
 import type { StackConfig } from '../../infra/definitions.ts';
 import { clientConfig, loadStackConfig } from '../../infra/local/stack.ts';
+import { DynamoContractLog } from '../adapters/contract-log.ts';
 import { DynamoEvidenceStore } from '../adapters/dynamo-evidence.ts';
 import { DynamoLedger } from '../adapters/dynamo-ledger.ts';
 import { DynamoEvidenceLedger } from '../adapters/evidence-ledger.ts';
@@ -34,6 +36,8 @@ export interface Runtime {
   readonly ledger: DynamoEvidenceLedger;
   readonly store: DynamoEvidenceStore;
   readonly ports: IngestPorts;
+  /** The contract use cases: register, publish comparison figures, evaluate (domain/contract-ops.ts). */
+  readonly contracts: ContractPorts;
   readonly signer: Signer;
 }
 
@@ -47,6 +51,7 @@ async function wire(
   stack: StackConfig,
   clients: { dynamo: DynamoDBClient; s3: S3Client },
   keys: { signer: Signer; pseudonymizer: Pseudonymizer },
+  options: { readBack?: boolean } = {},
 ): Promise<Runtime> {
   const dynamo = DynamoDBDocumentClient.from(clients.dynamo);
   const log = new DynamoLedger({ client: dynamo, tables: stack.tables });
@@ -56,7 +61,13 @@ async function wire(
     tables: stack.tables,
     committed: (contract, batch) => ledger.committed(contract, batch),
   });
-  const archive = new S3Archive({ client: clients.s3, bucket: stack.buckets.archive });
+  const archive = new S3Archive({
+    client: clients.s3,
+    bucket: stack.buckets.archive,
+    ...(options.readBack === true ? { readBack: true } : {}),
+  });
+  // Evaluation results hold pseudonyms: they stay beside the evidence archives, not with the reports.
+  const contracts: ContractPorts = { log: new DynamoContractLog(log), archive, results: archive };
   return {
     stack,
     dynamo,
@@ -65,6 +76,7 @@ async function wire(
     ledger,
     store,
     signer: keys.signer,
+    contracts,
     ports: { store, archive, ledger, pseudonymizer: keys.pseudonymizer },
   };
 }
@@ -78,6 +90,8 @@ export async function localRuntime(dataDir: string, stack: StackConfig = loadSta
       signer: await LocalSigner.open({ dataDir }),
       pseudonymizer: await LocalPseudonymizer.open({ dataDir }),
     },
+    // s3rver answers a PUT before the object reads back whole; evaluations read results they just wrote.
+    { readBack: true },
   );
 }
 

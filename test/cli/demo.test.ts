@@ -20,9 +20,10 @@ async function runDemo() {
   });
 }
 
-/** The log: the 5 opening entries, then one per accepted batch of the synthetic cohort. */
+/** The log: the contract's registration, one entry per accepted batch of the synthetic cohort, one per evaluated period. */
 const COHORT_BATCHES = 5;
-const ENTRIES = 5 + COHORT_BATCHES;
+const PERIODS = ['y1', 'y2', 'final'];
+const ENTRIES = 1 + COHORT_BATCHES + PERIODS.length;
 const MISTAKE_KINDS = [
   'future-date',
   'ended-before-start',
@@ -34,10 +35,10 @@ const MISTAKE_KINDS = [
   'name-in-note',
 ];
 
-/** The part of the output about the batch with mistakes: from its heading to the checkpoint. */
+/** The part of the output about the batch with mistakes: from its heading to the evaluations. */
 function errorBatchPart(stdout: string): string {
   return stdout
-    .slice(stdout.indexOf('Batch sc-cohort-2023-6'), stdout.indexOf('Signed checkpoint'))
+    .slice(stdout.indexOf('Batch sc-cohort-2023-6'), stdout.indexOf('The evaluator evaluates period'))
     .replace(/today is [0-9-]+/g, 'today is …'); // the two runs may straddle midnight
 }
 
@@ -50,12 +51,13 @@ describe('the main job (npm run demo)', () => {
 
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Local stack started');
-    // The cohort: one line per accepted batch, seq 5 to 9.
+    expect(run.stdout).toMatch(/seq 0 {2}contract\.registered {2}spec hash [0-9a-f]{64}\n/);
+    // The cohort: one line per accepted batch, seq 1 to 5.
     expect(run.stdout).toMatch(
       /synthetic Second Chance cohort \(seed 2023: 300 participants, [0-9,]+ records\) in 5 batches/,
     );
     for (let n = 1; n <= COHORT_BATCHES; n++) {
-      expect(run.stdout).toMatch(new RegExp(`sc-cohort-2023-${n} +[0-9]+ records .* seq ${4 + n}  accepted\n`));
+      expect(run.stdout).toMatch(new RegExp(`sc-cohort-2023-${n} +[0-9]+ records .* seq ${n}  accepted\n`));
     }
     // The faulty batch: rejected, every mistake reported in the table, nothing written.
     const rejected = errorBatchPart(run.stdout);
@@ -73,8 +75,20 @@ describe('the main job (npm run demo)', () => {
     expect(rejected).toContain('looks like it contains a personal name');
     expect(rejected).not.toContain('Кузнецов'); // problems never repeat the submitted text
     expect(rejected).toContain(
-      `Every injected mistake was reported; nothing was written (the log still has ${ENTRIES} entries)`,
+      `Every injected mistake was reported; nothing was written (the log still has ${1 + COHORT_BATCHES} entries)`,
     );
+    // Each period evaluated in order, at the checkpoint after the previous step, with its tables.
+    for (const [i, period] of PERIODS.entries()) {
+      const checkpoint = 1 + COHORT_BATCHES + i;
+      expect(run.stdout).toContain(
+        `The evaluator evaluates period ${period} at checkpoint ${checkpoint}: seq ${checkpoint}  evaluation.recorded\n`,
+      );
+    }
+    expect(run.stdout).toMatch(/employed \* +[0-9.]+% +[0-9]+\/[0-9]+ +≥ 35\.0%/);
+    expect(run.stdout).toMatch(/subsidy-y2 +reoffending +0\.[0-9]{6} +≤ 0\.20 +0\.222222 +(yes|NO)/);
+    expect(run.stdout).toMatch(/subsidy-final +payment +[01] +[0-9,.]+ RUB/);
+    expect(run.stdout).toMatch(/Payments calculated over the term: [0-9,.]+ RUB/);
+    expect(run.stdout).not.toContain('RECOMPUTATION DIFFERS');
     // The log.
     expect(run.stdout).toMatch(new RegExp(`sib-ledger\\.local/second-chance-kamchatka\\n\\s+${ENTRIES}\\n`));
     expect(run.stdout).toContain(`Verify as stored in DynamoDB: OK, ${ENTRIES} entries`);
@@ -101,7 +115,9 @@ describe('the main job (npm run demo)', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.match(/\(already there\)/g)).toHaveLength(ENTRIES);
     expect(run.stdout).not.toMatch(/ {2}accepted\n/);
-    expect(errorBatchPart(run.stdout)).toBe(errorBatchPart(first));
+    // The faulty batch is reported the same way (the log it leaves untouched is longer now: the evaluations).
+    const untouched = (text: string) => text.replace(/the log still has [0-9]+ entries/, 'the log still has … entries');
+    expect(untouched(errorBatchPart(run.stdout))).toBe(untouched(errorBatchPart(first)));
     expect(run.stdout).toContain(`Verify as stored in DynamoDB: OK, ${ENTRIES} entries`);
     expect(run.stdout).toContain('Everything verified.');
   }, 200_000);

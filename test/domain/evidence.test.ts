@@ -27,7 +27,7 @@ const profileOf = (name: string): ContractProfile =>
     JSON.parse(readFileSync(new URL(`../../contracts/${name}.json`, import.meta.url), 'utf8')),
   );
 const KAMCHATKA = profileOf('second-chance-kamchatka');
-const ANTARES = profileOf('antares-east-kazakhstan');
+const ANTARES = profileOf('antares-vko-2017');
 const TODAY = '2025-06-30';
 const CTX = { profile: KAMCHATKA, today: TODAY };
 const HASH_A = 'a'.repeat(64);

@@ -135,7 +135,7 @@ describe('ContractKeyPseudonymizer', () => {
   it('gives different pseudonyms for different contracts, keys and references', async () => {
     const { p } = inMemory();
     const a = await p.pseudonym(CONTRACT, 'QQ123456C');
-    expect(await p.pseudonym('qarmet-karaganda', 'QQ123456C')).not.toBe(a);
+    expect(await p.pseudonym('qarmet-karaganda-2026', 'QQ123456C')).not.toBe(a);
     expect(await inMemory(new Uint8Array(randomBytes(32))).p.pseudonym(CONTRACT, 'QQ123456C')).not.toBe(a);
     expect(await p.pseudonym(CONTRACT, 'QQ123456D')).not.toBe(a);
   });

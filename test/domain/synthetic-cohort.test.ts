@@ -153,7 +153,7 @@ describe('generateCohort', () => {
     expect(cohort.map((r) => r.date)).toEqual(cohort.map((r) => r.date).sort());
   });
 
-  it.each(['antares-east-kazakhstan', 'qarmet-karaganda'])(
+  it.each(['antares-vko-2017', 'qarmet-karaganda-2026'])(
     'makes valid records for another contract too (%s: a short pilot, named cohorts)',
     async (name) => {
       // Prepare

@@ -70,17 +70,17 @@ describe('KmsPseudonymizer', () => {
     await writeFile(join(dataDir, 'keys', 'pseudonym.hmac.key'), masterKey, { mode: 0o600 });
     const local = await LocalPseudonymizer.open({ dataDir });
     const remote = pseudonymizer();
-    for (const contract of ['second-chance-kamchatka', 'qarmet-karaganda']) {
+    for (const contract of ['second-chance-kamchatka', 'qarmet-karaganda-2026']) {
       for (const reference of ['QQ 12 34 56 C', '990101300123', '123-456-789 01', 'кч-0042']) {
         expect(await remote.pseudonym(contract, reference)).toBe(await local.pseudonym(contract, reference));
       }
     }
-    expect(await remote.pseudonym('qarmet-karaganda', '990101300123')).not.toBe(
+    expect(await remote.pseudonym('qarmet-karaganda-2026', '990101300123')).not.toBe(
       await remote.pseudonym('second-chance-kamchatka', '990101300123'),
     );
     answerWithRealMacs(new Uint8Array(randomBytes(32)));
-    expect(await pseudonymizer().pseudonym('qarmet-karaganda', '990101300123')).not.toBe(
-      await local.pseudonym('qarmet-karaganda', '990101300123'),
+    expect(await pseudonymizer().pseudonym('qarmet-karaganda-2026', '990101300123')).not.toBe(
+      await local.pseudonym('qarmet-karaganda-2026', '990101300123'),
     );
   });
 

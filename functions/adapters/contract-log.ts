@@ -1,0 +1,29 @@
+import type { AppendedEntry, ContractLog } from '../../domain/contract-ops.ts';
+import type { Intent } from '../../domain/entry.ts';
+import type { DynamoLedger } from './dynamo-ledger.ts';
+
+/** The contract use cases' view of a DynamoDB log. */
+export class DynamoContractLog implements ContractLog {
+  readonly #log: DynamoLedger;
+
+  constructor(log: DynamoLedger) {
+    this.#log = log;
+  }
+
+  async size(contract: string): Promise<number> {
+    return (await this.#log.head(contract)).size;
+  }
+
+  rootAt(contract: string, size: number): Promise<Uint8Array> {
+    return this.#log.rootAt(contract, size);
+  }
+
+  async *entries(contract: string, from: number, to: number): AsyncIterable<Uint8Array> {
+    for await (const { bytes } of this.#log.entries(contract, from, to)) yield bytes;
+  }
+
+  async append(contract: string, idempotencyKey: string, intent: Intent): Promise<AppendedEntry> {
+    const receipt = await this.#log.append({ contract, idempotencyKey, intent });
+    return { seq: receipt.seq, entryHash: receipt.entryHash, treeSize: receipt.treeSize, replayed: receipt.replayed };
+  }
+}
