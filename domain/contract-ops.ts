@@ -17,6 +17,7 @@ import {
   encodeResult,
   evaluationIdempotencyKey,
   evaluationKey,
+  recordedEvaluations,
   registeredVersions,
 } from './evaluation.ts';
 import type { StoredRecord } from './evidence.ts';
@@ -379,13 +380,31 @@ export async function runEvaluation(
     total: result.payments.total,
     currency: result.payments.currency,
   };
-  const entry = await appendOnce(
-    ports.log,
-    request.contract,
-    evaluationIdempotencyKey(request.period, result.checkpoint.size),
-    { kind: EVALUATION_RECORDED_KIND, actor: request.actor, body: body as never },
-    result.checkpoint.size,
-  );
+  const size = result.checkpoint.size;
+  let entry: AppendedEntry;
+  try {
+    entry = await appendOnce(
+      ports.log,
+      request.contract,
+      evaluationIdempotencyKey(request.period, size),
+      { kind: EVALUATION_RECORDED_KIND, actor: request.actor, body: body as never },
+      size,
+    );
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // The same period at the same checkpoint was recorded with another result: the inputs cannot
+    // differ (the checkpoint fixes them), so the evaluation software did.
+    const current = await ports.log.size(request.contract);
+    const { entries } = await readVerifiedEntries(ports.log, request.contract, current);
+    const recorded = recordedEvaluations(entries).find(
+      (r) => r.period === request.period && r.checkpoint.size === size,
+    );
+    throw new ConflictError(
+      `period ${request.period} at checkpoint ${size} is already evaluated (entry ${recorded?.seq ?? '?'}, result ${recorded?.result.sha256 ?? '?'}); this software computes ${digest}: evaluate at a later checkpoint to record a new calculation`,
+      { period: request.period, checkpoint: size, recorded: recorded?.result.sha256 ?? '', computed: digest },
+      { cause: error },
+    );
+  }
   return { result, sha256: digest, key, bytes, entry };
 }
 

@@ -161,11 +161,11 @@ export const MetricSchema = z.discriminatedUnion(
       window: Window,
       eventTypes: z.array(z.enum(['probation-violation', 'reconviction', 'custody-spell'])).min(1),
     }),
-    /** Participants by sex, enrolment category or age band: a count per group. */
+    /** Participants by sex, enrolment category, social status or age band: a count per group. */
     z.strictObject({
       ...metricBase,
       kind: z.literal('participants-by'),
-      by: z.enum(['sex', 'category', 'age-band']),
+      by: z.enum(['sex', 'category', 'status', 'age-band']),
       ageBands: z.array(AgeBand).min(1).optional(),
     }),
     /** Another count metric's value times a unit value in minor units (e.g. upkeep avoided per participant-day). */

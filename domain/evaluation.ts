@@ -112,6 +112,12 @@ export interface EvaluationResult {
   readonly payments: PaymentsResult;
   /** Per payable outcome key (participant pseudonyms): for the evaluator, never for investors. */
   readonly outcomes: readonly OutcomeLine[];
+  /**
+   * The participants behind each rate and mean (pseudonyms, sorted): those
+   * counted in the numerator (with the event, or a non-zero value). For the
+   * evaluator, to check figures record by record; never for investors.
+   */
+  readonly numerators: readonly { readonly metric: string; readonly participants: readonly string[] }[];
 }
 
 /** Canonical bytes of a result and their SHA-256. */
@@ -357,6 +363,13 @@ export class Evaluation {
       indicators,
       payments,
       outcomes: outcomeLines,
+      numerators: spec.metrics.flatMap((m) => {
+        const list = outcomes.get(m.id);
+        const unit = valueMap.get(m.id)?.unit;
+        if (list === undefined || (unit !== 'rate' && unit !== 'mean')) return [];
+        const participants = list.filter((o) => o.counted && o.value > 0).map((o) => o.participant);
+        return [{ metric: m.id, participants: participants.sort() }];
+      }),
     };
   }
 }

@@ -85,6 +85,18 @@ export const SOURCES = [
 export type Source = (typeof SOURCES)[number];
 
 export const CATEGORIES = ['serving-sentence', 'probation', 'released'] as const;
+/** Social status at enrolment, as the Antares report tabulates participants (DOMAIN.md 2.2). */
+export const STATUSES = [
+  'youth',
+  'civil-servant',
+  'public-sector',
+  'disabled',
+  'aged-50-plus',
+  'unemployed',
+  'ngo',
+  'business',
+  'other',
+] as const;
 export const SEXES = ['male', 'female'] as const;
 export const CONTRACT_TYPES = ['permanent', 'fixed-term', 'temporary'] as const;
 export const EMPLOYMENT_END_REASONS = ['resigned', 'dismissed', 'contract-ended', 'other'] as const;
@@ -297,6 +309,7 @@ function recordSchemas<P extends z.ZodString>(participant: P) {
         sex: enumOf(SEXES),
         birthYear: z.int({ error: 'must be a whole number (a year such as 1990)' }),
         consentSha256: Hex64Schema,
+        status: enumOf(STATUSES).optional(),
       })
       .superRefine(addIntrinsic),
     release: z.strictObject({

@@ -2,6 +2,7 @@ import type { ContractSpec, Metric, MetricUnit, Population, Window } from './con
 import { METRIC_UNITS } from './contract-spec.ts';
 import { dayNumber, isoDay } from './days.ts';
 import { Decimal } from './decimal.ts';
+import { CATEGORIES, STATUSES } from './evidence.ts';
 import { fixed, type Interval, meanInterval, wilsonInterval } from './stats.ts';
 import type { Timeline } from './timeline.ts';
 
@@ -399,8 +400,10 @@ export function evaluateMetrics(
         m.by === 'sex'
           ? ['male', 'female']
           : m.by === 'category'
-            ? ['serving-sentence', 'probation', 'released']
-            : (m.ageBands ?? []).map((b) => b.id);
+            ? [...CATEGORIES]
+            : m.by === 'status'
+              ? [...STATUSES]
+              : (m.ageBands ?? []).map((b) => b.id);
       for (const k of keys) counts.set(k, 0);
       let total = 0;
       let other = 0;
@@ -410,6 +413,7 @@ export function evaluateMetrics(
         let key: string | undefined;
         if (m.by === 'sex') key = t.enrolment.sex;
         else if (m.by === 'category') key = t.enrolment.category;
+        else if (m.by === 'status') key = t.enrolment.status;
         else {
           const age = ageAt(t);
           key = m.ageBands?.find((b) => age >= b.from && (b.to === undefined || age <= b.to))?.id;
@@ -418,7 +422,8 @@ export function evaluateMetrics(
         else counts.set(key, (counts.get(key) ?? 0) + 1);
       }
       const groups: GroupValue[] = keys.map((k) => ({ group: k, value: String(counts.get(k) ?? 0) }));
-      if (other > 0) groups.push({ group: 'other', value: String(other) });
+      // Age outside every band, or no status recorded.
+      if (other > 0) groups.push({ group: m.by === 'age-band' ? 'other' : 'not-recorded', value: String(other) });
       values.set(m.id, { ...base(m), value: String(total), groups });
       continue;
     }

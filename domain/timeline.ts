@@ -23,6 +23,8 @@ export interface Enrolment {
   readonly category: Category;
   readonly sex: Sex;
   readonly birthYear: number;
+  /** Social status, when the operator records it. */
+  readonly status?: string;
 }
 
 /** An employment from its start to its end (inclusive), or still open (end undefined). */
@@ -117,6 +119,7 @@ export class TimelineBuilder {
             category: record.category,
             sex: record.sex,
             birthYear: record.birthYear,
+            ...(record.status === undefined ? {} : { status: this.#intern(record.status) }),
           },
         };
         break;

@@ -212,6 +212,7 @@ describe('the evidence model', () => {
       'sex',
       'birthYear',
       'consentSha256',
+      'status',
       'institution',
       'serviceType',
       'provider',

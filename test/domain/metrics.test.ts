@@ -898,14 +898,18 @@ describe('evaluateMetrics', () => {
         ...e,
       });
       // Age = 2017 − birthYear.
-      const p1 = log.participant(enrol({ sex: 'male', birthYear: 1995, category: 'released' })); // 22: 17-22
+      const p1 = log.participant(enrol({ sex: 'male', birthYear: 1995, category: 'released', status: 'youth' })); // 22: 17-22
       p1.service('2017-07-25', 'leisure');
       p1.service('2017-08-01', 'legal-aid');
       p1.service('2017-08-15', 'legal-aid');
-      const p2 = log.participant(enrol({ sex: 'female', birthYear: 1994, category: 'probation' })); // 23: 23-27
+      const p2 = log.participant(
+        enrol({ sex: 'female', birthYear: 1994, category: 'probation', status: 'unemployed' }),
+      ); // 23: 23-27
       p2.service('2017-08-01', 'leisure');
       p2.service('2017-09-01', 'psychological-help');
-      const p3 = log.participant(enrol({ sex: 'male', birthYear: 1958, category: 'serving-sentence' })); // 59: 59+
+      const p3 = log.participant(
+        enrol({ sex: 'male', birthYear: 1958, category: 'serving-sentence', status: 'aged-50-plus' }),
+      ); // 59: 59+
       p3.service('2017-11-21', 'social-package'); // on the cutoff: counted
       p3.service('2017-11-22', 'leisure'); // after it: not
       log.participant(enrol({ sex: 'male', birthYear: 2001, category: 'released' })); // 16: in no band
@@ -949,10 +953,23 @@ describe('evaluateMetrics', () => {
         { group: '59+', value: '1' },
         { group: 'other', value: '1' },
       ]);
-      expect(v.get('participants-by-status')?.groups).toEqual([
+      expect(v.get('participants-by-category')?.groups).toEqual([
         { group: 'serving-sentence', value: '1' },
         { group: 'probation', value: '1' },
         { group: 'released', value: '2' },
+      ]);
+      // Status as the report tabulates it: p1 youth, p2 unemployed, p3 aged 50+, the fourth not recorded.
+      expect(v.get('participants-by-status')?.groups).toEqual([
+        { group: 'youth', value: '1' },
+        { group: 'civil-servant', value: '0' },
+        { group: 'public-sector', value: '0' },
+        { group: 'disabled', value: '0' },
+        { group: 'aged-50-plus', value: '1' },
+        { group: 'unemployed', value: '1' },
+        { group: 'ngo', value: '0' },
+        { group: 'business', value: '0' },
+        { group: 'other', value: '0' },
+        { group: 'not-recorded', value: '1' },
       ]);
     });
   });

@@ -162,6 +162,21 @@ describe('days', () => {
     expect(daysInclusive(dayNumber('2026-02-02'), dayNumber('2026-03-31'))).toBe(58); // 27 + 31
     expect(daysInclusive(5, 4)).toBe(0);
   });
+
+  it('agrees with the JavaScript Date (integer arithmetic, no Date) over years 0001 to 9999', () => {
+    const DAY = 86_400_000;
+    fc.assert(
+      fc.property(fc.integer({ min: -719162, max: 2932896 }), (d) => {
+        const iso = new Date(d * DAY).toISOString().slice(0, 10);
+        expect(isoDay(d)).toBe(iso);
+        expect(dayNumber(iso)).toBe(d);
+        const { first, last } = monthDays(iso.slice(0, 7));
+        expect(isoDay(first)).toBe(`${iso.slice(0, 7)}-01`);
+        expect(isoDay(last + 1).endsWith('-01')).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('TimelineBuilder: the cutoff', () => {

@@ -10,7 +10,7 @@
  *   const [timeline] = log.timelines('2026-02-28');
  */
 import { dayNumber } from '../../domain/days.ts';
-import { type StoredRecord, StoredRecordSchema } from '../../domain/evidence.ts';
+import { type STATUSES, type StoredRecord, StoredRecordSchema } from '../../domain/evidence.ts';
 import { type Timeline, TimelineBuilder } from '../../domain/timeline.ts';
 import { CONSENT_SHA256 } from './evidence.ts';
 
@@ -26,6 +26,7 @@ export interface EnrolmentFields {
   readonly category?: 'serving-sentence' | 'probation' | 'released';
   readonly sex?: 'male' | 'female';
   readonly birthYear?: number;
+  readonly status?: (typeof STATUSES)[number];
 }
 
 export interface JobFields {
@@ -54,6 +55,7 @@ export class ParticipantRecords {
       sex: e.sex ?? 'male',
       birthYear: e.birthYear ?? 1990,
       consentSha256: CONSENT_SHA256,
+      ...(e.status === undefined ? {} : { status: e.status }),
     });
   }
 
