@@ -49,7 +49,7 @@ export interface EvaluateBench {
 const EVENTS_PER_PARTICIPANT = 20;
 const ROOT = join(import.meta.dirname, '..');
 
-function benchSpec(): ContractSpec {
+export function benchSpec(): ContractSpec {
   const base = JSON.parse(readFileSync(join(ROOT, 'contracts/second-chance-kamchatka.json'), 'utf8'));
   const term = base.term as { from: string; to: string };
   return parseContractSpec({
@@ -156,7 +156,7 @@ function* participantEvents(n: number, spec: ContractSpec): Generator<StoredReco
   yield* out;
 }
 
-function* allEvents(participants: number, spec: ContractSpec): Generator<StoredRecord> {
+export function* allEvents(participants: number, spec: ContractSpec): Generator<StoredRecord> {
   for (let n = 1; n <= participants; n++) yield* participantEvents(n, spec);
 }
 

@@ -9,6 +9,7 @@ import { benchEvaluate } from './evaluate.ts';
 import { benchIngest } from './ingest.ts';
 import { benchIngestStream, type StreamBenchStep } from './ingest-stream.ts';
 import { benchLedger } from './ledger-dynamo.ts';
+import { benchReport } from './report.ts';
 import { benchVerifyExport } from './verify-export.ts';
 
 const quick = process.argv.includes('--quick');
@@ -20,12 +21,13 @@ const verify = await benchVerifyExport(quick ? 10_000 : 100_000, quick ? 2 : 5);
 const ledger = await benchLedger(quick ? { appendEntries: 100, sizes: [200, 1_000] } : {});
 const ingest = await benchIngest(quick ? { records: 2_000, rounds: 1 } : { records: 10_000, rounds: 2 });
 const evaluation = await benchEvaluate(quick ? { participants: [5_000, 10_000] } : {});
+const report = await benchReport(quick ? { participants: 2_000 } : {});
 const stream = withStream
   ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
   : undefined;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, evaluation, stream }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, evaluation, report, stream }, null, 2)}\n`);
 } else {
   const mb = verify.bytes / 1e6;
   console.log(
@@ -66,6 +68,15 @@ if (json) {
     );
   }
   console.log(`  twice the data costs ${fmt(evaluation.doublingRatio, 2)}x the time (target <= 2.3)`);
+  console.log(
+    `\nAudit report of a payment evaluated over ${report.participants.toLocaleString('en')} participants (${report.records.toLocaleString('en')} records; evaluation ${fmt(report.evaluateSeconds, 2)} s):`,
+  );
+  console.log(
+    `  issue (proofs, signed JSON ${fmt(report.jsonBytes / 1e3, 1)} kB, Russian PDF ${fmt(report.pdfBytes / 1e3, 1)} kB)  ${fmt(report.issueSeconds * 1000, 0)} ms`,
+  );
+  console.log(
+    `  offline verification (${report.checks} checks, every amount recomputed)  ${fmt(report.verifySeconds * 1000, 1)} ms: ${report.ok ? 'OK' : 'FAILED'}`,
+  );
   if (stream) {
     const { file, heap } = stream;
     const step = (name: string, s: StreamBenchStep) =>

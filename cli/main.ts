@@ -11,7 +11,18 @@ program
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-const groups = ['stack', 'keys', 'contract', 'evidence', 'evaluate', 'ledger', 'demo'] as const;
+const groups = [
+  'stack',
+  'keys',
+  'contract',
+  'evidence',
+  'evaluate',
+  'payment',
+  'report',
+  'export',
+  'ledger',
+  'demo',
+] as const;
 for (const group of groups) {
   const mod = (await import(`./commands/${group}.ts`).catch((error: unknown) => {
     if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { bytesEqual, sha256, toHex } from './bytes.ts';
-import { canonicalBytes } from './canonical.ts';
+import { canonicalBytes, canonicalize } from './canonical.ts';
 import { parseContractSpec, specHash } from './contract-spec.ts';
 import { type Actor, decodeEntry, type Entry, entryHash, type Intent } from './entry.ts';
 import { ConflictError, IntegrityError, NotFoundError, ValidationError } from './errors.ts';
@@ -77,9 +77,10 @@ export async function readVerifiedEntries(
   log: ContractLog,
   contract: string,
   size: number,
-): Promise<{ entries: Entry[]; root: string; hashes: string[] }> {
+): Promise<{ entries: Entry[]; root: string; hashes: string[]; bytes: Uint8Array[] }> {
   const entries: Entry[] = [];
   const hashes: string[] = [];
+  const all: Uint8Array[] = [];
   const tree = new TreeBuilder();
   let prev = '0'.repeat(64);
   let seq = 0;
@@ -93,6 +94,7 @@ export async function readVerifiedEntries(
     prev = toHex(hash);
     hashes.push(prev);
     entries.push(entry);
+    all.push(bytes);
     seq++;
   }
   if (seq !== size) throw new IntegrityError(`the log has ${seq} entries where ${size} were expected`, seq);
@@ -100,7 +102,7 @@ export async function readVerifiedEntries(
   if (!bytesEqual(tree.root(), root)) {
     throw new IntegrityError(`the entries do not hash to the stored root at size ${size}`, size - 1);
   }
-  return { entries, root: toHex(root), hashes };
+  return { entries, root: toHex(root), hashes, bytes: all };
 }
 
 /**
@@ -202,7 +204,13 @@ export async function registerContract(
     {
       kind: CONTRACT_REGISTERED_KIND,
       actor,
-      body: { version: spec.version, effectiveFrom: spec.effectiveFrom, specHash: hash, spec: spec as never },
+      // The spec as JSON (no undefined-valued keys): exactly what its hash covers.
+      body: {
+        version: spec.version,
+        effectiveFrom: spec.effectiveFrom,
+        specHash: hash,
+        spec: JSON.parse(canonicalize(spec)),
+      },
     },
     size,
   );
@@ -370,6 +378,7 @@ export async function runEvaluation(
   },
 ): Promise<EvaluationRun> {
   const { result, bytes, sha256: digest } = await computeEvaluation(ports, request);
+  await checkStillEvaluable(ports.log, request.contract, request.period, result.checkpoint.size);
   const key = evaluationKey(request.contract, request.period, digest);
   await ports.results.put(key, bytes, digest, 'application/json');
   const body: EvaluationEntryBody = {
@@ -406,6 +415,21 @@ export async function runEvaluation(
     );
   }
   return { result, sha256: digest, key, bytes, entry };
+}
+
+/**
+ * An evaluation at an old checkpoint reads an old prefix; recording it must
+ * still respect the log as it is now (periods in order, nothing recalculated
+ * once attested or once a later period is evaluated). The same evaluation
+ * recorded before (same period and checkpoint) is let through: it replays.
+ */
+async function checkStillEvaluable(log: ContractLog, contract: string, period: string, size: number): Promise<void> {
+  const current = await log.size(contract);
+  if (current === size) return;
+  const { entries, root } = await readVerifiedEntries(log, contract, current);
+  if (recordedEvaluations(entries).some((r) => r.period === period && r.checkpoint.size === size)) return;
+  // The constructor's refusals, against the current log (no records are read).
+  new Evaluation({ contract, period, checkpoint: { size: current, root }, entries });
 }
 
 /** The evaluation alone (nothing stored or appended): for a dry run or an independent recomputation. */

@@ -26,6 +26,14 @@ import {
   type PaymentsResult,
   priorPayments,
 } from './payments.ts';
+import {
+  PAYMENT_APPROVED_KIND,
+  PAYMENT_ATTESTED_KIND,
+  PAYMENT_PAID_KIND,
+  PAYMENT_REJECTED_KIND,
+  type PaymentState,
+  type PaymentStep,
+} from './report-types.ts';
 import { TimelineBuilder } from './timeline.ts';
 
 /**
@@ -42,7 +50,10 @@ import { TimelineBuilder } from './timeline.ts';
  * - `evidence.batch`: the batches whose records are read;
  * - `comparison.published`: comparison-group figures published by the evaluator;
  * - `evaluation.recorded`: evaluations of earlier periods, whose results say
- *   what was paid (the latest evaluation of each earlier period counts).
+ *   what was paid (the latest evaluation of each earlier period counts);
+ * - `payment.*` steps (domain/workflow.ts): a period whose payment is attested,
+ *   approved or paid is not evaluated again; a later period is not evaluated
+ *   on an earlier period's rejected payment (recalculate that period first).
  */
 
 export const CONTRACT_REGISTERED_KIND = 'contract.registered';
@@ -172,6 +183,33 @@ export function recordedEvaluations(entries: readonly Entry[]): (EvaluationEntry
   return out;
 }
 
+/**
+ * The workflow state of each recorded evaluation (its payment), by the seq of
+ * its `evaluation.recorded` entry: `calculated`, then the kind of its latest
+ * payment step entry (`payment.attested`, …). The full history, with checks
+ * that the steps follow the lifecycle, is paymentStates() in domain/workflow.ts.
+ */
+export function paymentStateBySeq(entries: readonly Entry[]): Map<number, PaymentState> {
+  const states = new Map<number, PaymentState>();
+  for (const e of entries) {
+    if (e.kind === EVALUATION_RECORDED_KIND) {
+      states.set(e.seq, 'calculated');
+      continue;
+    }
+    const step = STEP_OF_KIND.get(e.kind);
+    const payment = e.body.payment;
+    if (step !== undefined && typeof payment === 'number' && states.has(payment)) states.set(payment, step);
+  }
+  return states;
+}
+
+const STEP_OF_KIND: ReadonlyMap<string, PaymentStep> = new Map([
+  [PAYMENT_ATTESTED_KIND, 'attested'],
+  [PAYMENT_APPROVED_KIND, 'approved'],
+  [PAYMENT_REJECTED_KIND, 'rejected'],
+  [PAYMENT_PAID_KIND, 'paid'],
+]);
+
 /** Comparison figures published in the entries. */
 export function publishedFigures(entries: readonly Entry[]): PublishedFigure[] {
   const out: PublishedFigure[] = [];
@@ -242,6 +280,7 @@ export class Evaluation {
     this.#figures = publishedFigures(entries);
     // The latest evaluation of each earlier period; every earlier period must have one.
     const recorded = recordedEvaluations(entries);
+    const states = paymentStateBySeq(entries);
     const order = spec.periods.map((p) => p.id);
     const mine = order.indexOf(this.period.id);
     const priors: PriorEvaluation[] = [];
@@ -251,6 +290,13 @@ export class Evaluation {
         throw new ConflictError(
           `period ${this.period.id} cannot be evaluated before period ${id}: there is no evaluation of ${id} in the log at checkpoint ${checkpoint.size}`,
           { period: id },
+        );
+      }
+      // A rejected payment is no figure to build on: what it would have paid is not "paid before".
+      if (states.get(latest.seq) === 'rejected') {
+        throw new ConflictError(
+          `period ${this.period.id} cannot be evaluated: the payment of period ${id} (entry ${latest.seq}) was rejected; recalculate ${id} first`,
+          { period: id, seq: latest.seq },
         );
       }
       priors.push({ seq: latest.seq, period: id, sha256: latest.result.sha256, key: latest.result.key });
@@ -263,6 +309,17 @@ export class Evaluation {
       throw new ConflictError(
         `period ${this.period.id} cannot be evaluated again: the later period ${later.period} was evaluated (entry ${later.seq}); corrections are settled in the next period`,
         { period: later.period, seq: later.seq },
+      );
+    }
+    // Once the evaluator has attested a calculation (and the more so once it is approved or paid), the
+    // period's payment is settled by the workflow (domain/workflow.ts): only a rejected (or not yet
+    // attested) calculation may be replaced by a new one.
+    const current = recorded.filter((r) => r.period === this.period.id).at(-1);
+    const state = current === undefined ? undefined : states.get(current.seq);
+    if (current !== undefined && state !== undefined && state !== 'calculated' && state !== 'rejected') {
+      throw new ConflictError(
+        `period ${this.period.id} cannot be evaluated again: its payment (entry ${current.seq}) is ${state}; it cannot be recalculated`,
+        { period: this.period.id, seq: current.seq, state },
       );
     }
     this.batches = entries

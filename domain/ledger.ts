@@ -4,9 +4,14 @@ import { DomainError, IntegrityError, NotFoundError, ValidationError } from './e
 import { foldRange, nodeHash, rangeNodes } from './merkle.ts';
 import {
   checkpointOrigin,
+  checkSigners,
+  cosignNote,
+  parseVerifierKey,
+  type SignerCheck,
   signCheckpoint,
   type VerifiedCheckpoint,
   type VerifierKey,
+  verifierKey,
   verifyCheckpoint,
 } from './note.ts';
 import type { Signer } from './ports.ts';
@@ -34,7 +39,41 @@ export interface VerifyResult {
   /** Merkle root (hex) over the entries checked, when ok. */
   readonly root?: string;
   readonly checkpoint?: { origin: string; size: number; root: string; signedBy: string[] };
+  /**
+   * With witness keys: how each stands on the checkpoint (`signed` = cosigned
+   * it). Reported only once the log's own signature has verified.
+   */
+  readonly witnesses?: readonly SignerCheck[];
   readonly failure?: { seq?: number; message: string };
+}
+
+/** Witness keys to look for on the checkpoint; with `requireWitnesses`, each must have cosigned it. */
+export interface WitnessOptions {
+  readonly witnesses?: readonly (string | VerifierKey)[];
+  readonly requireWitnesses?: boolean;
+}
+
+/** What cosigning needs from a log store (DynamoLedger implements it). */
+export interface CosignStore {
+  latestCheckpoint(contract: string): Promise<string | undefined>;
+  /** The checkpoint published for `size`, if any. */
+  checkpointAt(contract: string, size: number): Promise<string | undefined>;
+  /**
+   * Adds the signature lines of `cosignedNote` that the stored checkpoint of
+   * `size` lacks, without losing lines others added meanwhile; returns the
+   * stored note with every signature.
+   */
+  addCosignature(contract: string, size: number, cosignedNote: string): Promise<string>;
+}
+
+export interface CosignResult {
+  /** The checkpoint as stored now, with every signature line. */
+  readonly note: string;
+  readonly size: number;
+  /** The witness's verifier key. */
+  readonly witness: string;
+  /** False when the witness had already cosigned this checkpoint. */
+  readonly added: boolean;
 }
 
 /** Signs a checkpoint for the tree at `size` (default: HEAD) and publishes it. Returns the signed note. */
@@ -50,6 +89,88 @@ export async function publishCheckpoint(
   const root = at === head.size ? head.root : await store.rootAt(contract, at);
   const note = await signCheckpoint({ origin: checkpointOrigin(signer.name, contract), size: at, root }, [signer]);
   return store.saveCheckpoint(contract, at, note);
+}
+
+/**
+ * The witness (e.g. the independent evaluator) cosigns a published
+ * checkpoint of `contract`: the latest, or the one of `options.size`. The
+ * log's signature (`logKey`) is checked first; a checkpoint the log did not
+ * sign, or of another contract, is refused (IntegrityError).
+ */
+export async function cosignCheckpoint(
+  store: CosignStore,
+  contract: string,
+  logKey: string | VerifierKey,
+  witness: Signer,
+  options: { size?: number } = {},
+): Promise<CosignResult> {
+  const note =
+    options.size === undefined
+      ? await store.latestCheckpoint(contract)
+      : await store.checkpointAt(contract, options.size);
+  if (note === undefined) {
+    throw new NotFoundError(
+      options.size === undefined
+        ? `no checkpoint has been published for ${contract}`
+        : `no checkpoint of size ${options.size} has been published for ${contract}`,
+    );
+  }
+  const cp = openCheckpoint(note, [logKey], contract);
+  if (options.size !== undefined && cp.size !== options.size) {
+    throw new IntegrityError(`the checkpoint stored for size ${options.size} is of size ${cp.size}`);
+  }
+  const vkey = verifierKey(witness.name, await witness.publicKey());
+  const cosigned = await cosignNote(note, logKey, witness);
+  if (cosigned === note) return { note, size: cp.size, witness: vkey, added: false };
+  const stored = await store.addCosignature(contract, cp.size, cosigned);
+  if (checkSigners(stored, [vkey])[0]?.status !== 'signed') {
+    throw new IntegrityError(`the stored checkpoint of size ${cp.size} does not carry the witness's signature`);
+  }
+  return { note: stored, size: cp.size, witness: vkey, added: true };
+}
+
+/**
+ * Adds to a verification result how each witness key stands on the signed
+ * checkpoint `note` it verified. A witness that did not cosign (or whose line
+ * does not verify) is reported; with `requireWitnesses` it fails the result.
+ * A result whose checkpoint did not verify is returned as it is.
+ */
+export function withWitnesses(
+  result: VerifyResult,
+  note: string | undefined,
+  options: WitnessOptions = {},
+): VerifyResult {
+  const keys = options.witnesses ?? [];
+  if (keys.length === 0 || result.checkpoint === undefined || note === undefined) return result;
+  const witnesses = checkSigners(note, keys);
+  const absent = witnesses.filter((w) => w.status !== 'signed');
+  if (!options.requireWitnesses || absent.length === 0 || !result.ok) return { ...result, witnesses };
+  const why = absent.map(
+    (w) => `${w.name}+${w.keyId} (${w.status === 'missing' ? 'no signature' : 'its signature does not verify'})`,
+  );
+  return {
+    ...result,
+    ok: false,
+    witnesses,
+    failure: { message: `the checkpoint is not cosigned by every required witness: ${why.join(', ')}` },
+  };
+}
+
+/** The signed checkpoint on the last line of an export, if that line is `{"checkpoint": "<note>"}`. */
+export function exportCheckpointNote(data: Uint8Array): string | undefined {
+  let end = data.length;
+  while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d)) end--;
+  const start = data.lastIndexOf(0x0a, end - 1) + 1;
+  try {
+    const note = (
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(start, end))) as {
+        checkpoint?: unknown;
+      }
+    ).checkpoint;
+    return typeof note === 'string' ? note : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkpointSummary(cp: VerifiedCheckpoint): NonNullable<VerifyResult['checkpoint']> {
@@ -91,13 +212,20 @@ export async function verifyStoredLog(
   store: LogStore,
   contract: string,
   keys: readonly (string | VerifierKey)[],
-  options: { pinned?: string } = {},
+  options: { pinned?: string } & WitnessOptions = {},
 ): Promise<VerifyResult> {
+  // A bad witness key is the caller's mistake, not a verdict on the log.
+  const witnesses = (options.witnesses ?? []).map((k) => (typeof k === 'string' ? parseVerifierKey(k) : k));
+  if (options.requireWitnesses && witnesses.length === 0) {
+    throw new ValidationError('requiring witnesses needs at least one witness key');
+  }
+  const witnessOptions = { witnesses, requireWitnesses: options.requireWitnesses === true };
   let checkpoint: VerifiedCheckpoint | undefined;
+  let note: string | undefined;
   let verifier = new LogVerifier({ contract });
   try {
     // The checkpoint first: HEAD read after it covers at least as much.
-    const note = await store.latestCheckpoint(contract);
+    note = await store.latestCheckpoint(contract);
     const head = await store.head(contract);
     if (head.size === 0) throw new IntegrityError(`the log of ${contract} has no entries`);
     if (note === undefined) throw new IntegrityError(`no checkpoint has been published for ${contract}`);
@@ -127,15 +255,19 @@ export async function verifyStoredLog(
     verifier.checkCheckpoint(checkpoint);
     if (pinned) verifier.checkCheckpoint(pinned);
   } catch (error) {
-    return failed(error, verifier, checkpoint);
+    return withWitnesses(failed(error, verifier, checkpoint), note, witnessOptions);
   }
-  return {
-    ok: true,
-    contract,
-    entries: verifier.size,
-    root: toHex(verifier.root()),
-    checkpoint: checkpointSummary(checkpoint),
-  };
+  return withWitnesses(
+    {
+      ok: true,
+      contract,
+      entries: verifier.size,
+      root: toHex(verifier.root()),
+      checkpoint: checkpointSummary(checkpoint),
+    },
+    note,
+    witnessOptions,
+  );
 }
 
 /**

@@ -154,24 +154,28 @@ export async function signNote(text: string, signers: readonly Signer[]): Promis
   if (signers.length === 0) throw new ValidationError('a note needs at least one signer');
   if (signers.length > MAX_SIGNATURES) throw new ValidationError(`more than ${MAX_SIGNATURES} signers`);
   const message = utf8(text);
-  const lines = await Promise.all(
-    signers.map(async (signer) => {
-      const publicKey = await signer.publicKey();
-      const id = keyId(signer.name, publicKey);
-      const sig = await signer.sign(message);
-      // Check our own output: a signer bug (wrong KMS key, truncated signature) must not be published.
-      if (!ed25519Verify(publicKey, message, sig)) {
-        throw new ValidationError(`signer ${signer.name}+${toHex(id)} produced a signature that does not verify`);
-      }
-      const raw = new Uint8Array(4 + sig.byteLength);
-      raw.set(id);
-      raw.set(sig, 4);
-      return { key: `${signer.name}+${toHex(id)}`, line: `${SIG_PREFIX}${signer.name} ${toBase64(raw)}\n` };
-    }),
-  );
+  const lines = await Promise.all(signers.map((signer) => signatureLine(message, signer)));
   const keys = new Set(lines.map((l) => l.key));
   if (keys.size !== lines.length) throw new ValidationError('the same key is listed twice among the signers');
   return `${text}\n${lines.map((l) => l.line).join('')}`;
+}
+
+/**
+ * One signature line `— <name> base64(keyid || sig)\n` over `message`, by
+ * `signer`, with `key` = `<name>+<keyid hex>`. Checks its own output: a
+ * signer bug (wrong KMS key, truncated signature) must not be published.
+ */
+async function signatureLine(message: Uint8Array, signer: Signer): Promise<{ key: string; line: string }> {
+  const publicKey = await signer.publicKey();
+  const id = keyId(signer.name, publicKey);
+  const sig = await signer.sign(message);
+  if (!ed25519Verify(publicKey, message, sig)) {
+    throw new ValidationError(`signer ${signer.name}+${toHex(id)} produced a signature that does not verify`);
+  }
+  const raw = new Uint8Array(4 + sig.byteLength);
+  raw.set(id);
+  raw.set(sig, 4);
+  return { key: `${signer.name}+${toHex(id)}`, line: `${SIG_PREFIX}${signer.name} ${toBase64(raw)}\n` };
 }
 
 function indexVerifiers(keys: readonly (string | VerifierKey)[]): Map<string, VerifierKey> {
@@ -189,12 +193,16 @@ function indexVerifiers(keys: readonly (string | VerifierKey)[]): Map<string, Ve
   return index;
 }
 
-/**
- * Parses a signed note and checks its signatures against the known verifier keys.
- * Throws IntegrityError if the note is malformed, if any signature by a known key
- * fails, or if no known key signed it.
- */
-export function openNote(note: string | Uint8Array, verifierKeys: readonly (string | VerifierKey)[]): OpenedNote {
+/** A parsed signature line. */
+interface SignatureLine extends NoteSignature {
+  /** The line as it appears in the note, without its newline. */
+  readonly line: string;
+  /** The Ed25519 signature (the bytes after the 4-byte key ID). */
+  readonly signature: Uint8Array;
+}
+
+/** A note split into its text and signature lines, unverified. Throws IntegrityError if malformed. */
+function splitNote(note: string | Uint8Array): { note: string; text: string; lines: SignatureLine[] } {
   const malformed = (why: string): never => {
     throw new IntegrityError(`malformed note: ${why}`);
   };
@@ -220,15 +228,9 @@ export function openNote(note: string | Uint8Array, verifierKeys: readonly (stri
   const block = msg.slice(split + 2);
   if (block === '') malformed('no signature lines');
   if (!block.endsWith('\n')) malformed('missing final newline');
-  const lines = block.slice(0, -1).split('\n');
-  if (lines.length > MAX_SIGNATURES) malformed(`more than ${MAX_SIGNATURES} signatures`);
-
-  const known = indexVerifiers(verifierKeys);
-  const message = utf8(text);
-  const verified = new Map<string, NoteSignature>();
-  const unverified = new Map<string, NoteSignature>();
-  const checkedLines = new Set<string>();
-  for (const [n, line] of lines.entries()) {
+  const rawLines = block.slice(0, -1).split('\n');
+  if (rawLines.length > MAX_SIGNATURES) malformed(`more than ${MAX_SIGNATURES} signatures`);
+  const lines = rawLines.map((line, n): SignatureLine => {
     const at = `signature line ${n + 1}`;
     if (!line.startsWith(SIG_PREFIX)) malformed(`${at} does not start with "\u2014 "`);
     const rest = line.slice(SIG_PREFIX.length);
@@ -244,8 +246,26 @@ export function openNote(note: string | Uint8Array, verifierKeys: readonly (stri
       return malformed(`${at} signature is not canonical base64`);
     }
     if (raw.byteLength < 5) malformed(`${at} signature is too short`);
-    const sig: NoteSignature = { name, keyId: toHex(raw.subarray(0, 4)) };
-    const id = `${name}+${sig.keyId}`;
+    return { line, name, keyId: toHex(raw.subarray(0, 4)), signature: raw.subarray(4) };
+  });
+  return { note: msg, text, lines };
+}
+
+/**
+ * Parses a signed note and checks its signatures against the known verifier keys.
+ * Throws IntegrityError if the note is malformed, if any signature by a known key
+ * fails, or if no known key signed it.
+ */
+export function openNote(note: string | Uint8Array, verifierKeys: readonly (string | VerifierKey)[]): OpenedNote {
+  const { text, lines } = splitNote(note);
+  const known = indexVerifiers(verifierKeys);
+  const message = utf8(text);
+  const verified = new Map<string, NoteSignature>();
+  const unverified = new Map<string, NoteSignature>();
+  const checkedLines = new Set<string>();
+  for (const { line, name, keyId: id8, signature } of lines) {
+    const sig: NoteSignature = { name, keyId: id8 };
+    const id = `${name}+${id8}`;
     const key = known.get(id);
     // Unknown keys (even sharing a name or an ID with a known one) are ignored, per spec.
     if (!key) {
@@ -255,7 +275,7 @@ export function openNote(note: string | Uint8Array, verifierKeys: readonly (stri
     // Every signature from a known key must verify (the spec's SHOULD); identical lines only once.
     if (checkedLines.has(line)) continue;
     checkedLines.add(line);
-    if (!ed25519Verify(key.publicKey, message, raw.subarray(4))) {
+    if (!ed25519Verify(key.publicKey, message, signature)) {
       throw new IntegrityError(`invalid signature for key ${id}`);
     }
     verified.set(id, sig);
@@ -265,6 +285,108 @@ export function openNote(note: string | Uint8Array, verifierKeys: readonly (stri
     throw new IntegrityError(`note has no verifiable signatures (signed only by unknown keys: ${who})`);
   }
   return { text, verified: [...verified.values()], unverified: [...unverified.values()] };
+}
+
+// ---- cosigning: more signature lines on a note someone else signed ----
+
+/** How one given key stands on a note (see checkSigners). */
+export interface SignerCheck extends NoteSignature {
+  /**
+   * `signed`: the note carries a line by this key and it verifies;
+   * `missing`: no line by this key; `invalid`: a line by this key that does not verify.
+   */
+  readonly status: 'signed' | 'missing' | 'invalid';
+}
+
+/**
+ * Which of the given keys signed the note, key by key (in the order given,
+ * each once), without requiring any of them: a witness that did not cosign,
+ * or whose line does not verify, is reported, not thrown. Throws
+ * IntegrityError only if the note itself is malformed, ValidationError for a
+ * bad key. Says nothing about the other lines (the log's own signature is
+ * openNote's business).
+ */
+export function checkSigners(note: string | Uint8Array, keys: readonly (string | VerifierKey)[]): SignerCheck[] {
+  const { text, lines } = splitNote(note);
+  const message = utf8(text);
+  return [...indexVerifiers(keys).values()].map((key) => {
+    const own = lines.filter((l) => l.name === key.name && l.keyId === key.keyId);
+    const status =
+      own.length === 0
+        ? 'missing'
+        : own.every((l) => ed25519Verify(key.publicKey, message, l.signature))
+          ? 'signed'
+          : 'invalid';
+    return { name: key.name, keyId: key.keyId, status };
+  });
+}
+
+/** Names of the given keys whose signature on the note verifies (see checkSigners). */
+export function noteSigners(note: string | Uint8Array, keys: readonly (string | VerifierKey)[]): string[] {
+  return checkSigners(note, keys)
+    .filter((c) => c.status === 'signed')
+    .map((c) => c.name);
+}
+
+/**
+ * Adds `witness`'s signature line to a note signed by the log (`logKey`),
+ * keeping every existing line in order: a C2SP signed note may carry any
+ * number of signatures, and each verifier checks the line of its own key.
+ * Refuses (IntegrityError) a note the log did not sign, or whose log
+ * signature does not verify, so a witness never vouches for text the log
+ * did not publish. Idempotent: if the witness already signed, the note is
+ * returned unchanged (Ed25519 is deterministic, so signing again would give
+ * the same line anyway); a line by the witness's key that does not verify
+ * is refused rather than kept beside a good one.
+ */
+export async function cosignNote(
+  note: string | Uint8Array,
+  logKey: string | VerifierKey,
+  witness: Signer,
+): Promise<string> {
+  openNote(note, [logKey]);
+  const parsed = splitNote(note);
+  const publicKey = await witness.publicKey();
+  const id = toHex(keyId(witness.name, publicKey));
+  const own = parsed.lines.filter((l) => l.name === witness.name && l.keyId === id);
+  const message = utf8(parsed.text);
+  if (own.length > 0) {
+    if (own.every((l) => ed25519Verify(publicKey, message, l.signature))) return parsed.note;
+    throw new IntegrityError(`the note already carries a signature line by ${witness.name}+${id} that does not verify`);
+  }
+  if (parsed.lines.length >= MAX_SIGNATURES) {
+    throw new ValidationError(`the note already carries ${MAX_SIGNATURES} signatures, the most a note may have`);
+  }
+  const { line } = await signatureLine(message, witness);
+  return `${parsed.note}${line}`;
+}
+
+/**
+ * The note `stored` with the signature lines of `cosigned` that it lacks
+ * appended (one line per key; lines already in `stored` win), so that two
+ * witnesses cosigning the same checkpoint at once keep both their lines.
+ * Both must carry the same text; signatures are not checked here (cosignNote
+ * and openNote do that). Returns `stored` itself when nothing is new.
+ */
+export function mergeCosignatures(stored: string, cosigned: string): string {
+  const a = splitNote(stored);
+  const b = splitNote(cosigned);
+  if (a.text !== b.text) {
+    throw new IntegrityError('the cosigned note signs other text than the stored one: it is not a cosignature of it');
+  }
+  const have = new Set(a.lines.map((l) => `${l.name}+${l.keyId}`));
+  const added: string[] = [];
+  for (const l of b.lines) {
+    const id = `${l.name}+${l.keyId}`;
+    if (have.has(id)) continue;
+    have.add(id);
+    added.push(`${l.line}\n`);
+  }
+  if (added.length === 0) return stored;
+  if (a.lines.length + added.length > MAX_SIGNATURES) {
+    throw new ValidationError(`a note may carry at most ${MAX_SIGNATURES} signatures`);
+  }
+  return `${a.note}${added.join('')}`;
 }
 
 // ---- tlog-checkpoint ----

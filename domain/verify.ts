@@ -12,6 +12,8 @@ export class LogVerifier {
   readonly #tree = new TreeBuilder();
   readonly #snapshotAt: ReadonlySet<number>;
   #contract: string | undefined;
+  /** Whether #contract was taken from entry 0 (no contract was expected). */
+  #contractFromFirst = false;
   #prev = GENESIS_PREV;
   readonly #snapshots = new Map<number, Uint8Array>();
   /** A seq whose prev did not match: the entry before it, or it, was altered; the next entry tells which. */
@@ -60,9 +62,18 @@ export class LogVerifier {
         seq,
       );
     }
-    if (this.#contract === undefined) this.#contract = entry.contract;
-    else if (entry.contract !== this.#contract) {
+    if (this.#contract === undefined) {
+      this.#contract = entry.contract;
+      this.#contractFromFirst = true;
+    } else if (entry.contract !== this.#contract) {
       this.#settle(false);
+      // The contract was read from entry 0: if entry 1 also no longer links to entry 0, entry 0 was altered.
+      if (seq === 1 && this.#contractFromFirst && entry.prev !== this.#prev) {
+        throw new IntegrityError(
+          `altered: its contract differs from the rest of the log and its hash no longer matches the prev recorded by seq 1`,
+          0,
+        );
+      }
       throw new IntegrityError(`entry belongs to contract ${entry.contract}, not ${this.#contract}`, seq);
     }
     const chained = entry.prev === this.#prev;

@@ -1,12 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ApiGatewayV2Envelope } from '@aws-lambda-powertools/parser/envelopes/api-gatewayv2';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
 import { describeLimit, LIMITS } from '../domain/evidence.ts';
+import { presigner } from './adapters/s3-presign.ts';
 import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
@@ -60,29 +61,6 @@ function parseRequest(event: APIGatewayProxyEventV2): z.infer<typeof PresignRequ
     'upload request rejected',
     issues.map((i) => ({ field: i.path.slice(1).join('.'), message: i.message })),
   );
-}
-
-/**
- * A client for signing only. Presigned URLs cannot carry the SDK's default
- * CRC32 (it would be the checksum of the empty body at signing time, and S3
- * would refuse the real upload), so signing uses the runtime's client
- * settings with checksums only when an operation requires them.
- */
-const presigners = new WeakMap<S3Client, S3Client>();
-function presigner(s3: S3Client): S3Client {
-  let client = presigners.get(s3);
-  if (!client) {
-    const { region, credentials, endpoint, forcePathStyle } = s3.config;
-    client = new S3Client({
-      region,
-      credentials,
-      endpoint,
-      forcePathStyle,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
-    presigners.set(s3, client);
-  }
-  return client;
 }
 
 async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { toBase64 } from '../../domain/bytes.ts';
@@ -7,10 +8,12 @@ import { ValidationError } from '../../domain/errors.ts';
 import { EVIDENCE_TYPES, type EvidenceInput, formatCount, type StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
 import { ingestBatch } from '../../domain/ingest.ts';
-import { exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
+import { cosignCheckpoint, exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
 import { verifyInclusion } from '../../domain/merkle.ts';
 import { verifierKey } from '../../domain/note.ts';
 import { formatMoney } from '../../domain/payments.ts';
+import { issueReport, reportFileName } from '../../domain/report-ops.ts';
+import { verifyReport } from '../../domain/report-verify.ts';
 import {
   BASELINE_RATES,
   type CohortSummary,
@@ -19,7 +22,9 @@ import {
   summariseCohort,
   withErrors,
 } from '../../domain/synthetic-cohort.ts';
+import { approvePayment, attestPayment, markPaid } from '../../domain/workflow.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { DOWNLOAD_EXPIRES_IN } from '../../functions/adapters/report-store.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
@@ -27,6 +32,7 @@ import { renderEvaluation } from '../evaluation-view.ts';
 import { type EvidenceContext, loadProfile, openEvidence } from '../evidence-context.ts';
 import { readSpecFile } from './contract.ts';
 import { problemTable, todayEarliestZone } from './evidence.ts';
+import { createWitnessKey, openWitnessKey } from './keys.ts';
 import { envPort } from './stack.ts';
 
 export const DEMO_CONTRACT = 'second-chance-kamchatka';
@@ -42,7 +48,10 @@ export const DEMO_CONTRACT = 'second-chance-kamchatka';
  * back from the record store.
  */
 const MINISTRY = { sub: 'minlabour-kamchatka', role: 'ministry' as const };
+/** Separation of duties: who calculates, attests, approves and records the payment are four subjects. */
+const ANALYST = { sub: 'evaluator-analyst', role: 'evaluator' as const };
 const EVALUATOR = { sub: 'independent-evaluator', role: 'evaluator' as const };
+const TREASURY = { sub: 'minfin-kamchatka-treasury', role: 'ministry' as const };
 
 /**
  * The synthetic Second Chance cohort (domain/synthetic-cohort.ts): a fixed
@@ -89,7 +98,9 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
     );
 
     const cohort = await enrolCohort(evidence);
-    const evaluated = await evaluatePeriods(evidence);
+    const periods = await runPeriods(evidence);
+    const last = periods.payments.at(-1);
+    const reported = last === undefined ? false : await auditReport(evidence, dir, last);
 
     const note = await publishCheckpoint(store, signer, DEMO_CONTRACT);
     say('\nSigned checkpoint (C2SP signed note):');
@@ -121,7 +132,7 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
 
     const summaryOk = await printSummary(evidence, cohort.submitted);
 
-    ok = stored.ok && offline.ok && included && cohort.ok && summaryOk && evaluated;
+    ok = stored.ok && offline.ok && included && cohort.ok && summaryOk && periods.ok && reported;
     say(`\n${ok ? 'Everything verified.' : 'VERIFICATION FAILED.'}`);
     say(
       `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib ledger proof --contract ${DEMO_CONTRACT} --seq 2`,
@@ -226,25 +237,31 @@ async function enrolCohort(evidence: EvidenceContext): Promise<{ ok: boolean; su
 }
 
 /**
- * The evaluator evaluates each period of the contract in order, each at the
- * checkpoint right after the previous step (the batches, then each earlier
- * evaluation's entry), so a re-run finds the same evaluations already
- * recorded. Prints the outcome and payment tables.
+ * Each period in order: the evaluator's analyst evaluates it at the
+ * checkpoint right after the previous step (so a re-run finds the same
+ * evaluation recorded), the independent evaluator attests, the ministry
+ * approves, and the treasury records the payment order. Prints the outcome
+ * and payment tables and each step.
  */
-async function evaluatePeriods(evidence: EvidenceContext): Promise<boolean> {
+async function runPeriods(
+  evidence: EvidenceContext,
+): Promise<{ ok: boolean; payments: { period: string; seq: number }[] }> {
   const versions = await contractVersions(evidence.contracts, DEMO_CONTRACT);
   const spec = versions.at(-1)?.spec;
-  if (spec === undefined) return false;
+  if (spec === undefined) return { ok: false, payments: [] };
   // The log after the registration and the cohort's batches.
   let checkpoint = 1 + COHORT.batches;
   let paid = 0n;
   let ok = true;
+  const payments: { period: string; seq: number }[] = [];
+  const step = (what: string, r: { seq: number; replayed: boolean }, by: string) =>
+    say(`  seq ${r.seq}  ${what.padEnd(17)} by ${by}${r.replayed ? '  (already there)' : ''}`);
   for (const period of spec.periods) {
     const run = await runEvaluation(evidence.contracts, {
       contract: DEMO_CONTRACT,
       period: period.id,
       checkpoint,
-      actor: EVALUATOR,
+      actor: ANALYST,
     });
     say(
       `\nThe evaluator evaluates period ${period.id} at checkpoint ${checkpoint}: seq ${run.entry.seq}  evaluation.recorded${run.entry.replayed ? '  (already there)' : ''}`,
@@ -260,13 +277,96 @@ async function evaluatePeriods(evidence: EvidenceContext): Promise<boolean> {
       ok = false;
       say(`  RECOMPUTATION DIFFERS: ${again.sha256}`);
     }
-    paid += BigInt(run.result.payments.total);
-    checkpoint = run.entry.seq + 1;
+    const payment = { contract: DEMO_CONTRACT, payment: run.entry.seq };
+    const total = BigInt(run.result.payments.total);
+    say(`\nPayment ${run.entry.seq} (${period.id}, ${formatMoney(total, spec.minorUnit)} ${spec.currency}):`);
+    const attested = await attestPayment(evidence.contracts, { ...payment, actor: EVALUATOR });
+    step('payment.attested', attested, EVALUATOR.sub);
+    const approved = await approvePayment(evidence.contracts, { ...payment, actor: MINISTRY });
+    step('payment.approved', approved, MINISTRY.sub);
+    let last = approved.seq;
+    if (total > 0n) {
+      const order = `PP-${period.paymentDate.slice(0, 4)}-${String(run.entry.seq).padStart(6, '0')}`;
+      const marked = await markPaid(evidence.contracts, {
+        ...payment,
+        actor: TREASURY,
+        paymentOrder: order,
+        paidOn: period.paymentDate,
+      });
+      step('payment.paid', marked, `${TREASURY.sub} (order ${order}, ${period.paymentDate})`);
+      last = marked.seq;
+    }
+    paid += total;
+    payments.push({ period: period.id, seq: run.entry.seq });
+    checkpoint = last + 1;
   }
   say(
-    `\nPayments calculated over the term: ${formatMoney(paid, spec.minorUnit)} ${spec.currency} (awaiting attestation and approval)`,
+    `\nPaid over the term: ${formatMoney(paid, spec.minorUnit)} ${spec.currency}, every payment attested and approved`,
   );
-  return ok;
+  return { ok, payments };
+}
+
+/**
+ * The investor's side: the evaluator cosigns the log's checkpoint as a
+ * witness, an audit report of the final payment is issued (JSON signed with
+ * the log key, and a Russian PDF), downloaded through presigned URLs, and
+ * verified offline: signatures, proofs and every amount recomputed.
+ */
+async function auditReport(
+  evidence: EvidenceContext,
+  dir: string,
+  payment: { period: string; seq: number },
+): Promise<boolean> {
+  const logKey = verifierKey(evidence.signer.name, await evidence.signer.publicKey());
+  const witnessFile = join(dir, 'keys', 'witness-evaluator.pem');
+  const witness = existsSync(witnessFile)
+    ? await openWitnessKey(witnessFile)
+    : await createWitnessKey(witnessFile, 'evaluator.kamchatka.example');
+  const size = (await evidence.log.head(DEMO_CONTRACT)).size;
+  await publishCheckpoint(evidence.log, evidence.signer, DEMO_CONTRACT, size);
+  const cosigned = await cosignCheckpoint(evidence.log, DEMO_CONTRACT, logKey, witness.signer, { size });
+  say(
+    `\nThe evaluator cosigns the checkpoint of size ${size} as a witness (${witness.verifierKey})${cosigned.added ? '' : '  (already cosigned)'}`,
+  );
+  const issued = await issueReport(evidence.reporting, {
+    contract: DEMO_CONTRACT,
+    payment: payment.seq,
+    lang: 'ru',
+    issuedAt: new Date().toISOString(),
+    witnessKeys: [witness.verifierKey],
+  });
+  say(
+    `Audit report of payment ${payment.seq} (${payment.period}), ${issued.reused ? 'already issued' : 'issued'}: ${issued.sha256}`,
+  );
+  say(`  in the reports bucket: ${issued.jsonKey}`);
+  // The investor downloads it through short-lived presigned URLs.
+  const outDir = join(dir, 'reports');
+  await mkdir(outDir, { recursive: true });
+  const files: string[] = [];
+  for (const [key, ext] of [
+    [issued.jsonKey, 'json'],
+    [issued.pdfKeys.ru, 'ru.pdf'],
+  ] as const) {
+    if (key === undefined) continue;
+    const url = await evidence.reports.presignGet(key);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`download of ${key} failed: HTTP ${response.status}`);
+    const file = join(outDir, reportFileName(issued, ext));
+    await writeFile(file, new Uint8Array(await response.arrayBuffer()));
+    files.push(file);
+  }
+  say(`  downloaded (presigned URLs, ${DOWNLOAD_EXPIRES_IN} s): ${files.join(', ')}`);
+  const json = files[0] as string;
+  const verification = verifyReport(new Uint8Array(await readFile(json)), [logKey, witness.verifierKey]);
+  const failed = verification.checks.filter((c) => !c.ok);
+  say(
+    `  npx sib report verify ${json} --key ${logKey} --key ${witness.verifierKey}: ${
+      verification.ok
+        ? `OK, ${verification.checks.length} checks (signatures, proofs, every amount recomputed)`
+        : `FAILED: ${failed.map((c) => `${c.name}: ${c.message ?? ''}`).join('; ')}`
+    }`,
+  );
+  return verification.ok;
 }
 
 const percent = (share: number, digits = 1) => `${(share * 100).toFixed(digits)}%`;

@@ -1,16 +1,119 @@
 /**
  * sib keys show: the log's verifier key, which anyone needs to check our
  * signed checkpoints (e.g. with Go's golang.org/x/mod/sumdb/note).
+ * sib keys witness: a witness's key (e.g. the independent evaluator's), with
+ * which it cosigns checkpoints (`sib ledger cosign`).
  */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { open, unlink } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { toBase64, toHex } from '../../domain/bytes.ts';
-import { keyId, verifierKey } from '../../domain/note.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { ed25519PublicKeyFromSpki, isValidKeyName, keyId, verifierKey } from '../../domain/note.ts';
+import type { Signer } from '../../domain/ports.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir } from '../../infra/local/stack.ts';
 import { runAction } from '../errors.ts';
 
+/** The header line naming the witness in its key file, before the PEM block (RFC 7468 allows text there). */
+const NAME_HEADER = 'Witness-Name: ';
+const PEM_BEGIN = '-----BEGIN ';
+
+export interface WitnessKey {
+  readonly signer: Signer;
+  readonly verifierKey: string;
+}
+
+/**
+ * Loads a witness's Ed25519 private key (PKCS#8 PEM) from `file`. The name is
+ * `name`, else the file's `Witness-Name:` header (written by `sib keys
+ * witness`). A file group or others could read or write is refused, as for
+ * the log's own key.
+ */
+export async function openWitnessKey(file: string, name?: string): Promise<WitnessKey> {
+  const handle = await open(file, 'r');
+  let text: string;
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new ValidationError(`${file} is not a regular file`);
+    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+      const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+      throw new ValidationError(
+        `refusing to use witness key ${file}: its mode ${mode} gives group/others access; run chmod 600 ${file}`,
+      );
+    }
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+  const begin = text.indexOf(PEM_BEGIN);
+  if (begin < 0) throw new ValidationError(`${file} is not a PEM private key`);
+  const header = text
+    .slice(0, begin)
+    .split('\n')
+    .find((line) => line.startsWith(NAME_HEADER))
+    ?.slice(NAME_HEADER.length)
+    .trim();
+  if (name !== undefined && header !== undefined && name !== header) {
+    throw new ValidationError(`${file} is the key of witness ${header}, not ${name}`);
+  }
+  const witnessName = name ?? header;
+  if (witnessName === undefined) {
+    throw new ValidationError(`${file} does not name its witness (no ${NAME_HEADER.trim()} line): give --name`);
+  }
+  if (!isValidKeyName(witnessName)) throw new ValidationError(`invalid witness name ${JSON.stringify(witnessName)}`);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: text.slice(begin), format: 'pem' });
+  } catch (error) {
+    throw new ValidationError(`${file} is not a PEM private key`, [], { cause: error });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new ValidationError(`${file} holds a ${key.asymmetricKeyType} key, not Ed25519`);
+  }
+  const publicKey = ed25519PublicKeyFromSpki(
+    new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' })),
+  );
+  const signer: Signer = {
+    name: witnessName,
+    publicKey: async () => publicKey.slice(),
+    // Algorithm null selects pure Ed25519 (RFC 8032).
+    sign: async (message) => new Uint8Array(sign(null, message, key)),
+  };
+  return { signer, verifierKey: verifierKey(witnessName, publicKey) };
+}
+
+/** Creates a new witness key file (mode 0600); refuses to overwrite an existing file. */
+export async function createWitnessKey(file: string, name: string): Promise<WitnessKey> {
+  if (!isValidKeyName(name)) {
+    throw new ValidationError(
+      `invalid witness name ${JSON.stringify(name)}: no spaces, no '+', e.g. evaluator.example/witness`,
+    );
+  }
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ValidationError(`${file} already exists; refusing to overwrite a key file`);
+    }
+    throw error;
+  }
+  try {
+    await handle.writeFile(`${NAME_HEADER}${name}\n${pem}`);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(file).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  return openWitnessKey(file);
+}
+
 export function register(program: Command): void {
-  const keys = program.command('keys').description("the log's signing key");
+  const keys = program.command('keys').description("signing keys: the log's, and witnesses' (cosigning checkpoints)");
 
   keys
     .command('show')
@@ -34,6 +137,36 @@ export function register(program: Command): void {
           console.log(JSON.stringify(out, null, 2));
         } else {
           console.log(vkey);
+        }
+      }),
+    );
+
+  keys
+    .command('witness')
+    .description("create a witness's Ed25519 key file (e.g. the independent evaluator's) and print its verifier key")
+    .requiredOption('--name <name>', 'witness name in signature lines and its verifier key (no spaces, no +)')
+    .requiredOption('--file <file>', 'the private key file to create (PEM, mode 0600); an existing file is refused')
+    .option('--json', 'print name, key ID, public key, verifier key and key file as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sib keys witness --name evaluator.example/witness --file evaluator.pem\n  sib ledger cosign --contract second-chance-kamchatka --key evaluator.pem\n\nKeep the key file private; give the printed verifier key to whoever verifies (sib ledger verify --witness).',
+    )
+    .action(
+      runAction(async (options: { name: string; file: string; json?: boolean }) => {
+        const witness = await createWitnessKey(options.file, options.name);
+        const publicKey = await witness.signer.publicKey();
+        console.error(`created witness key ${options.file} (mode 0600)`);
+        if (options.json) {
+          const out = {
+            name: witness.signer.name,
+            keyId: toHex(keyId(witness.signer.name, publicKey)),
+            publicKey: toBase64(publicKey),
+            verifierKey: witness.verifierKey,
+            keyFile: options.file,
+          };
+          console.log(JSON.stringify(out, null, 2));
+        } else {
+          console.log(witness.verifierKey);
         }
       }),
     );

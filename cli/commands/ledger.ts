@@ -6,8 +6,17 @@ import { toBase64, toHex } from '../../domain/bytes.ts';
 import { IntegrityError, NotFoundError } from '../../domain/errors.ts';
 import type { StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
-import { exportLog, publishCheckpoint, type VerifyResult, verifyStoredLog } from '../../domain/ledger.ts';
+import {
+  cosignCheckpoint,
+  exportCheckpointNote,
+  exportLog,
+  publishCheckpoint,
+  type VerifyResult,
+  verifyStoredLog,
+  withWitnesses,
+} from '../../domain/ledger.ts';
 import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
+import { parseVerifierKey } from '../../domain/note.ts';
 import type { Signer } from '../../domain/ports.ts';
 import {
   checkEntryProof,
@@ -19,11 +28,13 @@ import {
 import { isPseudonym } from '../../domain/pseudonym.ts';
 import type { QueriedRecord } from '../../functions/adapters/dynamo-evidence.ts';
 import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
-import { openLedger, trustedKeys } from '../context.ts';
+import { dataDir, loadStackConfig } from '../../infra/local/stack.ts';
+import { ledgerFor, openLedger, trustedKeys } from '../context.ts';
 import { runAction } from '../errors.ts';
 import { type EvidenceContext, openEvidence } from '../evidence-context.ts';
 import { readExportFile } from '../export-file.ts';
 import { table } from '../table.ts';
+import { openWitnessKey } from './keys.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const seqArg = (value: string) => {
@@ -32,15 +43,34 @@ const seqArg = (value: string) => {
 };
 
 export function printVerify(result: VerifyResult, json: boolean): void {
+  const witnesses = result.witnesses ?? [];
   if (json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else if (result.ok) {
     const cp = result.checkpoint;
+    const cosigned = witnesses.filter((w) => w.status === 'signed').map((w) => w.name);
+    const cosigners =
+      witnesses.length === 0
+        ? ''
+        : cosigned.length > 0
+          ? `; cosigned by ${cosigned.join(', ')}`
+          : '; cosigned by no witness';
     process.stdout.write(
       `OK: ${result.entries} entries of ${result.contract ?? '(no contract)'} verified` +
         (cp ? `; checkpoint ${cp.origin} size ${cp.size} signed by ${cp.signedBy.join(', ')}` : '') +
+        cosigners +
         '\n',
     );
+    // Not fatal without --require-witness, but not to be missed either.
+    for (const w of witnesses) {
+      if (w.status === 'missing')
+        process.stderr.write(`warning: witness ${w.name}+${w.keyId} has not cosigned the checkpoint\n`);
+      if (w.status === 'invalid') {
+        process.stderr.write(
+          `warning: the signature of witness ${w.name}+${w.keyId} on the checkpoint does not verify\n`,
+        );
+      }
+    }
   } else {
     const seq = result.failure?.seq;
     const where = seq === undefined ? '' : ` at seq ${seq}`;
@@ -53,7 +83,9 @@ export function printVerify(result: VerifyResult, json: boolean): void {
 }
 
 export function register(program: Command): void {
-  const ledger = program.command('ledger').description('the contract logs: checkpoints, proofs, export, verification');
+  const ledger = program
+    .command('ledger')
+    .description('the contract logs: checkpoints, witness cosignatures, proofs, export, verification');
 
   ledger
     .command('checkpoint')
@@ -98,6 +130,58 @@ export function register(program: Command): void {
     );
 
   ledger
+    .command('cosign')
+    .description(
+      "cosign a published checkpoint as a witness (e.g. the independent evaluator): add the witness's signature line beside the log's",
+    )
+    .requiredOption('--contract <id>', 'contract id')
+    .requiredOption('--key <file>', "the witness's Ed25519 private key (PEM, from `sib keys witness`)")
+    .option('--name <name>', 'witness name, for a key file without a Witness-Name line')
+    .option('--log-key <verifier-key>', "the log's verifier key, checked first (default: the local log key)")
+    .option('--size <n>', 'cosign the checkpoint published for this tree size (default: the latest)', seqArg)
+    .option('--json', 'print contract, size, witness verifier key, whether a line was added, and the note as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sib keys witness --name evaluator.example/witness --file evaluator.pem\n  sib ledger cosign --contract second-chance-kamchatka --key evaluator.pem\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+1a2b3c4d+AX..."\n\nPrints the cosigned checkpoint (every signature line) on standard output and the witness\'s verifier key on\nstandard error. Cosigning twice adds nothing. A checkpoint the log key did not sign is refused.',
+    )
+    .action(
+      runAction(
+        async (opts: {
+          contract: string;
+          key: string;
+          name?: string;
+          logKey?: string;
+          size?: number;
+          json?: boolean;
+        }) => {
+          const witness = await openWitnessKey(opts.key, opts.name);
+          const [logKey] = await trustedKeys(opts.logKey === undefined ? [] : [opts.logKey]).catch(() => {
+            throw new Error(
+              "no log verifier key: give --log-key <name+id+key> (the log's key, from `sib keys show` where the log runs)",
+            );
+          });
+          // The witness needs no log signing key: open the store alone.
+          const { store, client } = ledgerFor(loadStackConfig(dataDir()));
+          try {
+            const result = await cosignCheckpoint(store, opts.contract, logKey as string, witness.signer, {
+              ...(opts.size === undefined ? {} : { size: opts.size }),
+            });
+            if (opts.json) {
+              process.stdout.write(`${JSON.stringify({ contract: opts.contract, ...result }, null, 2)}\n`);
+              return;
+            }
+            process.stdout.write(result.note);
+            process.stderr.write(
+              `${result.added ? 'cosigned' : 'already cosigned'} checkpoint size ${result.size} of ${opts.contract} by witness ${result.witness}\n`,
+            );
+          } finally {
+            client.destroy();
+          }
+        },
+      ),
+    );
+
+  ledger
     .command('verify')
     .description('verify a log: entry hashes, the prev chain, the Merkle tree and the checkpoint signature')
     .option('--contract <id>', 'verify the log as stored in DynamoDB (or pin the contract of --file)')
@@ -108,6 +192,13 @@ export function register(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--witness <verifier-key>',
+      "a witness's verifier key: report whether it cosigned the checkpoint (repeatable)",
+      collect,
+      [],
+    )
+    .option('--require-witness', 'fail unless every --witness cosigned the checkpoint')
     .option('--strict', 'with --file: also check every entry against the entry schema and canonical JSON form')
     .option(
       '--checkpoint <file>',
@@ -116,7 +207,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
-      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named).',
+      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+AY..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named).\nA --witness that has not cosigned is a warning, and a failure with --require-witness.',
     )
     .action(
       runAction(
@@ -124,26 +215,41 @@ export function register(program: Command): void {
           contract?: string;
           file?: string;
           key: string[];
+          witness: string[];
+          requireWitness?: boolean;
           json?: boolean;
           strict?: boolean;
           checkpoint?: string;
         }) => {
           if (!opts.contract && !opts.file) throw new Error('give --contract (stored log) or --file (export)');
+          if (opts.requireWitness && opts.witness.length === 0) {
+            throw new Error('--require-witness needs at least one --witness <verifier-key>');
+          }
+          const witnessOptions = {
+            witnesses: opts.witness.map(parseVerifierKey),
+            requireWitnesses: opts.requireWitness === true,
+          };
           if (opts.file) {
             const keys = await trustedKeys(opts.key);
-            const result = await verifyExportBytes(await readExportFile(opts.file), keys, {
+            const data = await readExportFile(opts.file);
+            // The note first: verification borrows the buffer.
+            const note = exportCheckpointNote(data.subarray(1));
+            const result = await verifyExportBytes(data, keys, {
               ...(opts.contract ? { contract: opts.contract } : {}),
               strict: opts.strict === true,
               spareFirstByte: true,
             });
-            printVerify(result, opts.json === true);
+            printVerify(withWitnesses(result, note, witnessOptions), opts.json === true);
             return;
           }
           const ctx = await openLedger();
           try {
             const keys = await trustedKeys(opts.key);
             const pinned = opts.checkpoint === undefined ? {} : { pinned: await readFile(opts.checkpoint, 'utf8') };
-            printVerify(await verifyStoredLog(ctx.store, opts.contract as string, keys, pinned), opts.json === true);
+            printVerify(
+              await verifyStoredLog(ctx.store, opts.contract as string, keys, { ...pinned, ...witnessOptions }),
+              opts.json === true,
+            );
           } finally {
             ctx.close();
           }

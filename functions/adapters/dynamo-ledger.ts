@@ -1,5 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sha256, toHex } from '../../domain/bytes.ts';
 import { canonicalBytes } from '../../domain/canonical.ts';
@@ -23,6 +29,7 @@ import {
   rootFromFrontier,
   rootFromLeaves,
 } from '../../domain/merkle.ts';
+import { mergeCosignatures } from '../../domain/note.ts';
 import type { Clock } from '../../domain/ports.ts';
 import { DynamoIo, isRetryable, type RetryPolicy } from './dynamo-io.ts';
 
@@ -34,7 +41,7 @@ import { DynamoIo, isRetryable, type RetryPolicy } from './dynamo-io.ts';
  *   E#<seq>                   entry: canonical JSON text and its hash
  *   N#<level>#<index>         every perfect Merkle subtree, written as it completes
  *   K#<idempotency key>       permanent: intent hash -> receipt
- *   C#<size>                  published signed checkpoints
+ *   C#<size>                  published signed checkpoints (note), with witnesses' cosignatures
  * Evidence records live in the records table under B#<contract>#<content hash>
  * and count only once the entry that commits them exists.
  */
@@ -473,6 +480,55 @@ export class DynamoLedger {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
       const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: checkpointSk(size) });
       return item?.note as string;
+    }
+  }
+
+  /** The checkpoint note published for `size`, if any. */
+  async checkpointAt(contract: string, size: number): Promise<string | undefined> {
+    if (!Number.isSafeInteger(size) || size < 0) return undefined;
+    const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: checkpointSk(size) });
+    return item?.note as string | undefined;
+  }
+
+  /**
+   * Adds a witness's cosignature to the published checkpoint of `size`: the
+   * stored note is replaced by itself plus the signature lines of
+   * `cosignedNote` it lacks (mergeCosignatures: same text, existing lines
+   * kept in order), on the condition that it is still the note just read.
+   * A witness that lost the race to another re-reads and merges again, so
+   * concurrent witnesses never drop each other's lines. The lines' signatures
+   * are the caller's to check (cosignCheckpoint does). Returns the stored
+   * note with every signature.
+   */
+  async addCosignature(contract: string, size: number, cosignedNote: string): Promise<string> {
+    const key = { pk: logPk(contract), sk: checkpointSk(size) };
+    for (let contention = 0; ; ) {
+      const item = await this.#io.get(this.#tables.ledger, key);
+      if (typeof item?.note !== 'string') {
+        throw new NotFoundError(`no checkpoint of size ${size} has been published for ${contract}`);
+      }
+      const current = item.note;
+      const merged = mergeCosignatures(current, cosignedNote);
+      if (merged === current) return current;
+      try {
+        await this.#io.withRetry(() =>
+          this.#db.send(
+            new UpdateCommand({
+              TableName: this.#tables.ledger,
+              Key: key,
+              UpdateExpression: 'SET #note = :merged',
+              ConditionExpression: '#note = :current',
+              ExpressionAttributeNames: { '#note': 'note' },
+              ExpressionAttributeValues: { ':merged': merged, ':current': current },
+            }),
+          ),
+        );
+        return merged;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        if (++contention >= this.#io.retry.maxContention) throw error;
+        await this.#io.sleep(Math.floor(this.#io.random() * Math.min(10, contention)));
+      }
     }
   }
 

@@ -4,8 +4,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ContractPorts } from '../../domain/contract-ops.ts';
 import type { IngestPorts } from '../../domain/ingest.ts';
+import { publishCheckpoint } from '../../domain/ledger.ts';
 import type { Signer } from '../../domain/ports.ts';
 import type { Pseudonymizer } from '../../domain/pseudonym.ts';
+import type { ReportPorts } from '../../domain/report-ops.ts';
 import type { StackConfig } from '../../infra/definitions.ts';
 import { clientConfig, loadStackConfig } from '../../infra/local/stack.ts';
 import { DynamoContractLog } from '../adapters/contract-log.ts';
@@ -16,6 +18,7 @@ import { KmsPseudonymizer } from '../adapters/kms-pseudonymizer.ts';
 import { KmsSigner } from '../adapters/kms-signer.ts';
 import { LocalPseudonymizer } from '../adapters/local-pseudonym-key.ts';
 import { LocalSigner } from '../adapters/local-signer.ts';
+import { S3ReportStore } from '../adapters/report-store.ts';
 import { S3Archive } from '../adapters/s3-archive.ts';
 
 /**
@@ -38,6 +41,10 @@ export interface Runtime {
   readonly ports: IngestPorts;
   /** The contract use cases: register, publish comparison figures, evaluate (domain/contract-ops.ts). */
   readonly contracts: ContractPorts;
+  /** Signed audit reports (JSON + PDF): written once, listed, downloaded through presigned URLs. */
+  readonly reports: S3ReportStore;
+  /** The audit-report use cases' ports (domain/report-ops.ts). */
+  readonly reporting: ReportPorts;
   readonly signer: Signer;
 }
 
@@ -68,6 +75,11 @@ async function wire(
   });
   // Evaluation results hold pseudonyms: they stay beside the evidence archives, not with the reports.
   const contracts: ContractPorts = { log: new DynamoContractLog(log), archive, results: archive };
+  const reports = new S3ReportStore({
+    client: clients.s3,
+    bucket: stack.buckets.reports,
+    ...(options.readBack === true ? { readBack: true } : {}),
+  });
   return {
     stack,
     dynamo,
@@ -77,6 +89,17 @@ async function wire(
     store,
     signer: keys.signer,
     contracts,
+    reports,
+    reporting: {
+      log: contracts.log,
+      results: archive,
+      reports,
+      signer: keys.signer,
+      checkpoint: (contract, size) => publishCheckpoint(log, keys.signer, contract, size),
+      // pdfkit and the fonts load only where reports are rendered, not in every function.
+      renderPdf: async (report, options) =>
+        (await import('../adapters/report-pdf.ts')).renderReportPdf(report, options),
+    },
     ports: { store, archive, ledger, pseudonymizer: keys.pseudonymizer },
   };
 }

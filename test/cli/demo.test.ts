@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,10 +20,17 @@ async function runDemo() {
   });
 }
 
-/** The log: the contract's registration, one entry per accepted batch of the synthetic cohort, one per evaluated period. */
+/**
+ * The log: the contract's registration, one entry per accepted batch of the synthetic cohort, then per period
+ * its evaluation and the payment's steps: y1 (nothing to pay) attested and approved; y2 and final also paid.
+ */
 const COHORT_BATCHES = 5;
-const PERIODS = ['y1', 'y2', 'final'];
-const ENTRIES = 1 + COHORT_BATCHES + PERIODS.length;
+const PERIODS = [
+  { id: 'y1', evaluatedAt: 6, steps: 2 },
+  { id: 'y2', evaluatedAt: 9, steps: 3 },
+  { id: 'final', evaluatedAt: 13, steps: 3 },
+];
+const ENTRIES = 1 + COHORT_BATCHES + PERIODS.reduce((n, p) => n + 1 + p.steps, 0);
 const MISTAKE_KINDS = [
   'future-date',
   'ended-before-start',
@@ -78,16 +85,37 @@ describe('the main job (npm run demo)', () => {
       `Every injected mistake was reported; nothing was written (the log still has ${1 + COHORT_BATCHES} entries)`,
     );
     // Each period evaluated in order, at the checkpoint after the previous step, with its tables.
-    for (const [i, period] of PERIODS.entries()) {
-      const checkpoint = 1 + COHORT_BATCHES + i;
+    for (const period of PERIODS) {
+      const checkpoint = period.evaluatedAt;
       expect(run.stdout).toContain(
-        `The evaluator evaluates period ${period} at checkpoint ${checkpoint}: seq ${checkpoint}  evaluation.recorded\n`,
+        `The evaluator evaluates period ${period.id} at checkpoint ${checkpoint}: seq ${checkpoint}  evaluation.recorded\n`,
       );
+      // Four subjects: calculated by the analyst, attested, approved, paid.
+      expect(run.stdout).toContain(`  seq ${checkpoint + 1}  payment.attested  by independent-evaluator\n`);
+      expect(run.stdout).toContain(`  seq ${checkpoint + 2}  payment.approved  by minlabour-kamchatka\n`);
+      if (period.steps === 3) {
+        expect(run.stdout).toMatch(
+          new RegExp(`  seq ${checkpoint + 3} {2}payment\\.paid +by minfin-kamchatka-treasury \\(order PP-`),
+        );
+      }
     }
+    // The investor's report: cosigned checkpoint, issued, downloaded, verified offline.
+    expect(run.stdout).toContain(`The evaluator cosigns the checkpoint of size ${ENTRIES} as a witness`);
+    expect(run.stdout).toMatch(/Audit report of payment 13 \(final\), issued: [0-9a-f]{64}\n/);
+    expect(run.stdout).toMatch(/downloaded \(presigned URLs, 300 s\): .*\.json, .*\.ru\.pdf\n/);
+    expect(run.stdout).toMatch(/npx sib report verify .*: OK, [0-9]+ checks/);
+    const reports = readdirSync(join(dataDir, 'reports'));
+    expect(reports.filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    const pdf = reports.find((f) => f.endsWith('.ru.pdf')) as string;
+    expect(
+      readFileSync(join(dataDir, 'reports', pdf))
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     expect(run.stdout).toMatch(/employed \* +[0-9.]+% +[0-9]+\/[0-9]+ +≥ 35\.0%/);
     expect(run.stdout).toMatch(/subsidy-y2 +reoffending +0\.[0-9]{6} +≤ 0\.20 +0\.222222 +(yes|NO)/);
     expect(run.stdout).toMatch(/subsidy-final +payment +[01] +[0-9,.]+ RUB/);
-    expect(run.stdout).toMatch(/Payments calculated over the term: [0-9,.]+ RUB/);
+    expect(run.stdout).toMatch(/Paid over the term: [0-9,.]+ RUB, every payment attested and approved/);
     expect(run.stdout).not.toContain('RECOMPUTATION DIFFERS');
     // The log.
     expect(run.stdout).toMatch(new RegExp(`sib-ledger\\.local/second-chance-kamchatka\\n\\s+${ENTRIES}\\n`));
@@ -119,6 +147,7 @@ describe('the main job (npm run demo)', () => {
     const untouched = (text: string) => text.replace(/the log still has [0-9]+ entries/, 'the log still has … entries');
     expect(untouched(errorBatchPart(run.stdout))).toBe(untouched(errorBatchPart(first)));
     expect(run.stdout).toContain(`Verify as stored in DynamoDB: OK, ${ENTRIES} entries`);
+    expect(run.stdout).toContain('Audit report of payment 13 (final), already issued:');
     expect(run.stdout).toContain('Everything verified.');
   }, 200_000);
 });

@@ -282,6 +282,16 @@ describe('tampering in an export file is detected and the seq named', () => {
     );
   });
 
+  it('a changed contract id in entry 0 names entry 0, not entry 1 (fast-check found it)', async () => {
+    const first = lines[0] as string;
+    const at = first.indexOf(`"contract":"${contract}"`) + '"contract":"'.length;
+    const altered = `${first.slice(0, at)}${first[at] === 'x' ? 'y' : 'x'}${first.slice(at + 1)}`;
+    const data = new TextEncoder().encode([altered, ...lines.slice(1)].map((l) => `${l}\n`).join(''));
+    for (const result of [await verifyExportLines(splitLines(data), [key]), await verifyExportBytes(data, [key])]) {
+      expect(result).toMatchObject({ ok: false, failure: { seq: 0 } });
+    }
+  });
+
   it('a deleted line', async () => {
     const result = await verifyText(join(lines.filter((_, i) => i !== 6)));
 

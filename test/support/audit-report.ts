@@ -1,0 +1,310 @@
+/**
+ * A real audit report for the report and verifier tests: the Second Chance
+ * contract registered in an in-memory log, one evidence batch (213
+ * participants in cohorts 2023, 2024 and 2025: cohort 2024 has 3 people, so
+ * its cells are suppressed), y1 evaluated, attested, approved and paid, then
+ * y2 evaluated (a payment of 35,000,000.00 RUB on 30,000,000.00 paid
+ * before), attested, approved and paid, each step by another subject; the
+ * checkpoint signed by the log and cosigned by a witness; the report built
+ * and signed with the log key. Everything is real: canonical chained
+ * entries, RFC 6962 proofs, Ed25519 signatures (in-memory keys).
+ */
+import { sha256, toHex } from '../../domain/bytes.ts';
+import { canonicalBytes } from '../../domain/canonical.ts';
+import { type ContractSpec, parseContractSpec, specHash } from '../../domain/contract-spec.ts';
+import { type Actor, type Entry, encodeEntry, entryHash, GENESIS_PREV } from '../../domain/entry.ts';
+import {
+  CONTRACT_REGISTERED_KIND,
+  EVALUATION_RECORDED_KIND,
+  type EvaluationEntryBody,
+  type EvaluationResult,
+  encodeResult,
+  evaluate,
+  evaluationKey,
+} from '../../domain/evaluation.ts';
+import { type StoredRecord, StoredRecordSchema } from '../../domain/evidence.ts';
+import { archiveKey, EVIDENCE_BATCH_KIND } from '../../domain/ingest.ts';
+import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
+import { checkpointOrigin, signCheckpoint } from '../../domain/note.ts';
+import type { Signer } from '../../domain/ports.ts';
+import { buildReport, type EntryWithProof, encodeReport, type ReportInput, signReport } from '../../domain/report.ts';
+import {
+  type AuditReport,
+  PAYMENT_APPROVED_KIND,
+  PAYMENT_ATTESTED_KIND,
+  PAYMENT_PAID_KIND,
+} from '../../domain/report-types.ts';
+import { type FixtureLedger, loadSpec, pseudonym, Records } from './evaluation-fixtures.ts';
+import { memorySigner } from './signer.ts';
+
+export const ACTORS = {
+  registrar: { sub: 'ministry-registrar', role: 'ministry' },
+  operator: { sub: 'operator-ivanova', role: 'operator' },
+  calculator: { sub: 'evaluator-calc', role: 'evaluator' },
+  attester: { sub: 'evaluator-anna', role: 'evaluator' },
+  approver: { sub: 'ministry-boris', role: 'ministry' },
+  treasury: { sub: 'treasury-vera', role: 'ministry' },
+} as const satisfies Record<string, Actor>;
+
+const AT_BASE = Date.UTC(2025, 0, 1);
+
+/** One contract's log in memory: chained canonical entries, their leaves, the evidence and the results. */
+export class MemoryLog {
+  readonly contract: string;
+  readonly entries: Entry[] = [];
+  readonly leaves: Uint8Array[] = [];
+  readonly records: StoredRecord[] = [];
+  readonly results = new Map<string, EvaluationResult>();
+
+  constructor(contract: string) {
+    this.contract = contract;
+  }
+
+  append(kind: string, body: Record<string, unknown>, actor: Actor): Entry {
+    const last = this.leaves.at(-1);
+    const entry: Entry = {
+      v: 1,
+      contract: this.contract,
+      seq: this.entries.length,
+      kind,
+      at: new Date(AT_BASE + this.entries.length * 60_000).toISOString(),
+      actor,
+      body: body as Entry['body'],
+      prev: last === undefined ? GENESIS_PREV : toHex(entryHash(last)),
+    };
+    this.leaves.push(encodeEntry(entry));
+    this.entries.push(entry);
+    return entry;
+  }
+
+  register(spec: ContractSpec): Entry {
+    return this.append(
+      CONTRACT_REGISTERED_KIND,
+      { spec: spec as unknown as Record<string, unknown>, specHash: specHash(spec) },
+      ACTORS.registrar,
+    );
+  }
+
+  addBatch(records: readonly StoredRecord[]): Entry {
+    const parsed = records.map((r) => StoredRecordSchema.parse(r));
+    const content = toHex(sha256(canonicalBytes(parsed)));
+    this.records.push(...parsed);
+    return this.append(
+      EVIDENCE_BATCH_KIND,
+      {
+        batchId: `batch-${this.entries.length}`,
+        recordCount: parsed.length,
+        archive: { key: archiveKey(this.contract, content), sha256: content },
+      },
+      ACTORS.operator,
+    );
+  }
+
+  checkpoint(size = this.entries.length): { size: number; root: string } {
+    return { size, root: toHex(rootFromLeaves(this.leaves.slice(0, size))) };
+  }
+
+  /** Evaluates a period on the whole log and records it. */
+  evaluate(period: string): { result: EvaluationResult; entry: Entry } {
+    const checkpoint = this.checkpoint();
+    const result = evaluate(
+      { contract: this.contract, period, checkpoint, entries: [...this.entries] },
+      this.records,
+      this.results,
+    );
+    const { sha256: sha } = encodeResult(result);
+    this.results.set(sha, result);
+    const body: EvaluationEntryBody = {
+      period,
+      checkpoint: result.checkpoint,
+      contract: { version: result.contract.version, hash: result.contract.hash },
+      result: { sha256: sha, key: evaluationKey(this.contract, period, sha) },
+      total: result.payments.total,
+      currency: result.payments.currency,
+    };
+    return { result, entry: this.append(EVALUATION_RECORDED_KIND, body, ACTORS.calculator) };
+  }
+
+  /** A payment step on the payment of `evaluation`. */
+  step(kind: string, evaluation: Entry, actor: Actor, extra: Record<string, unknown> = {}): Entry {
+    const b = evaluation.body as unknown as EvaluationEntryBody;
+    return this.append(
+      kind,
+      { payment: evaluation.seq, period: b.period, result: b.result.sha256, total: b.total, ...extra },
+      actor,
+    );
+  }
+
+  /** An entry's bytes and its inclusion proof in the tree of `size`. */
+  proven(seq: number, size = this.entries.length): EntryWithProof {
+    return {
+      seq,
+      bytes: this.leaves[seq] as Uint8Array,
+      proof: inclusionProof(this.leaves.slice(0, size), seq),
+    };
+  }
+}
+
+/** `n` people of a cohort enrolled (released) on 2023-08-01: the first `employed` find a job, etc. */
+function cohort(
+  ev: Records,
+  name: string,
+  n: number,
+  employed: number,
+  permanent: number,
+  reoffenders: number,
+): StoredRecord[] {
+  const out: StoredRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = pseudonym(`report-${name}-${i}`);
+    out.push(ev.enrol(p, '2023-08-01', { cohort: name }));
+    if (i < employed) out.push(ev.job(p, '2023-09-01', i < permanent ? 'permanent' : 'fixed-term'));
+    if (i >= n - reoffenders) out.push(ev.reconviction(p, '2024-02-17', '2023-12-29'));
+  }
+  return out;
+}
+
+export interface ReportFixture {
+  readonly spec: ContractSpec;
+  readonly log: MemoryLog;
+  readonly logSigner: Signer;
+  readonly logKey: string;
+  readonly witnessSigner: Signer;
+  readonly witnessKey: string;
+  readonly y1: EvaluationResult;
+  readonly y2: EvaluationResult;
+  readonly input: ReportInput;
+  readonly report: AuditReport;
+  readonly bytes: Uint8Array;
+  /** Another signed checkpoint of the same log: the tree before y2's paid step. */
+  readonly earlierCheckpoint: { readonly size: number; readonly root: string; readonly note: string };
+}
+
+/** The Second Chance y2 report (see the file comment). Pass signers to get identical bytes twice. */
+export async function secondChanceReport(
+  options: {
+    logSigner?: { signer: Signer; key: string };
+    witnessSigner?: { signer: Signer; key: string };
+    /** Another version of the Second Chance spec (same id). */
+    spec?: ContractSpec;
+    /** Other subjects for the steps of y2's payment. */
+    actors?: Partial<Record<'attester' | 'approver' | 'treasury', Actor>>;
+  } = {},
+): Promise<ReportFixture> {
+  const log = options.logSigner ?? memorySigner('test.log');
+  const witness = options.witnessSigner ?? memorySigner('test.witness');
+  const spec = options.spec ?? loadSpec('second-chance-kamchatka');
+  const actors = { ...ACTORS, ...options.actors };
+  const ledger = new MemoryLog(spec.id);
+  const registration = ledger.register(spec);
+  const ev = new Records();
+  ledger.addBatch([
+    ...cohort(ev, '2023', 200, 70, 20, 40),
+    ...cohort(ev, '2024', 3, 0, 0, 0),
+    ...cohort(ev, '2025', 10, 0, 0, 0),
+  ]);
+  const y1 = ledger.evaluate('y1');
+  ledger.step(PAYMENT_ATTESTED_KIND, y1.entry, ACTORS.attester);
+  ledger.step(PAYMENT_APPROVED_KIND, y1.entry, ACTORS.approver);
+  ledger.step(PAYMENT_PAID_KIND, y1.entry, ACTORS.treasury, { paymentOrder: '1418', paidOn: '2024-09-30' });
+  const y2 = ledger.evaluate('y2');
+  const steps = [
+    ledger.step(PAYMENT_ATTESTED_KIND, y2.entry, actors.attester),
+    ledger.step(PAYMENT_APPROVED_KIND, y2.entry, actors.approver),
+  ];
+  const sign = async (size: number) => {
+    const { root } = ledger.checkpoint(size);
+    const note = await signCheckpoint(
+      {
+        origin: checkpointOrigin(log.signer.name, spec.id),
+        size,
+        root: Uint8Array.from(Buffer.from(root, 'hex')),
+      },
+      [log.signer, witness.signer],
+    );
+    return { size, root, note };
+  };
+  const earlierCheckpoint = await sign(ledger.entries.length);
+  steps.push(ledger.step(PAYMENT_PAID_KIND, y2.entry, actors.treasury, { paymentOrder: '1842', paidOn: '2025-09-30' }));
+  const checkpoint = await sign(ledger.entries.length);
+
+  const input: ReportInput = {
+    spec,
+    registration: ledger.proven(registration.seq),
+    evaluation: { ...ledger.proven(y2.entry.seq), result: y2.result },
+    steps: steps.map((s) => ledger.proven(s.seq)),
+    checkpoint,
+    earlier: [{ period: 'y1', seq: y1.entry.seq, total: y1.result.payments.total }],
+    witnesses: [witness.signer.name],
+    issuedAt: '2025-10-01T09:00:00.000Z',
+  };
+  const report = await signReport(buildReport(input), log.signer);
+  return {
+    spec,
+    log: ledger,
+    logSigner: log.signer,
+    logKey: log.key,
+    witnessSigner: witness.signer,
+    witnessKey: witness.key,
+    y1: y1.result,
+    y2: y2.result,
+    input,
+    report,
+    bytes: encodeReport(report).bytes,
+    earlierCheckpoint,
+  };
+}
+
+/**
+ * The report of the latest evaluation of `period` in a FixtureLedger
+ * (test/support/evaluation-fixtures.ts): no workflow steps (state
+ * `calculated`), the checkpoint at the ledger's size signed by `signer`.
+ */
+export async function reportOfLedger(ledger: FixtureLedger, period: string, signer: Signer): Promise<AuditReport> {
+  const leaves = ledger.entries.map((e) => encodeEntry(e));
+  const proven = (seq: number): EntryWithProof => ({
+    seq,
+    bytes: leaves[seq] as Uint8Array,
+    proof: inclusionProof(leaves, seq),
+  });
+  const latest = (id: string) => {
+    const entry = ledger.entries.filter((e) => e.kind === EVALUATION_RECORDED_KIND && e.body.period === id).at(-1);
+    if (entry === undefined) throw new Error(`no evaluation of ${id}`);
+    const body = entry.body as unknown as EvaluationEntryBody;
+    return { entry, body, result: ledger.results.get(body.result.sha256) as EvaluationResult };
+  };
+  const mine = latest(period);
+  const spec = parseContractSpec(ledger.entries[mine.result.contract.seq]?.body.spec);
+  const order = spec.periods.map((p) => p.id);
+  const { root } = ledger.checkpoint();
+  const size = ledger.size;
+  const note = await signCheckpoint(
+    { origin: checkpointOrigin(signer.name, spec.id), size, root: Uint8Array.from(Buffer.from(root, 'hex')) },
+    [signer],
+  );
+  const unsigned = buildReport({
+    spec,
+    registration: proven(mine.result.contract.seq),
+    evaluation: { ...proven(mine.entry.seq), result: mine.result },
+    steps: [],
+    checkpoint: { size, root, note },
+    earlier: order.slice(0, order.indexOf(period)).map((id) => {
+      const e = latest(id);
+      return { period: id, seq: e.entry.seq, total: e.body.total };
+    }),
+    witnesses: [],
+    issuedAt: '2030-01-01T00:00:00.000Z',
+  });
+  return signReport(unsigned, signer);
+}
+
+/** A deep copy of a report to change. */
+export function copyOf(report: AuditReport): AuditReport {
+  return JSON.parse(JSON.stringify(report)) as AuditReport;
+}
+
+/** A changed report signed again with `signer` (as if the log key's holder had issued it). */
+export async function resigned(report: AuditReport, signer: Signer): Promise<Uint8Array> {
+  const { signature: _, ...unsigned } = report;
+  return encodeReport(await signReport(unsigned, signer)).bytes;
+}
