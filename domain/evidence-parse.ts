@@ -916,3 +916,29 @@ export async function* parseCsvStream(
   }
   yield* run.end();
 }
+
+/**
+ * Parses a JSON request body strictly, as batches are parsed: valid UTF-8,
+ * RFC 8259 syntax (line and column of the first error), no duplicate keys,
+ * no `__proto__`/`constructor`/`prototype` keys, nesting within
+ * LIMITS.jsonDepth. The value only when there is no problem.
+ */
+export function parseStrictJson(bytes: Uint8Array, options: ParseOptions = {}): { value?: unknown; problems: Problem[] } {
+  const limits = limitsOf(options);
+  const decoded = new Utf8Chunks();
+  const first = decoded.push(bytes);
+  const last = first.invalidAt === undefined ? decoded.end() : first;
+  if (last.invalidAt !== undefined) return { problems: [{ message: utf8Message(last.invalidAt) }] };
+  const reader = new JsonReader(first.text, limits);
+  try {
+    reader.ws();
+    if (reader.atEnd()) return { problems: [{ message: 'the body is empty: expected JSON' }] };
+    const value = reader.value('', 1);
+    reader.ws();
+    if (!reader.atEnd()) reader.fail('unexpected text after the JSON value');
+    return reader.problems.length > 0 ? { problems: reader.problems } : { value, problems: [] };
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    return { problems: [...reader.problems, { message: `invalid JSON at ${reader.where(error.pos)}: ${error.message}` }] };
+  }
+}

@@ -1,0 +1,357 @@
+import type { Role } from '../../domain/entry.ts';
+
+/**
+ * THE route table of the HTTP API: one definition that the Lambda handlers
+ * (authorization), the local gateway (infra/local), the CDK HTTP API
+ * (infra), the OpenAPI document (/openapi.json) and docs/api.md are all built
+ * from, so none of them can drift from the others.
+ *
+ * - `roles`: the roles (Cognito groups) that may call the route: the
+ *   route x role matrix. Everyone else gets 403; no valid token, 401.
+ * - `contract`: where the contract the caller acts on comes from (the path's
+ *   `{contract}`, or the body's `id` when registering): a token lists the
+ *   contracts its subject may act on, and any other contract is 403.
+ * - `handler`: the module under functions/ whose `handler` serves the route
+ *   (one Lambda function per module).
+ */
+
+export type Method = 'GET' | 'POST';
+export type HandlerModule =
+  | 'ingest-batch'
+  | 'presign-upload'
+  | 'api/ledger'
+  | 'api/contracts'
+  | 'api/payments'
+  | 'api/reports'
+  | 'api/openapi';
+
+export interface RouteDef {
+  /** OpenAPI operationId; unique. */
+  readonly id: string;
+  readonly method: Method;
+  /** API Gateway path with `{param}` placeholders. */
+  readonly path: string;
+  readonly summary: string;
+  /** Who may call it; `public` routes need no token. */
+  readonly roles: readonly Role[] | 'public';
+  /** Where the contract acted on is named. */
+  readonly contract: 'path' | 'body' | 'none';
+  /** Whether the route writes to the ledger or a bucket (refusals must leave both unchanged). */
+  readonly writes: boolean;
+  readonly handler: HandlerModule;
+}
+
+const ALL: readonly Role[] = ['operator', 'ministry', 'investor', 'evaluator'];
+const STAFF: readonly Role[] = ['operator', 'ministry', 'evaluator'];
+
+export const ROUTES: readonly RouteDef[] = [
+  // Evidence (the operator)
+  {
+    id: 'submitBatch',
+    method: 'POST',
+    path: '/contracts/{contract}/batches',
+    summary: 'Submit an evidence batch (JSON or CSV): all or nothing, every problem listed',
+    roles: ['operator'],
+    contract: 'path',
+    writes: true,
+    handler: 'ingest-batch',
+  },
+  {
+    id: 'getBatch',
+    method: 'GET',
+    path: '/contracts/{contract}/batches/{batchId}',
+    summary: "A batch's status: its receipt (entry, records root, archive) once appended",
+    roles: STAFF,
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'presignUpload',
+    method: 'POST',
+    path: '/contracts/{contract}/uploads',
+    summary: 'A presigned S3 upload for a large batch (CSV), ingested when it lands',
+    roles: ['operator'],
+    contract: 'path',
+    writes: false,
+    handler: 'presign-upload',
+  },
+  {
+    id: 'getUpload',
+    method: 'GET',
+    path: '/contracts/{contract}/uploads/{batchId}',
+    summary: "An uploaded batch's result: pending, accepted (receipt) or rejected (problems)",
+    roles: ['operator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  // The ledger (reads)
+  {
+    id: 'queryRecords',
+    method: 'GET',
+    path: '/contracts/{contract}/records',
+    summary: 'Evidence records by participant, type (with dates) or batch',
+    roles: ['operator', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'getRecordProof',
+    method: 'GET',
+    path: '/contracts/{contract}/records/{eventId}/proof',
+    summary: "A record's proof: into its batch's records root, and the batch's entry into a signed checkpoint",
+    roles: ['operator', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'getEntryProof',
+    method: 'GET',
+    path: '/contracts/{contract}/entries/{seq}/proof',
+    summary: "An entry's inclusion proof in a signed checkpoint",
+    roles: ALL,
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'getCheckpoint',
+    method: 'GET',
+    path: '/contracts/{contract}/checkpoint',
+    summary: 'The latest signed checkpoint (C2SP signed note, with witness cosignatures)',
+    roles: ALL,
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'getConsistencyProof',
+    method: 'GET',
+    path: '/contracts/{contract}/consistency',
+    summary: 'A consistency proof between two tree sizes',
+    roles: ALL,
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'exportLog',
+    method: 'GET',
+    path: '/contracts/{contract}/export',
+    summary: 'The log as JSON Lines (each entry, then the signed checkpoint), for offline verification',
+    roles: ALL,
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'cosignCheckpoint',
+    method: 'POST',
+    path: '/contracts/{contract}/checkpoint/cosignatures',
+    summary: "A witness's cosignature of a checkpoint (the note signed by the witness's key)",
+    roles: ['evaluator'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/ledger',
+  },
+  // Contracts and evaluation
+  {
+    id: 'registerContract',
+    method: 'POST',
+    path: '/contracts',
+    summary: 'Register a contract spec, or an amendment (the next version)',
+    roles: ['ministry'],
+    contract: 'body',
+    writes: true,
+    handler: 'api/contracts',
+  },
+  {
+    id: 'getContract',
+    method: 'GET',
+    path: '/contracts/{contract}',
+    summary: "The contract's registered versions",
+    roles: ALL,
+    contract: 'path',
+    writes: false,
+    handler: 'api/contracts',
+  },
+  {
+    id: 'publishComparison',
+    method: 'POST',
+    path: '/contracts/{contract}/comparisons',
+    summary: 'Publish a comparison-group figure',
+    roles: ['evaluator'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/contracts',
+  },
+  {
+    id: 'evaluate',
+    method: 'POST',
+    path: '/contracts/{contract}/evaluations',
+    summary: 'Evaluate a period at a checkpoint; the result is stored and recorded (a payment, calculated)',
+    roles: ['evaluator'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/contracts',
+  },
+  {
+    id: 'getEvaluation',
+    method: 'GET',
+    path: '/contracts/{contract}/evaluations/{seq}',
+    summary: 'A recorded evaluation: the full result, with the pseudonyms behind each outcome (evaluator only)',
+    roles: ['evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/contracts',
+  },
+  // Payments
+  {
+    id: 'listPayments',
+    method: 'GET',
+    path: '/contracts/{contract}/payments',
+    summary: 'Every payment and its state, derived from the log',
+    roles: ['ministry', 'investor', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/payments',
+  },
+  {
+    id: 'getPayment',
+    method: 'GET',
+    path: '/contracts/{contract}/payments/{payment}',
+    summary: "A payment's state and history",
+    roles: ['ministry', 'investor', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/payments',
+  },
+  {
+    id: 'attestPayment',
+    method: 'POST',
+    path: '/contracts/{contract}/payments/{payment}/attest',
+    summary: 'The evaluator attests a calculated payment',
+    roles: ['evaluator'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/payments',
+  },
+  {
+    id: 'approvePayment',
+    method: 'POST',
+    path: '/contracts/{contract}/payments/{payment}/approve',
+    summary: 'The ministry approves an attested payment (its audit report is issued)',
+    roles: ['ministry'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/payments',
+  },
+  {
+    id: 'rejectPayment',
+    method: 'POST',
+    path: '/contracts/{contract}/payments/{payment}/reject',
+    summary: 'The ministry rejects an attested payment, with a reason',
+    roles: ['ministry'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/payments',
+  },
+  {
+    id: 'markPaid',
+    method: 'POST',
+    path: '/contracts/{contract}/payments/{payment}/paid',
+    summary: 'The ministry records the payment order of an approved payment',
+    roles: ['ministry'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/payments',
+  },
+  // Reports
+  {
+    id: 'listReports',
+    method: 'GET',
+    path: '/contracts/{contract}/reports',
+    summary: "The contract's signed audit reports",
+    roles: ['ministry', 'investor', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/reports',
+  },
+  {
+    id: 'issueReport',
+    method: 'POST',
+    path: '/contracts/{contract}/reports',
+    summary: 'Issue the audit report of a payment (any evaluation), JSON and PDF',
+    roles: ['ministry', 'evaluator'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/reports',
+  },
+  {
+    id: 'downloadReport',
+    method: 'GET',
+    path: '/contracts/{contract}/reports/{report}',
+    summary: "Short-lived presigned URLs of a report's JSON and PDFs",
+    roles: ['ministry', 'investor', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/reports',
+  },
+  // The API itself
+  {
+    id: 'getOpenApi',
+    method: 'GET',
+    path: '/openapi.json',
+    summary: 'This API, as an OpenAPI 3.1 document',
+    roles: 'public',
+    contract: 'none',
+    writes: false,
+    handler: 'api/openapi',
+  },
+];
+
+/** `GET /contracts/{contract}` */
+export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+const byKey = new Map(ROUTES.map((r) => [routeKey(r), r]));
+
+/** The route of an API Gateway routeKey, if any. */
+export function routeOf(key: string): RouteDef | undefined {
+  return byKey.get(key);
+}
+
+/** Matches a method and a concrete path against the table: the route and its path parameters. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: RouteDef; params: Record<string, string> } | { allowed: Method[] } | undefined {
+  const segments = path.split('/');
+  const allowed: Method[] = [];
+  for (const route of ROUTES) {
+    const pattern = route.path.split('/');
+    if (pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < pattern.length && ok; i++) {
+      const p = pattern[i] as string;
+      const s = segments[i] as string;
+      if (p.startsWith('{') && p.endsWith('}')) {
+        if (s === '') ok = false;
+        else {
+          try {
+            params[p.slice(1, -1)] = decodeURIComponent(s);
+          } catch {
+            ok = false;
+          }
+        }
+      } else if (p !== s) ok = false;
+    }
+    if (!ok) continue;
+    if (route.method === method) return { route, params };
+    allowed.push(route.method);
+  }
+  return allowed.length > 0 ? { allowed } : undefined;
+}
