@@ -13,6 +13,8 @@ program
 
 const groups = [
   'stack',
+  'login',
+  'api',
   'keys',
   'contract',
   'evidence',

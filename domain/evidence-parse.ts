@@ -923,7 +923,10 @@ export async function* parseCsvStream(
  * no `__proto__`/`constructor`/`prototype` keys, nesting within
  * LIMITS.jsonDepth. The value only when there is no problem.
  */
-export function parseStrictJson(bytes: Uint8Array, options: ParseOptions = {}): { value?: unknown; problems: Problem[] } {
+export function parseStrictJson(
+  bytes: Uint8Array,
+  options: ParseOptions = {},
+): { value?: unknown; problems: Problem[] } {
   const limits = limitsOf(options);
   const decoded = new Utf8Chunks();
   const first = decoded.push(bytes);
@@ -939,6 +942,8 @@ export function parseStrictJson(bytes: Uint8Array, options: ParseOptions = {}): 
     return reader.problems.length > 0 ? { problems: reader.problems } : { value, problems: [] };
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    return { problems: [...reader.problems, { message: `invalid JSON at ${reader.where(error.pos)}: ${error.message}` }] };
+    return {
+      problems: [...reader.problems, { message: `invalid JSON at ${reader.where(error.pos)}: ${error.message}` }],
+    };
   }
 }

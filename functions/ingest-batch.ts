@@ -1,15 +1,18 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
 import type { Problem } from '../domain/errors.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { LIMITS, type ParsedRecord, parseCsv, parseJsonBatch } from '../domain/evidence-parse.ts';
 import { ingestBatch } from '../domain/ingest.ts';
+import { actorOf, authorize } from './api/auth.ts';
+import { type RouteDef, routeOf } from './api/routes.ts';
 import { todayEarliestZone } from './shared/clock.ts';
 import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
 import { UnsupportedMediaTypeError } from './shared/problem.ts';
-import { bodyBytes, contentType, contractParam, header, submitter } from './shared/request.ts';
+import { bodyBytes, contentType, contractParam, header } from './shared/request.ts';
 
 /**
  * POST /contracts/{contract}/batches: one evidence batch through the API, as
@@ -18,7 +21,34 @@ import { bodyBytes, contentType, contractParam, header, submitter } from './shar
  * 201 with the receipt for a new batch, 200 with the original receipt for a
  * replay; errors are mapped by the middleware (422 every problem, 409 both
  * hashes). Larger batches go through POST /contracts/{contract}/uploads.
+ *
+ * The caller comes from the verified JWT claims (API Gateway's authorizer,
+ * or the local gateway) and is authorized against the route table before the
+ * body is read: 401 without a token, 403 for a role other than operator or a
+ * contract the token does not list. The batch entry's actor is the caller.
  */
+
+/** The route this module serves (functions/api/routes.ts: submitBatch). */
+export const ROUTE: RouteDef = routeOrThrow('POST /contracts/{contract}/batches', 'submitBatch');
+
+function routeOrThrow(key: string, id: string): RouteDef {
+  const route = routeOf(key);
+  if (route?.id !== id) throw new Error(`the route table has no ${id} at ${key}`);
+  return route;
+}
+
+/** The receipt answered with 201 (a new batch) or 200 (the same batch again): domain/ingest.ts IngestReceipt. */
+export const BatchReceiptSchema = z.strictObject({
+  contract: z.string(),
+  batchId: z.string(),
+  seq: z.number().int().min(0),
+  entryHash: z.string(),
+  recordsRoot: z.string(),
+  recordCount: z.number().int().min(0),
+  archive: z.strictObject({ key: z.string(), sha256: z.string() }),
+  checkpoint: z.string(),
+  replayed: z.boolean(),
+});
 
 interface ParsedBody {
   readonly batchId: string | undefined;
@@ -71,7 +101,10 @@ function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
 }
 
 async function ingest(event: APIGatewayProxyEventV2): Promise<HttpResult> {
-  const actor = submitter(event);
+  // Before anything else: a refused caller gets 401/403 without the body being read or anything written.
+  const caller = authorize(event, ROUTE);
+  if (caller === undefined) throw new Error(`${ROUTE.id} is not a public route`);
+  const actor = actorOf(caller);
   const profile = await profileForRequest(contractParam(event));
   const body = parseBody(event);
   const { batchId, records } = body;
@@ -101,7 +134,7 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       seq: receipt.seq,
       recordCount: receipt.recordCount,
     });
-    return json(receipt.replayed ? 200 : 201, receipt);
+    return json(receipt.replayed ? 200 : 201, receipt satisfies z.input<typeof BatchReceiptSchema>);
   } catch (error) {
     if (error instanceof ValidationError) {
       // All or nothing: every record of a rejected batch is rejected, not only those with problems.

@@ -8,11 +8,13 @@ import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
 import { describeLimit, LIMITS } from '../domain/evidence.ts';
 import { presigner } from './adapters/s3-presign.ts';
+import { actorOf, authorize } from './api/auth.ts';
+import { type RouteDef, routeOf } from './api/routes.ts';
 import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
 import { BadRequestError } from './shared/problem.ts';
-import { bodyBytes, contractParam, submitter } from './shared/request.ts';
+import { bodyBytes, contractParam } from './shared/request.ts';
 
 /**
  * POST /contracts/{contract}/uploads: a presigned S3 PUT for a batch too
@@ -20,7 +22,22 @@ import { bodyBytes, contractParam, submitter } from './shared/request.ts';
  * `uploads/<contract>/<batchId>.csv`. The batch id and the submitter travel
  * as object metadata (signed, so the uploader cannot change them), which is
  * how the S3-event ingest learns them.
+ *
+ * The caller comes from the verified JWT claims and is authorized against the
+ * route table before the body is read: 401 without a token, 403 for a role
+ * other than operator or a contract the token does not list. The submitter
+ * signed into the metadata is the caller's subject; functions/ingest-s3.ts
+ * records it as an operator (the only role this route allows).
  */
+
+/** The route this module serves (functions/api/routes.ts: presignUpload). */
+export const ROUTE: RouteDef = routeOrThrow('POST /contracts/{contract}/uploads', 'presignUpload');
+
+function routeOrThrow(key: string, id: string): RouteDef {
+  const route = routeOf(key);
+  if (route?.id !== id) throw new Error(`the route table has no ${id} at ${key}`);
+  return route;
+}
 
 export const UPLOAD_EXPIRES_IN = 15 * 60;
 export const uploadKey = (contract: string, batchId: string) => `uploads/${contract}/${batchId}.csv`;
@@ -45,6 +62,23 @@ export const PresignRequestSchema = z.strictObject({
     .optional(),
 });
 
+/** The body of POST /contracts/{contract}/uploads (the name the API documentation uses). */
+export const UploadRequestSchema = PresignRequestSchema;
+
+/** The 201 answer: where and how to PUT the CSV (every header given must be sent as is: they are signed). */
+export const UploadResponseSchema = z.strictObject({
+  url: z.string(),
+  key: z.string(),
+  bucket: z.string(),
+  expiresIn: z.number().int(),
+  method: z.literal('PUT'),
+  headers: z.strictObject({
+    'content-type': z.literal('text/csv'),
+    'x-amz-meta-batch-id': z.string(),
+    'x-amz-meta-submitter': z.string(),
+  }),
+});
+
 /** The request body through Powertools' API Gateway v2 envelope and the schema above; zod issues become the 422 list. */
 function parseRequest(event: APIGatewayProxyEventV2): z.infer<typeof PresignRequestSchema> {
   // Decoded first: the envelope reads `body` as text, and API Gateway may have base64-encoded it.
@@ -64,7 +98,10 @@ function parseRequest(event: APIGatewayProxyEventV2): z.infer<typeof PresignRequ
 }
 
 async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
-  const actor = submitter(event);
+  // Before anything else: a refused caller gets 401/403 without the body being read or anything signed.
+  const caller = authorize(event, ROUTE);
+  if (caller === undefined) throw new Error(`${ROUTE.id} is not a public route`);
+  const actor = actorOf(caller);
   const contract = contractParam(event);
   await profileForRequest(contract); // 404 for an unknown contract before anything is signed
   const request = parseRequest(event);
@@ -90,7 +127,7 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   );
   metrics.addMetric('UploadsPresigned', MetricUnit.Count, 1);
   logger.info('upload presigned', { batchId: request.batchId, contentLength: request.contentLength });
-  return json(201, {
+  const answer: z.input<typeof UploadResponseSchema> = {
     url,
     key,
     bucket,
@@ -102,7 +139,8 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       'x-amz-meta-batch-id': metadata['batch-id'],
       'x-amz-meta-submitter': metadata.submitter,
     },
-  });
+  };
+  return json(201, answer);
 }
 
 export const handler = httpHandler(presign);

@@ -90,6 +90,8 @@ function parsePart<T>(schema: z.ZodType | undefined, value: unknown, where: stri
 
 function readBody(event: APIGatewayProxyEventV2, schema: z.ZodType | undefined): unknown {
   if (schema === undefined) return undefined;
+  // No body at all, where an empty object is a valid body (e.g. approve with no options): treat it as `{}`.
+  if ((event.body ?? '') === '' && schema.safeParse({}).success) return schema.parse({});
   const type = contentType(event);
   if (type?.type !== 'application/json') throw new UnsupportedMediaTypeError('send the body as application/json');
   if (type.charset !== undefined && type.charset !== 'utf-8' && type.charset !== 'utf8') {
@@ -119,7 +121,20 @@ export function apiHandler(impls: Readonly<Record<string, RouteImpl>>) {
     const params = parsePart<Record<string, string>>(impl.schemas.params, event.pathParameters ?? {}, 'path');
     const query = parsePart<Record<string, string>>(impl.schemas.query, event.queryStringParameters ?? {}, 'query');
     const body = readBody(event, impl.schemas.body);
-    return impl.run({ event, route, caller, params, query, body, rt: await runtime() });
+    // Public routes (the OpenAPI document) need no tables, buckets or keys: the runtime is built only for the others.
+    const rt = route.roles === 'public' ? undefined : await runtime();
+    return impl.run({
+      event,
+      route,
+      caller,
+      params,
+      query,
+      body,
+      get rt(): Runtime {
+        if (rt === undefined) throw new Error(`the public route ${route.id} has no runtime`);
+        return rt;
+      },
+    });
   };
   return httpHandler(core);
 }

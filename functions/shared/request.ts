@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type Actor, ActorSchema } from '../../domain/entry.ts';
 import { describeLimit, formatCount } from '../../domain/evidence.ts';
-import { BadRequestError, PayloadTooLargeError, UnauthorizedError } from './problem.ts';
+import { BadRequestError, PayloadTooLargeError } from './problem.ts';
 
 /**
  * Reading an API Gateway v2 (HTTP API, payload 2.0) request: headers, body
- * bytes and the caller, with the edge's checks. Each check throws the
- * HttpError the client should see.
+ * bytes and path parameters, with the edge's checks. Each check throws the
+ * HttpError the client should see. The caller comes from verified JWT claims
+ * through functions/api/auth.ts, never from a header.
  */
 
 /** A header, whatever its case (API Gateway lower-cases them; a local gateway or a test may not). */
@@ -54,26 +54,6 @@ export function bodyBytes(event: APIGatewayProxyEventV2, limit: { name: 'jsonByt
   const bytes = new TextEncoder().encode(body);
   if (bytes.length > limit.value) throw tooLarge(bytes.length);
   return bytes;
-}
-
-/**
- * Who is calling: the JWT subject when API Gateway's authorizer verified a
- * token, else the `x-sib-subject` header, but only on the local stack
- * (SIB_DATA_DIR set), which has no authorizer: in AWS a header is anyone's
- * to write. The role is operator for now; the role matrix comes with access
- * control.
- */
-export function submitter(event: APIGatewayProxyEventV2, env: NodeJS.ProcessEnv = process.env): Actor {
-  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer
-    ?.jwt?.claims;
-  const sub = claims?.sub ?? (env.SIB_DATA_DIR ? header(event, 'x-sib-subject') : undefined);
-  if (sub === undefined || sub === '') {
-    throw new UnauthorizedError('no authenticated subject: send a bearer token (or x-sib-subject on the local stack)');
-  }
-  // Checked here, not at the append: a subject the entry schema refuses must fail before anything is written.
-  const parsed = ActorSchema.safeParse({ sub: String(sub), role: 'operator' });
-  if (!parsed.success) throw new BadRequestError('the subject must be 1 to 128 printable ASCII characters, no spaces');
-  return parsed.data;
 }
 
 /** The `{contract}` path parameter. */

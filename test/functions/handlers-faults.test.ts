@@ -22,7 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/ingest-batch.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
-import { apiEvent, enrol, freshContract, invoke, job, saveEnv } from '../support/http.ts';
+import { apiEvent, enrol, freshContract, invoke, job, operatorClaims, saveEnv } from '../support/http.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-handler-faults-'));
@@ -77,7 +77,8 @@ const batch = (contract: string, batchId: string, records: unknown[]) =>
     route: 'batches',
     contract,
     body: JSON.stringify({ batchId, records }),
-    headers: { 'content-type': 'application/json', 'x-sib-subject': 'operator-1' },
+    headers: { 'content-type': 'application/json' },
+    claims: operatorClaims({ sub: 'operator-1' }),
   });
 
 /** `n` participants, each enrolled and employed: 2n records. */

@@ -1,28 +1,36 @@
 /**
  * The HTTP handlers (ingest-batch, presign-upload) invoked with hand-built
  * API Gateway v2 events, wired to the real local test stack (DynamoDB Local,
- * s3rver) through an injected runtime.
+ * s3rver) through an injected runtime. Each event carries verified JWT claims
+ * (an operator on every contract unless a test says otherwise), as API
+ * Gateway's authorizer or the local gateway would pass them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ForbiddenError, IntegrityError } from '../../domain/errors.ts';
 import { LIMITS } from '../../domain/evidence-parse.ts';
-import { handler as ingestHandler } from '../../functions/ingest-batch.ts';
-import { handler as presignHandler } from '../../functions/presign-upload.ts';
+import { BatchReceiptSchema, handler as ingestHandler } from '../../functions/ingest-batch.ts';
+import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
+import { handler as presignHandler, UploadResponseSchema } from '../../functions/presign-upload.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { PROBLEM_TYPES, toProblem } from '../../functions/shared/problem.ts';
 import { clientConfig } from '../../infra/local/stack.ts';
 import {
   apiEvent,
   CONSENT_SHA256,
+  claimsFor,
   type EventOptions,
   enrol,
   freshContract,
   invoke,
   job,
+  lambdaContext,
+  OPERATOR_SUB,
+  operatorClaims,
   saveEnv,
 } from '../support/http.ts';
 import { s3Client, testStack } from '../support/stack.ts';
@@ -33,7 +41,6 @@ const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
 let rt: Runtime;
 
 beforeAll(async () => {
-  // SIB_DATA_DIR marks the local stack, where x-sib-subject stands in for a JWT.
   process.env.SIB_DATA_DIR = dir;
   process.env.SIB_CONTRACTS_DIR = contracts;
   rt = await localRuntime(dir, testStack());
@@ -47,14 +54,13 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const operator = { 'x-sib-subject': 'operator-7' };
 const jsonBatch = (contract: string, batchId: string, records: unknown[], extra: Partial<EventOptions> = {}) =>
   apiEvent({
     route: 'batches',
     contract,
     body: JSON.stringify({ batchId, records }),
     ...extra,
-    headers: { 'content-type': 'application/json', ...operator, ...extra.headers },
+    headers: { 'content-type': 'application/json', ...extra.headers },
   });
 const ingest = (event: ReturnType<typeof apiEvent>) => invoke(ingestHandler, event);
 
@@ -79,6 +85,9 @@ describe('POST /contracts/{contract}/batches', () => {
     expect(first.body.checkpoint).toMatch(/\n1\n/);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...first.body, replayed: true });
+    // The documented answer shape (the OpenAPI document is built from these schemas).
+    expect(BatchReceiptSchema.parse(first.body)).toEqual(first.body);
+    expect(BatchReceiptSchema.parse(again.body)).toEqual(again.body);
     expect((await rt.store.byBatch(contract, 'b-1')).map((r) => r.record.eventId)).toEqual(['e1', 'e2']);
   });
 
@@ -150,7 +159,7 @@ describe('POST /contracts/{contract}/batches', () => {
         contract,
         body: csv,
         query: { batchId: 'csv-1' },
-        headers: { 'content-type': 'text/csv; charset=utf-8', ...operator },
+        headers: { 'content-type': 'text/csv; charset=utf-8' },
       }),
     );
 
@@ -175,7 +184,7 @@ describe('POST /contracts/{contract}/batches', () => {
         contract,
         body: Buffer.from(csv, 'utf8').toString('base64'),
         isBase64Encoded: true,
-        headers: { 'content-type': 'text/csv', 'idempotency-key': 'b64', ...operator },
+        headers: { 'content-type': 'text/csv', 'idempotency-key': 'b64' },
       }),
     );
 
@@ -198,7 +207,7 @@ describe('POST /contracts/{contract}/batches', () => {
     const body = JSON.stringify({ batchId: 'big', records: [{ note: 'x'.repeat(LIMITS.jsonBytes) }] });
 
     const answer = await ingest(
-      apiEvent({ route: 'batches', contract, body, headers: { 'content-type': 'application/json', ...operator } }),
+      apiEvent({ route: 'batches', contract, body, headers: { 'content-type': 'application/json' } }),
     );
 
     expect(answer.status).toBe(413);
@@ -220,19 +229,14 @@ describe('POST /contracts/{contract}/batches', () => {
     expect(xml.status).toBe(415);
   });
 
-  it('answers 401 without a subject, and takes the JWT subject when there is one', async () => {
+  it('records the token subject as the operator acting, in the batch entry', async () => {
     const contract = freshContract(contracts, 'api');
-    const anonymous = jsonBatch(contract, 'b-1', [enrol('e1', 'OP-1')]);
-    delete anonymous.headers['x-sib-subject'];
-    const withJwt = { ...anonymous, requestContext: { ...anonymous.requestContext } };
-    Object.assign(withJwt.requestContext, { authorizer: { jwt: { claims: { sub: 'cognito-sub-42' }, scopes: [] } } });
 
-    const refused = await ingest(anonymous);
-    const accepted = await ingest(withJwt);
+    const answer = await ingest(
+      jsonBatch(contract, 'b-1', [enrol('e1', 'OP-1')], { claims: operatorClaims({ sub: 'cognito-sub-42' }) }),
+    );
 
-    expect(refused.status).toBe(401);
-    expectProblem(refused);
-    expect(accepted.status).toBe(201);
+    expect(answer.status).toBe(201);
     const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
     expect(entry.actor).toEqual({ sub: 'cognito-sub-42', role: 'operator' });
   });
@@ -265,15 +269,51 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 });
 
+/** The ObjectCreated event S3 sends when an upload lands, handed to the S3-event ingest. */
+async function invokeS3Handler(bucket: string, key: string, size: number): Promise<{ uploads: unknown[] }> {
+  const event: S3Event = {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: '2026-11-22T10:00:00.000Z',
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'ingest-uploads',
+          bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodeURIComponent(key).replaceAll('%2F', '/'), size, sequencer: '0055AED6DCD90281E5' },
+        },
+      },
+    ],
+  };
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return await (s3Handler as unknown as (e: S3Event, c: Context) => Promise<{ uploads: unknown[] }>)(
+      event,
+      lambdaContext(),
+    );
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
 describe('POST /contracts/{contract}/uploads', () => {
-  const presign = (contract: string, body: unknown) =>
+  const presign = (contract: string, body: unknown, claims: EventOptions['claims'] = operatorClaims()) =>
     invoke(
       presignHandler,
       apiEvent({
         route: 'uploads',
         contract,
         body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json', ...operator },
+        headers: { 'content-type': 'application/json' },
+        claims,
       }),
     );
 
@@ -298,6 +338,7 @@ describe('POST /contracts/{contract}/uploads', () => {
 
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ method: 'PUT', expiresIn: 900, key: `uploads/${contract}/big-1.csv` });
+    expect(UploadResponseSchema.parse(answer.body)).toEqual(answer.body);
     expect(bucket).toBe(testStack().buckets.archive);
     expect(put.status).toBe(200);
     // s3rver does not check v4 signatures, so what AWS would enforce is checked on the URL: the metadata,
@@ -311,8 +352,36 @@ describe('POST /contracts/{contract}/uploads', () => {
     expect(query.get('X-Amz-Expires')).toBe('900');
     s3.destroy();
     const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    expect(head.Metadata).toEqual({ 'batch-id': 'big-1', submitter: 'operator-7' });
+    expect(head.Metadata).toEqual({ 'batch-id': 'big-1', submitter: OPERATOR_SUB });
     expect(head.ContentLength).toBe(csv.length);
+  });
+
+  it("signs the caller's subject into the upload, and the S3-event ingest records it as the operator acting", async () => {
+    const contract = freshContract(contracts, 'up');
+    const csv = new TextEncoder().encode(
+      `eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256\nu1,SC-0300,enrolment,2024-03-01,operator,2024,released,female,1991,${CONSENT_SHA256}\n`,
+    );
+
+    const answer = await presign(
+      contract,
+      { batchId: 'up-1', contentType: 'text/csv' },
+      operatorClaims({ sub: 'cognito-sub-9' }),
+    );
+    const { url, key, bucket, headers } = answer.body as {
+      url: string;
+      key: string;
+      bucket: string;
+      headers: Record<string, string>;
+    };
+    const put = await fetch(url, { method: 'PUT', headers, body: csv });
+    const ingested = await invokeS3Handler(bucket, key, csv.length);
+
+    expect(answer.status).toBe(201);
+    expect(headers['x-amz-meta-submitter']).toBe('cognito-sub-9');
+    expect(put.status).toBe(200);
+    expect(ingested.uploads).toEqual([expect.objectContaining({ key, status: 'accepted' })]);
+    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
+    expect(entry.actor).toEqual({ sub: 'cognito-sub-9', role: 'operator' });
   });
 
   it('rejects a bad batch id and content type with 422 listing both, and an unknown contract with 404', async () => {
@@ -326,6 +395,136 @@ describe('POST /contracts/{contract}/uploads', () => {
     const fields = (bad.body.errors as { field: string }[]).map((e) => e.field).sort();
     expect(fields).toEqual(['batchId', 'contentType']);
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('authorization of the evidence routes', () => {
+  /** Nothing in the ledger, the record store, the archive or the upload area for `contract`. */
+  async function expectNothingWritten(contract: string, batchId: string) {
+    expect((await rt.log.head(contract)).size).toBe(0);
+    expect(await rt.store.byBatch(contract, batchId)).toEqual([]);
+    for (const area of ['archive', 'uploads', 'results']) {
+      const listed = await s3Client().send(
+        new ListObjectsV2Command({ Bucket: testStack().buckets.archive, Prefix: `${area}/${contract}/` }),
+      );
+      expect(listed.KeyCount ?? 0).toBe(0);
+    }
+  }
+  const batchAs = (contract: string, claims: EventOptions['claims'], headers: Record<string, string> = {}) =>
+    jsonBatch(contract, 'b-auth', [enrol('e1', 'OP-1')], { claims, headers });
+  const uploadAs = (
+    contract: string,
+    claims: EventOptions['claims'],
+    body: unknown = { batchId: 'b-auth', contentType: 'text/csv' },
+  ) =>
+    apiEvent({
+      route: 'uploads',
+      contract,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+      claims,
+    });
+
+  it('answers 401 without verified claims, whatever the headers say, and writes nothing', async () => {
+    const contract = freshContract(contracts, 'auth');
+
+    const bare = await ingest(batchAs(contract, null));
+    // The development header of earlier versions is not a way in any more.
+    const header = await ingest(batchAs(contract, null, { 'x-sib-subject': 'operator-7' }));
+    const noSub = await ingest(batchAs(contract, { 'cognito:groups': ['operator'], 'custom:contracts': '*' }));
+    const upload = await invoke(presignHandler, uploadAs(contract, null));
+
+    for (const answer of [bare, header, noSub, upload]) {
+      expect(answer.status).toBe(401);
+      expectProblem(answer);
+    }
+    expect(upload.body).not.toHaveProperty('url');
+    await expectNothingWritten(contract, 'b-auth');
+  });
+
+  it('answers 401 before reading the body: an oversized or malformed body from an anonymous caller is not examined', async () => {
+    const contract = freshContract(contracts, 'auth');
+    const huge = JSON.stringify({ batchId: 'big', records: [{ note: 'x'.repeat(LIMITS.jsonBytes) }] });
+
+    const big = await ingest(
+      apiEvent({
+        route: 'batches',
+        contract,
+        body: huge,
+        headers: { 'content-type': 'application/json' },
+        claims: null,
+      }),
+    );
+    const xml = await ingest(
+      jsonBatch(contract, 'b-1', [], { headers: { 'content-type': 'application/xml' }, claims: null }),
+    );
+    const junk = await invoke(presignHandler, { ...uploadAs(contract, null), body: '{not json' });
+
+    expect([big.status, xml.status, junk.status]).toEqual([401, 401, 401]);
+  });
+
+  it('answers 401 for a subject the ledger cannot record', async () => {
+    const contract = freshContract(contracts, 'auth');
+
+    const answer = await ingest(batchAs(contract, operatorClaims({ sub: 'has spaces' })));
+
+    expect(answer.status).toBe(401);
+    await expectNothingWritten(contract, 'b-auth');
+  });
+
+  it('answers 403 to a ministry, investor or evaluator token, and to a token with no role, and writes nothing', async () => {
+    const contract = freshContract(contracts, 'auth');
+
+    for (const role of ['ministry', 'investor', 'evaluator']) {
+      const batch = await ingest(batchAs(contract, claimsFor(role)));
+      const upload = await invoke(presignHandler, uploadAs(contract, claimsFor(role)));
+      expect([batch.status, upload.status]).toEqual([403, 403]);
+      expectProblem(batch);
+      expect(batch.body.detail).toContain(`the ${role} role may not`);
+      expect(upload.body).not.toHaveProperty('url');
+    }
+    const none = await ingest(batchAs(contract, { sub: 'someone', 'custom:contracts': '*' }));
+    expect(none.status).toBe(403);
+    await expectNothingWritten(contract, 'b-auth');
+  });
+
+  it('answers 403 to an operator token for another contract, and writes nothing', async () => {
+    const contract = freshContract(contracts, 'auth');
+    const other = freshContract(contracts, 'auth');
+    const elsewhere = operatorClaims({ contracts: `${other},some-third` });
+
+    const batch = await ingest(batchAs(contract, elsewhere));
+    const upload = await invoke(presignHandler, uploadAs(contract, elsewhere));
+    const unlisted = await ingest(batchAs(contract, operatorClaims({ contracts: '' })));
+
+    expect([batch.status, upload.status, unlisted.status]).toEqual([403, 403, 403]);
+    expectProblem(batch);
+    expect(batch.body.detail).toContain(contract);
+    await expectNothingWritten(contract, 'b-auth');
+  });
+
+  it('accepts an operator whose token lists the contract, with the claims in the forms API Gateway passes them', async () => {
+    const contract = freshContract(contracts, 'auth');
+    // API Gateway flattens a list claim to `[a b]`.
+    const claims = {
+      sub: 'op-flat',
+      'cognito:groups': '[evaluator operator]',
+      'custom:contracts': `[other ${contract}]`,
+    };
+
+    const answer = await ingest(batchAs(contract, claims));
+
+    expect(answer.status).toBe(201);
+    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
+    expect(entry.actor).toEqual({ sub: 'op-flat', role: 'operator' });
+  });
+
+  it('answers 404 for an unknown contract only to a caller allowed on it', async () => {
+    const refused = await ingest(batchAs('no-such-contract', operatorClaims({ contracts: 'another' })));
+    const allowed = await ingest(batchAs('no-such-contract', operatorClaims({ contracts: 'no-such-contract' })));
+
+    expect(refused.status).toBe(403);
+    expect(allowed.status).toBe(404);
   });
 });
 

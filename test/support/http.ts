@@ -20,15 +20,39 @@ export interface EventOptions {
   readonly headers?: Record<string, string>;
   readonly query?: Record<string, string>;
   readonly isBase64Encoded?: boolean;
-  /** JWT claims as API Gateway's authorizer passes them. */
-  readonly claims?: Record<string, string>;
+  /**
+   * The verified JWT claims, as API Gateway's authorizer (or the local
+   * gateway) passes them: `operatorClaims()` unless given; `null` for a
+   * request without a verified token (no authorizer context at all).
+   */
+  readonly claims?: Record<string, unknown> | null;
 }
+
+/** The subject of the default claims. */
+export const OPERATOR_SUB = 'operator-7';
+
+/**
+ * Verified claims of a caller: its subject, its role as the Cognito group,
+ * and the contracts it may act on (`*` for all, or a comma-separated list).
+ */
+export function claimsFor(role: string, options: { sub?: string; contracts?: string } = {}): Record<string, unknown> {
+  return {
+    sub: options.sub ?? `${role}-7`,
+    'cognito:groups': [role],
+    'custom:contracts': options.contracts ?? '*',
+  };
+}
+
+/** The default caller: an operator (subject OPERATOR_SUB) allowed on every contract. */
+export const operatorClaims = (options: { sub?: string; contracts?: string } = {}) =>
+  claimsFor('operator', { sub: OPERATOR_SUB, ...options });
 
 export function apiEvent(options: EventOptions): APIGatewayProxyEventV2 {
   const routeKey = `POST /contracts/{contract}/${options.route}`;
   const rawPath = `/contracts/${options.contract}/${options.route}`;
   const query = options.query ?? {};
   const requestId = `req-${randomUUID()}`;
+  const claims = options.claims === undefined ? operatorClaims() : options.claims;
   return {
     version: '2.0',
     routeKey,
@@ -48,7 +72,7 @@ export function apiEvent(options: EventOptions): APIGatewayProxyEventV2 {
       stage: '$default',
       time: '22/Nov/2026:10:00:00 +0000',
       timeEpoch: 1_795_341_600_000,
-      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: [] } } } : {}),
+      ...(claims === null ? {} : { authorizer: { jwt: { claims, scopes: [] } } }),
     },
     ...(options.body === undefined ? {} : { body: options.body }),
     isBase64Encoded: options.isBase64Encoded ?? false,

@@ -1,0 +1,294 @@
+import { z } from 'zod';
+import {
+  contractVersions,
+  loadResult,
+  publishComparison,
+  readVerifiedEntries,
+  registerContract,
+  runEvaluation,
+} from '../../domain/contract-ops.ts';
+import { ContractSpecSchema } from '../../domain/contract-spec.ts';
+import { ActorSchema, ContractIdSchema, type Role } from '../../domain/entry.ts';
+import { IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ComparisonBodySchema, type EvaluationResult, recordedEvaluations } from '../../domain/evaluation.ts';
+import { PSEUDONYM_IN_TEXT } from '../../domain/report.ts';
+import { logger } from '../shared/middleware.ts';
+import { assertContract } from './auth.ts';
+import { actor, apiHandler, defineRoute, json } from './http.ts';
+
+/**
+ * Contracts and evaluation over HTTP (the Lambda of the `api/contracts`
+ * routes in routes.ts): register a contract spec or an amendment, read its
+ * versions, publish a comparison figure, evaluate a period, and read a
+ * recorded evaluation. The same use cases as `sib contract` and
+ * `sib evaluate` (domain/contract-ops.ts), the caller's token as the actor.
+ *
+ * Writes answer 201 when they appended an entry and 200 when the same
+ * content was recorded before (the original entry, `replayed: true`).
+ */
+
+// ---- Shared schemas (also used by the payments and reports modules)
+
+export const Hex64Schema = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits');
+/** A ledger position: a whole number from 0, as a path segment. */
+export const SeqParamSchema = z
+  .string()
+  .regex(/^(?:0|[1-9][0-9]{0,14})$/, "the entry's seq: a whole number from 0, no leading zeros");
+export const ContractParamsSchema = z.object({ contract: ContractIdSchema });
+
+/** An entry appended (or found, `replayed`) by a write. */
+export const AppendedEntrySchema = z.strictObject({
+  seq: z.int().min(0),
+  entryHash: Hex64Schema,
+  /** Tree size right after the entry. */
+  treeSize: z.int().min(1),
+  replayed: z.boolean(),
+});
+
+// ---- registerContract
+
+export const RegistrationReceiptSchema = z.strictObject({
+  contract: ContractIdSchema,
+  version: z.int().min(1),
+  specHash: Hex64Schema,
+  seq: z.int().min(0),
+  entryHash: Hex64Schema,
+  replayed: z.boolean(),
+});
+
+/**
+ * The register body as read before authorization: any JSON object with an
+ * `id`. The token is checked against that id first; only then is the whole
+ * spec validated (ContractSpecSchema, docs/contracts.md), every problem a 422
+ * with the path of its field.
+ */
+export const RegisterBodySchema = z
+  .looseObject({ id: z.string().describe('the contract id: the token must allow acting on it') })
+  .describe('a contract spec (docs/contracts.md): version 1, or an amendment as the next version');
+
+// ---- getContract
+
+export const ContractVersionsSchema = z.strictObject({
+  contract: ContractIdSchema,
+  versions: z.array(
+    z.strictObject({
+      version: z.int().min(1),
+      effectiveFrom: z.iso.date(),
+      /** Seq of its contract.registered entry. */
+      seq: z.int().min(0),
+      /** SHA-256 of the spec's canonical JSON: what evaluations cite. */
+      hash: Hex64Schema,
+      spec: ContractSpecSchema,
+    }),
+  ),
+});
+
+// ---- publishComparison
+
+export const PublishReceiptSchema = z.strictObject({
+  contract: ContractIdSchema,
+  seq: z.int().min(0),
+  entryHash: Hex64Schema,
+  replayed: z.boolean(),
+});
+
+// ---- evaluate and getEvaluation
+
+export const EvaluateBodySchema = z.strictObject({
+  period: z.string().min(1).max(64).describe('a measurement period of the contract'),
+  checkpoint: z
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe("evaluate the log as it was at this tree size (default: the log's current size)"),
+});
+
+/** An evaluation result (domain/evaluation.ts, format sib-ledger/evaluation/v1); the main members are named. */
+export const EvaluationResultSchema = z
+  .looseObject({
+    format: z.literal('sib-ledger/evaluation/v1'),
+    contract: z.looseObject({ id: ContractIdSchema, version: z.int(), hash: Hex64Schema, seq: z.int() }),
+    period: z.looseObject({ id: z.string() }),
+    checkpoint: z.strictObject({ size: z.int(), root: Hex64Schema }),
+    participants: z.strictObject({ enrolled: z.int(), withdrawn: z.int() }),
+    metrics: z.array(z.looseObject({ id: z.string(), value: z.string() })),
+    payments: z.looseObject({ currency: z.string(), minorUnit: z.int(), total: z.string() }),
+    outcomes: z
+      .array(z.looseObject({ subject: z.string(), rule: z.string(), paidNow: z.string() }))
+      .optional()
+      .describe('per payable outcome key (participant pseudonyms): the evaluator only'),
+    numerators: z
+      .array(z.strictObject({ metric: z.string(), participants: z.array(z.string()) }))
+      .optional()
+      .describe('the pseudonyms behind each rate and mean: the evaluator only'),
+  })
+  .describe('the evaluation result; outcomes and numerators (pseudonyms) only for the evaluator');
+
+export const EvaluationRunSchema = z.strictObject({
+  contract: ContractIdSchema,
+  /** SHA-256 of the canonical result: the result's id. */
+  sha256: Hex64Schema,
+  /** Where the result is stored (beside the evidence archives). */
+  key: z.string(),
+  /** The evaluation.recorded entry: the payment's id is its seq. */
+  entry: AppendedEntrySchema,
+  result: EvaluationResultSchema,
+});
+
+export const EvaluationParamsSchema = z.object({ contract: ContractIdSchema, seq: SeqParamSchema });
+
+export const RecordedEvaluationSchema = z.strictObject({
+  contract: ContractIdSchema,
+  /** Seq of the evaluation.recorded entry (the payment's id). */
+  seq: z.int().min(0),
+  period: z.string(),
+  /** The log prefix it read. */
+  checkpoint: z.strictObject({ size: z.int(), root: Hex64Schema }),
+  sha256: Hex64Schema,
+  key: z.string(),
+  total: z.string(),
+  currency: z.string(),
+  recordedBy: ActorSchema,
+  recordedAt: z.string(),
+  result: EvaluationResultSchema,
+});
+
+/**
+ * What a caller may see of a result: everything for the evaluator; the
+ * aggregates only (no outcome keys, no numerator lists: no pseudonyms) for
+ * anyone else. Checked: a pseudonym left anywhere is an integrity failure,
+ * never an answer.
+ */
+export function resultFor(
+  role: Role,
+  result: EvaluationResult,
+): EvaluationResult | Omit<EvaluationResult, 'outcomes' | 'numerators'> {
+  if (role === 'evaluator') return result;
+  const { outcomes: _outcomes, numerators: _numerators, ...aggregates } = result;
+  if (PSEUDONYM_IN_TEXT.test(JSON.stringify(aggregates))) {
+    throw new IntegrityError('the evaluation result would show a participant pseudonym to a non-evaluator');
+  }
+  return aggregates;
+}
+
+/** 404 unless the contract is registered; 422 unless `period` is a period of one of its versions. */
+async function checkPeriod(ports: Parameters<typeof contractVersions>[0], contract: string, period: string) {
+  const versions = await contractVersions(ports, contract);
+  if (versions.length === 0) throw new NotFoundError(`contract ${contract} is not registered`);
+  const periods = [...new Set(versions.flatMap((v) => v.spec.periods.map((p) => p.id)))];
+  if (!periods.includes(period)) {
+    throw new ValidationError(`cannot evaluate ${contract}`, [
+      { field: 'period', message: `must be a period of ${contract}: ${periods.join(', ')}` },
+    ]);
+  }
+}
+
+export const IMPLS = {
+  registerContract: defineRoute(
+    { body: RegisterBodySchema, response: RegistrationReceiptSchema, status: 201 },
+    async (request) => {
+      // The token first: a spec of another contract is refused before it is even read.
+      assertContract(request.caller as NonNullable<typeof request.caller>, request.body.id);
+      const receipt = await registerContract(request.rt.contracts, request.body, actor(request));
+      logger.info(receipt.replayed ? 'contract already registered' : 'contract registered', {
+        version: receipt.version,
+        seq: receipt.seq,
+      });
+      return json(receipt.replayed ? 200 : 201, receipt);
+    },
+  ),
+
+  getContract: defineRoute(
+    { params: ContractParamsSchema, response: ContractVersionsSchema, status: 200 },
+    async ({ params, rt }) => {
+      const versions = await contractVersions(rt.contracts, params.contract);
+      if (versions.length === 0) throw new NotFoundError(`contract ${params.contract} is not registered`);
+      return json(200, {
+        contract: params.contract,
+        versions: versions.map((v) => ({
+          version: v.spec.version,
+          effectiveFrom: v.spec.effectiveFrom,
+          seq: v.seq,
+          hash: v.hash,
+          spec: v.spec,
+        })),
+      });
+    },
+  ),
+
+  publishComparison: defineRoute(
+    { params: ContractParamsSchema, body: ComparisonBodySchema, response: PublishReceiptSchema, status: 201 },
+    async (request) => {
+      const { contract } = request.params;
+      const receipt = await publishComparison(request.rt.contracts, contract, request.body, actor(request));
+      logger.info(receipt.replayed ? 'comparison already published' : 'comparison published', { seq: receipt.seq });
+      return json(receipt.replayed ? 200 : 201, { contract, ...receipt });
+    },
+  ),
+
+  evaluate: defineRoute(
+    { params: ContractParamsSchema, body: EvaluateBodySchema, response: EvaluationRunSchema, status: 201 },
+    async (request) => {
+      const { contract } = request.params;
+      const { period, checkpoint } = request.body;
+      const who = actor(request);
+      await checkPeriod(request.rt.contracts, contract, period);
+      const run = await runEvaluation(request.rt.contracts, {
+        contract,
+        period,
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+        actor: who,
+      });
+      logger.info(run.entry.replayed ? 'evaluation already recorded' : 'evaluation recorded', {
+        period,
+        seq: run.entry.seq,
+        checkpoint: run.result.checkpoint.size,
+      });
+      return json(run.entry.replayed ? 200 : 201, {
+        contract,
+        sha256: run.sha256,
+        key: run.key,
+        entry: run.entry,
+        result: resultFor(who.role, run.result),
+      });
+    },
+  ),
+
+  getEvaluation: defineRoute(
+    { params: EvaluationParamsSchema, response: RecordedEvaluationSchema, status: 200 },
+    async (request) => {
+      const { contract } = request.params;
+      const seq = Number(request.params.seq);
+      const log = request.rt.contracts.log;
+      const size = await log.size(contract);
+      if (size === 0) throw new NotFoundError(`contract ${contract} has no log (register it first)`);
+      if (seq >= size) throw new NotFoundError(`there is no entry ${seq}: the log of ${contract} has ${size} entries`);
+      const { entries } = await readVerifiedEntries(log, contract, size);
+      const recorded = recordedEvaluations(entries).find((r) => r.seq === seq);
+      const entry = entries[seq];
+      if (recorded === undefined || entry === undefined) {
+        throw new NotFoundError(
+          `entry ${seq} of ${contract} is not an evaluation: its kind is ${entry?.kind ?? 'unknown'}`,
+        );
+      }
+      const result = await loadResult(request.rt.contracts, recorded, seq);
+      const caller = request.caller as NonNullable<typeof request.caller>;
+      return json(200, {
+        contract,
+        seq,
+        period: recorded.period,
+        checkpoint: recorded.checkpoint,
+        sha256: recorded.result.sha256,
+        key: recorded.result.key,
+        total: recorded.total,
+        currency: recorded.currency,
+        recordedBy: entry.actor,
+        recordedAt: entry.at,
+        result: resultFor(caller.role, result),
+      });
+    },
+  ),
+};
+
+export const handler = apiHandler(IMPLS);

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { ActorSchema, ContractIdSchema } from '../../domain/entry.ts';
+import { PAYMENT_STATES } from '../../domain/report-types.ts';
+import {
+  approvePayment,
+  attestPayment,
+  markPaid,
+  type PaymentStepReceipt,
+  parsePaymentId,
+  readPayment,
+  readPayments,
+  rejectPayment,
+} from '../../domain/workflow.ts';
+import { logger } from '../shared/middleware.ts';
+import { toProblem } from '../shared/problem.ts';
+import { ContractParamsSchema, Hex64Schema } from './contracts.ts';
+import { actor, apiHandler, defineRoute, json, type RouteRequest } from './http.ts';
+import { IssuedReportSchema, issueAudit, ReportLangSchema } from './reports.ts';
+
+/**
+ * The payment workflow over HTTP (the Lambda of the `api/payments` routes in
+ * routes.ts): each recorded evaluation is a payment (its id: the seq of its
+ * evaluation.recorded entry, written `<seq>` or `<contract>/<seq>`), attested
+ * by the evaluator, approved or rejected by the ministry, and recorded as
+ * paid. The same use cases as `sib payment` (domain/workflow.ts); the token's
+ * subject and role are the step's actor, so separation of duties (403),
+ * order and caps (409) and bad input (422) are the domain's refusals, and a
+ * refusal writes nothing.
+ *
+ * A step answers 201 with its receipt when it appended its entry, and 200
+ * with the original receipt when the same step with the same content was
+ * recorded before (`replayed: true`). An approval also issues the payment's
+ * audit report, as `sib payment approve` does; should that fail, the approval
+ * stands and the answer says so (and how to issue the report later).
+ */
+
+const STEPS = ['attested', 'approved', 'rejected', 'paid'] as const;
+
+export const PaymentParamsSchema = z.object({
+  contract: ContractIdSchema,
+  payment: z
+    .string()
+    .min(1)
+    .max(80)
+    .describe("the seq of the payment's evaluation entry, written <seq> or <contract>/<seq>"),
+});
+
+const StepRecordSchema = z.strictObject({
+  step: z.enum(STEPS),
+  seq: z.int().min(0),
+  actor: ActorSchema,
+  at: z.string(),
+  reason: z.string().optional(),
+  paymentOrder: z.string().optional(),
+  paidOn: z.string().optional(),
+});
+
+/** A payment as the log says it is now (domain/workflow.ts PaymentStatus). */
+export const PaymentStatusSchema = z.strictObject({
+  payment: z.int().min(0),
+  period: z.string(),
+  /** SHA-256 of the evaluation result. */
+  result: Hex64Schema,
+  /** Minor units, as a decimal string (negative for a net adjustment). */
+  total: z.string(),
+  currency: z.string(),
+  minorUnit: z.int().min(0),
+  contract: z.strictObject({ version: z.int().min(1), hash: Hex64Schema }),
+  checkpoint: z.int().min(0),
+  state: z.enum(PAYMENT_STATES),
+  steps: z.array(StepRecordSchema),
+  calculatedBy: ActorSchema,
+  calculatedAt: z.string(),
+  latest: z.boolean(),
+});
+
+export const PaymentListSchema = z.strictObject({
+  contract: ContractIdSchema,
+  payments: z.array(PaymentStatusSchema),
+});
+
+/** The receipt of a step (domain/workflow.ts PaymentStepReceipt). */
+export const PaymentStepReceiptSchema = z.strictObject({
+  contract: ContractIdSchema,
+  payment: z.int().min(0),
+  period: z.string(),
+  total: z.string(),
+  currency: z.string(),
+  minorUnit: z.int().min(0),
+  step: z.enum(STEPS),
+  /** The step's entry. */
+  seq: z.int().min(0),
+  entryHash: Hex64Schema,
+  at: z.string(),
+  replayed: z.boolean(),
+});
+
+export const ApproveBodySchema = z.strictObject({
+  lang: ReportLangSchema.optional().describe('language of the audit report PDF issued on approval (default ru)'),
+});
+
+/** The approval's receipt, and the audit report issued with it (or why not). */
+export const ApprovalSchema = z.strictObject({
+  receipt: PaymentStepReceiptSchema,
+  report: z.discriminatedUnion('issued', [
+    IssuedReportSchema.extend({ issued: z.literal(true) }),
+    z.strictObject({
+      issued: z.literal(false),
+      /** Why not (RFC 9457 fields; a failure on our side is a generic text and a request id in the logs). */
+      problem: z.strictObject({ status: z.int(), title: z.string(), detail: z.string() }),
+      /** How to issue it later: the approval is recorded. */
+      retry: z.strictObject({
+        method: z.literal('POST'),
+        path: z.string(),
+        body: z.strictObject({ payment: z.int().min(0), lang: ReportLangSchema }),
+      }),
+    }),
+  ]),
+});
+
+export const RejectBodySchema = z.strictObject({
+  reason: z.string().max(2000).describe('why the payment is rejected (no personal data: no names, no ID numbers)'),
+});
+
+export const PaidBodySchema = z.strictObject({
+  paymentOrder: z.string().max(64).describe("the payment order's number"),
+  paidOn: z.iso.date().describe('the day the money was paid (YYYY-MM-DD)'),
+});
+
+type Target = { contract: string; payment: string };
+
+/** The step's target (the payment id parsed: 422 if malformed, 403 if of another contract) and its actor. */
+function stepRequest(request: RouteRequest<Target, unknown, unknown>) {
+  const { contract } = request.params;
+  return { contract, payment: parsePaymentId(contract, request.params.payment), actor: actor(request) };
+}
+
+function answer(receipt: PaymentStepReceipt) {
+  logger.info(receipt.replayed ? `payment already ${receipt.step}` : `payment ${receipt.step}`, {
+    payment: receipt.payment,
+    seq: receipt.seq,
+  });
+  return json(receipt.replayed ? 200 : 201, receipt);
+}
+
+export const IMPLS = {
+  listPayments: defineRoute(
+    { params: ContractParamsSchema, response: PaymentListSchema, status: 200 },
+    async ({ params, rt }) =>
+      json(200, { contract: params.contract, payments: await readPayments(rt.contracts, params.contract) }),
+  ),
+
+  getPayment: defineRoute(
+    { params: PaymentParamsSchema, response: PaymentStatusSchema, status: 200 },
+    async ({ params, rt }) =>
+      json(200, await readPayment(rt.contracts, params.contract, parsePaymentId(params.contract, params.payment))),
+  ),
+
+  attestPayment: defineRoute(
+    { params: PaymentParamsSchema, response: PaymentStepReceiptSchema, status: 201 },
+    async (request) => answer(await attestPayment(request.rt.contracts, stepRequest(request))),
+  ),
+
+  approvePayment: defineRoute(
+    { params: PaymentParamsSchema, body: ApproveBodySchema, response: ApprovalSchema, status: 201 },
+    async (request) => {
+      const receipt = await approvePayment(request.rt.contracts, stepRequest(request));
+      logger.info(receipt.replayed ? 'payment already approved' : 'payment approved', {
+        payment: receipt.payment,
+        seq: receipt.seq,
+      });
+      const lang = request.body.lang ?? 'ru';
+      const target = { contract: receipt.contract, payment: receipt.payment, lang };
+      let report: z.input<typeof ApprovalSchema>['report'];
+      try {
+        // Issued on approval: the approval entry is in the report, proved into the checkpoint after it.
+        report = { issued: true, ...(await issueAudit(request.rt, target)) };
+      } catch (error) {
+        // The approval is recorded whatever happens here: say so, and how to issue the report later.
+        const { document, fault } = toProblem(error);
+        if (fault) logger.error('audit report not issued after approval', { error: error as Error });
+        else logger.info('audit report not issued after approval', { status: document.status });
+        report = {
+          issued: false,
+          problem: { status: document.status, title: document.title, detail: document.detail },
+          retry: {
+            method: 'POST',
+            path: `/contracts/${receipt.contract}/reports`,
+            body: { payment: receipt.payment, lang },
+          },
+        };
+      }
+      return json(receipt.replayed ? 200 : 201, { receipt, report });
+    },
+  ),
+
+  rejectPayment: defineRoute(
+    { params: PaymentParamsSchema, body: RejectBodySchema, response: PaymentStepReceiptSchema, status: 201 },
+    async (request) =>
+      answer(await rejectPayment(request.rt.contracts, { ...stepRequest(request), reason: request.body.reason })),
+  ),
+
+  markPaid: defineRoute(
+    { params: PaymentParamsSchema, body: PaidBodySchema, response: PaymentStepReceiptSchema, status: 201 },
+    async (request) =>
+      answer(
+        await markPaid(request.rt.contracts, {
+          ...stepRequest(request),
+          paymentOrder: request.body.paymentOrder,
+          paidOn: request.body.paidOn,
+        }),
+      ),
+  ),
+};
+
+export const handler = apiHandler(IMPLS);
