@@ -2,17 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { toBase64 } from '../../domain/bytes.ts';
-import { computeEvaluation, contractVersions, registerContract, runEvaluation } from '../../domain/contract-ops.ts';
-import { ValidationError } from '../../domain/errors.ts';
+import { computeEvaluation, contractVersions } from '../../domain/contract-ops.ts';
+import type { EvaluationResult } from '../../domain/evaluation.ts';
 import { EVIDENCE_TYPES, type EvidenceInput, formatCount, type StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
-import { ingestBatch } from '../../domain/ingest.ts';
-import { cosignCheckpoint, exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
-import { verifyInclusion } from '../../domain/merkle.ts';
-import { verifierKey } from '../../domain/note.ts';
+import { verifyStoredLog } from '../../domain/ledger.ts';
+import { cosignNote, verifierKey } from '../../domain/note.ts';
 import { formatMoney } from '../../domain/payments.ts';
-import { issueReport, reportFileName } from '../../domain/report-ops.ts';
+import type { Signer } from '../../domain/ports.ts';
+import { checkEntryProof, type EntryProofDocument } from '../../domain/proof.ts';
 import { verifyReport } from '../../domain/report-verify.ts';
 import {
   BASELINE_RATES,
@@ -22,36 +20,39 @@ import {
   summariseCohort,
   withErrors,
 } from '../../domain/synthetic-cohort.ts';
-import { approvePayment, attestPayment, markPaid } from '../../domain/workflow.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
-import { DOWNLOAD_EXPIRES_IN } from '../../functions/adapters/report-store.ts';
+import { issueToken } from '../../functions/adapters/local-token.ts';
+import { startGateway } from '../../infra/local/gateway.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
+import { ApiClient, ApiError } from '../api-client.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
 import { renderEvaluation } from '../evaluation-view.ts';
 import { type EvidenceContext, loadProfile, openEvidence } from '../evidence-context.ts';
 import { readSpecFile } from './contract.ts';
-import { problemTable, todayEarliestZone } from './evidence.ts';
+import { problemTable } from './evidence.ts';
 import { createWitnessKey, openWitnessKey } from './keys.ts';
 import { envPort } from './stack.ts';
 
 export const DEMO_CONTRACT = 'second-chance-kamchatka';
 
 /**
- * The main job's scenario: the ministry registers the Second Chance contract
- * in its log; the operator enrols a synthetic cohort batch by batch (one
- * entry per batch) and submits a batch with mistakes, which is rejected with
- * its problem table; the evaluator evaluates each period (at fixed
- * checkpoints) and the outcome and payment tables are printed. All
- * idempotent, so re-runs add nothing. Then a signed checkpoint, the log
- * verified as stored and as an offline export, and the cohort's figures read
- * back from the record store.
+ * The main job's scenario, through the HTTP API (the local gateway serving
+ * the same handlers as API Gateway in AWS) as the four roles, each subject
+ * with its own token: the ministry registers the Second Chance contract; the
+ * operator enrols a synthetic cohort batch by batch and submits a batch with
+ * mistakes, which is rejected with its problem table; for each period the
+ * evaluator evaluates and attests, the ministry approves (an audit report is
+ * issued) and records the payment; the evaluator cosigns the checkpoint as a
+ * witness; the investor downloads the final report and verifies it offline;
+ * the log is verified. All idempotent, so re-runs add nothing.
  */
 const MINISTRY = { sub: 'minlabour-kamchatka', role: 'ministry' as const };
 /** Separation of duties: who calculates, attests, approves and records the payment are four subjects. */
 const ANALYST = { sub: 'evaluator-analyst', role: 'evaluator' as const };
 const EVALUATOR = { sub: 'independent-evaluator', role: 'evaluator' as const };
 const TREASURY = { sub: 'minfin-kamchatka-treasury', role: 'ministry' as const };
+const INVESTOR = { sub: 'veb-dv-investor', role: 'investor' as const };
 
 /**
  * The synthetic Second Chance cohort (domain/synthetic-cohort.ts): a fixed
@@ -67,10 +68,37 @@ function say(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function runDemo(options: { serve: boolean }): Promise<boolean> {
+/** The tokens of the scenario's subjects (development tokens of the local gateway), one API client each. */
+interface Clients {
+  readonly ministry: ApiClient;
+  readonly treasury: ApiClient;
+  readonly operator: ApiClient;
+  readonly analyst: ApiClient;
+  readonly evaluator: ApiClient;
+  readonly investor: ApiClient;
+}
+
+async function clientsFor(dir: string, url: string): Promise<Clients> {
+  const client = async (who: { sub: string; role: 'operator' | 'ministry' | 'investor' | 'evaluator' }) =>
+    new ApiClient({
+      baseUrl: url,
+      token: (await issueToken({ dataDir: dir, sub: who.sub, role: who.role, contracts: [DEMO_CONTRACT] })).token,
+    });
+  return {
+    ministry: await client(MINISTRY),
+    treasury: await client(TREASURY),
+    operator: await client(OPERATOR),
+    analyst: await client(ANALYST),
+    evaluator: await client(EVALUATOR),
+    investor: await client(INVESTOR),
+  };
+}
+
+async function runDemo(options: { serve: boolean; scenario: string }): Promise<boolean> {
   const dir = dataDir();
   const dynamoPort = envPort('SIB_DYNAMO_PORT');
   const s3Port = envPort('SIB_S3_PORT');
+  const apiPort = envPort('SIB_API_PORT');
   const up = await stackUp({
     dataDir: dir,
     ...(dynamoPort === undefined ? {} : { dynamoPort }),
@@ -78,69 +106,90 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
   });
   const startedHere = up.status === 'started';
   for (const m of up.messages) say(m);
+  process.env.SIB_DATA_DIR ??= dir;
   const { store, client } = ledgerFor(up.stack);
   let evidence: EvidenceContext | undefined;
+  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
   let ok = false;
   try {
     evidence = await openEvidence(dir, up.stack);
     const signer = await LocalSigner.open({ dataDir: dir });
     const key = verifierKey(signer.name, await signer.publicKey());
-    say(`\nLog key (verifier): ${key}`);
+    // The evaluator's witness key: reports name the witnesses whose keys the API knows (SIB_WITNESS_KEYS).
+    const witness = await witnessKey(dir);
+    process.env.SIB_WITNESS_KEYS = witness.verifierKey;
+    // The handlers run in this process: their JSON logs and metrics would drown the scenario's story.
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    gateway = await startGateway({ dataDir: dir, port: apiPort ?? 0 });
+    say(`\nThe HTTP API is up at ${gateway.url} (OpenAPI: ${gateway.url}/openapi.json); log key (verifier): ${key}`);
+    const clients = await clientsFor(dir, gateway.url);
 
-    const registered = await registerContract(
-      evidence.contracts,
-      await readSpecFile({ contract: DEMO_CONTRACT }),
-      MINISTRY,
-    );
-    say(
-      `\nThe ministry registers ${DEMO_CONTRACT} version ${registered.version} (contracts/${DEMO_CONTRACT}.json):` +
-        `\n  seq ${registered.seq}  contract.registered  spec hash ${registered.specHash}${registered.replayed ? '  (already there)' : ''}`,
-    );
+    if (options.scenario === 'antares' || options.scenario === 'qarmet') {
+      ok = await runProgramme(options.scenario, dir, gateway.url);
+    } else {
+      const registered = (
+        await clients.ministry.call<{ version: number; seq: number; specHash: string; replayed: boolean }>(
+          'registerContract',
+          { body: await readSpecFile({ contract: DEMO_CONTRACT }) },
+        )
+      ).body;
+      say(
+        `\nThe ministry registers ${DEMO_CONTRACT} version ${registered.version} (POST /contracts, contracts/${DEMO_CONTRACT}.json):` +
+          `\n  seq ${registered.seq}  contract.registered  spec hash ${registered.specHash}${registered.replayed ? '  (already there)' : ''}`,
+      );
 
-    const cohort = await enrolCohort(evidence);
-    const periods = await runPeriods(evidence);
-    const last = periods.payments.at(-1);
-    const reported = last === undefined ? false : await auditReport(evidence, dir, last);
+      const cohort = await enrolCohort(clients);
+      const periods = await runPeriods(evidence, clients);
+      const last = periods.payments.at(-1);
+      const reported = last === undefined ? false : await auditReport(clients, dir, last, key, witness);
 
-    const note = await publishCheckpoint(store, signer, DEMO_CONTRACT);
-    say('\nSigned checkpoint (C2SP signed note):');
-    say(note.trimEnd().replace(/^/gm, '  '));
+      const checkpoint = (
+        await clients.investor.call<{ note: string }>('getCheckpoint', { params: { contract: DEMO_CONTRACT } })
+      ).body;
+      say('\nSigned checkpoint (C2SP signed note, GET /contracts/{contract}/checkpoint):');
+      say(checkpoint.note.trimEnd().replace(/^/gm, '  '));
 
-    const stored = await verifyStoredLog(store, DEMO_CONTRACT, [key]);
-    say(
-      `\nVerify as stored in DynamoDB: ${stored.ok ? `OK, ${stored.entries} entries` : `FAILED: ${stored.failure?.message}`}`,
-    );
+      const stored = await verifyStoredLog(store, DEMO_CONTRACT, [key]);
+      say(
+        `\nVerify as stored in DynamoDB: ${stored.ok ? `OK, ${stored.entries} entries` : `FAILED: ${stored.failure?.message}`}`,
+      );
 
-    const exportDir = join(dir, 'exports');
-    await mkdir(exportDir, { recursive: true });
-    const exportFile = join(exportDir, `${DEMO_CONTRACT}.jsonl`);
-    let text = '';
-    for await (const line of exportLog(store, signer, DEMO_CONTRACT)) text += line;
-    await writeFile(exportFile, text);
-    const offline = await verifyExportBytes(new TextEncoder().encode(text), [key]);
-    say(`Verify the export offline (${exportFile}): ${offline.ok ? 'OK' : `FAILED: ${offline.failure?.message}`}`);
+      const exportDir = join(dir, 'exports');
+      await mkdir(exportDir, { recursive: true });
+      const exportFile = join(exportDir, `${DEMO_CONTRACT}.jsonl`);
+      const text = (await clients.investor.call<string>('exportLog', { params: { contract: DEMO_CONTRACT } })).text;
+      await writeFile(exportFile, text);
+      const offline = await verifyExportBytes(new TextEncoder().encode(text), [key]);
+      say(
+        `Verify the export offline (GET /contracts/{contract}/export -> ${exportFile}): ${offline.ok ? 'OK' : `FAILED: ${offline.failure?.message}`}`,
+      );
 
-    const seq = 1;
-    const proof = await store.inclusionProof(DEMO_CONTRACT, seq);
-    const included = verifyInclusion(proof.leafHash, seq, proof.size, proof.proof, proof.root);
-    say(
-      `\nInclusion proof of seq ${seq} in the tree of size ${proof.size}: ${included ? 'verifies' : 'DOES NOT VERIFY'}`,
-    );
-    say(`  leaf hash ${toBase64(proof.leafHash)}`);
-    for (const [i, h] of proof.proof.entries()) say(`  path[${i}]   ${toBase64(h)}`);
-    say(`  root      ${toBase64(proof.root)}`);
+      const seq = 1;
+      const proof = (
+        await clients.investor.call<EntryProofDocument>('getEntryProof', { params: { contract: DEMO_CONTRACT, seq } })
+      ).body;
+      const problem = checkEntryProof(proof, [key]);
+      const included = problem === undefined;
+      say(
+        `\nInclusion proof of seq ${seq} in the tree of size ${proof.size}: ${included ? 'verifies' : `DOES NOT VERIFY (${problem})`}`,
+      );
+      say(`  leaf hash ${proof.leafHash}`);
+      for (const [i, h] of proof.proof.entries()) say(`  path[${i}]   ${h}`);
+      say(`  root      ${proof.root}`);
 
-    const summaryOk = await printSummary(evidence, cohort.submitted);
+      const summaryOk = await printSummary(clients, cohort.submitted);
 
-    ok = stored.ok && offline.ok && included && cohort.ok && summaryOk && periods.ok && reported;
-    say(`\n${ok ? 'Everything verified.' : 'VERIFICATION FAILED.'}`);
-    say(
-      `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib ledger proof --contract ${DEMO_CONTRACT} --seq 2`,
-    );
+      ok = stored.ok && offline.ok && included && cohort.ok && summaryOk && periods.ok && reported;
+      say(`\n${ok ? 'Everything verified.' : 'VERIFICATION FAILED.'}`);
+      say(
+        `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib report verify ${join(dir, 'reports')}/<file>.json`,
+      );
+    }
 
     if (options.serve) {
       say(
-        `\nThe local stack is serving (DynamoDB ${up.stack.dynamodb.endpoint}, S3 ${up.stack.s3.endpoint}). Press Ctrl-C to stop.`,
+        `\nThe HTTP API is serving at ${gateway.url} (OpenAPI ${gateway.url}/openapi.json; tokens: npx sib login --as <role> --contract ${DEMO_CONTRACT}). Press Ctrl-C to stop.`,
       );
       // A signal listener alone does not keep Node running: a timer does, until the signal.
       const keepAlive = setInterval(() => {}, 60_000);
@@ -155,6 +204,7 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
       say('');
     }
   } finally {
+    await gateway?.close();
     evidence?.close();
     client.destroy();
     if (startedHere) for (const m of (await stackDown(dir)).messages) say(m);
@@ -162,31 +212,36 @@ async function runDemo(options: { serve: boolean }): Promise<boolean> {
   return ok;
 }
 
+/** The evaluator's witness key file under the data dir, created on first use. */
+async function witnessKey(dir: string) {
+  const file = join(dir, 'keys', 'witness-evaluator.pem');
+  return existsSync(file) ? openWitnessKey(file) : createWitnessKey(file, 'evaluator.kamchatka.example');
+}
+
+interface BatchReceipt {
+  readonly seq: number;
+  readonly recordCount: number;
+  readonly replayed: boolean;
+}
+
 /**
- * Enrols the synthetic cohort batch by batch through the ingest use case,
- * then submits the next batch with deliberate mistakes, which must be
- * rejected with every mistake reported and nothing written.
+ * The operator enrols the synthetic cohort batch by batch (POST
+ * /contracts/{contract}/batches), then submits the next batch with
+ * deliberate mistakes, which must be rejected (422) with every mistake
+ * reported and nothing written.
  */
-async function enrolCohort(evidence: EvidenceContext): Promise<{ ok: boolean; submitted: EvidenceInput[][] }> {
+async function enrolCohort(clients: Clients): Promise<{ ok: boolean; submitted: EvidenceInput[][] }> {
   const profile = await loadProfile(DEMO_CONTRACT);
-  const today = todayEarliestZone();
   const cohort = generateCohort({ seed: COHORT.seed, participants: COHORT.participants, profile });
   const batches = splitIntoBatches(cohort, COHORT.batches);
+  const params = { contract: DEMO_CONTRACT };
   say(
-    `\nEnrolling a synthetic Second Chance cohort (seed ${COHORT.seed}: ${COHORT.participants} participants, ${formatCount(cohort.length)} records) in ${batches.length} batches:`,
+    `\nThe operator enrols a synthetic Second Chance cohort (seed ${COHORT.seed}: ${COHORT.participants} participants, ${formatCount(cohort.length)} records) in ${batches.length} batches (POST /contracts/{contract}/batches):`,
   );
   for (const [i, records] of batches.entries()) {
     const batchId = cohortBatchId(i + 1);
-    const receipt = await ingestBatch(
-      {
-        profile,
-        batchId,
-        submitter: OPERATOR,
-        records: records.map((value, at) => ({ at, value })),
-        today,
-      },
-      evidence.ports,
-    );
+    const receipt = (await clients.operator.call<BatchReceipt>('submitBatch', { params, body: { batchId, records } }))
+      .body;
     const span = `${records[0]?.date} .. ${records.at(-1)?.date}`;
     say(
       `  ${batchId}  ${String(receipt.recordCount).padStart(4)} records  ${span}  seq ${receipt.seq}${receipt.replayed ? '  (already there)' : '  accepted'}`,
@@ -201,50 +256,55 @@ async function enrolCohort(evidence: EvidenceContext): Promise<{ ok: boolean; su
     `\nBatch ${batchId}: the next ${ERROR_BATCH.participants} participants, ${faulty.records.length} records with ${faulty.mistakes.length} deliberate mistakes:`,
   );
   for (const m of faulty.mistakes) say(`  record ${String(m.at).padStart(3)}  ${m.kind.padEnd(20)} ${m.description}`);
-  const before = await evidence.log.head(DEMO_CONTRACT);
+  const size = async () => (await clients.operator.call<{ size: number }>('getCheckpoint', { params })).body.size;
+  const before = await size();
   let problems: readonly { at?: number | string }[] | undefined;
   try {
-    const receipt = await ingestBatch(
-      {
-        profile,
-        batchId,
-        submitter: OPERATOR,
-        records: faulty.records.map((value, at) => ({ at, value })),
-        today,
-      },
-      evidence.ports,
-    );
-    say(`  ACCEPTED (seq ${receipt.seq}): it should have been rejected`);
+    const receipt = await clients.operator.call<BatchReceipt>('submitBatch', {
+      params,
+      body: { batchId, records: faulty.records },
+    });
+    say(`  ACCEPTED (seq ${receipt.body.seq}): it should have been rejected`);
   } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    problems = error.problems;
-    say(`  Rejected as expected: ${error.message}`);
-    say(problemTable(error.problems, 'record').replace(/^/gm, '    '));
+    if (!(error instanceof ApiError) || error.status !== 422) throw error;
+    problems = error.problem.errors ?? [];
+    say(`  Rejected as expected (${error.status}): ${error.problem.detail}`);
+    say(problemTable(error.problem.errors ?? [], 'record').replace(/^/gm, '    '));
   }
-  const after = await evidence.log.head(DEMO_CONTRACT);
-  const entry = await evidence.ledger.batchEntry(DEMO_CONTRACT, batchId);
+  const after = await size();
+  const missing = await clients.operator
+    .call('getBatch', { params: { ...params, batchId } })
+    .then(() => false)
+    .catch((error: unknown) => error instanceof ApiError && error.status === 404);
   const missed = faulty.mistakes.filter((m) => !problems?.some((p) => p.at === m.at));
-  const untouched = after.size === before.size && entry === undefined;
+  const untouched = after === before && missing;
   const rejectedOk = problems !== undefined && missed.length === 0 && untouched;
   if (problems !== undefined) {
     say(
       missed.length === 0
-        ? `  Every injected mistake was reported; ${untouched ? `nothing was written (the log still has ${after.size} entries)` : 'BUT THE LOG CHANGED'}.`
+        ? `  Every injected mistake was reported; ${untouched ? `nothing was written (the log still has ${after} entries)` : 'BUT THE LOG CHANGED'}.`
         : `  NOT REPORTED: ${missed.map((m) => `record ${m.at} (${m.kind})`).join(', ')}`,
     );
   }
   return { ok: rejectedOk, submitted: batches };
 }
 
+interface StepReceipt {
+  readonly seq: number;
+  readonly replayed: boolean;
+}
+
 /**
- * Each period in order: the evaluator's analyst evaluates it at the
- * checkpoint right after the previous step (so a re-run finds the same
- * evaluation recorded), the independent evaluator attests, the ministry
- * approves, and the treasury records the payment order. Prints the outcome
- * and payment tables and each step.
+ * Each period in order, through the API: the evaluator's analyst evaluates
+ * it at the checkpoint right after the previous step (so a re-run finds the
+ * same evaluation recorded), the independent evaluator attests, the ministry
+ * approves (its audit report is issued), and the treasury records the
+ * payment order. The evaluator recomputes each result from the log on its
+ * own (in-process) and compares the bytes.
  */
 async function runPeriods(
   evidence: EvidenceContext,
+  clients: Clients,
 ): Promise<{ ok: boolean; payments: { period: string; seq: number }[] }> {
   const versions = await contractVersions(evidence.contracts, DEMO_CONTRACT);
   const spec = versions.at(-1)?.spec;
@@ -254,15 +314,16 @@ async function runPeriods(
   let paid = 0n;
   let ok = true;
   const payments: { period: string; seq: number }[] = [];
-  const step = (what: string, r: { seq: number; replayed: boolean }, by: string) =>
+  const params = { contract: DEMO_CONTRACT };
+  const step = (what: string, r: StepReceipt, by: string) =>
     say(`  seq ${r.seq}  ${what.padEnd(17)} by ${by}${r.replayed ? '  (already there)' : ''}`);
   for (const period of spec.periods) {
-    const run = await runEvaluation(evidence.contracts, {
-      contract: DEMO_CONTRACT,
-      period: period.id,
-      checkpoint,
-      actor: ANALYST,
-    });
+    const run = (
+      await clients.analyst.call<{ sha256: string; key: string; entry: StepReceipt; result: EvaluationResult }>(
+        'evaluate',
+        { params, body: { period: period.id, checkpoint } },
+      )
+    ).body;
     say(
       `\nThe evaluator evaluates period ${period.id} at checkpoint ${checkpoint}: seq ${run.entry.seq}  evaluation.recorded${run.entry.replayed ? '  (already there)' : ''}`,
     );
@@ -277,22 +338,27 @@ async function runPeriods(
       ok = false;
       say(`  RECOMPUTATION DIFFERS: ${again.sha256}`);
     }
-    const payment = { contract: DEMO_CONTRACT, payment: run.entry.seq };
+    const payment = { ...params, payment: String(run.entry.seq) };
     const total = BigInt(run.result.payments.total);
     say(`\nPayment ${run.entry.seq} (${period.id}, ${formatMoney(total, spec.minorUnit)} ${spec.currency}):`);
-    const attested = await attestPayment(evidence.contracts, { ...payment, actor: EVALUATOR });
+    const attested = (await clients.evaluator.call<StepReceipt>('attestPayment', { params: payment })).body;
     step('payment.attested', attested, EVALUATOR.sub);
-    const approved = await approvePayment(evidence.contracts, { ...payment, actor: MINISTRY });
-    step('payment.approved', approved, MINISTRY.sub);
-    let last = approved.seq;
+    const approved = (
+      await clients.ministry.call<{ receipt: StepReceipt; report: { issued: boolean; sha256?: string } }>(
+        'approvePayment',
+        { params: payment, body: { lang: 'ru' } },
+      )
+    ).body;
+    step('payment.approved', approved.receipt, MINISTRY.sub);
+    let last = approved.receipt.seq;
     if (total > 0n) {
       const order = `PP-${period.paymentDate.slice(0, 4)}-${String(run.entry.seq).padStart(6, '0')}`;
-      const marked = await markPaid(evidence.contracts, {
-        ...payment,
-        actor: TREASURY,
-        paymentOrder: order,
-        paidOn: period.paymentDate,
-      });
+      const marked = (
+        await clients.treasury.call<StepReceipt>('markPaid', {
+          params: payment,
+          body: { paymentOrder: order, paidOn: period.paymentDate },
+        })
+      ).body;
       step('payment.paid', marked, `${TREASURY.sub} (order ${order}, ${period.paymentDate})`);
       last = marked.seq;
     }
@@ -308,54 +374,59 @@ async function runPeriods(
 
 /**
  * The investor's side: the evaluator cosigns the log's checkpoint as a
- * witness, an audit report of the final payment is issued (JSON signed with
- * the log key, and a Russian PDF), downloaded through presigned URLs, and
- * verified offline: signatures, proofs and every amount recomputed.
+ * witness (its own key, POST .../checkpoint/cosignatures), the audit report
+ * of the final payment is issued at the cosigned checkpoint, and the
+ * investor downloads it through presigned URLs and verifies it offline:
+ * signatures, proofs and every amount recomputed.
  */
 async function auditReport(
-  evidence: EvidenceContext,
+  clients: Clients,
   dir: string,
   payment: { period: string; seq: number },
+  logKey: string,
+  witness: { signer: Signer; verifierKey: string },
 ): Promise<boolean> {
-  const logKey = verifierKey(evidence.signer.name, await evidence.signer.publicKey());
-  const witnessFile = join(dir, 'keys', 'witness-evaluator.pem');
-  const witness = existsSync(witnessFile)
-    ? await openWitnessKey(witnessFile)
-    : await createWitnessKey(witnessFile, 'evaluator.kamchatka.example');
-  const size = (await evidence.log.head(DEMO_CONTRACT)).size;
-  await publishCheckpoint(evidence.log, evidence.signer, DEMO_CONTRACT, size);
-  const cosigned = await cosignCheckpoint(evidence.log, DEMO_CONTRACT, logKey, witness.signer, { size });
+  const params = { contract: DEMO_CONTRACT };
+  const checkpoint = (await clients.evaluator.call<{ note: string; size: number }>('getCheckpoint', { params })).body;
+  const cosigned = (
+    await clients.evaluator.call<{ added: boolean; size: number }>('cosignCheckpoint', {
+      params,
+      body: { note: await cosignNote(checkpoint.note, logKey, witness.signer), witnessKey: witness.verifierKey },
+    })
+  ).body;
   say(
-    `\nThe evaluator cosigns the checkpoint of size ${size} as a witness (${witness.verifierKey})${cosigned.added ? '' : '  (already cosigned)'}`,
+    `\nThe evaluator cosigns the checkpoint of size ${cosigned.size} as a witness (${witness.verifierKey})${cosigned.added ? '' : '  (already cosigned)'}`,
   );
-  const issued = await issueReport(evidence.reporting, {
-    contract: DEMO_CONTRACT,
-    payment: payment.seq,
-    lang: 'ru',
-    issuedAt: new Date().toISOString(),
-    witnessKeys: [witness.verifierKey],
-  });
+  const issued = (
+    await clients.ministry.call<{ sha256: string; jsonKey: string; reused: boolean }>('issueReport', {
+      params,
+      body: { payment: payment.seq, lang: 'ru' },
+    })
+  ).body;
   say(
     `Audit report of payment ${payment.seq} (${payment.period}), ${issued.reused ? 'already issued' : 'issued'}: ${issued.sha256}`,
   );
   say(`  in the reports bucket: ${issued.jsonKey}`);
-  // The investor downloads it through short-lived presigned URLs.
+  // The investor lists the reports and downloads this one through short-lived presigned URLs.
+  const links = (
+    await clients.investor.call<{
+      expiresIn: number;
+      json: { url: string; fileName: string };
+      pdf: { ru?: { url: string; fileName: string } };
+    }>('downloadReport', { params: { ...params, report: issued.sha256 } })
+  ).body;
   const outDir = join(dir, 'reports');
   await mkdir(outDir, { recursive: true });
   const files: string[] = [];
-  for (const [key, ext] of [
-    [issued.jsonKey, 'json'],
-    [issued.pdfKeys.ru, 'ru.pdf'],
-  ] as const) {
-    if (key === undefined) continue;
-    const url = await evidence.reports.presignGet(key);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`download of ${key} failed: HTTP ${response.status}`);
-    const file = join(outDir, reportFileName(issued, ext));
+  for (const link of [links.json, links.pdf.ru]) {
+    if (link === undefined) continue;
+    const response = await fetch(link.url);
+    if (!response.ok) throw new Error(`download of ${link.fileName} failed: HTTP ${response.status}`);
+    const file = join(outDir, link.fileName);
     await writeFile(file, new Uint8Array(await response.arrayBuffer()));
     files.push(file);
   }
-  say(`  downloaded (presigned URLs, ${DOWNLOAD_EXPIRES_IN} s): ${files.join(', ')}`);
+  say(`  downloaded (presigned URLs, ${links.expiresIn} s): ${files.join(', ')}`);
   const json = files[0] as string;
   const verification = verifyReport(new Uint8Array(await readFile(json)), [logKey, witness.verifierKey]);
   const failed = verification.checks.filter((c) => !c.ok);
@@ -372,27 +443,39 @@ async function auditReport(
 const percent = (share: number, digits = 1) => `${(share * 100).toFixed(digits)}%`;
 
 /**
- * Reads the cohort's batches back from the record store (committed records,
- * pseudonymised), checks they hold what was submitted, and prints the figures.
+ * The evaluator reads the cohort's batches back through the API (GET
+ * /contracts/{contract}/records?batch=…: committed records, pseudonymised),
+ * checks they hold what was submitted, and prints the figures.
  */
-async function printSummary(evidence: EvidenceContext, submitted: readonly EvidenceInput[][]): Promise<boolean> {
+async function printSummary(clients: Clients, submitted: readonly EvidenceInput[][]): Promise<boolean> {
   const stored: StoredRecord[] = [];
   let ok = true;
   for (const [i, records] of submitted.entries()) {
-    const back = await evidence.store.byBatch(DEMO_CONTRACT, cohortBatchId(i + 1));
-    const same = back.length === records.length && back.every((q, j) => q.record.eventId === records[j]?.eventId);
+    const back: StoredRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (
+        await clients.evaluator.call<{ records: { record: StoredRecord }[]; next?: string }>('queryRecords', {
+          params: { contract: DEMO_CONTRACT },
+          query: { batch: cohortBatchId(i + 1), cursor },
+        })
+      ).body;
+      back.push(...page.records.map((r) => r.record));
+      cursor = page.next;
+    } while (cursor !== undefined);
+    const same = back.length === records.length && back.every((r, j) => r.eventId === records[j]?.eventId);
     if (!same) {
       ok = false;
       say(`\nBatch ${cohortBatchId(i + 1)} reads back ${back.length} records, not the ${records.length} submitted`);
     }
-    stored.push(...back.map((q) => q.record));
+    stored.push(...back);
   }
   const fromLedger = summariseCohort(stored);
   const fromGenerator = summariseCohort(submitted.flat());
   const matches = JSON.stringify(fromLedger) === JSON.stringify(fromGenerator);
   ok &&= matches;
   say(
-    `\nThe synthetic cohort, read back from the record store (${formatCount(stored.length)} records, pseudonymised): ${matches ? 'the figures match what was generated' : 'FIGURES DIFFER from what was generated'}`,
+    `\nThe synthetic cohort, read back through the API (${formatCount(stored.length)} records, pseudonymised): ${matches ? 'the figures match what was generated' : 'FIGURES DIFFER from what was generated'}`,
   );
   say(`  participants     ${fromLedger.participants}`);
   say(`  events by type   ${eventsByType(fromLedger, 19)}`);
@@ -424,11 +507,40 @@ function eventsByType(summary: CohortSummary, indent: number): string {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('the main job: start the local stack if needed, run the Second Chance scenario, verify everything')
-    .option('--serve', 'keep the stack up until Ctrl-C (npm start); otherwise stop what was started (npm run demo)')
+    .description(
+      'the main job: start the local stack and the HTTP API if needed, run a scenario through the API as the four roles, verify everything',
+    )
+    .option(
+      '--serve',
+      'keep the API and the stack up until Ctrl-C (npm start); otherwise stop what was started (npm run demo)',
+    )
+    .option(
+      '--scenario <name>',
+      'second-chance (the Second Chance SIB, default), antares (the Antares A pilot) or qarmet (the Qarmet pilot)',
+      'second-chance',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npm start\n  npm start -- --scenario antares\n  npx sib demo --scenario qarmet\n\nExit status: 0 only if everything verified.',
+    )
     .action(
-      runAction(async (opts: { serve?: boolean }) => {
-        if (!(await runDemo({ serve: opts.serve === true }))) process.exitCode = 1;
+      runAction(async (opts: { serve?: boolean; scenario: string }) => {
+        if (!['second-chance', 'antares', 'qarmet'].includes(opts.scenario)) {
+          throw new Error(`--scenario must be second-chance, antares or qarmet, not ${opts.scenario}`);
+        }
+        if (!(await runDemo({ serve: opts.serve === true, scenario: opts.scenario }))) process.exitCode = 1;
       }),
     );
+}
+
+/** The Antares and Qarmet scenarios (cli/scenarios/programmes.ts), through the API. */
+async function runProgramme(name: 'antares' | 'qarmet', dir: string, url: string): Promise<boolean> {
+  const path = '../scenarios/programmes.ts';
+  const programmes = (await import(path)) as unknown as Record<
+    string,
+    (options: { dataDir: string; url: string; say: (line?: string) => void }) => Promise<boolean>
+  >;
+  const run = programmes[name === 'antares' ? 'runAntares' : 'runQarmet'];
+  if (run === undefined) throw new Error(`the ${name} scenario is not available`);
+  return run({ dataDir: dir, url, say });
 }

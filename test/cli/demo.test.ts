@@ -58,6 +58,12 @@ describe('the main job (npm run demo)', () => {
 
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Local stack started');
+    // Everything goes through the HTTP API (the local gateway), each role with its own token.
+    expect(run.stdout).toMatch(
+      /The HTTP API is up at http:\/\/127\.0\.0\.1:[0-9]+ \(OpenAPI: http:\/\/127\.0\.0\.1:[0-9]+\/openapi\.json\)/,
+    );
+    expect(run.stdout).toContain('(POST /contracts, contracts/second-chance-kamchatka.json)');
+    expect(run.stdout).not.toMatch(/"level":|"_aws":/); // the handlers' logs and metrics stay out of the story
     expect(run.stdout).toMatch(/seq 0 {2}contract\.registered {2}spec hash [0-9a-f]{64}\n/);
     // The cohort: one line per accepted batch, seq 1 to 5.
     expect(run.stdout).toMatch(
@@ -70,7 +76,9 @@ describe('the main job (npm run demo)', () => {
     const rejected = errorBatchPart(run.stdout);
     expect(rejected).toContain('with 8 deliberate mistakes');
     for (const kind of MISTAKE_KINDS) expect(rejected).toContain(kind);
-    expect(rejected).toMatch(/Rejected as expected: batch rejected: [0-9]+ problems in 8 records; nothing was written/);
+    expect(rejected).toMatch(
+      /Rejected as expected \(422\): batch rejected: [0-9]+ problems in 8 records; nothing was written/,
+    );
     expect(rejected).toMatch(/record +field +problem\n/);
     expect(rejected).toContain('is in the future');
     expect(rejected).toContain('employment ends before it started');
@@ -123,7 +131,7 @@ describe('the main job (npm run demo)', () => {
     expect(run.stdout).toMatch(/Verify the export offline .*: OK/);
     expect(run.stdout).toContain(`Inclusion proof of seq 1 in the tree of size ${ENTRIES}: verifies`);
     // The summary, read back from the record store.
-    expect(run.stdout).toMatch(/read back from the record store \([0-9,]+ records, pseudonymised\): the figures match/);
+    expect(run.stdout).toMatch(/read back through the API \([0-9,]+ records, pseudonymised\): the figures match/);
     expect(run.stdout).toMatch(/participants +300\n/);
     expect(run.stdout).toMatch(/events by type +enrolment 300, /);
     expect(run.stdout).toMatch(/employed +[0-9.]+% \([0-9]+; baseline without the programme: below 30%\)/);
