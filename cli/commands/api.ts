@@ -5,7 +5,7 @@
  * finish (up to 10 s) and exits.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { type AccessLogEntry, DEFAULT_API_PORT, startGateway } from '../../infra/local/gateway.ts';
+import { type AccessLogEntry, announceGateway, DEFAULT_API_PORT, startGateway } from '../../infra/local/gateway.ts';
 import { dataDir, loadStackConfig } from '../../infra/local/stack.ts';
 import { runAction } from '../errors.ts';
 import { envPort } from './stack.ts';
@@ -67,6 +67,7 @@ export function register(program: Command): void {
           throw error;
         });
         const stopped = untilSignal();
+        const unannounce = await announceGateway(dir, gateway.url);
         console.log(`API listening on ${gateway.url} (local stack in ${dir})`);
         console.log(`OpenAPI: ${gateway.url}/openapi.json`);
         console.log('Tokens: npx sib login --as <role> --contract <id|*>');
@@ -74,6 +75,7 @@ export function register(program: Command): void {
         const signal = await stopped;
         console.log(`${signal}: finishing requests in flight…`);
         await gateway.close();
+        await unannounce();
         console.log('API stopped');
       }),
     );

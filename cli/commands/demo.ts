@@ -22,13 +22,14 @@ import {
 } from '../../domain/synthetic-cohort.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { issueToken } from '../../functions/adapters/local-token.ts';
-import { startGateway } from '../../infra/local/gateway.ts';
+import { announceGateway, startGateway } from '../../infra/local/gateway.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
 import { ApiClient, ApiError } from '../api-client.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
 import { renderEvaluation } from '../evaluation-view.ts';
 import { type EvidenceContext, loadProfile, openEvidence } from '../evidence-context.ts';
+import { runAntares, runQarmet } from '../scenarios/programmes.ts';
 import { readSpecFile } from './contract.ts';
 import { problemTable } from './evidence.ts';
 import { createWitnessKey, openWitnessKey } from './keys.ts';
@@ -188,6 +189,7 @@ async function runDemo(options: { serve: boolean; scenario: string }): Promise<b
     }
 
     if (options.serve) {
+      const unannounce = await announceGateway(dir, gateway.url);
       say(
         `\nThe HTTP API is serving at ${gateway.url} (OpenAPI ${gateway.url}/openapi.json; tokens: npx sib login --as <role> --contract ${DEMO_CONTRACT}). Press Ctrl-C to stop.`,
       );
@@ -201,6 +203,7 @@ async function runDemo(options: { serve: boolean; scenario: string }): Promise<b
       // npm forwards the terminal's Ctrl-C too: let a second signal not cut the shutdown short.
       process.on('SIGINT', () => {});
       process.on('SIGTERM', () => {});
+      await unannounce();
       say('');
     }
   } finally {
@@ -534,13 +537,6 @@ export function register(program: Command): void {
 }
 
 /** The Antares and Qarmet scenarios (cli/scenarios/programmes.ts), through the API. */
-async function runProgramme(name: 'antares' | 'qarmet', dir: string, url: string): Promise<boolean> {
-  const path = '../scenarios/programmes.ts';
-  const programmes = (await import(path)) as unknown as Record<
-    string,
-    (options: { dataDir: string; url: string; say: (line?: string) => void }) => Promise<boolean>
-  >;
-  const run = programmes[name === 'antares' ? 'runAntares' : 'runQarmet'];
-  if (run === undefined) throw new Error(`the ${name} scenario is not available`);
-  return run({ dataDir: dir, url, say });
+function runProgramme(name: 'antares' | 'qarmet', dir: string, url: string): Promise<boolean> {
+  return (name === 'antares' ? runAntares : runQarmet)({ dataDir: dir, url, say });
 }

@@ -578,3 +578,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   return { url, port, close };
 }
+
+/** Where a running local gateway announces its URL, for the CLI's API commands: `<data dir>/api.json`. */
+export const API_FILE = 'api.json';
+
+/** Writes `<dataDir>/api.json` ({ url }) while a gateway serves; the returned function removes it. */
+export async function announceGateway(dataDir: string, url: string): Promise<() => Promise<void>> {
+  const { writeFile, rm } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const file = join(dataDir, API_FILE);
+  await writeFile(file, `${JSON.stringify({ url, pid: process.pid }, null, 2)}\n`);
+  return async () => {
+    await rm(file, { force: true });
+  };
+}
