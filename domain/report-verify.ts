@@ -268,7 +268,18 @@ function parseReport(
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return fail('the file is not UTF-8 text');
+    // Cut inside a multi-byte character: the start decodes, the end does not.
+    const cut = (() => {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    return fail(
+      cut ? 'the file ends inside a UTF-8 character: a truncated or damaged file?' : 'the file is not UTF-8 text',
+    );
   }
   let value: unknown;
   try {

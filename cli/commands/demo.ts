@@ -312,12 +312,29 @@ async function runPeriods(
   const versions = await contractVersions(evidence.contracts, DEMO_CONTRACT);
   const spec = versions.at(-1)?.spec;
   if (spec === undefined) return { ok: false, payments: [] };
-  // The log after the registration and the cohort's batches.
-  let checkpoint = 1 + COHORT.batches;
+  const params = { contract: DEMO_CONTRACT };
+  // The evaluator publishes the comparison group's figure: re-offending among released prisoners of the region
+  // outside the programme (illustrative), which the reoffending comparison reads.
+  const published = (
+    await clients.evaluator.call<StepReceipt>('publishComparison', {
+      params,
+      body: {
+        comparison: 'reoffending-vs-comparison-group',
+        group: 'all',
+        value: '0.25',
+        denominator: 412,
+        note: 'released prisoners of the region outside the programme, same release months (illustrative)',
+      },
+    })
+  ).body;
+  say(
+    `\nThe evaluator publishes the comparison group's re-offending rate, 25.0% of 412 (POST /contracts/{contract}/comparisons): seq ${published.seq}  comparison.published${published.replayed ? '  (already there)' : ''}`,
+  );
+  // The log after the registration, the cohort's batches and the comparison figure.
+  let checkpoint = published.seq + 1;
   let paid = 0n;
   let ok = true;
   const payments: { period: string; seq: number }[] = [];
-  const params = { contract: DEMO_CONTRACT };
   const step = (what: string, r: StepReceipt, by: string) =>
     say(`  seq ${r.seq}  ${what.padEnd(17)} by ${by}${r.replayed ? '  (already there)' : ''}`);
   for (const period of spec.periods) {

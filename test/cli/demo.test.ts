@@ -26,11 +26,12 @@ async function runDemo() {
  */
 const COHORT_BATCHES = 5;
 const PERIODS = [
-  { id: 'y1', evaluatedAt: 6, steps: 2 },
-  { id: 'y2', evaluatedAt: 9, steps: 3 },
-  { id: 'final', evaluatedAt: 13, steps: 3 },
+  { id: 'y1', evaluatedAt: 7, steps: 2 },
+  { id: 'y2', evaluatedAt: 10, steps: 3 },
+  { id: 'final', evaluatedAt: 14, steps: 3 },
 ];
-const ENTRIES = 1 + COHORT_BATCHES + PERIODS.reduce((n, p) => n + 1 + p.steps, 0);
+/** Registration, batches, the published comparison figure, then each period's evaluation and steps. */
+const ENTRIES = 1 + COHORT_BATCHES + 1 + PERIODS.reduce((n, p) => n + 1 + p.steps, 0);
 const MISTAKE_KINDS = [
   'future-date',
   'ended-before-start',
@@ -45,7 +46,7 @@ const MISTAKE_KINDS = [
 /** The part of the output about the batch with mistakes: from its heading to the evaluations. */
 function errorBatchPart(stdout: string): string {
   return stdout
-    .slice(stdout.indexOf('Batch sc-cohort-2023-6'), stdout.indexOf('The evaluator evaluates period'))
+    .slice(stdout.indexOf('Batch sc-cohort-2023-6'), stdout.indexOf('The evaluator publishes'))
     .replace(/today is [0-9-]+/g, 'today is …'); // the two runs may straddle midnight
 }
 
@@ -109,7 +110,7 @@ describe('the main job (npm run demo)', () => {
     }
     // The investor's report: cosigned checkpoint, issued, downloaded, verified offline.
     expect(run.stdout).toContain(`The evaluator cosigns the checkpoint of size ${ENTRIES} as a witness`);
-    expect(run.stdout).toMatch(/Audit report of payment 13 \(final\), issued: [0-9a-f]{64}\n/);
+    expect(run.stdout).toMatch(/Audit report of payment 14 \(final\), issued: [0-9a-f]{64}\n/);
     expect(run.stdout).toMatch(/downloaded \(presigned URLs, 300 s\): .*\.json, .*\.ru\.pdf\n/);
     expect(run.stdout).toMatch(/npx sib report verify .*: OK, [0-9]+ checks/);
     const reports = readdirSync(join(dataDir, 'reports'));
@@ -123,6 +124,12 @@ describe('the main job (npm run demo)', () => {
     expect(run.stdout).toMatch(/employed \* +[0-9.]+% +[0-9]+\/[0-9]+ +≥ 35\.0%/);
     expect(run.stdout).toMatch(/subsidy-y2 +reoffending +0\.[0-9]{6} +≤ 0\.20 +0\.222222 +(yes|NO)/);
     expect(run.stdout).toMatch(/subsidy-final +payment +[01] +[0-9,.]+ RUB/);
+    expect(run.stdout).toContain(
+      "The evaluator publishes the comparison group's re-offending rate, 25.0% of 412 (POST /contracts/{contract}/comparisons): seq 6  comparison.published\n",
+    );
+    expect(run.stdout).toMatch(
+      /reoffending-vs-comparison-group +all +0\.[0-9]{6} \(n [0-9]+\) +0\.250000 \(published by the evaluator, entry 6\) +relative-reduction/,
+    );
     expect(run.stdout).toMatch(/Paid over the term: [0-9,.]+ RUB, every payment attested and approved/);
     expect(run.stdout).not.toContain('RECOMPUTATION DIFFERS');
     // The log.
@@ -155,7 +162,7 @@ describe('the main job (npm run demo)', () => {
     const untouched = (text: string) => text.replace(/the log still has [0-9]+ entries/, 'the log still has … entries');
     expect(untouched(errorBatchPart(run.stdout))).toBe(untouched(errorBatchPart(first)));
     expect(run.stdout).toContain(`Verify as stored in DynamoDB: OK, ${ENTRIES} entries`);
-    expect(run.stdout).toContain('Audit report of payment 13 (final), already issued:');
+    expect(run.stdout).toContain('Audit report of payment 14 (final), already issued:');
     expect(run.stdout).toContain('Everything verified.');
   }, 200_000);
 });

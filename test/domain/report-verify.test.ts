@@ -418,7 +418,13 @@ describe('a file that is not a report', () => {
     expect(result.ok).toBe(false);
     expect(result.checks).toHaveLength(1);
     expect(result.checks[0]).toMatchObject({ name: 'format', ok: false });
-    expect(result.checks[0]?.message).toMatch(/^the file is not JSON \(.*\): a truncated or damaged file\?$/);
+    expect(result.checks[0]?.message).toMatch(/a truncated or damaged file\?$/);
+  });
+
+  it.each([0.25, 0.5, 0.75, 0.9])('a file truncated at %s of its bytes is named truncated', (share) => {
+    const result = verifyReport(f.bytes.subarray(0, Math.floor(f.bytes.byteLength * share)), keys);
+    expect(result.ok).toBe(false);
+    expect(result.checks[0]?.message).toMatch(/a truncated or damaged file\?$/);
   });
 
   it.each([
