@@ -24,6 +24,7 @@ const groups = [
   'export',
   'ledger',
   'demo',
+  'roles',
 ] as const;
 for (const group of groups) {
   const mod = (await import(`./commands/${group}.ts`).catch((error: unknown) => {
