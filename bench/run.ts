@@ -97,3 +97,13 @@ if (json) {
     console.log('\nStreaming ingest (1,000,000-record CSV): not run; add --stream (several minutes).');
   }
 }
+
+// --load: 200 clients mixing reads and writes against the local gateway for 60 s (bench/load.ts); over a minute.
+if (process.argv.includes('--load')) {
+  const { assertLoadOk, benchLoad, formatLoad } = await import('./load.ts');
+  const load = await benchLoad(quick ? { clients: 50, seconds: 15 } : {});
+  console.log(json ? JSON.stringify({ load }, null, 2) : `\n${formatLoad(load).join('\n')}`);
+  assertLoadOk(load);
+} else if (!json) {
+  console.log('\nLoad (200 clients mixing reads and writes for 60 s): not run; add --load (over a minute).');
+}

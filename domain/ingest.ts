@@ -54,8 +54,14 @@ export interface EvidenceStore {
    * Runs `work` holding the contract's ingest lease, so that no other batch
    * of the contract checks or writes records meanwhile. The fence is handed
    * to the ledger append, whose commit fails if the lease was lost.
+   * Waits at most `waitMs` (default: the store's own bound) for the lease,
+   * then refuses with a ConflictError (another batch is being ingested).
    */
-  withIngestLease<T>(contract: string, work: (fence: unknown) => Promise<T>): Promise<T>;
+  withIngestLease<T>(
+    contract: string,
+    work: (fence: unknown) => Promise<T>,
+    options?: { readonly waitMs?: number },
+  ): Promise<T>;
 }
 
 export interface BatchRef {
@@ -110,6 +116,12 @@ export interface IngestRequest {
   readonly unit?: 'record' | 'line';
   /** Told as records are validated (phase scan) and written (phase write), for a progress bar. */
   readonly onProgress?: (progress: StreamProgress) => void;
+  /**
+   * How long to wait for the contract's ingest lease while another batch
+   * holds it, before refusing (409) with nothing written: an API request
+   * must be answered before its timeout. Default: the store's bound.
+   */
+  readonly leaseWaitMs?: number;
 }
 
 /** Records written per call to the store, so that progress can be reported on large batches. */
@@ -319,7 +331,7 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
   const replay = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
   if (replay) return receipt(replay, true);
 
-  return ports.store.withIngestLease(contract, async (fence) => {
+  const underLease = async (fence: unknown): Promise<IngestReceipt> => {
     // Checked again under the lease: another call may have appended it meanwhile.
     const raced = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
     if (raced) return receipt(raced, true);
@@ -335,7 +347,12 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
     request.onProgress?.({ phase: 'write', rows: records.length, total: records.length });
     const entry = await appendBatchEntry(ports.ledger, contract, request, summary, fence);
     return receipt(entry, false);
-  });
+  };
+  return ports.store.withIngestLease(
+    contract,
+    underLease,
+    request.leaseWaitMs === undefined ? {} : { waitMs: request.leaseWaitMs },
+  );
 }
 
 /** The entry of batch `batchId` if it was appended before with this content hash; ConflictError if with another. */

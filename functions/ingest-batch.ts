@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { Problem } from '../domain/errors.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -100,7 +100,15 @@ function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
   return { batchId: beside, records: parsed.records, problems: [...parsed.problems, ...problems], unit: 'line' };
 }
 
-async function ingest(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+/**
+ * What an ingest keeps of the request's time for its own work once it holds
+ * the contract's lease: the rest it may spend waiting for the lease while
+ * other batches of the contract are ingested, then it answers 409 (try again
+ * shortly) instead of running into the API's timeout (a 5xx).
+ */
+export const INGEST_WORK_MS = 10_000;
+
+async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
   // Before anything else: a refused caller gets 401/403 without the body being read or anything written.
   const caller = authorize(event, ROUTE);
   if (caller === undefined) throw new Error(`${ROUTE.id} is not a public route`);
@@ -125,6 +133,7 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<HttpResult> {
         parseProblems: body.problems,
         today: todayEarliestZone(),
         unit: body.unit,
+        leaseWaitMs: Math.max(0, context.getRemainingTimeInMillis() - INGEST_WORK_MS),
       },
       ports,
     );

@@ -52,12 +52,17 @@ const QUERY_CONCURRENCY = 16;
 const PER_PARTICIPANT_QUERIES = 200;
 const WRITE_CONCURRENCY = 4;
 
+const busy = (contract: string) =>
+  new ConflictError(`another batch of ${contract} is being ingested; try again shortly`, { contract });
+
 export class DynamoEvidenceStore implements EvidenceStore {
   readonly #io: DynamoIo;
   readonly #tables: EvidenceTables;
   readonly #committed: CommittedCheck;
   readonly #lease: { ttlMs: number; renewMs: number; waitMs: number };
   readonly #now: () => number;
+  /** Per contract, the end of the last turn at its lease in this process (see #turn). */
+  readonly #queues = new Map<string, Promise<void>>();
 
   constructor(options: DynamoEvidenceOptions) {
     this.#io = new DynamoIo(options);
@@ -174,9 +179,58 @@ export class DynamoEvidenceStore implements EvidenceStore {
     return toQueried(item);
   }
 
-  async withIngestLease<T>(contract: string, work: (fence: unknown) => Promise<T>): Promise<T> {
+  async withIngestLease<T>(
+    contract: string,
+    work: (fence: unknown) => Promise<T>,
+    options: { readonly waitMs?: number } = {},
+  ): Promise<T> {
+    const deadline = this.#now() + (options.waitMs ?? this.#lease.waitMs);
+    const endTurn = await this.#turn(contract, deadline);
+    try {
+      return await this.#withLease(contract, work, deadline);
+    } finally {
+      endTurn();
+    }
+  }
+
+  /**
+   * This process's turn at a contract's lease. Batches of one contract that
+   * one process ingests at once (the local gateway runs every request in one
+   * process; a Lambda instance, one at a time) line up here in arrival order,
+   * so that only the first of them polls DynamoDB for the lease and none is
+   * overtaken by later ones. Resolves to the function that ends the turn;
+   * refuses like the lease if the turn does not come by the deadline.
+   */
+  async #turn(contract: string, deadline: number): Promise<() => void> {
+    const before = this.#queues.get(contract) ?? Promise.resolve();
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    // Whoever comes next waits for this turn and every one before it, even if this one gives up early.
+    const tail = before.then(() => ended);
+    this.#queues.set(contract, tail);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, deadline - this.#now()));
+    });
+    try {
+      if ((await Promise.race([before, late])) === 'late') {
+        end();
+        throw busy(contract);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return () => {
+      end();
+      if (this.#queues.get(contract) === tail) this.#queues.delete(contract);
+    };
+  }
+
+  async #withLease<T>(contract: string, work: (fence: unknown) => Promise<T>, deadline: number): Promise<T> {
     const owner = randomUUID();
-    await this.#acquire(contract, owner);
+    await this.#acquire(contract, owner, deadline);
     const renew = setInterval(() => {
       this.#put(contract, owner, this.#now() + this.#lease.ttlMs).catch(() => {
         // A lost lease shows at the commit: its fence condition fails.
@@ -200,8 +254,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
     }
   }
 
-  async #acquire(contract: string, owner: string): Promise<void> {
-    const deadline = this.#now() + this.#lease.waitMs;
+  async #acquire(contract: string, owner: string, deadline: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#io.withRetry(() =>
@@ -218,9 +271,9 @@ export class DynamoEvidenceStore implements EvidenceStore {
       } catch (error) {
         if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
         if (this.#now() >= deadline) {
-          throw new ConflictError(`another batch of ${contract} is being ingested; try again shortly`, { contract });
+          throw busy(contract);
         }
-        await this.#io.sleep(Math.min(1_000, 20 * attempt));
+        await this.#io.sleep(Math.max(0, Math.min(1_000, 20 * attempt, deadline - this.#now())));
       }
     }
   }
