@@ -62,7 +62,7 @@ export function authorize(event: APIGatewayProxyEventV2, route: RouteDef): Calle
   const role = groups.find((g) => (route.roles as readonly Role[]).includes(g));
   if (role === undefined) {
     throw new ForbiddenError(
-      `${groups.length === 0 ? 'a caller with no role' : `the ${groups.join(', ')} role`} may not ${route.summary.charAt(0).toLowerCase()}${route.summary.slice(1)} (allowed: ${(route.roles as readonly Role[]).join(', ')})`,
+      `${groups.length === 0 ? 'a caller with no role' : `the ${groups.join(', ')} role`} may not call ${route.id} (${route.method} ${route.path}); allowed roles: ${(route.roles as readonly Role[]).join(', ')}`,
     );
   }
   const listed = listClaim(claims[CONTRACTS_CLAIM]);
