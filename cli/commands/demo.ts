@@ -130,10 +130,14 @@ async function runDemo(options: { serve: boolean; scenario: string }): Promise<b
       ok = await runProgramme(options.scenario, dir, gateway.url);
     } else {
       const registered = (
-        await clients.ministry.call<{ version: number; seq: number; specHash: string; replayed: boolean }>(
-          'registerContract',
-          { body: await readSpecFile({ contract: DEMO_CONTRACT }) },
-        )
+        await clients.ministry
+          .call<{ version: number; seq: number; specHash: string; replayed: boolean }>('registerContract', {
+            body: await readSpecFile({ contract: DEMO_CONTRACT }),
+          })
+          .catch((error: unknown) => {
+            if (error instanceof ApiError && error.status === 409) throw olderDataDir(error.problem.detail ?? '');
+            throw error;
+          })
       ).body;
       say(
         `\nThe ministry registers ${DEMO_CONTRACT} version ${registered.version} (POST /contracts, contracts/${DEMO_CONTRACT}.json):` +
@@ -313,6 +317,7 @@ async function runPeriods(
   const spec = versions.at(-1)?.spec;
   if (spec === undefined) return { ok: false, payments: [] };
   const params = { contract: DEMO_CONTRACT };
+  await checkScenarioLog(clients);
   // The evaluator publishes the comparison group's figure: re-offending among released prisoners of the region
   // outside the programme (illustrative), which the reoffending comparison reads.
   const published = (
@@ -390,6 +395,29 @@ async function runPeriods(
     `\nPaid over the term: ${formatMoney(paid, spec.minorUnit)} ${spec.currency}, every payment attested and approved`,
   );
   return { ok, payments };
+}
+
+/**
+ * A data dir kept from an older version of this scenario holds a log of
+ * another shape (entries in other places), which this run cannot continue:
+ * say so plainly instead of failing on a refused step.
+ */
+function olderDataDir(why: string): Error {
+  return new Error(
+    `the data dir holds a ${DEMO_CONTRACT} log written by an older version of this scenario (${why}): delete the data dir (${dataDir()}) or set SIB_DATA_DIR to a new one, and run again`,
+  );
+}
+
+async function checkScenarioLog(clients: Clients): Promise<void> {
+  const params = { contract: DEMO_CONTRACT };
+  const size = (await clients.investor.call<{ size: number }>('getCheckpoint', { params })).body.size;
+  const at = 1 + COHORT.batches;
+  if (size <= at) return;
+  const proof = (await clients.investor.call<{ entry: string }>('getEntryProof', { params: { ...params, seq: at } }))
+    .body;
+  if ((JSON.parse(proof.entry) as { kind?: string }).kind !== 'comparison.published') {
+    throw olderDataDir(`entry ${at} is not the comparison figure`);
+  }
 }
 
 /**
