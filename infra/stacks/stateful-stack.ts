@@ -1,8 +1,10 @@
 /**
  * The stateful part of sib-ledger in AWS: the DynamoDB tables and S3 buckets of
  * infra/definitions.ts (the same objects the local stack is provisioned from),
- * all encrypted with one customer-managed KMS key and all retained on stack
- * deletion.
+ * the KMS keys (a symmetric data key that encrypts every table and bucket, an
+ * Ed25519 signing key for checkpoints and reports, an HMAC key for pseudonyms)
+ * and a separate bucket for the S3 server access logs. Everything is retained
+ * on stack deletion; the stage only decides DynamoDB deletion protection.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -15,8 +17,10 @@ export type Stage = 'dev' | 'prod';
 
 export interface StatefulStackProps extends StackProps {
   readonly stage: Stage;
-  /** Object Lock default retention (COMPLIANCE mode) of the write-once buckets, in days. */
+  /** Object Lock default retention (COMPLIANCE mode) of the reports bucket, in days. */
   readonly reportRetentionDays: number;
+  /** Object Lock default retention (COMPLIANCE mode) of the evidence archive bucket, in days. */
+  readonly archiveRetentionDays: number;
 }
 
 const attributeTypes: Record<AttributeType, dynamodb.AttributeType> = {
@@ -33,26 +37,60 @@ function optionalAttribute(key: KeyDef | undefined): dynamodb.Attribute | undefi
   return key ? attribute(key) : undefined;
 }
 
+function checkRetentionDays(name: string, days: number): void {
+  if (!Number.isInteger(days) || days < 1) {
+    throw new Error(`${name} must be a positive integer, got ${days}`);
+  }
+}
+
 export class StatefulStack extends Stack {
   readonly stage: Stage;
-  /** Encrypts every table and bucket of this stack. */
+  /** Symmetric, rotating: encrypts every table and data bucket of this stack. */
   readonly dataKey: kms.Key;
+  /** Ed25519 (ECC_NIST_EDWARDS25519, SIGN_VERIFY): signs checkpoints and reports. */
+  readonly signingKey: kms.Key;
+  /** HMAC_256 (GENERATE_VERIFY_MAC): derives participant pseudonyms. */
+  readonly pseudonymKey: kms.Key;
   readonly tables: Readonly<Record<TableDef['id'], dynamodb.Table>>;
   readonly buckets: Readonly<Record<BucketDef['id'], s3.Bucket>>;
+  /** Target of the server access logs of the data buckets (SSE-S3: log delivery cannot use SSE-KMS). */
+  readonly accessLogsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
-    const { stage, reportRetentionDays } = props;
-    if (!Number.isInteger(reportRetentionDays) || reportRetentionDays < 1) {
-      throw new Error(`reportRetentionDays must be a positive integer, got ${reportRetentionDays}`);
-    }
+    const { stage, reportRetentionDays, archiveRetentionDays } = props;
+    checkRetentionDays('reportRetentionDays', reportRetentionDays);
+    checkRetentionDays('archiveRetentionDays', archiveRetentionDays);
     this.stage = stage;
+    const retentionDays: Record<BucketDef['id'], number> = {
+      archive: archiveRetentionDays,
+      reports: reportRetentionDays,
+    };
+    // Grant S3 log delivery through the target bucket's policy, not an ACL (ACLs
+    // stay disabled: BucketOwnerEnforced). Set here, before any child exists, so
+    // the stack does not depend on cdk.json's feature flags.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
     this.dataKey = new kms.Key(this, 'DataKey', {
       description: `sib-ledger ${stage}: encrypts the ledger tables and evidence buckets`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Rotation is not supported on asymmetric or HMAC keys.
+    this.signingKey = new kms.Key(this, 'SigningKey', {
+      description: `sib-ledger ${stage}: signs checkpoints and reports (Ed25519)`,
+      keySpec: kms.KeySpec.ECC_NIST_EDWARDS25519,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.pseudonymKey = new kms.Key(this, 'PseudonymKey', {
+      description: `sib-ledger ${stage}: derives participant pseudonyms (HMAC-SHA-256)`,
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.keyArn, description: 'Ed25519 signing key' });
+    new CfnOutput(this, 'PseudonymKeyArn', { value: this.pseudonymKey.keyArn, description: 'HMAC_256 pseudonym key' });
 
     // dynamodb.Table rather than TableV2: TableV2 cannot render a customer-managed
     // key in an environment-agnostic stack.
@@ -62,7 +100,8 @@ export class StatefulStack extends Stack {
         sortKey: optionalAttribute(def.sortKey),
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        deletionProtection: true,
+        // dev may be torn down by hand; the table itself is still retained.
+        deletionProtection: stage === 'prod',
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: this.dataKey,
         removalPolicy: RemovalPolicy.RETAIN,
@@ -80,18 +119,34 @@ export class StatefulStack extends Stack {
     });
     this.tables = Object.fromEntries(tableEntries) as Record<TableDef['id'], dynamodb.Table>;
 
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      versioned: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'AccessLogsBucketName', {
+      value: this.accessLogsBucket.bucketName,
+      description: 'S3 server access logs of the archive and reports buckets, one prefix per bucket.',
+    });
+
     const bucketEntries = buckets.map((def): [BucketDef['id'], s3.Bucket] => {
       const bucket = new s3.Bucket(this, `${def.id}Bucket`, {
         versioned: true,
         enforceSSL: true,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: this.dataKey,
         bucketKeyEnabled: true,
+        serverAccessLogsBucket: this.accessLogsBucket,
+        serverAccessLogsPrefix: `${def.id}/`,
         ...(def.objectLock
           ? {
               objectLockEnabled: true,
-              objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(reportRetentionDays)),
+              objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(retentionDays[def.id])),
             }
           : {}),
         removalPolicy: RemovalPolicy.RETAIN,

@@ -2,20 +2,25 @@
  * The CDK stateful stack, synthesized in-process (no `cdk` CLI, no AWS).
  * Expectations are derived from infra/definitions.ts, and the table shape is
  * compared with the local stack's CreateTable input, so the cloud tables and
- * the local tables cannot drift apart.
+ * the local tables cannot drift apart. One assertion group per concern; no
+ * whole-template snapshots.
  */
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buckets, tables } from '../../infra/definitions.ts';
+import { type BucketDef, buckets, tables } from '../../infra/definitions.ts';
 import { createTableInput } from '../../infra/local/provision.ts';
-import { type Stage, StatefulStack } from '../../infra/stacks/stateful-stack.ts';
+import { type Stage, StatefulStack, type StatefulStackProps } from '../../infra/stacks/stateful-stack.ts';
 
-const RETENTION_DAYS = 42;
+const RETENTION_DAYS: Record<BucketDef['id'], number> = { reports: 42, archive: 17 };
 
 function synth(stage: Stage) {
   const app = new App();
-  const stack = new StatefulStack(app, 'Stateful', { stage, reportRetentionDays: RETENTION_DAYS });
+  const stack = new StatefulStack(app, 'Stateful', {
+    stage,
+    reportRetentionDays: RETENTION_DAYS.reports,
+    archiveRetentionDays: RETENTION_DAYS.archive,
+  });
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<
     string,
@@ -35,15 +40,57 @@ function synth(stage: Stage) {
 const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
   (a.AttributeName ?? '').localeCompare(b.AttributeName ?? '');
 
+const retained = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+
 describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
   const { stack, template, logicalId, propertiesOf, keyArn } = synth(stage);
 
-  it('has one symmetric, rotating, retained KMS key', () => {
-    template.resourceCountIs('AWS::KMS::Key', 1);
-    template.hasResource('AWS::KMS::Key', {
-      Properties: { EnableKeyRotation: true, KeySpec: Match.absent() },
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
+  describe('keys', () => {
+    it('has three retained KMS keys: data, signing, pseudonym', () => {
+      template.resourceCountIs('AWS::KMS::Key', 3);
+      for (const key of [stack.dataKey, stack.signingKey, stack.pseudonymKey]) {
+        template.templateMatches({ Resources: { [logicalId(key)]: { Type: 'AWS::KMS::Key', ...retained } } });
+      }
+    });
+
+    it('data key: symmetric, encrypt/decrypt, rotating', () => {
+      const props = propertiesOf(stack.dataKey);
+      expect(props.KeySpec).toBeUndefined(); // SYMMETRIC_DEFAULT
+      expect(props.KeyUsage).toBeUndefined(); // ENCRYPT_DECRYPT
+      expect(props.EnableKeyRotation).toBe(true);
+    });
+
+    it('signing key: Ed25519, sign/verify, no rotation', () => {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeySpec: 'ECC_NIST_EDWARDS25519',
+        KeyUsage: 'SIGN_VERIFY',
+        EnableKeyRotation: Match.absent(),
+      });
+      expect(propertiesOf(stack.signingKey)).toMatchObject({
+        KeySpec: 'ECC_NIST_EDWARDS25519',
+        KeyUsage: 'SIGN_VERIFY',
+      });
+    });
+
+    it('pseudonym key: HMAC_256, generate/verify MAC, no rotation', () => {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeySpec: 'HMAC_256',
+        KeyUsage: 'GENERATE_VERIFY_MAC',
+        EnableKeyRotation: Match.absent(),
+      });
+      expect(propertiesOf(stack.pseudonymKey)).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    });
+
+    it('only the data key rotates', () => {
+      const rotating = Object.keys(
+        template.findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true } }),
+      );
+      expect(rotating).toEqual([logicalId(stack.dataKey)]);
+    });
+
+    it('outputs the signing and pseudonym key ARNs', () => {
+      template.hasOutput('SigningKeyArn', { Value: { 'Fn::GetAtt': [logicalId(stack.signingKey), 'Arn'] } });
+      template.hasOutput('PseudonymKeyArn', { Value: { 'Fn::GetAtt': [logicalId(stack.pseudonymKey), 'Arn'] } });
     });
   });
 
@@ -66,23 +113,29 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
       expect(props.BillingMode).toBe(local.BillingMode);
     });
 
-    it.each(tables.map((def) => [def.id, def] as const))('%s is protected, KMS-encrypted, retained', (_, def) => {
+    it.each(tables.map((def) => [def.id, def] as const))('%s is on-demand, PITR, KMS-encrypted, retained', (_, def) => {
       template.templateMatches({
         Resources: {
           [logicalId(stack.tables[def.id])]: {
             Properties: {
+              BillingMode: 'PAY_PER_REQUEST',
               PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-              DeletionProtectionEnabled: true,
               SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
               // CloudFormation names the table: no clash between stages or with the local names.
               TableName: Match.absent(),
             },
-            DeletionPolicy: 'Retain',
-            UpdateReplacePolicy: 'Retain',
+            ...retained,
           },
         },
       });
     });
+
+    it.each(tables.map((def) => [def.id, def] as const))(
+      `%s has deletion protection ${stage === 'prod' ? 'on' : 'off'}`,
+      (_, def) => {
+        expect(propertiesOf(stack.tables[def.id]).DeletionProtectionEnabled).toBe(stage === 'prod');
+      },
+    );
 
     it('outputs each table name under <id>TableName', () => {
       for (const def of tables) {
@@ -92,43 +145,99 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
   });
 
   describe('buckets', () => {
-    it('has exactly the buckets of infra/definitions.ts', () => {
-      template.resourceCountIs('AWS::S3::Bucket', buckets.length);
+    const privateBucket = {
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      AccessControl: Match.absent(),
+    };
+
+    it('has exactly the buckets of infra/definitions.ts, plus the access-logs bucket', () => {
+      template.resourceCountIs('AWS::S3::Bucket', buckets.length + 1);
       expect(Object.keys(stack.buckets).sort()).toEqual(buckets.map((b) => b.id).sort());
     });
 
     it.each(buckets.map((def) => [def.id, def] as const))(
-      '%s is versioned, private, KMS-encrypted, retained',
+      '%s is versioned, private, KMS-encrypted (data key), retained',
       (_, def) => {
-        const id = logicalId(stack.buckets[def.id]);
         template.templateMatches({
           Resources: {
-            [id]: {
+            [logicalId(stack.buckets[def.id])]: {
               Properties: {
-                VersioningConfiguration: { Status: 'Enabled' },
-                PublicAccessBlockConfiguration: {
-                  BlockPublicAcls: true,
-                  BlockPublicPolicy: true,
-                  IgnorePublicAcls: true,
-                  RestrictPublicBuckets: true,
-                },
+                ...privateBucket,
                 BucketEncryption: {
                   ServerSideEncryptionConfiguration: [
-                    { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } },
+                    {
+                      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+                      BucketKeyEnabled: true,
+                    },
                   ],
                 },
               },
-              DeletionPolicy: 'Retain',
-              UpdateReplacePolicy: 'Retain',
+              ...retained,
             },
           },
         });
       },
     );
 
-    it.each(buckets.map((def) => [def.id, def] as const))('%s only accepts TLS requests', (_, def) => {
+    it.each(buckets.map((def) => [def.id, def] as const))(
+      '%s logs server access to the access-logs bucket',
+      (_, def) => {
+        expect(propertiesOf(stack.buckets[def.id]).LoggingConfiguration).toEqual({
+          DestinationBucketName: { Ref: logicalId(stack.accessLogsBucket) },
+          LogFilePrefix: `${def.id}/`,
+        });
+      },
+    );
+
+    it('the access-logs bucket is private, SSE-S3, retained, and does not log to itself', () => {
+      template.templateMatches({
+        Resources: {
+          [logicalId(stack.accessLogsBucket)]: {
+            Properties: {
+              ...privateBucket,
+              BucketEncryption: {
+                ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+              },
+              LoggingConfiguration: Match.absent(),
+              ObjectLockEnabled: Match.absent(),
+            },
+            ...retained,
+          },
+        },
+      });
+    });
+
+    it('the access-logs bucket policy lets S3 log delivery write only for the data buckets', () => {
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
-        Bucket: { Ref: logicalId(stack.buckets[def.id]) },
+        Bucket: { Ref: logicalId(stack.accessLogsBucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith(
+            buckets.map((def) =>
+              Match.objectLike({
+                Effect: 'Allow',
+                Action: 's3:PutObject',
+                Principal: { Service: 'logging.s3.amazonaws.com' },
+                Condition: Match.objectLike({
+                  ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(stack.buckets[def.id]), 'Arn'] } },
+                }),
+              }),
+            ),
+          ),
+        },
+      });
+    });
+
+    it.each([...buckets.map((def) => def.id), 'accessLogs'])('%s only accepts TLS requests', (id) => {
+      const bucket = id === 'accessLogs' ? stack.accessLogsBucket : stack.buckets[id as BucketDef['id']];
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(bucket) },
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({
@@ -142,39 +251,58 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
       });
     });
 
-    it.each(buckets.map((def) => [def.id, def] as const))('%s has Object Lock as defined', (_, def) => {
-      const props = propertiesOf(stack.buckets[def.id]);
-      if (def.objectLock) {
-        expect(props.ObjectLockEnabled).toBe(true);
-        expect(props.ObjectLockConfiguration).toEqual({
-          ObjectLockEnabled: 'Enabled',
-          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: RETENTION_DAYS } },
-        });
-      } else {
-        expect(props.ObjectLockEnabled).toBeUndefined();
-        expect(props.ObjectLockConfiguration).toBeUndefined();
-      }
+    it.each(buckets.map((def) => [def.id, def] as const))(
+      '%s has Object Lock (COMPLIANCE, retention from context) as defined',
+      (_, def) => {
+        const props = propertiesOf(stack.buckets[def.id]);
+        if (def.objectLock) {
+          expect(props.ObjectLockEnabled).toBe(true);
+          expect(props.ObjectLockConfiguration).toEqual({
+            ObjectLockEnabled: 'Enabled',
+            Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: RETENTION_DAYS[def.id] } },
+          });
+        } else {
+          expect(props.ObjectLockEnabled).toBeUndefined();
+          expect(props.ObjectLockConfiguration).toBeUndefined();
+        }
+      },
+    );
+
+    it('locks both the archive and the reports (infra/definitions.ts)', () => {
+      expect(
+        buckets
+          .filter((b) => b.objectLock)
+          .map((b) => b.id)
+          .sort(),
+      ).toEqual(['archive', 'reports']);
     });
 
     it('outputs each bucket name under <id>BucketName', () => {
       for (const def of buckets) {
         template.hasOutput(`${def.id}BucketName`, { Value: { Ref: logicalId(stack.buckets[def.id]) } });
       }
+      template.hasOutput('AccessLogsBucketName', { Value: { Ref: logicalId(stack.accessLogsBucket) } });
     });
   });
 });
 
 describe('StatefulStack across stages', () => {
-  it('dev and prod templates differ only in the stage name (same protection in both)', () => {
+  it('dev and prod templates differ only in the stage name and table deletion protection', () => {
     const dev = JSON.stringify(synth('dev').template.toJSON());
     const prod = JSON.stringify(synth('prod').template.toJSON());
-    expect(prod).toBe(dev.replaceAll('sib-ledger dev:', 'sib-ledger prod:'));
+    expect(prod.replaceAll('"DeletionProtectionEnabled":true', '"DeletionProtectionEnabled":false')).toBe(
+      dev.replaceAll('sib-ledger dev:', 'sib-ledger prod:'),
+    );
   });
 
   it('rejects a retention that is not a positive whole number of days', () => {
-    for (const reportRetentionDays of [0, -1, 1.5, Number.NaN]) {
-      expect(() => new StatefulStack(new App(), 'S', { stage: 'dev', reportRetentionDays })).toThrow(
+    const valid: StatefulStackProps = { stage: 'dev', reportRetentionDays: 1, archiveRetentionDays: 1 };
+    for (const days of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new StatefulStack(new App(), 'S', { ...valid, reportRetentionDays: days })).toThrow(
         /reportRetentionDays/,
+      );
+      expect(() => new StatefulStack(new App(), 'S', { ...valid, archiveRetentionDays: days })).toThrow(
+        /archiveRetentionDays/,
       );
     }
   });
