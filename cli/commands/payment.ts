@@ -47,7 +47,8 @@ function stateOf(p: PaymentStatus, all: readonly PaymentStatus[]): string {
   return `${p.state}, superseded by ${latest?.payment ?? '?'}`;
 }
 
-function renderList(contract: string, payments: readonly PaymentStatus[]): string {
+/** The payments of a contract as a table (state, last step, who, when). */
+export function renderList(contract: string, payments: readonly PaymentStatus[]): string {
   if (payments.length === 0) {
     return `${contract} has no payments yet: each evaluation is one (sib evaluate --contract ${contract} --period P)`;
   }
@@ -68,7 +69,8 @@ function renderList(contract: string, payments: readonly PaymentStatus[]): strin
   );
 }
 
-function renderShow(contract: string, p: PaymentStatus): string {
+/** One payment and its history. */
+export function renderShow(contract: string, p: PaymentStatus): string {
   const detail = (s: PaymentStatus['steps'][number]) =>
     s.reason !== undefined
       ? `reason: ${s.reason}`

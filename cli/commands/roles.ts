@@ -40,6 +40,7 @@ import { problemTable } from './evidence.ts';
 import { openWitnessKey } from './keys.ts';
 import { printVerify } from './ledger.ts';
 import { isLoopbackUrl } from './login.ts';
+import { renderList, renderShow } from './payment.ts';
 import { langArg, printVerification } from './report.ts';
 
 // ---- exit status
@@ -496,56 +497,6 @@ const DONE: Readonly<Record<StepReceipt['step'], string>> = {
 function renderStep(r: StepReceipt, by: string | undefined): string {
   const head = `${r.replayed ? `Already ${DONE[r.step].toLowerCase()}` : DONE[r.step]}: payment ${r.contract}/${r.payment} (period ${r.period}, ${money(r)})`;
   return `${head}\n  ${by === undefined ? '' : `by ${by}, `}entry seq ${r.seq} (${r.entryHash}) at ${r.at}`;
-}
-
-/** The payment's last step (its calculation when it has none): what, who, when. */
-function lastStep(p: PaymentStatus): { what: string; by: Actor; at: string } {
-  const last = p.steps.at(-1);
-  if (last === undefined) return { what: `calculated (entry ${p.payment})`, by: p.calculatedBy, at: p.calculatedAt };
-  return { what: `${last.step} (entry ${last.seq})`, by: last.actor, at: last.at };
-}
-
-function renderPayments(contract: string, payments: readonly PaymentStatus[]): string {
-  if (payments.length === 0) {
-    return `${contract} has no payments yet: each evaluation is one (sib evaluator evaluate --contract ${contract} --period P)`;
-  }
-  return table(
-    ['payment', 'period', 'total', 'state', 'last step', 'by', 'when'],
-    payments.map((p) => {
-      const last = lastStep(p);
-      const latest = payments.filter((q) => q.period === p.period).at(-1);
-      return [
-        `${contract}/${p.payment}`,
-        p.period,
-        money(p),
-        p.latest ? p.state : `${p.state}, superseded by ${latest?.payment ?? '?'}`,
-        last.what,
-        `${last.by.sub} (${last.by.role})`,
-        last.at,
-      ];
-    }),
-  );
-}
-
-function renderPayment(contract: string, p: PaymentStatus): string {
-  const detail = (s: PaymentStatus['steps'][number]) =>
-    s.reason !== undefined
-      ? `reason: ${s.reason}`
-      : s.paymentOrder !== undefined
-        ? `payment order ${s.paymentOrder}, paid on ${s.paidOn ?? '?'}`
-        : '';
-  return [
-    `Payment ${contract}/${p.payment}: period ${p.period}, ${money(p)}, ${p.state}${p.latest ? '' : ' (superseded by a later calculation of the period)'}`,
-    `  result ${p.result} (contract version ${p.contract.version}, checkpoint ${p.checkpoint})`,
-    '',
-    table(
-      ['step', 'entry', 'by', 'role', 'when', 'detail'],
-      [
-        ['calculated', p.payment, p.calculatedBy.sub, p.calculatedBy.role, p.calculatedAt, ''],
-        ...p.steps.map((s) => [s.step, s.seq, s.actor.sub, s.actor.role, s.at, detail(s)]),
-      ],
-    ),
-  ].join('\n');
 }
 
 function renderIssued(r: IssuedReport): string {
@@ -1062,7 +1013,7 @@ function registerMinistry(program: Command): void {
       if (payment !== undefined) {
         const p = (await api.call<PaymentStatus>('getPayment', { params: { contract: opts.contract, payment } })).body;
         if (opts.json) printJson(p);
-        else say(renderPayment(opts.contract, p));
+        else say(renderShow(opts.contract, p));
         return;
       }
       const list = (
@@ -1071,7 +1022,7 @@ function registerMinistry(program: Command): void {
         })
       ).body;
       if (opts.json) printJson(list);
-      else say(renderPayments(opts.contract, list.payments));
+      else say(renderList(opts.contract, list.payments));
     }, 'ministry'),
   );
 
