@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseContractSpec } from '../../domain/contract-spec.ts';
 import type { EvaluationResult } from '../../domain/evaluation.ts';
@@ -29,8 +28,8 @@ import {
   RegistrationReceiptSchema,
   resultFor,
 } from '../../functions/api/contracts.ts';
-import { ROUTES } from '../../functions/api/routes.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { apiEvent, type Call, token } from '../support/api-event.ts';
 import { REPO } from '../support/cli.ts';
 import { enrol, invoke, job } from '../support/http.ts';
 import { testStack } from '../support/stack.ts';
@@ -50,62 +49,6 @@ afterAll(() => {
 });
 
 // ---- Events
-
-type Role = 'operator' | 'ministry' | 'investor' | 'evaluator';
-
-interface Call {
-  /** Path parameters besides `contract`. */
-  readonly params?: Record<string, string>;
-  /** A JSON value (sent as application/json) or raw text. */
-  readonly body?: unknown;
-  readonly raw?: string;
-  readonly headers?: Record<string, string>;
-  /** Verified claims; undefined: no token. */
-  readonly claims?: Record<string, unknown> | undefined;
-}
-
-/** Verified JWT claims as API Gateway's authorizer passes them. */
-const token = (role: Role, sub: string, contracts: string) => ({
-  sub,
-  'cognito:groups': [role],
-  'custom:contracts': contracts,
-});
-
-function apiEvent(routeId: string, contract: string, call: Call): APIGatewayProxyEventV2 {
-  const route = ROUTES.find((r) => r.id === routeId);
-  if (route === undefined) throw new Error(`no route ${routeId}`);
-  const params: Record<string, string> = route.path.includes('{contract}') ? { contract, ...call.params } : {};
-  const rawPath = route.path.replaceAll(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
-  const routeKey = `${route.method} ${route.path}`;
-  const body = call.raw ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath,
-    rawQueryString: '',
-    headers: {
-      host: 'api.example.test',
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...call.headers,
-    },
-    ...(Object.keys(params).length > 0 ? { pathParameters: params } : {}),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'api.example.test',
-      domainPrefix: 'api',
-      http: { method: route.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: `req-${randomUUID()}`,
-      routeKey,
-      stage: '$default',
-      time: '22/Nov/2026:10:00:00 +0000',
-      timeEpoch: 1_795_341_600_000,
-      ...(call.claims === undefined ? {} : { authorizer: { jwt: { claims: call.claims, scopes: [] } } }),
-    },
-    ...(body === undefined ? {} : { body }),
-    isBase64Encoded: false,
-  } as APIGatewayProxyEventV2;
-}
 
 const api = (routeId: keyof typeof IMPLS, contract: string, call: Call) =>
   invoke(handler, apiEvent(routeId, contract, call));
