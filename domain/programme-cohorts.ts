@@ -1,7 +1,7 @@
 import { sha256, toHex, utf8 } from './bytes.ts';
 import type { ContractProfile } from './contract-profile.ts';
 import { dayNumber, isoDay, monthDays } from './days.ts';
-import type { EvidenceInput, StoredRecord } from './evidence.ts';
+import { type EvidenceInput, STATUSES, type StoredRecord } from './evidence.ts';
 import { mulberry32 } from './synthetic-cohort.ts';
 
 /**
@@ -106,17 +106,7 @@ export const ANTARES_SERVICES = [
 export type AntaresService = (typeof ANTARES_SERVICES)[number];
 
 /** The report's social statuses, as the enrolment field `status` records them (children apart: there were none). */
-export const ANTARES_STATUSES = [
-  'youth',
-  'civil-servant',
-  'public-sector',
-  'disabled',
-  'aged-50-plus',
-  'unemployed',
-  'ngo',
-  'business',
-  'other',
-] as const;
+export const ANTARES_STATUSES = STATUSES;
 export type AntaresStatus = (typeof ANTARES_STATUSES)[number];
 
 /** The report's age bands (the contract's, plus 13-16, which the report lists with nobody in it). */
