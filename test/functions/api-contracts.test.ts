@@ -31,7 +31,8 @@ import {
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { apiEvent, type Call, token } from '../support/api-event.ts';
 import { REPO } from '../support/cli.ts';
-import { enrol, invoke, job } from '../support/http.ts';
+import { RELEASED_BATCH } from '../support/evidence.ts';
+import { invoke } from '../support/http.ts';
 import { testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-api-contracts-'));
@@ -90,26 +91,9 @@ const INVESTOR = token('investor', 'investor-fund', contract);
 
 const size = (id: string) => rt.contracts.log.size(id);
 
-const release = (eventId: string, participant: string, date: string) => ({
-  eventId,
-  participant,
-  type: 'release',
-  date,
-  source: 'operator',
-  institution: 'IK-6',
-});
-
 /** Four participants released in early 2024, two of them employed within 180 days. */
-const BATCH = [
-  { ...enrol('e1', 'OP-1', '2024-01-10'), category: 'serving-sentence' },
-  release('r1', 'OP-1', '2024-01-20'),
-  job('j1', 'OP-1', '2024-02-01'),
-  { ...enrol('e2', 'OP-2', '2024-01-10'), category: 'serving-sentence' },
-  release('r2', 'OP-2', '2024-01-25'),
-  { ...job('j2', 'OP-2', '2024-03-01'), contractType: 'fixed-term' },
-  { ...enrol('e3', 'OP-3', '2024-02-01'), category: 'serving-sentence' },
-  release('r3', 'OP-3', '2024-02-05'),
-];
+/** The first three participants of RELEASED_BATCH. */
+const BATCH = RELEASED_BATCH.slice(0, 8);
 
 describe('POST /contracts (registerContract)', () => {
   it('refuses a token for another contract with 403, before reading the spec, and writes nothing', async () => {

@@ -27,7 +27,8 @@ import * as reportsApi from '../../functions/api/reports.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { apiEvent, type Call, token } from '../support/api-event.ts';
 import { REPO } from '../support/cli.ts';
-import { enrol, invoke, job } from '../support/http.ts';
+import { RELEASED_BATCH } from '../support/evidence.ts';
+import { invoke } from '../support/http.ts';
 import { testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-api-payments-'));
@@ -77,28 +78,8 @@ function specCopy(prefix: string) {
   };
 }
 
-const release = (eventId: string, participant: string, date: string) => ({
-  eventId,
-  participant,
-  type: 'release',
-  date,
-  source: 'operator',
-  institution: 'IK-6',
-});
-
 /** Four participants released in early 2024, two of them employed within 180 days. */
-const BATCH = [
-  { ...enrol('e1', 'OP-1', '2024-01-10'), category: 'serving-sentence' },
-  release('r1', 'OP-1', '2024-01-20'),
-  job('j1', 'OP-1', '2024-02-01'),
-  { ...enrol('e2', 'OP-2', '2024-01-10'), category: 'serving-sentence' },
-  release('r2', 'OP-2', '2024-01-25'),
-  { ...job('j2', 'OP-2', '2024-03-01'), contractType: 'fixed-term' },
-  { ...enrol('e3', 'OP-3', '2024-02-01'), category: 'serving-sentence' },
-  release('r3', 'OP-3', '2024-02-05'),
-  { ...enrol('e4', 'OP-4', '2024-02-01'), category: 'serving-sentence' },
-  release('r4', 'OP-4', '2024-02-10'),
-];
+const BATCH = RELEASED_BATCH;
 
 /** Registers (ministry-head), ingests the batch, and evaluates y1 (calc-evaluator): the payment is entry 2. */
 async function preparePayment(spec: ReturnType<typeof specCopy>): Promise<number> {

@@ -15,7 +15,7 @@ import { findReport, issueReport, listReports, reportFileName, type StoredReport
 import { verifyReport } from '../../domain/report-verify.ts';
 import { approvePayment, attestPayment, markPaid } from '../../domain/workflow.ts';
 import { REPO } from '../support/cli.ts';
-import { enrol, job } from '../support/evidence.ts';
+import { enrol, RELEASED_BATCH } from '../support/evidence.ts';
 import { memorySigner } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
 
@@ -53,28 +53,8 @@ const raw = (() => {
 })();
 const contract = raw.id;
 
-const release = (eventId: string, participant: string, date: string) => ({
-  eventId,
-  participant,
-  type: 'release',
-  date,
-  source: 'operator',
-  institution: 'IK-6',
-});
-
 /** Four participants released in early 2024, two of them employed within 180 days. */
-const BATCH = [
-  { ...enrol('e1', 'OP-1', '2024-01-10'), category: 'serving-sentence' },
-  release('r1', 'OP-1', '2024-01-20'),
-  job('j1', 'OP-1', '2024-02-01'),
-  { ...enrol('e2', 'OP-2', '2024-01-10'), category: 'serving-sentence' },
-  release('r2', 'OP-2', '2024-01-25'),
-  { ...job('j2', 'OP-2', '2024-03-01'), contractType: 'fixed-term' },
-  { ...enrol('e3', 'OP-3', '2024-02-01'), category: 'serving-sentence' },
-  release('r3', 'OP-3', '2024-02-05'),
-  { ...enrol('e4', 'OP-4', '2024-02-01'), category: 'serving-sentence' },
-  release('r4', 'OP-4', '2024-02-10'),
-];
+const BATCH = RELEASED_BATCH;
 
 const ingest = (batchId: string, records: readonly object[]) =>
   ingestBatch(
