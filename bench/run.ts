@@ -5,6 +5,7 @@
  * CSV; it takes several minutes, most of them DynamoDB Local writing the
  * end-to-end part, so it is not in the default run).
  */
+import { benchBundles, formatBundles } from './bundles.ts';
 import { benchEvaluate } from './evaluate.ts';
 import { benchIngest } from './ingest.ts';
 import { benchIngestStream, type StreamBenchStep } from './ingest-stream.ts';
@@ -22,12 +23,13 @@ const ledger = await benchLedger(quick ? { appendEntries: 100, sizes: [200, 1_00
 const ingest = await benchIngest(quick ? { records: 2_000, rounds: 1 } : { records: 10_000, rounds: 2 });
 const evaluation = await benchEvaluate(quick ? { participants: [5_000, 10_000] } : {});
 const report = await benchReport(quick ? { participants: 2_000 } : {});
+const bundles = await benchBundles(quick ? { runs: 3 } : {});
 const stream = withStream
   ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
   : undefined;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, evaluation, report, stream }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, evaluation, report, bundles, stream }, null, 2)}\n`);
 } else {
   const mb = verify.bytes / 1e6;
   console.log(
@@ -77,6 +79,7 @@ if (json) {
   console.log(
     `  offline verification (${report.checks} checks, every amount recomputed)  ${fmt(report.verifySeconds * 1000, 1)} ms: ${report.ok ? 'OK' : 'FAILED'}`,
   );
+  console.log(`\n${formatBundles(bundles).join('\n')}`);
   if (stream) {
     const { file, heap } = stream;
     const step = (name: string, s: StreamBenchStep) =>

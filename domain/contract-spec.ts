@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256, toHex } from './bytes.ts';
 import { canonicalBytes } from './canonical.ts';
 import { ProfileFields } from './contract-profile.ts';

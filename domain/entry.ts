@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256, toHex } from './bytes.ts';
 import { canonicalBytes, canonicalize } from './canonical.ts';
 import { IntegrityError, ValidationError } from './errors.ts';

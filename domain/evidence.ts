@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ContractProfile } from './contract-profile.ts';
 import type { Problem } from './errors.ts';
 

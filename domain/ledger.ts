@@ -91,6 +91,49 @@ export async function publishCheckpoint(
   return store.saveCheckpoint(contract, at, note);
 }
 
+/** What the scheduled checkpoint publisher needs from a log store (DynamoLedger implements it). */
+export interface PublishStore extends LogStore {
+  /** Every contract with a log. */
+  logs(): AsyncIterable<string>;
+  checkpointAt(contract: string, size: number): Promise<string | undefined>;
+}
+
+export interface PublishSummary {
+  /** Logs that grew since their last checkpoint, now checkpointed at their HEAD. */
+  readonly published: { contract: string; size: number }[];
+  /** Logs whose HEAD already had a checkpoint. */
+  readonly current: number;
+  /** Logs that could not be checkpointed, with why (the run goes on with the others). */
+  readonly failed: { contract: string; error: string }[];
+}
+
+/**
+ * Publishes a signed checkpoint at HEAD for every log that has grown since
+ * its last one, so that witnesses and investors always find a recent,
+ * signed tree head without anyone asking for it. Logs that are current are
+ * left alone (no new signature, no write); one log's failure does not stop
+ * the others.
+ */
+export async function publishCheckpoints(store: PublishStore, signer: Signer): Promise<PublishSummary> {
+  const published: { contract: string; size: number }[] = [];
+  const failed: { contract: string; error: string }[] = [];
+  let current = 0;
+  for await (const contract of store.logs()) {
+    try {
+      const head = await store.head(contract);
+      if (head.size === 0 || (await store.checkpointAt(contract, head.size)) !== undefined) {
+        current++;
+        continue;
+      }
+      await publishCheckpoint(store, signer, contract, head.size);
+      published.push({ contract, size: head.size });
+    } catch (error) {
+      failed.push({ contract, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { published, current, failed };
+}
+
 /**
  * The witness (e.g. the independent evaluator) cosigns a published
  * checkpoint of `contract`: the latest, or the one of `options.size`. The

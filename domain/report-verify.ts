@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromBase64, fromHex, sha256, toHex, utf8 } from './bytes.ts';
 import { canonicalBytes, canonicalize } from './canonical.ts';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { toHex } from './bytes.ts';
 import { canonicalBytes } from './canonical.ts';
 import { type AppendedEntry, type ContractPorts, readVerifiedEntries } from './contract-ops.ts';

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Problem } from '../domain/errors.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { LIMITS, type ParsedRecord, parseCsv, parseJsonBatch } from '../domain/evidence-parse.ts';

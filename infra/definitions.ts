@@ -44,8 +44,15 @@ export const ledgerTable: TableDef = {
   sortKey: { name: 'sk', type: 'S' },
   globalSecondaryIndexes: [],
   description:
-    'One item collection per contract log (pk = LOG#<contract>): HEAD, entries (E#<seq>), Merkle nodes (N#<level>#<index>), idempotency items (K#<key>), checkpoints (C#<size>).',
+    'One item collection per contract log (pk = LOG#<contract>): HEAD, entries (E#<seq>), Merkle nodes (N#<level>#<index>), idempotency items (K#<key>), checkpoints (C#<size>); and the list of logs (pk = LOGS, sk = <contract>).',
 };
+
+/**
+ * The attributes of a log's HEAD item (keys included). No other item of the
+ * ledger table has any of them, so an IAM condition that lets UpdateItem
+ * touch only these confines updates to HEAD items (infra/stacks).
+ */
+export const HEAD_ATTRIBUTES = ['pk', 'sk', 'size', 'last', 'root', 'frontier'] as const;
 
 export const recordsTable: TableDef = {
   id: 'records',

@@ -92,11 +92,11 @@ export class DynamoEvidenceStore implements EvidenceStore {
       gsi3pk: `T#${contract}#${record.type}`,
       gsi3sk: `${record.date}#${record.eventId}`,
     }));
-    // A few requests in flight: BatchWriteItem takes 25 items at a time.
-    const chunk = Math.ceil(items.length / WRITE_CONCURRENCY / 25) * 25 || 25;
+    // A few requests in flight: a transaction takes 100 items at a time.
+    const chunk = Math.ceil(items.length / WRITE_CONCURRENCY / 100) * 100 || 100;
     const parts: (typeof items)[] = [];
     for (let start = 0; start < items.length; start += chunk) parts.push(items.slice(start, start + chunk));
-    await Promise.all(parts.map((part) => this.#io.batchWrite(this.#tables.records, part)));
+    await Promise.all(parts.map((part) => this.#io.putAll(this.#tables.records, part)));
   }
 
   async knownState(

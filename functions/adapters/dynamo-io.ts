@@ -1,17 +1,22 @@
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 
 /**
  * DynamoDB calls as the adapters need them: throttling and transient faults
- * retried with exponential backoff and full jitter, BatchWriteItem and
- * BatchGetItem chunked and their unprocessed items retried until done, and a
- * count of the items read (tests and benchmarks assert proof costs with it).
+ * retried with exponential backoff and full jitter, many puts chunked into
+ * TransactWriteItems, BatchGetItem chunked and its unprocessed keys retried
+ * until done, and a count of the items read (tests and benchmarks assert
+ * proof costs with it).
+ *
+ * No adapter uses BatchWriteItem: it can carry DeleteRequests, and IAM cannot
+ * allow its puts without its deletes. Transactions of puts need only
+ * dynamodb:PutItem, so no deployed role can delete an item (infra/stacks).
  */
 
 export interface RetryPolicy {
@@ -40,7 +45,18 @@ const RETRYABLE = new Set([
   'InternalServerError',
   'ServiceUnavailable',
 ]);
-const BATCH_WRITE_MAX = 25;
+/** Items per TransactWriteItems request (DynamoDB's limit). */
+const TRANSACT_WRITE_MAX = 100;
+/** Bytes per TransactWriteItems request, below DynamoDB's 4 MB with room for the encoding's overhead. */
+const TRANSACT_WRITE_BYTES = 3_500_000;
+/** Cancellation reasons that mean "try again", not "this request is wrong". */
+const RETRYABLE_CANCELLATIONS = new Set([
+  'None',
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+]);
 const BATCH_GET_MAX = 100;
 /** BatchGetItem requests in flight at once. */
 const GET_LANES = 4;
@@ -99,18 +115,26 @@ export class DynamoIo {
     } while (start);
   }
 
-  /** Puts every item (unconditionally, so only for idempotent writes), 25 per request, until none is left unprocessed. */
-  async batchWrite(table: string, items: readonly Record<string, unknown>[]): Promise<void> {
-    for (let start = 0; start < items.length; start += BATCH_WRITE_MAX) {
-      let requests = items.slice(start, start + BATCH_WRITE_MAX).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        const out = await this.withRetry(() =>
-          this.db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
-        );
-        requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
-        if (requests.length > 0) {
-          if (attempt >= this.retry.maxAttempts)
-            throw new Error(`DynamoDB left ${requests.length} items unprocessed after retries`);
+  /**
+   * Puts every item (unconditionally, so only for idempotent writes) in
+   * transactions of up to 100 items, retrying a transaction that was
+   * cancelled by a conflict or throttling. Items of one call must have
+   * distinct keys.
+   */
+  async putAll(table: string, items: readonly Record<string, unknown>[]): Promise<void> {
+    for (const chunk of transactChunks(items)) {
+      const TransactItems = chunk.map((Item) => ({ Put: { TableName: table, Item } }));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.withRetry(() => this.db.send(new TransactWriteCommand({ TransactItems })));
+          break;
+        } catch (error) {
+          const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+          const retryable =
+            (error as { name?: string }).name === 'TransactionCanceledException' &&
+            reasons !== undefined &&
+            reasons.every((reason) => RETRYABLE_CANCELLATIONS.has(reason.Code ?? 'None'));
+          if (!retryable || attempt >= this.retry.maxAttempts) throw error;
           await this.backoff(attempt);
         }
       }
@@ -148,4 +172,23 @@ export class DynamoIo {
     await Promise.all(Array.from({ length: Math.min(GET_LANES, chunks.length) }, lane));
     return found;
   }
+}
+
+/** Splits items into transactions within DynamoDB's item and size limits. */
+function transactChunks(items: readonly Record<string, unknown>[]): Record<string, unknown>[][] {
+  const chunks: Record<string, unknown>[][] = [];
+  let current: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item).length;
+    if (current.length > 0 && (current.length === TRANSACT_WRITE_MAX || bytes + size > TRANSACT_WRITE_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

@@ -1,11 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sha256, toHex } from '../../domain/bytes.ts';
 import { canonicalBytes } from '../../domain/canonical.ts';
@@ -125,6 +119,8 @@ const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'Pr
 
 const pad = (n: number) => n.toString().padStart(16, '0');
 const logPk = (contract: string) => `LOG#${contract}`;
+/** The partition listing every log (sk = the contract id), written with each log's first entry. */
+const LOGS_PK = 'LOGS';
 const entrySk = (seq: number) => `E#${pad(seq)}`;
 const nodeSk = (id: NodeId) => `N#${id.level.toString().padStart(2, '0')}#${pad(id.index)}`;
 const keySk = (key: string) => `K#${key}`;
@@ -272,6 +268,18 @@ export class DynamoLedger {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               })),
+              // A new log enters the list of logs (the checkpoint publisher reads it).
+              ...(seq === 0
+                ? [
+                    {
+                      Put: {
+                        TableName: this.#tables.ledger,
+                        Item: { pk: LOGS_PK, sk: contract },
+                        ConditionExpression: 'attribute_not_exists(pk)',
+                      },
+                    },
+                  ]
+                : []),
               // Last, so that the indexes of the actions above stay fixed.
               ...(request.conditions ?? []).map((ConditionCheck) => ({ ConditionCheck })),
             ],
@@ -287,7 +295,7 @@ export class DynamoLedger {
           const replay = await this.#receiptFor(contract, idempotencyKey, contentHash);
           if (replay) return replay;
         }
-        const fenceAt = 3 + next.completed.length;
+        const fenceAt = 3 + next.completed.length + (seq === 0 ? 1 : 0);
         if (reasons?.slice(fenceAt).some((r) => r === 'ConditionalCheckFailed')) {
           throw new FenceLostError(`a commit condition of ${contract} no longer holds; nothing was appended`, {
             cause: error,
@@ -513,13 +521,14 @@ export class DynamoLedger {
       try {
         await this.#io.withRetry(() =>
           this.#db.send(
-            new UpdateCommand({
+            // A conditional put of the whole item, not an UpdateItem: no role
+            // may UpdateItem anything but HEAD items (infra/stacks).
+            new PutCommand({
               TableName: this.#tables.ledger,
-              Key: key,
-              UpdateExpression: 'SET #note = :merged',
+              Item: { ...key, note: merged },
               ConditionExpression: '#note = :current',
               ExpressionAttributeNames: { '#note': 'note' },
-              ExpressionAttributeValues: { ':merged': merged, ':current': current },
+              ExpressionAttributeValues: { ':current': current },
             }),
           ),
         );
@@ -529,6 +538,18 @@ export class DynamoLedger {
         if (++contention >= this.#io.retry.maxContention) throw error;
         await this.#io.sleep(Math.floor(this.#io.random() * Math.min(10, contention)));
       }
+    }
+  }
+
+  /** Every contract with a log, in id order. */
+  async *logs(): AsyncGenerator<string> {
+    for await (const item of this.#io.query({
+      TableName: this.#tables.ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': LOGS_PK },
+      ConsistentRead: true,
+    })) {
+      yield item.sk as string;
     }
   }
 
@@ -571,7 +592,7 @@ export class DynamoLedger {
 
   async #writeRecords(contract: string, contentHash: string, recordBytes: readonly Uint8Array[]): Promise<void> {
     const decoder = new TextDecoder();
-    await this.#io.batchWrite(
+    await this.#io.putAll(
       this.#tables.records,
       recordBytes.map((bytes, index) => ({
         pk: recordsPk(contract, contentHash),

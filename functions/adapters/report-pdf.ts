@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { ComparisonResult } from '../../domain/comparisons.ts';
@@ -46,18 +46,28 @@ export interface ReportPdfOptions {
 
 const requireFrom = createRequire(import.meta.url);
 const FONT_FILES = {
-  regular: 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf',
-  bold: 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf',
-  mono: 'dejavu-fonts-ttf/ttf/DejaVuSansMono.ttf',
+  regular: 'DejaVuSans.ttf',
+  bold: 'DejaVuSans-Bold.ttf',
+  mono: 'DejaVuSansMono.ttf',
 } as const;
 type FontName = keyof typeof FONT_FILES;
 let fontCache: Record<FontName, Buffer> | undefined;
 
+/**
+ * A font file: in a Lambda bundle, from `fonts/` beside the running bundle
+ * (the construct copies them there, infra/constructs/handler-function.ts);
+ * in the source tree, from the dejavu-fonts-ttf package.
+ */
+function fontPath(file: string): URL | string {
+  const bundled = new URL(`./fonts/${file}`, import.meta.url);
+  return existsSync(bundled) ? bundled : requireFrom.resolve(`dejavu-fonts-ttf/ttf/${file}`);
+}
+
 function fonts(): Record<FontName, Buffer> {
   fontCache ??= {
-    regular: readFileSync(requireFrom.resolve(FONT_FILES.regular)),
-    bold: readFileSync(requireFrom.resolve(FONT_FILES.bold)),
-    mono: readFileSync(requireFrom.resolve(FONT_FILES.mono)),
+    regular: readFileSync(fontPath(FONT_FILES.regular)),
+    bold: readFileSync(fontPath(FONT_FILES.bold)),
+    mono: readFileSync(fontPath(FONT_FILES.mono)),
   };
   return fontCache;
 }

@@ -56,15 +56,23 @@ export class S3Objects implements ObjectStore {
       throw new Error(`object body for ${key} does not hash to ${sha256}`);
     }
     if (await this.exists(key)) return;
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentType: contentType,
-        Metadata: { sha256 },
-      }),
-    );
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          Metadata: { sha256 },
+          // Create only: S3 refuses to replace an object (412), and in AWS the
+          // reports bucket's policy refuses any PutObject without this header.
+          IfNoneMatch: '*',
+        }),
+      );
+    } catch (error) {
+      // Written meanwhile by another call: keys are content-addressed, so it holds these bytes.
+      if (!isPreconditionFailed(error)) throw error;
+    }
     if (this.#readBack) await this.#awaitReadable(key, sha256);
   }
 
@@ -88,4 +96,9 @@ export class S3Objects implements ObjectStore {
       throw error;
     }
   }
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
 }

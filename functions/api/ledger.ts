@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromBase64, toBase64, toHex } from '../../domain/bytes.ts';
 import { ContractIdSchema } from '../../domain/entry.ts';
 import { ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActorSchema, ContractIdSchema } from '../../domain/entry.ts';
 import { PAYMENT_STATES } from '../../domain/report-types.ts';
 import {

@@ -4,9 +4,16 @@ import { type ContractProfile, ContractProfileSchema } from '../../domain/contra
 import { ContractIdSchema } from '../../domain/entry.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 
-/** Where contract profiles live: `contracts/<id>.json` beside the project (SIB_CONTRACTS_DIR overrides). */
+/**
+ * Where contract profiles live: `contracts/<id>.json` beside the project, or
+ * in a Lambda bundle `contracts/` beside the code (LAMBDA_TASK_ROOT, copied
+ * there by infra/constructs/handler-function.ts). SIB_CONTRACTS_DIR overrides.
+ */
 export function contractsDir(): string {
-  return resolve(process.env.SIB_CONTRACTS_DIR ?? join(import.meta.dirname, '..', '..', 'contracts'));
+  const { SIB_CONTRACTS_DIR, LAMBDA_TASK_ROOT } = process.env;
+  if (SIB_CONTRACTS_DIR) return resolve(SIB_CONTRACTS_DIR);
+  if (LAMBDA_TASK_ROOT) return join(LAMBDA_TASK_ROOT, 'contracts');
+  return resolve(join(import.meta.dirname, '..', '..', 'contracts'));
 }
 
 /**

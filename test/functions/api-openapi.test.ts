@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { apiMarkdown } from '../../functions/api/api-doc.ts';
 import type { RouteImpl } from '../../functions/api/http.ts';
-import { openApiDocument, handler as openApiHandler, SchemaConverter } from '../../functions/api/openapi.ts';
+import { handler as openApiHandler } from '../../functions/api/openapi.ts';
+import { OPENAPI_FILE, openApiDocument, openApiText, SchemaConverter } from '../../functions/api/openapi-doc.ts';
 import { type HandlerModule, ROUTES, type RouteDef, routeKey } from '../../functions/api/routes.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -295,6 +296,12 @@ describe('GET /openapi.json', () => {
     expect(answer.headers['content-type']).toBe('application/json');
     expect(answer.headers['x-request-id']).toBe(requestId);
     expect(answer.body).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+});
+
+describe('docs/openapi.json', () => {
+  it('is what openApiDocument() generates from the route table and the schemas (regenerate: node functions/api/openapi-doc.ts)', () => {
+    expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(openApiText());
   });
 });
 

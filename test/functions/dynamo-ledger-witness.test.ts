@@ -1,5 +1,5 @@
 /** Witness cosignatures stored on DynamoDB: the C#<size> item's note gains lines, never loses them. */
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { cosignCheckpoint, exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
@@ -126,7 +126,7 @@ describe('DynamoLedger cosignatures', () => {
     expect(await storedNote(contract, size)).toBe(stored);
   });
 
-  it('a witness whose conditional update loses the race re-reads, merges and writes again', async () => {
+  it('a witness whose conditional put loses the race re-reads, merges and writes again', async () => {
     // Prepare: a client that lets witness B store its line just before A's first update reaches DynamoDB.
     const { store, log, contract, note, size } = await publishedLog();
     const a = memorySigner('a.example');
@@ -135,7 +135,7 @@ describe('DynamoLedger cosignatures', () => {
     let updates = 0;
     const racing = {
       send: async (command: unknown) => {
-        if (command instanceof UpdateCommand && updates++ === 0) await store.addCosignature(contract, size, byB);
+        if (command instanceof PutCommand && updates++ === 0) await store.addCosignature(contract, size, byB);
         return db.send(command as GetCommand);
       },
     } as unknown as DynamoDBDocumentClient;

@@ -10,8 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
   DynamoDBDocumentClient,
   QueryCommand,
   ScanCommand,
@@ -81,6 +79,11 @@ const batch = (contract: string, batchId: string, records: unknown[]) =>
     claims: operatorClaims({ sub: 'operator-1' }),
   });
 
+/** A transaction of the evidence records' puts (not the ledger append). */
+const writesRecords = (input: TransactWriteCommandInput) =>
+  input.TransactItems?.[0]?.Put?.TableName === testStack().tables.records &&
+  input.TransactItems.every((item) => item.Put);
+
 /** `n` participants, each enrolled and employed: 2n records. */
 function cohort(n: number): { records: unknown[]; eventIds: string[] } {
   const records = Array.from({ length: n }, (_, i) => [
@@ -127,54 +130,87 @@ async function expectExactlyOnce(rt: Runtime, contract: string, batchId: string,
 }
 
 describe('ingest handler under DynamoDB and S3 faults', () => {
-  it('retries throttled BatchWriteItem calls and accepts the batch', async () => {
-    const { rt, dynamo } = await faultyRuntime();
-    dynamo
-      .on(BatchWriteCommand)
-      .rejectsOnce(awsError('ProvisionedThroughputExceededException', 400))
-      .rejectsOnce(awsError('ThrottlingException', 400));
+  it('retries throttled record writes and accepts the batch', async () => {
+    const { rt, dynamo, real } = await faultyRuntime();
+    const faults = [awsError('ProvisionedThroughputExceededException', 400), awsError('ThrottlingException', 400)];
+    let recordWrites = 0;
+    dynamo.on(TransactWriteCommand).callsFake(async (input: TransactWriteCommandInput) => {
+      if (!writesRecords(input)) return real.dynamo(new TransactWriteCommand(input));
+      recordWrites++;
+      const fault = faults.shift();
+      if (fault) throw fault;
+      return real.dynamo(new TransactWriteCommand(input));
+    });
     const contract = freshContract(contracts, 'flt');
     const { records, eventIds } = cohort(20);
 
     const answer = await invoke(handler, batch(contract, 'b-throttled', records));
 
     expect(answer.status).toBe(201);
-    // 40 records go out as two BatchWriteItem calls; each throttled call is made again once.
-    expect(dynamo.commandCalls(BatchWriteCommand)).toHaveLength(4);
+    // 40 records go out as one transaction of puts; each throttled call is made again.
+    expect(recordWrites).toBe(3);
     await expectExactlyOnce(rt, contract, 'b-throttled', eventIds);
   });
 
-  it('writes the UnprocessedItems of a partial BatchWriteItem result again, losing none', async () => {
+  it('writes a record transaction cancelled by a conflict again, losing none and doubling none', async () => {
     const { rt, dynamo, real } = await faultyRuntime();
-    let held = 0;
-    dynamo.on(BatchWriteCommand).callsFakeOnce(async (input: BatchWriteCommandInput) => {
-      // DynamoDB writes a part and hands the rest back.
-      const [[table, requests = []]] = Object.entries(input.RequestItems ?? {}) as [[string, unknown[]]];
-      const half = Math.floor(requests.length / 2);
-      await real.dynamo(new BatchWriteCommand({ RequestItems: { [table]: requests.slice(0, half) as never } }));
-      held = requests.length - half;
-      return { UnprocessedItems: { [table]: requests.slice(half) }, $metadata: {} };
+    let cancelled = 0;
+    let recordWrites = 0;
+    dynamo.on(TransactWriteCommand).callsFake(async (input: TransactWriteCommandInput) => {
+      if (!writesRecords(input)) return real.dynamo(new TransactWriteCommand(input));
+      recordWrites++;
+      if (cancelled++ === 0) {
+        const reasons = (input.TransactItems ?? []).map((_, i) => ({ Code: i === 3 ? 'TransactionConflict' : 'None' }));
+        throw Object.assign(awsError('TransactionCanceledException', 400), { CancellationReasons: reasons });
+      }
+      return real.dynamo(new TransactWriteCommand(input));
     });
     const contract = freshContract(contracts, 'flt');
     const { records, eventIds } = cohort(20);
 
-    const answer = await invoke(handler, batch(contract, 'b-partial', records));
+    const answer = await invoke(handler, batch(contract, 'b-conflict', records));
 
     expect(answer.status).toBe(201);
-    expect(held).toBeGreaterThan(0);
-    const written = dynamo
-      .commandCalls(BatchWriteCommand)
-      .flatMap((call) => Object.values(call.args[0].input.RequestItems ?? {}));
-    expect(written.flat().length).toBe(eventIds.length + held);
-    await expectExactlyOnce(rt, contract, 'b-partial', eventIds);
+    expect(recordWrites).toBe(2);
+    await expectExactlyOnce(rt, contract, 'b-conflict', eventIds);
+  });
+
+  it('never sends BatchWriteItem (it can delete) nor UpdateItem outside the HEAD items', async () => {
+    const { dynamo } = await faultyRuntime();
+    const contract = freshContract(contracts, 'flt');
+    const { records } = cohort(60);
+
+    const answer = await invoke(handler, batch(contract, 'b-actions', records));
+
+    expect(answer.status).toBe(201);
+    const sent = dynamo.send
+      .getCalls()
+      .map((call) => call.args[0] as { constructor: { name: string }; input: unknown });
+    const names = new Set(sent.map((command) => command.constructor.name));
+    expect(names.has('BatchWriteCommand')).toBe(false);
+    expect(names.has('UpdateCommand')).toBe(false);
+    expect(names.has('DeleteCommand')).toBe(false);
+    const updates = sent
+      .filter((command) => command.constructor.name === 'TransactWriteCommand')
+      .flatMap((command) => (command.input as TransactWriteCommandInput).TransactItems ?? [])
+      .flatMap((item) => (item.Update ? [item.Update.Key?.sk] : []));
+    expect(updates.length).toBeGreaterThan(0);
+    expect(new Set(updates)).toEqual(new Set(['HEAD']));
+    expect(
+      sent
+        .filter((command) => command.constructor.name === 'TransactWriteCommand')
+        .some((command) => (command.input as TransactWriteCommandInput).TransactItems?.some((item) => item.Delete)),
+    ).toBe(false);
   });
 
   it('answers 503 when the append times out after committing, and a retry gets the receipt of the one entry', async () => {
     const { rt, dynamo, real } = await faultyRuntime();
-    dynamo.on(TransactWriteCommand).callsFakeOnce(async (input: TransactWriteCommandInput) => {
-      // The commit happens; its answer never arrives.
-      await real.dynamo(new TransactWriteCommand(input));
-      throw awsError('TimeoutError');
+    let appends = 0;
+    dynamo.on(TransactWriteCommand).callsFake(async (input: TransactWriteCommandInput) => {
+      const answer = await real.dynamo(new TransactWriteCommand(input));
+      // The append's commit happens; its answer never arrives.
+      if (!writesRecords(input) && appends++ === 0) throw awsError('TimeoutError');
+      return answer;
     });
     const contract = freshContract(contracts, 'flt');
     const { records, eventIds } = cohort(5);

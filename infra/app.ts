@@ -1,0 +1,101 @@
+/**
+ * Builds the sib-ledger app from its context, so the CLI entry
+ * (infra/bin/app.ts) and the tests synthesize exactly the same thing.
+ *
+ * Context values (`-c key=value` or cdk.json):
+ *   stage                  dev | prod (default dev); prod turns on every retention and protection
+ *   reportRetentionDays    Object Lock (COMPLIANCE) retention of reports, days (default 2555, seven years)
+ *   archiveRetentionDays   the same for the evidence archive (default: as reports)
+ *   cognitoDomainPrefix    the Cognito hosted sign-in domain prefix (default: none)
+ *   alarmEmail             subscribed to the alarm topic (default: none)
+ *   ingestRejectsPerHour   rejected records per hour that raise the alarm (default 100)
+ *   sib:skipBundling       true: no esbuild (template tests)
+ */
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Stage } from './constructs/handler-function.ts';
+import { StatefulStack } from './stacks/stateful-stack.ts';
+import { StatelessStack, type StatelessStackProps } from './stacks/stateless-stack.ts';
+
+const DEFAULT_CROSS_STACK_REFERENCES = '@aws-cdk/core:defaultCrossStackReferences';
+
+/** Seven years, a common retention period for financial audit records. */
+export const DEFAULT_REPORT_RETENTION_DAYS = 2555;
+
+export interface SibLedgerApp {
+  readonly stage: Stage;
+  readonly stateful: StatefulStack;
+  readonly stateless: StatelessStack;
+}
+
+function stringContext(app: App, key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`context "${key}" must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** `-c key=value` arrives as a string, cdk.json context as a number. */
+function numberContext(app: App, key: string, fallback: number): number {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new Error(`context "${key}" must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+/** The stateful stack's tables, buckets and keys, as the stateless stack takes them. */
+export function statefulResources(stateful: StatefulStack) {
+  return {
+    stage: stateful.stage,
+    ledgerTable: stateful.tables.ledger,
+    recordsTable: stateful.tables.records,
+    archiveBucket: stateful.buckets.archive,
+    reportsBucket: stateful.buckets.reports,
+    signingKey: stateful.signingKey,
+    pseudonymKey: stateful.pseudonymKey,
+    dataKey: stateful.dataKey,
+  } satisfies Partial<StatelessStackProps>;
+}
+
+export function buildApp(app: App): SibLedgerApp {
+  const stage: unknown = app.node.tryGetContext('stage') ?? 'dev';
+  if (stage !== 'dev' && stage !== 'prod') {
+    throw new Error(`context "stage" must be "dev" or "prod", got ${JSON.stringify(stage)}`);
+  }
+  const reportRetentionDays = numberContext(app, 'reportRetentionDays', DEFAULT_REPORT_RETENTION_DAYS);
+  const archiveRetentionDays = numberContext(app, 'archiveRetentionDays', reportRetentionDays);
+  const cognitoDomainPrefix = stringContext(app, 'cognitoDomainPrefix');
+  const alarmEmail = stringContext(app, 'alarmEmail');
+  const ingestRejectsPerHour = numberContext(app, 'ingestRejectsPerHour', 100);
+
+  // Cross-stack references (the stateless stack uses the stateful one's resources) stay strong:
+  // CloudFormation refuses to remove an export still in use.
+  if (app.node.tryGetContext(DEFAULT_CROSS_STACK_REFERENCES) === undefined) {
+    app.node.setContext(DEFAULT_CROSS_STACK_REFERENCES, 'strong');
+  }
+
+  Tags.of(app).add('project', 'sib-ledger');
+  Tags.of(app).add('stage', stage);
+
+  const stateful = new StatefulStack(app, `SibLedger-${stage}-Stateful`, {
+    stage,
+    reportRetentionDays,
+    archiveRetentionDays,
+    description: `sib-ledger ${stage}: tables, buckets and keys (retained)`,
+    terminationProtection: stage === 'prod',
+  });
+  const stateless = new StatelessStack(app, `SibLedger-${stage}-Stateless`, {
+    ...statefulResources(stateful),
+    ingestRejectsPerHour,
+    ...(cognitoDomainPrefix === undefined ? {} : { cognitoDomainPrefix }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    description: `sib-ledger ${stage}: API, functions, users, alarms`,
+    terminationProtection: stage === 'prod',
+  });
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { stage, stateful, stateless };
+}

@@ -1,0 +1,123 @@
+/**
+ * The whole CDK app as `npx cdk synth` builds it (infra/app.ts), bundling
+ * skipped: cdk-nag's AwsSolutions pack passes with no unacknowledged
+ * finding, every acknowledgement sits beside its resource with a reason, a
+ * non-compliant resource fails the synthesis, and the context is checked.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+import { SKIP_BUNDLING_CONTEXT } from '../../infra/constructs/handler-function.ts';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function appWith(context: Record<string, unknown>) {
+  const outdir = mkdtempSync(join(tmpdir(), 'sib-cdk-app-'));
+  dirs.push(outdir);
+  const app = new App({ outdir, context: { [SKIP_BUNDLING_CONTEXT]: true, ...context } });
+  return { app, outdir, built: () => buildApp(app) };
+}
+
+function acknowledgements(root: IConstruct): { path: string; isStack: boolean; id: string; reason: unknown }[] {
+  const found: { path: string; isStack: boolean; id: string; reason: unknown }[] = [];
+  for (const node of root.node.findAll()) {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        found.push({ path: node.node.path, isStack: Stack.isStack(node) || node === root, id, reason });
+      }
+    }
+  }
+  return found;
+}
+
+describe('the CDK app with cdk-nag AwsSolutions', () => {
+  it.each([
+    ['dev', {}],
+    ['prod', { stage: 'prod', cognitoDomainPrefix: 'sib-ledger-prod', alarmEmail: 'ops@example.org' }],
+  ] as const)('synthesizes %s with no unacknowledged finding', (_, context) => {
+    // Prepare
+    const { app, outdir, built } = appWith(context);
+    const { stateful, stateless } = built();
+
+    // Act
+    const assembly = app.synth();
+
+    // Assess
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { summary?: { status?: string } }[];
+    };
+    expect(report.pluginReports.filter((r) => r.summary?.status !== 'success')).toEqual([]);
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([stateful.stackName, stateless.stackName].sort());
+  });
+
+  it('acknowledges findings only beside resources, each with a reason', () => {
+    // Prepare
+    const { app, built } = appWith({ stage: 'prod' });
+    built();
+    app.synth();
+
+    // Act
+    const found = acknowledgements(app);
+
+    // Assess
+    expect(found.length).toBeGreaterThan(0);
+    for (const { path, isStack, id, reason } of found) {
+      expect(isStack, `${id} at ${path}`).toBe(false);
+      expect(typeof reason === 'string' && reason.length >= 20, `${id} at ${path}`).toBe(true);
+      expect(id).toMatch(/AwsSolutions-(IAM4|IAM5|SQS3|APIG4)/);
+    }
+    // No blanket acknowledgement of a whole rule: wildcards are acknowledged one resource at a time.
+    expect(found.filter((f) => /AwsSolutions-IAM[45]$/.test(f.id))).toEqual([]);
+  });
+
+  it('fails the synthesis on a non-compliant resource', () => {
+    // Prepare: an unencrypted bucket without TLS enforcement or access logs.
+    const { app, built } = appWith({});
+    const { stateless } = built();
+    new s3.Bucket(stateless, 'Careless', { enforceSSL: false });
+
+    // Act and assess
+    expect(() => app.synth()).toThrow(/S3 Bucket has server access logs disabled/);
+  });
+
+  it.each([
+    [{ stage: 'staging' }, /context "stage" must be "dev" or "prod"/],
+    [{ reportRetentionDays: '0' }, /context "reportRetentionDays" must be a positive integer/],
+    [{ archiveRetentionDays: 'seven years' }, /context "archiveRetentionDays" must be a positive integer/],
+    [{ cognitoDomainPrefix: 42 }, /context "cognitoDomainPrefix" must be a string/],
+  ])('refuses bad context %o', (context, message) => {
+    const { built } = appWith(context);
+    expect(built).toThrow(message);
+  });
+
+  it('wires the stateless stack to the stateful one through exports, never copies', () => {
+    // Prepare
+    const { app, built } = appWith({});
+    const { stateful, stateless } = built();
+
+    // Act
+    const assembly = app.synth();
+
+    // Assess
+    const template = JSON.stringify(assembly.getStackByName(stateless.stackName).template);
+    expect(template).toContain(`${stateful.stackName}:ExportsOutput`);
+    const statefulTypes = Object.values(
+      assembly.getStackByName(stateful.stackName).template.Resources as Record<string, { Type: string }>,
+    ).map((r) => r.Type);
+    const statelessTypes = Object.values(
+      assembly.getStackByName(stateless.stackName).template.Resources as Record<string, { Type: string }>,
+    ).map((r) => r.Type);
+    expect(statefulTypes).toContain('AWS::DynamoDB::Table');
+    expect(statelessTypes).not.toContain('AWS::DynamoDB::Table');
+    expect(statelessTypes.filter((t) => t === 'AWS::S3::Bucket')).toEqual([]);
+  });
+});
