@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
@@ -29,7 +30,9 @@ import { PROBLEM_JSON, type ProblemDocument, toProblem } from './shared/problem.
  * through the ingest use case (domain/ingest-stream.ts: memory bounded
  * whatever the size) and writes the outcome beside the upload, as
  * `results/<contract>/<batchId>.json`: the receipt, or the RFC 9457 problem
- * document listing the problems.
+ * document listing the problems. Then the upload is deleted: it holds the
+ * participants' references before pseudonymisation. Uploads and results live
+ * in the uploads bucket (infra/definitions.ts), never under Object Lock.
  *
  * A rejected batch (or a conflicting batch id, or an unknown contract) is an
  * answer, not a failure: it is written and the invocation succeeds. Anything
@@ -160,6 +163,9 @@ async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
   const rt = await runtime();
   const eTag = record.s3.object.eTag;
   const ifMatch = eTag === undefined ? undefined : eTag.startsWith('"') ? eTag : `"${eTag}"`;
+  // The outcome goes beside the upload; then the upload, which holds the
+  // participants' references before pseudonymisation, is deleted (the
+  // bucket's lifecycle expires any upload left behind after a day).
   const writeResult = async (body: IngestReceipt | ProblemDocument, contentType: string) => {
     await rt.s3.send(
       new PutObjectCommand({
@@ -169,6 +175,7 @@ async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
         ContentType: contentType,
       }),
     );
+    await rt.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   };
 
   let rows: number | undefined;

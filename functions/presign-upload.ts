@@ -111,7 +111,7 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   await profileForRequest(contract); // 404 for an unknown contract before anything is signed
   const request = parseRequest(event);
   const rt = await runtime();
-  const bucket = rt.stack.buckets.archive;
+  const bucket = rt.stack.buckets.uploads;
   const key = uploadKey(contract, request.batchId);
   const metadata = { 'batch-id': request.batchId, submitter: actor.sub };
   const url = await getSignedUrl(

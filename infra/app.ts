@@ -4,7 +4,7 @@
  *
  * Context values (`-c key=value` or cdk.json):
  *   stage                  dev | prod (default dev); prod turns on every retention and protection
- *   reportRetentionDays    Object Lock (COMPLIANCE) retention of reports, days (default 2555, seven years)
+ *   reportRetentionDays    Object Lock (COMPLIANCE) retention of reports, days (default: prod 2555, seven years; dev 1)
  *   archiveRetentionDays   the same for the evidence archive (default: as reports)
  *   cognitoDomainPrefix    the Cognito hosted sign-in domain prefix (default: none)
  *   alarmEmail             subscribed to the alarm topic (default: none)
@@ -19,8 +19,10 @@ import { StatelessStack, type StatelessStackProps } from './stacks/stateless-sta
 
 const DEFAULT_CROSS_STACK_REFERENCES = '@aws-cdk/core:defaultCrossStackReferences';
 
-/** Seven years, a common retention period for financial audit records. */
+/** Seven years, a common retention period for financial audit records (prod). */
 export const DEFAULT_REPORT_RETENTION_DAYS = 2555;
+/** dev: objects locked for a day, so a trial deployment can be cleaned up. */
+export const DEV_RETENTION_DAYS = 1;
 
 export interface SibLedgerApp {
   readonly stage: Stage;
@@ -54,6 +56,7 @@ export function statefulResources(stateful: StatefulStack) {
     recordsTable: stateful.tables.records,
     archiveBucket: stateful.buckets.archive,
     reportsBucket: stateful.buckets.reports,
+    uploadsBucket: stateful.buckets.uploads,
     signingKey: stateful.signingKey,
     pseudonymKey: stateful.pseudonymKey,
     dataKey: stateful.dataKey,
@@ -65,7 +68,12 @@ export function buildApp(app: App): SibLedgerApp {
   if (stage !== 'dev' && stage !== 'prod') {
     throw new Error(`context "stage" must be "dev" or "prod", got ${JSON.stringify(stage)}`);
   }
-  const reportRetentionDays = numberContext(app, 'reportRetentionDays', DEFAULT_REPORT_RETENTION_DAYS);
+  // COMPLIANCE retention cannot be shortened or lifted: dev defaults to one day, prod to seven years.
+  const reportRetentionDays = numberContext(
+    app,
+    'reportRetentionDays',
+    stage === 'prod' ? DEFAULT_REPORT_RETENTION_DAYS : DEV_RETENTION_DAYS,
+  );
   const archiveRetentionDays = numberContext(app, 'archiveRetentionDays', reportRetentionDays);
   const cognitoDomainPrefix = stringContext(app, 'cognitoDomainPrefix');
   const alarmEmail = stringContext(app, 'alarmEmail');

@@ -30,10 +30,15 @@ export interface TableDef {
 }
 
 export interface BucketDef {
-  readonly id: 'archive' | 'reports';
+  readonly id: 'archive' | 'reports' | 'uploads';
   readonly localName: string;
-  /** Write-once (S3 Object Lock, compliance mode) in AWS. */
+  /** Write-once (S3 Object Lock, compliance mode, versioned, deletes denied) in AWS. */
   readonly objectLock: boolean;
+  /**
+   * A transient bucket instead: not versioned, and objects under each prefix
+   * expire after that many days (S3 lifecycle in AWS).
+   */
+  readonly expireDays?: Readonly<Record<string, number>>;
   readonly description: string;
 }
 
@@ -44,14 +49,17 @@ export const ledgerTable: TableDef = {
   sortKey: { name: 'sk', type: 'S' },
   globalSecondaryIndexes: [],
   description:
-    'One item collection per contract log (pk = LOG#<contract>): HEAD, entries (E#<seq>), Merkle nodes (N#<level>#<index>), idempotency items (K#<key>), checkpoints (C#<size>); and the list of logs (pk = LOGS, sk = <contract>).',
+    'One item collection per contract log (pk = LOG#<contract>): entries (E#<seq>), Merkle nodes (N#<level>#<index>), idempotency items (K#<key>), checkpoints (C#<size>); the log HEAD apart (pk = HEAD#<contract>, sk = HEAD); and the list of logs (pk = LOGS, sk = <contract>).',
 };
 
 /**
- * The attributes of a log's HEAD item (keys included). No other item of the
- * ledger table has any of them, so an IAM condition that lets UpdateItem
- * touch only these confines updates to HEAD items (infra/stacks).
+ * A log's HEAD item lives in its own partition, `pk = HEAD#<contract>`
+ * (`sk = HEAD`), and has exactly the attributes HEAD_ATTRIBUTES. IAM can name
+ * partition keys (dynamodb:LeadingKeys) and attributes (dynamodb:Attributes)
+ * but not sort keys, so this is what lets the deployed roles UpdateItem the
+ * HEAD items and nothing else (infra/stacks/stateless-stack.ts).
  */
+export const HEAD_PK_PREFIX = 'HEAD#';
 export const HEAD_ATTRIBUTES = ['pk', 'sk', 'size', 'last', 'root', 'frontier'] as const;
 
 export const recordsTable: TableDef = {
@@ -86,7 +94,7 @@ export const archiveBucket: BucketDef = {
   id: 'archive',
   localName: 'sib-archive',
   objectLock: true,
-  description: 'Evidence batches as submitted, keyed by content hash.',
+  description: 'Evidence batches as ingested (pseudonymised), keyed by content hash, and evaluation results.',
 };
 
 export const reportsBucket: BucketDef = {
@@ -96,7 +104,21 @@ export const reportsBucket: BucketDef = {
   description: 'Signed audit reports (JSON + PDF) and evaluation results.',
 };
 
-export const buckets: readonly BucketDef[] = [archiveBucket, reportsBucket];
+/**
+ * Large batches as the operator uploads them (presign-upload), CSV with the
+ * participants' references (national IDs) before pseudonymisation, and the
+ * outcome of each (ingest-s3), which may quote them. Never under Object Lock:
+ * an upload is deleted once ingested and expires after a day in any case.
+ */
+export const uploadsBucket: BucketDef = {
+  id: 'uploads',
+  localName: 'sib-uploads',
+  objectLock: false,
+  expireDays: { 'uploads/': 1, 'results/': 30 },
+  description: 'Uploaded CSV batches (deleted once ingested, expired after a day) and their outcomes (30 days).',
+};
+
+export const buckets: readonly BucketDef[] = [archiveBucket, reportsBucket, uploadsBucket];
 
 /** Where a running deployment's resources are: written by the local stack to <data dir>/stack.json. */
 export interface StackConfig {

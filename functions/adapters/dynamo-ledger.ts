@@ -25,6 +25,7 @@ import {
 } from '../../domain/merkle.ts';
 import { mergeCosignatures } from '../../domain/note.ts';
 import type { Clock } from '../../domain/ports.ts';
+import { HEAD_PK_PREFIX } from '../../infra/definitions.ts';
 import { DynamoIo, isRetryable, type RetryPolicy } from './dynamo-io.ts';
 
 /**
@@ -119,6 +120,11 @@ const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'Pr
 
 const pad = (n: number) => n.toString().padStart(16, '0');
 const logPk = (contract: string) => `LOG#${contract}`;
+/**
+ * A log's HEAD item: its own partition (HEAD#<contract>), so that IAM can
+ * allow UpdateItem on HEAD items and nothing else (dynamodb:LeadingKeys).
+ */
+const headKey = (contract: string) => ({ pk: `${HEAD_PK_PREFIX}${contract}`, sk: 'HEAD' });
 /** The partition listing every log (sk = the contract id), written with each log's first entry. */
 const LOGS_PK = 'LOGS';
 const entrySk = (seq: number) => `E#${pad(seq)}`;
@@ -222,7 +228,7 @@ export class DynamoLedger {
               {
                 Update: {
                   TableName: this.#tables.ledger,
-                  Key: { pk: logPk(contract), sk: 'HEAD' },
+                  Key: headKey(contract),
                   UpdateExpression: 'SET #size = :size, #last = :last, #root = :root, #frontier = :frontier',
                   ConditionExpression: seq === 0 ? 'attribute_not_exists(pk)' : '#size = :expected',
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -321,8 +327,16 @@ export class DynamoLedger {
 
   /** The HEAD of a contract's log; an empty log when it has none. */
   async head(contract: string): Promise<Head> {
-    const item = await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: 'HEAD' });
-    if (!item) return { size: 0, last: GENESIS_PREV, root: rootFromFrontier([]), frontier: [] };
+    const item = await this.#io.get(this.#tables.ledger, headKey(contract));
+    if (!item) {
+      // A log written before HEAD items had their own partition: refuse rather than start it again at 0.
+      if (await this.#io.get(this.#tables.ledger, { pk: logPk(contract), sk: 'HEAD' })) {
+        throw new IntegrityError(
+          `the log of ${contract} was written by an older sib-ledger (HEAD under ${logPk(contract)}); recreate the local data dir`,
+        );
+      }
+      return { size: 0, last: GENESIS_PREV, root: rootFromFrontier([]), frontier: [] };
+    }
     const { size, last, root, frontier } = item;
     const isHash = (h: unknown) => h instanceof Uint8Array && h.length === 32;
     if (

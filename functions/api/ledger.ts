@@ -370,7 +370,7 @@ export const exportSettings = { maxBytes: 5 * 1024 * 1024 };
 
 async function s3Get(rt: Runtime, key: string): Promise<{ text: string; lastModified?: Date } | undefined> {
   try {
-    const out = await rt.s3.send(new GetObjectCommand({ Bucket: rt.stack.buckets.archive, Key: key }));
+    const out = await rt.s3.send(new GetObjectCommand({ Bucket: rt.stack.buckets.uploads, Key: key }));
     const text = out.Body === undefined ? '' : await out.Body.transformToString('utf-8');
     return out.LastModified === undefined ? { text } : { text, lastModified: out.LastModified };
   } catch (error) {
@@ -381,7 +381,7 @@ async function s3Get(rt: Runtime, key: string): Promise<{ text: string; lastModi
 
 async function s3Head(rt: Runtime, key: string): Promise<{ lastModified?: Date } | undefined> {
   try {
-    const out = await rt.s3.send(new HeadObjectCommand({ Bucket: rt.stack.buckets.archive, Key: key }));
+    const out = await rt.s3.send(new HeadObjectCommand({ Bucket: rt.stack.buckets.uploads, Key: key }));
     return out.LastModified === undefined ? {} : { lastModified: out.LastModified };
   } catch (error) {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };

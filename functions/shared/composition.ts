@@ -26,7 +26,7 @@ import { S3Archive } from '../adapters/s3-archive.ts';
  * handlers (and anything else that runs as a deployed function).
  *
  * In AWS the environment names the resources (set by the CDK stack):
- *   LEDGER_TABLE, RECORDS_TABLE, ARCHIVE_BUCKET, REPORTS_BUCKET,
+ *   LEDGER_TABLE, RECORDS_TABLE, ARCHIVE_BUCKET, REPORTS_BUCKET, UPLOADS_BUCKET,
  *   SIGNING_KEY_ID, PSEUDONYM_KEY_ID, LOG_NAME (the signer's key name).
  * On the local stack, SIB_DATA_DIR points at the data dir: endpoints and
  * names come from its stack.json, keys from its key files.
@@ -127,7 +127,11 @@ export async function awsRuntime(env: NodeJS.ProcessEnv = process.env): Promise<
     dynamodb: { endpoint: `https://dynamodb.${region}.amazonaws.com` },
     s3: { endpoint: `https://s3.${region}.amazonaws.com` },
     tables: { ledger: required(env, 'LEDGER_TABLE'), records: required(env, 'RECORDS_TABLE') },
-    buckets: { archive: required(env, 'ARCHIVE_BUCKET'), reports: env.REPORTS_BUCKET ?? '' },
+    buckets: {
+      archive: required(env, 'ARCHIVE_BUCKET'),
+      reports: env.REPORTS_BUCKET ?? '',
+      uploads: env.UPLOADS_BUCKET ?? '',
+    },
   };
   const kms = new KMSClient({ region });
   return wire(

@@ -3,7 +3,9 @@
  * one SNS topic (KMS-encrypted, TLS-only; an e-mail subscription when an
  * address is given):
  *   - per function: any error, any throttle (5 minutes);
- *   - per dead-letter queue: any message waiting (an async event given up);
+ *   - per dead-letter queue: any message waiting (an async event given up),
+ *     and any event dropped or not delivered to the queue;
+ *   - the checkpoint publisher not running for two hours;
  *   - ingest rejects: rejected records per hour over a threshold (operators
  *     get each problem in the answer; many at once means a broken feed);
  *   - the API: server errors (5xx) over 5 minutes.
@@ -32,6 +34,8 @@ export interface ObservabilityProps {
   /** The modules whose RecordsRejected metric counts towards the ingest alarm. */
   readonly ingestServices: readonly FunctionModule[];
   readonly ingestRejectsPerHour: number;
+  /** The key in `functions` of the scheduled checkpoint publisher (alarmed when it stops running). */
+  readonly checkpointPublisher: string;
   readonly alarmEmail?: string;
 }
 
@@ -40,7 +44,11 @@ const FIVE_MINUTES = Duration.minutes(5);
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
-  /** Every alarm, by a readable id: `<Function>Errors`, `<Function>Throttles`, `<Queue>Depth`, `IngestRejects`, `Api5xx`. */
+  /**
+   * Every alarm, by a readable id: `<Function>Errors`, `<Function>Throttles`,
+   * `<Function>DeadLetters`, `<Function>EventsLost`, `CheckpointPublisherSilent`,
+   * `IngestRejects`, `Api5xx`.
+   */
   readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -106,6 +114,38 @@ export class Observability extends Construct {
         `${name}: an asynchronous event failed every retry and waits in the dead-letter queue`,
         queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
       );
+      const fn = props.functions[name];
+      if (fn) {
+        // An event that could not even reach the dead-letter queue, or was dropped, is lost: alarm on both.
+        alarm(
+          `${name}EventsLost`,
+          `${name}: an asynchronous event was dropped or could not be sent to the dead-letter queue`,
+          new cloudwatch.MathExpression({
+            expression: 'FILL(dropped, 0) + FILL(dlqErrors, 0)',
+            usingMetrics: {
+              dropped: fn.metric('AsyncEventsDropped', { period: FIVE_MINUTES, statistic: 'Sum' }),
+              dlqErrors: fn.metric('DeadLetterErrors', { period: FIVE_MINUTES, statistic: 'Sum' }),
+            },
+            period: FIVE_MINUTES,
+          }),
+        );
+      }
+    }
+    const publisher = props.functions[props.checkpointPublisher];
+    if (publisher) {
+      // The publisher runs every hour: two hours without a run means the schedule is broken.
+      const silent = new cloudwatch.Alarm(this, 'CheckpointPublisherSilent', {
+        alarmName: `${prefix}-CheckpointPublisherSilent`,
+        alarmDescription: 'The checkpoint publisher has not run for two hours',
+        metric: publisher.metricInvocations({ period: Duration.hours(2), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      silent.addAlarmAction(notify);
+      silent.addOkAction(notify);
+      alarms.CheckpointPublisherSilent = silent;
     }
     const rejected = props.ingestServices.map(
       (module) =>

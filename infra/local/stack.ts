@@ -427,5 +427,13 @@ export function loadStackConfig(dir: string = dataDir()): StackConfig {
     throw new Error(`The local stack is not running (${why}): start it with: npx sib stack up`);
   }
   const { version, region, tables, buckets, dynamodb, s3 } = state.stack;
-  return { version, region, tables, buckets, dynamodb: { endpoint: dynamodb.endpoint }, s3: { endpoint: s3.endpoint } };
+  return {
+    version,
+    region,
+    tables,
+    // A stack.json written before a bucket was added names it as the current version would.
+    buckets: { ...localBucketNames(), ...buckets },
+    dynamodb: { endpoint: dynamodb.endpoint },
+    s3: { endpoint: s3.endpoint },
+  };
 }

@@ -63,7 +63,7 @@ export class StatefulStack extends Stack {
     checkRetentionDays('reportRetentionDays', reportRetentionDays);
     checkRetentionDays('archiveRetentionDays', archiveRetentionDays);
     this.stage = stage;
-    const retentionDays: Record<BucketDef['id'], number> = {
+    const retentionDays: Partial<Record<BucketDef['id'], number>> = {
       archive: archiveRetentionDays,
       reports: reportRetentionDays,
     };
@@ -135,7 +135,8 @@ export class StatefulStack extends Stack {
 
     const bucketEntries = buckets.map((def): [BucketDef['id'], s3.Bucket] => {
       const bucket = new s3.Bucket(this, `${def.id}Bucket`, {
-        versioned: true,
+        // A transient bucket keeps no old versions: a deleted upload is gone.
+        versioned: def.expireDays === undefined,
         enforceSSL: true,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -147,22 +148,33 @@ export class StatefulStack extends Stack {
         ...(def.objectLock
           ? {
               objectLockEnabled: true,
-              objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(retentionDays[def.id])),
+              objectLockDefaultRetention: s3.ObjectLockRetention.compliance(
+                Duration.days(retentionDays[def.id] ?? reportRetentionDays),
+              ),
             }
           : {}),
+        lifecycleRules: [
+          { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+          ...Object.entries(def.expireDays ?? {}).map(([prefix, days]) => ({
+            prefix,
+            expiration: Duration.days(days),
+          })),
+        ],
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      // Nobody, whatever their IAM policy, hides an object behind a delete
-      // marker (Object Lock already keeps every version of a locked object).
-      bucket.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'DenyObjectDeletes',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-          resources: [bucket.arnForObjects('*')],
-        }),
-      );
+      if (def.objectLock) {
+        // Nobody, whatever their IAM policy, hides an object behind a delete
+        // marker (Object Lock already keeps every version of a locked object).
+        bucket.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'DenyObjectDeletes',
+            effect: iam.Effect.DENY,
+            principals: [new iam.AnyPrincipal()],
+            actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+            resources: [bucket.arnForObjects('*')],
+          }),
+        );
+      }
       if (def.id === 'reports') {
         // Reports are written once: a put must carry If-None-Match, so S3 refuses to replace one.
         bucket.addToResourcePolicy(

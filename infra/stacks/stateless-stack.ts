@@ -9,7 +9,7 @@
  * Least privilege: every function gets exactly the statements FUNCTIONS
  * lists for it (see grant()); the tests assert the template against it.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -33,7 +33,7 @@ import { ROUTES } from '../../functions/api/routes.ts';
 import type { FunctionModule, Stage } from '../constructs/handler-function.ts';
 import { HandlerFunction } from '../constructs/handler-function.ts';
 import { Observability } from '../constructs/observability.ts';
-import { HEAD_ATTRIBUTES } from '../definitions.ts';
+import { HEAD_ATTRIBUTES, HEAD_PK_PREFIX } from '../definitions.ts';
 
 export const GROUPS: readonly Role[] = ['operator', 'ministry', 'investor', 'evaluator'];
 
@@ -48,6 +48,8 @@ export interface StatelessStackProps extends StackProps {
   readonly ledgerTable: dynamodb.ITable;
   readonly recordsTable: dynamodb.ITable;
   readonly archiveBucket: s3.IBucket;
+  /** Raw CSV uploads and their outcomes: transient, never under Object Lock. */
+  readonly uploadsBucket: s3.IBucket;
   readonly reportsBucket: s3.IBucket;
   /** Ed25519 (SIGN_VERIFY): checkpoints and reports. */
   readonly signingKey: kms.IKey;
@@ -75,7 +77,7 @@ export type LedgerAccess =
   | 'read'
   /** read, and PutItem: signed checkpoints and cosignatures (C# items). */
   | 'checkpoint'
-  /** checkpoint, plus appends: ConditionCheckItem, and UpdateItem of the HEAD attributes only. */
+  /** checkpoint, plus appends: UpdateItem of HEAD items only (their HEAD# partitions and attributes). */
   | 'append';
 
 /** What a function may do; anything not listed it may not. */
@@ -83,10 +85,18 @@ export interface Grants {
   readonly ledger: LedgerAccess;
   /** `write`: PutItem (records and ingest leases) and ConditionCheckItem (the lease fence); never update or delete. */
   readonly records: 'none' | 'read' | 'write';
-  /** Reads anywhere in the evidence archive bucket. */
-  readonly archiveRead: boolean;
+  /** Key prefixes of the archive bucket it may read under. */
+  readonly archiveRead: readonly string[];
   /** Key prefixes of the archive bucket it may put objects under (create-only by key: content-addressed). */
   readonly archivePut: readonly string[];
+  /** Streams multipart uploads into the archive (and may abort them, so no parts are left behind). */
+  readonly archiveMultipart: boolean;
+  /**
+   * The uploads bucket: `put` (presigned uploads under uploads/), `read`
+   * (outcomes and upload heads), `ingest` (reads uploads, writes their
+   * outcomes under results/, deletes the uploads it has ingested).
+   */
+  readonly uploads: 'none' | 'put' | 'read' | 'ingest';
   /** Reads the reports bucket (lists and presigned downloads). */
   readonly reportsRead: boolean;
   /** Puts new report objects: only with If-None-Match (never overwrites), never deletes. */
@@ -108,8 +118,10 @@ export interface FunctionSpec {
 const NO_GRANTS: Grants = {
   ledger: 'none',
   records: 'none',
-  archiveRead: false,
+  archiveRead: [],
   archivePut: [],
+  archiveMultipart: false,
+  uploads: 'none',
   reportsRead: false,
   reportsPut: false,
   sign: false,
@@ -133,7 +145,7 @@ export const FUNCTIONS = {
       ledger: 'append',
       records: 'write',
       // Reads: HEAD of the archive object before it is put (S3 answers 403, not 404, without ListBucket).
-      archiveRead: true,
+      archiveRead: ['archive/'],
       archivePut: ['archive/'],
       sign: true,
       mac: true,
@@ -148,8 +160,10 @@ export const FUNCTIONS = {
       ...NO_GRANTS,
       ledger: 'append',
       records: 'write',
-      archiveRead: true,
-      archivePut: ['archive/', 'results/'],
+      archiveRead: ['archive/'],
+      archivePut: ['archive/'],
+      archiveMultipart: true,
+      uploads: 'ingest',
       sign: true,
       mac: true,
     },
@@ -159,14 +173,14 @@ export const FUNCTIONS = {
     description: 'POST /contracts/{contract}/uploads: presigned upload URLs',
     memorySize: 256,
     timeoutSeconds: 10,
-    grants: { ...NO_GRANTS, archivePut: [UPLOADS_PREFIX] },
+    grants: { ...NO_GRANTS, uploads: 'put' },
   },
   ApiLedger: {
     module: 'api/ledger',
     description: 'Ledger reads: batches, uploads, proofs, checkpoints, export, cosignatures',
     memorySize: 1024,
     timeoutSeconds: 29,
-    grants: { ...NO_GRANTS, ledger: 'checkpoint', records: 'read', archiveRead: true, sign: true },
+    grants: { ...NO_GRANTS, ledger: 'checkpoint', records: 'read', uploads: 'read', sign: true },
   },
   RecordsQuery: {
     module: 'api/ledger',
@@ -181,21 +195,40 @@ export const FUNCTIONS = {
     // An evaluation holds compact timelines in memory: 2M events took 937 MB (bench).
     memorySize: 3008,
     timeoutSeconds: 29,
-    grants: { ...NO_GRANTS, ledger: 'append', archiveRead: true, archivePut: ['evaluations/'] },
+    grants: {
+      ...NO_GRANTS,
+      ledger: 'append',
+      archiveRead: ['archive/', 'evaluations/'],
+      archivePut: ['evaluations/'],
+    },
   },
   ApiPayments: {
     module: 'api/payments',
     description: 'The payment workflow; approval issues the signed audit report',
     memorySize: 1024,
     timeoutSeconds: 29,
-    grants: { ...NO_GRANTS, ledger: 'append', archiveRead: true, reportsRead: true, reportsPut: true, sign: true },
+    grants: {
+      ...NO_GRANTS,
+      ledger: 'append',
+      archiveRead: ['evaluations/'],
+      reportsRead: true,
+      reportsPut: true,
+      sign: true,
+    },
   },
   ApiReports: {
     module: 'api/reports',
     description: 'Signed audit reports: list, issue, presigned downloads',
     memorySize: 1024,
     timeoutSeconds: 29,
-    grants: { ...NO_GRANTS, ledger: 'checkpoint', archiveRead: true, reportsRead: true, reportsPut: true, sign: true },
+    grants: {
+      ...NO_GRANTS,
+      ledger: 'checkpoint',
+      archiveRead: ['evaluations/'],
+      reportsRead: true,
+      reportsPut: true,
+      sign: true,
+    },
   },
   ApiOpenapi: {
     module: 'api/openapi',
@@ -236,6 +269,9 @@ function WILDCARD_REASONS(resource: string, props: StatelessStackProps): string 
   if (resource.startsWith(props.reportsBucket.bucketArn)) {
     return 'on report objects: keys are content-addressed (contract/period/payment/hash); puts carry If-None-Match.';
   }
+  if (resource.startsWith(props.uploadsBucket.bucketArn)) {
+    return 'on the uploads bucket under uploads/ or results/: one object per contract and batch id, expired by lifecycle.';
+  }
   return 'on objects under a key prefix of the evidence archive: keys are content-addressed or per batch id.';
 }
 
@@ -264,7 +300,6 @@ function acknowledgeWildcards(fn: lambda.Function, wildcards: readonly { resourc
 
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
-const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
 
 export class StatelessStack extends Stack {
   readonly stage: Stage;
@@ -331,7 +366,8 @@ export class StatelessStack extends Stack {
       readAttributes: new cognito.ClientAttributes()
         .withStandardAttributes({ email: true, emailVerified: true })
         .withCustomAttributes('contracts'),
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
+      // Nothing: not even the e-mail, which is the sign-in name (an administrator changes it).
+      writeAttributes: new cognito.ClientAttributes(),
       ...(props.cognitoDomainPrefix !== undefined
         ? {
             oAuth: {
@@ -351,6 +387,7 @@ export class StatelessStack extends Stack {
       LEDGER_TABLE: props.ledgerTable.tableName,
       RECORDS_TABLE: props.recordsTable.tableName,
       ARCHIVE_BUCKET: props.archiveBucket.bucketName,
+      UPLOADS_BUCKET: props.uploadsBucket.bucketName,
       REPORTS_BUCKET: props.reportsBucket.bucketName,
       SIGNING_KEY_ID: props.signingKey.keyArn,
       PSEUDONYM_KEY_ID: props.pseudonymKey.keyArn,
@@ -400,11 +437,11 @@ export class StatelessStack extends Stack {
 
     // The bucket lives in the stateful stack: its notification is configured
     // from here (a custom resource), so the dependency stays one-way.
-    const archive = s3.Bucket.fromBucketAttributes(this, 'Archive', {
-      bucketArn: props.archiveBucket.bucketArn,
-      bucketName: props.archiveBucket.bucketName,
+    const uploads = s3.Bucket.fromBucketAttributes(this, 'Uploads', {
+      bucketArn: props.uploadsBucket.bucketArn,
+      bucketName: props.uploadsBucket.bucketName,
     });
-    archive.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.functions.IngestS3), {
+    uploads.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.functions.IngestS3), {
       prefix: UPLOADS_PREFIX,
     });
     // CDK's own singleton that configures bucket notifications (a custom resource).
@@ -489,6 +526,7 @@ export class StatelessStack extends Stack {
       deadLetterQueues: this.deadLetterQueues,
       ingestServices: [FUNCTIONS.IngestBatch.module, FUNCTIONS.IngestS3.module],
       ingestRejectsPerHour: props.ingestRejectsPerHour ?? 100,
+      checkpointPublisher: 'PublishCheckpoints',
       ...(props.alarmEmail === undefined ? {} : { alarmEmail: props.alarmEmail }),
     });
 
@@ -525,11 +563,9 @@ export class StatelessStack extends Stack {
     if (grants.ledger !== 'none') allow(TABLE_READ_ACTIONS, [ledger.tableArn]);
     if (grants.ledger === 'checkpoint' || grants.ledger === 'append') allow(['dynamodb:PutItem'], [ledger.tableArn]);
     if (grants.ledger === 'append') {
-      allow(['dynamodb:ConditionCheckItem'], [ledger.tableArn]);
-      // IAM cannot name a sort key, but it can name attributes: an UpdateItem
-      // may touch only the HEAD item's attributes, which no other item has,
-      // so no entry, node, receipt or checkpoint can be changed by an update.
+      // UpdateItem on HEAD items only: their partitions (HEAD#<contract>), their attributes.
       allow(['dynamodb:UpdateItem'], [ledger.tableArn], {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HEAD_PK_PREFIX}*`] },
         'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...HEAD_ATTRIBUTES] },
       });
     }
@@ -538,14 +574,23 @@ export class StatelessStack extends Stack {
     if (grants.records === 'write') allow(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], [records.tableArn]);
 
     const archive = props.archiveBucket;
-    if (grants.archiveRead) {
+    if (grants.archiveRead.length > 0) {
+      // ListBucket: a HEAD of a missing key answers 404 rather than 403.
       allow(['s3:ListBucket'], [archive.bucketArn]);
-      allow(['s3:GetObject'], [archive.arnForObjects('*')]);
+      allow(
+        ['s3:GetObject'],
+        grants.archiveRead.map((prefix) => archive.arnForObjects(`${prefix}*`)),
+      );
     }
     if (grants.archivePut.length > 0) {
-      // Multipart uploads (the streamed archive) are aborted on failure, so that no parts are left behind.
       allow(
-        ['s3:PutObject', 's3:AbortMultipartUpload'],
+        ['s3:PutObject'],
+        grants.archivePut.map((prefix) => archive.arnForObjects(`${prefix}*`)),
+      );
+    }
+    if (grants.archiveMultipart) {
+      allow(
+        ['s3:AbortMultipartUpload'],
         grants.archivePut.map((prefix) => archive.arnForObjects(`${prefix}*`)),
       );
     }
@@ -558,16 +603,40 @@ export class StatelessStack extends Stack {
       // Create only: a PutObject must carry If-None-Match, so S3 refuses to replace a report.
       allow(['s3:PutObject'], [reports.arnForObjects('reports/*')], { Null: { 's3:if-none-match': 'false' } });
     }
+    const uploads = props.uploadsBucket;
+    if (grants.uploads === 'put') {
+      // The presigned PUT is signed with this role: the operator's upload is this put.
+      allow(['s3:PutObject'], [uploads.arnForObjects(UPLOADS_PREFIX + '*')]);
+    }
+    if (grants.uploads === 'read' || grants.uploads === 'ingest') {
+      allow(['s3:ListBucket'], [uploads.bucketArn]);
+      allow(['s3:GetObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`), uploads.arnForObjects('results/*')]);
+    }
+    if (grants.uploads === 'ingest') {
+      allow(['s3:PutObject'], [uploads.arnForObjects('results/*')]);
+      allow(['s3:DeleteObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`)]);
+    }
 
-    const reads = grants.ledger !== 'none' || grants.records !== 'none' || grants.archiveRead || grants.reportsRead;
-    const writes =
-      grants.ledger === 'checkpoint' ||
-      grants.ledger === 'append' ||
-      grants.records === 'write' ||
-      grants.archivePut.length > 0 ||
-      grants.reportsPut;
-    if (reads || writes) allow(KEY_READ_ACTIONS, [props.dataKey.keyArn]);
-    if (writes) allow(KEY_WRITE_ACTIONS, [props.dataKey.keyArn]);
+    const reads =
+      grants.ledger !== 'none' ||
+      grants.records !== 'none' ||
+      grants.archiveRead.length > 0 ||
+      grants.reportsRead ||
+      grants.uploads === 'read' ||
+      grants.uploads === 'ingest';
+    const tableWrites = grants.ledger === 'checkpoint' || grants.ledger === 'append' || grants.records === 'write';
+    const objectWrites =
+      grants.archivePut.length > 0 || grants.reportsPut || grants.uploads === 'put' || grants.uploads === 'ingest';
+    // The data key only through DynamoDB and S3 (their encryption at rest), never directly.
+    const viaStorage = {
+      StringEquals: {
+        'kms:ViaService': [`dynamodb.${Aws.REGION}.amazonaws.com`, `s3.${Aws.REGION}.amazonaws.com`],
+      },
+    };
+    if (reads || tableWrites) allow(KEY_READ_ACTIONS, [props.dataKey.keyArn], viaStorage);
+    // SSE-KMS object writes need a data key; DynamoDB writes with a customer key also encrypt.
+    if (tableWrites) allow(['kms:Encrypt', 'kms:GenerateDataKey'], [props.dataKey.keyArn], viaStorage);
+    else if (objectWrites) allow(['kms:GenerateDataKey'], [props.dataKey.keyArn], viaStorage);
     if (grants.sign) allow(['kms:Sign', 'kms:GetPublicKey'], [props.signingKey.keyArn]);
     if (grants.mac) allow(['kms:GenerateMac'], [props.pseudonymKey.keyArn]);
   }

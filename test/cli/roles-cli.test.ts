@@ -327,11 +327,11 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Once the CLI's upload lands in the archive bucket, hands the handler the
+ * Once the CLI's upload lands in the uploads bucket, hands the handler the
  * ObjectCreated event S3 would send (the test stack plays no notifications).
  */
 async function playNotification(key: string): Promise<void> {
-  const bucket = testStack().buckets.archive;
+  const bucket = testStack().buckets.uploads;
   let head: { ETag?: string; ContentLength?: number } | undefined;
   for (let i = 0; i < 200 && head === undefined; i++) {
     head = await rt.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);

@@ -233,7 +233,7 @@ describe('GET /contracts/{contract}/batches/{batchId}', () => {
 });
 
 describe('GET /contracts/{contract}/uploads/{batchId}', () => {
-  const bucket = () => testStack().buckets.archive;
+  const bucket = () => testStack().buckets.uploads;
   const csv = (records: Record<string, unknown>[]) => {
     const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
     return utf8(

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../domain/bytes.ts';
 import { decodeEntry, GENESIS_PREV } from '../../domain/entry.ts';
@@ -211,5 +211,40 @@ describe('DynamoLedger proofs from stored nodes', () => {
       expect(verifyConsistency(a, b, c.oldRoot, c.newRoot, c.proof)).toBe(true);
     }
     expect(fromHex(toHex(await log.rootAt(contract, 0)))).toHaveLength(32);
+  });
+});
+
+describe('DynamoLedger HEAD items', () => {
+  it('keeps HEAD in a partition of its own, apart from the log items', async () => {
+    // Prepare
+    const store = ledger();
+    const contract = uniqueContract('head');
+
+    // Act
+    await store.append({ contract, idempotencyKey: 'k0', intent: { kind: 'test.note', actor, body: { n: 0 } } });
+
+    // Assess
+    const db = DynamoDBDocumentClient.from(dynamoClient());
+    const table = testStack().tables.ledger;
+    const head = await db.send(new GetCommand({ TableName: table, Key: { pk: `HEAD#${contract}`, sk: 'HEAD' } }));
+    const misplaced = await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${contract}`, sk: 'HEAD' } }));
+    expect(head.Item?.size).toBe(1);
+    expect(misplaced.Item).toBeUndefined();
+  });
+
+  it('refuses a log whose HEAD an older version kept under LOG#, rather than start it again at 0', async () => {
+    // Prepare: a HEAD where versions before the HEAD# partition kept it.
+    const store = ledger();
+    const contract = uniqueContract('legacy');
+    const db = DynamoDBDocumentClient.from(dynamoClient());
+    await db.send(
+      new PutCommand({ TableName: testStack().tables.ledger, Item: { pk: `LOG#${contract}`, sk: 'HEAD', size: 3 } }),
+    );
+
+    // Act and assess
+    await expect(store.head(contract)).rejects.toThrow(/written by an older sib-ledger/);
+    await expect(
+      store.append({ contract, idempotencyKey: 'k0', intent: { kind: 'test.note', actor, body: {} } }),
+    ).rejects.toThrow(/recreate the local data dir/);
   });
 });

@@ -339,7 +339,7 @@ describe('POST /contracts/{contract}/uploads', () => {
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ method: 'PUT', expiresIn: 900, key: `uploads/${contract}/big-1.csv` });
     expect(UploadResponseSchema.parse(answer.body)).toEqual(answer.body);
-    expect(bucket).toBe(testStack().buckets.archive);
+    expect(bucket).toBe(testStack().buckets.uploads);
     expect(put.status).toBe(200);
     // s3rver does not check v4 signatures, so what AWS would enforce is checked on the URL: the metadata,
     // type and length are signed headers (an uploader cannot change who submitted), and no checksum of the

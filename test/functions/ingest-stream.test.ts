@@ -337,7 +337,7 @@ describe('the S3-event ingest handler', () => {
     rt.s3.destroy();
   });
 
-  const bucket = () => testStack().buckets.archive;
+  const bucket = () => testStack().buckets.uploads;
 
   /** PutObject as the presigned upload would, then the ObjectCreated event S3 would send for it. */
   async function upload(key: string, bytes: Uint8Array, metadata: Record<string, string>): Promise<S3Event> {
@@ -403,18 +403,25 @@ describe('the S3-event ingest handler', () => {
   const resultOf = async (contract: string, batchId: string) =>
     JSON.parse(new TextDecoder().decode(await bodyOf(rt.s3, bucket(), resultKey(contract, batchId))));
 
-  it('ingests an uploaded CSV and writes the receipt beside it; the same event again writes the same receipt', async () => {
+  it('ingests an uploaded CSV, writes the receipt beside it and deletes the upload; the same event again changes nothing', async () => {
     const contract = freshContract(contractsDir, 's3');
     const key = `uploads/${contract}/2024-05/a.csv`;
     const event = await upload(key, csv(batchOfThree()), { 'batch-id': '2024-05/a', submitter: 'operator-7' });
 
     const { result, printed } = await invokeS3(event);
     const receipt = (await resultOf(contract, '2024-05/a')) as IngestReceipt;
-    await invokeS3(event); // S3 delivers at least once
+    const uploadLeft = await ctx.s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: key })).then(
+      () => true,
+      () => false,
+    );
+    const again = await invokeS3(event); // S3 delivers at least once
 
     expect(result.uploads).toEqual([{ key, result: resultKey(contract, '2024-05/a'), status: 'accepted' }]);
     expect(receipt).toMatchObject({ contract, batchId: '2024-05/a', seq: 0, recordCount: 7, replayed: false });
-    expect(await resultOf(contract, '2024-05/a')).toEqual({ ...receipt, replayed: true });
+    // The raw CSV (participant references) is gone; a redelivered event finds nothing to ingest.
+    expect(uploadLeft).toBe(false);
+    expect(again.result.uploads).toEqual([{ key, status: 'skipped' }]);
+    expect(await resultOf(contract, '2024-05/a')).toEqual(receipt);
     const entry = await rt.ledger.batchEntry(contract, '2024-05/a');
     expect(entry).toMatchObject({ seq: 0, entryHash: receipt.entryHash, body: { recordsRoot: receipt.recordsRoot } });
     expect((await rt.log.head(contract)).size).toBe(1);

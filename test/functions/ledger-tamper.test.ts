@@ -144,7 +144,7 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
     ],
   ])('a changed HEAD %s', async (_field, change) => {
     const result = await tamperedResult(async (c) => {
-      const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${c}`, sk: 'HEAD' } }))).Item;
+      const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `HEAD#${c}`, sk: 'HEAD' } }))).Item;
       await db.send(new PutCommand({ TableName: table, Item: change(item as Record<string, unknown>) }));
     });
 
@@ -185,7 +185,7 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
       });
     for (let n = 0; n < 6; n++) await append(n, 'a');
     await publishCheckpoint(store, signer, contract);
-    const headAt6 = (await db.send(new GetCommand({ TableName: table, Key: { pk: `LOG#${contract}`, sk: 'HEAD' } })))
+    const headAt6 = (await db.send(new GetCommand({ TableName: table, Key: { pk: `HEAD#${contract}`, sk: 'HEAD' } })))
       .Item;
     for (let n = 6; n < 12; n++) await append(n, 'a');
     const kept = await publishCheckpoint(store, signer, contract);

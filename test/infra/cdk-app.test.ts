@@ -99,6 +99,20 @@ describe('the CDK app with cdk-nag AwsSolutions', () => {
     expect(built).toThrow(message);
   });
 
+  it.each([
+    [{}, 1],
+    [{ stage: 'prod' }, 2555],
+    [{ stage: 'dev', reportRetentionDays: '30' }, 30],
+  ])('locks objects for the retention of the stage or the context: %o gives %i days', (context, days) => {
+    const { app, built } = appWith(context);
+    const { stateful } = built();
+    const template = JSON.stringify(app.synth().getStackByName(stateful.stackName).template);
+    const retentions = [...template.matchAll(/"DefaultRetention":\{"Days":(\d+),"Mode":"COMPLIANCE"\}/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(retentions).toEqual([days, days]);
+  });
+
   it('wires the stateless stack to the stateful one through exports, never copies', () => {
     // Prepare
     const { app, built } = appWith({});

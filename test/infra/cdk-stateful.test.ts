@@ -12,14 +12,14 @@ import { type BucketDef, buckets, tables } from '../../infra/definitions.ts';
 import { createTableInput } from '../../infra/local/provision.ts';
 import { type Stage, StatefulStack, type StatefulStackProps } from '../../infra/stacks/stateful-stack.ts';
 
-const RETENTION_DAYS: Record<BucketDef['id'], number> = { reports: 42, archive: 17 };
+const RETENTION_DAYS: Partial<Record<BucketDef['id'], number>> = { reports: 42, archive: 17 };
 
 function synth(stage: Stage) {
   const app = new App();
   const stack = new StatefulStack(app, 'Stateful', {
     stage,
-    reportRetentionDays: RETENTION_DAYS.reports,
-    archiveRetentionDays: RETENTION_DAYS.archive,
+    reportRetentionDays: RETENTION_DAYS.reports ?? 1,
+    archiveRetentionDays: RETENTION_DAYS.archive ?? 1,
   });
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<
@@ -146,7 +146,6 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
 
   describe('buckets', () => {
     const privateBucket = {
-      VersioningConfiguration: { Status: 'Enabled' },
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -163,8 +162,11 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
     });
 
     it.each(buckets.map((def) => [def.id, def] as const))(
-      '%s is versioned, private, KMS-encrypted (data key), retained',
+      '%s is versioned unless transient, private, KMS-encrypted (data key), retained',
       (_, def) => {
+        expect(propertiesOf(stack.buckets[def.id]).VersioningConfiguration).toEqual(
+          def.expireDays === undefined ? { Status: 'Enabled' } : undefined,
+        );
         template.templateMatches({
           Resources: {
             [logicalId(stack.buckets[def.id])]: {
@@ -275,6 +277,45 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
           .map((b) => b.id)
           .sort(),
       ).toEqual(['archive', 'reports']);
+    });
+
+    it('the uploads bucket is transient: never locked, deletes allowed, uploads gone after a day, outcomes after 30', () => {
+      const props = propertiesOf(stack.buckets.uploads);
+      expect(props.ObjectLockEnabled).toBeUndefined();
+      expect(props.LifecycleConfiguration).toEqual({
+        Rules: [
+          { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+          { ExpirationInDays: 1, Prefix: 'uploads/', Status: 'Enabled' },
+          { ExpirationInDays: 30, Prefix: 'results/', Status: 'Enabled' },
+        ],
+      });
+    });
+
+    it('denies every object delete on the locked buckets, to everyone; replacing a report too', () => {
+      const policyOf = (id: BucketDef['id']) =>
+        Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
+          (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: logicalId(stack.buckets[id]) }),
+        )?.Properties.PolicyDocument.Statement as {
+          Sid?: string;
+          Effect: string;
+          Principal?: unknown;
+          Action: unknown;
+          Condition?: unknown;
+        }[];
+      for (const id of ['archive', 'reports'] as const) {
+        expect(policyOf(id).find((st) => st.Sid === 'DenyObjectDeletes')).toMatchObject({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        });
+      }
+      expect(policyOf('reports').find((st) => st.Sid === 'DenyReportOverwrites')).toMatchObject({
+        Effect: 'Deny',
+        Action: 's3:PutObject',
+        Condition: { Null: { 's3:if-none-match': 'true' } },
+      });
+      expect(policyOf('archive').find((st) => st.Sid === 'DenyReportOverwrites')).toBeUndefined();
+      expect(policyOf('uploads').find((st) => st.Sid === 'DenyObjectDeletes')).toBeUndefined();
     });
 
     it('outputs each bucket name under <id>BucketName', () => {

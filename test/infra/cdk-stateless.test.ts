@@ -43,12 +43,14 @@ function synth(stage: 'dev' | 'prod', extra: Partial<StatelessStackProps> = {}) 
   const recordsTable = table('Records');
   const archiveBucket = new s3.Bucket(data, 'Archive');
   const reportsBucket = new s3.Bucket(data, 'Reports');
+  const uploadsBucket = new s3.Bucket(data, 'Uploads');
   const stack = new StatelessStack(app, 'Stateless', {
     stage,
     ledgerTable,
     recordsTable,
     archiveBucket,
     reportsBucket,
+    uploadsBucket,
     signingKey: new kms.Key(data, 'Signing', {
       keySpec: kms.KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
@@ -71,6 +73,7 @@ function synth(stage: 'dev' | 'prod', extra: Partial<StatelessStackProps> = {}) 
     records: imported(recordsTable),
     archive: imported(archiveBucket),
     reports: imported(reportsBucket),
+    uploads: imported(uploadsBucket),
   };
   return { stack, template, resources, ofType, names };
 }
@@ -138,6 +141,7 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
         'RECORDS_TABLE',
         'ARCHIVE_BUCKET',
         'REPORTS_BUCKET',
+        'UPLOADS_BUCKET',
         'SIGNING_KEY_ID',
         'PSEUDONYM_KEY_ID',
         'LOG_NAME',
@@ -168,7 +172,12 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
       });
     });
 
-    it('the S3-event ingest is notified of objects created under uploads/', () => {
+    it('the S3-event ingest is notified of objects created under uploads/ in the uploads bucket', () => {
+      const [notification] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+      // The bucket name is imported by reference: Data:ExportsOutputRef<logical id>…
+      const refOf = (name: string) => name.replace('FnGetAtt', 'Ref').replace(/Arn$/, '');
+      expect(text(notification?.Properties.BucketName)).toContain(refOf(names.uploads));
+      expect(text(notification?.Properties.BucketName)).not.toContain(refOf(names.archive));
       template.hasResourceProperties('Custom::S3BucketNotifications', {
         NotificationConfiguration: {
           LambdaFunctionConfigurations: [
@@ -299,7 +308,7 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
       });
       const [[, client]] = ofType('AWS::Cognito::UserPoolClient') as [[string, Resource]];
       expect(client.Properties.ReadAttributes).toContain('custom:contracts');
-      expect(client.Properties.WriteAttributes).toEqual(['email']);
+      expect(client.Properties.WriteAttributes ?? []).toEqual([]);
     });
 
     it('has no hosted domain unless a prefix is given', () => {
@@ -327,6 +336,7 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
         expect(text(statement.Resource)).toContain(names.ledger);
         expect(text(statement.Resource)).not.toContain(names.records);
         expect(statement.Condition).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HEAD#*'] },
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...HEAD_ATTRIBUTES] },
         });
       }
@@ -336,13 +346,19 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
       expect(grantedTo('dynamodb:UpdateItem')).toEqual(['ApiContracts', 'ApiPayments', 'IngestBatch', 'IngestS3']);
     });
 
-    it('grants no deletes of objects, no retention or policy changes, no replacing of reports', () => {
+    it('grants no deletes of objects (but of ingested uploads), no retention or policy changes, no replacing of reports', () => {
       const actions = NAMES.flatMap(actionsOfFn);
       expect(
-        actions.filter((a) =>
-          /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|Bypass|PutBucket|PutLifecycle)/.test(a),
-        ),
+        actions.filter((a) => /^s3:(PutObjectRetention|PutObjectLegalHold|Bypass|PutBucket|PutLifecycle)/.test(a)),
       ).toEqual([]);
+      const deletes = NAMES.flatMap((n) =>
+        statementsOf(n)
+          .filter((st) => actionsOf(st).some((a) => a.startsWith('s3:Delete')))
+          .map((st) => ({ n, actions: actionsOf(st), resource: text(st.Resource) })),
+      );
+      expect(deletes.map((d) => [d.n, d.actions])).toEqual([['IngestS3', ['s3:DeleteObject']]]);
+      expect(deletes[0]?.resource).toContain(names.uploads);
+      expect(deletes[0]?.resource).toContain('/uploads/*');
       const reportPuts = allStatements.filter(
         (s) => actionsOf(s).includes('s3:PutObject') && text(s.Resource).includes(names.reports),
       );
@@ -357,12 +373,44 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
       ]);
     });
 
-    it.each(NAMES)('%s puts archive objects only under its listed prefixes', (name) => {
-      const puts = statementsOf(name).filter(
-        (s) => actionsOf(s).includes('s3:PutObject') && text(s.Resource).includes(names.archive),
+    /** The key prefixes of a function's statements with `action` on `bucket` ('' for the whole bucket). */
+    const prefixesOf = (name: FunctionName, action: string, bucket: string) =>
+      statementsOf(name)
+        .filter((st) => actionsOf(st).includes(action))
+        .flatMap(resourcesOf)
+        .filter((r) => text(r).includes(bucket))
+        .map((r) => /\/([a-z]+\/)?\*"\]\]\}$/.exec(text(r))?.[1] ?? '')
+        .sort();
+
+    it.each(NAMES)('%s reads and puts archive objects only under its listed prefixes', (name) => {
+      const g = FUNCTIONS[name].grants;
+      expect(prefixesOf(name, 's3:PutObject', names.archive)).toEqual([...g.archivePut].sort());
+      expect(prefixesOf(name, 's3:GetObject', names.archive)).toEqual([...g.archiveRead].sort());
+      expect(prefixesOf(name, 's3:AbortMultipartUpload', names.archive)).toEqual(
+        g.archiveMultipart ? [...g.archivePut].sort() : [],
       );
-      const prefixes = puts.flatMap(resourcesOf).map((r) => /\/([a-z]+\/)\*"\]\]\}$/.exec(text(r))?.[1]);
-      expect(prefixes.sort()).toEqual([...FUNCTIONS[name].grants.archivePut].sort());
+    });
+
+    it('only the presigner puts uploads; only the S3 ingest reads them, writes outcomes and deletes them', () => {
+      const expected: Partial<Record<FunctionName, { put: string[]; get: string[]; del: string[] }>> = {
+        PresignUpload: { put: ['uploads/'], get: [], del: [] },
+        IngestS3: { put: ['results/'], get: ['results/', 'uploads/'], del: ['uploads/'] },
+        ApiLedger: { put: [], get: ['results/', 'uploads/'], del: [] },
+      };
+      for (const name of NAMES) {
+        expect(
+          {
+            put: prefixesOf(name, 's3:PutObject', names.uploads),
+            get: prefixesOf(name, 's3:GetObject', names.uploads),
+            del: prefixesOf(name, 's3:DeleteObject', names.uploads),
+          },
+          name,
+        ).toEqual(expected[name] ?? { put: [], get: [], del: [] });
+      }
+    });
+
+    it('the presigner may only generate data keys: no table, no decrypt', () => {
+      expect(actionsOfFn('PresignUpload').filter((a) => /^(kms|dynamodb):/.test(a))).toEqual(['kms:GenerateDataKey']);
     });
 
     it('only the functions that sign may kms:Sign, only ingest and the records lookup may kms:GenerateMac', () => {
@@ -391,6 +439,17 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
         if (resourcesOf(statement).includes('*')) {
           for (const action of actionsOf(statement)) expect(action).toMatch(/^xray:/);
         }
+      }
+    });
+
+    it('uses the data key only through DynamoDB and S3', () => {
+      const keyStatements = allStatements.filter((st) =>
+        actionsOf(st).some((a) => ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'].includes(a)),
+      );
+      expect(keyStatements.length).toBeGreaterThan(0);
+      for (const statement of keyStatements) {
+        const via = statement.Condition?.StringEquals?.['kms:ViaService'];
+        expect(text(via)).toMatch(/dynamodb\.".*s3\./);
       }
     });
 
@@ -459,16 +518,39 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
       expect(alarm.Metrics.find((m) => m.Expression)?.Expression).toBe('FILL(rejected0, 0) + FILL(rejected1, 0)');
     });
 
+    it('alarms when an async event is lost, and when the checkpoint publisher stops running', () => {
+      for (const name of ['IngestS3', 'PublishCheckpoints'] as const) {
+        const alarm = alarmNamed(`${name}EventsLost`) as {
+          Metrics: { Expression?: string; MetricStat?: { Metric: { MetricName: string } } }[];
+        };
+        expect(alarm.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).sort()).toEqual([
+          'AsyncEventsDropped',
+          'DeadLetterErrors',
+        ]);
+      }
+      expect(alarmNamed('CheckpointPublisherSilent')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Invocations',
+        Period: 7200,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf('PublishCheckpoints') } }],
+      });
+    });
+
     it('alarms on API server errors', () => {
       expect(alarmNamed('Api5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Threshold: 5 });
     });
 
     it('sends every alarm, and its recovery, to one encrypted, TLS-only topic', () => {
-      expect(alarms.length).toBe(NAMES.length * 2 + 2 + 2);
+      expect(alarms.length).toBe(NAMES.length * 2 + 2 * 2 + 1 + 2);
       for (const alarm of alarms) {
         expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
         expect(alarm.OKActions).toEqual([{ Ref: topicId }]);
-        expect(alarm.TreatMissingData).toBe('notBreaching');
+        expect(alarm.TreatMissingData).toBe(
+          alarm.AlarmName === `sib-ledger-${stage}-CheckpointPublisherSilent` ? 'breaching' : 'notBreaching',
+        );
       }
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {

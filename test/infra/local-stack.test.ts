@@ -17,7 +17,13 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buckets, type StackConfig, tables } from '../../infra/definitions.ts';
 import { checkJava, freePorts, isAlive, JAVA_REQUIRED, javaMajorVersion } from '../../infra/local/processes.ts';
@@ -92,7 +98,7 @@ describe('stack up', () => {
     expect(readStackFile(dir)).toEqual(result.stack);
     const cfg = loadStackConfig(dir);
     expect(cfg.tables).toEqual({ ledger: 'sib-ledger', records: 'sib-records' });
-    expect(cfg.buckets).toEqual({ archive: 'sib-archive', reports: 'sib-reports' });
+    expect(cfg.buckets).toEqual({ archive: 'sib-archive', reports: 'sib-reports', uploads: 'sib-uploads' });
 
     const dynamodb = new DynamoDBClient(clientConfig(cfg));
     for (const def of tables) {
@@ -221,7 +227,7 @@ describe('stack up', () => {
 });
 
 describe('S3 event notifications on the local stack', () => {
-  it('ingests a CSV uploaded under uploads/ with the same handler as in AWS, and writes the result beside it', async () => {
+  it('ingests a CSV uploaded under uploads/ with the same handler as in AWS, writes the result beside it and deletes the upload', async () => {
     // Prepare
     const dir = tempDir();
     const { stack } = await up(dir);
@@ -232,7 +238,7 @@ describe('S3 event notifications on the local stack', () => {
     // Act
     await s3.send(
       new PutObjectCommand({
-        Bucket: stack.buckets.archive,
+        Bucket: stack.buckets.uploads,
         Key: 'uploads/second-chance-kamchatka/up-1.csv',
         Body: csv,
         ContentType: 'text/csv',
@@ -243,17 +249,29 @@ describe('S3 event notifications on the local stack', () => {
     for (let i = 0; i < 120 && result === undefined; i++) {
       try {
         const object = await s3.send(
-          new GetObjectCommand({ Bucket: stack.buckets.archive, Key: 'results/second-chance-kamchatka/up-1.json' }),
+          new GetObjectCommand({ Bucket: stack.buckets.uploads, Key: 'results/second-chance-kamchatka/up-1.json' }),
         );
         result = await object.Body?.transformToString();
       } catch {
         await new Promise((r) => setTimeout(r, 250));
       }
     }
+    // The raw upload (participant references) is deleted once its outcome is written.
+    let uploadLeft = true;
+    for (let i = 0; i < 40 && uploadLeft; i++) {
+      uploadLeft = await s3
+        .send(new HeadObjectCommand({ Bucket: stack.buckets.uploads, Key: 'uploads/second-chance-kamchatka/up-1.csv' }))
+        .then(
+          () => true,
+          () => false,
+        );
+      if (uploadLeft) await new Promise((r) => setTimeout(r, 250));
+    }
     s3.destroy();
     await stackDown(dir);
 
     // Assess
+    expect(uploadLeft).toBe(false);
     expect(result).toBeDefined();
     expect(JSON.parse(result as string)).toMatchObject({ batchId: 'up-1', seq: 0, recordCount: 1, replayed: false });
   });
