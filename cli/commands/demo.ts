@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { computeEvaluation, contractVersions } from '../../domain/contract-ops.ts';
+import { IntegrityError } from '../../domain/errors.ts';
 import type { EvaluationResult } from '../../domain/evaluation.ts';
 import { EVIDENCE_TYPES, type EvidenceInput, formatCount, type StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
@@ -29,7 +30,7 @@ import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
 import { renderEvaluation } from '../evaluation-view.ts';
 import { type EvidenceContext, loadProfile, openEvidence } from '../evidence-context.ts';
-import { runAntares, runQarmet } from '../scenarios/programmes.ts';
+import { ANTARES_CONTRACT, QARMET_CONTRACT, runAntares, runQarmet } from '../scenarios/programmes.ts';
 import { readSpecFile } from './contract.ts';
 import { problemTable } from './evidence.ts';
 import { createWitnessKey, openWitnessKey } from './keys.ts';
@@ -114,6 +115,12 @@ async function runDemo(options: { serve: boolean; scenario: string }): Promise<b
   let ok = false;
   try {
     evidence = await openEvidence(dir, up.stack);
+    // A log whose HEAD an older version kept elsewhere cannot be continued: say so before anything runs.
+    for (const contract of [DEMO_CONTRACT, ANTARES_CONTRACT, QARMET_CONTRACT]) {
+      await store.head(contract).catch((error: unknown) => {
+        throw error instanceof IntegrityError ? olderDataDir(error.message) : error;
+      });
+    }
     const signer = await LocalSigner.open({ dataDir: dir });
     const key = verifierKey(signer.name, await signer.publicKey());
     // The evaluator's witness key: reports name the witnesses whose keys the API knows (SIB_WITNESS_KEYS).
@@ -398,8 +405,8 @@ async function runPeriods(
 }
 
 /**
- * A data dir kept from an older version of this scenario holds a log of
- * another shape (entries in other places), which this run cannot continue:
+ * A data dir kept from an older version of this scenario (or of sib-ledger)
+ * holds a log of another shape (entries in other places), which this run cannot continue:
  * say so plainly instead of failing on a refused step.
  */
 function olderDataDir(why: string): Error {
