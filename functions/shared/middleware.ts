@@ -121,10 +121,19 @@ export interface HttpHandlerOptions {
  * logger's per-request keys cleared.
  */
 export function httpHandler(core: HttpCore, options: HttpHandlerOptions = {}) {
-  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context, Record<string, unknown>>(core)
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-    .use(requestId())
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(httpErrors({ validationTitle: options.validationTitle }));
+  return (
+    middy<APIGatewayProxyEventV2, HttpResult, Error, Context, Record<string, unknown>>(core)
+      .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+      .use(requestId())
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(logMetrics(metrics, { captureColdStartMetric: true }))
+      // Every request counts, so each invocation has a metric (Powertools warns on every empty one).
+      .use({
+        // A block: a `before` that returns a value would become the answer.
+        before: () => {
+          metrics.addMetric('Requests', MetricUnit.Count, 1);
+        },
+      })
+      .use(httpErrors({ validationTitle: options.validationTitle }))
+  );
 }
