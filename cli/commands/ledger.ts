@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
-import { toBase64, toHex } from '../../domain/bytes.ts';
-import { IntegrityError, NotFoundError } from '../../domain/errors.ts';
+import { toBase64 } from '../../domain/bytes.ts';
 import type { StoredRecord } from '../../domain/evidence.ts';
 import { verifyExportBytes } from '../../domain/export-verify.ts';
 import {
@@ -15,7 +14,6 @@ import {
   verifyStoredLog,
   withWitnesses,
 } from '../../domain/ledger.ts';
-import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
 import { parseVerifierKey } from '../../domain/note.ts';
 import type { Signer } from '../../domain/ports.ts';
 import {
@@ -28,6 +26,7 @@ import {
 import { isPseudonym } from '../../domain/pseudonym.ts';
 import type { QueriedRecord } from '../../functions/adapters/dynamo-evidence.ts';
 import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
+import { recordInBatch } from '../../functions/adapters/evidence-ledger.ts';
 import { dataDir, loadStackConfig } from '../../infra/local/stack.ts';
 import { ledgerFor, openLedger, trustedKeys } from '../context.ts';
 import { runAction } from '../errors.ts';
@@ -434,26 +433,6 @@ async function recordProof(
   eventId: string,
   size?: number,
 ): Promise<RecordProofDocument> {
-  const found = await ctx.store.byEvent(contract, eventId);
-  if (!found) throw new NotFoundError(`no committed record with event id ${eventId} in ${contract}`);
-  const batch = await ctx.ledger.batchEntry(contract, found.batchId);
-  if (!batch) throw new NotFoundError(`batch ${found.batchId} has no entry in the log of ${contract}`);
-  const records = await ctx.store.byBatch(contract, found.batchId);
-  const leaves = records.map((r) => new TextEncoder().encode(r.text));
-  const recordsRoot = toHex(rootFromLeaves(leaves));
-  if (recordsRoot !== batch.body.recordsRoot || records.length !== batch.body.recordCount) {
-    throw new IntegrityError(`the stored records of batch ${found.batchId} do not match its entry's records root`);
-  }
-  return {
-    ...(await entryProof(ctx.log, ctx.signer, contract, batch.seq, size)),
-    eventId,
-    record: found.text,
-    batch: {
-      batchId: found.batchId,
-      index: found.index,
-      count: records.length,
-      recordsRoot,
-      proof: inclusionProof(leaves, found.index).map(toBase64),
-    },
-  };
+  const { seq, ...inBatch } = await recordInBatch(ctx.store, ctx.ledger, contract, eventId);
+  return { ...(await entryProof(ctx.log, ctx.signer, contract, seq, size)), ...inBatch };
 }

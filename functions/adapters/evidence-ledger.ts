@@ -1,8 +1,13 @@
+import { toBase64, toHex } from '../../domain/bytes.ts';
 import type { EntrySchema } from '../../domain/entry.ts';
+import { IntegrityError, NotFoundError } from '../../domain/errors.ts';
 import type { BatchEntry, BatchRef, EvidenceLedger } from '../../domain/ingest.ts';
 import { batchIdempotencyKey } from '../../domain/ingest.ts';
 import { publishCheckpoint } from '../../domain/ledger.ts';
+import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
 import type { Signer } from '../../domain/ports.ts';
+import type { RecordProofDocument } from '../../domain/proof.ts';
+import type { DynamoEvidenceStore } from './dynamo-evidence.ts';
 import type { CommitCondition, DynamoLedger } from './dynamo-ledger.ts';
 
 /** The ingest use case's view of the contract log: DynamoLedger plus the log's signer. */
@@ -48,4 +53,40 @@ export class DynamoEvidenceLedger implements EvidenceLedger {
   checkpoint(contract: string, size: number): Promise<string> {
     return publishCheckpoint(this.#log, this.#signer, contract, size);
   }
+}
+
+/**
+ * The lower level of a record proof (`sib ledger proof --event`, GET
+ * .../records/{eventId}/proof): the committed record, proved into its
+ * batch's records root, which is checked against the batch's entry. `seq`
+ * is that entry's, for the upper level (the entry into the checkpoint).
+ */
+export async function recordInBatch(
+  store: DynamoEvidenceStore,
+  ledger: DynamoEvidenceLedger,
+  contract: string,
+  eventId: string,
+): Promise<{ seq: number } & Pick<RecordProofDocument, 'eventId' | 'record' | 'batch'>> {
+  const found = await store.byEvent(contract, eventId);
+  if (!found) throw new NotFoundError(`no committed record with event id ${eventId} in ${contract}`);
+  const batch = await ledger.batchEntry(contract, found.batchId);
+  if (!batch) throw new NotFoundError(`batch ${found.batchId} has no entry in the log of ${contract}`);
+  const records = await store.byBatch(contract, found.batchId);
+  const leaves = records.map((r) => new TextEncoder().encode(r.text));
+  const recordsRoot = toHex(rootFromLeaves(leaves));
+  if (recordsRoot !== batch.body.recordsRoot || records.length !== batch.body.recordCount) {
+    throw new IntegrityError(`the stored records of batch ${found.batchId} do not match its entry's records root`);
+  }
+  return {
+    seq: batch.seq,
+    eventId,
+    record: found.text,
+    batch: {
+      batchId: found.batchId,
+      index: found.index,
+      count: records.length,
+      recordsRoot,
+      proof: inclusionProof(leaves, found.index).map(toBase64),
+    },
+  };
 }

@@ -5,7 +5,6 @@ import { ContractIdSchema } from '../../domain/entry.ts';
 import { ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { EVENT_ID, EVIDENCE_TYPES, type StoredRecord } from '../../domain/evidence.ts';
 import { publishCheckpoint } from '../../domain/ledger.ts';
-import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
 import {
   checkpointOrigin,
   checkSigners,
@@ -18,6 +17,7 @@ import {
 import type { EntryProofDocument, RecordProofDocument } from '../../domain/proof.ts';
 import { isPseudonym, MAX_RAW_REFERENCE_LENGTH } from '../../domain/pseudonym.ts';
 import type { QueriedRecord } from '../adapters/dynamo-evidence.ts';
+import { recordInBatch } from '../adapters/evidence-ledger.ts';
 import { resultKey } from '../ingest-s3.ts';
 import { uploadKey } from '../presign-upload.ts';
 import type { Runtime } from '../shared/composition.ts';
@@ -299,28 +299,8 @@ async function recordProof(
   size?: number,
 ): Promise<RecordProofDocument> {
   await requireLog(rt, contract);
-  const found = await rt.store.byEvent(contract, eventId);
-  if (!found) throw new NotFoundError(`no committed record with event id ${eventId} in ${contract}`);
-  const batch = await rt.ledger.batchEntry(contract, found.batchId);
-  if (!batch) throw new NotFoundError(`batch ${found.batchId} has no entry in the log of ${contract}`);
-  const records = await rt.store.byBatch(contract, found.batchId);
-  const leaves = records.map((r) => new TextEncoder().encode(r.text));
-  const recordsRoot = toHex(rootFromLeaves(leaves));
-  if (recordsRoot !== batch.body.recordsRoot || records.length !== batch.body.recordCount) {
-    throw new IntegrityError(`the stored records of batch ${found.batchId} do not match its entry's records root`);
-  }
-  return {
-    ...(await entryProof(rt, contract, batch.seq, size)),
-    eventId,
-    record: found.text,
-    batch: {
-      batchId: found.batchId,
-      index: found.index,
-      count: records.length,
-      recordsRoot,
-      proof: inclusionProof(leaves, found.index).map(toBase64),
-    },
-  };
+  const { seq, ...inBatch } = await recordInBatch(rt.store, rt.ledger, contract, eventId);
+  return { ...(await entryProof(rt, contract, seq, size)), ...inBatch };
 }
 
 /** The sort key a records query returns records in (the index's sort key): the cursor is the last one given. */

@@ -80,7 +80,14 @@ export class Observability extends Construct {
     const notify = new actions.SnsAction(this.alarmTopic);
 
     const alarms: Record<string, cloudwatch.Alarm> = {};
-    const alarm = (name: string, description: string, metric: cloudwatch.IMetric, threshold = 1) => {
+    /** An alarm at `threshold` or more (by default), notifying the topic when it fires and when it clears. */
+    const alarm = (
+      name: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold = 1,
+      options: Pick<cloudwatch.AlarmProps, 'comparisonOperator' | 'treatMissingData'> = {},
+    ) => {
       const created = new cloudwatch.Alarm(this, name, {
         alarmName: `${prefix}-${name}`,
         alarmDescription: description,
@@ -89,6 +96,7 @@ export class Observability extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...options,
       });
       created.addAlarmAction(notify);
       created.addOkAction(notify);
@@ -134,39 +142,28 @@ export class Observability extends Construct {
     const publisher = props.functions[props.checkpointPublisher];
     if (publisher) {
       // The publisher runs every hour: two hours without a run means the schedule is broken.
-      const silent = new cloudwatch.Alarm(this, 'CheckpointPublisherSilent', {
-        alarmName: `${prefix}-CheckpointPublisherSilent`,
-        alarmDescription: 'The checkpoint publisher has not run for two hours',
-        metric: publisher.metricInvocations({ period: Duration.hours(2), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-      silent.addAlarmAction(notify);
-      silent.addOkAction(notify);
-      alarms.CheckpointPublisherSilent = silent;
+      alarm(
+        'CheckpointPublisherSilent',
+        'The checkpoint publisher has not run for two hours',
+        publisher.metricInvocations({ period: Duration.hours(2), statistic: 'Sum' }),
+        1,
+        {
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      );
     }
-    const rejected = props.ingestServices.map(
-      (module) =>
-        new cloudwatch.Metric({
-          namespace: POWERTOOLS_METRICS_NAMESPACE,
-          metricName: 'RecordsRejected',
-          dimensionsMap: { service: serviceName(module) },
-          statistic: 'Sum',
-          period: Duration.hours(1),
-        }),
-    );
-    const accepted = props.ingestServices.map(
-      (module) =>
-        new cloudwatch.Metric({
-          namespace: POWERTOOLS_METRICS_NAMESPACE,
-          metricName: 'RecordsAccepted',
-          dimensionsMap: { service: serviceName(module) },
-          statistic: 'Sum',
-          period: Duration.hours(1),
-        }),
-    );
+    /** An hourly sum of one of our own (Powertools) metrics of a module. */
+    const hourly = (metricName: string, module: FunctionModule) =>
+      new cloudwatch.Metric({
+        namespace: POWERTOOLS_METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: serviceName(module) },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      });
+    const rejected = props.ingestServices.map((module) => hourly('RecordsRejected', module));
+    const accepted = props.ingestServices.map((module) => hourly('RecordsAccepted', module));
     const sum = (metrics: cloudwatch.Metric[], label: string, id: string) =>
       new cloudwatch.MathExpression({
         expression: metrics.map((_, i) => `FILL(${id}${i}, 0)`).join(' + '),
@@ -195,13 +192,7 @@ export class Observability extends Construct {
         width: 12,
         left: fns.map(([name, fn]) => (metric(fn) as cloudwatch.Metric).with({ label: name })),
       });
-    const checkpoints = new cloudwatch.Metric({
-      namespace: POWERTOOLS_METRICS_NAMESPACE,
-      metricName: 'CheckpointsPublished',
-      dimensionsMap: { service: serviceName('publish-checkpoints') },
-      statistic: 'Sum',
-      period: Duration.hours(1),
-    });
+    const checkpoints = hourly('CheckpointsPublished', 'publish-checkpoints');
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
       defaultInterval: Duration.days(1),

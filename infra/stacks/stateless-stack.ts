@@ -128,6 +128,18 @@ const NO_GRANTS: Grants = {
   mac: false,
 };
 
+/** What both ingest functions do: append batches, write their records, archive them, pseudonymise, sign receipts. */
+const INGEST_GRANTS: Grants = {
+  ...NO_GRANTS,
+  ledger: 'append',
+  records: 'write',
+  // Reads: HEAD of the archive object before it is put (S3 answers 403, not 404, without ListBucket).
+  archiveRead: ['archive/'],
+  archivePut: ['archive/'],
+  sign: true,
+  mac: true,
+};
+
 /**
  * THE functions and their least-privilege grants. Only the ingest functions
  * (and the operator's lookup of a participant by reference, which
@@ -140,33 +152,14 @@ export const FUNCTIONS = {
     description: 'POST /contracts/{contract}/batches: evidence batches through the API',
     memorySize: 1024,
     timeoutSeconds: 29,
-    grants: {
-      ...NO_GRANTS,
-      ledger: 'append',
-      records: 'write',
-      // Reads: HEAD of the archive object before it is put (S3 answers 403, not 404, without ListBucket).
-      archiveRead: ['archive/'],
-      archivePut: ['archive/'],
-      sign: true,
-      mac: true,
-    },
+    grants: INGEST_GRANTS,
   },
   IngestS3: {
     module: 'ingest-s3',
     description: 'S3 event: large batches uploaded under uploads/',
     memorySize: 512,
     timeoutSeconds: 300,
-    grants: {
-      ...NO_GRANTS,
-      ledger: 'append',
-      records: 'write',
-      archiveRead: ['archive/'],
-      archivePut: ['archive/'],
-      archiveMultipart: true,
-      uploads: 'ingest',
-      sign: true,
-      mac: true,
-    },
+    grants: { ...INGEST_GRANTS, archiveMultipart: true, uploads: 'ingest' },
   },
   PresignUpload: {
     module: 'presign-upload',
@@ -606,7 +599,7 @@ export class StatelessStack extends Stack {
     const uploads = props.uploadsBucket;
     if (grants.uploads === 'put') {
       // The presigned PUT is signed with this role: the operator's upload is this put.
-      allow(['s3:PutObject'], [uploads.arnForObjects(UPLOADS_PREFIX + '*')]);
+      allow(['s3:PutObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`)]);
     }
     if (grants.uploads === 'read' || grants.uploads === 'ingest') {
       allow(['s3:ListBucket'], [uploads.bucketArn]);

@@ -20,6 +20,7 @@ import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../func
 import { type Gateway, startGateway } from '../../infra/local/gateway.ts';
 import { lines, sib, useDataDir } from '../support/cli.ts';
 import { CONSENT_SHA256, enrol, freshContract, job, lambdaContext, saveEnv } from '../support/http.ts';
+import { objectCreatedEvent } from '../support/s3-event.ts';
 import { testStack } from '../support/stack.ts';
 
 const data = useDataDir({ withStack: true });
@@ -338,31 +339,13 @@ async function playNotification(key: string): Promise<void> {
     if (head === undefined) await sleep(100);
   }
   if (head === undefined) throw new Error(`the upload ${key} never landed`);
-  const event: S3Event = {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
-        requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'ingest-uploads',
-          bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${bucket}` },
-          object: {
-            key: encodeURIComponent(key).replaceAll('%2F', '/'),
-            size: head.ContentLength ?? 0,
-            eTag: (head.ETag ?? '').replaceAll('"', ''),
-            sequencer: '0055AED6DCD90281E5',
-          },
-        },
-      },
-    ],
-  };
+  const event = objectCreatedEvent({
+    bucket,
+    key,
+    size: head.ContentLength ?? 0,
+    eTag: head.ETag ?? '',
+    eventTime: new Date().toISOString(),
+  });
   // Imported here, not above: its logger reads POWERTOOLS_LOG_LEVEL when created.
   const { handler } = await import('../../functions/ingest-s3.ts');
   await (handler as unknown as (e: S3Event, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(

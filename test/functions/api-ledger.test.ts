@@ -40,6 +40,7 @@ import { uploadKey } from '../../functions/presign-upload.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
 import { enrol, freshContract, job, lambdaContext, saveEnv } from '../support/http.ts';
+import { objectCreatedEvent } from '../support/s3-event.ts';
 import { memorySigner } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
 
@@ -254,38 +255,7 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
       }),
     );
     if (!ingestIt) return;
-    const event = {
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: 'us-east-1',
-          eventTime: '2026-11-22T10:00:00.000Z',
-          eventName: 'ObjectCreated:Put',
-          userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
-          requestParameters: { sourceIPAddress: '127.0.0.1' },
-          responseElements: {
-            'x-amz-request-id': 'C3D13FE58DE4C810',
-            'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG',
-          },
-          s3: {
-            s3SchemaVersion: '1.0',
-            configurationId: 'ingest-uploads',
-            bucket: {
-              name: bucket(),
-              ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
-              arn: `arn:aws:s3:::${bucket()}`,
-            },
-            object: {
-              key: encodeURIComponent(key).replaceAll('%2F', '/'),
-              size: bytes.length,
-              eTag: (put.ETag ?? '').replaceAll('"', ''),
-              sequencer: '0055AED6DCD90281E5',
-            },
-          },
-        },
-      ],
-    };
+    const event = objectCreatedEvent({ bucket: bucket(), key, size: bytes.length, eTag: put.ETag ?? '' });
     const quiet = () => true;
     const spies = [
       vi.spyOn(process.stdout, 'write').mockImplementation(quiet),

@@ -33,6 +33,7 @@ import {
   operatorClaims,
   saveEnv,
 } from '../support/http.ts';
+import { objectCreatedEvent } from '../support/s3-event.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-handlers-'));
@@ -271,26 +272,7 @@ describe('POST /contracts/{contract}/batches', () => {
 
 /** The ObjectCreated event S3 sends when an upload lands, handed to the S3-event ingest. */
 async function invokeS3Handler(bucket: string, key: string, size: number): Promise<{ uploads: unknown[] }> {
-  const event: S3Event = {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: '2026-11-22T10:00:00.000Z',
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
-        requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'ingest-uploads',
-          bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key: encodeURIComponent(key).replaceAll('%2F', '/'), size, sequencer: '0055AED6DCD90281E5' },
-        },
-      },
-    ],
-  };
+  const event = objectCreatedEvent({ bucket, key, size });
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {

@@ -29,6 +29,7 @@ import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { handler, resultKey, type S3Event } from '../../functions/ingest-s3.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { enrol, freshContract, job, lambdaContext } from '../support/http.ts';
+import { objectCreatedEvent } from '../support/s3-event.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-ingest-stream-'));
@@ -344,39 +345,7 @@ describe('the S3-event ingest handler', () => {
     const put = await rt.s3.send(
       new PutObjectCommand({ Bucket: bucket(), Key: key, Body: bytes, ContentType: 'text/csv', Metadata: metadata }),
     );
-    return {
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: 'us-east-1',
-          eventTime: '2026-11-22T10:00:00.000Z',
-          eventName: 'ObjectCreated:Put',
-          userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
-          requestParameters: { sourceIPAddress: '127.0.0.1' },
-          responseElements: {
-            'x-amz-request-id': 'C3D13FE58DE4C810',
-            'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
-          },
-          s3: {
-            s3SchemaVersion: '1.0',
-            configurationId: 'ingest-uploads',
-            bucket: {
-              name: bucket(),
-              ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
-              arn: `arn:aws:s3:::${bucket()}`,
-            },
-            // Event keys are URL-encoded; S3 sends the ETag without quotes.
-            object: {
-              key: encodeURIComponent(key).replaceAll('%2F', '/'),
-              size: bytes.length,
-              eTag: (put.ETag ?? '').replaceAll('"', ''),
-              sequencer: '0055AED6DCD90281E5',
-            },
-          },
-        },
-      ],
-    };
+    return objectCreatedEvent({ bucket: bucket(), key, size: bytes.length, eTag: put.ETag ?? '' });
   }
 
   async function invokeS3(event: S3Event) {
