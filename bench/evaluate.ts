@@ -16,13 +16,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ContractSpec, parseContractSpec, specHash } from '../domain/contract-spec.ts';
-import { dayNumber, isoDay } from '../domain/days.ts';
-import type { Entry } from '../domain/entry.ts';
-import { CONTRACT_REGISTERED_KIND, Evaluation, encodeResult } from '../domain/evaluation.ts';
-import type { StoredRecord } from '../domain/evidence.ts';
-import { EVIDENCE_BATCH_KIND } from '../domain/ingest.ts';
-import { mulberry32 } from '../domain/synthetic-cohort.ts';
+import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
+import { encodeResult } from '#evaluation';
+import type { StoredRecord } from '#evidence';
+import { dayNumber, isoDay } from '#kernel';
+import type { Entry } from '#ledger';
+import { CONTRACT_REGISTERED_KIND, EVIDENCE_BATCH_KIND } from '#ledger';
+import { Evaluation } from '#services';
+import { mulberry32 } from '../scenarios/synthetic-cohort.ts';
 
 export interface EvaluateBenchStep {
   readonly participants: number;

@@ -5,11 +5,11 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { ContractProfile } from '../domain/contract-profile.ts';
-import { ALL_FIELDS } from '../domain/evidence.ts';
-import type { IngestPorts, IngestReceipt } from '../domain/ingest.ts';
-import { ingestStream, type StreamPhase, type StreamProgress, scanBatch } from '../domain/ingest-stream.ts';
-import type { Pseudonymizer } from '../domain/pseudonym.ts';
+import type { ContractProfile } from '#contracts';
+import { ALL_FIELDS } from '#evidence';
+import type { Pseudonymizer } from '#intake';
+import type { IngestPorts, IngestReceipt } from '#services';
+import { ingestStream, type StreamPhase, type StreamProgress, scanBatch } from '#services';
 import { LocalPseudonymizer } from '../functions/adapters/local-pseudonym-key.ts';
 import { localRuntime } from '../functions/shared/composition.ts';
 import { loadProfile } from '../functions/shared/contracts.ts';

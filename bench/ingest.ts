@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { ContractProfile } from '#contracts';
+import { type IngestRequest, ingestBatch } from '#services';
 import { loadProfile } from '../cli/evidence-context.ts';
-import type { ContractProfile } from '../domain/contract-profile.ts';
-import { type IngestRequest, ingestBatch } from '../domain/ingest.ts';
 import { localRuntime } from '../functions/shared/composition.ts';
 
 import { throwawayStack } from './throwaway-stack.ts';

@@ -19,16 +19,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ContractProfile } from '#contracts';
+import { verifierKey, verifyExportBytes } from '#ledger';
 import { ApiClient, ApiError } from '../cli/api-client.ts';
-import type { ContractProfile } from '../domain/contract-profile.ts';
-import { verifyExportBytes } from '../domain/export-verify.ts';
-import { verifierKey } from '../domain/note.ts';
-import { generateCohort } from '../domain/synthetic-cohort.ts';
 import { type ApiRole, issueToken } from '../functions/adapters/local-token.ts';
 import { resetRuntime, runtime } from '../functions/shared/composition.ts';
 import { loadProfile } from '../functions/shared/contracts.ts';
 import { startGateway } from '../infra/local/gateway.ts';
 import { type LocalStackFile, stackFilePath } from '../infra/local/stack.ts';
+import { generateCohort } from '../scenarios/synthetic-cohort.ts';
 import { throwawayStack } from './throwaway-stack.ts';
 
 export interface RouteFigures {

@@ -8,25 +8,36 @@
  * store: the figures are the report's own work, not DynamoDB's or S3's.
  */
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
-import { sha256, toHex, utf8 } from '../domain/bytes.ts';
-import { canonicalize } from '../domain/canonical.ts';
+import type { Signer } from '#kernel';
+import { ConflictError, canonicalize, sha256, toHex, utf8 } from '#kernel';
+import {
+  checkpointOrigin,
+  type Entry,
+  EVIDENCE_BATCH_KIND,
+  ed25519PublicKeyFromSpki,
+  encodeEntry,
+  entryHash,
+  type Intent,
+  rootFromLeaves,
+  signCheckpoint,
+  verifierKey,
+} from '#ledger';
+import { verifyReport } from '#reports';
 import {
   type AppendedEntry,
+  approvePayment,
+  archiveHeader,
+  archiveKey,
+  attestPayment,
   type ContractLog,
   type ContractPorts,
+  issueReport,
+  markPaid,
   type ObjectStore,
+  type ReportPorts,
   registerContract,
   runEvaluation,
-} from '../domain/contract-ops.ts';
-import { type Entry, encodeEntry, entryHash, type Intent } from '../domain/entry.ts';
-import { ConflictError } from '../domain/errors.ts';
-import { archiveHeader, archiveKey, EVIDENCE_BATCH_KIND } from '../domain/ingest.ts';
-import { rootFromLeaves } from '../domain/merkle.ts';
-import { checkpointOrigin, ed25519PublicKeyFromSpki, signCheckpoint, verifierKey } from '../domain/note.ts';
-import type { Signer } from '../domain/ports.ts';
-import { issueReport, type ReportPorts } from '../domain/report-ops.ts';
-import { verifyReport } from '../domain/report-verify.ts';
-import { approvePayment, attestPayment, markPaid } from '../domain/workflow.ts';
+} from '#services';
 import { allEvents, benchSpec } from './evaluate.ts';
 
 export interface ReportBench {

@@ -3,14 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canonicalBytes, toHex } from '#kernel';
+import {
+  checkpointOrigin,
+  type Entry,
+  entryHash,
+  GENESIS_PREV,
+  signCheckpoint,
+  splitLines,
+  TreeBuilder,
+  verifyExportBytes,
+} from '#ledger';
 import { readExportFile } from '../cli/export-file.ts';
-import { toHex } from '../domain/bytes.ts';
-import { canonicalBytes } from '../domain/canonical.ts';
-import { type Entry, entryHash, GENESIS_PREV } from '../domain/entry.ts';
-import { verifyExportBytes } from '../domain/export-verify.ts';
-import { splitLines } from '../domain/ledger.ts';
-import { TreeBuilder } from '../domain/merkle.ts';
-import { checkpointOrigin, signCheckpoint } from '../domain/note.ts';
 import { memorySigner } from '../test/support/signer.ts';
 
 /** Builds an export of `n` realistic entries (evidence batch summaries) in memory. */

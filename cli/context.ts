@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { verifierKey } from '../domain/note.ts';
+import { verifierKey } from '#ledger';
 import { DynamoLedger } from '../functions/adapters/dynamo-ledger.ts';
 import { DEFAULT_KEY_FILE, LocalSigner } from '../functions/adapters/local-signer.ts';
 import type { StackConfig } from '../infra/definitions.ts';

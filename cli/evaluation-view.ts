@@ -1,8 +1,6 @@
-import { Decimal } from '../domain/decimal.ts';
-import type { EvaluationResult } from '../domain/evaluation.ts';
-import type { MetricValue } from '../domain/metrics.ts';
-import { formatMoney } from '../domain/payments.ts';
-import type { Interval } from '../domain/stats.ts';
+import type { Interval, MetricValue } from '#evaluation';
+import { type EvaluationResult, formatMoney } from '#evaluation';
+import { Decimal } from '#kernel';
 import { table } from './table.ts';
 
 /** Human tables of an evaluation result, for `sib evaluate` and the demo. */

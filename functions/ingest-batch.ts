@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import type { Problem } from '../domain/errors.ts';
-import { ValidationError } from '../domain/errors.ts';
-import { LIMITS, type ParsedRecord, parseCsv, parseJsonBatch } from '../domain/evidence-parse.ts';
-import { ingestBatch } from '../domain/ingest.ts';
+import { LIMITS, type ParsedRecord, parseCsv, parseJsonBatch } from '#intake';
+import type { Problem } from '#kernel';
+import { ValidationError } from '#kernel';
+import { ingestBatch } from '#services';
 import { actorOf, authorize } from './api/auth.ts';
 import { type RouteDef, routeOf } from './api/routes.ts';
 import { todayEarliestZone } from './shared/clock.ts';
@@ -37,7 +37,7 @@ function routeOrThrow(key: string, id: string): RouteDef {
   return route;
 }
 
-/** The receipt answered with 201 (a new batch) or 200 (the same batch again): domain/ingest.ts IngestReceipt. */
+/** The receipt answered with 201 (a new batch) or 200 (the same batch again): domain/services/ingest.ts IngestReceipt. */
 export const BatchReceiptSchema = z.strictObject({
   contract: z.string(),
   batchId: z.string(),

@@ -13,10 +13,10 @@ import {
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { type Actor, ActorSchema } from '../domain/entry.ts';
-import { ConflictError, NotFoundError, type Problem, ValidationError } from '../domain/errors.ts';
-import type { IngestReceipt } from '../domain/ingest.ts';
-import { type ByteSource, ingestStream } from '../domain/ingest-stream.ts';
+import { ConflictError, NotFoundError, type Problem, ValidationError } from '#kernel';
+import { type Actor, ActorSchema } from '#ledger';
+import type { IngestReceipt } from '#services';
+import { type ByteSource, ingestStream } from '#services';
 import { todayEarliestZone } from './shared/clock.ts';
 import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
@@ -27,7 +27,7 @@ import { PROBLEM_JSON, type ProblemDocument, toProblem } from './shared/problem.
  * The S3-event ingest: for each object created under
  * `uploads/<contract>/<batchId>.csv` (a presigned upload, functions/presign-upload.ts,
  * whose signed metadata carries `batch-id` and `submitter`), streams the CSV
- * through the ingest use case (domain/ingest-stream.ts: memory bounded
+ * through the ingest use case (domain/services/ingest-stream.ts: memory bounded
  * whatever the size) and writes the outcome beside the upload, as
  * `results/<contract>/<batchId>.json`: the receipt, or the RFC 9457 problem
  * document listing the problems. Then the upload is deleted: it holds the

@@ -3,8 +3,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { ValidationError } from '../domain/errors.ts';
-import { describeLimit, LIMITS } from '../domain/evidence.ts';
+import { describeLimit, LIMITS } from '#evidence';
+import { ValidationError } from '#kernel';
 import { presigner } from './adapters/s3-presign.ts';
 import { actorOf, authorize } from './api/auth.ts';
 import { type RouteDef, routeOf } from './api/routes.ts';
@@ -40,7 +40,7 @@ function routeOrThrow(key: string, id: string): RouteDef {
 export const UPLOAD_EXPIRES_IN = 15 * 60;
 export const uploadKey = (contract: string, batchId: string) => `uploads/${contract}/${batchId}.csv`;
 
-// The rule of domain/ingest.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
+// The rule of domain/services/ingest.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
 const BatchIdSchema = z
   .string()
   .regex(

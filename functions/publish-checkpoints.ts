@@ -4,14 +4,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type PublishSummary, publishCheckpoints } from '../domain/ledger.ts';
+import { type PublishSummary, publishCheckpoints } from '#ledger';
 import { runtime } from './shared/composition.ts';
 import { logger, metrics, tracer } from './shared/middleware.ts';
 
 /**
  * The scheduled checkpoint publisher (an EventBridge schedule in AWS, see
  * infra/stacks/stateless-stack.ts): signs and stores a checkpoint at HEAD
- * for every log that has grown since its last one (domain/ledger.ts
+ * for every log that has grown since its last one (domain/ledger/log.ts
  * publishCheckpoints). The event's content is not used.
  *
  * Logs carry contract ids, sizes and counts only. A log that could not be

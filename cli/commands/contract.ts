@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { contractVersions, publishComparison, registerContract } from '../../domain/contract-ops.ts';
-import { parseContractSpec } from '../../domain/contract-spec.ts';
-import { ContractIdSchema } from '../../domain/entry.ts';
-import { ValidationError } from '../../domain/errors.ts';
+import { parseContractSpec } from '#contracts';
+import { ValidationError } from '#kernel';
+import { ContractIdSchema } from '#ledger';
+import { contractVersions, publishComparison, registerContract } from '#services';
 import { runAction } from '../errors.ts';
 import { contractsDir, openEvidence } from '../evidence-context.ts';
 import { table } from '../table.ts';

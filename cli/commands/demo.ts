@@ -2,17 +2,25 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { computeEvaluation, contractVersions } from '../../domain/contract-ops.ts';
-import { IntegrityError } from '../../domain/errors.ts';
-import type { EvaluationResult } from '../../domain/evaluation.ts';
-import { EVIDENCE_TYPES, type EvidenceInput, formatCount, type StoredRecord } from '../../domain/evidence.ts';
-import { verifyExportBytes } from '../../domain/export-verify.ts';
-import { verifyStoredLog } from '../../domain/ledger.ts';
-import { cosignNote, verifierKey } from '../../domain/note.ts';
-import { formatMoney } from '../../domain/payments.ts';
-import type { Signer } from '../../domain/ports.ts';
-import { checkEntryProof, type EntryProofDocument } from '../../domain/proof.ts';
-import { verifyReport } from '../../domain/report-verify.ts';
+import { type EvaluationResult, formatMoney } from '#evaluation';
+import { EVIDENCE_TYPES, type EvidenceInput, formatCount, type StoredRecord } from '#evidence';
+import type { Signer } from '#kernel';
+import { IntegrityError } from '#kernel';
+import {
+  checkEntryProof,
+  cosignNote,
+  type EntryProofDocument,
+  verifierKey,
+  verifyExportBytes,
+  verifyStoredLog,
+} from '#ledger';
+import { verifyReport } from '#reports';
+import { computeEvaluation, contractVersions } from '#services';
+import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { issueToken } from '../../functions/adapters/local-token.ts';
+import { announceGateway, startGateway } from '../../infra/local/gateway.ts';
+import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
+import { ANTARES_CONTRACT, QARMET_CONTRACT, runAntares, runQarmet } from '../../scenarios/programmes.ts';
 import {
   BASELINE_RATES,
   type CohortSummary,
@@ -20,17 +28,12 @@ import {
   splitIntoBatches,
   summariseCohort,
   withErrors,
-} from '../../domain/synthetic-cohort.ts';
-import { LocalSigner } from '../../functions/adapters/local-signer.ts';
-import { issueToken } from '../../functions/adapters/local-token.ts';
-import { announceGateway, startGateway } from '../../infra/local/gateway.ts';
-import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
+} from '../../scenarios/synthetic-cohort.ts';
 import { ApiClient, ApiError } from '../api-client.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
 import { renderEvaluation } from '../evaluation-view.ts';
 import { type EvidenceContext, loadProfile, openEvidence } from '../evidence-context.ts';
-import { ANTARES_CONTRACT, QARMET_CONTRACT, runAntares, runQarmet } from '../scenarios/programmes.ts';
 import { readSpecFile } from './contract.ts';
 import { problemTable } from './evidence.ts';
 import { createWitnessKey, openWitnessKey } from './keys.ts';
@@ -57,7 +60,7 @@ const TREASURY = { sub: 'minfin-kamchatka-treasury', role: 'ministry' as const }
 const INVESTOR = { sub: 'veb-dv-investor', role: 'investor' as const };
 
 /**
- * The synthetic Second Chance cohort (domain/synthetic-cohort.ts): a fixed
+ * The synthetic Second Chance cohort (scenarios/synthetic-cohort.ts): a fixed
  * seed and fixed batch ids, so a second run replays every batch. Then the
  * next participants' batch, with deliberate mistakes: rejected every run.
  */
@@ -588,7 +591,7 @@ export function register(program: Command): void {
     );
 }
 
-/** The Antares and Qarmet scenarios (cli/scenarios/programmes.ts), through the API. */
+/** The Antares and Qarmet scenarios (scenarios/programmes.ts), through the API. */
 function runProgramme(name: 'antares' | 'qarmet', dir: string, url: string): Promise<boolean> {
   return (name === 'antares' ? runAntares : runQarmet)({ dataDir: dir, url, say });
 }

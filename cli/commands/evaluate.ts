@@ -1,6 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { computeEvaluation, runEvaluation } from '../../domain/contract-ops.ts';
-import { evaluationKey } from '../../domain/evaluation.ts';
+import { computeEvaluation, evaluationKey, runEvaluation } from '#services';
 import { runAction } from '../errors.ts';
 import { renderEvaluation } from '../evaluation-view.ts';
 import { openEvidence } from '../evidence-context.ts';

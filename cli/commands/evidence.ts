@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { ConflictError, type Problem, ValidationError } from '../../domain/errors.ts';
-import { parseCsv, parseJsonBatch } from '../../domain/evidence-parse.ts';
-import { type IngestReceipt, ingestBatch } from '../../domain/ingest.ts';
-import type { StreamProgress } from '../../domain/ingest-stream.ts';
+import { parseCsv, parseJsonBatch } from '#intake';
+import { ConflictError, type Problem, ValidationError } from '#kernel';
+import type { StreamProgress } from '#services';
+import { type IngestReceipt, ingestBatch } from '#services';
 import { todayEarliestZone } from '../../functions/shared/clock.ts';
 import { problemDocument } from '../../functions/shared/problem.ts';
 import { runAction } from '../errors.ts';

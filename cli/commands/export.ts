@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadResult, readVerifiedEntries } from '../../domain/contract-ops.ts';
-import { NotFoundError } from '../../domain/errors.ts';
-import { type EvaluationResult, recordedEvaluations } from '../../domain/evaluation.ts';
-import { INDIGO_STANDARD, indigoExportFromLog } from '../../domain/indigo.ts';
+import type { EvaluationResult } from '#evaluation';
+import { NotFoundError } from '#kernel';
+import { recordedEvaluations } from '#ledger';
+import { INDIGO_STANDARD, indigoExportFromLog } from '#reports';
+import { loadResult, readVerifiedEntries } from '#services';
 import { runAction } from '../errors.ts';
 import { openEvidence } from '../evidence-context.ts';
 

@@ -7,10 +7,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { toBase64, toHex } from '../../domain/bytes.ts';
-import { ValidationError } from '../../domain/errors.ts';
-import { ed25519PublicKeyFromSpki, isValidKeyName, keyId, verifierKey } from '../../domain/note.ts';
-import type { Signer } from '../../domain/ports.ts';
+import type { Signer } from '#kernel';
+import { toBase64, toHex, ValidationError } from '#kernel';
+import { ed25519PublicKeyFromSpki, isValidKeyName, keyId, verifierKey } from '#ledger';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir } from '../../infra/local/stack.ts';
 import { runAction } from '../errors.ts';

@@ -2,28 +2,26 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
-import { toBase64 } from '../../domain/bytes.ts';
-import type { StoredRecord } from '../../domain/evidence.ts';
-import { verifyExportBytes } from '../../domain/export-verify.ts';
-import {
-  cosignCheckpoint,
-  exportCheckpointNote,
-  exportLog,
-  publishCheckpoint,
-  type VerifyResult,
-  verifyStoredLog,
-  withWitnesses,
-} from '../../domain/ledger.ts';
-import { parseVerifierKey } from '../../domain/note.ts';
-import type { Signer } from '../../domain/ports.ts';
+import type { StoredRecord } from '#evidence';
+import { isPseudonym } from '#intake';
+import type { Signer } from '#kernel';
+import { toBase64 } from '#kernel';
 import {
   checkEntryProof,
   checkRecordProof,
+  cosignCheckpoint,
   type EntryProofDocument,
+  exportCheckpointNote,
+  exportLog,
   isRecordProof,
+  parseVerifierKey,
+  publishCheckpoint,
   type RecordProofDocument,
-} from '../../domain/proof.ts';
-import { isPseudonym } from '../../domain/pseudonym.ts';
+  type VerifyResult,
+  verifyExportBytes,
+  verifyStoredLog,
+  withWitnesses,
+} from '#ledger';
 import type { QueriedRecord } from '../../functions/adapters/dynamo-evidence.ts';
 import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { recordInBatch } from '../../functions/adapters/evidence-ledger.ts';

@@ -1,22 +1,19 @@
 import type { Command } from 'commander';
-import type { Actor } from '../../domain/entry.ts';
-import { ValidationError } from '../../domain/errors.ts';
-import { formatMoney } from '../../domain/payments.ts';
-import type { ReportLang } from '../../domain/report-ops.ts';
-import type { PaymentStep } from '../../domain/report-types.ts';
+import { formatMoney } from '#evaluation';
+import { ValidationError } from '#kernel';
+import type { Actor, PaymentStep } from '#ledger';
+import { type PaymentStatus, parsePaymentId, STEP_ROLES } from '#payments';
+import type { ReportLang } from '#services';
 import {
   approvePayment,
   attestPayment,
   markPaid,
-  type PaymentStatus,
   type PaymentStepReceipt,
-  parsePaymentId,
   readPayment,
   readPayments,
   rejectPayment,
-  STEP_ROLES,
   type WorkflowPorts,
-} from '../../domain/workflow.ts';
+} from '#services';
 import { runAction } from '../errors.ts';
 import { type EvidenceContext, openEvidence } from '../evidence-context.ts';
 import { table } from '../table.ts';
@@ -24,7 +21,7 @@ import { reportProblems } from './contract.ts';
 import { collectWitness, issueAndPrint, langArg, witnessKeys } from './report.ts';
 
 /**
- * `sib payment …`: the payment workflow (domain/workflow.ts). Each recorded
+ * `sib payment …`: the payment workflow (domain/payments/workflow.ts). Each recorded
  * evaluation is a payment (its id: the seq of its evaluation.recorded entry);
  * the evaluator attests it, the ministry approves or rejects it and records
  * the payment. Every step names its subject (`--as`, no default: separation

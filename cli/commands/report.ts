@@ -1,11 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { sha256, toHex } from '../../domain/bytes.ts';
-import { parseVerifierKey } from '../../domain/note.ts';
-import { findReport, issueReport, listReports, type ReportLang, reportFileName } from '../../domain/report-ops.ts';
-import { type ReportVerification, verifyReport } from '../../domain/report-verify.ts';
-import { parsePaymentId } from '../../domain/workflow.ts';
+import { sha256, toHex } from '#kernel';
+import { parseVerifierKey } from '#ledger';
+import { parsePaymentId } from '#payments';
+import { type ReportVerification, verifyReport } from '#reports';
+import { findReport, issueReport, listReports, type ReportLang, reportFileName } from '#services';
 import { DOWNLOAD_EXPIRES_IN } from '../../functions/adapters/report-store.ts';
 import { trustedKeys } from '../context.ts';
 import { runAction } from '../errors.ts';

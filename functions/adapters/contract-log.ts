@@ -1,5 +1,5 @@
-import type { AppendedEntry, ContractLog } from '../../domain/contract-ops.ts';
-import type { Intent } from '../../domain/entry.ts';
+import type { Intent } from '#ledger';
+import type { AppendedEntry, ContractLog } from '#services';
 import type { DynamoLedger } from './dynamo-ledger.ts';
 
 /** The contract use cases' view of a DynamoDB log. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../../domain/errors.ts';
-import type { KnownState, StoredRecord } from '../../domain/evidence.ts';
-import type { BatchRef, CanonicalRecord, EvidenceStore } from '../../domain/ingest.ts';
+import type { KnownState, StoredRecord } from '#evidence';
+import { ConflictError } from '#kernel';
+import type { BatchRef, CanonicalRecord, EvidenceStore } from '#services';
 import { DynamoIo, type RetryPolicy } from './dynamo-io.ts';
 import type { CommitCondition } from './dynamo-ledger.ts';
 

@@ -1,30 +1,26 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { sha256, toHex } from '../../domain/bytes.ts';
-import { canonicalBytes } from '../../domain/canonical.ts';
+import type { Clock } from '#kernel';
+import { ConflictError, canonicalBytes, IntegrityError, NotFoundError, sha256, toHex, ValidationError } from '#kernel';
 import {
+  appendLeaf,
   ContractIdSchema,
+  consistencyPlan,
   type Entry,
   encodeEntry,
   entryHash,
+  foldRange,
   GENESIS_PREV,
   type Intent,
-  parseIntent,
-} from '../../domain/entry.ts';
-import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import {
-  appendLeaf,
-  consistencyPlan,
-  foldRange,
   inclusionPlan,
+  mergeCosignatures,
   type NodeId,
+  parseIntent,
   rangeNodes,
   rootFromFrontier,
   rootFromLeaves,
-} from '../../domain/merkle.ts';
-import { mergeCosignatures } from '../../domain/note.ts';
-import type { Clock } from '../../domain/ports.ts';
+} from '#ledger';
 import { HEAD_PK_PREFIX } from '../../infra/definitions.ts';
 import { DynamoIo, isRetryable, type RetryPolicy } from './dynamo-io.ts';
 

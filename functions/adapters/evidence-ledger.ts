@@ -1,12 +1,9 @@
-import { toBase64, toHex } from '../../domain/bytes.ts';
-import type { EntrySchema } from '../../domain/entry.ts';
-import { IntegrityError, NotFoundError } from '../../domain/errors.ts';
-import type { BatchEntry, BatchRef, EvidenceLedger } from '../../domain/ingest.ts';
-import { batchIdempotencyKey } from '../../domain/ingest.ts';
-import { publishCheckpoint } from '../../domain/ledger.ts';
-import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
-import type { Signer } from '../../domain/ports.ts';
-import type { RecordProofDocument } from '../../domain/proof.ts';
+import type { Signer } from '#kernel';
+import { IntegrityError, NotFoundError, toBase64, toHex } from '#kernel';
+import type { EntrySchema, RecordProofDocument } from '#ledger';
+import { inclusionProof, publishCheckpoint, rootFromLeaves } from '#ledger';
+import type { BatchEntry, BatchRef, EvidenceLedger } from '#services';
+import { batchIdempotencyKey } from '#services';
 import type { DynamoEvidenceStore } from './dynamo-evidence.ts';
 import type { CommitCondition, DynamoLedger } from './dynamo-ledger.ts';
 

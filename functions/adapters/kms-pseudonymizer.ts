@@ -3,15 +3,11 @@
  * GENERATE_VERIFY_MAC). The master key never leaves KMS: one GenerateMac call
  * per contract derives that contract's key K_c, kept in memory for the life of
  * the object (a Lambda instance), and each reference is then hashed locally
- * under K_c (domain/pseudonym.ts; docs/decisions/0005-pseudonyms.md).
+ * under K_c (domain/intake/pseudonym.ts; docs/decisions/0005-pseudonyms.md).
  */
 import { GenerateMacCommand, type GenerateMacCommandOutput, KMSClient } from '@aws-sdk/client-kms';
-import { ValidationError } from '../../domain/errors.ts';
-import {
-  ContractKeyPseudonymizer,
-  type ContractKeyPseudonymizerOptions,
-  contractKeyMessage,
-} from '../../domain/pseudonym.ts';
+import { ContractKeyPseudonymizer, type ContractKeyPseudonymizerOptions, contractKeyMessage } from '#intake';
+import { ValidationError } from '#kernel';
 
 /** A KMS call failed or returned something unusable; `cause` holds the SDK error, if any. */
 export class KmsPseudonymizerError extends Error {

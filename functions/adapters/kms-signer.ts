@@ -3,9 +3,9 @@
  * KeyUsage SIGN_VERIFY). The private key never leaves KMS.
  */
 import { GetPublicKeyCommand, type GetPublicKeyCommandOutput, KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import { ValidationError } from '../../domain/errors.ts';
-import { ed25519PublicKeyFromSpki, ed25519Verify, isValidKeyName } from '../../domain/note.ts';
-import type { Signer } from '../../domain/ports.ts';
+import type { Signer } from '#kernel';
+import { ValidationError } from '#kernel';
+import { ed25519PublicKeyFromSpki, ed25519Verify, isValidKeyName } from '#ledger';
 
 /** KMS Sign accepts at most 4096 bytes with MessageType RAW. */
 export const KMS_MAX_MESSAGE_BYTES = 4096;

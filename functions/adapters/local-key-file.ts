@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '#kernel';
 
 /**
  * A local secret key file (the log's signing key, the pseudonym key): read

@@ -2,16 +2,12 @@
  * Pseudonymizer backed by a 32-byte HMAC-SHA256 master key in a local file:
  * the default for local runs, standing in for the KMS HMAC_256 key. The key is
  * created on first use. Pseudonyms are the same as KmsPseudonymizer's for the
- * same key bytes (domain/pseudonym.ts holds the one derivation).
+ * same key bytes (domain/intake/pseudonym.ts holds the one derivation).
  */
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ValidationError } from '../../domain/errors.ts';
-import {
-  ContractKeyPseudonymizer,
-  type ContractKeyPseudonymizerOptions,
-  deriveContractKey,
-} from '../../domain/pseudonym.ts';
+import { ContractKeyPseudonymizer, type ContractKeyPseudonymizerOptions, deriveContractKey } from '#intake';
+import { ValidationError } from '#kernel';
 import { openKeyFile } from './local-key-file.ts';
 
 export const DEFAULT_PSEUDONYM_KEY_FILE = 'pseudonym.hmac.key';

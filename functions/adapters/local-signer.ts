@@ -4,9 +4,9 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { join } from 'node:path';
-import { ValidationError } from '../../domain/errors.ts';
-import { ed25519PublicKeyFromSpki, isValidKeyName } from '../../domain/note.ts';
-import type { Signer } from '../../domain/ports.ts';
+import type { Signer } from '#kernel';
+import { ValidationError } from '#kernel';
+import { ed25519PublicKeyFromSpki, isValidKeyName } from '#ledger';
 import { openKeyFile } from './local-key-file.ts';
 
 export const DEFAULT_KEY_NAME = 'sib-ledger.local';

@@ -10,8 +10,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
-import { ActorSchema, ContractIdSchema, type Role } from '../../domain/entry.ts';
-import { ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '#kernel';
+import { ActorSchema, ContractIdSchema, type Role } from '#ledger';
 import { openKeyFile } from './local-key-file.ts';
 
 export const TOKEN_KEY_FILE = 'api-token.pem';

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import type { ComparisonResult } from '../../domain/comparisons.ts';
-import type { MetricUnit } from '../../domain/contract-spec.ts';
-import { Decimal } from '../../domain/decimal.ts';
-import { formatMoney } from '../../domain/payments.ts';
-import type { AuditReport, PaymentState, ReportMetric } from '../../domain/report-types.ts';
+import type { MetricUnit } from '#contracts';
+import type { ComparisonResult } from '#evaluation';
+import { formatMoney } from '#evaluation';
+import { Decimal } from '#kernel';
+import type { PaymentState } from '#ledger';
+import type { AuditReport, ReportMetric } from '#reports';
 
 /**
  * The audit report for people: a PDF rendering of the signed JSON report, in

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Archive } from '../../domain/ingest.ts';
+import type { Archive } from '#services';
 import { S3Objects } from './s3-objects.ts';
 
 /** Multipart part size of streamed archives, and parts uploaded at once: bounds the memory of an upload. */

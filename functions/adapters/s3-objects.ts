@@ -7,8 +7,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { ObjectStore } from '../../domain/contract-ops.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { NotFoundError } from '#kernel';
+import type { ObjectStore } from '#services';
 
 /** Write-once objects in one S3 bucket (evaluation results; evidence archives, read). */
 export class S3Objects implements ObjectStore {

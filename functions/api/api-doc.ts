@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { Role } from '../../domain/entry.ts';
+import type { Role } from '#ledger';
 import { PROBLEM_TYPES } from '../shared/problem.ts';
 import { CONTRACTS_CLAIM, GROUPS_CLAIM } from './auth.ts';
 import { ROUTES, type RouteDef } from './routes.ts';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type Actor, ActorSchema, ROLES, type Role } from '../../domain/entry.ts';
-import { ForbiddenError } from '../../domain/errors.ts';
+import { ForbiddenError } from '#kernel';
+import { type Actor, ActorSchema, ROLES, type Role } from '#ledger';
 import { UnauthorizedError } from '../shared/problem.ts';
 import type { RouteDef } from './routes.ts';
 

@@ -1,4 +1,9 @@
 import * as z from 'zod';
+import { ContractSpecSchema } from '#contracts';
+import type { EvaluationResult } from '#evaluation';
+import { IntegrityError, NotFoundError, ValidationError } from '#kernel';
+import { ActorSchema, ComparisonBodySchema, ContractIdSchema, type Role, recordedEvaluations } from '#ledger';
+import { PSEUDONYM_IN_TEXT } from '#reports';
 import {
   contractVersions,
   loadResult,
@@ -6,12 +11,7 @@ import {
   readVerifiedEntries,
   registerContract,
   runEvaluation,
-} from '../../domain/contract-ops.ts';
-import { ContractSpecSchema } from '../../domain/contract-spec.ts';
-import { ActorSchema, ContractIdSchema, type Role } from '../../domain/entry.ts';
-import { IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { ComparisonBodySchema, type EvaluationResult, recordedEvaluations } from '../../domain/evaluation.ts';
-import { PSEUDONYM_IN_TEXT } from '../../domain/report.ts';
+} from '#services';
 import { logger } from '../shared/middleware.ts';
 import { assertContract } from './auth.ts';
 import { actor, apiHandler, defineRoute, json } from './http.ts';
@@ -21,7 +21,7 @@ import { actor, apiHandler, defineRoute, json } from './http.ts';
  * routes in routes.ts): register a contract spec or an amendment, read its
  * versions, publish a comparison figure, evaluate a period, and read a
  * recorded evaluation. The same use cases as `sib contract` and
- * `sib evaluate` (domain/contract-ops.ts), the caller's token as the actor.
+ * `sib evaluate` (domain/services/contracts.ts), the caller's token as the actor.
  *
  * Writes answer 201 when they appended an entry and 200 when the same
  * content was recorded before (the original entry, `replayed: true`).
@@ -104,7 +104,7 @@ export const EvaluateBodySchema = z.strictObject({
     .describe("evaluate the log as it was at this tree size (default: the log's current size)"),
 });
 
-/** An evaluation result (domain/evaluation.ts, format sib-ledger/evaluation/v1); the main members are named. */
+/** An evaluation result (domain/services/evaluation-run.ts, format sib-ledger/evaluation/v1); the main members are named. */
 export const EvaluationResultSchema = z
   .looseObject({
     format: z.literal('sib-ledger/evaluation/v1'),

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Actor } from '../../domain/entry.ts';
-import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { LIMITS, parseStrictJson } from '../../domain/evidence-parse.ts';
+import { LIMITS, parseStrictJson } from '#intake';
+import { NotFoundError, ValidationError } from '#kernel';
+import type { Actor } from '#ledger';
 import { type Runtime, runtime } from '../shared/composition.ts';
 import { type HttpResult, httpHandler, json } from '../shared/middleware.ts';
 import { BadRequestError, UnsupportedMediaTypeError } from '../shared/problem.ts';

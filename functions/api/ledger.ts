@@ -1,21 +1,20 @@
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import * as z from 'zod';
-import { fromBase64, toBase64, toHex } from '../../domain/bytes.ts';
-import { ContractIdSchema } from '../../domain/entry.ts';
-import { ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { EVENT_ID, EVIDENCE_TYPES, type StoredRecord } from '../../domain/evidence.ts';
-import { publishCheckpoint } from '../../domain/ledger.ts';
+import { EVENT_ID, EVIDENCE_TYPES, type StoredRecord } from '#evidence';
+import { isPseudonym, MAX_RAW_REFERENCE_LENGTH } from '#intake';
+import { ForbiddenError, fromBase64, IntegrityError, NotFoundError, toBase64, toHex, ValidationError } from '#kernel';
+import type { EntryProofDocument, RecordProofDocument } from '#ledger';
 import {
+  ContractIdSchema,
   checkpointOrigin,
   checkSigners,
   MAX_NOTE_BYTES,
   parseVerifierKey,
+  publishCheckpoint,
   type VerifierKey,
   verifierKey,
   verifyCheckpoint,
-} from '../../domain/note.ts';
-import type { EntryProofDocument, RecordProofDocument } from '../../domain/proof.ts';
-import { isPseudonym, MAX_RAW_REFERENCE_LENGTH } from '../../domain/pseudonym.ts';
+} from '#ledger';
 import type { QueriedRecord } from '../adapters/dynamo-evidence.ts';
 import { recordInBatch } from '../adapters/evidence-ledger.ts';
 import { resultKey } from '../ingest-s3.ts';
@@ -32,7 +31,7 @@ import { apiHandler, defineRoute, json } from './http.ts';
  * answering plain JSON documents (the export: JSON Lines).
  *
  * Hashes are hex in the documents this module defines (roots, proof paths of
- * consistency proofs), as in receipts; the proof documents of domain/proof.ts
+ * consistency proofs), as in receipts; the proof documents of domain/ledger/proof.ts
  * keep their base64, so that `sib ledger verify-proof` checks them as they are.
  */
 
@@ -45,7 +44,7 @@ const Count = z
   .transform(Number)
   .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, 'is too large'));
 
-/** The batch id rule of domain/ingest.ts (as the submission and the upload routes check it). */
+/** The batch id rule of domain/services/ingest.ts (as the submission and the upload routes check it). */
 const BatchIdSchema = z
   .string()
   .regex(

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import * as z from 'zod';
-import { ContractIdSchema } from '../../domain/entry.ts';
+import { ContractIdSchema } from '#ledger';
 import packageJson from '../../package.json' with { type: 'json' };
 import * as ingestBatch from '../ingest-batch.ts';
 import * as presignUpload from '../presign-upload.ts';

@@ -1,16 +1,15 @@
 import * as z from 'zod';
-import { ActorSchema, ContractIdSchema } from '../../domain/entry.ts';
-import { PAYMENT_STATES } from '../../domain/report-types.ts';
+import { ActorSchema, ContractIdSchema, PAYMENT_STATES } from '#ledger';
+import { parsePaymentId } from '#payments';
 import {
   approvePayment,
   attestPayment,
   markPaid,
   type PaymentStepReceipt,
-  parsePaymentId,
   readPayment,
   readPayments,
   rejectPayment,
-} from '../../domain/workflow.ts';
+} from '#services';
 import { logger } from '../shared/middleware.ts';
 import { toProblem } from '../shared/problem.ts';
 import { ContractParamsSchema, Hex64Schema } from './contracts.ts';
@@ -22,7 +21,7 @@ import { IssuedReportSchema, issueAudit, ReportLangSchema } from './reports.ts';
  * routes.ts): each recorded evaluation is a payment (its id: the seq of its
  * evaluation.recorded entry, written `<seq>` or `<contract>/<seq>`), attested
  * by the evaluator, approved or rejected by the ministry, and recorded as
- * paid. The same use cases as `sib payment` (domain/workflow.ts); the token's
+ * paid. The same use cases as `sib payment` (domain/payments/workflow.ts); the token's
  * subject and role are the step's actor, so separation of duties (403),
  * order and caps (409) and bad input (422) are the domain's refusals, and a
  * refusal writes nothing.
@@ -55,7 +54,7 @@ const StepRecordSchema = z.strictObject({
   paidOn: z.string().optional(),
 });
 
-/** A payment as the log says it is now (domain/workflow.ts PaymentStatus). */
+/** A payment as the log says it is now (domain/payments/workflow.ts PaymentStatus). */
 export const PaymentStatusSchema = z.strictObject({
   payment: z.int().min(0),
   period: z.string(),
@@ -79,7 +78,7 @@ export const PaymentListSchema = z.strictObject({
   payments: z.array(PaymentStatusSchema),
 });
 
-/** The receipt of a step (domain/workflow.ts PaymentStepReceipt). */
+/** The receipt of a step (domain/payments/workflow.ts PaymentStepReceipt). */
 export const PaymentStepReceiptSchema = z.strictObject({
   contract: ContractIdSchema,
   payment: z.int().min(0),

@@ -1,16 +1,7 @@
 import * as z from 'zod';
-import { ContractIdSchema } from '../../domain/entry.ts';
-import { parseVerifierKey } from '../../domain/note.ts';
-import {
-  findReport,
-  issueReport,
-  listReports,
-  REPORT_LANGS,
-  type ReportLang,
-  reportFileName,
-} from '../../domain/report-ops.ts';
-import { PAYMENT_STATES } from '../../domain/report-types.ts';
-import { parsePaymentId } from '../../domain/workflow.ts';
+import { ContractIdSchema, PAYMENT_STATES, parseVerifierKey } from '#ledger';
+import { parsePaymentId } from '#payments';
+import { findReport, issueReport, listReports, REPORT_LANGS, type ReportLang, reportFileName } from '#services';
 import { DOWNLOAD_EXPIRES_IN } from '../adapters/report-store.ts';
 import type { Runtime } from '../shared/composition.ts';
 import { logger } from '../shared/middleware.ts';
@@ -22,13 +13,13 @@ import { apiHandler, defineRoute, json } from './http.ts';
  * routes.ts): list a contract's reports, issue the report of a payment (any
  * evaluation) on demand, and download one through short-lived presigned GET
  * URLs of its JSON and PDFs. The same use cases as `sib report`
- * (domain/report-ops.ts). Witnesses whose cosignatures reports name come from
+ * (domain/services/reports.ts). Witnesses whose cosignatures reports name come from
  * SIB_WITNESS_KEYS (comma-separated verifier keys), as for the CLI.
  */
 
 export const ReportLangSchema = z.enum(REPORT_LANGS as [ReportLang, ...ReportLang[]]);
 
-/** A stored report (domain/report-ops.ts StoredReport). */
+/** A stored report (domain/services/reports.ts StoredReport). */
 export const StoredReportSchema = z.strictObject({
   contract: ContractIdSchema,
   period: z.string(),

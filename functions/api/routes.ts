@@ -1,4 +1,4 @@
-import type { Role } from '../../domain/entry.ts';
+import type { Role } from '#ledger';
 
 /**
  * THE route table of the HTTP API: one definition that the Lambda handlers

@@ -2,12 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ContractPorts } from '../../domain/contract-ops.ts';
-import type { IngestPorts } from '../../domain/ingest.ts';
-import { publishCheckpoint } from '../../domain/ledger.ts';
-import type { Signer } from '../../domain/ports.ts';
-import type { Pseudonymizer } from '../../domain/pseudonym.ts';
-import type { ReportPorts } from '../../domain/report-ops.ts';
+import type { Pseudonymizer } from '#intake';
+import type { Signer } from '#kernel';
+import { publishCheckpoint } from '#ledger';
+import type { ContractPorts, IngestPorts, ReportPorts } from '#services';
 import type { StackConfig } from '../../infra/definitions.ts';
 import { clientConfig, loadStackConfig } from '../../infra/local/stack.ts';
 import { DynamoContractLog } from '../adapters/contract-log.ts';
@@ -39,11 +37,11 @@ export interface Runtime {
   readonly ledger: DynamoEvidenceLedger;
   readonly store: DynamoEvidenceStore;
   readonly ports: IngestPorts;
-  /** The contract use cases: register, publish comparison figures, evaluate (domain/contract-ops.ts). */
+  /** The contract use cases: register, publish comparison figures, evaluate (domain/services/contracts.ts). */
   readonly contracts: ContractPorts;
   /** Signed audit reports (JSON + PDF): written once, listed, downloaded through presigned URLs. */
   readonly reports: S3ReportStore;
-  /** The audit-report use cases' ports (domain/report-ops.ts). */
+  /** The audit-report use cases' ports (domain/services/reports.ts). */
   readonly reporting: ReportPorts;
   readonly signer: Signer;
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type ContractProfile, ContractProfileSchema } from '../../domain/contract-profile.ts';
-import { ContractIdSchema } from '../../domain/entry.ts';
-import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { type ContractProfile, ContractProfileSchema } from '#contracts';
+import { NotFoundError, ValidationError } from '#kernel';
+import { ContractIdSchema } from '#ledger';
 
 /**
  * Where contract profiles live: `contracts/<id>.json` beside the project, or

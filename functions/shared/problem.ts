@@ -1,11 +1,4 @@
-import {
-  ConflictError,
-  ForbiddenError,
-  IntegrityError,
-  NotFoundError,
-  type Problem,
-  ValidationError,
-} from '../../domain/errors.ts';
+import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, type Problem, ValidationError } from '#kernel';
 import { isRetryable } from '../adapters/dynamo-io.ts';
 import { FenceLostError } from '../adapters/dynamo-ledger.ts';
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { describeLimit, formatCount } from '../../domain/evidence.ts';
+import { describeLimit, formatCount } from '#evidence';
 import { BadRequestError, PayloadTooLargeError } from './problem.ts';
 
 /**

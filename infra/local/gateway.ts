@@ -28,7 +28,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { NotFoundError } from '../../domain/errors.ts';
+import { NotFoundError } from '#kernel';
 import { TokenError, verifyToken } from '../../functions/adapters/local-token.ts';
 import { type HandlerModule, matchRoute, type RouteDef, routeKey } from '../../functions/api/routes.ts';
 import {

@@ -28,7 +28,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 // cdk-nag's own rendering of a resource in its finding ids (no exports map: a deep import).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { Construct } from 'constructs';
-import type { Role } from '../../domain/entry.ts';
+import type { Role } from '#ledger';
 import { ROUTES } from '../../functions/api/routes.ts';
 import type { FunctionModule, Stage } from '../constructs/handler-function.ts';
 import { HandlerFunction } from '../constructs/handler-function.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { IndigoProject } from '../../domain/indigo.ts';
+import type { IndigoProject } from '#reports';
 import { lines, REPO, sib, useDataDir } from '../support/cli.ts';
 import { enrol, job } from '../support/evidence.ts';
 

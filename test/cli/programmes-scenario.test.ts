@@ -1,5 +1,5 @@
 /**
- * The Antares and Qarmet scenarios (cli/scenarios/programmes.ts) through the
+ * The Antares and Qarmet scenarios (scenarios/programmes.ts) through the
  * local gateway on the shared test stack, as the programmes' parties with
  * development tokens: each run twice (the second replays every write), and
  * the printed tables hold the published figures and the flags.
@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { programmeClients, runAntares, runQarmet } from '../../cli/scenarios/programmes.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { type Gateway, startGateway } from '../../infra/local/gateway.ts';
+import { programmeClients, runAntares, runQarmet } from '../../scenarios/programmes.ts';
 import { REPO, useDataDir } from '../support/cli.ts';
 import { saveEnv } from '../support/http.ts';
 import { testStack } from '../support/stack.ts';

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
-import { encodeReport } from '../../domain/report.ts';
-import type { ReportVerification } from '../../domain/report-verify.ts';
+import type { ReportVerification } from '#reports';
+import { encodeReport } from '#reports';
 import { copyOf, type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { lines, sib, useDataDir } from '../support/cli.ts';
 

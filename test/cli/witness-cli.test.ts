@@ -4,7 +4,7 @@ import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noteSigners } from '../../domain/note.ts';
+import { noteSigners } from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { lines, sib, useDataDir } from '../support/cli.ts';
 import { memorySigner } from '../support/signer.ts';

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ContractProfileSchema } from '../../domain/contract-profile.ts';
-import { type ContractSpec, parseContractSpec, specHash } from '../../domain/contract-spec.ts';
-import { type Problem, ValidationError } from '../../domain/errors.ts';
+import { ContractProfileSchema, type ContractSpec, parseContractSpec, specHash } from '#contracts';
+import { type Problem, ValidationError } from '#kernel';
 
 const SHIPPED = ['second-chance-kamchatka', 'antares-vko-2017', 'qarmet-karaganda-2026', 'peterborough', 'nyc-able'];
 const CONTRACTS = new URL('../../contracts/', import.meta.url);

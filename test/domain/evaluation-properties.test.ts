@@ -9,10 +9,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ContractSpec, ROUNDING_MODES } from '../../domain/contract-spec.ts';
-import { type EvaluationResult, encodeResult } from '../../domain/evaluation.ts';
-import type { StoredRecord } from '../../domain/evidence.ts';
-import { keyId, roundToStep } from '../../domain/payments.ts';
+import { type ContractSpec, ROUNDING_MODES } from '#contracts';
+import { type EvaluationResult, encodeResult, keyId, roundToStep } from '#evaluation';
+import type { StoredRecord } from '#evidence';
 import { addDays, ledgerFor, pseudonym, Records, specWith } from '../support/evaluation-fixtures.ts';
 
 /** Investor shares that sum to exactly 1. */

@@ -6,11 +6,11 @@
  * units (100 = 1.00).
  */
 import { describe, expect, it } from 'vitest';
-import { type ContractSpec, specHash } from '../../domain/contract-spec.ts';
-import { ConflictError, IntegrityError, NotFoundError } from '../../domain/errors.ts';
-import { Evaluation, type EvaluationResult, encodeResult } from '../../domain/evaluation.ts';
-import type { StoredRecord } from '../../domain/evidence.ts';
-import { formatMoney } from '../../domain/payments.ts';
+import { type ContractSpec, specHash } from '#contracts';
+import { type EvaluationResult, encodeResult, formatMoney } from '#evaluation';
+import type { StoredRecord } from '#evidence';
+import { ConflictError, IntegrityError, NotFoundError } from '#kernel';
+import { Evaluation } from '#services';
 import {
   addDays,
   comparisonOf,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ContractProfileSchema } from '../../domain/contract-profile.ts';
-import { ALL_FIELDS, EVIDENCE_TYPES, isFieldOf, validateRecord } from '../../domain/evidence.ts';
+import { ContractProfileSchema } from '#contracts';
+import { ALL_FIELDS, EVIDENCE_TYPES, isFieldOf, validateRecord } from '#evidence';
 import {
   type CsvRow,
   firstInvalidUtf8,
@@ -11,7 +11,7 @@ import {
   parseCsv,
   parseCsvStream,
   parseJsonBatch,
-} from '../../domain/evidence-parse.ts';
+} from '#intake';
 
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 const bytesOf = (...parts: (string | number[])[]): Uint8Array =>

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ContractProfile, ContractProfileSchema } from '../../domain/contract-profile.ts';
+import { type ContractProfile, ContractProfileSchema } from '#contracts';
 import {
   ALL_FIELDS,
   BatchChecker,
@@ -20,7 +20,7 @@ import {
   StoredRecordSchema,
   toStoredRecord,
   validateRecord,
-} from '../../domain/evidence.ts';
+} from '#evidence';
 
 const profileOf = (name: string): ContractProfile =>
   ContractProfileSchema.parse(

@@ -6,15 +6,10 @@
  * 35,000,000.00 RUB subsidy, which is then attested, approved and paid.
  */
 import { describe, expect, it } from 'vitest';
-import type { ContractSpec } from '../../domain/contract-spec.ts';
-import { type EvaluationResult, encodeResult } from '../../domain/evaluation.ts';
-import { type IndigoProject, indigoExport, indigoExportFromLog } from '../../domain/indigo.ts';
-import {
-  PAYMENT_APPROVED_KIND,
-  PAYMENT_ATTESTED_KIND,
-  PAYMENT_PAID_KIND,
-  PAYMENT_REJECTED_KIND,
-} from '../../domain/report-types.ts';
+import type { ContractSpec } from '#contracts';
+import { type EvaluationResult, encodeResult } from '#evaluation';
+import { PAYMENT_APPROVED_KIND, PAYMENT_ATTESTED_KIND, PAYMENT_PAID_KIND, PAYMENT_REJECTED_KIND } from '#ledger';
+import { type IndigoProject, indigoExport, indigoExportFromLog } from '#reports';
 import {
   type FixtureLedger,
   ledgerFor,

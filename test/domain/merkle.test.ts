@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { fromBase64, fromHex, sha256, toHex } from '../../domain/bytes.ts';
+import { fromBase64, fromHex, sha256, toHex } from '#kernel';
 import {
   appendLeaf,
   consistencyPlan,
@@ -21,7 +21,7 @@ import {
   TreeBuilder,
   verifyConsistency,
   verifyInclusion,
-} from '../../domain/merkle.ts';
+} from '#ledger';
 
 // ---------------------------------------------------------------- RFC 6962 vectors (transparency-dev/merkle testdata)
 

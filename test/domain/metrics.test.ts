@@ -6,19 +6,20 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ContractSpec, type Metric, MetricSchema, parseContractSpec } from '../../domain/contract-spec.ts';
+import { type ContractSpec, type Metric, MetricSchema, parseContractSpec } from '#contracts';
 import {
   aggregateOutcomes,
   daysEmployed,
   evaluateMetrics,
   type MetricValue,
+  meanInterval,
   mergedRuns,
   type ParticipantOutcome,
   participantOutcomes,
+  wilsonInterval,
   windowOf,
-} from '../../domain/metrics.ts';
-import { meanInterval, wilsonInterval } from '../../domain/stats.ts';
-import type { Timeline } from '../../domain/timeline.ts';
+} from '#evaluation';
+import type { Timeline } from '#evidence';
 import { day, type EnrolmentFields, RecordLog } from '../support/timeline-fixtures.ts';
 
 const CONTRACTS = new URL('../../contracts/', import.meta.url);

@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromBase64, toBase64, toHex, utf8 } from '../../domain/bytes.ts';
-import { IntegrityError, ValidationError } from '../../domain/errors.ts';
+import type { Signer } from '#kernel';
+import { fromBase64, IntegrityError, toBase64, toHex, utf8, ValidationError } from '#kernel';
 import {
   checkpointOrigin,
   ed25519PublicKeyFromSpki,
@@ -15,8 +15,7 @@ import {
   signNote,
   verifierKey,
   verifyCheckpoint,
-} from '../../domain/note.ts';
-import type { Signer } from '../../domain/ports.ts';
+} from '#ledger';
 
 // ---- Public vectors, copied verbatim from golang.org/x/mod/sumdb/note/note_test.go
 // (TestNewVerifier, TestNewSigner, TestSign, TestVerifierList, TestOpen).

@@ -6,11 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ExactComparison, TriggerResult } from '../../domain/comparisons.ts';
-import { type ContractSpec, parseContractSpec, type ROUNDING_MODES } from '../../domain/contract-spec.ts';
-import { dayNumber } from '../../domain/days.ts';
-import { Decimal } from '../../domain/decimal.ts';
-import type { MetricValue, ParticipantOutcome } from '../../domain/metrics.ts';
+import { type ContractSpec, parseContractSpec, type ROUNDING_MODES } from '#contracts';
+import type { ExactComparison, MetricValue, ParticipantOutcome, TriggerResult } from '#evaluation';
 import {
   allocateByShare,
   computePayments,
@@ -22,7 +19,8 @@ import {
   priorPayments,
   returnCapLimit,
   roundToStep,
-} from '../../domain/payments.ts';
+} from '#evaluation';
+import { Decimal, dayNumber } from '#kernel';
 
 // biome-ignore lint/suspicious/noExplicitAny: specs are built as plain JSON and parsed
 type Json = any;

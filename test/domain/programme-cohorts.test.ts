@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ContractProfile, ContractProfileSchema } from '../../domain/contract-profile.ts';
-import { checkBatch, type EvidenceInput, type KnownState, validateRecord } from '../../domain/evidence.ts';
-import { prepareBatch } from '../../domain/ingest.ts';
+import { type ContractProfile, ContractProfileSchema } from '#contracts';
+import { checkBatch, type EvidenceInput, type KnownState, validateRecord } from '#evidence';
+import { ContractKeyPseudonymizer } from '#intake';
+import { prepareBatch } from '#services';
 import {
   ANTARES_AGE_BANDS,
   ANTARES_SERVICES,
@@ -16,9 +17,8 @@ import {
   qarmetEvidence,
   qarmetFigures,
   YOUTH_MAX_AGE,
-} from '../../domain/programme-cohorts.ts';
-import { ContractKeyPseudonymizer } from '../../domain/pseudonym.ts';
-import { splitIntoBatches } from '../../domain/synthetic-cohort.ts';
+} from '../../scenarios/programme-cohorts.ts';
+import { splitIntoBatches } from '../../scenarios/synthetic-cohort.ts';
 
 const profileOf = (id: string): ContractProfile =>
   ContractProfileSchema.parse(JSON.parse(readFileSync(new URL(`../../contracts/${id}.json`, import.meta.url), 'utf8')));

@@ -1,8 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../domain/bytes.ts';
-import { ValidationError } from '../../domain/errors.ts';
 import {
   ContractKeyPseudonymizer,
   contractKeyMessage,
@@ -12,7 +10,8 @@ import {
   isPseudonym,
   normaliseReference,
   PSEUDONYM_KEY_CONTEXT,
-} from '../../domain/pseudonym.ts';
+} from '#intake';
+import { toHex, ValidationError } from '#kernel';
 
 const MASTER = Uint8Array.from({ length: 32 }, (_, i) => i);
 const CONTRACT = 'second-chance-kamchatka';

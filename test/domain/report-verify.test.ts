@@ -7,14 +7,12 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canonicalize } from '../../domain/canonical.ts';
-import { type ContractSpec, specHash } from '../../domain/contract-spec.ts';
-import { Decimal } from '../../domain/decimal.ts';
-import type { StoredRecord } from '../../domain/evidence.ts';
-import { encodeReport } from '../../domain/report.ts';
-import type { AuditReport } from '../../domain/report-types.ts';
-import { type ReportVerification, verifyReport } from '../../domain/report-verify.ts';
-import { fixed, wilsonInterval } from '../../domain/stats.ts';
+import { type ContractSpec, specHash } from '#contracts';
+import { fixed, wilsonInterval } from '#evaluation';
+import type { StoredRecord } from '#evidence';
+import { canonicalize, Decimal } from '#kernel';
+import type { AuditReport } from '#reports';
+import { encodeReport, type ReportVerification, verifyReport } from '#reports';
 import { copyOf, type ReportFixture, reportOfLedger, resigned, secondChanceReport } from '../support/audit-report.ts';
 import {
   addDays,

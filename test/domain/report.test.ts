@@ -5,17 +5,20 @@
  * by the log and cosigned by a witness (test/support/audit-report.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64, fromHex, sha256, toHex, utf8 } from '../../domain/bytes.ts';
-import { canonicalBytes, canonicalize } from '../../domain/canonical.ts';
-import { specHash } from '../../domain/contract-spec.ts';
-import { entryHash } from '../../domain/entry.ts';
-import { IntegrityError } from '../../domain/errors.ts';
-import { encodeResult } from '../../domain/evaluation.ts';
-import { verifyInclusion } from '../../domain/merkle.ts';
-import type { GroupValue } from '../../domain/metrics.ts';
-import { ed25519Verify, parseVerifierKey } from '../../domain/note.ts';
-import { buildReport, encodeReport, reportSigningBytes, signReport, suppressGroups } from '../../domain/report.ts';
-import { MIN_CELL, REPORT_FORMAT } from '../../domain/report-types.ts';
+import { specHash } from '#contracts';
+import type { GroupValue } from '#evaluation';
+import { encodeResult } from '#evaluation';
+import { canonicalBytes, canonicalize, fromBase64, fromHex, IntegrityError, sha256, toHex, utf8 } from '#kernel';
+import { ed25519Verify, entryHash, parseVerifierKey, verifyInclusion } from '#ledger';
+import {
+  buildReport,
+  encodeReport,
+  MIN_CELL,
+  REPORT_FORMAT,
+  reportSigningBytes,
+  signReport,
+  suppressGroups,
+} from '#reports';
 import { type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { specWith } from '../support/evaluation-fixtures.ts';
 import { memorySigner } from '../support/signer.ts';

@@ -20,7 +20,7 @@ import {
   twoProportionZTest,
   wilsonInterval,
   zForLevel,
-} from '../../domain/stats.ts';
+} from '#evaluation';
 
 const R = Decimal.clone({ precision: 80 });
 

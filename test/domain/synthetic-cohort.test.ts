@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ContractProfile, ContractProfileSchema } from '../../domain/contract-profile.ts';
-import type { Problem } from '../../domain/errors.ts';
+import { type ContractProfile, ContractProfileSchema } from '#contracts';
 import {
   CATEGORIES,
   checkBatch,
@@ -10,9 +9,10 @@ import {
   type KnownState,
   type StoredRecord,
   validateRecord,
-} from '../../domain/evidence.ts';
-import { prepareBatch } from '../../domain/ingest.ts';
-import { ContractKeyPseudonymizer } from '../../domain/pseudonym.ts';
+} from '#evidence';
+import { ContractKeyPseudonymizer } from '#intake';
+import type { Problem } from '#kernel';
+import { prepareBatch } from '#services';
 import {
   BASELINE_RATES,
   generateCohort,
@@ -23,7 +23,7 @@ import {
   splitIntoBatches,
   summariseCohort,
   withErrors,
-} from '../../domain/synthetic-cohort.ts';
+} from '../../scenarios/synthetic-cohort.ts';
 
 const KAMCHATKA: ContractProfile = ContractProfileSchema.parse(
   JSON.parse(readFileSync(new URL('../../contracts/second-chance-kamchatka.json', import.meta.url), 'utf8')),

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayNumber, daysInclusive, isoDay, monthDays } from '../../domain/days.ts';
-import type { StoredRecord } from '../../domain/evidence.ts';
-import { TimelineBuilder } from '../../domain/timeline.ts';
+import type { StoredRecord } from '#evidence';
+import { TimelineBuilder } from '#evidence';
+import { dayNumber, daysInclusive, isoDay, monthDays } from '#kernel';
 import { buildTimelines, day, pseudonym, RecordLog } from '../support/timeline-fixtures.ts';
 
 /** The only timeline of a one-participant log (or of its records). */

@@ -4,19 +4,14 @@
  * one line per key, each verifier checks its own).
  */
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../domain/bytes.ts';
-import { IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
 import {
   type CosignStore,
-  cosignCheckpoint,
-  exportCheckpointNote,
-  type VerifyResult,
-  withWitnesses,
-} from '../../domain/ledger.ts';
-import {
   checkpointOrigin,
   checkSigners,
+  cosignCheckpoint,
   cosignNote,
+  exportCheckpointNote,
   keyId,
   MAX_SIGNATURES,
   mergeCosignatures,
@@ -25,8 +20,10 @@ import {
   parseVerifierKey,
   signCheckpoint,
   signNote,
+  type VerifyResult,
   verifyCheckpoint,
-} from '../../domain/note.ts';
+  withWitnesses,
+} from '#ledger';
 import { memorySigner } from '../support/signer.ts';
 
 const root = new Uint8Array(32).map((_, i) => i * 7);

@@ -1,28 +1,26 @@
 /**
- * The payment workflow (domain/workflow.ts) on an in-memory contract log
+ * The payment workflow (domain/payments/workflow.ts) on an in-memory contract log
  * (test/support/workflow-fixtures.ts): calculated -> attested -> approved or
  * rejected -> paid, every refusal with nothing written, the state rebuilt
  * from the log, and the recalculation of a rejected payment through real
  * evaluations. Money is in minor units (100 = 1.00 RUB).
  */
 import { describe, expect, it } from 'vitest';
-import { readVerifiedEntries } from '../../domain/contract-ops.ts';
-import type { ContractSpec } from '../../domain/contract-spec.ts';
-import type { Actor, Entry } from '../../domain/entry.ts';
-import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import type { StoredRecord } from '../../domain/evidence.ts';
-import { PAYMENT_ATTESTED_KIND, PAYMENT_PAID_KIND } from '../../domain/report-types.ts';
+import type { ContractSpec } from '#contracts';
+import type { StoredRecord } from '#evidence';
+import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '#kernel';
+import type { Actor, Entry } from '#ledger';
+import { PAYMENT_ATTESTED_KIND, PAYMENT_PAID_KIND } from '#ledger';
+import { parsePaymentId, paymentIdempotencyKey, paymentStates } from '#payments';
 import {
   approvePayment,
   attestPayment,
   markPaid,
-  parsePaymentId,
-  paymentIdempotencyKey,
-  paymentStates,
   readPayment,
   readPayments,
+  readVerifiedEntries,
   rejectPayment,
-} from '../../domain/workflow.ts';
+} from '#services';
 import { loadSpec, pseudonym, Records, specWith } from '../support/evaluation-fixtures.ts';
 import { CALCULATOR, MemoryContractLog, WorkflowLedger } from '../support/workflow-fixtures.ts';
 

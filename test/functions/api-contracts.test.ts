@@ -14,10 +14,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseContractSpec } from '../../domain/contract-spec.ts';
-import type { EvaluationResult } from '../../domain/evaluation.ts';
-import { ingestBatch } from '../../domain/ingest.ts';
-import { PSEUDONYM_IN_TEXT } from '../../domain/report.ts';
+import { parseContractSpec } from '#contracts';
+import type { EvaluationResult } from '#evaluation';
+import { PSEUDONYM_IN_TEXT } from '#reports';
+import { ingestBatch } from '#services';
 import {
   ContractVersionsSchema,
   EvaluationRunSchema,

@@ -9,18 +9,22 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fromHex, utf8 } from '../../domain/bytes.ts';
-import type { Role } from '../../domain/entry.ts';
-import { verifyExportBytes } from '../../domain/export-verify.ts';
-import { type IngestReceipt, ingestBatch } from '../../domain/ingest.ts';
-import { verifyConsistency } from '../../domain/merkle.ts';
-import { checkSigners, cosignNote, signCheckpoint, verifierKey, verifyCheckpoint } from '../../domain/note.ts';
+import { fromHex, utf8 } from '#kernel';
+import type { Role } from '#ledger';
 import {
   checkEntryProof,
   checkRecordProof,
+  checkSigners,
+  cosignNote,
   type EntryProofDocument,
   type RecordProofDocument,
-} from '../../domain/proof.ts';
+  signCheckpoint,
+  verifierKey,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyExportBytes,
+} from '#ledger';
+import { type IngestReceipt, ingestBatch } from '#services';
 import {
   CheckpointSchema,
   ConsistencySchema,

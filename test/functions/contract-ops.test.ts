@@ -5,26 +5,27 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EvidenceContext, openEvidence } from '../../cli/evidence-context.ts';
+import { parseContractSpec, specHash } from '#contracts';
+import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '#kernel';
+import type { Actor } from '#ledger';
 import {
   computeEvaluation,
   contractVersions,
+  evaluationKey,
+  type IngestReceipt,
+  ingestBatch,
   publishComparison,
   readVerifiedEntries,
   registerContract,
   runEvaluation,
-} from '../../domain/contract-ops.ts';
-import { parseContractSpec, specHash } from '../../domain/contract-spec.ts';
-import type { Actor } from '../../domain/entry.ts';
-import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { evaluationKey } from '../../domain/evaluation.ts';
-import { type IngestReceipt, ingestBatch } from '../../domain/ingest.ts';
+} from '#services';
+import { type EvidenceContext, openEvidence } from '../../cli/evidence-context.ts';
 import { REPO } from '../support/cli.ts';
 import { enrol, job } from '../support/evidence.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
 /**
- * The contract use cases (domain/contract-ops.ts) on the runtime's ports,
+ * The contract use cases (domain/services/contracts.ts) on the runtime's ports,
  * against the test stack: DynamoDB Local for the log, s3rver for archives
  * and results. Each describe works on its own copy of a shipped contract
  * under a fresh id, so logs do not mix.

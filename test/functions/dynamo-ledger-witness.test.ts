@@ -1,9 +1,17 @@
 /** Witness cosignatures stored on DynamoDB: the C#<size> item's note gains lines, never loses them. */
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IntegrityError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { cosignCheckpoint, exportLog, publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
-import { cosignNote, noteSigners, openNote, signCheckpoint } from '../../domain/note.ts';
+import { IntegrityError, NotFoundError, ValidationError } from '#kernel';
+import {
+  cosignCheckpoint,
+  cosignNote,
+  exportLog,
+  noteSigners,
+  openNote,
+  publishCheckpoint,
+  signCheckpoint,
+  verifyStoredLog,
+} from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';

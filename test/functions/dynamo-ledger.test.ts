@@ -1,10 +1,16 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../domain/bytes.ts';
-import { decodeEntry, GENESIS_PREV } from '../../domain/entry.ts';
-import { ConflictError } from '../../domain/errors.ts';
-import { publishCheckpoint, verifyStoredLog } from '../../domain/ledger.ts';
-import { leafHash, rootFromLeaves, verifyConsistency, verifyInclusion } from '../../domain/merkle.ts';
+import { ConflictError, fromHex, toHex } from '#kernel';
+import {
+  decodeEntry,
+  GENESIS_PREV,
+  leafHash,
+  publishCheckpoint,
+  rootFromLeaves,
+  verifyConsistency,
+  verifyInclusion,
+  verifyStoredLog,
+} from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';

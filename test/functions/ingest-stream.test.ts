@@ -1,5 +1,5 @@
 /**
- * The streaming ingest (domain/ingest-stream.ts) and the S3-event handler
+ * The streaming ingest (domain/services/ingest-stream.ts) and the S3-event handler
  * (functions/ingest-s3.ts) against the real local test stack: DynamoDB Local
  * and s3rver.
  */
@@ -17,14 +17,21 @@ import {
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ContractProfile } from '#contracts';
+import { parseCsv } from '#intake';
+import { ConflictError, IntegrityError, toHex, utf8, ValidationError } from '#kernel';
+import { rootFromLeaves } from '#ledger';
+import {
+  archiveBody,
+  archiveKey,
+  type ByteSource,
+  type IngestReceipt,
+  ingestBatch,
+  ingestStream,
+  prepareBatch,
+  type StreamIngestRequest,
+} from '#services';
 import { type EvidenceContext, loadProfile, openEvidence } from '../../cli/evidence-context.ts';
-import { toHex, utf8 } from '../../domain/bytes.ts';
-import type { ContractProfile } from '../../domain/contract-profile.ts';
-import { ConflictError, IntegrityError, ValidationError } from '../../domain/errors.ts';
-import { parseCsv } from '../../domain/evidence-parse.ts';
-import { archiveBody, archiveKey, type IngestReceipt, ingestBatch, prepareBatch } from '../../domain/ingest.ts';
-import { type ByteSource, ingestStream, type StreamIngestRequest } from '../../domain/ingest-stream.ts';
-import { rootFromLeaves } from '../../domain/merkle.ts';
 import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { handler, resultKey, type S3Event } from '../../functions/ingest-s3.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';

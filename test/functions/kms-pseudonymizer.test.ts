@@ -11,9 +11,8 @@ import {
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { utf8 } from '../../domain/bytes.ts';
-import { ValidationError } from '../../domain/errors.ts';
-import { isPseudonym } from '../../domain/pseudonym.ts';
+import { isPseudonym } from '#intake';
+import { utf8, ValidationError } from '#kernel';
 import { KmsPseudonymizer, KmsPseudonymizerError } from '../../functions/adapters/kms-pseudonymizer.ts';
 import { LocalPseudonymizer } from '../../functions/adapters/local-pseudonym-key.ts';
 

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toHex, utf8 } from '../../domain/bytes.ts';
-import { openNote, signCheckpoint, verifierKey, verifyCheckpoint } from '../../domain/note.ts';
+import { toHex, utf8 } from '#kernel';
+import { openNote, signCheckpoint, verifierKey, verifyCheckpoint } from '#ledger';
 import { KMS_MAX_MESSAGE_BYTES, KmsSigner, KmsSignerError } from '../../functions/adapters/kms-signer.ts';
 
 const KEY_ID = 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';

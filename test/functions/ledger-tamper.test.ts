@@ -1,8 +1,14 @@
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyExportBytes } from '../../domain/export-verify.ts';
-import { exportLog, publishCheckpoint, splitLines, verifyExportLines, verifyStoredLog } from '../../domain/ledger.ts';
+import {
+  exportLog,
+  publishCheckpoint,
+  splitLines,
+  verifyExportBytes,
+  verifyExportLines,
+  verifyStoredLog,
+} from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deriveContractKey, derivePseudonym, isPseudonym } from '../../domain/pseudonym.ts';
+import { deriveContractKey, derivePseudonym, isPseudonym } from '#intake';
 import { LocalPseudonymizer } from '../../functions/adapters/local-pseudonym-key.ts';
 
 let dataDir: string;

@@ -3,24 +3,32 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseContractSpec } from '#contracts';
+import { NotFoundError } from '#kernel';
+import type { Actor } from '#ledger';
+import { cosignCheckpoint, publishCheckpoint, verifierKey } from '#ledger';
+import { verifyReport } from '#reports';
+import {
+  approvePayment,
+  attestPayment,
+  findReport,
+  ingestBatch,
+  issueReport,
+  listReports,
+  markPaid,
+  registerContract,
+  reportFileName,
+  runEvaluation,
+  type StoredReport,
+} from '#services';
 import { type EvidenceContext, openEvidence } from '../../cli/evidence-context.ts';
-import { registerContract, runEvaluation } from '../../domain/contract-ops.ts';
-import { parseContractSpec } from '../../domain/contract-spec.ts';
-import type { Actor } from '../../domain/entry.ts';
-import { NotFoundError } from '../../domain/errors.ts';
-import { ingestBatch } from '../../domain/ingest.ts';
-import { cosignCheckpoint, publishCheckpoint } from '../../domain/ledger.ts';
-import { verifierKey } from '../../domain/note.ts';
-import { findReport, issueReport, listReports, reportFileName, type StoredReport } from '../../domain/report-ops.ts';
-import { verifyReport } from '../../domain/report-verify.ts';
-import { approvePayment, attestPayment, markPaid } from '../../domain/workflow.ts';
 import { REPO } from '../support/cli.ts';
 import { enrol, RELEASED_BATCH } from '../support/evidence.ts';
 import { memorySigner } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
 
 /**
- * Issuing audit reports (domain/report-ops.ts) on the runtime's ports against
+ * Issuing audit reports (domain/services/reports.ts) on the runtime's ports against
  * the test stack: DynamoDB Local for the log, s3rver for results and the
  * reports bucket, the PDF rendered for real. A Second Chance copy under a
  * fresh id with a per-outcome rule added (a price for each participant

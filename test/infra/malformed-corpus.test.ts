@@ -14,7 +14,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signNote } from '../../domain/note.ts';
+import { signNote } from '#ledger';
 import { issueToken } from '../../functions/adapters/local-token.ts';
 import { resetRuntime } from '../../functions/shared/composition.ts';
 import { type Gateway, startGateway } from '../../infra/local/gateway.ts';

@@ -9,31 +9,39 @@
  * and signed with the log key. Everything is real: canonical chained
  * entries, RFC 6962 proofs, Ed25519 signatures (in-memory keys).
  */
-import { sha256, toHex } from '../../domain/bytes.ts';
-import { canonicalBytes } from '../../domain/canonical.ts';
-import { type ContractSpec, parseContractSpec, specHash } from '../../domain/contract-spec.ts';
-import { type Actor, type Entry, encodeEntry, entryHash, GENESIS_PREV } from '../../domain/entry.ts';
+
+import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
+import { type EvaluationResult, encodeResult } from '#evaluation';
+import { type StoredRecord, StoredRecordSchema } from '#evidence';
+import type { Signer } from '#kernel';
+import { canonicalBytes, sha256, toHex } from '#kernel';
 import {
+  type Actor,
   CONTRACT_REGISTERED_KIND,
+  checkpointOrigin,
+  type Entry,
   EVALUATION_RECORDED_KIND,
+  EVIDENCE_BATCH_KIND,
   type EvaluationEntryBody,
-  type EvaluationResult,
-  encodeResult,
-  evaluate,
-  evaluationKey,
-} from '../../domain/evaluation.ts';
-import { type StoredRecord, StoredRecordSchema } from '../../domain/evidence.ts';
-import { archiveKey, EVIDENCE_BATCH_KIND } from '../../domain/ingest.ts';
-import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
-import { checkpointOrigin, signCheckpoint } from '../../domain/note.ts';
-import type { Signer } from '../../domain/ports.ts';
-import { buildReport, type EntryWithProof, encodeReport, type ReportInput, signReport } from '../../domain/report.ts';
-import {
-  type AuditReport,
+  encodeEntry,
+  entryHash,
+  GENESIS_PREV,
+  inclusionProof,
   PAYMENT_APPROVED_KIND,
   PAYMENT_ATTESTED_KIND,
   PAYMENT_PAID_KIND,
-} from '../../domain/report-types.ts';
+  rootFromLeaves,
+  signCheckpoint,
+} from '#ledger';
+import {
+  type AuditReport,
+  buildReport,
+  type EntryWithProof,
+  encodeReport,
+  type ReportInput,
+  signReport,
+} from '#reports';
+import { archiveKey, evaluate, evaluationKey } from '#services';
 import { type FixtureLedger, loadSpec, pseudonym, Records } from './evaluation-fixtures.ts';
 import { memorySigner } from './signer.ts';
 

@@ -11,26 +11,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sha256, toHex } from '../../domain/bytes.ts';
-import { canonicalBytes } from '../../domain/canonical.ts';
-import { type ContractSpec, parseContractSpec, specHash } from '../../domain/contract-spec.ts';
-import { dayNumber, isoDay } from '../../domain/days.ts';
-import { type Entry, encodeEntry, entryHash, GENESIS_PREV, type Role } from '../../domain/entry.ts';
+import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
+import { type EvaluationResult, encodeResult } from '#evaluation';
+import { type StoredRecord, StoredRecordSchema } from '#evidence';
+import { canonicalBytes, dayNumber, isoDay, sha256, toHex } from '#kernel';
 import {
   COMPARISON_PUBLISHED_KIND,
   CONTRACT_REGISTERED_KIND,
   type ComparisonBody,
+  type Entry,
   EVALUATION_RECORDED_KIND,
+  EVIDENCE_BATCH_KIND,
   type EvaluationEntryBody,
-  type EvaluationRequest,
-  type EvaluationResult,
-  encodeResult,
-  evaluate,
-  evaluationKey,
-} from '../../domain/evaluation.ts';
-import { type StoredRecord, StoredRecordSchema } from '../../domain/evidence.ts';
-import { archiveKey, EVIDENCE_BATCH_KIND } from '../../domain/ingest.ts';
-import { rootFromLeaves } from '../../domain/merkle.ts';
+  encodeEntry,
+  entryHash,
+  GENESIS_PREV,
+  type Role,
+  rootFromLeaves,
+} from '#ledger';
+import { archiveKey, type EvaluationRequest, evaluate, evaluationKey } from '#services';
 
 const CONTRACTS = fileURLToPath(new URL('../../contracts/', import.meta.url));
 

@@ -10,25 +10,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sha256, toBase64, toHex, utf8 } from '../../domain/bytes.ts';
-import type { ComparisonResult } from '../../domain/comparisons.ts';
-import { type ContractSpec, parseContractSpec, specHash } from '../../domain/contract-spec.ts';
-import { Decimal } from '../../domain/decimal.ts';
-import { type Actor, type Entry, encodeEntry, entryHash, GENESIS_PREV } from '../../domain/entry.ts';
-import { inclusionProof, rootFromLeaves } from '../../domain/merkle.ts';
-import type { MetricValue } from '../../domain/metrics.ts';
-import { formatCheckpoint } from '../../domain/note.ts';
-import { type IndicatorCheck, indicatorChecks, returnCapLimit } from '../../domain/payments.ts';
+import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
+import type { ComparisonResult, MetricValue } from '#evaluation';
+import { fixed, type IndicatorCheck, indicatorChecks, returnCapLimit, wilsonInterval } from '#evaluation';
+import { Decimal, sha256, toBase64, toHex, utf8 } from '#kernel';
 import {
-  type AuditReport,
+  type Actor,
+  type Entry,
+  encodeEntry,
+  entryHash,
+  formatCheckpoint,
+  GENESIS_PREV,
+  inclusionProof,
   PAYMENT_APPROVED_KIND,
   PAYMENT_ATTESTED_KIND,
   PAYMENT_PAID_KIND,
-  type ProvenEntry,
-  REPORT_FORMAT,
-  type ReportMetric,
-} from '../../domain/report-types.ts';
-import { fixed, wilsonInterval } from '../../domain/stats.ts';
+  rootFromLeaves,
+} from '#ledger';
+import { type AuditReport, type ProvenEntry, REPORT_FORMAT, type ReportMetric } from '#reports';
 
 const CONTRACT = 'second-chance-kamchatka';
 const LOG = 'sib-ledger-local';

@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
-import { ed25519PublicKeyFromSpki, verifierKey } from '../../domain/note.ts';
-import type { Signer } from '../../domain/ports.ts';
+import type { Signer } from '#kernel';
+import { ed25519PublicKeyFromSpki, verifierKey } from '#ledger';
 
 /** An in-memory Ed25519 signer and its verifier key, for tests. */
 export function memorySigner(name = 'test.log'): { signer: Signer; key: string } {

@@ -9,9 +9,9 @@
  *   log.correct('2026-03-01', job);
  *   const [timeline] = log.timelines('2026-02-28');
  */
-import { dayNumber } from '../../domain/days.ts';
-import { type STATUSES, type StoredRecord, StoredRecordSchema } from '../../domain/evidence.ts';
-import { type Timeline, TimelineBuilder } from '../../domain/timeline.ts';
+
+import { type STATUSES, type StoredRecord, StoredRecordSchema, type Timeline, TimelineBuilder } from '#evidence';
+import { dayNumber } from '#kernel';
 import { CONSENT_SHA256 } from './evidence.ts';
 
 /** Day number of a `YYYY-MM-DD` date (days since 1970-01-01). */

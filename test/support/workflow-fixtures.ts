@@ -7,36 +7,29 @@
  * entries with chosen totals (to reach caps and double payments that a real
  * evaluation would never record).
  */
-import { sha256, toHex } from '../../domain/bytes.ts';
-import { canonicalBytes } from '../../domain/canonical.ts';
-import type { AppendedEntry, ContractLog } from '../../domain/contract-ops.ts';
-import { type ContractSpec, specHash } from '../../domain/contract-spec.ts';
+
+import { type ContractSpec, contractIdempotencyKey, specHash } from '#contracts';
+import { type EvaluationResult, encodeResult } from '#evaluation';
+import type { StoredRecord } from '#evidence';
+import { ConflictError, canonicalBytes, sha256, toHex } from '#kernel';
 import {
   type Actor,
+  CONTRACT_REGISTERED_KIND,
   decodeEntry,
   type Entry,
+  EVALUATION_RECORDED_KIND,
+  EVIDENCE_BATCH_KIND,
+  type EvaluationEntryBody,
   encodeEntry,
   entryHash,
   GENESIS_PREV,
   type Intent,
   intentHash,
   parseIntent,
-} from '../../domain/entry.ts';
-import { ConflictError } from '../../domain/errors.ts';
-import {
-  CONTRACT_REGISTERED_KIND,
-  contractIdempotencyKey,
-  EVALUATION_RECORDED_KIND,
-  type EvaluationEntryBody,
-  type EvaluationResult,
-  encodeResult,
-  evaluate,
-  evaluationIdempotencyKey,
-  evaluationKey,
-} from '../../domain/evaluation.ts';
-import type { StoredRecord } from '../../domain/evidence.ts';
-import { archiveKey, EVIDENCE_BATCH_KIND } from '../../domain/ingest.ts';
-import { rootFromLeaves } from '../../domain/merkle.ts';
+  rootFromLeaves,
+} from '#ledger';
+import type { AppendedEntry, ContractLog } from '#services';
+import { archiveKey, evaluate, evaluationIdempotencyKey, evaluationKey } from '#services';
 
 const AT_BASE = Date.UTC(2030, 0, 1);
 

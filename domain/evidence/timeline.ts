@@ -1,0 +1,302 @@
+import { dayNumber, monthDays } from '#kernel';
+import type { StoredRecord } from './records.ts';
+
+/**
+ * Participant timelines: the stored evidence records of a contract, read in
+ * log order, folded into one timeline per participant pseudonym, with
+ * corrections applied. Metrics (domain/evaluation/metrics.ts) read only timelines.
+ *
+ * Corrections never change a record: a `correction` supersedes an earlier
+ * record by event id, and a superseded record is left out. A correction can
+ * itself be corrected, which restores the record it had superseded. A
+ * correction applies whatever its date: it says the earlier record was never
+ * true. Every other record counts only if dated on or before the cutoff (the
+ * last day of the period evaluated).
+ */
+
+export type Category = 'serving-sentence' | 'probation' | 'released';
+export type Sex = 'male' | 'female';
+
+export interface Enrolment {
+  readonly day: number;
+  readonly cohort: string;
+  readonly category: Category;
+  readonly sex: Sex;
+  readonly birthYear: number;
+  /** Social status, when the operator records it. */
+  readonly status?: string;
+}
+
+/** An employment from its start to its end (inclusive), or still open (end undefined). */
+export interface Spell {
+  readonly employerId: string;
+  readonly start: number;
+  readonly end: number | undefined;
+  readonly permanent: boolean;
+  /** Monthly wage in minor units. */
+  readonly wage: bigint;
+}
+
+export interface Timeline {
+  readonly participant: string;
+  /** The participant's first enrolment (by date). Participants without one are in no population. */
+  readonly enrolment: Enrolment | undefined;
+  /** Release days, ascending. */
+  readonly releases: readonly number[];
+  /** Employment spells, by start. */
+  readonly spells: readonly Spell[];
+  /** Confirmed months of employment (employer, first and last day of the month), distinct. */
+  readonly confirmations: readonly { readonly employerId: string; readonly first: number; readonly last: number }[];
+  /** Reconvictions: conviction day and offence day. */
+  readonly reconvictions: readonly { readonly day: number; readonly offenceDay: number }[];
+  /** Custody spells (first and last day in custody). */
+  readonly custody: readonly { readonly from: number; readonly to: number }[];
+  readonly services: readonly { readonly type: string; readonly day: number }[];
+  readonly violations: readonly number[];
+  /** Day of the earliest withdrawal, if any. */
+  readonly withdrawal: number | undefined;
+}
+
+/**
+ * A record as the builder keeps it: only what timelines read, dates as day
+ * numbers, and repeated strings (cohorts, employers, service types) shared,
+ * so millions of records fit in memory.
+ */
+type Held = {
+  readonly eventId: string;
+  readonly day: number;
+  /** Position in the stream: orders records of the same day, and a correction after its target. */
+  readonly order: number;
+  superseded: boolean;
+} & (
+  | { readonly type: 'enrolment'; readonly enrolment: Enrolment }
+  | { readonly type: 'release' | 'probation-violation' | 'withdrawal' | 'other' }
+  | {
+      readonly type: 'employment-started';
+      readonly employerId: string;
+      readonly permanent: boolean;
+      readonly wage: bigint;
+    }
+  | { readonly type: 'employment-ended'; readonly employerId: string }
+  | { readonly type: 'employment-confirmed'; readonly employerId: string; readonly month: string }
+  | { readonly type: 'reconviction'; readonly offenceDay: number }
+  | { readonly type: 'custody-spell'; readonly to: number }
+  | { readonly type: 'service'; readonly serviceType: string }
+  | { readonly type: 'correction'; target: Held | undefined; readonly supersedes: string }
+);
+
+/** Collects records in log order; `build` folds them into timelines for a cutoff day. */
+export class TimelineBuilder {
+  readonly #byParticipant = new Map<string, Held[]>();
+  readonly #corrections: (Held & { type: 'correction' })[] = [];
+  readonly #strings = new Map<string, string>();
+  #count = 0;
+
+  /** Records added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** One shared instance of a repeated string. */
+  #intern(value: string): string {
+    const known = this.#strings.get(value);
+    if (known !== undefined) return known;
+    if (this.#strings.size < 100_000) this.#strings.set(value, value);
+    return value;
+  }
+
+  add(record: StoredRecord): void {
+    const base = { eventId: record.eventId, day: dayNumber(record.date), order: this.#count++, superseded: false };
+    let held: Held;
+    switch (record.type) {
+      case 'enrolment':
+        held = {
+          ...base,
+          type: 'enrolment',
+          enrolment: {
+            day: base.day,
+            cohort: this.#intern(record.cohort),
+            category: record.category,
+            sex: record.sex,
+            birthYear: record.birthYear,
+            ...(record.status === undefined ? {} : { status: this.#intern(record.status) }),
+          },
+        };
+        break;
+      case 'employment-started':
+        held = {
+          ...base,
+          type: 'employment-started',
+          employerId: this.#intern(record.employerId),
+          permanent: record.contractType === 'permanent',
+          wage: BigInt(record.monthlyWage),
+        };
+        break;
+      case 'employment-ended':
+        held = { ...base, type: 'employment-ended', employerId: this.#intern(record.employerId) };
+        break;
+      case 'employment-confirmed':
+        held = {
+          ...base,
+          type: 'employment-confirmed',
+          employerId: this.#intern(record.employerId),
+          month: this.#intern(record.month),
+        };
+        break;
+      case 'reconviction':
+        held = { ...base, type: 'reconviction', offenceDay: dayNumber(record.offenceDate) };
+        break;
+      case 'custody-spell':
+        held = { ...base, type: 'custody-spell', to: dayNumber(record.to) };
+        break;
+      case 'service':
+        held = { ...base, type: 'service', serviceType: this.#intern(record.serviceType) };
+        break;
+      case 'correction': {
+        const correction = {
+          ...base,
+          type: 'correction' as const,
+          supersedes: record.supersedes,
+          target: this.#find(record.participant, record.supersedes),
+        };
+        this.#corrections.push(correction);
+        held = correction;
+        break;
+      }
+      case 'release':
+      case 'probation-violation':
+      case 'withdrawal':
+        held = { ...base, type: record.type };
+        break;
+      default:
+        held = { ...base, type: 'other' };
+    }
+    let list = this.#byParticipant.get(record.participant);
+    if (list === undefined) {
+      list = [];
+      this.#byParticipant.set(record.participant, list);
+    }
+    list.push(held);
+  }
+
+  /**
+   * The earlier record a correction supersedes: looked for among the
+   * correction's own participant's records first (where it is, in practice),
+   * then among everyone's. Event ids are unique per contract.
+   */
+  #find(participant: string, eventId: string): Held | undefined {
+    const own = this.#byParticipant.get(participant);
+    const hit = own?.findLast((h) => h.eventId === eventId);
+    if (hit !== undefined) return hit;
+    for (const [p, list] of this.#byParticipant) {
+      if (p === participant) continue;
+      const other = list.find((h) => h.eventId === eventId);
+      if (other !== undefined) return other;
+    }
+    return undefined;
+  }
+
+  /** Timelines of every participant, sorted by pseudonym, reading records dated on or before `cutoff`. */
+  build(cutoff: number): Timeline[] {
+    this.#applyCorrections();
+    const participants = [...this.#byParticipant.keys()].sort();
+    return participants.map((p) => foldTimeline(p, this.#byParticipant.get(p) ?? [], cutoff));
+  }
+
+  #applyCorrections(): void {
+    for (const c of this.#corrections) {
+      c.superseded = false;
+      if (c.target !== undefined) c.target.superseded = false;
+    }
+    // Latest first: whether a correction is in force depends only on later corrections.
+    for (let i = this.#corrections.length - 1; i >= 0; i--) {
+      const c = this.#corrections[i] as Held & { type: 'correction' };
+      if (!c.superseded && c.target !== undefined && c.target.order < c.order) c.target.superseded = true;
+    }
+  }
+}
+
+function foldTimeline(participant: string, held: readonly Held[], cutoff: number): Timeline {
+  const live = held
+    .filter((h) => !h.superseded && h.type !== 'correction' && h.day <= cutoff)
+    .sort((a, b) => a.day - b.day || a.order - b.order);
+  let enrolment: Enrolment | undefined;
+  let withdrawal: number | undefined;
+  const releases: number[] = [];
+  const open: { employerId: string; start: number; permanent: boolean; wage: bigint; end?: number }[] = [];
+  const confirmations = new Map<string, { employerId: string; first: number; last: number }>();
+  const reconvictions: { day: number; offenceDay: number }[] = [];
+  const custody: { from: number; to: number }[] = [];
+  const services: { type: string; day: number }[] = [];
+  const violations: number[] = [];
+  for (const h of live) {
+    const day = h.day;
+    switch (h.type) {
+      case 'enrolment':
+        enrolment ??= h.enrolment;
+        break;
+      case 'release':
+        releases.push(day);
+        break;
+      case 'employment-started':
+        open.push({ employerId: h.employerId, start: day, permanent: h.permanent, wage: h.wage });
+        break;
+      case 'employment-ended': {
+        // Close the latest still-open spell with this employer that started on or before this day.
+        for (let i = open.length - 1; i >= 0; i--) {
+          const s = open[i];
+          if (s !== undefined && s.end === undefined && s.employerId === h.employerId && s.start <= day) {
+            s.end = day;
+            break;
+          }
+        }
+        break;
+      }
+      case 'employment-confirmed': {
+        const { first, last } = monthDays(h.month);
+        confirmations.set(`${h.employerId}\u0000${h.month}`, { employerId: h.employerId, first, last });
+        break;
+      }
+      case 'reconviction':
+        reconvictions.push({ day, offenceDay: h.offenceDay });
+        break;
+      case 'custody-spell':
+        custody.push({ from: day, to: Math.min(h.to, cutoff) });
+        break;
+      case 'service':
+        services.push({ type: h.serviceType, day });
+        break;
+      case 'probation-violation':
+        violations.push(day);
+        break;
+      case 'withdrawal':
+        withdrawal ??= day;
+        break;
+      default:
+        break;
+    }
+  }
+  const spells: Spell[] = open.map((s) => ({
+    employerId: s.employerId,
+    start: s.start,
+    end: s.end,
+    permanent: s.permanent,
+    wage: s.wage,
+  }));
+  return {
+    participant,
+    enrolment,
+    releases,
+    spells,
+    confirmations: [...confirmations.values()].sort((a, b) => a.first - b.first || cmp(a.employerId, b.employerId)),
+    reconvictions,
+    custody,
+    services,
+    violations,
+    withdrawal,
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

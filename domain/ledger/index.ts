@@ -1,0 +1,16 @@
+/**
+ * ledger: the verifiable log of one contract. Entries and their hashes, the
+ * one list of entry kinds with their body schemas, the RFC 6962 Merkle tree
+ * and its proofs, signed notes and checkpoints (C2SP), witness cosignatures,
+ * the log verifier, the log operations over the LogStore port, and the
+ * verification of an export.
+ */
+export * from './entry.ts';
+export * from './export-scan.ts';
+export * from './export-verify.ts';
+export * from './kinds.ts';
+export * from './log.ts';
+export * from './log-verifier.ts';
+export * from './merkle.ts';
+export * from './note.ts';
+export * from './proof.ts';

@@ -1,0 +1,296 @@
+import { type ContractSpec, specHash } from '#contracts';
+import type { GroupValue } from '#evaluation';
+import { type EvaluationResult, encodeResult } from '#evaluation';
+import type { Signer } from '#kernel';
+import {
+  canonicalBytes,
+  canonicalize,
+  fromHex,
+  IntegrityError,
+  sha256,
+  toBase64,
+  toHex,
+  ValidationError,
+} from '#kernel';
+import {
+  CONTRACT_REGISTERED_KIND,
+  decodeEntry,
+  type Entry,
+  EVALUATION_RECORDED_KIND,
+  EvaluationEntryBodySchema,
+  ed25519Verify,
+  entryHash,
+  keyId,
+  type PaymentState,
+  parseCheckpoint,
+  STEP_OF_KIND,
+  verifyInclusion,
+} from '#ledger';
+import {
+  type AuditReport,
+  MIN_CELL,
+  type ProvenEntry,
+  REPORT_FORMAT,
+  type ReportGroup,
+  type ReportMetric,
+} from './types.ts';
+
+/**
+ * The audit report investors get (format in domain/reports/types.ts): the
+ * contract terms, the signed checkpoint, the evaluation's aggregates, the
+ * payment lines and the workflow steps, every entry with its inclusion proof
+ * in the checkpoint, signed by the log key over its canonical JSON (RFC 8785).
+ * Aggregates only: no pseudonym anywhere, groups of fewer than MIN_CELL
+ * people suppressed. Anyone can check it offline (domain/reports/verify.ts).
+ *
+ * Pure: the entries, proofs, checkpoint and the time of issue come in.
+ */
+
+/** An entry's canonical bytes and its inclusion proof (RFC 6962 audit path) in the report's checkpoint. */
+export interface EntryWithProof {
+  readonly seq: number;
+  readonly bytes: Uint8Array;
+  readonly proof: readonly Uint8Array[];
+}
+
+export interface ReportInput {
+  /** The registered contract spec the evaluation cites. */
+  readonly spec: ContractSpec;
+  /** Its `contract.registered` entry. */
+  readonly registration: EntryWithProof;
+  /** The `evaluation.recorded` entry (the payment's `calculated` step) and its result. */
+  readonly evaluation: EntryWithProof & { readonly result: EvaluationResult };
+  /** The payment's workflow step entries (payment.attested, .approved or .rejected, .paid), any order. */
+  readonly steps: readonly EntryWithProof[];
+  /** The signed checkpoint every proof leads to: size, root (hex) and the signed note (with any cosignatures). */
+  readonly checkpoint: { readonly size: number; readonly root: string; readonly note: string };
+  /** The earlier periods' payments this one builds on. */
+  readonly earlier: readonly { readonly period: string; readonly seq: number; readonly total: string }[];
+  /** Names of the witnesses whose cosignatures on the checkpoint were verified. */
+  readonly witnesses: readonly string[];
+  /** ISO 8601 time of issue. */
+  readonly issuedAt: string;
+}
+
+/** A participant pseudonym anywhere in a text. */
+export const PSEUDONYM_IN_TEXT = /p-[0-9a-f]{32}/;
+
+/**
+ * The report (without its signature) from the registered spec, the entries
+ * with their proofs, the evaluation result, the checkpoint and the earlier
+ * payments. Checks that the pieces belong together (the same contract, the
+ * spec the evaluation cites, the result the entry hashes, proofs leading to
+ * the checkpoint's root, steps of this payment) and throws ValidationError or
+ * IntegrityError when they do not: a report that does not verify is never built.
+ */
+export function buildReport(input: ReportInput): Omit<AuditReport, 'signature'> {
+  const spec = input.spec;
+  const result = input.evaluation.result;
+  const hash = specHash(spec);
+  const root = hexRoot(input.checkpoint.root);
+  const note = input.checkpoint.note;
+  const signed = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1));
+  if (signed.size !== input.checkpoint.size || toHex(signed.root) !== input.checkpoint.root) {
+    throw new ValidationError(
+      `the signed note is the checkpoint of size ${signed.size}, not of size ${input.checkpoint.size} and root ${input.checkpoint.root}`,
+    );
+  }
+  if (!signed.origin.endsWith(`/${spec.id}`)) {
+    throw new ValidationError(`the signed note is a checkpoint of ${signed.origin}, not of contract ${spec.id}`);
+  }
+  const proven = (what: string, e: EntryWithProof): { proven: ProvenEntry; entry: Entry } => {
+    const entry = decodeEntry(e.bytes, e.seq);
+    if (entry.seq !== e.seq) throw new IntegrityError(`the ${what} entry is seq ${entry.seq}, not ${e.seq}`, e.seq);
+    if (entry.contract !== spec.id) {
+      throw new IntegrityError(`the ${what} entry is of contract ${entry.contract}, not ${spec.id}`, e.seq);
+    }
+    const leaf = entryHash(e.bytes);
+    if (!verifyInclusion(leaf, e.seq, input.checkpoint.size, e.proof, root)) {
+      throw new IntegrityError(
+        `the inclusion proof of the ${what} entry does not lead to the checkpoint (size ${input.checkpoint.size})`,
+        e.seq,
+      );
+    }
+    return {
+      proven: {
+        seq: e.seq,
+        entry: new TextDecoder().decode(e.bytes),
+        leafHash: toHex(leaf),
+        proof: e.proof.map(toHex),
+      },
+      entry,
+    };
+  };
+
+  // The contract: the registered spec the evaluation cites.
+  const registration = proven('registration', input.registration);
+  if (registration.entry.kind !== CONTRACT_REGISTERED_KIND) {
+    throw new IntegrityError(
+      `entry ${input.registration.seq} is a ${registration.entry.kind} entry, not a registration`,
+    );
+  }
+  if (registration.entry.body.specHash !== hash || canonicalize(registration.entry.body.spec) !== canonicalize(spec)) {
+    throw new IntegrityError('the registration entry registers another spec', input.registration.seq);
+  }
+  if (
+    result.contract.id !== spec.id ||
+    result.contract.hash !== hash ||
+    result.contract.seq !== input.registration.seq
+  ) {
+    throw new ValidationError(
+      `the evaluation cites contract ${result.contract.id} version ${result.contract.version} (entry ${result.contract.seq}), not this registration`,
+    );
+  }
+
+  // The evaluation: its entry records this result.
+  const evaluation = proven('evaluation', input.evaluation);
+  if (evaluation.entry.kind !== EVALUATION_RECORDED_KIND) {
+    throw new IntegrityError(`entry ${input.evaluation.seq} is a ${evaluation.entry.kind} entry, not an evaluation`);
+  }
+  const body = EvaluationEntryBodySchema.parse(evaluation.entry.body);
+  const resultSha = encodeResult(result).sha256;
+  if (body.result.sha256 !== resultSha || body.total !== result.payments.total || body.period !== result.period.id) {
+    throw new IntegrityError('the evaluation entry records another result', input.evaluation.seq);
+  }
+
+  // The workflow: this payment's steps, in log order.
+  const steps = input.steps
+    .map((s) => {
+      const { proven: p, entry } = proven('step', s);
+      const step = STEP_OF_KIND.get(entry.kind);
+      if (step === undefined) throw new IntegrityError(`entry ${s.seq} is a ${entry.kind} entry, not a payment step`);
+      if (entry.body.payment !== input.evaluation.seq || entry.body.result !== resultSha) {
+        throw new IntegrityError(`entry ${s.seq} is a step of another payment`, s.seq);
+      }
+      return { step, entry: p };
+    })
+    .sort((a, b) => a.entry.seq - b.entry.seq);
+  const state: PaymentState = steps.at(-1)?.step ?? 'calculated';
+
+  const report: Omit<AuditReport, 'signature'> = {
+    format: REPORT_FORMAT,
+    contract: { id: spec.id, version: spec.version, hash, spec, registration: registration.proven },
+    period: result.period,
+    checkpoint: { size: input.checkpoint.size, root: input.checkpoint.root, note: input.checkpoint.note },
+    evaluation: {
+      entry: evaluation.proven,
+      resultSha256: resultSha,
+      evaluatedAt: { size: result.checkpoint.size, root: result.checkpoint.root },
+      records: result.inputs.records,
+      batches: result.inputs.batches,
+      participants: result.participants,
+      metrics: result.metrics.map(reportMetric),
+      comparisons: result.comparisons,
+      triggers: result.triggers,
+      indicators: result.indicators,
+    },
+    payments: result.payments,
+    earlier: input.earlier.map((e) => ({ period: e.period, seq: e.seq, total: e.total })),
+    paidBeforeByRule: paidBeforeByRule(result),
+    workflow: { state, steps },
+    witnesses: [...input.witnesses],
+    issued: { at: input.issuedAt },
+  };
+  // Defence in depth: whatever the evaluation carries, no pseudonym leaves in a report.
+  if (PSEUDONYM_IN_TEXT.test(canonicalize(report))) {
+    throw new IntegrityError('the report would name a participant pseudonym; investors see aggregates only');
+  }
+  return report;
+}
+
+function hexRoot(root: string): Uint8Array {
+  try {
+    const bytes = fromHex(root);
+    if (bytes.byteLength === 32) return bytes;
+  } catch {}
+  throw new ValidationError(`checkpoint root must be 64 lower-case hex digits, got ${JSON.stringify(root)}`);
+}
+
+/** A metric as investors see it: groups of fewer than MIN_CELL people suppressed (and one more beside a lone one). */
+function reportMetric(m: EvaluationResult['metrics'][number]): ReportMetric {
+  const { groups, ...rest } = m;
+  return groups === undefined ? rest : { ...rest, groups: suppressGroups(groups) };
+}
+
+/** The people a group counts: its denominator (rates, means), else its count. */
+export function groupPeople(g: { readonly value: string; readonly denominator?: number }): number {
+  return g.denominator ?? Number(g.value);
+}
+
+/**
+ * Groups of fewer than MIN_CELL people become `{group, suppressed: true}`.
+ * A lone suppressed group could be worked out from the total and the other
+ * groups, so the smallest other group is suppressed with it (complementary
+ * suppression). Group intervals are left out (the verifier recomputes them
+ * from the figures).
+ */
+export function suppressGroups(groups: readonly GroupValue[]): ReportGroup[] {
+  const small = new Set(groups.filter((g) => !(groupPeople(g) >= MIN_CELL)).map((g) => g.group));
+  if (small.size === 1 && groups.length > 1) {
+    const next = groups
+      .filter((g) => !small.has(g.group))
+      .reduce<GroupValue | undefined>(
+        (a, g) => (a === undefined || groupPeople(g) < groupPeople(a) ? g : a),
+        undefined,
+      );
+    if (next !== undefined) small.add(next.group);
+  }
+  return groups.map((g) =>
+    small.has(g.group)
+      ? { group: g.group, suppressed: true as const }
+      : {
+          group: g.group,
+          value: g.value,
+          ...(g.numerator === undefined ? {} : { numerator: g.numerator }),
+          ...(g.denominator === undefined ? {} : { denominator: g.denominator }),
+          ...(g.planned === undefined ? {} : { planned: g.planned }),
+        },
+  );
+}
+
+/** Net paid before per rule (and per group for group-keyed rules), from the result's outcome lines. */
+function paidBeforeByRule(result: EvaluationResult): NonNullable<AuditReport['paidBeforeByRule']> {
+  const sums = new Map<string, { rule: string; group?: string; amount: bigint }>();
+  for (const o of result.outcomes) {
+    const group = o.subject.startsWith('group:') ? o.subject.slice('group:'.length) : undefined;
+    const id = `${o.rule}\u0000${group ?? ''}`;
+    const held = sums.get(id) ?? { rule: o.rule, ...(group === undefined ? {} : { group }), amount: 0n };
+    held.amount += BigInt(o.paidBefore);
+    sums.set(id, held);
+  }
+  return [...sums.entries()]
+    .filter(([, s]) => s.amount !== 0n)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, s]) => ({
+      rule: s.rule,
+      ...(s.group === undefined ? {} : { group: s.group }),
+      amount: s.amount.toString(),
+    }));
+}
+
+/** The bytes the report signature covers: the canonical JSON (RFC 8785) of the report without `signature`. */
+export function reportSigningBytes(report: AuditReport | Omit<AuditReport, 'signature'>): Uint8Array {
+  return canonicalBytes(Object.fromEntries(Object.entries(report).filter(([k]) => k !== 'signature')));
+}
+
+/** Signs the report with the log key: Ed25519 over reportSigningBytes. Checks its own signature. */
+export async function signReport(report: Omit<AuditReport, 'signature'>, signer: Signer): Promise<AuditReport> {
+  const message = reportSigningBytes(report);
+  const publicKey = await signer.publicKey();
+  const id = toHex(keyId(signer.name, publicKey));
+  const signature = await signer.sign(message);
+  if (!ed25519Verify(publicKey, message, signature)) {
+    throw new ValidationError(`signer ${signer.name}+${id} produced a signature that does not verify`);
+  }
+  const unsigned = Object.fromEntries(Object.entries(report).filter(([k]) => k !== 'signature')) as Omit<
+    AuditReport,
+    'signature'
+  >;
+  return { ...unsigned, signature: { keyName: signer.name, keyId: id, value: toBase64(signature) } };
+}
+
+/** The report's bytes (canonical JSON, RFC 8785: what is stored and downloaded) and their SHA-256 (hex). */
+export function encodeReport(report: AuditReport): { bytes: Uint8Array; sha256: string } {
+  const bytes = canonicalBytes(report);
+  return { bytes, sha256: toHex(sha256(bytes)) };
+}

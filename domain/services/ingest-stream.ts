@@ -1,0 +1,723 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { ContractProfile } from '#contracts';
+import {
+  BatchChecker,
+  EVIDENCE_TYPES,
+  type EvidenceType,
+  type KnownState,
+  LIMITS,
+  type StoredRecord,
+  toStoredRecord,
+  validateRecord,
+} from '#evidence';
+import type { Pseudonymizer } from '#intake';
+import { type ParseOptions, parseCsvStream } from '#intake';
+import { canonicalize, IntegrityError, type Problem, toHex, utf8 } from '#kernel';
+import type { Actor } from '#ledger';
+import { leafHash, TreeBuilder } from '#ledger';
+import type { StreamPhase, StreamProgress } from './ingest.ts';
+import {
+  ARCHIVE_LINE_END,
+  appendBatchEntry,
+  archiveHeader,
+  archiveKey,
+  type BatchEntry,
+  type BatchSummary,
+  batchIdProblems,
+  batchReceipt,
+  type CanonicalRecord,
+  type EvidenceStore,
+  existingReceipt,
+  type IngestPorts,
+  type IngestReceipt,
+  rejectBatch,
+  sortedCounts,
+} from './ingest.ts';
+
+/**
+ * The streaming ingest of a large CSV batch (the S3 upload path): the same
+ * use case as ingestBatch (all or nothing, every problem found, idempotent by
+ * batch id, the same entry and receipt), with memory bounded whatever the
+ * record count: the records are never held, only the batch's id sets (event
+ * ids, pseudonyms) and a few numbers per record for the cross-record checks.
+ *
+ * The source is read three times:
+ * 1. count: the CSV structure only, for the number of rows. The archive's
+ *    header line names the record count and comes first, so its SHA-256 (the
+ *    content hash, which keys the archive, is stored with every record and
+ *    decides idempotency) cannot be computed before the count is known.
+ * 2. scan: parse, validate and pseudonymise every row; collect the problems
+ *    (the first `maxProblems` listed, the rest counted); compute the records
+ *    root, the content hash, a digest per write chunk, and what the
+ *    cross-record checks need. Then, like ingestBatch: a rejection, or the
+ *    original receipt (or a conflict) if the batch id was appended before.
+ * 3. write, under the ingest lease and after the cross-record checks passed:
+ *    parse again, write the records chunk by chunk and stream the archive;
+ *    each chunk must reproduce the scan's digest before it is written, and the
+ *    whole pass its root and hash, else nothing is appended (IntegrityError).
+ */
+
+/** Opens the batch's bytes from the start; called once per pass. */
+export type ByteSource = () => AsyncIterable<Uint8Array>;
+
+export interface StreamIngestRequest {
+  readonly profile: ContractProfile;
+  readonly batchId: string;
+  readonly submitter: Actor;
+  /** Today's date (YYYY-MM-DD), in the contract's time zone: no evidence may be dated after it. */
+  readonly today: string;
+  /** CSV bounds other than LIMITS (tests). */
+  readonly parse?: ParseOptions;
+  /** Problems listed in a rejection; the rest are counted in its message. Default 1,000. */
+  readonly maxProblems?: number;
+  /** Records per EvidenceStore.writeRecords call. Default 10,000. */
+  readonly chunkRecords?: number;
+  /** Told when a phase starts, and every 10,000 rows of a pass. */
+  readonly onProgress?: (progress: StreamProgress) => void;
+}
+
+export const STREAM_DEFAULTS = {
+  maxProblems: 1_000,
+  chunkRecords: 10_000,
+  /** A chunk also ends once its archive lines reach this many bytes (records may be up to LIMITS.recordBytes). */
+  chunkBytes: 4 * 1024 * 1024,
+  /** Chunks being written while the next one is read. */
+  writesInFlight: 2,
+  /** Archive bytes queued for the archive upload before the write pass waits for it. */
+  archiveQueueBytes: 8 * 1024 * 1024,
+  /** Event ids per EvidenceStore.knownState call, and calls in flight. */
+  lookupEventIds: 10_000,
+  lookupsInFlight: 4,
+} as const;
+
+const PROGRESS_EVERY = 10_000;
+
+// ---- What the scan keeps
+
+/** The first `max` problems in the order found, and how many there were, on how many records. */
+export class ProblemLog {
+  readonly max: number;
+  readonly listed: Problem[] = [];
+  readonly ats = new Set<Problem['at']>();
+  total = 0;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  add(problem: Problem): void {
+    this.total++;
+    this.ats.add(problem.at);
+    if (this.listed.length < this.max) this.listed.push(problem);
+  }
+}
+
+/** Rejects with the problems of both logs (each in line order), the first `max` of them listed. */
+function reject(a: ProblemLog, b: ProblemLog): never {
+  let records = a.ats.size;
+  for (const at of b.ats) if (!a.ats.has(at)) records++;
+  return rejectBatch([...a.listed, ...b.listed], { max: a.max, total: a.total + b.total, records });
+}
+
+/** A growable column of 32-bit unsigned integers. */
+class Column {
+  #data = new Uint32Array(1024);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(value: number): void {
+    if (this.#length === this.#data.length) {
+      const grown = new Uint32Array(this.#data.length * 2);
+      grown.set(this.#data);
+      this.#data = grown;
+    }
+    this.#data[this.#length++] = value;
+  }
+
+  get(i: number): number {
+    return this.#data[i] as number;
+  }
+}
+
+const ascii = new TextDecoder();
+
+/**
+ * ASCII strings (event ids: EVENT_ID allows ASCII only) packed in one byte
+ * array: a million ids take their bytes and 4 more each, not a million
+ * strings and the table of a Map.
+ */
+class AsciiArena {
+  #bytes = new Uint8Array(64 * 1024);
+  #length = 0;
+  readonly #ends = new Column();
+
+  get count(): number {
+    return this.#ends.length;
+  }
+
+  /** Appends `s`; returns its number. */
+  add(s: string): number {
+    if (this.#length + s.length > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + s.length));
+      grown.set(this.#bytes.subarray(0, this.#length));
+      this.#bytes = grown;
+    }
+    for (let i = 0; i < s.length; i++) this.#bytes[this.#length++] = s.charCodeAt(i);
+    this.#ends.push(this.#length);
+    return this.#ends.length - 1;
+  }
+
+  get(i: number): string {
+    return ascii.decode(this.#bytes.subarray(i === 0 ? 0 : this.#ends.get(i - 1), this.#ends.get(i)));
+  }
+
+  /** Strings from..to-1. */
+  slice(from: number, to: number): string[] {
+    const out: string[] = [];
+    for (let i = from; i < Math.min(to, this.count); i++) out.push(this.get(i));
+    return out;
+  }
+}
+
+/** Distinct strings, numbered in the order first seen. */
+class Interner {
+  readonly #ids = new Map<string, number>();
+  readonly values: string[] = [];
+
+  id(s: string): number {
+    let id = this.#ids.get(s);
+    if (id === undefined) {
+      // A copy: V8 may keep a slice of a long string as a view of the whole
+      // original (a decoded chunk of the file), which the Map would then keep.
+      const own = s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+      id = this.values.length;
+      this.#ids.set(own, id);
+      this.values.push(own);
+    }
+    return id;
+  }
+}
+
+const TYPE_INDEX: ReadonlyMap<string, number> = new Map(EVIDENCE_TYPES.map((t, i) => [t, i]));
+
+/**
+ * The fields BatchChecker reads of each valid record (event id, pseudonym,
+ * type, date, employer of employment starts and ends, `supersedes` of
+ * corrections), packed: the event ids as bytes, the rest as numbers into
+ * the batch's distinct values. A few dozen bytes per record, so the checks
+ * run without reading the batch again.
+ */
+class CheckTape {
+  /** Event id of record i (i-th string). */
+  readonly #eventIds = new AsciiArena();
+  /** `supersedes` of the corrections. */
+  readonly #supersedes = new AsciiArena();
+  readonly participants = new Interner();
+  /** Dates and employer ids (few distinct values). */
+  readonly #small = new Interner();
+  readonly #at = new Column();
+  readonly #participant = new Column();
+  readonly #type = new Column();
+  readonly #date = new Column();
+  /** Employer id (employment-started, -ended: into #small) or supersedes (correction: into #supersedes); else 0. */
+  readonly #extra = new Column();
+  /** Participants with an employment-ended record: the ledger's employment starts matter only for them. */
+  readonly #endsEmployment = new Set<number>();
+
+  get length(): number {
+    return this.#at.length;
+  }
+
+  get employmentsOf(): string[] {
+    return [...this.#endsEmployment].map((id) => this.participants.values[id] as string);
+  }
+
+  /** How many ids to look up in the ledger: every event id, and every `supersedes`. */
+  get lookupIds(): number {
+    return this.#eventIds.count + this.#supersedes.count;
+  }
+
+  /** Ids to look up, from..to-1 (of lookupIds). */
+  lookupSlice(from: number, to: number): string[] {
+    const n = this.#eventIds.count;
+    return [...this.#eventIds.slice(from, to), ...this.#supersedes.slice(Math.max(0, from - n), Math.max(0, to - n))];
+  }
+
+  add(record: StoredRecord, at: number): void {
+    this.#at.push(at);
+    this.#eventIds.add(record.eventId);
+    const participant = this.participants.id(record.participant);
+    this.#participant.push(participant);
+    if (record.type === 'employment-ended') this.#endsEmployment.add(participant);
+    this.#type.push(TYPE_INDEX.get(record.type) as number);
+    this.#date.push(this.#small.id(record.date));
+    this.#extra.push(
+      record.type === 'employment-started' || record.type === 'employment-ended'
+        ? this.#small.id(record.employerId)
+        : record.type === 'correction'
+          ? this.#supersedes.add(record.supersedes)
+          : 0,
+    );
+  }
+
+  /** Runs the cross-record rules over the records, in batch order. */
+  check(known: KnownState, problem: (p: Problem) => void): void {
+    const checker = new BatchChecker(known, { unit: 'line' });
+    const small = this.#small.values;
+    for (let i = 0; i < this.length; i++) {
+      const type = EVIDENCE_TYPES[this.#type.get(i)] as EvidenceType;
+      const fields: Record<string, string> = {
+        eventId: this.#eventIds.get(i),
+        participant: this.participants.values[this.#participant.get(i)] as string,
+        type,
+        date: small[this.#date.get(i)] as string,
+      };
+      if (type === 'employment-started' || type === 'employment-ended') {
+        fields.employerId = small[this.#extra.get(i)] as string;
+      } else if (type === 'correction') {
+        fields.supersedes = this.#supersedes.get(this.#extra.get(i));
+      }
+      // Only the fields BatchChecker reads; the rest of the record is not kept.
+      for (const p of checker.check(fields as unknown as StoredRecord, this.#at.get(i))) problem(p);
+    }
+  }
+}
+
+/** What the scan (passes 1 and 2) found. */
+export interface BatchScan {
+  /** Data rows read (rows holding a record, valid or not). */
+  readonly rows: number;
+  /** Valid records: for an accepted batch, every row. */
+  readonly recordCount: number;
+  readonly recordsRoot: string;
+  /** SHA-256 of the archive (meaningful only when there is no problem). */
+  readonly contentHash: string;
+  /** Size of the archive in bytes. */
+  readonly archiveBytes: number;
+  readonly types: Record<string, number>;
+  readonly problems: ProblemLog;
+  /** SHA-256 of each write chunk's archive lines, in order. */
+  readonly chunkDigests: readonly string[];
+  /** What the cross-record checks need; released (undefined) once they ran. */
+  tape: CheckTape | undefined;
+}
+
+/** Where write chunks end: after `chunkRecords` records, or once their lines reach STREAM_DEFAULTS.chunkBytes. */
+class Chunker {
+  readonly #records: number;
+  #count = 0;
+  #bytes = 0;
+
+  constructor(records: number) {
+    this.#records = records;
+  }
+
+  /** Counts a record's line; true if it ends the chunk. */
+  add(lineBytes: number): boolean {
+    this.#count++;
+    this.#bytes += lineBytes;
+    if (this.#count < this.#records && this.#bytes < STREAM_DEFAULTS.chunkBytes) return false;
+    this.#count = 0;
+    this.#bytes = 0;
+    return true;
+  }
+
+  get pending(): boolean {
+    return this.#count > 0;
+  }
+}
+
+const LF = new Uint8Array([ARCHIVE_LINE_END]);
+
+interface ScannedRecord {
+  readonly at: number;
+  readonly record: StoredRecord;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The rows of one pass as canonical stored records (what prepareBatch makes
+ * of each), reporting every problem to `problem`: parse problems, the batch
+ * id, an empty batch, and each record's own problems.
+ */
+async function* canonicalRecords(
+  request: StreamIngestRequest,
+  source: ByteSource,
+  pseudonymizer: Pseudonymizer,
+  phase: StreamPhase,
+  problem: (p: Problem) => void,
+  counts: { rows: number },
+): AsyncGenerator<ScannedRecord> {
+  const { profile, today } = request;
+  const contract = profile.id;
+  let any = false;
+  const report = (p: Problem) => {
+    any = true;
+    problem(p);
+  };
+  for (const p of batchIdProblems(request.batchId)) report(p);
+  for await (const row of parseCsvStream(source(), request.parse)) {
+    for (const p of row.problems) report(p);
+    if (row.value === undefined) continue;
+    const at = row.at;
+    if (++counts.rows % PROGRESS_EVERY === 0) request.onProgress?.({ phase, rows: counts.rows });
+    const result = validateRecord(row.value, { profile, today });
+    if (result.problems.length > 0 || !result.record) {
+      for (const p of result.problems) report({ ...p, at });
+      continue;
+    }
+    const record = toStoredRecord(result.record, await pseudonymizer.pseudonym(contract, result.record.participant));
+    yield { at, record, bytes: utf8(canonicalize(record)) };
+  }
+  if (counts.rows === 0 && !any) problem({ message: 'the batch holds no records' });
+  if (counts.rows > LIMITS.batchRecords) {
+    problem({ message: `the batch holds ${counts.rows} records; the limit is ${LIMITS.batchRecords}` });
+  }
+}
+
+/** Pass 1: the number of rows holding a record (the CSV structure only). */
+async function countRows(request: StreamIngestRequest, source: ByteSource): Promise<number> {
+  request.onProgress?.({ phase: 'count', rows: 0 });
+  let rows = 0;
+  for await (const row of parseCsvStream(source(), request.parse)) {
+    if (row.value !== undefined && ++rows % PROGRESS_EVERY === 0) request.onProgress?.({ phase: 'count', rows });
+  }
+  return rows;
+}
+
+function sourceChanged(what: string): IntegrityError {
+  return new IntegrityError(`the batch changed between reads of its source (${what}); nothing was appended`);
+}
+
+/**
+ * Passes 1 and 2: validates every row and computes what the batch's entry
+ * will say (records root, content hash, counts) and what the checks need,
+ * without writing anything and without holding the records.
+ */
+export async function scanBatch(
+  request: StreamIngestRequest,
+  source: ByteSource,
+  pseudonymizer: Pseudonymizer,
+): Promise<BatchScan> {
+  const contract = request.profile.id;
+  const expected = await countRows(request, source);
+  request.onProgress?.({ phase: 'scan', rows: 0, total: expected });
+  const problems = new ProblemLog(request.maxProblems ?? STREAM_DEFAULTS.maxProblems);
+  const tape = new CheckTape();
+  const tree = new TreeBuilder();
+  const header = archiveHeader(contract, request.batchId, expected);
+  const content = createHash('sha256').update(header);
+  let archiveBytes = header.length;
+  const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords);
+  const chunkDigests: string[] = [];
+  let chunk: Hash = createHash('sha256');
+  const types: Record<string, number> = {};
+  const counts = { rows: 0 };
+  for await (const { at, record, bytes } of canonicalRecords(
+    request,
+    source,
+    pseudonymizer,
+    'scan',
+    (p) => problems.add(p),
+    counts,
+  )) {
+    tree.push(leafHash(bytes));
+    content.update(bytes).update(LF);
+    chunk.update(bytes).update(LF);
+    archiveBytes += bytes.length + 1;
+    types[record.type] = (types[record.type] ?? 0) + 1;
+    tape.add(record, at);
+    if (chunker.add(bytes.length + 1)) {
+      chunkDigests.push(chunk.digest('hex'));
+      chunk = createHash('sha256');
+    }
+  }
+  if (chunker.pending) chunkDigests.push(chunk.digest('hex'));
+  if (problems.total === 0 && tape.length !== expected) {
+    throw sourceChanged(`${formatRows(expected)} when counted, ${formatRows(tape.length)} when validated`);
+  }
+  return {
+    rows: counts.rows,
+    recordCount: tape.length,
+    recordsRoot: toHex(tree.root()),
+    contentHash: content.digest('hex'),
+    archiveBytes,
+    types: sortedCounts(types),
+    problems,
+    chunkDigests,
+    tape,
+  };
+}
+
+const formatRows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+
+/**
+ * KnownState for a whole batch: the participants in one EvidenceStore.knownState
+ * call (the store picks per-participant queries or a contract-wide read), the
+ * event ids in slices (each id is one key of a batch read), a few at a time, merged.
+ */
+async function knownStateOf(store: EvidenceStore, contract: string, tape: CheckTape): Promise<KnownState> {
+  const { lookupEventIds, lookupsInFlight } = STREAM_DEFAULTS;
+  const enrolled = new Set<string>();
+  const known = new Set<string>();
+  const employments = new Map<string, { employerId: string; date: string }[]>();
+  const merge = (part: KnownState) => {
+    for (const p of part.enrolled) enrolled.add(p);
+    for (const id of part.eventIds) known.add(id);
+    for (const [p, list] of part.employments) employments.set(p, [...(employments.get(p) ?? []), ...list]);
+  };
+  const slices = Math.ceil(tape.lookupIds / lookupEventIds);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < slices; i = next++) {
+      const eventIds = tape.lookupSlice(i * lookupEventIds, (i + 1) * lookupEventIds);
+      merge(await store.knownState(contract, { participants: [], eventIds }));
+    }
+  };
+  const participants = tape.participants.values;
+  await Promise.all([
+    store.knownState(contract, { participants, eventIds: [], employmentsOf: tape.employmentsOf }).then(merge),
+    ...Array.from({ length: Math.min(lookupsInFlight, slices) }, worker),
+  ]);
+  return { enrolled, eventIds: known, employments };
+}
+
+/**
+ * Ingests a CSV batch read from `source` (see the passes above): rejected
+ * whole with its problems (ValidationError, nothing written), the original
+ * receipt for a batch id appended before with the same content (ConflictError
+ * for other content), else archived, written and appended as one entry.
+ */
+export async function ingestStream(
+  request: StreamIngestRequest,
+  source: ByteSource,
+  ports: IngestPorts,
+): Promise<IngestReceipt> {
+  const contract = request.profile.id;
+  const scan = await scanBatch(request, source, ports.pseudonymizer);
+  const crossChecks = async (): Promise<ProblemLog> => {
+    const log = new ProblemLog(scan.problems.max);
+    const tape = scan.tape;
+    if (tape === undefined || tape.length === 0) return log;
+    request.onProgress?.({ phase: 'lookup', rows: 0 });
+    const known = await knownStateOf(ports.store, contract, tape);
+    request.onProgress?.({ phase: 'check', rows: 0 });
+    tape.check(known, (p) => log.add(p));
+    return log;
+  };
+  if (scan.problems.total > 0) {
+    // Rejected already; the ledger-based checks of the valid records still belong in the one list.
+    reject(scan.problems, await crossChecks());
+  }
+
+  const archive = { key: archiveKey(contract, scan.contentHash), sha256: scan.contentHash };
+  const summary: BatchSummary = {
+    recordCount: scan.recordCount,
+    recordsRoot: scan.recordsRoot,
+    archive,
+    types: scan.types,
+  };
+  const receipt = (entry: BatchEntry, replayed: boolean) =>
+    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed);
+
+  const replay = await existingReceipt(ports.ledger, contract, request.batchId, scan.contentHash);
+  if (replay) return receipt(replay, true);
+
+  return ports.store.withIngestLease(contract, async (fence) => {
+    // Checked again under the lease: another call may have appended it meanwhile.
+    const raced = await existingReceipt(ports.ledger, contract, request.batchId, scan.contentHash);
+    if (raced) return receipt(raced, true);
+    const problems = await crossChecks();
+    if (problems.total > 0) reject(new ProblemLog(problems.max), problems);
+    scan.tape = undefined; // the write pass needs none of it
+
+    await writePass(request, source, ports, scan);
+    request.onProgress?.({ phase: 'append', rows: scan.recordCount });
+    const entry = await appendBatchEntry(ports.ledger, contract, request, summary, fence);
+    return receipt(entry, false);
+  });
+}
+
+/**
+ * Pass 3: reads the batch again, writes its records chunk by chunk (a chunk
+ * only once it reproduces the scan's digest) and streams the archive, which
+ * completes only if the whole pass reproduces the scan's hash and root.
+ */
+async function writePass(
+  request: StreamIngestRequest,
+  source: ByteSource,
+  ports: IngestPorts,
+  scan: BatchScan,
+): Promise<void> {
+  request.onProgress?.({ phase: 'write', rows: 0, total: scan.rows });
+  const contract = request.profile.id;
+  const batch = { batchId: request.batchId, contentHash: scan.contentHash };
+  const pipe = new BytePipe(STREAM_DEFAULTS.archiveQueueBytes);
+  const archived = ports.archive.putStream(archiveKey(contract, scan.contentHash), pipe, scan.contentHash).then(
+    () => pipe.close(),
+    (error: unknown) => {
+      pipe.close(error ?? new Error('archive upload failed'));
+      throw error;
+    },
+  );
+  archived.catch(() => {}); // awaited below; handled now so that an early failure is not "unhandled"
+  const writes: Promise<void>[] = [];
+  const startWrite = (records: CanonicalRecord[]) => {
+    const write = ports.store.writeRecords(contract, batch, records);
+    write.catch(() => {}); // likewise
+    writes.push(write);
+  };
+
+  try {
+    const header = archiveHeader(contract, request.batchId, scan.recordCount);
+    const content = createHash('sha256').update(header);
+    await pipe.write(header);
+    const tree = new TreeBuilder();
+    const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords);
+    let chunk: CanonicalRecord[] = [];
+    let chunkBytes = 0;
+    let chunks = 0;
+    let index = 0;
+    const flush = async () => {
+      const lines = new Uint8Array(chunkBytes);
+      let offset = 0;
+      for (const { bytes } of chunk) {
+        lines.set(bytes, offset);
+        lines[offset + bytes.length] = ARCHIVE_LINE_END;
+        offset += bytes.length + 1;
+      }
+      if (createHash('sha256').update(lines).digest('hex') !== scan.chunkDigests[chunks]) {
+        throw sourceChanged(`records ${index - chunk.length} to ${index - 1} differ`);
+      }
+      chunks++;
+      while (writes.length >= STREAM_DEFAULTS.writesInFlight) await writes.shift();
+      startWrite(chunk);
+      chunk = [];
+      chunkBytes = 0;
+      await pipe.write(lines);
+    };
+    const counts = { rows: 0 };
+    const changed = (p: Problem) => {
+      throw sourceChanged(`a problem at ${p.at === undefined ? 'file level' : `line ${p.at}`}`);
+    };
+    for await (const { record, bytes } of canonicalRecords(
+      request,
+      source,
+      ports.pseudonymizer,
+      'write',
+      changed,
+      counts,
+    )) {
+      if (index >= scan.recordCount) throw sourceChanged('more records');
+      tree.push(leafHash(bytes));
+      content.update(bytes).update(LF);
+      chunk.push({ index: index++, record, bytes });
+      chunkBytes += bytes.length + 1;
+      if (chunker.add(bytes.length + 1)) await flush();
+    }
+    if (chunk.length > 0) await flush();
+    if (index !== scan.recordCount) throw sourceChanged('fewer records');
+    if (toHex(tree.root()) !== scan.recordsRoot || content.digest('hex') !== scan.contentHash) {
+      throw sourceChanged('another records root or content hash');
+    }
+    pipe.end();
+    await Promise.all([archived, ...writes]);
+  } catch (error) {
+    pipe.fail(error);
+    await Promise.allSettled([archived, ...writes]);
+    throw error;
+  }
+}
+
+/**
+ * A bounded byte queue from the write pass to the archive upload: the writer
+ * waits while `high` bytes are queued; the reader (Archive.putStream) gets
+ * the bytes in order, then the end, or the writer's failure as an error.
+ * Once the archive is done with it (`close`), writes are dropped, or throw
+ * the archive's error.
+ */
+class BytePipe implements AsyncIterable<Uint8Array> {
+  readonly #high: number;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #ended = false;
+  #failed: { error: unknown } | undefined;
+  #closed = false;
+  #closeError: unknown;
+  #wakeReader: (() => void) | undefined;
+  #wakeWriter: (() => void) | undefined;
+
+  constructor(high: number) {
+    this.#high = high;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.#closeError !== undefined) throw this.#closeError;
+    if (this.#closed) return;
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    this.#wake();
+    while (this.#queued >= this.#high && !this.#closed) {
+      await new Promise<void>((resolve) => {
+        this.#wakeWriter = resolve;
+      });
+    }
+    if (this.#closeError !== undefined) throw this.#closeError;
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake();
+  }
+
+  fail(error: unknown): void {
+    this.#failed ??= { error };
+    this.#wake();
+  }
+
+  /** The reader is done; with an error, later writes throw it. */
+  close(error?: unknown): void {
+    this.#closed = true;
+    if (error !== undefined) this.#closeError ??= error;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const reader = this.#wakeReader;
+    const writer = this.#wakeWriter;
+    this.#wakeReader = undefined;
+    this.#wakeWriter = undefined;
+    reader?.();
+    writer?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        if (this.#failed) throw this.#failed.error;
+        const next = this.#queue.shift();
+        if (next !== undefined) {
+          this.#queued -= next.length;
+          this.#wake();
+          yield next;
+          continue;
+        }
+        if (this.#ended || this.#closed) return;
+        await new Promise<void>((resolve) => {
+          this.#wakeReader = resolve;
+        });
+      }
+    } finally {
+      // The reader stopped (done, failed or gone): never leave the writer waiting.
+      this.#closed = true;
+      this.#queue = [];
+      this.#queued = 0;
+      this.#wake();
+    }
+  }
+}
