@@ -21,8 +21,7 @@
  * process that derived it) can compute or test a guess. See
  * docs/decisions/0005-pseudonyms.md.
  */
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { utf8, ValidationError } from '#kernel';
+import { hmacSha256, type SecretKey, secretKey, toHex, utf8, ValidationError } from '#kernel';
 import { ContractIdSchema } from '#ledger';
 
 /** Domain-separation prefix of the per-contract key derivation; the NUL ends it. */
@@ -91,18 +90,18 @@ export function contractKeyMessage(contract: string): Uint8Array {
 }
 
 /** K_c computed from a master key held in memory (the local adapter; KMS computes the same inside KMS). */
-export function deriveContractKey(masterKey: Uint8Array | KeyObject, contract: string): Uint8Array {
-  return new Uint8Array(createHmac('sha256', masterKey).update(contractKeyMessage(contract)).digest());
+export function deriveContractKey(masterKey: Uint8Array | SecretKey, contract: string): Uint8Array {
+  return hmacSha256(masterKey, contractKeyMessage(contract));
 }
 
 /** The pseudonym of a reference under a contract key K_c. */
-export function derivePseudonym(contractKey: Uint8Array | KeyObject, reference: string): string {
+export function derivePseudonym(contractKey: Uint8Array | SecretKey, reference: string): string {
   return pseudonymOfNormalised(contractKey, normaliseReference(reference));
 }
 
-function pseudonymOfNormalised(contractKey: Uint8Array | KeyObject, normalised: string): string {
+function pseudonymOfNormalised(contractKey: Uint8Array | SecretKey, normalised: string): string {
   // 128 bits: a collision needs ~2^64 participants; the full tag would only lengthen every record.
-  return `p-${createHmac('sha256', contractKey).update(normalised, 'utf8').digest('hex').slice(0, 32)}`;
+  return `p-${toHex(hmacSha256(contractKey, normalised)).slice(0, 32)}`;
 }
 
 export interface ContractKeyPseudonymizerOptions {
@@ -120,7 +119,7 @@ export interface ContractKeyPseudonymizerOptions {
 export class ContractKeyPseudonymizer implements Pseudonymizer {
   readonly maxCachedReferences: number;
   readonly #contractKey: (contract: string) => Promise<Uint8Array>;
-  readonly #keys = new Map<string, Promise<KeyObject>>();
+  readonly #keys = new Map<string, Promise<SecretKey>>();
   /** `contract NUL reference` -> pseudonym; Map iteration order is insertion order, so the first key is the LRU one. */
   readonly #pseudonyms = new Map<string, string>();
 
@@ -161,7 +160,7 @@ export class ContractKeyPseudonymizer implements Pseudonymizer {
     return pseudonym;
   }
 
-  #key(contract: string): Promise<KeyObject> {
+  #key(contract: string): Promise<SecretKey> {
     let key = this.#keys.get(contract);
     if (key === undefined) {
       // Through a Promise constructor, so a function that throws instead of rejecting is handled alike.
@@ -169,7 +168,7 @@ export class ContractKeyPseudonymizer implements Pseudonymizer {
         if (bytes.byteLength !== 32) {
           throw new Error(`contract key for ${contract} is ${bytes.byteLength} bytes, not 32 (HMAC-SHA256)`);
         }
-        return createSecretKey(bytes);
+        return secretKey(bytes);
       });
       key.catch(() => {
         if (this.#keys.get(contract) === key) this.#keys.delete(contract);

@@ -1,13 +1,3 @@
-import { createHash, hash } from 'node:crypto';
-
-/** SHA-256 of the concatenation of the parts. */
-export function sha256(...parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return hash('sha256', parts[0] as Uint8Array, 'buffer');
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-}
-
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

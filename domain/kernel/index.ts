@@ -7,6 +7,7 @@
  */
 export * from './bytes.ts';
 export * from './canonical.ts';
+export * from './crypto.ts';
 export * from './days.ts';
 export * from './decimal.ts';
 export * from './errors.ts';

@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import { IntegrityError } from '#kernel';
+import { IntegrityError, sha256Binary } from '#kernel';
 import { emptyRoot } from './merkle.ts';
 
 /**
@@ -123,7 +122,7 @@ class LatinTree {
   #node(left: string, right: string): string {
     this.#input.write(left, 1, 32, 'latin1');
     this.#input.write(right, 33, 32, 'latin1');
-    return hash('sha256', this.#input, 'binary');
+    return sha256Binary(this.#input);
   }
 
   push(leaf: string): void {
@@ -184,7 +183,7 @@ export function scanEntries(layout: ExportLayout, expectedContract: string | und
     else if (contractEnd - contractStart !== contract.length || !matchAt(buf, contractStart, contract)) throw bad();
     const saved = buf[s - 1] as number;
     buf[s - 1] = 0x00;
-    prev = hash('sha256', buf.subarray(s - 1, e), 'binary');
+    prev = sha256Binary(buf.subarray(s - 1, e));
     buf[s - 1] = saved;
     tree.push(prev);
   }

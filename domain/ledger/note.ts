@@ -4,9 +4,18 @@
  * Byte-compatible with Go's golang.org/x/mod/sumdb/note, so anyone can check
  * our checkpoints with off-the-shelf tooling.
  */
-import { createPublicKey, verify } from 'node:crypto';
 import type { Signer } from '#kernel';
-import { fromBase64, IntegrityError, sha256, toBase64, toHex, utf8, ValidationError } from '#kernel';
+import {
+  ED25519_SPKI_PREFIX,
+  ed25519Verify,
+  fromBase64,
+  IntegrityError,
+  sha256,
+  toBase64,
+  toHex,
+  utf8,
+  ValidationError,
+} from '#kernel';
 
 /** Signature type byte for Ed25519 in key IDs and verifier keys. */
 export const ALG_ED25519 = 0x01;
@@ -22,7 +31,7 @@ const BAD_NAME_CHAR = /[\p{White_Space}+\p{Cc}]/u;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): SEQ { SEQ { OID 1.3.101.112 }, BIT STRING (33) }.
-const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
+const SPKI_PREFIX = ED25519_SPKI_PREFIX;
 
 export interface VerifierKey {
   readonly name: string;
@@ -120,17 +129,6 @@ export function ed25519PublicKeyFromSpki(der: Uint8Array): Uint8Array {
   const prefixOk = der.byteLength === SPKI_PREFIX.byteLength + 32 && SPKI_PREFIX.every((b, k) => der[k] === b);
   if (!prefixOk) throw new ValidationError('public key is not a DER-encoded Ed25519 SubjectPublicKeyInfo');
   return der.slice(SPKI_PREFIX.byteLength);
-}
-
-/** Pure Ed25519 verification; false (never a throw) for malformed keys or signatures. */
-export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.byteLength !== 32 || signature.byteLength !== 64) return false;
-  try {
-    const key = createPublicKey({ key: Buffer.from(ed25519Spki(publicKey)), format: 'der', type: 'spki' });
-    return verify(null, message, key, signature);
-  } catch {
-    return false;
-  }
 }
 
 /** Why the characters of a note are unacceptable, or undefined if they're fine. */

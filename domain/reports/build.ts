@@ -5,6 +5,7 @@ import type { Signer } from '#kernel';
 import {
   canonicalBytes,
   canonicalize,
+  ed25519Verify,
   fromHex,
   IntegrityError,
   sha256,
@@ -18,7 +19,6 @@ import {
   type Entry,
   EVALUATION_RECORDED_KIND,
   EvaluationEntryBodySchema,
-  ed25519Verify,
   entryHash,
   keyId,
   type PaymentState,

@@ -22,7 +22,17 @@ import {
   twoProportionZTest,
   wilsonInterval,
 } from '#evaluation';
-import { canonicalBytes, canonicalize, Decimal, fromBase64, fromHex, sha256, toHex, utf8 } from '#kernel';
+import {
+  canonicalBytes,
+  canonicalize,
+  Decimal,
+  ed25519Verify,
+  fromBase64,
+  fromHex,
+  sha256,
+  toHex,
+  utf8,
+} from '#kernel';
 import {
   CONTRACT_REGISTERED_KIND,
   checkSigners,
@@ -30,7 +40,6 @@ import {
   type Entry,
   EVALUATION_RECORDED_KIND,
   EvaluationEntryBodySchema,
-  ed25519Verify,
   entryHash,
   MAX_NOTE_BYTES,
   PAYMENT_APPROVED_KIND,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { contractIdempotencyKey, parseContractSpec, registeredVersions, specHash } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import type { StoredRecord } from '#evidence';
@@ -7,6 +6,7 @@ import {
   ConflictError,
   canonicalBytes,
   canonicalize,
+  createSha256,
   IntegrityError,
   NotFoundError,
   sha256,
@@ -518,11 +518,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Incremental SHA-256 over chunks. */
 class StreamingSha256 {
-  readonly #hash = createHash('sha256');
+  readonly #hash = createSha256();
   update(chunk: Uint8Array): void {
     this.#hash.update(chunk);
   }
   hex(): string {
-    return this.#hash.digest('hex');
+    return this.#hash.hex();
   }
 }

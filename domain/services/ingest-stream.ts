@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { ContractProfile } from '#contracts';
 import {
   BatchChecker,
@@ -12,7 +11,7 @@ import {
 } from '#evidence';
 import type { Pseudonymizer } from '#intake';
 import { type ParseOptions, parseCsvStream } from '#intake';
-import { canonicalize, IntegrityError, type Problem, toHex, utf8 } from '#kernel';
+import { canonicalize, createSha256, IntegrityError, type Problem, type Sha256, toHex, utf8 } from '#kernel';
 import type { Actor } from '#ledger';
 import { leafHash, TreeBuilder } from '#ledger';
 import type { StreamPhase, StreamProgress } from './ingest.ts';
@@ -409,11 +408,11 @@ export async function scanBatch(
   const tape = new CheckTape();
   const tree = new TreeBuilder();
   const header = archiveHeader(contract, request.batchId, expected);
-  const content = createHash('sha256').update(header);
+  const content = createSha256().update(header);
   let archiveBytes = header.length;
   const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords);
   const chunkDigests: string[] = [];
-  let chunk: Hash = createHash('sha256');
+  let chunk: Sha256 = createSha256();
   const types: Record<string, number> = {};
   const counts = { rows: 0 };
   for await (const { at, record, bytes } of canonicalRecords(
@@ -431,11 +430,11 @@ export async function scanBatch(
     types[record.type] = (types[record.type] ?? 0) + 1;
     tape.add(record, at);
     if (chunker.add(bytes.length + 1)) {
-      chunkDigests.push(chunk.digest('hex'));
-      chunk = createHash('sha256');
+      chunkDigests.push(chunk.hex());
+      chunk = createSha256();
     }
   }
-  if (chunker.pending) chunkDigests.push(chunk.digest('hex'));
+  if (chunker.pending) chunkDigests.push(chunk.hex());
   if (problems.total === 0 && tape.length !== expected) {
     throw sourceChanged(`${formatRows(expected)} when counted, ${formatRows(tape.length)} when validated`);
   }
@@ -443,7 +442,7 @@ export async function scanBatch(
     rows: counts.rows,
     recordCount: tape.length,
     recordsRoot: toHex(tree.root()),
-    contentHash: content.digest('hex'),
+    contentHash: content.hex(),
     archiveBytes,
     types: sortedCounts(types),
     problems,
@@ -573,7 +572,7 @@ async function writePass(
 
   try {
     const header = archiveHeader(contract, request.batchId, scan.recordCount);
-    const content = createHash('sha256').update(header);
+    const content = createSha256().update(header);
     await pipe.write(header);
     const tree = new TreeBuilder();
     const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords);
@@ -589,7 +588,7 @@ async function writePass(
         lines[offset + bytes.length] = ARCHIVE_LINE_END;
         offset += bytes.length + 1;
       }
-      if (createHash('sha256').update(lines).digest('hex') !== scan.chunkDigests[chunks]) {
+      if (createSha256().update(lines).hex() !== scan.chunkDigests[chunks]) {
         throw sourceChanged(`records ${index - chunk.length} to ${index - 1} differ`);
       }
       chunks++;
@@ -620,7 +619,7 @@ async function writePass(
     }
     if (chunk.length > 0) await flush();
     if (index !== scan.recordCount) throw sourceChanged('fewer records');
-    if (toHex(tree.root()) !== scan.recordsRoot || content.digest('hex') !== scan.contentHash) {
+    if (toHex(tree.root()) !== scan.recordsRoot || content.hex() !== scan.contentHash) {
       throw sourceChanged('another records root or content hash');
     }
     pipe.end();

@@ -4,8 +4,8 @@
  */
 import { GetPublicKeyCommand, type GetPublicKeyCommandOutput, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import type { Signer } from '#kernel';
-import { ValidationError } from '#kernel';
-import { ed25519PublicKeyFromSpki, ed25519Verify, isValidKeyName } from '#ledger';
+import { ed25519Verify, ValidationError } from '#kernel';
+import { ed25519PublicKeyFromSpki, isValidKeyName } from '#ledger';
 
 /** KMS Sign accepts at most 4096 bytes with MessageType RAW. */
 export const KMS_MAX_MESSAGE_BYTES = 4096;

@@ -8,8 +8,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { specHash } from '#contracts';
 import type { GroupValue } from '#evaluation';
 import { encodeResult } from '#evaluation';
-import { canonicalBytes, canonicalize, fromBase64, fromHex, IntegrityError, sha256, toHex, utf8 } from '#kernel';
-import { ed25519Verify, entryHash, parseVerifierKey, verifyInclusion } from '#ledger';
+import {
+  canonicalBytes,
+  canonicalize,
+  ed25519Verify,
+  fromBase64,
+  fromHex,
+  IntegrityError,
+  sha256,
+  toHex,
+  utf8,
+} from '#kernel';
+import { entryHash, parseVerifierKey, verifyInclusion } from '#ledger';
 import {
   buildReport,
   encodeReport,

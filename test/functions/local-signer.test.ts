@@ -3,8 +3,8 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toHex, utf8 } from '#kernel';
-import { ed25519Verify, openNote, signNote, verifierKey } from '#ledger';
+import { ed25519Verify, toHex, utf8 } from '#kernel';
+import { openNote, signNote, verifierKey } from '#ledger';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 
 let dataDir: string;
