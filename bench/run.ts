@@ -9,6 +9,7 @@ import { benchBundles, formatBundles } from './bundles.ts';
 import { benchEvaluate } from './evaluate.ts';
 import { benchIngest } from './ingest.ts';
 import { benchIngestStream, type StreamBenchStep } from './ingest-stream.ts';
+import { benchLayout, formatLayout } from './layout.ts';
 import { benchLedger } from './ledger-dynamo.ts';
 import { benchReport } from './report.ts';
 import { benchVerifyExport } from './verify-export.ts';
@@ -24,12 +25,15 @@ const ingest = await benchIngest(quick ? { records: 2_000, rounds: 1 } : { recor
 const evaluation = await benchEvaluate(quick ? { participants: [5_000, 10_000] } : {});
 const report = await benchReport(quick ? { participants: 2_000 } : {});
 const bundles = await benchBundles(quick ? { runs: 3 } : {});
+const layout = await benchLayout(quick ? { runs: 3 } : {});
 const stream = withStream
   ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
   : undefined;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ verify, ledger, ingest, evaluation, report, bundles, stream }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, bundles, layout, stream }, null, 2)}\n`,
+  );
 } else {
   const mb = verify.bytes / 1e6;
   console.log(
@@ -80,6 +84,7 @@ if (json) {
     `  offline verification (${report.checks} checks, every amount recomputed)  ${fmt(report.verifySeconds * 1000, 1)} ms: ${report.ok ? 'OK' : 'FAILED'}`,
   );
   console.log(`\n${formatBundles(bundles).join('\n')}`);
+  console.log(`\n${formatLayout(layout).join('\n')}`);
   if (stream) {
     const { file, heap } = stream;
     const step = (name: string, s: StreamBenchStep) =>
