@@ -5,8 +5,8 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { ContractProfile } from '#contracts';
-import { ALL_FIELDS } from '#evidence';
+import { CATEGORIES, type ContractProfile } from '#contracts';
+import { ALL_FIELDS, CONTRACT_TYPES } from '#evidence';
 import type { Pseudonymizer } from '#intake';
 import type { IngestPorts, IngestReceipt } from '#services';
 import { ingestStream, type StreamPhase, type StreamProgress, scanBatch } from '#services';
@@ -57,8 +57,6 @@ const isoOf = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
 
 const CONSENT = createHash('sha256').update('consent form').digest('hex');
 const EMPLOYERS = Array.from({ length: 60 }, (_, i) => `EMP-${String(i + 1).padStart(3, '0')}`);
-const CATEGORIES = ['serving-sentence', 'probation', 'released'] as const;
-const CONTRACT_TYPES = ['permanent', 'fixed-term', 'temporary'] as const;
 
 type Row = Record<string, string | number>;
 

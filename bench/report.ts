@@ -8,6 +8,7 @@
  * store: the figures are the report's own work, not DynamoDB's or S3's.
  */
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { archiveHeader, archiveKey } from '#intake';
 import type { Signer } from '#kernel';
 import { ConflictError, canonicalize, sha256, toHex, utf8 } from '#kernel';
 import {
@@ -26,8 +27,6 @@ import { verifyReport } from '#reports';
 import {
   type AppendedEntry,
   approvePayment,
-  archiveHeader,
-  archiveKey,
   attestPayment,
   type ContractLog,
   type ContractPorts,

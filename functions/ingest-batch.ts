@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { LIMITS, type ParsedRecord, parseCsv, parseJsonBatch } from '#intake';
+import { LIMITS } from '#evidence';
+import { type ParsedRecord, parseCsv, parseJsonBatch } from '#intake';
 import type { Problem } from '#kernel';
 import { ValidationError } from '#kernel';
 import { ingestBatch } from '#services';

@@ -40,7 +40,7 @@ function routeOrThrow(key: string, id: string): RouteDef {
 export const UPLOAD_EXPIRES_IN = 15 * 60;
 export const uploadKey = (contract: string, batchId: string) => `uploads/${contract}/${batchId}.csv`;
 
-// The rule of domain/services/ingest.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
+// The rule of domain/intake/archive.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
 const BatchIdSchema = z
   .string()
   .regex(

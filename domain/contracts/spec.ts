@@ -68,6 +68,7 @@ const Window = z.strictObject({
 });
 export type Window = z.infer<typeof Window>;
 
+/** A participant's category at enrolment (the evidence field `category`), which populations filter on. */
 export const CATEGORIES = ['serving-sentence', 'probation', 'released'] as const;
 const Population = z.strictObject({
   /** Cohorts counted (default: every cohort of the contract). */

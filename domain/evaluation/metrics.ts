@@ -1,7 +1,7 @@
 import type { ContractSpec, Metric, MetricUnit, Population, Window } from '#contracts';
-import { METRIC_UNITS } from '#contracts';
+import { CATEGORIES, METRIC_UNITS } from '#contracts';
 import type { Timeline } from '#evidence';
-import { CATEGORIES, STATUSES } from '#evidence';
+import { STATUSES } from '#evidence';
 import { Decimal, dayNumber, isoDay } from '#kernel';
 import { fixed, type Interval, meanInterval, wilsonInterval } from './stats.ts';
 

@@ -1,3 +1,4 @@
+import type { CATEGORIES } from '#contracts';
 import { dayNumber, monthDays } from '#kernel';
 import type { StoredRecord } from './records.ts';
 
@@ -14,7 +15,7 @@ import type { StoredRecord } from './records.ts';
  * last day of the period evaluated).
  */
 
-export type Category = 'serving-sentence' | 'probation' | 'released';
+export type Category = (typeof CATEGORIES)[number];
 export type Sex = 'male' | 'female';
 
 export interface Enrolment {

@@ -2,7 +2,7 @@
  * Participant pseudonyms. The operator's participant reference (a national
  * identifier or its own participant code) is replaced at the edge by a keyed
  * HMAC of the contract and the normalised reference, before anything is
- * stored or logged (ARCHITECTURE.md, "Personal data").
+ * stored or logged.
  *
  * Derivation (v1), written once here and used by every adapter:
  *

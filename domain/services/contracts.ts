@@ -1,6 +1,7 @@
 import { contractIdempotencyKey, parseContractSpec, registeredVersions, specHash } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import type { StoredRecord } from '#evidence';
+import { ARCHIVE_LINE_END } from '#intake';
 import {
   bytesEqual,
   ConflictError,
@@ -29,7 +30,6 @@ import {
   TreeBuilder,
 } from '#ledger';
 import { Evaluation, evaluationIdempotencyKey, evaluationKey } from './evaluation-run.ts';
-import { ARCHIVE_LINE_END } from './ingest.ts';
 
 /**
  * The contract use cases on top of the log: register a contract version,

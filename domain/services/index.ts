@@ -4,6 +4,7 @@
  * contract, publish a comparison figure, ingest a batch (whole or streamed),
  * run and record an evaluation, take a payment step, issue a report.
  */
+export * from './byte-pipe.ts';
 export * from './contracts.ts';
 export * from './evaluation-run.ts';
 export * from './ingest.ts';

@@ -1,36 +1,35 @@
 import type { ContractProfile } from '#contracts';
+import { LIMITS, type StoredRecord, toStoredRecord, validateRecord } from '#evidence';
 import {
-  BatchChecker,
-  EVIDENCE_TYPES,
-  type EvidenceType,
+  ARCHIVE_LINE_END,
+  archiveHeader,
+  archiveKey,
+  batchIdProblems,
+  type CanonicalRecord,
+  CheckTape,
+  Chunker,
   type KnownState,
-  LIMITS,
-  type StoredRecord,
-  toStoredRecord,
-  validateRecord,
-} from '#evidence';
-import type { Pseudonymizer } from '#intake';
-import { type ParseOptions, parseCsvStream } from '#intake';
+  type ParseOptions,
+  ProblemLog,
+  type Pseudonymizer,
+  parseCsvStream,
+  rejectProblemLogs,
+  sortedCounts,
+} from '#intake';
 import { canonicalize, createSha256, IntegrityError, type Problem, type Sha256, toHex, utf8 } from '#kernel';
 import type { Actor } from '#ledger';
 import { leafHash, TreeBuilder } from '#ledger';
+import { BytePipe } from './byte-pipe.ts';
 import type { StreamPhase, StreamProgress } from './ingest.ts';
 import {
-  ARCHIVE_LINE_END,
   appendBatchEntry,
-  archiveHeader,
-  archiveKey,
   type BatchEntry,
   type BatchSummary,
-  batchIdProblems,
   batchReceipt,
-  type CanonicalRecord,
   type EvidenceStore,
   existingReceipt,
   type IngestPorts,
   type IngestReceipt,
-  rejectBatch,
-  sortedCounts,
 } from './ingest.ts';
 
 /**
@@ -91,200 +90,6 @@ export const STREAM_DEFAULTS = {
 
 const PROGRESS_EVERY = 10_000;
 
-// ---- What the scan keeps
-
-/** The first `max` problems in the order found, and how many there were, on how many records. */
-export class ProblemLog {
-  readonly max: number;
-  readonly listed: Problem[] = [];
-  readonly ats = new Set<Problem['at']>();
-  total = 0;
-
-  constructor(max: number) {
-    this.max = max;
-  }
-
-  add(problem: Problem): void {
-    this.total++;
-    this.ats.add(problem.at);
-    if (this.listed.length < this.max) this.listed.push(problem);
-  }
-}
-
-/** Rejects with the problems of both logs (each in line order), the first `max` of them listed. */
-function reject(a: ProblemLog, b: ProblemLog): never {
-  let records = a.ats.size;
-  for (const at of b.ats) if (!a.ats.has(at)) records++;
-  return rejectBatch([...a.listed, ...b.listed], { max: a.max, total: a.total + b.total, records });
-}
-
-/** A growable column of 32-bit unsigned integers. */
-class Column {
-  #data = new Uint32Array(1024);
-  #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  push(value: number): void {
-    if (this.#length === this.#data.length) {
-      const grown = new Uint32Array(this.#data.length * 2);
-      grown.set(this.#data);
-      this.#data = grown;
-    }
-    this.#data[this.#length++] = value;
-  }
-
-  get(i: number): number {
-    return this.#data[i] as number;
-  }
-}
-
-const ascii = new TextDecoder();
-
-/**
- * ASCII strings (event ids: EVENT_ID allows ASCII only) packed in one byte
- * array: a million ids take their bytes and 4 more each, not a million
- * strings and the table of a Map.
- */
-class AsciiArena {
-  #bytes = new Uint8Array(64 * 1024);
-  #length = 0;
-  readonly #ends = new Column();
-
-  get count(): number {
-    return this.#ends.length;
-  }
-
-  /** Appends `s`; returns its number. */
-  add(s: string): number {
-    if (this.#length + s.length > this.#bytes.length) {
-      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + s.length));
-      grown.set(this.#bytes.subarray(0, this.#length));
-      this.#bytes = grown;
-    }
-    for (let i = 0; i < s.length; i++) this.#bytes[this.#length++] = s.charCodeAt(i);
-    this.#ends.push(this.#length);
-    return this.#ends.length - 1;
-  }
-
-  get(i: number): string {
-    return ascii.decode(this.#bytes.subarray(i === 0 ? 0 : this.#ends.get(i - 1), this.#ends.get(i)));
-  }
-
-  /** Strings from..to-1. */
-  slice(from: number, to: number): string[] {
-    const out: string[] = [];
-    for (let i = from; i < Math.min(to, this.count); i++) out.push(this.get(i));
-    return out;
-  }
-}
-
-/** Distinct strings, numbered in the order first seen. */
-class Interner {
-  readonly #ids = new Map<string, number>();
-  readonly values: string[] = [];
-
-  id(s: string): number {
-    let id = this.#ids.get(s);
-    if (id === undefined) {
-      // A copy: V8 may keep a slice of a long string as a view of the whole
-      // original (a decoded chunk of the file), which the Map would then keep.
-      const own = s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
-      id = this.values.length;
-      this.#ids.set(own, id);
-      this.values.push(own);
-    }
-    return id;
-  }
-}
-
-const TYPE_INDEX: ReadonlyMap<string, number> = new Map(EVIDENCE_TYPES.map((t, i) => [t, i]));
-
-/**
- * The fields BatchChecker reads of each valid record (event id, pseudonym,
- * type, date, employer of employment starts and ends, `supersedes` of
- * corrections), packed: the event ids as bytes, the rest as numbers into
- * the batch's distinct values. A few dozen bytes per record, so the checks
- * run without reading the batch again.
- */
-class CheckTape {
-  /** Event id of record i (i-th string). */
-  readonly #eventIds = new AsciiArena();
-  /** `supersedes` of the corrections. */
-  readonly #supersedes = new AsciiArena();
-  readonly participants = new Interner();
-  /** Dates and employer ids (few distinct values). */
-  readonly #small = new Interner();
-  readonly #at = new Column();
-  readonly #participant = new Column();
-  readonly #type = new Column();
-  readonly #date = new Column();
-  /** Employer id (employment-started, -ended: into #small) or supersedes (correction: into #supersedes); else 0. */
-  readonly #extra = new Column();
-  /** Participants with an employment-ended record: the ledger's employment starts matter only for them. */
-  readonly #endsEmployment = new Set<number>();
-
-  get length(): number {
-    return this.#at.length;
-  }
-
-  get employmentsOf(): string[] {
-    return [...this.#endsEmployment].map((id) => this.participants.values[id] as string);
-  }
-
-  /** How many ids to look up in the ledger: every event id, and every `supersedes`. */
-  get lookupIds(): number {
-    return this.#eventIds.count + this.#supersedes.count;
-  }
-
-  /** Ids to look up, from..to-1 (of lookupIds). */
-  lookupSlice(from: number, to: number): string[] {
-    const n = this.#eventIds.count;
-    return [...this.#eventIds.slice(from, to), ...this.#supersedes.slice(Math.max(0, from - n), Math.max(0, to - n))];
-  }
-
-  add(record: StoredRecord, at: number): void {
-    this.#at.push(at);
-    this.#eventIds.add(record.eventId);
-    const participant = this.participants.id(record.participant);
-    this.#participant.push(participant);
-    if (record.type === 'employment-ended') this.#endsEmployment.add(participant);
-    this.#type.push(TYPE_INDEX.get(record.type) as number);
-    this.#date.push(this.#small.id(record.date));
-    this.#extra.push(
-      record.type === 'employment-started' || record.type === 'employment-ended'
-        ? this.#small.id(record.employerId)
-        : record.type === 'correction'
-          ? this.#supersedes.add(record.supersedes)
-          : 0,
-    );
-  }
-
-  /** Runs the cross-record rules over the records, in batch order. */
-  check(known: KnownState, problem: (p: Problem) => void): void {
-    const checker = new BatchChecker(known, { unit: 'line' });
-    const small = this.#small.values;
-    for (let i = 0; i < this.length; i++) {
-      const type = EVIDENCE_TYPES[this.#type.get(i)] as EvidenceType;
-      const fields: Record<string, string> = {
-        eventId: this.#eventIds.get(i),
-        participant: this.participants.values[this.#participant.get(i)] as string,
-        type,
-        date: small[this.#date.get(i)] as string,
-      };
-      if (type === 'employment-started' || type === 'employment-ended') {
-        fields.employerId = small[this.#extra.get(i)] as string;
-      } else if (type === 'correction') {
-        fields.supersedes = this.#supersedes.get(this.#extra.get(i));
-      }
-      // Only the fields BatchChecker reads; the rest of the record is not kept.
-      for (const p of checker.check(fields as unknown as StoredRecord, this.#at.get(i))) problem(p);
-    }
-  }
-}
-
 /** What the scan (passes 1 and 2) found. */
 export interface BatchScan {
   /** Data rows read (rows holding a record, valid or not). */
@@ -302,31 +107,6 @@ export interface BatchScan {
   readonly chunkDigests: readonly string[];
   /** What the cross-record checks need; released (undefined) once they ran. */
   tape: CheckTape | undefined;
-}
-
-/** Where write chunks end: after `chunkRecords` records, or once their lines reach STREAM_DEFAULTS.chunkBytes. */
-class Chunker {
-  readonly #records: number;
-  #count = 0;
-  #bytes = 0;
-
-  constructor(records: number) {
-    this.#records = records;
-  }
-
-  /** Counts a record's line; true if it ends the chunk. */
-  add(lineBytes: number): boolean {
-    this.#count++;
-    this.#bytes += lineBytes;
-    if (this.#count < this.#records && this.#bytes < STREAM_DEFAULTS.chunkBytes) return false;
-    this.#count = 0;
-    this.#bytes = 0;
-    return true;
-  }
-
-  get pending(): boolean {
-    return this.#count > 0;
-  }
 }
 
 const LF = new Uint8Array([ARCHIVE_LINE_END]);
@@ -410,7 +190,7 @@ export async function scanBatch(
   const header = archiveHeader(contract, request.batchId, expected);
   const content = createSha256().update(header);
   let archiveBytes = header.length;
-  const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords);
+  const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords, STREAM_DEFAULTS.chunkBytes);
   const chunkDigests: string[] = [];
   let chunk: Sha256 = createSha256();
   const types: Record<string, number> = {};
@@ -509,7 +289,7 @@ export async function ingestStream(
   };
   if (scan.problems.total > 0) {
     // Rejected already; the ledger-based checks of the valid records still belong in the one list.
-    reject(scan.problems, await crossChecks());
+    rejectProblemLogs(scan.problems, await crossChecks());
   }
 
   const archive = { key: archiveKey(contract, scan.contentHash), sha256: scan.contentHash };
@@ -530,7 +310,7 @@ export async function ingestStream(
     const raced = await existingReceipt(ports.ledger, contract, request.batchId, scan.contentHash);
     if (raced) return receipt(raced, true);
     const problems = await crossChecks();
-    if (problems.total > 0) reject(new ProblemLog(problems.max), problems);
+    if (problems.total > 0) rejectProblemLogs(new ProblemLog(problems.max), problems);
     scan.tape = undefined; // the write pass needs none of it
 
     await writePass(request, source, ports, scan);
@@ -575,7 +355,7 @@ async function writePass(
     const content = createSha256().update(header);
     await pipe.write(header);
     const tree = new TreeBuilder();
-    const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords);
+    const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords, STREAM_DEFAULTS.chunkBytes);
     let chunk: CanonicalRecord[] = [];
     let chunkBytes = 0;
     let chunks = 0;
@@ -628,95 +408,5 @@ async function writePass(
     pipe.fail(error);
     await Promise.allSettled([archived, ...writes]);
     throw error;
-  }
-}
-
-/**
- * A bounded byte queue from the write pass to the archive upload: the writer
- * waits while `high` bytes are queued; the reader (Archive.putStream) gets
- * the bytes in order, then the end, or the writer's failure as an error.
- * Once the archive is done with it (`close`), writes are dropped, or throw
- * the archive's error.
- */
-class BytePipe implements AsyncIterable<Uint8Array> {
-  readonly #high: number;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #ended = false;
-  #failed: { error: unknown } | undefined;
-  #closed = false;
-  #closeError: unknown;
-  #wakeReader: (() => void) | undefined;
-  #wakeWriter: (() => void) | undefined;
-
-  constructor(high: number) {
-    this.#high = high;
-  }
-
-  async write(bytes: Uint8Array): Promise<void> {
-    if (this.#closeError !== undefined) throw this.#closeError;
-    if (this.#closed) return;
-    this.#queue.push(bytes);
-    this.#queued += bytes.length;
-    this.#wake();
-    while (this.#queued >= this.#high && !this.#closed) {
-      await new Promise<void>((resolve) => {
-        this.#wakeWriter = resolve;
-      });
-    }
-    if (this.#closeError !== undefined) throw this.#closeError;
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake();
-  }
-
-  fail(error: unknown): void {
-    this.#failed ??= { error };
-    this.#wake();
-  }
-
-  /** The reader is done; with an error, later writes throw it. */
-  close(error?: unknown): void {
-    this.#closed = true;
-    if (error !== undefined) this.#closeError ??= error;
-    this.#queue = [];
-    this.#queued = 0;
-    this.#wake();
-  }
-
-  #wake(): void {
-    const reader = this.#wakeReader;
-    const writer = this.#wakeWriter;
-    this.#wakeReader = undefined;
-    this.#wakeWriter = undefined;
-    reader?.();
-    writer?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    try {
-      for (;;) {
-        if (this.#failed) throw this.#failed.error;
-        const next = this.#queue.shift();
-        if (next !== undefined) {
-          this.#queued -= next.length;
-          this.#wake();
-          yield next;
-          continue;
-        }
-        if (this.#ended || this.#closed) return;
-        await new Promise<void>((resolve) => {
-          this.#wakeReader = resolve;
-        });
-      }
-    } finally {
-      // The reader stopped (done, failed or gone): never leave the writer waiting.
-      this.#closed = true;
-      this.#queue = [];
-      this.#queued = 0;
-      this.#wake();
-    }
   }
 }

@@ -1,24 +1,30 @@
 import type { ContractProfile } from '#contracts';
+import { type EvidenceInput, LIMITS, toStoredRecord, validateRecord } from '#evidence';
 import {
+  archiveBody,
+  archiveKey,
+  batchIdempotencyKey,
+  batchIdProblems,
+  type CanonicalRecord,
   checkBatch,
-  type EvidenceInput,
   type KnownState,
   knownStateQueries,
-  type StoredRecord,
-  toStoredRecord,
-  validateRecord,
-} from '#evidence';
-import type { Pseudonymizer } from '#intake';
-import { LIMITS } from '#intake';
-import { ConflictError, canonicalize, type Problem, sha256, toHex, utf8, ValidationError } from '#kernel';
+  type Pseudonymizer,
+  rejectBatch,
+  typeCounts,
+} from '#intake';
+import { ConflictError, canonicalize, type Problem, sha256, toHex, utf8 } from '#kernel';
 import type { Actor, Intent } from '#ledger';
 import { EVIDENCE_BATCH_KIND, rootFromLeaves } from '#ledger';
 
 /**
- * The operator's batch, from parsed records to one ledger entry
- * (ARCHITECTURE.md, "Evidence records inside entries"). All or nothing: any
- * problem in any record rejects the whole batch before anything is written,
- * and every problem is reported.
+ * The operator's batch, from parsed records to one ledger entry (the records
+ * themselves are stored apart, the entry commits to them by their root and
+ * the archive's hash). All or nothing: any problem in any record rejects the
+ * whole batch before anything is written, and every problem is reported.
+ * The ports of the ingest use cases (EvidenceStore, Archive, EvidenceLedger)
+ * are defined here; the pure parts (archive form, batch checks, rejection)
+ * are in domain/intake.
  */
 
 /** The phases of a streamed ingest, as its progress reports them. */
@@ -30,13 +36,6 @@ export interface StreamProgress {
   readonly rows: number;
   /** Rows holding a record, as counted by the first pass (scan and write). */
   readonly total?: number;
-}
-
-/** A stored record with its canonical bytes (the leaf data of the batch's records root). */
-export interface CanonicalRecord {
-  readonly index: number;
-  readonly record: StoredRecord;
-  readonly bytes: Uint8Array;
 }
 
 export interface EvidenceStore {
@@ -145,68 +144,6 @@ export interface IngestReceipt {
   readonly checkpoint: string;
   /** True when the batch had been appended before and this is its original receipt. */
   readonly replayed: boolean;
-}
-
-const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
-
-export const archiveKey = (contract: string, contentHash: string) => `archive/${contract}/${contentHash}.jsonl`;
-export const batchIdempotencyKey = (batchId: string) => `batch:${batchId}`;
-
-/*
- * The archived form (one definition, shared by archiveBody and the streaming
- * ingest in ingest-stream.ts): the header line, then each record's canonical
- * bytes followed by ARCHIVE_LINE_END. Its SHA-256 is the batch's content hash.
- */
-export const ARCHIVE_FORMAT = 'sib-evidence-batch/1';
-/** The byte ending the header and every record line (LF). */
-export const ARCHIVE_LINE_END = 0x0a;
-
-/** The archive's first line, LF included. It names the record count, so the count must be known before hashing. */
-export function archiveHeader(contract: string, batchId: string, recordCount: number): Uint8Array {
-  return utf8(`${canonicalize({ batchId, contract, format: ARCHIVE_FORMAT, records: recordCount })}\n`);
-}
-
-/** The archived form: a header line, then one canonical record per line. Its SHA-256 is the batch's content hash. */
-export function archiveBody(contract: string, batchId: string, records: readonly CanonicalRecord[]): Uint8Array {
-  const header = archiveHeader(contract, batchId, records.length);
-  const size = records.reduce((n, r) => n + r.bytes.length + 1, header.length);
-  const body = new Uint8Array(size);
-  body.set(header, 0);
-  let offset = header.length;
-  for (const r of records) {
-    body.set(r.bytes, offset);
-    body[offset + r.bytes.length] = ARCHIVE_LINE_END;
-    offset += r.bytes.length + 1;
-  }
-  return body;
-}
-
-/** A problem with the batch id itself, if any. */
-export function batchIdProblems(batchId: string): Problem[] {
-  return BATCH_ID.test(batchId)
-    ? []
-    : [{ field: 'batchId', message: 'letters, digits and . _ : / - (at most 64), starting with a letter or digit' }];
-}
-
-/**
- * Throws the ValidationError of a rejected batch: its problems in batch order.
- * With `limit`, only the first `limit.max` problems are listed, and the
- * message counts all of them (`total` problems in `records` records).
- */
-export function rejectBatch(
-  unsorted: readonly Problem[],
-  limit?: { readonly max: number; readonly total: number; readonly records: number },
-): never {
-  const order = (p: Problem) => (typeof p.at === 'number' ? p.at : -1);
-  const sorted = [...unsorted].sort((a, b) => order(a) - order(b));
-  const problems = limit === undefined ? sorted : sorted.slice(0, limit.max);
-  const total = limit?.total ?? problems.length;
-  const records = limit?.records ?? new Set(problems.map((p) => p.at)).size;
-  const listed = total > problems.length ? `; the first ${problems.length} are listed` : '';
-  throw new ValidationError(
-    `batch rejected: ${total} problem${total === 1 ? '' : 's'} in ${records} record${records === 1 ? '' : 's'}; nothing was written${listed}`,
-    problems,
-  );
 }
 
 /** What a batch's ledger entry and receipt say about its records. */
@@ -378,15 +315,4 @@ export async function existingReceipt(
     );
   }
   return entry;
-}
-
-function typeCounts(records: readonly CanonicalRecord[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const { record } of records) counts[record.type] = (counts[record.type] ?? 0) + 1;
-  return sortedCounts(counts);
-}
-
-/** The counts with their keys in the order the entry body lists them. */
-export function sortedCounts(counts: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }

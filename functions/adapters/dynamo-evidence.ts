@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { KnownState, StoredRecord } from '#evidence';
+import type { StoredRecord } from '#evidence';
+import type { CanonicalRecord, KnownState } from '#intake';
 import { ConflictError } from '#kernel';
-import type { BatchRef, CanonicalRecord, EvidenceStore } from '#services';
+import type { BatchRef, EvidenceStore } from '#services';
 import { DynamoIo, type RetryPolicy } from './dynamo-io.ts';
 import type { CommitCondition } from './dynamo-ledger.ts';
 

@@ -1,9 +1,9 @@
+import { batchIdempotencyKey } from '#intake';
 import type { Signer } from '#kernel';
 import { IntegrityError, NotFoundError, toBase64, toHex } from '#kernel';
 import type { EntrySchema, RecordProofDocument } from '#ledger';
 import { inclusionProof, publishCheckpoint, rootFromLeaves } from '#ledger';
 import type { BatchEntry, BatchRef, EvidenceLedger } from '#services';
-import { batchIdempotencyKey } from '#services';
 import type { DynamoEvidenceStore } from './dynamo-evidence.ts';
 import type { CommitCondition, DynamoLedger } from './dynamo-ledger.ts';
 

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { LIMITS, parseStrictJson } from '#intake';
+import { LIMITS } from '#evidence';
+import { parseStrictJson } from '#intake';
 import { NotFoundError, ValidationError } from '#kernel';
 import type { Actor } from '#ledger';
 import { type Runtime, runtime } from '../shared/composition.ts';

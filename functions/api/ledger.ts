@@ -44,7 +44,7 @@ const Count = z
   .transform(Number)
   .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, 'is too large'));
 
-/** The batch id rule of domain/services/ingest.ts (as the submission and the upload routes check it). */
+/** The batch id rule of domain/intake/archive.ts (as the submission and the upload routes check it). */
 const BatchIdSchema = z
   .string()
   .regex(

@@ -2,16 +2,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContractProfileSchema } from '#contracts';
-import { ALL_FIELDS, EVIDENCE_TYPES, isFieldOf, validateRecord } from '#evidence';
-import {
-  type CsvRow,
-  firstInvalidUtf8,
-  LIMITS,
-  type ParseOptions,
-  parseCsv,
-  parseCsvStream,
-  parseJsonBatch,
-} from '#intake';
+import { ALL_FIELDS, EVIDENCE_TYPES, isFieldOf, LIMITS, validateRecord } from '#evidence';
+import { type CsvRow, firstInvalidUtf8, type ParseOptions, parseCsv, parseCsvStream, parseJsonBatch } from '#intake';
 
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 const bytesOf = (...parts: (string | number[])[]): Uint8Array =>

@@ -4,16 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { type ContractProfile, ContractProfileSchema } from '#contracts';
 import {
   ALL_FIELDS,
-  BatchChecker,
-  checkBatch,
   EVIDENCE_TYPES,
   type EvidenceInput,
   EvidenceInputSchema,
   FIELDS_BY_TYPE,
   FREE_TEXT_FIELDS,
   freeTextProblems,
-  type KnownState,
-  knownStateQueries,
   LIMITS,
   SOURCES,
   type StoredRecord,
@@ -21,6 +17,7 @@ import {
   toStoredRecord,
   validateRecord,
 } from '#evidence';
+import { BatchChecker, checkBatch, type KnownState, knownStateQueries } from '#intake';
 
 const profileOf = (name: string): ContractProfile =>
   ContractProfileSchema.parse(

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ContractProfile, ContractProfileSchema } from '#contracts';
-import { checkBatch, type EvidenceInput, type KnownState, validateRecord } from '#evidence';
-import { ContractKeyPseudonymizer } from '#intake';
+import { type EvidenceInput, validateRecord } from '#evidence';
+import { ContractKeyPseudonymizer, checkBatch, type KnownState } from '#intake';
 import { prepareBatch } from '#services';
 import {
   ANTARES_AGE_BANDS,

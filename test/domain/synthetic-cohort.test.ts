@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ContractProfile, ContractProfileSchema } from '#contracts';
-import {
-  CATEGORIES,
-  checkBatch,
-  EVIDENCE_TYPES,
-  type EvidenceInput,
-  type KnownState,
-  type StoredRecord,
-  validateRecord,
-} from '#evidence';
-import { ContractKeyPseudonymizer } from '#intake';
+import { CATEGORIES, type ContractProfile, ContractProfileSchema } from '#contracts';
+import { EVIDENCE_TYPES, type EvidenceInput, type StoredRecord, validateRecord } from '#evidence';
+import { ContractKeyPseudonymizer, checkBatch, type KnownState } from '#intake';
 import type { Problem } from '#kernel';
 import { prepareBatch } from '#services';
 import {

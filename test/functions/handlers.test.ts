@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LIMITS } from '#intake';
+import { LIMITS } from '#evidence';
 import { ForbiddenError, IntegrityError } from '#kernel';
 import { BatchReceiptSchema, handler as ingestHandler } from '../../functions/ingest-batch.ts';
 import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';

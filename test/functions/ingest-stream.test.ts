@@ -18,12 +18,10 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ContractProfile } from '#contracts';
-import { parseCsv } from '#intake';
+import { archiveBody, archiveKey, parseCsv } from '#intake';
 import { ConflictError, IntegrityError, toHex, utf8, ValidationError } from '#kernel';
 import { rootFromLeaves } from '#ledger';
 import {
-  archiveBody,
-  archiveKey,
   type ByteSource,
   type IngestReceipt,
   ingestBatch,

@@ -13,6 +13,7 @@
 import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import { type StoredRecord, StoredRecordSchema } from '#evidence';
+import { archiveKey } from '#intake';
 import type { Signer } from '#kernel';
 import { canonicalBytes, sha256, toHex } from '#kernel';
 import {
@@ -41,7 +42,7 @@ import {
   type ReportInput,
   signReport,
 } from '#reports';
-import { archiveKey, evaluate, evaluationKey } from '#services';
+import { evaluate, evaluationKey } from '#services';
 import { type FixtureLedger, loadSpec, pseudonym, Records } from './evaluation-fixtures.ts';
 import { memorySigner } from './signer.ts';
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import { type StoredRecord, StoredRecordSchema } from '#evidence';
+import { archiveKey } from '#intake';
 import { canonicalBytes, dayNumber, isoDay, sha256, toHex } from '#kernel';
 import {
   COMPARISON_PUBLISHED_KIND,
@@ -29,7 +30,7 @@ import {
   type Role,
   rootFromLeaves,
 } from '#ledger';
-import { archiveKey, type EvaluationRequest, evaluate, evaluationKey } from '#services';
+import { type EvaluationRequest, evaluate, evaluationKey } from '#services';
 
 const CONTRACTS = fileURLToPath(new URL('../../contracts/', import.meta.url));
 

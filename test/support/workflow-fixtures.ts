@@ -11,6 +11,7 @@
 import { type ContractSpec, contractIdempotencyKey, specHash } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import type { StoredRecord } from '#evidence';
+import { archiveKey } from '#intake';
 import { ConflictError, canonicalBytes, sha256, toHex } from '#kernel';
 import {
   type Actor,
@@ -29,7 +30,7 @@ import {
   rootFromLeaves,
 } from '#ledger';
 import type { AppendedEntry, ContractLog } from '#services';
-import { archiveKey, evaluate, evaluationIdempotencyKey, evaluationKey } from '#services';
+import { evaluate, evaluationIdempotencyKey, evaluationKey } from '#services';
 
 const AT_BASE = Date.UTC(2030, 0, 1);
 

@@ -1,0 +1,167 @@
+import type { StoredRecord } from '#evidence';
+import type { Problem } from '#kernel';
+
+/**
+ * The rules across the records of a batch, checked against what the ledger
+ * already holds (KnownState): enrolled participants, unique event ids,
+ * employment ended after it started, corrections of known records. Run on
+ * pseudonymised records, after each has passed validateRecord on its own.
+ * Messages name positions, never submitted values.
+ */
+
+/** What the ledger already holds for a contract, as far as a batch's checks need it. Keys are pseudonyms. */
+export interface KnownState {
+  /** Participants with an enrolment in the ledger. */
+  readonly enrolled: ReadonlySet<string>;
+  /** Event ids of the batch (and the `supersedes` ids of its corrections) that are already in the ledger. */
+  readonly eventIds: ReadonlySet<string>;
+  /** employment-started records in the ledger, per participant. */
+  readonly employments: ReadonlyMap<string, readonly { employerId: string; date: string }[]>;
+}
+
+/** What the ingest use case must look up in the ledger to build KnownState for a batch (sorted, distinct). */
+export interface KnownStateQueries {
+  /** Pseudonyms: are they enrolled, and what employment-started records do they have? */
+  readonly participants: string[];
+  /** Event ids of the batch: are they already in the ledger? */
+  readonly eventIds: string[];
+  /** `supersedes` ids of the batch's corrections: are they in the ledger? */
+  readonly supersedes: string[];
+}
+
+export function knownStateQueries(records: Iterable<StoredRecord>): KnownStateQueries {
+  const participants = new Set<string>();
+  const eventIds = new Set<string>();
+  const supersedes = new Set<string>();
+  for (const r of records) {
+    participants.add(r.participant);
+    eventIds.add(r.eventId);
+    if (r.type === 'correction') supersedes.add(r.supersedes);
+  }
+  const sorted = (s: Set<string>) => [...s].sort();
+  return { participants: sorted(participants), eventIds: sorted(eventIds), supersedes: sorted(supersedes) };
+}
+
+export interface BatchCheckOptions {
+  /** How positions are named in messages ("record 3" or "line 12"); default `record`. */
+  readonly unit?: 'record' | 'line';
+}
+
+/**
+ * The cross-record rules, one record at a time in batch order, so a streamed
+ * batch is checked in one pass. Holds the batch's event ids, enrolments and
+ * employment starts (not the records).
+ */
+export class BatchChecker {
+  readonly #known: KnownState;
+  readonly #unit: 'record' | 'line';
+  /** eventId -> position of its first record in this batch. */
+  readonly #eventIds = new Map<string, number>();
+  /** pseudonym -> position of its enrolment in this batch. */
+  readonly #enrolled = new Map<string, number>();
+  /** `pseudonym NUL employerId` -> start dates in this batch. */
+  readonly #starts = new Map<string, string[]>();
+
+  constructor(known: KnownState, options: BatchCheckOptions = {}) {
+    this.#known = known;
+    this.#unit = options.unit ?? 'record';
+  }
+
+  /** Problems of `record` given the records checked before it; `at` is its position (index or CSV line). */
+  check(record: StoredRecord, at: number): Problem[] {
+    const problems: Problem[] = [];
+    const known = this.#known;
+    const { participant } = record;
+
+    const first = this.#eventIds.get(record.eventId);
+    if (first !== undefined) {
+      problems.push({
+        at,
+        field: 'eventId',
+        message: `duplicate eventId: ${this.#unit} ${first} of this batch has it too`,
+      });
+    } else {
+      this.#eventIds.set(record.eventId, at);
+      if (known.eventIds.has(record.eventId)) {
+        problems.push({ at, field: 'eventId', message: 'duplicate eventId: it is already in the ledger' });
+      }
+    }
+
+    const enrolledAt = this.#enrolled.get(participant);
+    const enrolled = known.enrolled.has(participant) || enrolledAt !== undefined;
+    if (record.type === 'enrolment') {
+      if (known.enrolled.has(participant)) {
+        problems.push({ at, field: 'participant', message: 'participant is already enrolled (in the ledger)' });
+      } else if (enrolledAt !== undefined) {
+        problems.push({
+          at,
+          field: 'participant',
+          message: `participant is already enrolled (by ${this.#unit} ${enrolledAt} of this batch)`,
+        });
+      } else {
+        this.#enrolled.set(participant, at);
+      }
+    } else if (!enrolled) {
+      problems.push({
+        at,
+        field: 'participant',
+        message: 'participant is not enrolled: no enrolment in the ledger or earlier in this batch',
+      });
+    }
+
+    if (record.type === 'employment-started') {
+      const key = `${participant}\u0000${record.employerId}`;
+      const dates = this.#starts.get(key);
+      if (dates === undefined) this.#starts.set(key, [record.date]);
+      else dates.push(record.date);
+    }
+    if (record.type === 'employment-ended') {
+      const starts = [
+        ...(known.employments.get(participant) ?? [])
+          .filter((e) => e.employerId === record.employerId)
+          .map((e) => e.date),
+        ...(this.#starts.get(`${participant}\u0000${record.employerId}`) ?? []),
+      ];
+      if (starts.length === 0) {
+        problems.push({
+          at,
+          field: 'employerId',
+          message: 'no employment-started for this participant and employer in the ledger or earlier in this batch',
+        });
+      } else if (!starts.some((d) => d <= record.date)) {
+        const earliest = starts.reduce((a, b) => (b < a ? b : a));
+        problems.push({
+          at,
+          field: 'date',
+          message: `employment ends before it started (employment-started on ${earliest})`,
+        });
+      }
+    }
+
+    if (record.type === 'correction') {
+      const s = record.supersedes;
+      if (!known.eventIds.has(s) && !(this.#eventIds.has(s) && s !== record.eventId)) {
+        problems.push({
+          at,
+          field: 'supersedes',
+          message: 'supersedes an eventId that is neither in the ledger nor earlier in this batch',
+        });
+      }
+    }
+    return problems;
+  }
+}
+
+/**
+ * The cross-record rules over a pseudonymised batch, in order. `at` of each
+ * problem is the record's index, or `options.at[index]` (e.g. CSV lines, or
+ * original indexes when only the valid records are checked).
+ */
+export function checkBatch(
+  records: readonly StoredRecord[],
+  known: KnownState,
+  options: BatchCheckOptions & { readonly at?: readonly number[] } = {},
+): Problem[] {
+  const checker = new BatchChecker(known, options);
+  return records.flatMap((record, i) => checker.check(record, options.at?.[i] ?? i));
+}

@@ -1,0 +1,100 @@
+import { describeLimit, type Limits } from '#evidence';
+import type { Problem } from '#kernel';
+import { CsvReader, type CsvRow } from './csv-reader.ts';
+import { limitsOf, type ParsedRecord, type ParseOptions } from './parse-options.ts';
+import { Utf8Chunks, utf8Message } from './utf8.ts';
+
+/**
+ * CSV files, whole (parseCsv) or streamed in chunks (parseCsvStream): bytes
+ * through the UTF-8 decoder and the CSV reader, within LIMITS.fileBytes.
+ */
+
+export interface CsvFile {
+  readonly records: ParsedRecord[];
+  readonly problems: Problem[];
+}
+
+/**
+ * Drives the UTF-8 decoder and the CSV reader with one chunk of bytes.
+ * Shared by parseCsv (one chunk) and parseCsvStream (many), so both give the
+ * same rows for the same bytes.
+ */
+class CsvRun {
+  readonly #limits: Limits;
+  readonly #utf8 = new Utf8Chunks();
+  readonly #reader: CsvReader;
+  #bytes = 0;
+
+  constructor(limits: Limits) {
+    this.#limits = limits;
+    this.#reader = new CsvReader(limits);
+  }
+
+  get stopped(): boolean {
+    return this.#reader.stopped;
+  }
+
+  *push(chunk: Uint8Array): Generator<CsvRow> {
+    if (this.stopped) return;
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.#limits.fileBytes) {
+      yield this.#reader.fatal(`the file is larger than ${describeLimit('fileBytes', this.#limits.fileBytes)}`);
+      return;
+    }
+    const { text, invalidAt } = this.#utf8.push(chunk);
+    yield* this.#reader.push(text);
+    if (invalidAt !== undefined && !this.stopped) yield this.#reader.fatal(utf8Message(invalidAt));
+  }
+
+  *end(): Generator<CsvRow> {
+    if (this.stopped) return;
+    const { text, invalidAt } = this.#utf8.end();
+    yield* this.#reader.push(text);
+    if (invalidAt !== undefined) {
+      if (!this.stopped) yield this.#reader.fatal(utf8Message(invalidAt));
+      return;
+    }
+    yield* this.#reader.end();
+  }
+}
+
+/**
+ * Parses a whole CSV file (RFC 4180; UTF-8, BOM stripped, LF or CRLF). The
+ * first row is the header: the record fields by their JSON names, in any
+ * order; unknown, duplicate, empty and missing required columns are
+ * reported (and nothing else is read). An empty cell is an absent field; a
+ * non-empty cell in a column that is not a field of the row's type is a
+ * problem; values stay strings except `birthYear` (an integer). `at` is the
+ * line the row starts on (the header is line 1). Blank rows are skipped.
+ */
+export function parseCsv(bytes: Uint8Array, options: ParseOptions = {}): CsvFile {
+  const records: ParsedRecord[] = [];
+  const problems: Problem[] = [];
+  const run = new CsvRun(limitsOf(options));
+  const collect = (row: CsvRow) => {
+    problems.push(...row.problems);
+    if (row.value !== undefined) records.push({ at: row.at, value: row.value });
+  };
+  for (const row of run.push(bytes)) collect(row);
+  for (const row of run.end()) collect(row);
+  return { records, problems };
+}
+
+/**
+ * The same as parseCsv, row by row, over chunks of any size (multi-byte
+ * characters and quoted line breaks may be split between chunks). Holds only
+ * the current chunk and the current row; stops reading the source (and
+ * returns) after a file-level problem: bad header, invalid UTF-8, a bound
+ * exceeded.
+ */
+export async function* parseCsvStream(
+  chunks: AsyncIterable<Uint8Array>,
+  options: ParseOptions = {},
+): AsyncGenerator<CsvRow> {
+  const run = new CsvRun(limitsOf(options));
+  for await (const chunk of chunks) {
+    yield* run.push(chunk);
+    if (run.stopped) return;
+  }
+  yield* run.end();
+}
