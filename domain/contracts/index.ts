@@ -6,4 +6,6 @@
  */
 export * from './profile.ts';
 export * from './spec.ts';
+export * from './spec-checks.ts';
+export * from './spec-schema.ts';
 export * from './versions.ts';

@@ -1,9 +1,16 @@
-import { IntegrityError } from '#kernel';
+/**
+ * Verifying an export offline (the format exportLog writes: one canonical
+ * entry per line, then the signed checkpoint): line by line with every check
+ * of every entry (verifyExportLines), or fast over the whole export in memory
+ * (verifyExportBytes); and the helpers both use.
+ */
+import { IntegrityError, toHex, ValidationError } from '#kernel';
+import { openCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
 import { ContractIdSchema } from './entry.ts';
 import { layoutExport, type ScanResult, scanEntries } from './export-scan.ts';
-import { finishExport, splitLines, type VerifyResult, verifyExportLines } from './log.ts';
 import { LogVerifier } from './log-verifier.ts';
 import type { VerifierKey } from './note.ts';
+import { checkpointSummary, failedVerification, type VerifyResult } from './verify-result.ts';
 
 /**
  * Fast offline verification of a whole export held in memory.
@@ -51,4 +58,108 @@ export async function verifyExportBytes(
       ? undefined
       : layout.buf.subarray(layout.starts[layout.count - 1] as number, layout.ends[layout.count - 1] as number);
   return finishExport(verifier, lastLine, keys, options.contract);
+}
+
+/** The signed checkpoint on the last line of an export, if that line is `{"checkpoint": "<note>"}`. */
+export function exportCheckpointNote(data: Uint8Array): string | undefined {
+  let end = data.length;
+  while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d)) end--;
+  const start = data.lastIndexOf(0x0a, end - 1) + 1;
+  try {
+    const note = (
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(start, end))) as {
+        checkpoint?: unknown;
+      }
+    ).checkpoint;
+    return typeof note === 'string' ? note : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies an export offline, given its lines (without newlines) in order.
+ * The last line must be the checkpoint; `contract` (optional) pins whose log it must be.
+ */
+export async function verifyExportLines(
+  lines: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  keys: readonly (string | VerifierKey)[],
+  options: { contract?: string } = {},
+): Promise<VerifyResult> {
+  const verifier = new LogVerifier(options.contract === undefined ? {} : { contract: options.contract });
+  if (options.contract !== undefined && !ContractIdSchema.safeParse(options.contract).success) {
+    return failedVerification(
+      new ValidationError(`${JSON.stringify(options.contract)} is not a contract id`),
+      verifier,
+    );
+  }
+  let pending: Uint8Array | undefined;
+  try {
+    for await (const line of lines) {
+      if (pending !== undefined) verifier.push(pending);
+      pending = line;
+    }
+    verifier.finish();
+  } catch (error) {
+    return failedVerification(error, verifier);
+  }
+  return finishExport(verifier, pending, keys, options.contract);
+}
+
+/**
+ * Checks an export's last line, the signed checkpoint, against the entries a
+ * verifier has taken in.
+ */
+export function finishExport(
+  verifier: LogVerifier,
+  lastLine: Uint8Array | undefined,
+  keys: readonly (string | VerifierKey)[],
+  expectedContract?: string,
+): VerifyResult {
+  let checkpoint: VerifiedCheckpoint | undefined;
+  try {
+    if (lastLine === undefined) throw new IntegrityError('the export is empty');
+    const note = checkpointLine(lastLine, verifier.size);
+    const contract = verifier.contract ?? expectedContract;
+    if (contract === undefined) throw new IntegrityError('the export holds no entries and names no contract');
+    checkpoint = openCheckpoint(note, keys, contract);
+    verifier.checkCheckpoint(checkpoint);
+  } catch (error) {
+    return failedVerification(error, verifier, checkpoint);
+  }
+  return {
+    ok: true,
+    ...(verifier.contract === undefined ? {} : { contract: verifier.contract }),
+    entries: verifier.size,
+    root: toHex(verifier.root()),
+    checkpoint: checkpointSummary(checkpoint),
+  };
+}
+
+function checkpointLine(line: Uint8Array, entries: number): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(line));
+  } catch {
+    value = undefined;
+  }
+  const note = (value as { checkpoint?: unknown } | undefined)?.checkpoint;
+  if (typeof note !== 'string') {
+    throw new IntegrityError(
+      `the last line is not {"checkpoint": ...}: the export is truncated or the checkpoint was removed (after ${entries} entries)`,
+      entries,
+    );
+  }
+  return note;
+}
+
+/** Splits a whole export (bytes) into lines without copying; a final newline is optional. */
+export function* splitLines(data: Uint8Array): Generator<Uint8Array> {
+  let start = 0;
+  while (start < data.length) {
+    let end = data.indexOf(0x0a, start);
+    if (end === -1) end = data.length;
+    yield data.subarray(start, end);
+    start = end + 1;
+  }
 }

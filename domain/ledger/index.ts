@@ -5,6 +5,7 @@
  * the log verifier, the log operations over the LogStore port, and the
  * verification of an export.
  */
+export * from './checkpoint.ts';
 export * from './entry.ts';
 export * from './export-scan.ts';
 export * from './export-verify.ts';
@@ -14,3 +15,4 @@ export * from './log-verifier.ts';
 export * from './merkle.ts';
 export * from './note.ts';
 export * from './proof.ts';
+export * from './verify-result.ts';

@@ -1,20 +1,21 @@
+/**
+ * The log operations over the LogStore port: publish a signed checkpoint (one
+ * log, or every log that grew), let a witness cosign one, verify a log as
+ * stored (entries, Merkle nodes, HEAD, checkpoints), and write its export.
+ */
 import type { Signer } from '#kernel';
-import { bytesEqual, DomainError, IntegrityError, NotFoundError, toBase64, toHex, ValidationError } from '#kernel';
-import { ContractIdSchema } from './entry.ts';
+import { bytesEqual, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
+import { checkpointOrigin, openCheckpoint, signCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
 import { LogVerifier } from './log-verifier.ts';
 import { foldRange, nodeHash, rangeNodes } from './merkle.ts';
+import { checkSigners, cosignNote, parseVerifierKey, type VerifierKey, verifierKey } from './note.ts';
 import {
-  checkpointOrigin,
-  checkSigners,
-  cosignNote,
-  parseVerifierKey,
-  type SignerCheck,
-  signCheckpoint,
-  type VerifiedCheckpoint,
-  type VerifierKey,
-  verifierKey,
-  verifyCheckpoint,
-} from './note.ts';
+  checkpointSummary,
+  failedVerification,
+  type VerifyResult,
+  type WitnessOptions,
+  withWitnesses,
+} from './verify-result.ts';
 
 /** What the ledger use cases need from a log store (DynamoLedger implements it). */
 export interface LogStore {
@@ -28,28 +29,6 @@ export interface LogStore {
   interiorNodes(contract: string): AsyncIterable<{ level: number; index: number; hash: Uint8Array }>;
   latestCheckpoint(contract: string): Promise<string | undefined>;
   saveCheckpoint(contract: string, size: number, note: string): Promise<string>;
-}
-
-export interface VerifyResult {
-  readonly ok: boolean;
-  readonly contract?: string;
-  /** Entries checked before the first failure (all of them when ok). */
-  readonly entries: number;
-  /** Merkle root (hex) over the entries checked, when ok. */
-  readonly root?: string;
-  readonly checkpoint?: { origin: string; size: number; root: string; signedBy: string[] };
-  /**
-   * With witness keys: how each stands on the checkpoint (`signed` = cosigned
-   * it). Reported only once the log's own signature has verified.
-   */
-  readonly witnesses?: readonly SignerCheck[];
-  readonly failure?: { seq?: number; message: string };
-}
-
-/** Witness keys to look for on the checkpoint; with `requireWitnesses`, each must have cosigned it. */
-export interface WitnessOptions {
-  readonly witnesses?: readonly (string | VerifierKey)[];
-  readonly requireWitnesses?: boolean;
 }
 
 /** What cosigning needs from a log store (DynamoLedger implements it). */
@@ -172,76 +151,6 @@ export async function cosignCheckpoint(
 }
 
 /**
- * Adds to a verification result how each witness key stands on the signed
- * checkpoint `note` it verified. A witness that did not cosign (or whose line
- * does not verify) is reported; with `requireWitnesses` it fails the result.
- * A result whose checkpoint did not verify is returned as it is.
- */
-export function withWitnesses(
-  result: VerifyResult,
-  note: string | undefined,
-  options: WitnessOptions = {},
-): VerifyResult {
-  const keys = options.witnesses ?? [];
-  if (keys.length === 0 || result.checkpoint === undefined || note === undefined) return result;
-  const witnesses = checkSigners(note, keys);
-  const absent = witnesses.filter((w) => w.status !== 'signed');
-  if (!options.requireWitnesses || absent.length === 0 || !result.ok) return { ...result, witnesses };
-  const why = absent.map(
-    (w) => `${w.name}+${w.keyId} (${w.status === 'missing' ? 'no signature' : 'its signature does not verify'})`,
-  );
-  return {
-    ...result,
-    ok: false,
-    witnesses,
-    failure: { message: `the checkpoint is not cosigned by every required witness: ${why.join(', ')}` },
-  };
-}
-
-/** The signed checkpoint on the last line of an export, if that line is `{"checkpoint": "<note>"}`. */
-export function exportCheckpointNote(data: Uint8Array): string | undefined {
-  let end = data.length;
-  while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d)) end--;
-  const start = data.lastIndexOf(0x0a, end - 1) + 1;
-  try {
-    const note = (
-      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(start, end))) as {
-        checkpoint?: unknown;
-      }
-    ).checkpoint;
-    return typeof note === 'string' ? note : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function checkpointSummary(cp: VerifiedCheckpoint): NonNullable<VerifyResult['checkpoint']> {
-  return { origin: cp.origin, size: cp.size, root: toBase64(cp.root), signedBy: cp.verified.map((s) => s.name) };
-}
-
-function openCheckpoint(note: string, keys: readonly (string | VerifierKey)[], contract: string): VerifiedCheckpoint {
-  const cp = verifyCheckpoint(note, keys);
-  if (!cp.origin.endsWith(`/${contract}`)) {
-    throw new IntegrityError(`the checkpoint is for log ${JSON.stringify(cp.origin)}, not contract ${contract}`);
-  }
-  return cp;
-}
-
-function failed(error: unknown, verifier: LogVerifier, checkpoint?: VerifiedCheckpoint): VerifyResult {
-  // Infrastructure failures (the store did not answer) are errors, not verdicts.
-  if (!(error instanceof DomainError) && (error as { $metadata?: unknown }).$metadata !== undefined) throw error;
-  if (!(error instanceof Error)) throw error;
-  const seq = error instanceof IntegrityError ? error.seq : undefined;
-  return {
-    ok: false,
-    ...(verifier.contract === undefined ? {} : { contract: verifier.contract }),
-    entries: verifier.size,
-    ...(checkpoint ? { checkpoint: checkpointSummary(checkpoint) } : {}),
-    failure: { ...(seq === undefined ? {} : { seq }), message: error.message },
-  };
-}
-
-/**
  * Verifies a contract log as stored: every entry's canonical form, seq and
  * contract, the prev chain, each entry against its stored leaf hash, every
  * stored Merkle node (what proofs are built from), HEAD, and the latest
@@ -297,7 +206,7 @@ export async function verifyStoredLog(
     verifier.checkCheckpoint(checkpoint);
     if (pinned) verifier.checkCheckpoint(pinned);
   } catch (error) {
-    return withWitnesses(failed(error, verifier, checkpoint), note, witnessOptions);
+    return withWitnesses(failedVerification(error, verifier, checkpoint), note, witnessOptions);
   }
   return withWitnesses(
     {
@@ -386,88 +295,4 @@ export async function* exportLog(store: LogStore, signer: Signer, contract: stri
   const decoder = new TextDecoder();
   for await (const { bytes } of store.entries(contract, 0, head.size)) yield `${decoder.decode(bytes)}\n`;
   yield `${JSON.stringify({ checkpoint: note })}\n`;
-}
-
-/**
- * Verifies an export offline, given its lines (without newlines) in order.
- * The last line must be the checkpoint; `contract` (optional) pins whose log it must be.
- */
-export async function verifyExportLines(
-  lines: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  keys: readonly (string | VerifierKey)[],
-  options: { contract?: string } = {},
-): Promise<VerifyResult> {
-  const verifier = new LogVerifier(options.contract === undefined ? {} : { contract: options.contract });
-  if (options.contract !== undefined && !ContractIdSchema.safeParse(options.contract).success) {
-    return failed(new ValidationError(`${JSON.stringify(options.contract)} is not a contract id`), verifier);
-  }
-  let pending: Uint8Array | undefined;
-  try {
-    for await (const line of lines) {
-      if (pending !== undefined) verifier.push(pending);
-      pending = line;
-    }
-    verifier.finish();
-  } catch (error) {
-    return failed(error, verifier);
-  }
-  return finishExport(verifier, pending, keys, options.contract);
-}
-
-/**
- * Checks an export's last line, the signed checkpoint, against the entries a
- * verifier has taken in.
- */
-export function finishExport(
-  verifier: LogVerifier,
-  lastLine: Uint8Array | undefined,
-  keys: readonly (string | VerifierKey)[],
-  expectedContract?: string,
-): VerifyResult {
-  let checkpoint: VerifiedCheckpoint | undefined;
-  try {
-    if (lastLine === undefined) throw new IntegrityError('the export is empty');
-    const note = checkpointLine(lastLine, verifier.size);
-    const contract = verifier.contract ?? expectedContract;
-    if (contract === undefined) throw new IntegrityError('the export holds no entries and names no contract');
-    checkpoint = openCheckpoint(note, keys, contract);
-    verifier.checkCheckpoint(checkpoint);
-  } catch (error) {
-    return failed(error, verifier, checkpoint);
-  }
-  return {
-    ok: true,
-    ...(verifier.contract === undefined ? {} : { contract: verifier.contract }),
-    entries: verifier.size,
-    root: toHex(verifier.root()),
-    checkpoint: checkpointSummary(checkpoint),
-  };
-}
-
-function checkpointLine(line: Uint8Array, entries: number): string {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(line));
-  } catch {
-    value = undefined;
-  }
-  const note = (value as { checkpoint?: unknown } | undefined)?.checkpoint;
-  if (typeof note !== 'string') {
-    throw new IntegrityError(
-      `the last line is not {"checkpoint": ...}: the export is truncated or the checkpoint was removed (after ${entries} entries)`,
-      entries,
-    );
-  }
-  return note;
-}
-
-/** Splits a whole export (bytes) into lines without copying; a final newline is optional. */
-export function* splitLines(data: Uint8Array): Generator<Uint8Array> {
-  let start = 0;
-  while (start < data.length) {
-    let end = data.indexOf(0x0a, start);
-    if (end === -1) end = data.length;
-    yield data.subarray(start, end);
-    start = end + 1;
-  }
 }

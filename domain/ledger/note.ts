@@ -1,8 +1,8 @@
 /**
- * C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys, and
- * C2SP tlog checkpoints (https://c2sp.org/tlog-checkpoint) carried in them.
- * Byte-compatible with Go's golang.org/x/mod/sumdb/note, so anyone can check
- * our checkpoints with off-the-shelf tooling.
+ * C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys: key
+ * names, IDs and verifier keys, signing, opening (verifying) and cosigning a
+ * note. Byte-compatible with Go's golang.org/x/mod/sumdb/note, so anyone can
+ * check our checkpoints (checkpoint.ts) with off-the-shelf tooling.
  */
 import type { Signer } from '#kernel';
 import {
@@ -131,8 +131,8 @@ export function ed25519PublicKeyFromSpki(der: Uint8Array): Uint8Array {
   return der.slice(SPKI_PREFIX.byteLength);
 }
 
-/** Why the characters of a note are unacceptable, or undefined if they're fine. */
-function charProblem(text: string): string | undefined {
+/** Why the characters of a note (or of a line of one) are unacceptable, or undefined if they're fine. */
+export function noteTextProblem(text: string): string | undefined {
   if (!text.isWellFormed()) return 'not valid UTF-8 (lone surrogate)';
   const m = CONTROL.exec(text);
   if (m) return `control character U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at offset ${m.index}`;
@@ -146,7 +146,7 @@ function charProblem(text: string): string | undefined {
  */
 export async function signNote(text: string, signers: readonly Signer[]): Promise<string> {
   if (!text.endsWith('\n')) throw new ValidationError('note text must end with a newline');
-  const problem = charProblem(text);
+  const problem = noteTextProblem(text);
   if (problem) throw new ValidationError(`note text is ${problem}`);
   if (signers.length === 0) throw new ValidationError('a note needs at least one signer');
   if (signers.length > MAX_SIGNATURES) throw new ValidationError(`more than ${MAX_SIGNATURES} signers`);
@@ -215,7 +215,7 @@ function splitNote(note: string | Uint8Array): { note: string; text: string; lin
       return malformed('not valid UTF-8');
     }
   }
-  const problem = charProblem(msg);
+  const problem = noteTextProblem(msg);
   if (problem) malformed(problem);
 
   // The text ends at the last blank line; the text itself may contain blank lines.
@@ -384,98 +384,4 @@ export function mergeCosignatures(stored: string, cosigned: string): string {
     throw new ValidationError(`a note may carry at most ${MAX_SIGNATURES} signatures`);
   }
   return `${a.note}${added.join('')}`;
-}
-
-// ---- tlog-checkpoint ----
-
-export interface Checkpoint {
-  /** Log identity, e.g. `sib-ledger.local/<contract>`. */
-  readonly origin: string;
-  /** Number of leaves. A JS number: exact up to 2^53 - 1, far beyond any ledger's size. */
-  readonly size: number;
-  /** RFC 6962 Merkle root at `size`: 32 bytes. */
-  readonly root: Uint8Array;
-  /** Optional extension lines (NOT RECOMMENDED by the spec); each non-empty. */
-  readonly extensions?: readonly string[];
-}
-
-export interface VerifiedCheckpoint extends Checkpoint {
-  readonly extensions: readonly string[];
-  readonly verified: NoteSignature[];
-  readonly unverified: NoteSignature[];
-}
-
-/** This product's origin line: `<logName>/<contract>`, logName being the signer's key name. */
-export function checkpointOrigin(logName: string, contract: string): string {
-  if (!isValidKeyName(logName)) throw new ValidationError(`invalid log name ${JSON.stringify(logName)}`);
-  if (!isValidKeyName(contract))
-    throw new ValidationError(`invalid contract id for an origin ${JSON.stringify(contract)}`);
-  return `${logName}/${contract}`;
-}
-
-function lineProblem(line: string): string | undefined {
-  if (line === '') return 'is empty';
-  if (line.includes('\n')) return 'contains a newline';
-  return charProblem(line);
-}
-
-/** The checkpoint body: origin, size, base64 root, extension lines, each ending in a newline. */
-export function formatCheckpoint(cp: Checkpoint): string {
-  const originProblem = lineProblem(cp.origin);
-  if (originProblem) throw new ValidationError(`checkpoint origin ${originProblem}`);
-  if (!Number.isSafeInteger(cp.size) || cp.size < 0)
-    throw new ValidationError(`checkpoint size ${cp.size} is not a safe non-negative integer`);
-  if (cp.root.byteLength !== 32)
-    throw new ValidationError(`checkpoint root must be 32 bytes, not ${cp.root.byteLength}`);
-  const extensions = cp.extensions ?? [];
-  extensions.forEach((line, k) => {
-    const p = lineProblem(line);
-    if (p) throw new ValidationError(`checkpoint extension line ${k + 1} ${p}`);
-  });
-  return `${[cp.origin, String(cp.size), toBase64(cp.root), ...extensions].join('\n')}\n`;
-}
-
-/** Strictly parses a checkpoint body (a signed note's text). Throws IntegrityError. */
-export function parseCheckpoint(body: string): Checkpoint & { readonly extensions: readonly string[] } {
-  const bad = (why: string): never => {
-    throw new IntegrityError(`malformed checkpoint: ${why}`);
-  };
-  if (!body.endsWith('\n')) bad('missing final newline');
-  const problem = charProblem(body);
-  if (problem) bad(problem);
-  const [origin, sizeText, rootText, ...extensions] = body.slice(0, -1).split('\n');
-  if (origin === undefined || sizeText === undefined || rootText === undefined) return bad('fewer than three lines');
-  if (origin === '') bad('empty origin');
-  if (!/^(?:0|[1-9][0-9]*)$/.test(sizeText))
-    bad(`size ${JSON.stringify(sizeText)} is not a decimal without leading zeros`);
-  const size = Number(sizeText);
-  if (!Number.isSafeInteger(size)) bad(`size ${sizeText} is too large`);
-  let root: Uint8Array;
-  try {
-    root = fromBase64(rootText);
-  } catch {
-    return bad('root hash is not canonical base64');
-  }
-  if (root.byteLength !== 32) bad(`root hash must be 32 bytes, not ${root.byteLength}`);
-  if (extensions.some((l) => l === '')) bad('empty extension line');
-  return { origin, size, root, extensions };
-}
-
-/** Formats and signs a checkpoint, returning the signed note. */
-export function signCheckpoint(cp: Checkpoint, signers: readonly Signer[]): Promise<string> {
-  return signNote(formatCheckpoint(cp), signers);
-}
-
-/** Opens a signed checkpoint, parses it, and (if given) checks its origin. Throws IntegrityError. */
-export function verifyCheckpoint(
-  note: string | Uint8Array,
-  verifierKeys: readonly (string | VerifierKey)[],
-  options: { origin?: string } = {},
-): VerifiedCheckpoint {
-  const opened = openNote(note, verifierKeys);
-  const cp = parseCheckpoint(opened.text);
-  if (options.origin !== undefined && cp.origin !== options.origin) {
-    throw new IntegrityError(`checkpoint origin ${JSON.stringify(cp.origin)} is not ${JSON.stringify(options.origin)}`);
-  }
-  return { ...cp, verified: opened.verified, unverified: opened.unverified };
 }

@@ -1,7 +1,8 @@
 import { bytesEqual, fromBase64, fromHex, utf8 } from '#kernel';
+import { verifyCheckpoint } from './checkpoint.ts';
 import { entryHash } from './entry.ts';
 import { leafHash, verifyInclusion } from './merkle.ts';
-import { type VerifierKey, verifyCheckpoint } from './note.ts';
+import type { VerifierKey } from './note.ts';
 
 /**
  * Self-contained proof documents, checkable offline with the log's verifier

@@ -1,3 +1,26 @@
+/**
+ * The evaluation runner: takes the entries of a log up to a checkpoint, says
+ * which archives and earlier results it needs, takes their records, and
+ * applies the formulas of the evaluation context to them.
+ *
+ * evaluate(contract, period, checkpoint): a pure, deterministic function of
+ * the log's entries up to the checkpoint (and the evidence records of its
+ * batch entries, and the results of earlier periods' evaluations that those
+ * entries cite). Anyone with the export and the archives can recompute it bit
+ * for bit: the result is canonical JSON (RFC 8785) with no floating-point
+ * number in it.
+ *
+ * Entries read:
+ * - `contract.registered`: a version of the contract spec (the version in
+ *   force on the period's last day is used, and its hash cited);
+ * - `evidence.batch`: the batches whose records are read;
+ * - `comparison.published`: comparison-group figures published by the evaluator;
+ * - `evaluation.recorded`: evaluations of earlier periods, whose results say
+ *   what was paid (the latest evaluation of each earlier period counts);
+ * - `payment.*` steps (domain/payments/workflow.ts): a period whose payment is attested,
+ *   approved or paid is not evaluated again; a later period is not evaluated
+ *   on an earlier period's rejected payment (recalculate that period first).
+ */
 import { type ContractSpec, type RegisteredContract, registeredVersions, versionInForce } from '#contracts';
 import {
   computePayments,
@@ -22,30 +45,6 @@ import { TimelineBuilder } from '#evidence';
 import { ConflictError, Decimal, dayNumber, IntegrityError, NotFoundError, ValidationError } from '#kernel';
 import type { Entry } from '#ledger';
 import { EVIDENCE_BATCH_KIND, paymentStateBySeq, recordedEvaluations } from '#ledger';
-
-/**
- * evaluate(contract, period, checkpoint): a pure, deterministic function of
- * the log's entries up to the checkpoint (and the evidence records of its
- * batch entries, and the results of earlier periods' evaluations that those
- * entries cite). Anyone with the export and the archives can recompute it bit
- * for bit: the result is canonical JSON (RFC 8785) with no floating-point
- * number in it.
- *
- * Entries read:
- * - `contract.registered`: a version of the contract spec (the version in
- *   force on the period's last day is used, and its hash cited);
- * - `evidence.batch`: the batches whose records are read;
- * - `comparison.published`: comparison-group figures published by the evaluator;
- * - `evaluation.recorded`: evaluations of earlier periods, whose results say
- *   what was paid (the latest evaluation of each earlier period counts);
- * - `payment.*` steps (domain/payments/workflow.ts): a period whose payment is attested,
- *   approved or paid is not evaluated again; a later period is not evaluated
- *   on an earlier period's rejected payment (recalculate that period first).
- */
-
-export const evaluationIdempotencyKey = (period: string, size: number) => `evaluation:${period}/${size}`;
-export const evaluationKey = (contract: string, period: string, sha: string) =>
-  `evaluations/${contract}/${period}/${sha}.json`;
 
 /** A batch entry's archive: where its records are, and the hash they must match. */
 export interface BatchArchive {

@@ -2,12 +2,17 @@
  * services: the application layer. Each use case as a function over ports
  * (the log, the object store, the evidence store, the signer): register a
  * contract, publish a comparison figure, ingest a batch (whole or streamed),
- * run and record an evaluation, take a payment step, issue a report.
+ * run and record an evaluation, take a payment step, issue a report; the
+ * ports they share and the verified reading of a log. (log-writer.ts, the
+ * append-once the use cases share, stays inside.)
  */
 export * from './byte-pipe.ts';
 export * from './contracts.ts';
 export * from './evaluation-run.ts';
+export * from './evaluations.ts';
 export * from './ingest.ts';
 export * from './ingest-stream.ts';
+export * from './log-reader.ts';
 export * from './payments.ts';
+export * from './ports.ts';
 export * from './reports.ts';

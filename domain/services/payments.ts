@@ -22,7 +22,8 @@ import {
   paymentStates,
   STEP_ROLES,
 } from '#payments';
-import { type AppendedEntry, type ContractPorts, readVerifiedEntries } from './contracts.ts';
+import { readVerifiedEntries } from './log-reader.ts';
+import type { AppendedEntry, ContractPorts } from './ports.ts';
 
 /**
  * The payment workflow's use cases: read the payments of a contract, and take

@@ -5,7 +5,9 @@ import { inclusionProof, recordedEvaluations, STEP_OF_KIND, verifierKey, verifyC
 import { paymentStates } from '#payments';
 import type { AuditReport } from '#reports';
 import { buildReport, type EntryWithProof, encodeReport, signReport } from '#reports';
-import { type ContractLog, loadResult, type ObjectStore, readVerifiedEntries } from './contracts.ts';
+import { loadResult } from './evaluations.ts';
+import { readVerifiedEntries } from './log-reader.ts';
+import type { ContractLog, ObjectStore } from './ports.ts';
 
 /**
  * Issuing audit reports: on approval, and on demand for any evaluation.

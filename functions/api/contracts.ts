@@ -21,7 +21,8 @@ import { actor, apiHandler, defineRoute, json } from './http.ts';
  * routes in routes.ts): register a contract spec or an amendment, read its
  * versions, publish a comparison figure, evaluate a period, and read a
  * recorded evaluation. The same use cases as `sib contract` and
- * `sib evaluate` (domain/services/contracts.ts), the caller's token as the actor.
+ * `sib evaluate` (domain/services/contracts.ts, evaluations.ts), the
+ * caller's token as the actor.
  *
  * Writes answer 201 when they appended an entry and 200 when the same
  * content was recorded before (the original entry, `replayed: true`).

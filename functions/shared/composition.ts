@@ -37,7 +37,7 @@ export interface Runtime {
   readonly ledger: DynamoEvidenceLedger;
   readonly store: DynamoEvidenceStore;
   readonly ports: IngestPorts;
-  /** The contract use cases: register, publish comparison figures, evaluate (domain/services/contracts.ts). */
+  /** The contract use cases: register, publish comparison figures, evaluate (domain/services/contracts.ts, evaluations.ts). */
   readonly contracts: ContractPorts;
   /** Signed audit reports (JSON + PDF): written once, listed, downloaded through presigned URLs. */
   readonly reports: S3ReportStore;

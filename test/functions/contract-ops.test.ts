@@ -25,9 +25,9 @@ import { enrol, job } from '../support/evidence.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
 /**
- * The contract use cases (domain/services/contracts.ts) on the runtime's ports,
- * against the test stack: DynamoDB Local for the log, s3rver for archives
- * and results. Each describe works on its own copy of a shipped contract
+ * The contract and evaluation use cases (domain/services/contracts.ts,
+ * evaluations.ts) on the runtime's ports, against the test stack: DynamoDB
+ * Local for the log, s3rver for archives and results. Each describe works on its own copy of a shipped contract
  * under a fresh id, so logs do not mix.
  */
 
