@@ -13,17 +13,12 @@ import {
 import { ContractKeyPseudonymizer } from '#intake';
 import type { Problem } from '#kernel';
 import { prepareBatch } from '#services';
-import {
-  BASELINE_RATES,
-  generateCohort,
-  MISTAKE_KINDS,
-  type MistakeKind,
-  mulberry32,
-  PROGRAMME_RATES,
-  splitIntoBatches,
-  summariseCohort,
-  withErrors,
-} from '../../scenarios/synthetic-cohort.ts';
+import { splitIntoBatches } from '../../scenarios/batches.ts';
+import { mulberry32 } from '../../scenarios/random.ts';
+import { generateCohort } from '../../scenarios/second-chance/cohort.ts';
+import { MISTAKE_KINDS, type MistakeKind, withErrors } from '../../scenarios/second-chance/mistakes.ts';
+import { BASELINE_RATES, PROGRAMME_RATES } from '../../scenarios/second-chance/population.ts';
+import { summariseCohort } from '../../scenarios/second-chance/summary.ts';
 
 const KAMCHATKA: ContractProfile = ContractProfileSchema.parse(
   JSON.parse(readFileSync(new URL('../../contracts/second-chance-kamchatka.json', import.meta.url), 'utf8')),

@@ -4,21 +4,20 @@ import { type ContractProfile, ContractProfileSchema } from '#contracts';
 import { checkBatch, type EvidenceInput, type KnownState, validateRecord } from '#evidence';
 import { ContractKeyPseudonymizer } from '#intake';
 import { prepareBatch } from '#services';
+import { antaresBreakdown } from '../../scenarios/antares/breakdown.ts';
+import { antaresEvidence } from '../../scenarios/antares/evidence.ts';
+import { antaresFlags } from '../../scenarios/antares/flags.ts';
+import { YOUTH_MAX_AGE } from '../../scenarios/antares/people.ts';
 import {
   ANTARES_AGE_BANDS,
   ANTARES_SERVICES,
   ANTARES_STATUSES,
-  antaresBreakdown,
-  antaresEvidence,
-  antaresFlags,
   antaresPublished,
-  interleave,
-  QARMET_EMPLOYER,
-  qarmetEvidence,
-  qarmetFigures,
-  YOUTH_MAX_AGE,
-} from '../../scenarios/programme-cohorts.ts';
-import { splitIntoBatches } from '../../scenarios/synthetic-cohort.ts';
+} from '../../scenarios/antares/published.ts';
+import { splitIntoBatches } from '../../scenarios/batches.ts';
+import { interleave } from '../../scenarios/interleave.ts';
+import { QARMET_EMPLOYER, qarmetEvidence } from '../../scenarios/qarmet/cohort.ts';
+import { qarmetFigures } from '../../scenarios/qarmet/figures.ts';
 
 const profileOf = (id: string): ContractProfile =>
   ContractProfileSchema.parse(JSON.parse(readFileSync(new URL(`../../contracts/${id}.json`, import.meta.url), 'utf8')));
