@@ -23,7 +23,7 @@ import { dayNumber, isoDay } from '#kernel';
 import type { Entry } from '#ledger';
 import { CONTRACT_REGISTERED_KIND, EVIDENCE_BATCH_KIND } from '#ledger';
 import { Evaluation } from '#services';
-import { mulberry32 } from '../scenarios/synthetic-cohort.ts';
+import { mulberry32 } from '../scenarios/random.ts';
 
 export interface EvaluateBenchStep {
   readonly participants: number;

@@ -27,7 +27,7 @@ import { resetRuntime, runtime } from '../functions/shared/composition.ts';
 import { loadProfile } from '../functions/shared/contracts.ts';
 import { startGateway } from '../infra/local/gateway.ts';
 import { type LocalStackFile, stackFilePath } from '../infra/local/stack.ts';
-import { generateCohort } from '../scenarios/synthetic-cohort.ts';
+import { generateCohort } from '../scenarios/second-chance/cohort.ts';
 import { throwawayStack } from './throwaway-stack.ts';
 
 export interface RouteFigures {

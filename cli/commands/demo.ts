@@ -20,15 +20,14 @@ import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { issueToken } from '../../functions/adapters/local-token.ts';
 import { announceGateway, startGateway } from '../../infra/local/gateway.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
-import { ANTARES_CONTRACT, QARMET_CONTRACT, runAntares, runQarmet } from '../../scenarios/programmes.ts';
-import {
-  BASELINE_RATES,
-  type CohortSummary,
-  generateCohort,
-  splitIntoBatches,
-  summariseCohort,
-  withErrors,
-} from '../../scenarios/synthetic-cohort.ts';
+import { runAntares } from '../../scenarios/antares/run.ts';
+import { splitIntoBatches } from '../../scenarios/batches.ts';
+import { ANTARES_CONTRACT, QARMET_CONTRACT } from '../../scenarios/programmes.ts';
+import { runQarmet } from '../../scenarios/qarmet/run.ts';
+import { generateCohort } from '../../scenarios/second-chance/cohort.ts';
+import { withErrors } from '../../scenarios/second-chance/mistakes.ts';
+import { BASELINE_RATES } from '../../scenarios/second-chance/population.ts';
+import { type CohortSummary, summariseCohort } from '../../scenarios/second-chance/summary.ts';
 import { ApiClient, ApiError } from '../api-client.ts';
 import { ledgerFor } from '../context.ts';
 import { runAction } from '../errors.ts';
@@ -60,7 +59,7 @@ const TREASURY = { sub: 'minfin-kamchatka-treasury', role: 'ministry' as const }
 const INVESTOR = { sub: 'veb-dv-investor', role: 'investor' as const };
 
 /**
- * The synthetic Second Chance cohort (scenarios/synthetic-cohort.ts): a fixed
+ * The synthetic Second Chance cohort (scenarios/second-chance/): a fixed
  * seed and fixed batch ids, so a second run replays every batch. Then the
  * next participants' batch, with deliberate mistakes: rejected every run.
  */
@@ -591,7 +590,7 @@ export function register(program: Command): void {
     );
 }
 
-/** The Antares and Qarmet scenarios (scenarios/programmes.ts), through the API. */
+/** The Antares and Qarmet scenarios (scenarios/antares/run.ts, scenarios/qarmet/run.ts), through the API. */
 function runProgramme(name: 'antares' | 'qarmet', dir: string, url: string): Promise<boolean> {
   return (name === 'antares' ? runAntares : runQarmet)({ dataDir: dir, url, say });
 }

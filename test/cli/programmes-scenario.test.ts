@@ -1,8 +1,9 @@
 /**
- * The Antares and Qarmet scenarios (scenarios/programmes.ts) through the
- * local gateway on the shared test stack, as the programmes' parties with
- * development tokens: each run twice (the second replays every write), and
- * the printed tables hold the published figures and the flags.
+ * The Antares and Qarmet scenarios (scenarios/antares/run.ts and
+ * scenarios/qarmet/run.ts) through the local gateway on the shared test
+ * stack, as the programmes' parties with development tokens: each run twice
+ * (the second replays every write), and the printed tables hold the
+ * published figures and the flags.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { type Gateway, startGateway } from '../../infra/local/gateway.ts';
-import { programmeClients, runAntares, runQarmet } from '../../scenarios/programmes.ts';
+import { runAntares } from '../../scenarios/antares/run.ts';
+import { programmeClients } from '../../scenarios/programmes.ts';
+import { runQarmet } from '../../scenarios/qarmet/run.ts';
 import { REPO, useDataDir } from '../support/cli.ts';
 import { saveEnv } from '../support/http.ts';
 import { testStack } from '../support/stack.ts';

@@ -23,12 +23,9 @@ import {
   verifyInclusion,
 } from '#ledger';
 
-// ---------------------------------------------------------------- RFC 6962 vectors (transparency-dev/merkle testdata)
+// ---------------------------------------------------------------- RFC 6962 vectors (test/fixtures/rfc6962)
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const VECTOR_DIR = process.env.SIB_RFC6962_DIR
-  ? path.resolve(process.env.SIB_RFC6962_DIR)
-  : path.resolve(REPO_ROOT, '../shared/testdata/rfc6962');
+const VECTOR_DIR = fileURLToPath(new URL('../fixtures/rfc6962', import.meta.url));
 
 function jsonFiles(sub: string): string[] {
   return readdirSync(path.join(VECTOR_DIR, sub), { recursive: true, encoding: 'utf8' })
