@@ -11,10 +11,10 @@ import type { Pseudonymizer } from '#intake';
 import type { IngestPorts, IngestReceipt } from '#services';
 import { ingestStream, type StreamPhase, type StreamProgress, scanBatch } from '#services';
 import { LocalPseudonymizer } from '../functions/adapters/local-pseudonym-key.ts';
-import { localRuntime } from '../functions/shared/composition.ts';
+import type { StackConfig } from '../functions/adapters/storage-layout.ts';
 import { loadProfile } from '../functions/shared/contracts.ts';
-import type { StackConfig } from '../infra/definitions.ts';
 import { freePorts } from '../infra/local/processes.ts';
+import { localRuntime } from '../infra/local/runtime.ts';
 import { startServices, stopServices } from '../infra/local/stack.ts';
 
 /**

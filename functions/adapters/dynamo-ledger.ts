@@ -21,8 +21,8 @@ import {
   rootFromFrontier,
   rootFromLeaves,
 } from '#ledger';
-import { HEAD_PK_PREFIX } from '../../infra/definitions.ts';
 import { DynamoIo, isRetryable, type RetryPolicy } from './dynamo-io.ts';
+import { HEAD_PK_PREFIX } from './storage-layout.ts';
 
 /**
  * The contract logs on DynamoDB (ARCHITECTURE.md, "Append protocol").

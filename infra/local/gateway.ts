@@ -39,6 +39,7 @@ import {
   toProblem,
   UnauthorizedError,
 } from '../../functions/shared/problem.ts';
+import { useLocalRuntime } from './runtime.ts';
 
 export const DEFAULT_API_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -391,8 +392,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const loadHandler = options.loadHandler ?? importHandler;
-  // The handlers' runtime (functions/shared/composition.ts) finds the local stack through it.
+  // The handlers' runtime: the local stack of SIB_DATA_DIR (infra/local/runtime.ts).
   process.env.SIB_DATA_DIR ||= dataDir;
+  useLocalRuntime();
   let closing: Promise<void> | undefined;
 
   async function invoke(route: RouteDef, event: APIGatewayProxyEventV2, requestId: string): Promise<Answer> {

@@ -29,11 +29,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { Construct } from 'constructs';
 import type { Role } from '#ledger';
+import { HEAD_ATTRIBUTES, HEAD_PK_PREFIX } from '../../functions/adapters/storage-layout.ts';
 import { ROUTES } from '../../functions/api/routes.ts';
 import type { FunctionModule, Stage } from '../constructs/handler-function.ts';
 import { HandlerFunction } from '../constructs/handler-function.ts';
 import { Observability } from '../constructs/observability.ts';
-import { HEAD_ATTRIBUTES, HEAD_PK_PREFIX } from '../definitions.ts';
 
 export const GROUPS: readonly Role[] = ['operator', 'ministry', 'investor', 'evaluator'];
 

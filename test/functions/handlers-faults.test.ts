@@ -18,9 +18,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HEAD_ATTRIBUTES } from '../../functions/adapters/storage-layout.ts';
 import { handler } from '../../functions/ingest-batch.ts';
-import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
-import { HEAD_ATTRIBUTES } from '../../infra/definitions.ts';
+import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, enrol, freshContract, invoke, job, operatorClaims, saveEnv } from '../support/http.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
