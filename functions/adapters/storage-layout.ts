@@ -61,7 +61,7 @@ export const ledgerTable: TableDef = {
  * (`sk = HEAD`), and has exactly the attributes HEAD_ATTRIBUTES. IAM can name
  * partition keys (dynamodb:LeadingKeys) and attributes (dynamodb:Attributes)
  * but not sort keys, so this is what lets the deployed roles UpdateItem the
- * HEAD items and nothing else (infra/stacks/stateless-stack.ts).
+ * HEAD items and nothing else (infra/stacks/function-policies.ts).
  */
 export const HEAD_PK_PREFIX = 'HEAD#';
 export const HEAD_ATTRIBUTES = ['pk', 'sk', 'size', 'last', 'root', 'frontier'] as const;

@@ -198,7 +198,7 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
       .flatMap((item) => (item.Update ? [item.Update] : []));
     expect(updates.length).toBeGreaterThan(0);
     for (const update of updates) {
-      // The IAM conditions of infra/stacks/stateless-stack.ts: a HEAD# partition, only HEAD attributes.
+      // The IAM conditions of infra/stacks/function-policies.ts: a HEAD# partition, only HEAD attributes.
       expect(update.Key).toEqual({ pk: `HEAD#${contract}`, sk: 'HEAD' });
       const names = Object.values(update.ExpressionAttributeNames ?? {});
       for (const name of names) expect(HEAD_ATTRIBUTES).toContain(name);
