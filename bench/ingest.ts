@@ -4,7 +4,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContractProfile } from '#contracts';
 import { type IngestRequest, ingestBatch } from '#services';
 import { loadProfile } from '../cli/evidence-context.ts';
-import { localRuntime } from '../functions/shared/composition.ts';
+import { localRuntime } from '../infra/local/runtime.ts';
 
 import { throwawayStack } from './throwaway-stack.ts';
 

@@ -5,8 +5,8 @@ import type { Pseudonymizer } from '#intake';
 import type { ByteSource, IngestPorts, IngestReceipt, StreamIngestRequest, StreamProgress } from '#services';
 import { ingestStream, scanBatch } from '#services';
 import { LocalPseudonymizer } from '../functions/adapters/local-pseudonym-key.ts';
-import { localRuntime } from '../functions/shared/composition.ts';
-import type { StackConfig } from '../infra/definitions.ts';
+import type { StackConfig } from '../functions/adapters/storage-layout.ts';
+import { localRuntime } from '../infra/local/runtime.ts';
 import { benchProfile, TODAY } from './stream-csv.ts';
 import { measured, type StreamBenchStep } from './stream-measure.ts';
 

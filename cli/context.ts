@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { verifierKey } from '#ledger';
 import { DynamoLedger } from '../functions/adapters/dynamo-ledger.ts';
 import { DEFAULT_KEY_FILE, LocalSigner } from '../functions/adapters/local-signer.ts';
-import type { StackConfig } from '../infra/definitions.ts';
+import type { StackConfig } from '../functions/adapters/storage-layout.ts';
 import { clientConfig, dataDir, loadStackConfig } from '../infra/local/stack.ts';
 
 /** What ledger commands work with: the running stack's log store and the log's signer. */

@@ -1,5 +1,6 @@
-import { localRuntime, type Runtime } from '../functions/shared/composition.ts';
-import type { StackConfig } from '../infra/definitions.ts';
+import type { StackConfig } from '../functions/adapters/storage-layout.ts';
+import type { Runtime } from '../functions/shared/composition.ts';
+import { localRuntime } from '../infra/local/runtime.ts';
 import { dataDir, loadStackConfig } from '../infra/local/stack.ts';
 
 // Contract profiles are read the same way by the CLI and the handlers.

@@ -17,6 +17,7 @@ import { ConflictError, NotFoundError, type Problem, ValidationError } from '#ke
 import { type Actor, ActorSchema } from '#ledger';
 import type { IngestReceipt } from '#services';
 import { type ByteSource, ingestStream } from '#services';
+import { RESULTS_PREFIX } from './adapters/storage-layout.ts';
 import { todayEarliestZone } from './shared/clock.ts';
 import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
@@ -32,7 +33,8 @@ import { PROBLEM_JSON, type ProblemDocument, toProblem } from './shared/problem.
  * `results/<contract>/<batchId>.json`: the receipt, or the RFC 9457 problem
  * document listing the problems. Then the upload is deleted: it holds the
  * participants' references before pseudonymisation. Uploads and results live
- * in the uploads bucket (infra/definitions.ts), never under Object Lock.
+ * in the uploads bucket (functions/adapters/storage-layout.ts), never under
+ * Object Lock.
  *
  * A rejected batch (or a conflicting batch id, or an unknown contract) is an
  * answer, not a failure: it is written and the invocation succeeds. Anything
@@ -66,7 +68,7 @@ export type S3Event = z.infer<typeof S3EventSchema>;
 type S3EventRecord = S3Event['Records'][number];
 
 const UPLOAD_KEY = /^uploads\/([^/]+)\/(.+)\.csv$/;
-export const resultKey = (contract: string, batchId: string) => `results/${contract}/${batchId}.json`;
+export const resultKey = (contract: string, batchId: string) => `${RESULTS_PREFIX}${contract}/${batchId}.json`;
 
 export interface UploadOutcome {
   readonly key: string;

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { describeLimit, LIMITS } from '#evidence';
 import { ValidationError } from '#kernel';
 import { presigner } from './adapters/s3-presign.ts';
+import { UPLOADS_PREFIX } from './adapters/storage-layout.ts';
 import { actorOf, authorize } from './api/auth.ts';
 import { type RouteDef, routeOf } from './api/routes.ts';
 import { runtime } from './shared/composition.ts';
@@ -38,7 +39,7 @@ function routeOrThrow(key: string, id: string): RouteDef {
 }
 
 export const UPLOAD_EXPIRES_IN = 15 * 60;
-export const uploadKey = (contract: string, batchId: string) => `uploads/${contract}/${batchId}.csv`;
+export const uploadKey = (contract: string, batchId: string) => `${UPLOADS_PREFIX}${contract}/${batchId}.csv`;
 
 // The rule of domain/intake/archive.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
 const BatchIdSchema = z

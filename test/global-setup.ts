@@ -1,13 +1,14 @@
 /**
  * Starts one throwaway local stack for the whole test run: DynamoDB Local in
  * memory and s3rver in a temp dir, on free ports, provisioned from
- * infra/definitions.ts. Tests reach it through test/support/stack.ts.
+ * functions/adapters/storage-layout.ts. Tests reach it through
+ * test/support/stack.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import type { StackConfig } from '../infra/definitions.ts';
+import type { StackConfig } from '../functions/adapters/storage-layout.ts';
 import { freePorts } from '../infra/local/processes.ts';
 import { type Services, startServices, stopServices } from '../infra/local/stack.ts';
 

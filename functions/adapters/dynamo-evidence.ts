@@ -6,9 +6,10 @@ import { ConflictError } from '#kernel';
 import type { BatchRef, EvidenceStore } from '#services';
 import { DynamoIo, type RetryPolicy } from './dynamo-io.ts';
 import type { CommitCondition } from './dynamo-ledger.ts';
+import { byBatchIndex, byParticipantIndex, byTypeIndex } from './storage-layout.ts';
 
 /**
- * Evidence records on DynamoDB (table `records`, infra/definitions.ts):
+ * Evidence records on DynamoDB (table `records` of storage-layout.ts):
  *   pk EV#<contract>#<eventId>, sk R      one item per record (the key makes
  *                                          duplicate checks one BatchGet per 100 ids)
  *   byParticipant  P#<contract>#<pseudonym> / <date>#<eventId>
@@ -86,12 +87,12 @@ export class DynamoEvidenceStore implements EvidenceStore {
       batchId: batch.batchId,
       contentHash: batch.contentHash,
       index,
-      gsi1pk: `P#${contract}#${record.participant}`,
-      gsi1sk: `${record.date}#${record.eventId}`,
-      gsi2pk: `B#${contract}#${batch.batchId}`,
-      gsi2sk: index.toString().padStart(8, '0'),
-      gsi3pk: `T#${contract}#${record.type}`,
-      gsi3sk: `${record.date}#${record.eventId}`,
+      [byParticipantIndex.partitionKey.name]: `P#${contract}#${record.participant}`,
+      [byParticipantIndex.sortKey.name]: `${record.date}#${record.eventId}`,
+      [byBatchIndex.partitionKey.name]: `B#${contract}#${batch.batchId}`,
+      [byBatchIndex.sortKey.name]: index.toString().padStart(8, '0'),
+      [byTypeIndex.partitionKey.name]: `T#${contract}#${record.type}`,
+      [byTypeIndex.sortKey.name]: `${record.date}#${record.eventId}`,
     }));
     // A few requests in flight: a transaction takes 100 items at a time.
     const chunk = Math.ceil(items.length / WRITE_CONCURRENCY / 100) * 100 || 100;
@@ -149,8 +150,8 @@ export class DynamoEvidenceStore implements EvidenceStore {
   /** All committed events of one pseudonym, in time order. */
   async byParticipant(contract: string, participant: string): Promise<QueriedRecord[]> {
     return this.#queryIndex(contract, {
-      IndexName: 'byParticipant',
-      KeyConditionExpression: 'gsi1pk = :pk',
+      IndexName: byParticipantIndex.indexName,
+      KeyConditionExpression: `${byParticipantIndex.partitionKey.name} = :pk`,
       ExpressionAttributeValues: { ':pk': `P#${contract}#${participant}` },
     });
   }
@@ -158,8 +159,8 @@ export class DynamoEvidenceStore implements EvidenceStore {
   /** The committed records of one batch, in batch order. */
   async byBatch(contract: string, batchId: string): Promise<QueriedRecord[]> {
     return this.#queryIndex(contract, {
-      IndexName: 'byBatch',
-      KeyConditionExpression: 'gsi2pk = :pk',
+      IndexName: byBatchIndex.indexName,
+      KeyConditionExpression: `${byBatchIndex.partitionKey.name} = :pk`,
       ExpressionAttributeValues: { ':pk': `B#${contract}#${batchId}` },
     });
   }
@@ -167,8 +168,8 @@ export class DynamoEvidenceStore implements EvidenceStore {
   /** Committed records of one type dated from..to (inclusive, YYYY-MM-DD), in date order. */
   async byType(contract: string, type: string, from = '0000-00-00', to = '9999-99-99'): Promise<QueriedRecord[]> {
     return this.#queryIndex(contract, {
-      IndexName: 'byType',
-      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
+      IndexName: byTypeIndex.indexName,
+      KeyConditionExpression: `${byTypeIndex.partitionKey.name} = :pk AND ${byTypeIndex.sortKey.name} BETWEEN :from AND :to`,
       ExpressionAttributeValues: { ':pk': `T#${contract}#${type}`, ':from': from, ':to': `${to}#~` },
     });
   }

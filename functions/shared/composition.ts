@@ -6,18 +6,15 @@ import type { Pseudonymizer } from '#intake';
 import type { Signer } from '#kernel';
 import { publishCheckpoint } from '#ledger';
 import type { ContractPorts, IngestPorts, ReportPorts } from '#services';
-import type { StackConfig } from '../../infra/definitions.ts';
-import { clientConfig, loadStackConfig } from '../../infra/local/stack.ts';
 import { DynamoContractLog } from '../adapters/contract-log.ts';
 import { DynamoEvidenceStore } from '../adapters/dynamo-evidence.ts';
 import { DynamoLedger } from '../adapters/dynamo-ledger.ts';
 import { DynamoEvidenceLedger } from '../adapters/evidence-ledger.ts';
 import { KmsPseudonymizer } from '../adapters/kms-pseudonymizer.ts';
 import { KmsSigner } from '../adapters/kms-signer.ts';
-import { LocalPseudonymizer } from '../adapters/local-pseudonym-key.ts';
-import { LocalSigner } from '../adapters/local-signer.ts';
 import { S3ReportStore } from '../adapters/report-store.ts';
 import { S3Archive } from '../adapters/s3-archive.ts';
+import type { StackConfig } from '../adapters/storage-layout.ts';
 
 /**
  * The one place where adapters are chosen and wired, for the Lambda
@@ -26,8 +23,10 @@ import { S3Archive } from '../adapters/s3-archive.ts';
  * In AWS the environment names the resources (set by the CDK stack):
  *   LEDGER_TABLE, RECORDS_TABLE, ARCHIVE_BUCKET, REPORTS_BUCKET, UPLOADS_BUCKET,
  *   SIGNING_KEY_ID, PSEUDONYM_KEY_ID, LOG_NAME (the signer's key name).
- * On the local stack, SIB_DATA_DIR points at the data dir: endpoints and
- * names come from its stack.json, keys from its key files.
+ * Elsewhere the host hands the handlers its own runtime: the local gateway
+ * and the local S3 event player install the local stack's
+ * (setRuntimeFactory, infra/local/runtime.ts), tests set one (setRuntime).
+ * Nothing of the local stack is imported here, so no Lambda bundle carries it.
  */
 export interface Runtime {
   readonly stack: StackConfig;
@@ -52,7 +51,12 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-async function wire(
+/**
+ * The adapters over the given clients and keys: the one wiring of every
+ * runtime (AWS here, the local stack's in infra/local/runtime.ts). `readBack`:
+ * the archive and report stores read each object they write until it is whole.
+ */
+export async function wireRuntime(
   stack: StackConfig,
   clients: { dynamo: DynamoDBClient; s3: S3Client },
   keys: { signer: Signer; pseudonymizer: Pseudonymizer },
@@ -102,20 +106,6 @@ async function wire(
   };
 }
 
-/** Adapters for the local stack under `dataDir`. */
-export async function localRuntime(dataDir: string, stack: StackConfig = loadStackConfig(dataDir)): Promise<Runtime> {
-  return wire(
-    stack,
-    { dynamo: new DynamoDBClient(clientConfig(stack)), s3: new S3Client(clientConfig(stack, 's3')) },
-    {
-      signer: await LocalSigner.open({ dataDir }),
-      pseudonymizer: await LocalPseudonymizer.open({ dataDir }),
-    },
-    // s3rver answers a PUT before the object reads back whole; evaluations read results they just wrote.
-    { readBack: true },
-  );
-}
-
 /** Adapters for AWS, from the function's environment. */
 export async function awsRuntime(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
   const region = env.AWS_REGION ?? 'us-east-1';
@@ -132,7 +122,7 @@ export async function awsRuntime(env: NodeJS.ProcessEnv = process.env): Promise<
     },
   };
   const kms = new KMSClient({ region });
-  return wire(
+  return wireRuntime(
     stack,
     { dynamo: new DynamoDBClient({ region }), s3: new S3Client({ region }) },
     {
@@ -142,12 +132,25 @@ export async function awsRuntime(env: NodeJS.ProcessEnv = process.env): Promise<
   );
 }
 
+/** Builds the runtime of this process from its environment. */
+export type RuntimeFactory = (env: NodeJS.ProcessEnv) => Promise<Runtime>;
+
+let factory: RuntimeFactory = awsRuntime;
 let cached: Promise<Runtime> | undefined;
 
 /** The runtime of this process (built once per Lambda instance: SDK clients and keys are reused across invocations). */
 export function runtime(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
-  cached ??= env.SIB_DATA_DIR ? localRuntime(env.SIB_DATA_DIR) : awsRuntime(env);
+  cached ??= factory(env);
   return cached;
+}
+
+/**
+ * Where runtime() builds the runtime from, outside AWS: the local gateway and
+ * the local S3 event player install the local stack's (infra/local/runtime.ts).
+ * A runtime already built or set is kept.
+ */
+export function setRuntimeFactory(next: RuntimeFactory): void {
+  factory = next;
 }
 
 /** For tests: forget the cached runtime (e.g. after pointing SIB_DATA_DIR elsewhere). */

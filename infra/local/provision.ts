@@ -1,6 +1,7 @@
 /**
- * Creates the local stack's tables and buckets from infra/definitions.ts, so the
- * local stack has exactly the shape the CDK stack deploys.
+ * Creates the local stack's tables and buckets from the storage layout
+ * (functions/adapters/storage-layout.ts), so the local stack has exactly the
+ * shape the CDK stack deploys.
  */
 import {
   type AttributeDefinition,
@@ -12,7 +13,14 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type BucketDef, buckets, type KeyDef, type StackConfig, type TableDef, tables } from '../definitions.ts';
+import {
+  type BucketDef,
+  buckets,
+  type KeyDef,
+  type StackConfig,
+  type TableDef,
+  tables,
+} from '../../functions/adapters/storage-layout.ts';
 
 export function localTableNames(): StackConfig['tables'] {
   return Object.fromEntries(tables.map((t) => [t.id, t.localName])) as Record<TableDef['id'], string>;

@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { UPLOADS_PREFIX } from '../../functions/adapters/storage-layout.ts';
 
 interface S3rverOptions {
   port: number;
@@ -46,11 +47,14 @@ if (dataDir) {
   let queue: Promise<unknown> = Promise.resolve();
   server.on('event', (event) => {
     const uploads = event.Records.filter(
-      (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.object.key.startsWith('uploads/'),
+      (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.object.key.startsWith(UPLOADS_PREFIX),
     );
     if (uploads.length === 0) return;
     queue = queue.then(async () => {
       try {
+        // Loaded on the first upload, so the emulator starts without the SDK and the handlers.
+        const { useLocalRuntime } = await import('./runtime.ts');
+        useLocalRuntime();
         const { handler } = await import('../../functions/ingest-s3.ts');
         const out = await handler({ Records: uploads } as never, { awsRequestId: `local-${Date.now()}` } as never);
         console.log(`ingested upload: ${JSON.stringify(out)}`);

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, type DynamoDBClientConfig, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { StackConfig } from '../definitions.ts';
+import type { StackConfig } from '../../functions/adapters/storage-layout.ts';
 import {
   assertPortFree,
   checkJava,

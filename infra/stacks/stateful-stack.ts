@@ -1,6 +1,7 @@
 /**
  * The stateful part of sib-ledger in AWS: the DynamoDB tables and S3 buckets of
- * infra/definitions.ts (the same objects the local stack is provisioned from),
+ * functions/adapters/storage-layout.ts (the same objects the local stack is
+ * provisioned from, and the functions read and write by),
  * the KMS keys (a symmetric data key that encrypts every table and bucket, an
  * Ed25519 signing key for checkpoints and reports, an HMAC key for pseudonyms)
  * and a separate bucket for the S3 server access logs. Everything is retained
@@ -12,7 +13,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { type AttributeType, type BucketDef, buckets, type KeyDef, type TableDef, tables } from '../definitions.ts';
+import {
+  type AttributeType,
+  type BucketDef,
+  buckets,
+  type KeyDef,
+  type TableDef,
+  tables,
+} from '../../functions/adapters/storage-layout.ts';
 
 export type Stage = 'dev' | 'prod';
 

@@ -17,8 +17,9 @@ import { ForbiddenError } from '#kernel';
 import type { Role } from '#ledger';
 import { assertContract, authorize, type Caller } from '../../functions/api/auth.ts';
 import { ROUTES, type RouteDef, routeKey } from '../../functions/api/routes.ts';
-import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { UnauthorizedError } from '../../functions/shared/problem.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import { invoke, saveEnv } from '../support/http.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 

@@ -28,7 +28,8 @@ import {
   RegistrationReceiptSchema,
   resultFor,
 } from '../../functions/api/contracts.ts';
-import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, type Call, token } from '../support/api-event.ts';
 import { REPO } from '../support/cli.ts';
 import { RELEASED_BATCH } from '../support/evidence.ts';

@@ -41,8 +41,9 @@ import {
 import { ROUTES } from '../../functions/api/routes.ts';
 import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
 import { uploadKey } from '../../functions/presign-upload.ts';
-import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import { enrol, freshContract, job, lambdaContext, saveEnv } from '../support/http.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { memorySigner } from '../support/signer.ts';

@@ -18,9 +18,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HEAD_ATTRIBUTES } from '../../functions/adapters/storage-layout.ts';
 import { handler } from '../../functions/ingest-batch.ts';
-import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
-import { HEAD_ATTRIBUTES } from '../../infra/definitions.ts';
+import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, enrol, freshContract, invoke, job, operatorClaims, saveEnv } from '../support/http.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
@@ -197,7 +198,7 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
       .flatMap((item) => (item.Update ? [item.Update] : []));
     expect(updates.length).toBeGreaterThan(0);
     for (const update of updates) {
-      // The IAM conditions of infra/stacks/stateless-stack.ts: a HEAD# partition, only HEAD attributes.
+      // The IAM conditions of infra/stacks/function-policies.ts: a HEAD# partition, only HEAD attributes.
       expect(update.Key).toEqual({ pk: `HEAD#${contract}`, sk: 'HEAD' });
       const names = Object.values(update.ExpressionAttributeNames ?? {});
       for (const name of names) expect(HEAD_ATTRIBUTES).toContain(name);

@@ -16,8 +16,9 @@ import { ForbiddenError, IntegrityError } from '#kernel';
 import { BatchReceiptSchema, handler as ingestHandler } from '../../functions/ingest-batch.ts';
 import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
 import { handler as presignHandler, UploadResponseSchema } from '../../functions/presign-upload.ts';
-import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { PROBLEM_TYPES, toProblem } from '../../functions/shared/problem.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import { clientConfig } from '../../infra/local/stack.ts';
 import {
   apiEvent,

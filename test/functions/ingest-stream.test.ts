@@ -32,7 +32,8 @@ import {
 import { type EvidenceContext, loadProfile, openEvidence } from '../../cli/evidence-context.ts';
 import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { handler, resultKey, type S3Event } from '../../functions/ingest-s3.ts';
-import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import { enrol, freshContract, job, lambdaContext } from '../support/http.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';

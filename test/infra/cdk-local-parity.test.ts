@@ -24,6 +24,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../functions/adapters/local-token.ts';
+import { buckets, type StackConfig, tables } from '../../functions/adapters/storage-layout.ts';
 import { type HandlerModule, ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { statefulResources as resourcesOfStateful } from '../../infra/app.ts';
 import {
@@ -31,7 +32,6 @@ import {
   HandlerFunction,
   SKIP_BUNDLING_CONTEXT,
 } from '../../infra/constructs/handler-function.ts';
-import { buckets, type StackConfig, tables } from '../../infra/definitions.ts';
 import { type AccessLogEntry, type Gateway, startGateway } from '../../infra/local/gateway.ts';
 import { freePorts } from '../../infra/local/processes.ts';
 import { clientConfig, stackDown, stackUp } from '../../infra/local/stack.ts';

@@ -1,14 +1,14 @@
 /**
  * The CDK stateful stack, synthesized in-process (no `cdk` CLI, no AWS).
- * Expectations are derived from infra/definitions.ts, and the table shape is
- * compared with the local stack's CreateTable input, so the cloud tables and
- * the local tables cannot drift apart. One assertion group per concern; no
+ * Expectations are derived from functions/adapters/storage-layout.ts, and the
+ * table shape is compared with the local stack's CreateTable input, so the
+ * cloud tables and the local tables cannot drift apart. One assertion group per concern; no
  * whole-template snapshots.
  */
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type BucketDef, buckets, tables } from '../../infra/definitions.ts';
+import { type BucketDef, buckets, tables } from '../../functions/adapters/storage-layout.ts';
 import { createTableInput } from '../../infra/local/provision.ts';
 import { type Stage, StatefulStack, type StatefulStackProps } from '../../infra/stacks/stateful-stack.ts';
 
@@ -95,7 +95,7 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
   });
 
   describe('tables', () => {
-    it('has exactly the tables of infra/definitions.ts', () => {
+    it('has exactly the tables of functions/adapters/storage-layout.ts', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', tables.length);
       expect(Object.keys(stack.tables).sort()).toEqual(tables.map((t) => t.id).sort());
     });
@@ -156,7 +156,7 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
       AccessControl: Match.absent(),
     };
 
-    it('has exactly the buckets of infra/definitions.ts, plus the access-logs bucket', () => {
+    it('has exactly the buckets of functions/adapters/storage-layout.ts, plus the access-logs bucket', () => {
       template.resourceCountIs('AWS::S3::Bucket', buckets.length + 1);
       expect(Object.keys(stack.buckets).sort()).toEqual(buckets.map((b) => b.id).sort());
     });
@@ -270,7 +270,7 @@ describe.each(['dev', 'prod'] as const)('StatefulStack (%s)', (stage) => {
       },
     );
 
-    it('locks both the archive and the reports (infra/definitions.ts)', () => {
+    it('locks both the archive and the reports (functions/adapters/storage-layout.ts)', () => {
       expect(
         buckets
           .filter((b) => b.objectLock)

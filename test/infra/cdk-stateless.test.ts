@@ -3,7 +3,7 @@
  * esbuild, no AWS). The stand-in tables, buckets and keys live in a helper
  * stack, as the stateful stack's do in the app. Expectations are derived from
  * functions/api/routes.ts, the stack's FUNCTIONS table and
- * infra/definitions.ts; one group of assertions per concern.
+ * functions/adapters/storage-layout.ts; one group of assertions per concern.
  */
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -11,9 +11,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { HEAD_ATTRIBUTES } from '../../functions/adapters/storage-layout.ts';
 import { ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { FUNCTION_MODULES, SKIP_BUNDLING_CONTEXT } from '../../infra/constructs/handler-function.ts';
-import { HEAD_ATTRIBUTES } from '../../infra/definitions.ts';
 import {
   FUNCTIONS,
   type FunctionName,

@@ -25,7 +25,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buckets, type StackConfig, tables } from '../../infra/definitions.ts';
+import { buckets, type StackConfig, tables } from '../../functions/adapters/storage-layout.ts';
 import { checkJava, freePorts, isAlive, JAVA_REQUIRED, javaMajorVersion } from '../../infra/local/processes.ts';
 import {
   clientConfig,
@@ -91,7 +91,7 @@ async function deadPid(): Promise<number> {
 }
 
 describe('stack up', () => {
-  it('creates stack.json and the tables and buckets of infra/definitions.ts', async () => {
+  it('creates stack.json and the tables and buckets of functions/adapters/storage-layout.ts', async () => {
     const dir = tempDir();
     const result = await up(dir);
     expect(result.status).toBe('started');

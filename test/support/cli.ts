@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import type { StackConfig } from '../../infra/definitions.ts';
+import type { StackConfig } from '../../functions/adapters/storage-layout.ts';
 import { DYNAMO_MARKER, S3_MARKER } from '../../infra/local/processes.ts';
 import type { LocalStackFile } from '../../infra/local/stack.ts';
 import { testStack } from './stack.ts';

@@ -17,9 +17,9 @@
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { presigner } from '../../functions/adapters/s3-presign.ts';
+import type { StackConfig } from '../../functions/adapters/storage-layout.ts';
 import type { Runtime } from '../../functions/shared/composition.ts';
 import { buildApp } from '../../infra/app.ts';
-import type { StackConfig } from '../../infra/definitions.ts';
 import { FUNCTIONS, type FunctionName } from '../../infra/stacks/stateless-stack.ts';
 
 // ---- Policies

@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
-import type { StackConfig } from '../../infra/definitions.ts';
+import type { StackConfig } from '../../functions/adapters/storage-layout.ts';
 import { clientConfig } from '../../infra/local/stack.ts';
 
 export function testStack(): StackConfig {

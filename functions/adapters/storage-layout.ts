@@ -1,7 +1,11 @@
 /**
- * THE definitions of sib-ledger's tables and buckets. The CDK stateful stack
- * (infra/stacks) and the local stack (infra/local) are both built from these
- * objects, so the cloud and the embedded default cannot drift apart.
+ * THE storage layout of sib-ledger: its tables (keys, global secondary
+ * indexes), its buckets (key prefixes, lock and expiry), the HEAD items that
+ * IAM tells apart, and where a running deployment's resources are
+ * (StackConfig). The adapters beside this file read and write by these names;
+ * the CDK stateful and stateless stacks (infra/stacks) and the local stack
+ * (infra/local) are built from the same objects, so the functions, the cloud
+ * and the local stack cannot drift apart.
  * Pure data: no CDK or SDK imports here.
  */
 
@@ -57,33 +61,38 @@ export const ledgerTable: TableDef = {
  * (`sk = HEAD`), and has exactly the attributes HEAD_ATTRIBUTES. IAM can name
  * partition keys (dynamodb:LeadingKeys) and attributes (dynamodb:Attributes)
  * but not sort keys, so this is what lets the deployed roles UpdateItem the
- * HEAD items and nothing else (infra/stacks/stateless-stack.ts).
+ * HEAD items and nothing else (infra/stacks/function-policies.ts).
  */
 export const HEAD_PK_PREFIX = 'HEAD#';
 export const HEAD_ATTRIBUTES = ['pk', 'sk', 'size', 'last', 'root', 'frontier'] as const;
+
+/** The records of one pseudonym, in time order (`<date>#<eventId>`). */
+export const byParticipantIndex = {
+  indexName: 'byParticipant',
+  partitionKey: { name: 'gsi1pk', type: 'S' },
+  sortKey: { name: 'gsi1sk', type: 'S' },
+} as const satisfies IndexDef;
+
+/** The records of one batch, in batch order (the record's index). */
+export const byBatchIndex = {
+  indexName: 'byBatch',
+  partitionKey: { name: 'gsi2pk', type: 'S' },
+  sortKey: { name: 'gsi2sk', type: 'S' },
+} as const satisfies IndexDef;
+
+/** The records of one type, in date order (`<date>#<eventId>`). */
+export const byTypeIndex = {
+  indexName: 'byType',
+  partitionKey: { name: 'gsi3pk', type: 'S' },
+  sortKey: { name: 'gsi3sk', type: 'S' },
+} as const satisfies IndexDef;
 
 export const recordsTable: TableDef = {
   id: 'records',
   localName: 'sib-records',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
-  globalSecondaryIndexes: [
-    {
-      indexName: 'byParticipant',
-      partitionKey: { name: 'gsi1pk', type: 'S' },
-      sortKey: { name: 'gsi1sk', type: 'S' },
-    },
-    {
-      indexName: 'byBatch',
-      partitionKey: { name: 'gsi2pk', type: 'S' },
-      sortKey: { name: 'gsi2sk', type: 'S' },
-    },
-    {
-      indexName: 'byType',
-      partitionKey: { name: 'gsi3pk', type: 'S' },
-      sortKey: { name: 'gsi3sk', type: 'S' },
-    },
-  ],
+  globalSecondaryIndexes: [byParticipantIndex, byBatchIndex, byTypeIndex],
   description:
     'Evidence records keyed by (contract, event id) (pk = EV#<contract>#<eventId>), indexed by participant pseudonym (time order), by batch (record index) and by type (date); plus per-contract ingest leases (pk = LEASE#<contract>).',
 };
@@ -104,6 +113,11 @@ export const reportsBucket: BucketDef = {
   description: 'Signed audit reports (JSON + PDF) and evaluation results.',
 };
 
+/** Where large batches are uploaded (presign-upload) and picked up (ingest-s3) in the uploads bucket. */
+export const UPLOADS_PREFIX = 'uploads/';
+/** Where the outcome of each upload (its receipt or problem) is written, in the uploads bucket. */
+export const RESULTS_PREFIX = 'results/';
+
 /**
  * Large batches as the operator uploads them (presign-upload), CSV with the
  * participants' references (national IDs) before pseudonymisation, and the
@@ -114,7 +128,7 @@ export const uploadsBucket: BucketDef = {
   id: 'uploads',
   localName: 'sib-uploads',
   objectLock: false,
-  expireDays: { 'uploads/': 1, 'results/': 30 },
+  expireDays: { [UPLOADS_PREFIX]: 1, [RESULTS_PREFIX]: 30 },
   description: 'Uploaded CSV batches (deleted once ingested, expired after a day) and their outcomes (30 days).',
 };
 

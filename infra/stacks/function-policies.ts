@@ -1,0 +1,173 @@
+/**
+ * How a function's Grants (function-specs.ts) become the statements of its
+ * IAM role, and nothing more: each table, bucket prefix and key it may use,
+ * with the conditions that narrow them (HEAD items only for UpdateItem,
+ * If-None-Match for report puts, the data key only through DynamoDB and S3),
+ * and every wildcard resource acknowledged to cdk-nag with its reason.
+ */
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+// cdk-nag's own rendering of a resource in its finding ids (no exports map: a deep import).
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import {
+  HEAD_ATTRIBUTES,
+  HEAD_PK_PREFIX,
+  RESULTS_PREFIX,
+  UPLOADS_PREFIX,
+} from '../../functions/adapters/storage-layout.ts';
+import type { Grants } from './function-specs.ts';
+
+/** The stateful stack's tables, buckets and keys, as a function's statements name them. */
+export interface GrantTargets {
+  readonly ledgerTable: dynamodb.ITable;
+  readonly recordsTable: dynamodb.ITable;
+  readonly archiveBucket: s3.IBucket;
+  readonly uploadsBucket: s3.IBucket;
+  readonly reportsBucket: s3.IBucket;
+  readonly signingKey: kms.IKey;
+  readonly pseudonymKey: kms.IKey;
+  readonly dataKey: kms.IKey;
+}
+
+/** Why a wildcard resource is as narrow as it can be. */
+function WILDCARD_REASONS(resource: string, props: GrantTargets): string {
+  if (resource.endsWith('/index/*'))
+    return "on the table's global secondary indexes (queries by participant, batch, type).";
+  if (resource.startsWith(props.reportsBucket.bucketArn)) {
+    return 'on report objects: keys are content-addressed (contract/period/payment/hash); puts carry If-None-Match.';
+  }
+  if (resource.startsWith(props.uploadsBucket.bucketArn)) {
+    return 'on the uploads bucket under uploads/ or results/: one object per contract and batch id, expired by lifecycle.';
+  }
+  return 'on objects under a key prefix of the evidence archive: keys are content-addressed or per batch id.';
+}
+
+/**
+ * cdk-nag reports each wildcard resource of a policy as its own finding,
+ * named by the resource as it renders in the template (cross-stack imports
+ * by export name). Those names exist only once references are resolved, so
+ * the findings are acknowledged from a validation of the role, which runs
+ * after references are resolved and before the policy-validation plugins.
+ */
+function acknowledgeWildcards(fn: lambda.Function, wildcards: readonly { resource: string; reason: string }[]): void {
+  const role = fn.role as iam.Role;
+  role.node.addValidation({
+    validate: () => {
+      const stack = Stack.of(role);
+      for (const { resource, reason } of wildcards) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(resource))}]`,
+          reason,
+        });
+      }
+      return [];
+    },
+  });
+}
+
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantTargets): void {
+  /** Every wildcard resource of this role, with why: acknowledged to cdk-nag one by one. */
+  const wildcards: { resource: string; reason: string }[] = [
+    {
+      resource: '*',
+      reason: 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) has no resource-level permissions.',
+    },
+  ];
+  const allow = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) => {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources, conditions }));
+    for (const resource of resources) {
+      if (resource.endsWith('*')) {
+        wildcards.push({ resource, reason: `${actions.join(', ')} ${WILDCARD_REASONS(resource, props)}` });
+      }
+    }
+  };
+  acknowledgeWildcards(fn, wildcards);
+  const tableResources = (table: dynamodb.ITable) => [table.tableArn, `${table.tableArn}/index/*`];
+
+  const ledger = props.ledgerTable;
+  if (grants.ledger !== 'none') allow(TABLE_READ_ACTIONS, [ledger.tableArn]);
+  if (grants.ledger === 'checkpoint' || grants.ledger === 'append') allow(['dynamodb:PutItem'], [ledger.tableArn]);
+  if (grants.ledger === 'append') {
+    // UpdateItem on HEAD items only: their partitions (HEAD#<contract>), their attributes.
+    allow(['dynamodb:UpdateItem'], [ledger.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HEAD_PK_PREFIX}*`] },
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...HEAD_ATTRIBUTES] },
+    });
+  }
+  const records = props.recordsTable;
+  if (grants.records !== 'none') allow(TABLE_READ_ACTIONS, tableResources(records));
+  if (grants.records === 'write') allow(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], [records.tableArn]);
+
+  const archive = props.archiveBucket;
+  if (grants.archiveRead.length > 0) {
+    // ListBucket: a HEAD of a missing key answers 404 rather than 403.
+    allow(['s3:ListBucket'], [archive.bucketArn]);
+    allow(
+      ['s3:GetObject'],
+      grants.archiveRead.map((prefix) => archive.arnForObjects(`${prefix}*`)),
+    );
+  }
+  if (grants.archivePut.length > 0) {
+    allow(
+      ['s3:PutObject'],
+      grants.archivePut.map((prefix) => archive.arnForObjects(`${prefix}*`)),
+    );
+  }
+  if (grants.archiveMultipart) {
+    allow(
+      ['s3:AbortMultipartUpload'],
+      grants.archivePut.map((prefix) => archive.arnForObjects(`${prefix}*`)),
+    );
+  }
+  const reports = props.reportsBucket;
+  if (grants.reportsRead) {
+    allow(['s3:ListBucket'], [reports.bucketArn]);
+    allow(['s3:GetObject'], [reports.arnForObjects('*')]);
+  }
+  if (grants.reportsPut) {
+    // Create only: a PutObject must carry If-None-Match, so S3 refuses to replace a report.
+    allow(['s3:PutObject'], [reports.arnForObjects('reports/*')], { Null: { 's3:if-none-match': 'false' } });
+  }
+  const uploads = props.uploadsBucket;
+  if (grants.uploads === 'put') {
+    // The presigned PUT is signed with this role: the operator's upload is this put.
+    allow(['s3:PutObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`)]);
+  }
+  if (grants.uploads === 'read' || grants.uploads === 'ingest') {
+    allow(['s3:ListBucket'], [uploads.bucketArn]);
+    allow(['s3:GetObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`), uploads.arnForObjects(`${RESULTS_PREFIX}*`)]);
+  }
+  if (grants.uploads === 'ingest') {
+    allow(['s3:PutObject'], [uploads.arnForObjects(`${RESULTS_PREFIX}*`)]);
+    allow(['s3:DeleteObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`)]);
+  }
+
+  const reads =
+    grants.ledger !== 'none' ||
+    grants.records !== 'none' ||
+    grants.archiveRead.length > 0 ||
+    grants.reportsRead ||
+    grants.uploads === 'read' ||
+    grants.uploads === 'ingest';
+  const tableWrites = grants.ledger === 'checkpoint' || grants.ledger === 'append' || grants.records === 'write';
+  const objectWrites =
+    grants.archivePut.length > 0 || grants.reportsPut || grants.uploads === 'put' || grants.uploads === 'ingest';
+  // The data key only through DynamoDB and S3 (their encryption at rest), never directly.
+  const viaStorage = {
+    StringEquals: {
+      'kms:ViaService': [`dynamodb.${Aws.REGION}.amazonaws.com`, `s3.${Aws.REGION}.amazonaws.com`],
+    },
+  };
+  if (reads || tableWrites) allow(KEY_READ_ACTIONS, [props.dataKey.keyArn], viaStorage);
+  // SSE-KMS object writes need a data key; DynamoDB writes with a customer key also encrypt.
+  if (tableWrites) allow(['kms:Encrypt', 'kms:GenerateDataKey'], [props.dataKey.keyArn], viaStorage);
+  else if (objectWrites) allow(['kms:GenerateDataKey'], [props.dataKey.keyArn], viaStorage);
+  if (grants.sign) allow(['kms:Sign', 'kms:GetPublicKey'], [props.signingKey.keyArn]);
+  if (grants.mac) allow(['kms:GenerateMac'], [props.pseudonymKey.keyArn]);
+}
