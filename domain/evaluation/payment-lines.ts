@@ -95,19 +95,11 @@ export function computePayments(inputs: PaymentInputs): { payments: PaymentsResu
 
   // Adjustments first: they free room under the caps.
   for (const { rule, deltas } of perRule) {
-    const taken = deltas.filter((d) => d.delta < 0n);
-    if (taken.length === 0) continue;
-    const amount = taken.reduce((s, d) => s + d.delta, 0n);
-    useCaps(caps, rule.id, amount);
-    addTo(paidNowByRule, rule.id, amount);
-    lines.push({
-      rule: rule.id,
-      kind: rule.kind,
-      type: 'adjustment',
-      outcomes: taken.length,
-      amount: amount.toString(),
-      formula: `${taken.length} outcome(s) paid in earlier periods are no longer achieved (corrected evidence): ${money(amount)}`,
-    });
+    const line = adjustmentLine(rule, deltas, money);
+    if (line === undefined) continue;
+    useCaps(caps, rule.id, BigInt(line.amount));
+    addTo(paidNowByRule, rule.id, BigInt(line.amount));
+    lines.push(line);
   }
 
   // New payments, rule by rule in contract order, keys in key order, each within the room left under every cap.
@@ -135,6 +127,25 @@ export function computePayments(inputs: PaymentInputs): { payments: PaymentsResu
       allocation: allocateToInvestors(spec, total),
     },
     outcomes: outcomeLines,
+  };
+}
+
+/** The outcomes of a rule paid before and no longer achieved, taken back in one line (none if there are none). */
+function adjustmentLine(
+  rule: PaymentRule,
+  deltas: readonly Delta[],
+  money: (v: bigint) => string,
+): PaymentLine | undefined {
+  const taken = deltas.filter((d) => d.delta < 0n);
+  if (taken.length === 0) return undefined;
+  const amount = taken.reduce((s, d) => s + d.delta, 0n);
+  return {
+    rule: rule.id,
+    kind: rule.kind,
+    type: 'adjustment',
+    outcomes: taken.length,
+    amount: amount.toString(),
+    formula: `${taken.length} outcome(s) paid in earlier periods are no longer achieved (corrected evidence): ${money(amount)}`,
   };
 }
 
