@@ -3,7 +3,13 @@ import { METRIC_UNITS } from '#contracts';
 import type { Timeline } from '#evidence';
 import { Decimal, type DecimalValue, IntegrityError } from '#kernel';
 import { COMPARISON_PUBLISHED_KIND, ComparisonBodySchema, type Entry } from '#ledger';
-import { aggregateOutcomes, type MetricContext, type ParticipantOutcome, participantOutcomes } from './metrics.ts';
+import {
+  aggregateOutcomes,
+  exactRatio,
+  type MetricContext,
+  type ParticipantOutcome,
+  participantOutcomes,
+} from './metrics.ts';
 import { differenceInMeansZTest, fixed, type Interval, type TestResult, twoProportionZTest } from './stats.ts';
 
 /**
@@ -77,6 +83,38 @@ function effectOf(kind: Effect, t: Decimal, c: Decimal): Decimal | undefined {
   }
 }
 
+/**
+ * The effect of the treatment value `t` against the comparison value `c`:
+ * none without a comparison figure, with nobody in the treatment group (or,
+ * `controlN`, in the control group), or for a relative effect on a zero base.
+ */
+export function comparisonEffect(
+  kind: Effect,
+  t: Decimal,
+  c: Decimal | undefined,
+  n: number,
+  controlN?: number,
+): Decimal | undefined {
+  if (c === undefined || !(n > 0) || (controlN !== undefined && !(controlN > 0))) return undefined;
+  return effectOf(kind, t, c);
+}
+
+/** A figure's exact value: numerator ÷ denominator when it has them (what effects are decided on), else its value. */
+export function exactFigure(f: Pick<Figure, 'value' | 'numerator' | 'denominator'>): Decimal {
+  return f.numerator !== undefined && f.denominator !== undefined
+    ? exactRatio(f.numerator, f.denominator)
+    : new Decimal(f.value);
+}
+
+/** The figure a baseline comparison compares against. */
+export function baselineFigure(c: Extract<Comparison, { kind: 'baseline' }>): Figure & { readonly source: string } {
+  return { value: fixed(c.value), source: 'baseline in the contract' };
+}
+
+/** Where a control comparison's figure comes from. */
+export const controlSource = (c: Extract<Comparison, { kind: 'control' }>): string =>
+  `control cohorts ${c.control.join(', ')}`;
+
 interface Stats {
   readonly figure: Figure;
   readonly exact: Decimal;
@@ -88,7 +126,7 @@ interface Stats {
 
 function statsOf(metric: Metric, outcomes: readonly ParticipantOutcome[], level: string): Stats {
   const agg = aggregateOutcomes(metric, outcomes, level);
-  const exact = agg.denominator === 0 ? new Decimal(0) : agg.sum.div(agg.denominator);
+  const exact = exactRatio(agg.sum, agg.denominator);
   return {
     figure: {
       value: agg.value,
@@ -105,9 +143,9 @@ function statsOf(metric: Metric, outcomes: readonly ParticipantOutcome[], level:
 }
 
 /** The groups a comparison is computed for: `all`, then each cohort of the metric's population (groupBy cohort). */
-function groupsOf(spec: ContractSpec, c: Comparison, metric: Metric): string[] {
+export function comparisonGroups(spec: ContractSpec, c: Comparison, metric: Metric | undefined): string[] {
   if (c.kind === 'control' || c.groupBy !== 'cohort') return ['all'];
-  const cohorts = metric.population?.cohorts ?? spec.cohorts;
+  const cohorts = metric?.population?.cohorts ?? spec.cohorts;
   return ['all', ...cohorts];
 }
 
@@ -141,12 +179,12 @@ export function evaluateComparisons(
   for (const c of spec.comparisons) {
     const metric = spec.metrics.find((m) => m.id === c.metric) as Metric;
     const all = outcomes.get(metric.id) ?? participantOutcomes(metric, timelines, ctx);
-    for (const group of groupsOf(spec, c, metric)) {
+    for (const group of comparisonGroups(spec, c, metric)) {
       const base = { id: c.id, metric: c.metric, kind: c.kind, group, effect: c.effect };
       if (c.kind === 'control') {
         const tr = statsOf(metric, participantOutcomes(metric, timelines, ctx, c.treatment), level);
         const co = statsOf(metric, participantOutcomes(metric, timelines, ctx, c.control), level);
-        const effect = tr.n > 0 && co.n > 0 ? effectOf(c.effect, tr.exact, co.exact) : undefined;
+        const effect = comparisonEffect(c.effect, tr.exact, co.exact, tr.n, co.n);
         const test =
           c.test === 'two-proportion'
             ? twoProportionZTest(tr.x, tr.n, co.x, co.n, c.alternative, c.significance)
@@ -160,7 +198,7 @@ export function evaluateComparisons(
           result: {
             ...base,
             treatment: tr.figure,
-            comparison: { ...co.figure, source: `control cohorts ${c.control.join(', ')}` },
+            comparison: { ...co.figure, source: controlSource(c) },
             ...(effect === undefined ? {} : { effectSize: fixed(effect) }),
             ...(test === undefined ? { note: 'too few participants for the test' } : { test }),
           },
@@ -176,7 +214,7 @@ export function evaluateComparisons(
       let figure: (Figure & { source: string }) | undefined;
       let cValue: Decimal | undefined;
       if (c.kind === 'baseline') {
-        figure = { value: fixed(c.value), source: 'baseline in the contract' };
+        figure = baselineFigure(c);
         cValue = new Decimal(c.value);
       } else {
         const p = publishedFigure(published, c.id, group, period);
@@ -189,7 +227,7 @@ export function evaluateComparisons(
           cValue = new Decimal(p.value);
         }
       }
-      const effect = cValue !== undefined && tr.n > 0 ? effectOf(c.effect, tr.exact, cValue) : undefined;
+      const effect = comparisonEffect(c.effect, tr.exact, cValue, tr.n);
       const note =
         figure === undefined
           ? 'no comparison figure published yet'

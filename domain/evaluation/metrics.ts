@@ -2,7 +2,7 @@ import type { ContractSpec, Metric, MetricUnit, Population, Window } from '#cont
 import { CATEGORIES, METRIC_UNITS } from '#contracts';
 import type { Timeline } from '#evidence';
 import { STATUSES } from '#evidence';
-import { Decimal, dayNumber, isoDay } from '#kernel';
+import { Decimal, type DecimalValue, dayNumber, isoDay } from '#kernel';
 import { fixed, type Interval, meanInterval, wilsonInterval } from './stats.ts';
 
 /**
@@ -283,6 +283,21 @@ export function participantOutcomes(
   return out;
 }
 
+/** numerator ÷ denominator, exactly (the domain's 40 significant digits); 0 over nobody. */
+export function exactRatio(numerator: DecimalValue, denominator: number): Decimal {
+  return denominator === 0 ? new Decimal(0) : new Decimal(numerator).div(denominator);
+}
+
+/** A rate's or mean's figure: numerator ÷ denominator to 6 places (half-even); 0 over nobody. */
+export function ratioFigure(numerator: DecimalValue, denominator: number): string {
+  return fixed(exactRatio(numerator, denominator));
+}
+
+/** A value-of metric's value: the other metric's units times the unit value (minor units). */
+export function valueOfUnits(units: bigint, metric: { readonly unitValue: string }): bigint {
+  return units * BigInt(metric.unitValue);
+}
+
 /** Aggregates participant outcomes of one metric over one group. */
 export function aggregateOutcomes(
   metric: Metric,
@@ -321,7 +336,7 @@ export function aggregateOutcomes(
   if (unit === 'rate') {
     const interval = wilsonInterval(Number(total), n, level);
     return {
-      value: n === 0 ? fixed(0) : fixed(new Decimal(total.toString()).div(n)),
+      value: ratioFigure(total.toString(), n),
       numerator: total.toString(),
       denominator: n,
       ...(interval === undefined ? {} : { interval }),
@@ -334,7 +349,7 @@ export function aggregateOutcomes(
   if (unit === 'mean') {
     const interval = meanInterval({ n, sum: sum.toString(), sumSquares: sumSquares.toString() }, level);
     return {
-      value: n === 0 ? fixed(0) : fixed(sum.div(n)),
+      value: ratioFigure(sum, n),
       numerator: total.toString(),
       denominator: n,
       ...(interval === undefined ? {} : { interval }),
@@ -429,7 +444,7 @@ export function evaluateMetrics(
     if (m.kind === 'value-of') {
       const of = values.get(m.metric);
       const units = BigInt(of?.value ?? '0');
-      values.set(m.id, { ...base(m), value: (units * BigInt(m.unitValue)).toString(), numerator: units.toString() });
+      values.set(m.id, { ...base(m), value: valueOfUnits(units, m).toString(), numerator: units.toString() });
       continue;
     }
     const list = participantOutcomes(m, timelines, ctx);

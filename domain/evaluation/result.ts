@@ -1,8 +1,9 @@
 import type { ContractSpec } from '#contracts';
 import { canonicalBytes, sha256, toHex } from '#kernel';
 import type { ComparisonResult, TriggerResult } from './comparisons.ts';
-import type { MetricValue } from './metrics.ts';
-import type { IndicatorCheck, OutcomeLine, PaymentsResult } from './payment-lines.ts';
+import type { OutcomeLine } from './outcome-keys.ts';
+import type { PaymentsResult } from './payment-lines.ts';
+import type { IndicatorCheck, MetricWithTarget } from './targets.ts';
 
 /**
  * The result of evaluating a period: what the calculator produces and the
@@ -31,10 +32,7 @@ export interface EvaluationResult {
     readonly comparisonEntries: readonly number[];
   };
   readonly participants: { readonly enrolled: number; readonly withdrawn: number };
-  readonly metrics: readonly (MetricValue & {
-    readonly target?: { readonly value: string; readonly direction: string };
-    readonly met?: boolean;
-  })[];
+  readonly metrics: readonly MetricWithTarget[];
   readonly comparisons: readonly ComparisonResult[];
   readonly triggers: readonly TriggerResult[];
   readonly indicators: readonly IndicatorCheck[];

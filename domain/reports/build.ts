@@ -1,6 +1,6 @@
 import { type ContractSpec, specHash } from '#contracts';
 import type { GroupValue } from '#evaluation';
-import { type EvaluationResult, encodeResult } from '#evaluation';
+import { type EvaluationResult, encodeResult, groupOfSubject } from '#evaluation';
 import type { Signer } from '#kernel';
 import {
   canonicalBytes,
@@ -252,7 +252,7 @@ export function suppressGroups(groups: readonly GroupValue[]): ReportGroup[] {
 function paidBeforeByRule(result: EvaluationResult): NonNullable<AuditReport['paidBeforeByRule']> {
   const sums = new Map<string, { rule: string; group?: string; amount: bigint }>();
   for (const o of result.outcomes) {
-    const group = o.subject.startsWith('group:') ? o.subject.slice('group:'.length) : undefined;
+    const group = groupOfSubject(o.subject);
     const id = `${o.rule}\u0000${group ?? ''}`;
     const held = sums.get(id) ?? { rule: o.rule, ...(group === undefined ? {} : { group }), amount: 0n };
     held.amount += BigInt(o.paidBefore);

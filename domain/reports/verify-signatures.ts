@@ -1,0 +1,109 @@
+import { ed25519Verify, fromBase64, toHex } from '#kernel';
+import { checkSigners, parseCheckpoint, parseVerifierKey, type VerifiedCheckpoint, verifyCheckpoint } from '#ledger';
+import { reportSigningBytes } from './build.ts';
+import { type Fail, messageOf, type ReportContext } from './verify-context.ts';
+
+/**
+ * The report verifier's checks of keys and signatures: the verifier keys
+ * given, the report's signature (by the log's key), the signed checkpoint
+ * (of this contract's log, signed by the log, the size and root the report
+ * states) and the witnesses' cosignatures on it.
+ */
+
+export function checkKeys(ctx: ReportContext, fail: Fail): string | undefined {
+  for (const text of ctx.keyTexts) {
+    try {
+      ctx.keys.push(parseVerifierKey(String(text)));
+    } catch (error) {
+      fail(messageOf(error));
+    }
+  }
+  if (ctx.keyTexts.length === 0) fail('no verifier key given: the log key is needed to check the signatures');
+  return keyList(ctx);
+}
+
+const keyList = (ctx: ReportContext) => ctx.keys.map((k) => `${k.name}+${k.keyId}`).join(', ');
+
+/** The log's name: the checkpoint origin is `<log name>/<contract>`. */
+function logName(ctx: ReportContext): string | undefined {
+  const note = ctx.report.checkpoint.note;
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return undefined;
+  try {
+    const origin = parseCheckpoint(note.slice(0, split + 1)).origin;
+    const slash = origin.lastIndexOf('/');
+    return slash < 0 ? origin : origin.slice(0, slash);
+  } catch {
+    return undefined;
+  }
+}
+
+export function checkReportSignature(ctx: ReportContext, fail: Fail): string | undefined {
+  const sig = ctx.report.signature;
+  const id = `${sig.keyName}+${sig.keyId}`;
+  const key = ctx.keys.find((k) => k.name === sig.keyName && k.keyId === sig.keyId);
+  if (key === undefined) {
+    fail(`the report is signed by ${id}, which is not among the trusted keys (${keyList(ctx) || 'none'})`);
+  } else {
+    let value: Uint8Array | undefined;
+    try {
+      value = fromBase64(sig.value);
+    } catch {
+      fail('the signature value is not base64');
+    }
+    if (value !== undefined && !ed25519Verify(key.publicKey, reportSigningBytes(ctx.raw as never), value)) {
+      fail(`the signature by ${id} does not verify: the report was changed after it was signed`);
+    }
+  }
+  const log = logName(ctx);
+  if (log !== undefined && log !== sig.keyName) {
+    fail(`the report is signed by ${sig.keyName}, not by the log's key (${log}, the checkpoint's origin)`);
+  }
+  return `signed by ${id}`;
+}
+
+export function checkCheckpoint(ctx: ReportContext, fail: Fail): string | undefined {
+  const r = ctx.report;
+  let cp: VerifiedCheckpoint;
+  try {
+    cp = verifyCheckpoint(r.checkpoint.note, ctx.keys);
+  } catch (error) {
+    fail(`the checkpoint note does not verify with the given keys: ${messageOf(error)}`);
+    return undefined;
+  }
+  const log = logName(ctx);
+  if (!cp.origin.endsWith(`/${r.contract.id}`)) {
+    fail(`the checkpoint is of the log ${cp.origin}, not of contract ${r.contract.id}`);
+  }
+  if (!cp.verified.some((v) => v.name === log)) {
+    fail(
+      `the checkpoint is not signed by the log's key ${log ?? ''} (verified signatures: ${cp.verified.map((v) => v.name).join(', ')})`,
+    );
+  }
+  const root = toHex(cp.root);
+  if (cp.size !== r.checkpoint.size || root !== r.checkpoint.root) {
+    fail(
+      `the signed checkpoint is size ${cp.size} root ${root}, but the report says size ${r.checkpoint.size} root ${r.checkpoint.root}`,
+    );
+  }
+  return `${cp.origin} size ${cp.size} signed by ${log}`;
+}
+
+export function checkWitnesses(ctx: ReportContext, fail: Fail): string | undefined {
+  const log = logName(ctx);
+  const signers = checkSigners(ctx.report.checkpoint.note, ctx.keys).filter((s) => s.name !== log);
+  for (const s of signers.filter((x) => x.status === 'invalid')) {
+    fail(`the cosignature of ${s.name}+${s.keyId} does not verify`);
+  }
+  const cosigned = signers.filter((s) => s.status === 'signed').map((s) => s.name);
+  const unchecked: string[] = [];
+  for (const name of ctx.report.witnesses) {
+    if (cosigned.includes(name)) continue;
+    if (signers.some((s) => s.name === name)) {
+      fail(`the report names ${name} as a witness, but the checkpoint carries no valid cosignature by its key`);
+    } else unchecked.push(name);
+  }
+  return `cosigned by ${cosigned.join(', ') || 'no witness among the given keys'}${
+    unchecked.length > 0 ? `; not checked (no key given): ${unchecked.join(', ')}` : ''
+  }`;
+}
