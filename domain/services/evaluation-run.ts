@@ -31,18 +31,17 @@ import {
   evaluateComparisons,
   evaluateMetrics,
   evaluateTriggers,
-  exactValue,
-  type IndicatorCheck,
-  indicatorChecks,
-  type MetricValue,
+  exactMetricValues,
   type PriorEvaluation,
   type PublishedFigure,
+  periodIndicators,
   priorPayments,
   publishedFigures,
+  withTarget,
 } from '#evaluation';
 import type { StoredRecord } from '#evidence';
 import { TimelineBuilder } from '#evidence';
-import { ConflictError, Decimal, dayNumber, IntegrityError, NotFoundError, ValidationError } from '#kernel';
+import { ConflictError, dayNumber, IntegrityError, NotFoundError, ValidationError } from '#kernel';
 import type { Entry } from '#ledger';
 import { EVIDENCE_BATCH_KIND, paymentStateBySeq, recordedEvaluations } from '#ledger';
 
@@ -195,16 +194,8 @@ export class Evaluation {
       this.#figures,
     );
     // Triggers on metrics read exact values; a rate or mean with nobody counted yet has none.
-    const exact = new Map<string, string>();
-    for (const v of values) {
-      const empty = (v.unit === 'rate' || v.unit === 'mean') && (v.denominator ?? 0) === 0;
-      const x = exactValue(v);
-      if (!empty && x !== undefined) exact.set(v.id, x.toString());
-    }
-    const triggers = evaluateTriggers(spec, this.period.id, comparisons, exact);
-    const indicators = spec.payments.flatMap((p) =>
-      p.kind === 'all-or-nothing' && p.periods.includes(this.period.id) ? indicatorChecks(spec, p, valueMap) : [],
-    );
+    const triggers = evaluateTriggers(spec, this.period.id, comparisons, exactMetricValues(values));
+    const indicators = periodIndicators(spec, this.period.id, valueMap);
     const { payments, outcomes: outcomeLines } = computePayments({
       spec,
       period: this.period,
@@ -245,23 +236,6 @@ export class Evaluation {
       }),
     };
   }
-}
-
-/** A metric value with its target and whether it is met (against the all-or-nothing threshold when one applies). */
-function withTarget(
-  spec: ContractSpec,
-  v: MetricValue,
-  indicators: readonly IndicatorCheck[],
-): EvaluationResult['metrics'][number] {
-  const metric = spec.metrics.find((m) => m.id === v.id);
-  const target = metric?.target;
-  if (target === undefined) return v;
-  const check = indicators.find((i) => i.metric === v.id);
-  if (check !== undefined) return { ...v, target, met: check.met };
-  // A rate or mean with nobody counted yet meets no target.
-  if ((v.unit === 'rate' || v.unit === 'mean') && (v.denominator ?? 0) === 0) return { ...v, target, met: false };
-  const value = exactValue(v) ?? new Decimal(0);
-  return { ...v, target, met: target.direction === 'at-least' ? value.gte(target.value) : value.lte(target.value) };
 }
 
 /** Evaluates in one call (records already in memory, in log order). */
