@@ -87,7 +87,7 @@ export interface AntaresFigures {
 
 const PUBLISHED: AntaresFigures = {
   source:
-    'ОФ «Антарес А», отчёт о реализации социального проекта по государственному гранту, 2017 (seed 001; DOMAIN.md 2.2)',
+    'ОФ «Антарес А», отчёт о реализации социального проекта по государственному гранту, 2017 (docs/programmes.md 2.2)',
   term: { from: '2017-07-21', to: '2017-11-21' },
   grantKzt: 2_485_260,
   /** Event 1: the survey (July-August 2017). */

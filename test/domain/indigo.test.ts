@@ -1,5 +1,5 @@
 /**
- * The INDIGO export of Second Chance (DOMAIN.md 2.1) built from a real
+ * The INDIGO export of Second Chance (docs/programmes.md 2.1) built from a real
  * in-memory ledger: ten participants released on enrolment, six of them in
  * a permanent job, nobody reconvicted. y1 pays nothing (the one-year windows
  * are still open at its end); y2 meets every indicator and pays the
