@@ -21,16 +21,8 @@ import type { Actor } from '#ledger';
 import { leafHash, TreeBuilder } from '#ledger';
 import { BytePipe } from './byte-pipe.ts';
 import type { StreamPhase, StreamProgress } from './ingest.ts';
-import {
-  appendBatchEntry,
-  type BatchEntry,
-  type BatchSummary,
-  batchReceipt,
-  type EvidenceStore,
-  existingReceipt,
-  type IngestPorts,
-  type IngestReceipt,
-} from './ingest.ts';
+import { appendBatchEntry, type BatchSummary, batchReceipt, existingReceipt, type IngestReceipt } from './ingest.ts';
+import type { BatchEntry, EvidenceStore, IngestPorts } from './ports.ts';
 
 /**
  * The streaming ingest of a large CSV batch (the S3 upload path): the same

@@ -7,7 +7,6 @@ import {
   batchIdProblems,
   type CanonicalRecord,
   checkBatch,
-  type KnownState,
   knownStateQueries,
   type Pseudonymizer,
   rejectBatch,
@@ -16,6 +15,7 @@ import {
 import { ConflictError, canonicalize, type Problem, sha256, toHex, utf8 } from '#kernel';
 import type { Actor, Intent } from '#ledger';
 import { EVIDENCE_BATCH_KIND, rootFromLeaves } from '#ledger';
+import type { BatchEntry, EvidenceLedger, IngestPorts } from './ports.ts';
 
 /**
  * The operator's batch, from parsed records to one ledger entry (the records
@@ -36,75 +36,6 @@ export interface StreamProgress {
   readonly rows: number;
   /** Rows holding a record, as counted by the first pass (scan and write). */
   readonly total?: number;
-}
-
-export interface EvidenceStore {
-  /** What the cross-record checks need from the ledger, for these pseudonyms and event ids (committed records only). */
-  knownState(
-    contract: string,
-    query: {
-      participants: readonly string[];
-      eventIds: readonly string[];
-      /** Participants whose employment-started records matter (those with an employment-ended in the batch). */
-      employmentsOf?: readonly string[];
-    },
-  ): Promise<KnownState>;
-  /**
-   * Writes the records idempotently; readers see them only once the batch's
-   * entry commits. A large batch is written in several calls (chunks), each
-   * record carrying its index in the whole batch.
-   */
-  writeRecords(contract: string, batch: BatchRef, records: readonly CanonicalRecord[]): Promise<void>;
-  /**
-   * Runs `work` holding the contract's ingest lease, so that no other batch
-   * of the contract checks or writes records meanwhile. The fence is handed
-   * to the ledger append, whose commit fails if the lease was lost.
-   * Waits at most `waitMs` (default: the store's own bound) for the lease,
-   * then refuses with a ConflictError (another batch is being ingested).
-   */
-  withIngestLease<T>(
-    contract: string,
-    work: (fence: unknown) => Promise<T>,
-    options?: { readonly waitMs?: number },
-  ): Promise<T>;
-}
-
-export interface BatchRef {
-  readonly batchId: string;
-  /** SHA-256 (hex) of the archived canonical batch. */
-  readonly contentHash: string;
-}
-
-export interface Archive {
-  /** Stores the canonical batch under its content hash; storing the same bytes again is harmless. */
-  put(key: string, body: Uint8Array, sha256: string): Promise<void>;
-  /**
-   * The same for a batch too large to hold in memory: reads `body` to its end
-   * and stores it, unless `key` is stored already (then `body` is not read).
-   * Rejects, storing nothing, if `body` fails or its bytes do not hash to `sha256`.
-   */
-  putStream(key: string, body: AsyncIterable<Uint8Array>, sha256: string): Promise<void>;
-}
-
-export interface BatchEntry {
-  readonly seq: number;
-  readonly entryHash: string;
-  readonly body: Record<string, unknown>;
-}
-
-export interface EvidenceLedger {
-  /** The entry of an already appended batch, if any. */
-  batchEntry(contract: string, batchId: string): Promise<BatchEntry | undefined>;
-  append(contract: string, idempotencyKey: string, intent: Intent, fence: unknown): Promise<BatchEntry>;
-  /** Signed checkpoint (C2SP note) of the log at `size`. */
-  checkpoint(contract: string, size: number): Promise<string>;
-}
-
-export interface IngestPorts {
-  readonly store: EvidenceStore;
-  readonly archive: Archive;
-  readonly ledger: EvidenceLedger;
-  readonly pseudonymizer: Pseudonymizer;
 }
 
 export interface IngestRequest {

@@ -1,5 +1,4 @@
 import { registeredVersions } from '#contracts';
-import type { Signer } from '#kernel';
 import { NotFoundError, sha256 as sha256Of, toHex } from '#kernel';
 import { inclusionProof, recordedEvaluations, STEP_OF_KIND, verifierKey, verifyCheckpoint } from '#ledger';
 import { paymentStates } from '#payments';
@@ -7,7 +6,7 @@ import type { AuditReport } from '#reports';
 import { buildReport, type EntryWithProof, encodeReport, signReport } from '#reports';
 import { loadResult } from './evaluations.ts';
 import { readVerifiedEntries } from './log-reader.ts';
-import type { ContractLog, ObjectStore } from './ports.ts';
+import type { PeriodFigures, ReportLang, ReportPorts } from './ports.ts';
 
 /**
  * Issuing audit reports: on approval, and on demand for any evaluation.
@@ -20,33 +19,6 @@ import type { ContractLog, ObjectStore } from './ports.ts';
  * objects. A report of the same payment at the same checkpoint is issued
  * once: asking again returns it (and adds a missing language's PDF).
  */
-
-export type ReportLang = 'ru' | 'en';
-export const REPORT_LANGS: readonly ReportLang[] = ['ru', 'en'];
-
-/** Figures of each period for the PDF's chart. */
-export interface PeriodFigures {
-  readonly period: string;
-  readonly metrics: Readonly<Record<string, string>>;
-  readonly total: string;
-}
-
-export interface ReportPorts {
-  readonly log: ContractLog;
-  /** Evaluation results (read). */
-  readonly results: ObjectStore;
-  /** The reports bucket. */
-  readonly reports: ObjectStore & { list(prefix: string): Promise<readonly { key: string }[]> };
-  /** The log's signer: signs checkpoints and reports. */
-  readonly signer: Signer;
-  /** The signed checkpoint of a size, with any witness cosignatures (published if there is none yet). */
-  checkpoint(contract: string, size: number): Promise<string>;
-  /** Renders a report as a PDF for people. */
-  renderPdf(
-    report: AuditReport,
-    options: { lang: ReportLang; jsonSha256: string; jsonFileName: string; history: readonly PeriodFigures[] },
-  ): Promise<Uint8Array>;
-}
 
 export interface StoredReport {
   readonly contract: string;
