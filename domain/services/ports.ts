@@ -128,7 +128,11 @@ export type ReportLang = 'ru' | 'en';
 
 export const REPORT_LANGS: readonly ReportLang[] = ['ru', 'en'];
 
-/** Figures of each period for the PDF's chart. */
+/**
+ * An earlier period's figures for the PDF's chart: metric values (as in its
+ * evaluation). `total` is its payment total; the PDF lists earlier totals
+ * from the report's own (signed) `earlier`, which holds the same figures.
+ */
 export interface PeriodFigures {
   readonly period: string;
   readonly metrics: Readonly<Record<string, string>>;

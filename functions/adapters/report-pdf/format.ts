@@ -7,8 +7,8 @@
 import type { MetricUnit } from '#contracts';
 import { formatMoney } from '#evaluation';
 import { Decimal } from '#kernel';
+import type { ReportLang } from '#services';
 import { NBSP } from './locales/words.ts';
-import { type ReportLang } from '#services';
 
 /** Formats numbers and dates the way readers of a language expect. */
 export class Format {

@@ -4,18 +4,10 @@
  * periods' figures for the chart.
  */
 
-export type ReportLang = 'ru' | 'en';
+import type { PeriodFigures, ReportLang } from '#services';
 
-/**
- * An earlier period's figures for the chart: metric values (as in its
- * evaluation). `total` is its payment total; the PDF lists earlier totals
- * from the report's own (signed) `earlier`, which holds the same figures.
- */
-export interface PeriodFigures {
-  readonly period: string;
-  readonly metrics: Readonly<Record<string, string>>;
-  readonly total: string;
-}
+/** The report's language and the earlier periods' figures for the chart are the report use case's (services/ports.ts). */
+export type { PeriodFigures, ReportLang };
 
 export interface ReportPdfOptions {
   readonly lang: ReportLang;
