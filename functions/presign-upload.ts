@@ -4,6 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { describeLimit, LIMITS } from '#evidence';
+import { BATCH_ID } from '#intake';
 import { ValidationError } from '#kernel';
 import { presigner } from './adapters/s3-presign.ts';
 import { UPLOADS_PREFIX } from './adapters/storage-layout.ts';
@@ -44,10 +45,7 @@ export const uploadKey = (contract: string, batchId: string) => `${UPLOADS_PREFI
 // The rule of domain/intake/archive.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
 const BatchIdSchema = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
-    'letters, digits and . _ : / - (at most 64), starting with a letter or digit',
-  )
+  .regex(BATCH_ID, 'letters, digits and . _ : / - (at most 64), starting with a letter or digit')
   .refine((id) => id.split('/').every((s) => s !== '' && s !== '.' && s !== '..'), 'no empty, . or .. path segments');
 
 export const PresignRequestSchema = z.strictObject({

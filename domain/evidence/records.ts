@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import { CATEGORIES, type ContractProfile } from '#contracts';
+import {
+  CATEGORIES,
+  COHORT_PATTERN as COHORT,
+  type ContractProfile,
+  MONEY,
+  SERVICE_TYPE_PATTERN as SERVICE_TYPE,
+} from '#contracts';
 import type { Problem } from '#kernel';
 import { freeTextProblems } from './free-text.ts';
 import {
@@ -40,10 +46,6 @@ import {
 // Field patterns only the schemas and the record rules use.
 const HEX64 = /^[0-9a-f]{64}$/;
 const MONTH = /^[0-9]{4}-(?:0[1-9]|1[0-2])$/;
-/** Minor units: digits, no sign, no leading zeros, at most 15 digits (below 2^53 and far above any wage). */
-const MINOR_UNITS = /^(?:0|[1-9][0-9]{0,14})$/;
-const COHORT = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const SERVICE_TYPE = /^[a-z][a-z0-9-]{0,63}$/;
 
 // ---- Schemas
 
@@ -164,7 +166,7 @@ function recordSchemas<P extends z.ZodString>(participant: P) {
         })
         .refine((v) => !v.trim().startsWith('-'), { message: 'must not be negative', abort: true })
         .regex(
-          MINOR_UNITS,
+          MONEY,
           'must be minor units written as digits, without sign, spaces, separators or leading zeros (at most 15 digits), e.g. "4500000" for 45,000.00',
         ),
     }),

@@ -16,7 +16,8 @@ export interface CanonicalRecord {
   readonly bytes: Uint8Array;
 }
 
-const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+/** A batch id: the idempotency key of its entry, and part of an upload's object key. */
+export const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 
 export const archiveKey = (contract: string, contentHash: string) => `archive/${contract}/${contentHash}.jsonl`;
 export const batchIdempotencyKey = (batchId: string) => `batch:${batchId}`;

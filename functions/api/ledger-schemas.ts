@@ -5,9 +5,10 @@
  * from (functions/api/openapi-doc.ts). Also the shapes the routes read back:
  * a batch entry's body and an upload's stored problem.
  */
+
 import * as z from 'zod';
 import { EVENT_ID, EVIDENCE_TYPES } from '#evidence';
-import { MAX_RAW_REFERENCE_LENGTH } from '#intake';
+import { BATCH_ID, MAX_RAW_REFERENCE_LENGTH } from '#intake';
 import { ContractIdSchema, MAX_NOTE_BYTES } from '#ledger';
 
 // ---- parameters
@@ -19,13 +20,10 @@ const Count = z
   .transform(Number)
   .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, 'is too large'));
 
-/** The batch id rule of domain/services/ingest.ts (as the submission and the upload routes check it). */
+/** The batch id rule of domain/intake/archive.ts (as the submission and the upload routes check it). */
 const BatchIdSchema = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
-    'must be 1 to 64 characters: letters, digits and . _ : / -, starting with a letter or digit',
-  );
+  .regex(BATCH_ID, 'must be 1 to 64 characters: letters, digits and . _ : / -, starting with a letter or digit');
 const EventIdSchema = z
   .string()
   .regex(EVENT_ID, 'must be 1 to 64 characters: letters, digits and . _ : / -, starting with a letter or digit');

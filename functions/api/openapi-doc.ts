@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import * as z from 'zod';
+import { BATCH_ID } from '#intake';
 import { ContractIdSchema } from '#ledger';
 import packageJson from '../../package.json' with { type: 'json' };
 import * as ingestBatch from '../ingest-batch.ts';
@@ -80,7 +81,7 @@ interface RouteDoc extends RouteSchemas {
 
 const BatchId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/)
+  .regex(BATCH_ID)
   .describe('The batch id: letters, digits and . _ : / - (at most 64), starting with a letter or digit');
 
 const ReceiptSchema = z
