@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContractProfile } from '#contracts';
 import { type IngestRequest, ingestBatch } from '#services';
-import { loadProfile } from '../cli/evidence-context.ts';
 import { localRuntime } from '../functions/shared/composition.ts';
+import { loadProfile } from '../functions/shared/contracts.ts';
 
 import { throwawayStack } from './throwaway-stack.ts';
 

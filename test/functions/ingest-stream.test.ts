@@ -31,11 +31,12 @@ import {
   prepareBatch,
   type StreamIngestRequest,
 } from '#services';
-import { type EvidenceContext, loadProfile, openEvidence } from '../../cli/evidence-context.ts';
 import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { handler, resultKey, type S3Event } from '../../functions/ingest-s3.ts';
 import { localRuntime, type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { loadProfile } from '../../functions/shared/contracts.ts';
 import { enrol, freshContract, job, lambdaContext } from '../support/http.ts';
+import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 

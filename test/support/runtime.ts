@@ -1,0 +1,18 @@
+/** The use cases' adapters wired to the shared test stack and a data dir's local keys, for tests that call them in-process. */
+import { localRuntime, type Runtime } from '../../functions/shared/composition.ts';
+import type { StackConfig } from '../../infra/definitions.ts';
+
+export interface EvidenceContext extends Runtime {
+  close(): void;
+}
+
+export async function openEvidence(dir: string, stack: StackConfig): Promise<EvidenceContext> {
+  const runtime = await localRuntime(dir, stack);
+  return {
+    ...runtime,
+    close: () => {
+      runtime.dynamo.destroy();
+      runtime.s3.destroy();
+    },
+  };
+}
