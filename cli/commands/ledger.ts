@@ -36,7 +36,9 @@ import { printVerify } from '../verification.ts';
 export function register(program: Command): void {
   const ledger = program
     .command('ledger')
-    .description("the contract logs of this machine's stack: checkpoints, export, proofs, verification (and offline checks)");
+    .description(
+      "the contract logs of this machine's stack: checkpoints, export, proofs, verification (and offline checks)",
+    );
 
   ledger
     .command('checkpoint')
