@@ -27,7 +27,8 @@ import { apiHandler, defineRoute, json } from './http.ts';
  * The ledger routes of the HTTP API (handler module `api/ledger` in
  * routes.ts): batch and upload status, record queries, entry and record
  * proofs, checkpoints and consistency proofs, the export, and witness
- * cosignatures. The same use cases as `sib ledger …` (cli/commands/ledger.ts),
+ * cosignatures (`sib operator|evaluator records|record-proof`, `sib evaluator
+ * cosign`, `sib investor checkpoint|export` call them here),
  * answering plain JSON documents (the export: JSON Lines).
  *
  * Hashes are hex in the documents this module defines (roots, proof paths of
@@ -290,7 +291,7 @@ async function entryProof(rt: Runtime, contract: string, seq: number, size?: num
   };
 }
 
-/** Two levels: the record in its batch's records root, the batch's entry in the log (as `sib ledger proof --event`). */
+/** Two levels: the record in its batch's records root, the batch's entry in the log (`sib operator|evaluator record-proof`). */
 async function recordProof(
   rt: Runtime,
   contract: string,

@@ -94,7 +94,7 @@ function streamRequest(profile: ContractProfile, batchId: string, extra: Partial
   return { profile, batchId, submitter: { sub: 'operator-1', role: 'operator' as const }, today: TODAY, ...extra };
 }
 
-/** What ingestBatch is given for the same file (as `sib evidence submit` does). */
+/** What ingestBatch is given for the same file (as the API's batch submission does). */
 function batchRequest(profile: ContractProfile, batchId: string, bytes: Uint8Array) {
   const parsed = parseCsv(bytes);
   return {
