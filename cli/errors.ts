@@ -77,17 +77,20 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
-/** Prints an error the way EXIT_CODES says and sets the exit status; commander's own errors pass through. */
-function handle(error: unknown, command: Command | undefined, ctx: ActionContext): void {
+/**
+ * Prints an error the way EXIT_CODES says and sets the exit status; commander's own errors pass through.
+ * Without `ctx`, a validation error is its message alone (the host's tools say what is wrong in one line).
+ */
+function handle(error: unknown, command: Command | undefined, ctx?: ActionContext): void {
   if (error instanceof CommanderError) throw error;
   const json = command?.opts<{ json?: boolean }>().json === true;
   if (error instanceof ApiError) {
-    reportApiError(error, json, ctx);
+    reportApiError(error, json, ctx ?? { unit: 'option' });
   } else if (error instanceof Exit) {
     const help = error.code === 2 && command !== undefined ? ` (see ${commandPath(command)} --help)` : '';
     process.stderr.write(`error: ${error.message}${help}\n`);
     process.exitCode = error.code;
-  } else if (error instanceof ValidationError && error.problems.length > 0) {
+  } else if (error instanceof ValidationError && error.problems.length > 0 && ctx !== undefined) {
     process.stderr.write(`error: ${error.message}\n\n${problemsTable(error.problems, ctx.unit)}\n`);
     process.exitCode = 1;
   } else {
@@ -107,7 +110,7 @@ export function runAction<Args extends unknown[]>(fn: (...args: Args) => unknown
     try {
       await fn(...args);
     } catch (error) {
-      handle(error, commandOf(args), { unit: 'option' });
+      handle(error, commandOf(args));
     }
   };
 }
