@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContractProfile } from '#contracts';
 import { type IngestRequest, ingestBatch } from '#services';
-import { loadProfile } from '../cli/evidence-context.ts';
+import { loadProfile } from '../functions/shared/contracts.ts';
 import { localRuntime } from '../infra/local/runtime.ts';
 
 import { throwawayStack } from './throwaway-stack.ts';

@@ -1,10 +1,9 @@
-import { ROUTES, type RouteDef } from '../functions/api/routes.ts';
-
 /**
  * A small client of the HTTP API, driven by the same route table the API is
  * served from: `call('approvePayment', { params: { contract, payment } })`.
  * Answers other than 2xx throw ApiError carrying the RFC 9457 problem.
  */
+import { ROUTES, type RouteDef } from '../functions/api/routes.ts';
 
 export interface ProblemBody {
   readonly type?: string;

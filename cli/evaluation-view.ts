@@ -1,9 +1,8 @@
+/** Human tables of an evaluation result, for `sib evaluator evaluate|evaluation` and the demo. */
 import type { Interval, MetricValue } from '#evaluation';
 import { type EvaluationResult, formatMoney } from '#evaluation';
 import { Decimal } from '#kernel';
 import { table } from './table.ts';
-
-/** Human tables of an evaluation result, for `sib evaluate` and the demo. */
 
 const percent = (v: string, places = 1) => `${new Decimal(v).times(100).toFixed(places)}%`;
 

@@ -1,3 +1,4 @@
+/** Reading a large log export for offline verification (`sib ledger verify --file`, the benchmarks). */
 import { open } from 'node:fs/promises';
 
 /**

@@ -1,4 +1,6 @@
-/** Plain-text tables for the terminal: columns padded to the widest cell (by code points, so Cyrillic lines up). */
+/** The terminal: plain-text tables, progress bars and spinners (the last two on standard error, only on a terminal). */
+
+/** A table: columns padded to the widest cell (by code points, so Cyrillic lines up). */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number | undefined)[])[]): string {
   const cells = [headers, ...rows].map((row) => row.map((c) => (c === undefined ? '' : String(c))));
   const width = (s: string) => [...s].length;
@@ -29,6 +31,23 @@ export function progressBar(label: string): { update(done: number, total: number
     },
     done() {
       if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** A spinner with the seconds waited, on standard error and only on a terminal. */
+export function spinner(label: string): { stop(): void } {
+  if (process.stderr.isTTY !== true) return { stop() {} };
+  const started = Date.now();
+  const frames = ['|', '/', '-', '\\'];
+  let i = 0;
+  const timer = setInterval(() => {
+    process.stderr.write(`\r${frames[i++ % frames.length]} ${label} ${Math.floor((Date.now() - started) / 1000)} s`);
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      process.stderr.write('\r\x1b[K');
     },
   };
 }

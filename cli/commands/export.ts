@@ -1,3 +1,8 @@
+/**
+ * `sib export indigo`: a contract's log on the local stack (its terms,
+ * evaluations and payments) in the field names of the INDIGO impact bond
+ * data standard, for publication.
+ */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { EvaluationResult } from '#evaluation';
@@ -5,10 +10,9 @@ import { NotFoundError } from '#kernel';
 import { recordedEvaluations } from '#ledger';
 import { INDIGO_STANDARD, indigoExportFromLog } from '#reports';
 import { loadResult, readVerifiedEntries } from '#services';
+import { openRuntime } from '../context.ts';
 import { runAction } from '../errors.ts';
-import { openEvidence } from '../evidence-context.ts';
 
-/** `sib export indigo`: the contract in the field names of the INDIGO impact bond data standard. */
 export function register(program: Command): void {
   const exporter = program
     .command('export')
@@ -28,11 +32,11 @@ export function register(program: Command): void {
         `Field names: ${INDIGO_STANDARD.name} ${INDIGO_STANDARD.version} (${INDIGO_STANDARD.repository}).\n` +
         'Aggregates only: no pseudonyms; figures over fewer than 5 people are suppressed. Planned payments come from\n' +
         'the latest contract version, Actual payments from evaluations whose payment is paid. See docs/contracts.md.\n' +
-        'Exit status: 0 written, 1 failed (e.g. the contract is not registered).',
+        'Exit status: 0 written, 1 failed (e.g. the contract is not registered), 2 usage error.',
     )
     .action(
       runAction(async (opts: { contract: string; output?: string; pretty?: boolean }) => {
-        const ctx = await openEvidence();
+        const ctx = await openRuntime();
         try {
           const ports = ctx.contracts;
           const size = await ports.log.size(opts.contract);

@@ -2,7 +2,7 @@
  * sib keys show: the log's verifier key, which anyone needs to check our
  * signed checkpoints (e.g. with Go's golang.org/x/mod/sumdb/note).
  * sib keys witness: a witness's key (e.g. the independent evaluator's), with
- * which it cosigns checkpoints (`sib ledger cosign`).
+ * which it cosigns checkpoints (`sib evaluator cosign`).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
@@ -148,7 +148,7 @@ export function register(program: Command): void {
     .option('--json', 'print name, key ID, public key, verifier key and key file as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  sib keys witness --name evaluator.example/witness --file evaluator.pem\n  sib ledger cosign --contract second-chance-kamchatka --key evaluator.pem\n\nKeep the key file private; give the printed verifier key to whoever verifies (sib ledger verify --witness).',
+      '\nExamples:\n  sib keys witness --name evaluator.example/witness --file evaluator.pem\n  sib evaluator cosign --contract second-chance-kamchatka --key evaluator.pem\n\nKeep the key file private; give the printed verifier key to whoever verifies (sib ledger verify --witness).',
     )
     .action(
       runAction(async (options: { name: string; file: string; json?: boolean }) => {

@@ -45,7 +45,7 @@ export function versionInForce(versions: readonly RegisteredContract[], periodId
   if (best === undefined) {
     const known = [...new Set(versions.flatMap((v) => v.spec.periods.map((p) => p.id)))];
     throw versions.length === 0
-      ? new NotFoundError('the contract is not registered in the log (register it first: sib contract register)')
+      ? new NotFoundError('the contract is not registered in the log (register it first: sib ministry register)')
       : new NotFoundError(`no period ${periodId} in the contract (periods: ${known.join(', ')})`);
   }
   return best;

@@ -25,7 +25,7 @@ export interface EntryProofDocument {
   readonly checkpoint: string;
 }
 
-/** An evidence record proved into its batch, and the batch's entry into the checkpoint (`sib ledger proof --event`). */
+/** An evidence record proved into its batch, and the batch's entry into the checkpoint (`sib operator|evaluator record-proof`). */
 export interface RecordProofDocument extends EntryProofDocument {
   readonly eventId: string;
   /** The record's canonical JSON text (the leaf data of the batch's records root). */

@@ -49,8 +49,8 @@ export function findPayment(
   const entry = entries[payment];
   throw new NotFoundError(
     entry === undefined
-      ? `there is no payment ${contract}/${payment}: the log of ${contract} has ${entries.length} entries (sib payment list --contract ${contract})`
-      : `entry ${payment} of ${contract} is not a payment: its kind is ${entry.kind}, a payment is an evaluation.recorded entry (sib payment list --contract ${contract})`,
+      ? `there is no payment ${contract}/${payment}: the log of ${contract} has ${entries.length} entries (sib ministry payments --contract ${contract})`
+      : `entry ${payment} of ${contract} is not a payment: its kind is ${entry.kind}, a payment is an evaluation.recorded entry (sib ministry payments --contract ${contract})`,
   );
 }
 

@@ -182,7 +182,7 @@ export function parsePaymentId(contract: string, id: string): number {
     throw new ValidationError(`not a payment id: ${id}`, [
       {
         field: 'payment',
-        message: `must be the seq of the payment's evaluation entry, written <seq> or ${contract}/<seq> (see sib payment list --contract ${contract})`,
+        message: `must be the seq of the payment's evaluation entry, written <seq> or ${contract}/<seq> (see sib ministry payments --contract ${contract})`,
       },
     ]);
   }

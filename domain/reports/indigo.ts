@@ -200,7 +200,7 @@ export function indigoExportFromLog(
 ): IndigoProject {
   const latest = registeredVersions(entries).at(-1);
   if (latest === undefined) {
-    throw new NotFoundError('the contract is not registered in the log (register it first: sib contract register)');
+    throw new NotFoundError('the contract is not registered in the log (register it first: sib ministry register)');
   }
   const evaluations = recordedEvaluations(entries).map((r): IndigoEvaluation => {
     const result = results.get(r.result.sha256);

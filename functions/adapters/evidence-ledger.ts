@@ -53,7 +53,7 @@ export class DynamoEvidenceLedger implements EvidenceLedger {
 }
 
 /**
- * The lower level of a record proof (`sib ledger proof --event`, GET
+ * The lower level of a record proof (`sib operator record-proof`, GET
  * .../records/{eventId}/proof): the committed record, proved into its
  * batch's records root, which is checked against the batch's entry. `seq`
  * is that entry's, for the upper level (the entry into the checkpoint).

@@ -20,9 +20,10 @@ import { actor, apiHandler, defineRoute, json } from './http.ts';
  * Contracts and evaluation over HTTP (the Lambda of the `api/contracts`
  * routes in routes.ts): register a contract spec or an amendment, read its
  * versions, publish a comparison figure, evaluate a period, and read a
- * recorded evaluation. The same use cases as `sib contract` and
- * `sib evaluate` (domain/services/contracts.ts, evaluations.ts), the
- * caller's token as the actor.
+ * recorded evaluation: the use cases of domain/services/contracts.ts and
+ * evaluations.ts (`sib ministry register`, `sib evaluator
+ * evaluate|publish-comparison` call them here), the caller's token as the
+ * actor.
  *
  * Writes answer 201 when they appended an entry and 200 when the same
  * content was recorded before (the original entry, `replayed: true`).

@@ -58,7 +58,7 @@ export async function entryProof(
   };
 }
 
-/** Two levels: the record in its batch's records root, the batch's entry in the log (as `sib ledger proof --event`). */
+/** Two levels: the record in its batch's records root, the batch's entry in the log (`sib operator|evaluator record-proof`). */
 export async function recordProof(
   rt: Runtime,
   contract: string,

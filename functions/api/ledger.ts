@@ -3,9 +3,10 @@
  * routes.ts): batch and upload status, record queries, entry and record
  * proofs, checkpoints and consistency proofs; the export (ledger-export.ts)
  * and witness cosignatures (ledger-cosign.ts) are served from here too, and
- * the documents of all of them are in ledger-schemas.ts. The same use cases
- * as `sib ledger …` (cli/commands/ledger.ts), answering plain JSON documents
- * (the export: JSON Lines).
+ * the documents of all of them are in ledger-schemas.ts (`sib
+ * operator|evaluator records|record-proof`, `sib evaluator cosign`, `sib
+ * investor checkpoint|export` call them), answering plain JSON documents (the
+ * export: JSON Lines).
  *
  * Hashes are hex in the documents this module defines (roots, proof paths of
  * consistency proofs), as in receipts; the proof documents of domain/ledger/proof.ts

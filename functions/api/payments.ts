@@ -21,7 +21,8 @@ import { IssuedReportSchema, issueAudit, ReportLangSchema } from './reports.ts';
  * routes.ts): each recorded evaluation is a payment (its id: the seq of its
  * evaluation.recorded entry, written `<seq>` or `<contract>/<seq>`), attested
  * by the evaluator, approved or rejected by the ministry, and recorded as
- * paid. The same use cases as `sib payment` (domain/payments/workflow.ts); the token's
+ * paid: the use cases of domain/payments/workflow.ts (`sib evaluator attest`,
+ * `sib ministry approve|reject|mark-paid` call them here); the token's
  * subject and role are the step's actor, so separation of duties (403),
  * order and caps (409) and bad input (422) are the domain's refusals, and a
  * refusal writes nothing.
@@ -29,7 +30,7 @@ import { IssuedReportSchema, issueAudit, ReportLangSchema } from './reports.ts';
  * A step answers 201 with its receipt when it appended its entry, and 200
  * with the original receipt when the same step with the same content was
  * recorded before (`replayed: true`). An approval also issues the payment's
- * audit report, as `sib payment approve` does; should that fail, the approval
+ * audit report; should that fail, the approval
  * stands and the answer says so (and how to issue the report later).
  */
 

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IndigoProject } from '#reports';
-import { lines, REPO, sib, useDataDir } from '../support/cli.ts';
+import { lines } from '../support/cli.ts';
 import { enrol, job } from '../support/evidence.ts';
+import { useRoleCli } from '../support/gateway.ts';
 
 /**
  * `sib export indigo` as a process against the shared test stack, on a copy
- * of Second Chance under a fresh id (SIB_CONTRACTS_DIR) with a small batch
- * and y1 evaluated.
+ * of Second Chance under a fresh id (SIB_CONTRACTS_DIR) registered, given a
+ * small batch and evaluated for y1 through the HTTP API (the role commands).
  */
-const data = useDataDir({ withStack: true });
-const contractsDir = () => join(data.path, 'contracts');
-const run = (args: string[]) => sib(data.path, args, undefined, { SIB_CONTRACTS_DIR: contractsDir() });
+const cli = useRoleCli();
+const run = (args: string[]) => cli.run(args);
 
 const SECTIONS = ['outcome_metrics', 'outcome_pricings', 'outcome_payment_plans', 'outcome_payments', 'results'];
 
@@ -21,14 +21,9 @@ describe('sib export indigo', () => {
   let contract: string;
 
   beforeAll(async () => {
-    const spec = JSON.parse(await readFile(join(REPO, 'contracts', 'second-chance-kamchatka.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    contract = `cli-indigo-${randomUUID().slice(0, 8)}`;
-    await mkdir(contractsDir(), { recursive: true });
-    await writeFile(join(contractsDir(), `${contract}.json`), JSON.stringify({ ...spec, id: contract }));
-    const batch = join(data.path, `${contract}-batch.json`);
+    contract = cli.freshContract('cli-indigo');
+    for (const role of ['ministry', 'operator', 'evaluator'] as const) await cli.login(role, `${role}-1`, [contract]);
+    const batch = join(cli.path, `${contract}-batch.json`);
     await writeFile(
       batch,
       JSON.stringify({
@@ -40,9 +35,9 @@ describe('sib export indigo', () => {
         ],
       }),
     );
-    expect((await run(['contract', 'register', '--contract', contract])).code).toBe(0);
-    expect((await run(['evidence', 'submit', '--contract', contract, batch])).code).toBe(0);
-    expect((await run(['evaluate', '--contract', contract, '--period', 'y1'])).code).toBe(0);
+    expect((await run(['ministry', 'register', '--contract', contract])).code).toBe(0);
+    expect((await run(['operator', 'submit', '--contract', contract, batch])).code).toBe(0);
+    expect((await run(['evaluator', 'evaluate', '--contract', contract, '--period', 'y1'])).code).toBe(0);
   });
 
   it('writes the INDIGO JSON to standard output: the five sections, y1 results, the planned payments', async () => {
@@ -74,7 +69,7 @@ describe('sib export indigo', () => {
   });
 
   it('-o writes the file (indented with --pretty) and says so on standard error', async () => {
-    const file = join(data.path, `${contract}-indigo.json`);
+    const file = join(cli.path, `${contract}-indigo.json`);
 
     const result = await run(['export', 'indigo', '--contract', contract, '-o', file, '--pretty']);
 

@@ -104,13 +104,13 @@ describe.concurrent('sib report verify', () => {
     expect(run.stderr).toMatch(/^ {2}checkpoint signature: the checkpoint is not signed by the log's key test\.log/m);
   });
 
-  it('no file, or no key and no local log key: a clear error, exit 1', async ({ expect }) => {
+  it('no file: a clear error, exit 1; no key and no local log key: a usage error, exit 2', async ({ expect }) => {
     const missing = await sib(data.path, ['report', 'verify', file('nothing.json'), '--key', f.logKey]);
     const keyless = await sib(data.path, ['report', 'verify', file('report.json')]);
 
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`error: cannot read ${file('nothing.json')}: no such file\n`);
-    expect(keyless.code).toBe(1);
+    expect(keyless.code).toBe(2);
     expect(keyless.stderr).toMatch(/^error: no verifier key: give --key/);
   });
 });

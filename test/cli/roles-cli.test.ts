@@ -12,49 +12,29 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createWitnessKey } from '../../cli/commands/keys.ts';
-import { issueToken } from '../../functions/adapters/local-token.ts';
 import type { S3Event } from '../../functions/ingest-s3.ts';
-import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
-import { type Gateway, startGateway } from '../../infra/local/gateway.ts';
-import { localRuntime } from '../../infra/local/runtime.ts';
-import { lines, sib, useDataDir } from '../support/cli.ts';
-import { CONSENT_SHA256, enrol, freshContract, job, lambdaContext, saveEnv } from '../support/http.ts';
+import { lines } from '../support/cli.ts';
+import { useRoleCli } from '../support/gateway.ts';
+import { CONSENT_SHA256, enrol, job, lambdaContext } from '../support/http.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { testStack } from '../support/stack.ts';
 
-const data = useDataDir({ withStack: true });
-const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED']);
-const contractsDir = () => join(data.path, 'contracts');
-let gateway: Gateway;
-let rt: Runtime;
+const cli = useRoleCli();
 let contract = '';
 /** Another evaluator subject than the one who evaluates: separation of duties. */
 let leadEvaluator = '';
 
-/** `sib …` in the data dir: the API and tokens from there, never from the developer's environment. */
-const run = (args: string[], env: Record<string, string> = {}) =>
-  sib(data.path, args, undefined, { SIB_CONTRACTS_DIR: contractsDir(), SIB_API_URL: '', SIB_TOKEN: '', ...env });
+const run = cli.run;
 const json = <T = Record<string, unknown>>(text: string) => JSON.parse(text) as T;
-const logSize = async () => (await rt.log.head(contract)).size;
+const logSize = () => cli.logSize(contract);
 
 beforeAll(async () => {
-  process.env.SIB_DATA_DIR = data.path;
-  process.env.SIB_CONTRACTS_DIR = contractsDir();
-  // The handlers run in this process: keep their INFO logs and metrics out of the test output.
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  contract = freshContract(contractsDir(), 'roles');
-  rt = await localRuntime(data.path, testStack());
-  setRuntime(rt);
-  gateway = await startGateway({ dataDir: data.path, port: 0 });
-  await writeFile(join(data.path, 'api.json'), `${JSON.stringify({ url: gateway.url })}\n`);
+  contract = cli.freshContract('roles');
   // The first token creates the data dir's token key; then the logins may run at once.
-  leadEvaluator = (
-    await issueToken({ dataDir: data.path, sub: 'lead-evaluator', role: 'evaluator', contracts: [contract] })
-  ).token;
-  const logins = await Promise.all(
+  leadEvaluator = await cli.token('evaluator', 'lead-evaluator', [contract]);
+  await Promise.all(
     (
       [
         ['ministry', 'minlabour'],
@@ -62,21 +42,13 @@ beforeAll(async () => {
         ['evaluator', 'analyst'],
         ['investor', 'investor-1'],
       ] as const
-    ).map(([role, subject]) => run(['login', '--as', role, '--contract', contract, '--subject', subject])),
+    ).map(([role, subject]) => cli.login(role, subject, [contract])),
   );
-  for (const login of logins) expect(login.code, login.stderr).toBe(0);
-});
-afterAll(async () => {
-  await gateway?.close();
-  rt?.dynamo.destroy();
-  rt?.s3.destroy();
-  resetRuntime();
-  saved.restore();
 });
 
 describe('sib operator, ministry, evaluator, investor through the HTTP API', () => {
   it('ministry register: the contract spec, registered through the API', async () => {
-    const result = await run(['ministry', 'register', '--file', join(contractsDir(), `${contract}.json`)]);
+    const result = await run(['ministry', 'register', '--file', join(cli.contractsDir, `${contract}.json`)]);
 
     expect(result.code, result.stderr).toBe(0);
     expect(lines(result.stdout)).toEqual([
@@ -88,7 +60,7 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
   });
 
   it('operator submit: accepted with its receipt; a batch with mistakes: the problem table, exit 1, nothing written', async () => {
-    const good = join(data.path, 'batch.json');
+    const good = join(cli.path, 'batch.json');
     await writeFile(
       good,
       JSON.stringify({
@@ -100,7 +72,7 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
         ],
       }),
     );
-    const bad = join(data.path, 'bad.json');
+    const bad = join(cli.path, 'bad.json');
     await writeFile(
       bad,
       JSON.stringify({
@@ -138,7 +110,7 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
   });
 
   it('operator upload: presigned, sent, ingested (the S3 notification played here), then its receipt', async () => {
-    const csv = join(data.path, 'up-1.csv');
+    const csv = join(cli.path, 'up-1.csv');
     await writeFile(
       csv,
       'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256\n' +
@@ -202,7 +174,7 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
   });
 
   it('an operator approving a payment: 403, exit 3, nothing written', async () => {
-    const operator = readFileSync(join(data.path, 'tokens', 'operator.jwt'), 'utf8').trim();
+    const operator = readFileSync(join(cli.path, 'tokens', 'operator.jwt'), 'utf8').trim();
 
     const result = await run(['ministry', 'approve', '--contract', contract, '--payment', '3', '--token', operator]);
 
@@ -232,7 +204,7 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
   });
 
   it('evaluator cosign: the checkpoint cosigned with the witness key file', async () => {
-    const keyFile = join(data.path, 'witness.pem');
+    const keyFile = join(cli.path, 'witness.pem');
     await createWitnessKey(keyFile, 'evaluator.test/witness');
 
     const result = await run(['evaluator', 'cosign', '--contract', contract, '--key', keyFile]);
@@ -247,7 +219,7 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
     const table = await run(['investor', 'reports', '--contract', contract]);
     const { reports } = json<{ reports: { sha256: string; period: string }[] }>(listed.stdout);
     const id = reports[0]?.sha256 ?? '';
-    const out = join(data.path, 'downloads');
+    const out = join(cli.path, 'downloads');
 
     const downloaded = await run([
       'investor',
@@ -279,7 +251,7 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
   });
 
   it('investor export --verify: the log written and verified offline', async () => {
-    const file = join(data.path, 'log.jsonl');
+    const file = join(cli.path, 'log.jsonl');
 
     const result = await run(['investor', 'export', '--contract', contract, '-o', file, '--verify']);
 
@@ -336,7 +308,7 @@ async function playNotification(key: string): Promise<void> {
   const bucket = testStack().buckets.uploads;
   let head: { ETag?: string; ContentLength?: number } | undefined;
   for (let i = 0; i < 200 && head === undefined; i++) {
-    head = await rt.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    head = await cli.rt.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
     if (head === undefined) await sleep(100);
   }
   if (head === undefined) throw new Error(`the upload ${key} never landed`);

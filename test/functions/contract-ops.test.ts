@@ -19,9 +19,9 @@ import {
   registerContract,
   runEvaluation,
 } from '#services';
-import { type EvidenceContext, openEvidence } from '../../cli/evidence-context.ts';
 import { REPO } from '../support/cli.ts';
 import { enrol, job } from '../support/evidence.ts';
+import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
 /**

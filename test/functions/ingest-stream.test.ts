@@ -29,12 +29,13 @@ import {
   prepareBatch,
   type StreamIngestRequest,
 } from '#services';
-import { type EvidenceContext, loadProfile, openEvidence } from '../../cli/evidence-context.ts';
 import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { handler, resultKey, type S3Event } from '../../functions/ingest-s3.ts';
 import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { loadProfile } from '../../functions/shared/contracts.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { enrol, freshContract, job, lambdaContext } from '../support/http.ts';
+import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
@@ -92,7 +93,7 @@ function streamRequest(profile: ContractProfile, batchId: string, extra: Partial
   return { profile, batchId, submitter: { sub: 'operator-1', role: 'operator' as const }, today: TODAY, ...extra };
 }
 
-/** What ingestBatch is given for the same file (as `sib evidence submit` does). */
+/** What ingestBatch is given for the same file (as the API's batch submission does). */
 function batchRequest(profile: ContractProfile, batchId: string, bytes: Uint8Array) {
   const parsed = parseCsv(bytes);
   return {

@@ -9,9 +9,10 @@ import type { ContractProfile } from '#contracts';
 import { ConflictError, ValidationError } from '#kernel';
 import { verifierKey, verifyStoredLog } from '#ledger';
 import { type IngestRequest, ingestBatch } from '#services';
-import { type EvidenceContext, loadProfile, openEvidence } from '../../cli/evidence-context.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { loadProfile } from '../../functions/shared/contracts.ts';
 import { enrol, job } from '../support/evidence.ts';
+import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-ingest-'));

@@ -21,9 +21,9 @@ import {
   runEvaluation,
   type StoredReport,
 } from '#services';
-import { type EvidenceContext, openEvidence } from '../../cli/evidence-context.ts';
 import { REPO } from '../support/cli.ts';
 import { enrol, RELEASED_BATCH } from '../support/evidence.ts';
+import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
 import { memorySigner } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
 

@@ -1,0 +1,98 @@
+/**
+ * The investor's side of the scenario: the evaluator cosigns the log's
+ * checkpoint as a witness with its own key, the audit report of the final
+ * payment is issued, and the investor downloads it through presigned URLs
+ * and verifies it offline: signatures, proofs and every amount recomputed.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Signer } from '#kernel';
+import { cosignNote } from '#ledger';
+import { verifyReport } from '#reports';
+import { createWitnessKey, openWitnessKey } from '../commands/keys.ts';
+import { say } from '../output.ts';
+import { type Clients, DEMO_CONTRACT } from './cast.ts';
+
+export interface Witness {
+  readonly signer: Signer;
+  readonly verifierKey: string;
+}
+
+/** The evaluator's witness key file under the data dir, created on first use. */
+export async function witnessKey(dir: string): Promise<Witness> {
+  const file = join(dir, 'keys', 'witness-evaluator.pem');
+  return existsSync(file) ? openWitnessKey(file) : createWitnessKey(file, 'evaluator.kamchatka.example');
+}
+
+const params = { contract: DEMO_CONTRACT };
+
+/** The evaluator cosigns the latest checkpoint (POST .../checkpoint/cosignatures). */
+async function cosign(clients: Clients, logKey: string, witness: Witness): Promise<void> {
+  const checkpoint = (await clients.evaluator.call<{ note: string; size: number }>('getCheckpoint', { params })).body;
+  const cosigned = (
+    await clients.evaluator.call<{ added: boolean; size: number }>('cosignCheckpoint', {
+      params,
+      body: { note: await cosignNote(checkpoint.note, logKey, witness.signer), witnessKey: witness.verifierKey },
+    })
+  ).body;
+  say(
+    `\nThe evaluator cosigns the checkpoint of size ${cosigned.size} as a witness (${witness.verifierKey})${cosigned.added ? '' : '  (already cosigned)'}`,
+  );
+}
+
+interface Links {
+  expiresIn: number;
+  json: { url: string; fileName: string };
+  pdf: { ru?: { url: string; fileName: string } };
+}
+
+/** The report's JSON and Russian PDF, downloaded through their presigned URLs into `outDir`. */
+async function downloadReport(clients: Clients, sha256: string, outDir: string): Promise<string[]> {
+  const links = (await clients.investor.call<Links>('downloadReport', { params: { ...params, report: sha256 } })).body;
+  await mkdir(outDir, { recursive: true });
+  const files: string[] = [];
+  for (const link of [links.json, links.pdf.ru]) {
+    if (link === undefined) continue;
+    const response = await fetch(link.url);
+    if (!response.ok) throw new Error(`download of ${link.fileName} failed: HTTP ${response.status}`);
+    const file = join(outDir, link.fileName);
+    await writeFile(file, new Uint8Array(await response.arrayBuffer()));
+    files.push(file);
+  }
+  say(`  downloaded (presigned URLs, ${links.expiresIn} s): ${files.join(', ')}`);
+  return files;
+}
+
+/** Cosigned, issued, downloaded and verified offline: whether the report verifies. */
+export async function auditReport(
+  clients: Clients,
+  dir: string,
+  payment: { period: string; seq: number },
+  logKey: string,
+  witness: Witness,
+): Promise<boolean> {
+  await cosign(clients, logKey, witness);
+  const issued = (
+    await clients.ministry.call<{ sha256: string; jsonKey: string; reused: boolean }>('issueReport', {
+      params,
+      body: { payment: payment.seq, lang: 'ru' },
+    })
+  ).body;
+  say(
+    `Audit report of payment ${payment.seq} (${payment.period}), ${issued.reused ? 'already issued' : 'issued'}: ${issued.sha256}`,
+  );
+  say(`  in the reports bucket: ${issued.jsonKey}`);
+  const files = await downloadReport(clients, issued.sha256, join(dir, 'reports'));
+  const json = files[0] as string;
+  const verification = verifyReport(new Uint8Array(await readFile(json)), [logKey, witness.verifierKey]);
+  const failed = verification.checks.filter((c) => !c.ok);
+  say(
+    `  npx sib report verify ${json} --key ${logKey} --key ${witness.verifierKey}: ${
+      verification.ok
+        ? `OK, ${verification.checks.length} checks (signatures, proofs, every amount recomputed)`
+        : `FAILED: ${failed.map((c) => `${c.name}: ${c.message ?? ''}`).join('; ')}`
+    }`,
+  );
+  return verification.ok;
+}

@@ -1,0 +1,50 @@
+/**
+ * Tables of problems for the terminal: a rejected batch's (by record or CSV
+ * line), and a refused command's (by the option that carries the field).
+ */
+import type { Problem } from '#kernel';
+import { table } from './table.ts';
+
+/** What a problem's `at` counts: records of a JSON batch, lines of a CSV file, or none (command input). */
+export type ProblemUnit = 'record' | 'line' | 'option';
+
+/** Domain and API field names as the options that carry them. */
+const OPTION_OF: Readonly<Record<string, string>> = {
+  reason: '--reason',
+  paymentOrder: '--order',
+  paidOn: '--date',
+  period: '--period',
+  checkpoint: '--checkpoint',
+  lang: '--lang',
+  comparison: '--comparison',
+  group: '--group',
+  value: '--value',
+  denominator: '--denominator',
+  note: '--note',
+  batchId: '--batch-id',
+  'query.participant': '--participant',
+  'query.batch': '--batch',
+  'query.type': '--type',
+  'query.from': '--from',
+  'query.to': '--to',
+  'query.size': '--size',
+  'params.payment': '--payment',
+  payment: '--payment',
+};
+
+/** A batch's problems: by record (JSON) or line (CSV). */
+export function problemTable(problems: readonly Problem[], unit: 'record' | 'line'): string {
+  return table(
+    [unit, 'field', 'problem'],
+    problems.map((p) => [p.at, p.field, p.message]),
+  );
+}
+
+/** Problems by record or line for evidence, by option for command input. */
+export function problemsTable(problems: readonly Problem[], unit: ProblemUnit): string {
+  if (unit !== 'option') return problemTable(problems, unit);
+  return table(
+    ['field', 'problem'],
+    problems.map((p) => [p.field === undefined ? undefined : (OPTION_OF[p.field] ?? p.field), p.message]),
+  );
+}

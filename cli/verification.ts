@@ -1,0 +1,115 @@
+/**
+ * Printing verifications: of a log (stored or exported: `sib ledger verify`,
+ * `sib investor export --verify`) and of an audit report (`sib report
+ * verify`, `sib investor verify`, the one offline report check both run).
+ * A verification that does not hold is exit 1.
+ */
+import { type VerifyResult, verifyExportBytes } from '#ledger';
+import { type ReportVerification, verifyReport } from '#reports';
+import { trustedKeys } from './context.ts';
+import { readInput } from './files.ts';
+import { table } from './table.ts';
+
+/** A log's verification: JSON, or one line (OK, or FAILED at the first failing seq) and witness warnings. */
+export function printVerify(result: VerifyResult, json: boolean): void {
+  const witnesses = result.witnesses ?? [];
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else if (result.ok) {
+    const cp = result.checkpoint;
+    const cosigned = witnesses.filter((w) => w.status === 'signed').map((w) => w.name);
+    const cosigners =
+      witnesses.length === 0
+        ? ''
+        : cosigned.length > 0
+          ? `; cosigned by ${cosigned.join(', ')}`
+          : '; cosigned by no witness';
+    process.stdout.write(
+      `OK: ${result.entries} entries of ${result.contract ?? '(no contract)'} verified` +
+        (cp ? `; checkpoint ${cp.origin} size ${cp.size} signed by ${cp.signedBy.join(', ')}` : '') +
+        cosigners +
+        '\n',
+    );
+    // Not fatal without --require-witness, but not to be missed either.
+    for (const w of witnesses) {
+      if (w.status === 'missing')
+        process.stderr.write(`warning: witness ${w.name}+${w.keyId} has not cosigned the checkpoint\n`);
+      if (w.status === 'invalid') {
+        process.stderr.write(
+          `warning: the signature of witness ${w.name}+${w.keyId} on the checkpoint does not verify\n`,
+        );
+      }
+    }
+  } else {
+    const seq = result.failure?.seq;
+    const where = seq === undefined ? '' : ` at seq ${seq}`;
+    // IntegrityError messages already start with `seq N: `; name the seq once.
+    let message = result.failure?.message ?? '';
+    if (message.startsWith(`seq ${seq}: `)) message = message.slice(`seq ${seq}: `.length);
+    process.stderr.write(`FAILED${where}: ${message}\n`);
+  }
+  if (!result.ok) process.exitCode = 1;
+}
+
+/** A log's verification in one line, for standard error beside an export on standard output. */
+export function verifiedLine(result: VerifyResult): string {
+  if (result.ok) {
+    const cp = result.checkpoint;
+    return `OK: ${result.entries} entries of ${result.contract ?? '(no contract)'} verified${cp ? `; checkpoint ${cp.origin} size ${cp.size} signed by ${cp.signedBy.join(', ')}` : ''}`;
+  }
+  const seq = result.failure?.seq;
+  return `FAILED${seq === undefined ? '' : ` at seq ${seq}`}: ${result.failure?.message ?? ''}`;
+}
+
+/** An export's text verified offline against `keys`, for `contract`. */
+export function verifyExportText(text: string, keys: readonly string[], contract: string): Promise<VerifyResult> {
+  return verifyExportBytes(new TextEncoder().encode(text), [...keys], { contract });
+}
+
+/** Verifies an audit report file offline and prints the result (`sib report verify`, `sib investor verify`). */
+export async function verifyReportFile(
+  file: string,
+  opts: { key: readonly string[]; json?: boolean; verbose?: boolean },
+): Promise<void> {
+  const keys = await trustedKeys(opts.key);
+  const bytes = new Uint8Array(await readInput(file));
+  printVerification(verifyReport(bytes, keys), { json: opts.json === true, verbose: opts.verbose === true });
+}
+
+/** A report's verification: JSON, or a summary (with a table of every check when verbose); exit 1 unless ok. */
+export function printVerification(result: ReportVerification, opts: { json: boolean; verbose: boolean }): void {
+  if (!result.ok) process.exitCode = 1;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  if (opts.verbose) {
+    process.stdout.write(
+      `${table(
+        ['check', 'result', 'detail'],
+        result.checks.map((c) => [c.name, c.ok ? 'ok' : 'FAILED', c.message]),
+      )}\n\n`,
+    );
+  }
+  const what =
+    result.contract === undefined
+      ? 'the report'
+      : `the report of ${result.contract}${result.period === undefined ? '' : ` period ${result.period}`}`;
+  const named = (name: string) => result.checks.find((c) => c.name === name);
+  if (result.ok) {
+    process.stdout.write(`OK: ${what} verifies: all ${result.checks.length} checks hold\n`);
+    if (!opts.verbose) {
+      for (const name of ['report signature', 'checkpoint signature', 'checkpoint witnesses', 'total']) {
+        const c = named(name);
+        if (c?.message !== undefined) process.stdout.write(`  ${name}: ${c.message}\n`);
+      }
+    }
+    return;
+  }
+  const failed = result.checks.filter((c) => !c.ok);
+  process.stderr.write(
+    `FAILED: ${failed.length} of ${result.checks.length} check(s) of ${what} do not hold\n${failed
+      .map((c) => `  ${c.name}: ${c.message ?? 'failed'}\n`)
+      .join('')}`,
+  );
+}
