@@ -1,18 +1,43 @@
 /**
- * Architecture rules that must not rot: domain/ is the pure core. It depends
- * on nothing outside itself but node:crypto and two small packages, and it
- * reads no environment, clock or randomness (those come in through ports).
+ * The architecture's rules, checked on the source text of every module
+ * (docs/architecture.md draws what they protect):
+ * - domain/ is the pure core: no AWS, Powertools or middy, no environment,
+ *   clock or randomness, and no Node module but node:crypto, in one file;
+ * - each bounded context of domain/ is reached only through its index.ts
+ *   (the package.json "imports" aliases), and contexts depend on each other
+ *   only along the layering below;
+ * - functions/ never imports infra/ (the Lambda bundles carry no local stack);
+ * - no import cycle anywhere;
+ * - no source file over 500 lines (tests and locale tables aside);
+ * - verifying a report loads no intake, parsing or use-case code.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const DOMAIN = join(ROOT, 'domain');
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { imports: Record<string, string> };
+const MAX_LINES = 500;
 
-const ALLOWED_BUILTINS = new Set(['node:crypto']);
-const ALLOWED_PACKAGES = new Set(['zod', 'canonicalize', 'decimal.js']);
+/** Which contexts each context may import (through their aliases). */
+const LAYERS: Readonly<Record<string, readonly string[]>> = {
+  kernel: [],
+  ledger: ['kernel'],
+  contracts: ['kernel', 'ledger'],
+  evidence: ['kernel', 'ledger', 'contracts'],
+  intake: ['kernel', 'ledger', 'contracts', 'evidence'],
+  evaluation: ['kernel', 'ledger', 'contracts', 'evidence'],
+  payments: ['kernel', 'ledger', 'contracts', 'evidence', 'evaluation'],
+  reports: ['kernel', 'ledger', 'contracts', 'evidence', 'evaluation', 'payments'],
+  services: ['kernel', 'ledger', 'contracts', 'evidence', 'intake', 'evaluation', 'payments', 'reports'],
+};
+const CONTEXTS = Object.keys(LAYERS);
+/** The one domain module allowed to use a Node builtin. */
+const CRYPTO_MODULE = 'domain/kernel/crypto.ts';
+const DOMAIN_PACKAGES = new Set(['zod', 'canonicalize', 'decimal.js']);
 const FORBIDDEN_MENTIONS = ['process.env', 'Date.now(', 'new Date()', 'Math.random('];
 const MERKLE_API = [
   'leafHash',
@@ -23,16 +48,16 @@ const MERKLE_API = [
   'verifyConsistency',
 ] as const;
 
-/** Every .ts file under domain/ (recursively), as absolute paths. */
-function domainFiles(): string[] {
-  return readdirSync(DOMAIN, { recursive: true, encoding: 'utf8' })
-    .filter((name) => name.endsWith('.ts'))
-    .map((name) => join(DOMAIN, name))
+/** Every tracked or new source file (repository-relative, posix). */
+function sourceFiles(): string[] {
+  return execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f !== '' && existsSync(join(ROOT, f)))
     .sort();
 }
 
 /** Module specifiers of `… from '…'`, `import '…'` and `import('…')` in a source text. */
-function importSpecifiers(source: string): string[] {
+export function importSpecifiers(source: string): string[] {
   const patterns = [
     /^\s*(?:import|export)\b[^;]*?\bfrom\s*(['"])([^'"\n]+)\1/gm,
     /^\s*import\s*(['"])([^'"\n]+)\1/gm,
@@ -41,35 +66,101 @@ function importSpecifiers(source: string): string[] {
   return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((m) => m[2] as string));
 }
 
-/** `zod/v4` -> `zod`, `@scope/pkg/sub` -> `@scope/pkg`. */
-function packageName(specifier: string): string {
-  const parts = specifier.split('/');
-  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+/** The repository file a specifier names, or undefined for a package or builtin. */
+function resolveSpecifier(file: string, specifier: string): string | undefined {
+  if (specifier.startsWith('#')) {
+    const target = PKG.imports[specifier];
+    return typeof target === 'string' ? posix.normalize(target) : undefined;
+  }
+  if (specifier.startsWith('.')) return posix.normalize(posix.join(posix.dirname(file), specifier));
+  return undefined;
 }
 
-/** Why an import in `file` breaks the domain's dependency rule, or undefined if it is allowed. */
-function violation(file: string, specifier: string): string | undefined {
-  if (specifier.startsWith('.')) {
-    const target = resolve(dirname(file), specifier);
-    return target.startsWith(`${DOMAIN}${sep}`) ? undefined : `reaches outside domain/ (${relative(ROOT, target)})`;
+const contextOf = (file: string) => /^domain\/([^/]+)\//.exec(file)?.[1];
+const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+
+/** Why an import breaks a rule of the layout, or undefined if it is allowed. */
+export function violation(file: string, specifier: string): string | undefined {
+  const from = contextOf(file);
+  const target = resolveSpecifier(file, specifier);
+  if (target === undefined) {
+    if (!file.startsWith('domain/')) return undefined;
+    if (specifier.startsWith('node:')) {
+      return file === CRYPTO_MODULE ? undefined : `a Node builtin outside ${CRYPTO_MODULE}`;
+    }
+    if (specifier.startsWith('#')) return 'an alias that package.json does not declare';
+    return DOMAIN_PACKAGES.has(packageName(specifier)) ? undefined : 'a package the domain may not use';
   }
-  if (specifier.startsWith('#')) return undefined;
-  if (specifier.startsWith('node:')) {
-    return ALLOWED_BUILTINS.has(specifier) ? undefined : 'a Node builtin outside the allow-list';
-  }
-  return ALLOWED_PACKAGES.has(packageName(specifier)) ? undefined : 'a package outside the allow-list';
+  if (file.startsWith('functions/') && target.startsWith('infra/')) return 'functions/ reaches into infra/';
+  if (file.startsWith('domain/') && !target.startsWith('domain/')) return 'reaches outside domain/';
+  const to = contextOf(target);
+  if (to === undefined || to === from) return undefined;
+  if (!specifier.startsWith('#')) return `a deep import into the ${to} context (use '#${to}')`;
+  if (from !== undefined && !(LAYERS[from] ?? []).includes(to)) return `the ${from} context may not use ${to}`;
+  return undefined;
 }
 
 function violations(file: string, source: string): string[] {
   return importSpecifiers(source).flatMap((specifier) => {
     const why = violation(file, specifier);
-    return why === undefined ? [] : [`${relative(ROOT, file)}: import '${specifier}' ${why}`];
+    return why === undefined ? [] : [`${file}: import '${specifier}': ${why}`];
   });
 }
 
-describe('the import checker itself', () => {
-  it('finds static, type-only, re-export, side-effect and dynamic imports', () => {
-    // Prepare
+/** The import graph of the repository's modules (repository files only). */
+function importGraph(files: readonly string[]): Map<string, string[]> {
+  const known = new Set(files);
+  return new Map(
+    files.map((file) => {
+      const source = readFileSync(join(ROOT, file), 'utf8');
+      const targets = importSpecifiers(source)
+        .map((s) => resolveSpecifier(file, s))
+        .filter((t): t is string => t !== undefined && known.has(t));
+      return [file, [...new Set(targets)]];
+    }),
+  );
+}
+
+/** Each import cycle once, as the list of its files. */
+export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const found: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === 'open') found.push(stack.slice(stack.indexOf(next)));
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+  return found;
+}
+
+/** The modules loaded, transitively, when `entry` is imported. */
+function closure(graph: ReadonlyMap<string, readonly string[]>, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const next of graph.get(file) ?? []) visit(next);
+  };
+  visit(entry);
+  return seen;
+}
+
+const isTest = (f: string) => f.startsWith('test/') || f.endsWith('.test.ts');
+const isLocale = (f: string) => /\/locales?\//.test(f);
+
+describe('the checkers themselves', () => {
+  it('find static, type-only, re-export, side-effect and dynamic imports', () => {
     const source = [
       "import { a } from './a.ts';",
       "import type { B } from '../b.ts';",
@@ -78,75 +169,131 @@ describe('the import checker itself', () => {
       "import 'side-effect';",
       "const f = await import('./f.ts');",
     ].join('\n');
-
-    // Act
-    const found = importSpecifiers(source);
-
-    // Assess
-    expect(found.sort()).toEqual(['../b.ts', './a.ts', './c.ts', './f.ts', 'd-package', 'side-effect']);
+    expect(importSpecifiers(source).sort()).toEqual([
+      '../b.ts',
+      './a.ts',
+      './c.ts',
+      './f.ts',
+      'd-package',
+      'side-effect',
+    ]);
   });
 
-  it('rejects an adapter import, foreign builtins and packages; allows the domain and the allow-lists', () => {
-    // Prepare
-    const file = join(DOMAIN, 'ledger', 'log.ts');
+  it('refuse AWS, foreign builtins, deep imports, layering breaks and functions -> infra', () => {
     const source = [
       "import x from '../../functions/adapters/dynamo-ledger.ts';",
       "import { readFile } from 'node:fs/promises';",
-      "import { createHash } from 'crypto';",
       "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-      "import { ok } from './bytes.ts';",
-      "import { createHash as h } from 'node:crypto';",
+      "import { Logger } from '@aws-lambda-powertools/logger';",
+      "import middy from '@middy/core';",
+      "import { specHash } from '../contracts/spec.ts';",
+      "import { buildReport } from '#reports';",
+      "import { ok } from './entry.ts';",
+      "import { sha256 } from '#kernel';",
       "import { z } from 'zod';",
-      "import canonicalize from 'canonicalize';",
     ].join('\n');
-
-    // Act
-    const found = violations(file, source);
-
-    // Assess
-    expect(found).toEqual([
-      "domain/ledger/log.ts: import '../../functions/adapters/dynamo-ledger.ts' reaches outside domain/ (functions/adapters/dynamo-ledger.ts)",
-      "domain/ledger/log.ts: import 'node:fs/promises' a Node builtin outside the allow-list",
-      "domain/ledger/log.ts: import 'crypto' a package outside the allow-list",
-      "domain/ledger/log.ts: import '@aws-sdk/client-dynamodb' a package outside the allow-list",
+    expect(violations('domain/ledger/log.ts', source)).toEqual([
+      "domain/ledger/log.ts: import '../../functions/adapters/dynamo-ledger.ts': reaches outside domain/",
+      "domain/ledger/log.ts: import 'node:fs/promises': a Node builtin outside domain/kernel/crypto.ts",
+      "domain/ledger/log.ts: import '@aws-sdk/client-dynamodb': a package the domain may not use",
+      "domain/ledger/log.ts: import '@aws-lambda-powertools/logger': a package the domain may not use",
+      "domain/ledger/log.ts: import '@middy/core': a package the domain may not use",
+      "domain/ledger/log.ts: import '../contracts/spec.ts': a deep import into the contracts context (use '#contracts')",
+      "domain/ledger/log.ts: import '#reports': the ledger context may not use reports",
     ]);
+    expect(violations('functions/api/ledger.ts', "import { x } from '../../infra/local/stack.ts';")).toEqual([
+      "functions/api/ledger.ts: import '../../infra/local/stack.ts': functions/ reaches into infra/",
+    ]);
+    expect(
+      violations('cli/commands/report.ts', "import { verifyReport } from '../../domain/reports/verify.ts';"),
+    ).toEqual([
+      "cli/commands/report.ts: import '../../domain/reports/verify.ts': a deep import into the reports context (use '#reports')",
+    ]);
+  });
+
+  it('find a cycle', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    expect(cycles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
 });
 
-describe('domain/ is the pure core', () => {
-  const files = domainFiles();
+describe('the layout', () => {
+  const files = sourceFiles();
+  const graph = importGraph(files);
 
-  it('has files to check (the scan cannot silently match nothing)', () => {
-    // Assess
-    expect(files.map((f) => relative(DOMAIN, f))).toEqual(
-      expect.arrayContaining(['index.ts', 'ledger/merkle.ts', 'ledger/log.ts', 'ledger/entry.ts']),
-    );
+  it('has the contexts, each with its index.ts, and no loose module at the top of domain/', () => {
+    for (const context of CONTEXTS) expect(files, context).toContain(`domain/${context}/index.ts`);
+    expect(files.filter((f) => /^domain\/[^/]+\.ts$/.test(f))).toEqual(['domain/index.ts']);
+    for (const context of CONTEXTS) expect(PKG.imports[`#${context}`]).toBe(`./domain/${context}/index.ts`);
   });
 
-  it('imports only domain/ itself, node:crypto, zod and canonicalize', () => {
-    // Act
-    const found = files.flatMap((file) => violations(file, readFileSync(file, 'utf8')));
-
-    // Assess
+  it('keeps every import within the rules', () => {
+    const found = files.flatMap((f) => violations(f, readFileSync(join(ROOT, f), 'utf8')));
     expect(found).toEqual([]);
   });
 
-  it('never reads the environment, the clock or randomness directly', () => {
-    // Act
-    const found = files.flatMap((file) => {
-      const source = readFileSync(file, 'utf8');
-      return FORBIDDEN_MENTIONS.filter((m) => source.includes(m)).map((m) => `${relative(ROOT, file)}: ${m}`);
-    });
-
-    // Assess
+  it('keeps domain/ free of the environment, the clock and randomness', () => {
+    const found = files
+      .filter((f) => f.startsWith('domain/'))
+      .flatMap((f) => {
+        const source = readFileSync(join(ROOT, f), 'utf8');
+        return FORBIDDEN_MENTIONS.filter((m) => source.includes(m)).map((m) => `${f}: ${m}`);
+      });
     expect(found).toEqual([]);
   });
 
-  it('exports the six Merkle functions from domain/index.ts under their names', async () => {
-    // Act
+  it('has no import cycle', () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('has no source file over 500 lines (tests and locale tables aside)', () => {
+    const long = files
+      .filter((f) => !isTest(f) && !isLocale(f))
+      .map((f) => ({ f, lines: readFileSync(join(ROOT, f), 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > MAX_LINES)
+      .map(({ f, lines }) => `${f} (${lines})`);
+    expect(long).toEqual([]);
+  });
+
+  it('opens each context index with a comment saying what the context owns', () => {
+    for (const context of CONTEXTS) {
+      const source = readFileSync(join(ROOT, 'domain', context, 'index.ts'), 'utf8');
+      expect(source.trimStart().startsWith('/**'), context).toBe(true);
+    }
+  });
+});
+
+describe('the public API for third-party verifiers (domain/index.ts)', () => {
+  const files = sourceFiles();
+  const graph = importGraph(files);
+
+  it('exports the six Merkle functions, verifyReport and export verification', async () => {
     const api = (await import('../domain/index.ts')) as Record<string, unknown>;
+    for (const name of [...MERKLE_API, 'verifyReport', 'verifyExportBytes']) {
+      expect(typeof api[name], name).toBe('function');
+    }
+  });
 
-    // Assess
-    for (const name of MERKLE_API) expect(typeof api[name], name).toBe('function');
+  it('loads no intake, parsing, evaluation-running or use-case code', () => {
+    const loaded = [...closure(graph, 'domain/index.ts')];
+    expect(loaded.filter((f) => /^domain\/(intake|services)\//.test(f))).toEqual([]);
+    expect(loaded.every((f) => f.startsWith('domain/'))).toBe(true);
+  });
+});
+
+describe('a Lambda bundle carries no local-stack code', () => {
+  it('functions/ reaches no module of infra/, however indirectly', () => {
+    const files = sourceFiles();
+    const graph = importGraph(files);
+    const reached = files
+      .filter((f) => f.startsWith('functions/'))
+      .flatMap((f) => [...closure(graph, f)])
+      .filter((f) => f.startsWith('infra/'));
+    expect([...new Set(reached)]).toEqual([]);
   });
 });
