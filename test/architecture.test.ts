@@ -57,7 +57,7 @@ function sourceFiles(): string[] {
 }
 
 /** Module specifiers of `… from '…'`, `import '…'` and `import('…')` in a source text. */
-export function importSpecifiers(source: string): string[] {
+function importSpecifiers(source: string): string[] {
   const patterns = [
     /^\s*(?:import|export)\b[^;]*?\bfrom\s*(['"])([^'"\n]+)\1/gm,
     /^\s*import\s*(['"])([^'"\n]+)\1/gm,
@@ -84,7 +84,7 @@ const packageName = (specifier: string) =>
     .join('/');
 
 /** Why an import breaks a rule of the layout, or undefined if it is allowed. */
-export function violation(file: string, specifier: string): string | undefined {
+function violation(file: string, specifier: string): string | undefined {
   const from = contextOf(file);
   const target = resolveSpecifier(file, specifier);
   if (target === undefined) {
@@ -126,7 +126,7 @@ function importGraph(files: readonly string[]): Map<string, string[]> {
 }
 
 /** Each import cycle once, as the list of its files. */
-export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   const found: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
