@@ -2,20 +2,11 @@
 import type { ContractSpec } from '#contracts';
 import type { EvaluationResult } from '#evaluation';
 import type { Actor } from '#ledger';
-import type { StoredReport } from '#services';
+import type { IngestReceipt, PaymentStepReceipt, StoredReport } from '#services';
 import type { ProblemBody } from '../api-client.ts';
 
-export interface BatchReceipt {
-  readonly contract: string;
-  readonly batchId: string;
-  readonly seq: number;
-  readonly entryHash: string;
-  readonly recordsRoot: string;
-  readonly recordCount: number;
-  readonly archive: { readonly key: string; readonly sha256: string };
-  readonly checkpoint: string;
-  readonly replayed?: boolean;
-}
+/** A batch's receipt as the API answers it (`replayed` only when true). */
+export type BatchReceipt = Omit<IngestReceipt, 'replayed'> & { readonly replayed?: boolean };
 
 export type UploadStatus =
   | { readonly status: 'pending'; readonly batchId: string; readonly uploadedAt?: string }
@@ -28,19 +19,8 @@ export type UploadStatus =
       readonly problems: NonNullable<ProblemBody['errors']>;
     };
 
-export interface StepReceipt {
-  readonly contract: string;
-  readonly payment: number;
-  readonly period: string;
-  readonly total: string;
-  readonly currency: string;
-  readonly minorUnit: number;
-  readonly step: 'attested' | 'approved' | 'rejected' | 'paid';
-  readonly seq: number;
-  readonly entryHash: string;
-  readonly at: string;
-  readonly replayed: boolean;
-}
+/** A payment step's receipt, as the API answers it. */
+export type StepReceipt = PaymentStepReceipt;
 
 export interface IssuedReport extends StoredReport {
   readonly reused: boolean;

@@ -26,10 +26,14 @@ export interface GrantTargets {
   readonly ledgerTable: dynamodb.ITable;
   readonly recordsTable: dynamodb.ITable;
   readonly archiveBucket: s3.IBucket;
+  /** Raw CSV uploads and their outcomes: transient, never under Object Lock. */
   readonly uploadsBucket: s3.IBucket;
   readonly reportsBucket: s3.IBucket;
+  /** Ed25519 (SIGN_VERIFY): checkpoints and reports. */
   readonly signingKey: kms.IKey;
+  /** HMAC_256: pseudonyms. */
   readonly pseudonymKey: kms.IKey;
+  /** Symmetric: encrypts the tables and buckets. */
   readonly dataKey: kms.IKey;
 }
 

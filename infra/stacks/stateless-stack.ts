@@ -16,10 +16,8 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -31,7 +29,7 @@ import { ROUTES } from '../../functions/api/routes.ts';
 import type { Stage } from '../constructs/handler-function.ts';
 import { HandlerFunction } from '../constructs/handler-function.ts';
 import { Observability } from '../constructs/observability.ts';
-import { grantFunction } from './function-policies.ts';
+import { type GrantTargets, grantFunction } from './function-policies.ts';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, functionOfRoute } from './function-specs.ts';
 import { createUsers } from './users.ts';
 
@@ -49,20 +47,9 @@ export { GROUPS } from './users.ts';
 /** The default schedule of the checkpoint publisher. */
 export const CHECKPOINT_SCHEDULE = events.Schedule.rate(Duration.hours(1));
 
-export interface StatelessStackProps extends StackProps {
+/** The stage, the stateful stack's resources (GrantTargets) and the options. */
+export interface StatelessStackProps extends StackProps, GrantTargets {
   readonly stage: Stage;
-  readonly ledgerTable: dynamodb.ITable;
-  readonly recordsTable: dynamodb.ITable;
-  readonly archiveBucket: s3.IBucket;
-  /** Raw CSV uploads and their outcomes: transient, never under Object Lock. */
-  readonly uploadsBucket: s3.IBucket;
-  readonly reportsBucket: s3.IBucket;
-  /** Ed25519 (SIGN_VERIFY): checkpoints and reports. */
-  readonly signingKey: kms.IKey;
-  /** HMAC_256: pseudonyms. */
-  readonly pseudonymKey: kms.IKey;
-  /** Symmetric: encrypts the tables and buckets. */
-  readonly dataKey: kms.IKey;
   /** The signer's key name in checkpoints (LOG_NAME); default `sib-ledger-<stage>`. */
   readonly logName?: string;
   /** Prefix of the Cognito hosted domain (`<prefix>.auth.<region>.amazoncognito.com`); none without it. */
