@@ -136,7 +136,7 @@ export function noteTextProblem(text: string): string | undefined {
   if (!text.isWellFormed()) return 'not valid UTF-8 (lone surrogate)';
   const m = CONTROL.exec(text);
   if (m) return `control character U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at offset ${m.index}`;
-  if (Buffer.byteLength(text, 'utf8') > MAX_NOTE_BYTES) return `larger than ${MAX_NOTE_BYTES} bytes`;
+  if (utf8(text).byteLength > MAX_NOTE_BYTES) return `larger than ${MAX_NOTE_BYTES} bytes`;
   return undefined;
 }
 
