@@ -11,6 +11,10 @@ const IsoDate = z.iso.date({ error: 'must be a real calendar date written YYYY-M
 
 export const SERVICE_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 export const COHORT_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Minor units: digits, no sign, no leading zeros, at most 15 digits. */
+export const MONEY = /^(?:0|[1-9][0-9]{0,14})$/;
+/** A participant's category at enrolment (the evidence field `category`), which populations filter on. */
+export const CATEGORIES = ['serving-sentence', 'probation', 'released'] as const;
 
 export const ProfileFields = {
   id: ContractIdSchema,

@@ -13,7 +13,7 @@
  */
 import * as z from 'zod';
 import { Decimal } from '#kernel';
-import { ProfileFields } from './profile.ts';
+import { CATEGORIES, MONEY, ProfileFields } from './profile.ts';
 
 export const SPEC_FORMAT = 'sib-ledger/contract/v1';
 
@@ -22,8 +22,6 @@ const Id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be an id: lower-case letters, digits and hyphens, at most 64');
 const Text = z.string().min(1).max(500);
-/** Minor units: digits, no sign, no leading zeros, at most 15 digits. */
-export const MONEY = /^(?:0|[1-9][0-9]{0,14})$/;
 const Money = z
   .string({ error: 'must be a string of digits (minor units): money is never a JSON number' })
   .refine((v) => !v.trim().startsWith('-'), { message: 'must not be negative', abort: true })
@@ -68,8 +66,6 @@ const Window = z.strictObject({
 });
 export type Window = z.infer<typeof Window>;
 
-/** A participant's category at enrolment (the evidence field `category`), which populations filter on. */
-export const CATEGORIES = ['serving-sentence', 'probation', 'released'] as const;
 const Population = z.strictObject({
   /** Cohorts counted (default: every cohort of the contract). */
   cohorts: z.array(z.string()).min(1).optional(),
