@@ -166,6 +166,7 @@ export function publishedFigure(
   return forPeriod ?? general;
 }
 
+/** Each comparison's result, per group (`all`, then each cohort when grouped by cohort), in spec order. */
 export function evaluateComparisons(
   spec: ContractSpec,
   period: string,
@@ -182,51 +183,12 @@ export function evaluateComparisons(
     for (const group of comparisonGroups(spec, c, metric)) {
       const base = { id: c.id, metric: c.metric, kind: c.kind, group, effect: c.effect };
       if (c.kind === 'control') {
-        const tr = statsOf(metric, participantOutcomes(metric, timelines, ctx, c.treatment), level);
-        const co = statsOf(metric, participantOutcomes(metric, timelines, ctx, c.control), level);
-        const effect = comparisonEffect(c.effect, tr.exact, co.exact, tr.n, co.n);
-        const test =
-          c.test === 'two-proportion'
-            ? twoProportionZTest(tr.x, tr.n, co.x, co.n, c.alternative, c.significance)
-            : differenceInMeansZTest(
-                { n: tr.n, sum: tr.sum.toString(), sumSquares: tr.sumSquares.toString() },
-                { n: co.n, sum: co.sum.toString(), sumSquares: co.sumSquares.toString() },
-                c.alternative,
-                c.significance,
-              );
-        out.push({
-          result: {
-            ...base,
-            treatment: tr.figure,
-            comparison: { ...co.figure, source: controlSource(c) },
-            ...(effect === undefined ? {} : { effectSize: fixed(effect) }),
-            ...(test === undefined ? { note: 'too few participants for the test' } : { test }),
-          },
-          effect,
-          t: tr.exact,
-          c: co.exact,
-          n: tr.n,
-        });
+        out.push(controlComparison(c, base, metric, timelines, ctx, level));
         continue;
       }
       const members = group === 'all' ? all : all.filter((o) => o.cohort === group);
       const tr = statsOf(metric, members, level);
-      let figure: (Figure & { source: string }) | undefined;
-      let cValue: Decimal | undefined;
-      if (c.kind === 'baseline') {
-        figure = baselineFigure(c);
-        cValue = new Decimal(c.value);
-      } else {
-        const p = publishedFigure(published, c.id, group, period);
-        if (p !== undefined) {
-          figure = {
-            value: fixed(p.value),
-            ...(p.denominator === undefined ? {} : { denominator: p.denominator }),
-            source: `published by the evaluator, entry ${p.seq}`,
-          };
-          cValue = new Decimal(p.value);
-        }
-      }
+      const { figure, cValue } = comparisonFigure(c, group, period, published);
       const effect = comparisonEffect(c.effect, tr.exact, cValue, tr.n);
       const note =
         figure === undefined
@@ -252,6 +214,65 @@ export function evaluateComparisons(
     }
   }
   return out;
+}
+
+/** The fields every comparison result starts with. */
+type ComparisonBase = Pick<ComparisonResult, 'id' | 'metric' | 'kind' | 'group' | 'effect'>;
+
+/** Treatment cohorts against control cohorts, with the comparison's significance test. */
+function controlComparison(
+  c: Extract<Comparison, { kind: 'control' }>,
+  base: ComparisonBase,
+  metric: Metric,
+  timelines: readonly Timeline[],
+  ctx: MetricContext,
+  level: string,
+): ExactComparison {
+  const tr = statsOf(metric, participantOutcomes(metric, timelines, ctx, c.treatment), level);
+  const co = statsOf(metric, participantOutcomes(metric, timelines, ctx, c.control), level);
+  const effect = comparisonEffect(c.effect, tr.exact, co.exact, tr.n, co.n);
+  const test =
+    c.test === 'two-proportion'
+      ? twoProportionZTest(tr.x, tr.n, co.x, co.n, c.alternative, c.significance)
+      : differenceInMeansZTest(
+          { n: tr.n, sum: tr.sum.toString(), sumSquares: tr.sumSquares.toString() },
+          { n: co.n, sum: co.sum.toString(), sumSquares: co.sumSquares.toString() },
+          c.alternative,
+          c.significance,
+        );
+  return {
+    result: {
+      ...base,
+      treatment: tr.figure,
+      comparison: { ...co.figure, source: controlSource(c) },
+      ...(effect === undefined ? {} : { effectSize: fixed(effect) }),
+      ...(test === undefined ? { note: 'too few participants for the test' } : { test }),
+    },
+    effect,
+    t: tr.exact,
+    c: co.exact,
+    n: tr.n,
+  };
+}
+
+/** The figure a baseline or published comparison compares against, and its exact value; none while unpublished. */
+function comparisonFigure(
+  c: Exclude<Comparison, { kind: 'control' }>,
+  group: string,
+  period: string,
+  published: readonly PublishedFigure[],
+): { figure: (Figure & { source: string }) | undefined; cValue: Decimal | undefined } {
+  if (c.kind === 'baseline') return { figure: baselineFigure(c), cValue: new Decimal(c.value) };
+  const p = publishedFigure(published, c.id, group, period);
+  if (p === undefined) return { figure: undefined, cValue: undefined };
+  return {
+    figure: {
+      value: fixed(p.value),
+      ...(p.denominator === undefined ? {} : { denominator: p.denominator }),
+      source: `published by the evaluator, entry ${p.seq}`,
+    },
+    cValue: new Decimal(p.value),
+  };
 }
 
 const pct = (d: DecimalValue): string => `${new Decimal(d).times(100).toDecimalPlaces(2).toString()}%`;

@@ -1,8 +1,7 @@
 import type { ContractSpec, Metric, MetricUnit, Population, Window } from '#contracts';
-import { CATEGORIES, METRIC_UNITS } from '#contracts';
+import { METRIC_UNITS } from '#contracts';
 import type { Timeline } from '#evidence';
-import { STATUSES } from '#evidence';
-import { Decimal, type DecimalValue, dayNumber, isoDay } from '#kernel';
+import { Decimal, type DecimalValue, dayNumber } from '#kernel';
 import { fixed, type Interval, meanInterval, wilsonInterval } from './stats.ts';
 
 /**
@@ -360,126 +359,6 @@ export function aggregateOutcomes(
     };
   }
   return { value: total.toString(), numerator: total.toString(), denominator: n, pending, excluded, sum, sumSquares };
-}
-
-/** Age in whole years at enrolment (evidence carries the birth year only). */
-function ageAt(t: Timeline): number {
-  const e = t.enrolment;
-  return e === undefined ? 0 : Number(isoDay(e.day).slice(0, 4)) - e.birthYear;
-}
-
-/**
- * The value of every metric of the spec, in spec order, with the participant
- * outcomes of the metrics that have them (for payments and comparisons).
- */
-export function evaluateMetrics(
-  spec: ContractSpec,
-  timelines: readonly Timeline[],
-  ctx: MetricContext,
-): { values: MetricValue[]; outcomes: Map<string, ParticipantOutcome[]> } {
-  const level = spec.confidenceLevel;
-  const values = new Map<string, MetricValue>();
-  const outcomes = new Map<string, ParticipantOutcome[]>();
-  const base = (m: Metric) => ({
-    id: m.id,
-    title: m.title,
-    kind: m.kind,
-    unit: METRIC_UNITS[m.kind],
-    ...(m.illustrative === true ? { illustrative: true } : {}),
-  });
-  const ordered = [...spec.metrics].sort((a, b) => Number(a.kind === 'value-of') - Number(b.kind === 'value-of'));
-  for (const m of ordered) {
-    if (m.kind === 'services') {
-      const counts = new Map<string, number>();
-      const types = m.serviceTypes ?? spec.serviceTypes;
-      for (const type of types) counts.set(type, 0);
-      for (const t of timelines) {
-        if (!inPopulation(t, m.population, ctx.cutoff)) continue;
-        for (const s of t.services) {
-          if (counts.has(s.type)) counts.set(s.type, (counts.get(s.type) ?? 0) + 1);
-        }
-      }
-      const groups = types.map((type) => ({
-        group: type,
-        value: String(counts.get(type) ?? 0),
-        ...(m.planned?.[type] !== undefined ? { planned: m.planned[type] } : {}),
-      }));
-      const total = [...counts.values()].reduce((a, b) => a + b, 0);
-      values.set(m.id, { ...base(m), value: String(total), groups });
-      continue;
-    }
-    if (m.kind === 'participants-by') {
-      const counts = new Map<string, number>();
-      const keys =
-        m.by === 'sex'
-          ? ['male', 'female']
-          : m.by === 'category'
-            ? [...CATEGORIES]
-            : m.by === 'status'
-              ? [...STATUSES]
-              : (m.ageBands ?? []).map((b) => b.id);
-      for (const k of keys) counts.set(k, 0);
-      let total = 0;
-      let other = 0;
-      for (const t of timelines) {
-        if (!inPopulation(t, m.population, ctx.cutoff) || t.enrolment === undefined) continue;
-        total++;
-        let key: string | undefined;
-        if (m.by === 'sex') key = t.enrolment.sex;
-        else if (m.by === 'category') key = t.enrolment.category;
-        else if (m.by === 'status') key = t.enrolment.status;
-        else {
-          const age = ageAt(t);
-          key = m.ageBands?.find((b) => age >= b.from && (b.to === undefined || age <= b.to))?.id;
-        }
-        if (key === undefined) other++;
-        else counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      const groups: GroupValue[] = keys.map((k) => ({ group: k, value: String(counts.get(k) ?? 0) }));
-      // Age outside every band, or no status recorded.
-      if (other > 0) groups.push({ group: m.by === 'age-band' ? 'other' : 'not-recorded', value: String(other) });
-      values.set(m.id, { ...base(m), value: String(total), groups });
-      continue;
-    }
-    if (m.kind === 'value-of') {
-      const of = values.get(m.metric);
-      const units = BigInt(of?.value ?? '0');
-      values.set(m.id, { ...base(m), value: valueOfUnits(units, m).toString(), numerator: units.toString() });
-      continue;
-    }
-    const list = participantOutcomes(m, timelines, ctx);
-    outcomes.set(m.id, list);
-    const agg = aggregateOutcomes(m, list, level);
-    const cohorts = [...new Set(list.map((o) => o.cohort))].sort();
-    const unit = METRIC_UNITS[m.kind];
-    const groups =
-      cohorts.length > 1 && unit !== 'count' && unit !== 'money'
-        ? cohorts.map((c) => {
-            const g = aggregateOutcomes(
-              m,
-              list.filter((o) => o.cohort === c),
-              level,
-            );
-            return {
-              group: c,
-              value: g.value,
-              numerator: g.numerator,
-              denominator: g.denominator,
-              ...(g.interval === undefined ? {} : { interval: g.interval }),
-            };
-          })
-        : undefined;
-    values.set(m.id, {
-      ...base(m),
-      value: agg.value,
-      ...(unit === 'rate' || unit === 'mean' ? { numerator: agg.numerator, denominator: agg.denominator } : {}),
-      ...(agg.interval === undefined ? {} : { interval: agg.interval }),
-      ...(agg.pending > 0 ? { pending: agg.pending } : {}),
-      ...(agg.excluded > 0 ? { excluded: agg.excluded } : {}),
-      ...(groups === undefined ? {} : { groups }),
-    });
-  }
-  return { values: spec.metrics.map((m) => values.get(m.id) as MetricValue), outcomes };
 }
 
 /** Day number of a period's last day. */

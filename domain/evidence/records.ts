@@ -122,6 +122,70 @@ function addIntrinsic(record: Raw, ctx: z.RefinementCtx): void {
   }
 }
 
+/** Each type's own fields (after the common ones), in documented order; the same for input and stored records. */
+const OWN_FIELDS = {
+  enrolment: {
+    cohort: z.string().regex(COHORT, 'must be a cohort name: lower-case letters, digits and hyphens'),
+    category: enumOf(CATEGORIES),
+    sex: enumOf(SEXES),
+    birthYear: z.int({ error: 'must be a whole number (a year such as 1990)' }),
+    consentSha256: Hex64Schema,
+    status: enumOf(STATUSES).optional(),
+  },
+  release: {
+    institution: CodeSchema,
+  },
+  service: {
+    serviceType: z.string().regex(SERVICE_TYPE, 'must be a service type: lower-case letters, digits and hyphens'),
+    provider: CodeSchema,
+  },
+  'employment-started': {
+    employerId: CodeSchema,
+    contractType: enumOf(CONTRACT_TYPES),
+    monthlyWage: z
+      .string({
+        error: (iss) =>
+          iss.input === undefined ? undefined : 'must be a string of digits: money is never a JSON number',
+      })
+      .refine((v) => !v.trim().startsWith('-'), { message: 'must not be negative', abort: true })
+      .regex(
+        MONEY,
+        'must be minor units written as digits, without sign, spaces, separators or leading zeros (at most 15 digits), e.g. "4500000" for 45,000.00',
+      ),
+  },
+  'employment-ended': {
+    employerId: CodeSchema,
+    reason: enumOf(EMPLOYMENT_END_REASONS),
+    note: FreeTextSchema.optional(),
+  },
+  'employment-confirmed': {
+    employerId: CodeSchema,
+    month: z.string().regex(MONTH, 'must be a month written YYYY-MM'),
+  },
+  reconviction: {
+    offenceDate: IsoDateSchema,
+  },
+  'probation-violation': {
+    note: FreeTextSchema.optional(),
+  },
+  'custody-spell': {
+    to: IsoDateSchema,
+  },
+  withdrawal: {
+    reason: enumOf(WITHDRAWAL_REASONS),
+  },
+  correction: {
+    supersedes: EventIdSchema,
+    reason: FreeTextSchema,
+  },
+};
+
+/** The sources of the types that narrow them: who may confirm a month of employment, and who records a reconviction. */
+const ConfirmationSourceSchema = z.enum(CONFIRMATION_SOURCES, {
+  error: `must be one of: ${CONFIRMATION_SOURCES.join(', ')} (who may confirm a month of employment)`,
+});
+const CourtSourceSchema = z.literal('court', { error: 'must be court: a reconviction is recorded from court records' });
+
 /** The record schemas, one per type, for a given participant schema (raw reference or pseudonym). */
 function recordSchemas<P extends z.ZodString>(participant: P) {
   const source = enumOf(SOURCES);
@@ -135,87 +199,26 @@ function recordSchemas<P extends z.ZodString>(participant: P) {
     documentSha256: Hex64Schema.optional(),
   });
   return {
-    enrolment: z
-      .strictObject({
-        ...head('enrolment'),
-        cohort: z.string().regex(COHORT, 'must be a cohort name: lower-case letters, digits and hyphens'),
-        category: enumOf(CATEGORIES),
-        sex: enumOf(SEXES),
-        birthYear: z.int({ error: 'must be a whole number (a year such as 1990)' }),
-        consentSha256: Hex64Schema,
-        status: enumOf(STATUSES).optional(),
-      })
-      .superRefine(addIntrinsic),
-    release: z.strictObject({
-      ...head('release'),
-      institution: CodeSchema,
-    }),
-    service: z.strictObject({
-      ...head('service'),
-      serviceType: z.string().regex(SERVICE_TYPE, 'must be a service type: lower-case letters, digits and hyphens'),
-      provider: CodeSchema,
-    }),
-    'employment-started': z.strictObject({
-      ...head('employment-started'),
-      employerId: CodeSchema,
-      contractType: enumOf(CONTRACT_TYPES),
-      monthlyWage: z
-        .string({
-          error: (iss) =>
-            iss.input === undefined ? undefined : 'must be a string of digits: money is never a JSON number',
-        })
-        .refine((v) => !v.trim().startsWith('-'), { message: 'must not be negative', abort: true })
-        .regex(
-          MONEY,
-          'must be minor units written as digits, without sign, spaces, separators or leading zeros (at most 15 digits), e.g. "4500000" for 45,000.00',
-        ),
-    }),
-    'employment-ended': z.strictObject({
-      ...head('employment-ended'),
-      employerId: CodeSchema,
-      reason: enumOf(EMPLOYMENT_END_REASONS),
-      note: FreeTextSchema.optional(),
-    }),
+    enrolment: z.strictObject({ ...head('enrolment'), ...OWN_FIELDS.enrolment }).superRefine(addIntrinsic),
+    release: z.strictObject({ ...head('release'), ...OWN_FIELDS.release }),
+    service: z.strictObject({ ...head('service'), ...OWN_FIELDS.service }),
+    'employment-started': z.strictObject({ ...head('employment-started'), ...OWN_FIELDS['employment-started'] }),
+    'employment-ended': z.strictObject({ ...head('employment-ended'), ...OWN_FIELDS['employment-ended'] }),
     'employment-confirmed': z
       .strictObject({
-        ...head(
-          'employment-confirmed',
-          z.enum(CONFIRMATION_SOURCES, {
-            error: `must be one of: ${CONFIRMATION_SOURCES.join(', ')} (who may confirm a month of employment)`,
-          }),
-        ),
-        employerId: CodeSchema,
-        month: z.string().regex(MONTH, 'must be a month written YYYY-MM'),
+        ...head('employment-confirmed', ConfirmationSourceSchema),
+        ...OWN_FIELDS['employment-confirmed'],
       })
       .superRefine(addIntrinsic),
     reconviction: z
-      .strictObject({
-        ...head(
-          'reconviction',
-          z.literal('court', { error: 'must be court: a reconviction is recorded from court records' }),
-        ),
-        offenceDate: IsoDateSchema,
-      })
+      .strictObject({ ...head('reconviction', CourtSourceSchema), ...OWN_FIELDS.reconviction })
       .superRefine(addIntrinsic),
-    'probation-violation': z.strictObject({
-      ...head('probation-violation'),
-      note: FreeTextSchema.optional(),
-    }),
+    'probation-violation': z.strictObject({ ...head('probation-violation'), ...OWN_FIELDS['probation-violation'] }),
     'custody-spell': z
-      .strictObject({
-        ...head('custody-spell'),
-        to: IsoDateSchema,
-      })
+      .strictObject({ ...head('custody-spell'), ...OWN_FIELDS['custody-spell'] })
       .superRefine(addIntrinsic),
-    withdrawal: z.strictObject({
-      ...head('withdrawal'),
-      reason: enumOf(WITHDRAWAL_REASONS),
-    }),
-    correction: z.strictObject({
-      ...head('correction'),
-      supersedes: EventIdSchema,
-      reason: FreeTextSchema,
-    }),
+    withdrawal: z.strictObject({ ...head('withdrawal'), ...OWN_FIELDS.withdrawal }),
+    correction: z.strictObject({ ...head('correction'), ...OWN_FIELDS.correction }),
   } as const;
 }
 

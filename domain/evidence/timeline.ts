@@ -217,67 +217,24 @@ export class TimelineBuilder {
   }
 }
 
+/** One participant's timeline from their held records: live ones (not superseded, not corrections) up to `cutoff`. */
 function foldTimeline(participant: string, held: readonly Held[], cutoff: number): Timeline {
   const live = held
     .filter((h) => !h.superseded && h.type !== 'correction' && h.day <= cutoff)
     .sort((a, b) => a.day - b.day || a.order - b.order);
-  let enrolment: Enrolment | undefined;
-  let withdrawal: number | undefined;
-  const releases: number[] = [];
-  const open: { employerId: string; start: number; permanent: boolean; wage: bigint; end?: number }[] = [];
-  const confirmations = new Map<string, { employerId: string; first: number; last: number }>();
-  const reconvictions: { day: number; offenceDay: number }[] = [];
-  const custody: { from: number; to: number }[] = [];
-  const services: { type: string; day: number }[] = [];
-  const violations: number[] = [];
-  for (const h of live) {
-    const day = h.day;
-    switch (h.type) {
-      case 'enrolment':
-        enrolment ??= h.enrolment;
-        break;
-      case 'release':
-        releases.push(day);
-        break;
-      case 'employment-started':
-        open.push({ employerId: h.employerId, start: day, permanent: h.permanent, wage: h.wage });
-        break;
-      case 'employment-ended': {
-        // Close the latest still-open spell with this employer that started on or before this day.
-        for (let i = open.length - 1; i >= 0; i--) {
-          const s = open[i];
-          if (s !== undefined && s.end === undefined && s.employerId === h.employerId && s.start <= day) {
-            s.end = day;
-            break;
-          }
-        }
-        break;
-      }
-      case 'employment-confirmed': {
-        const { first, last } = monthDays(h.month);
-        confirmations.set(`${h.employerId}\u0000${h.month}`, { employerId: h.employerId, first, last });
-        break;
-      }
-      case 'reconviction':
-        reconvictions.push({ day, offenceDay: h.offenceDay });
-        break;
-      case 'custody-spell':
-        custody.push({ from: day, to: Math.min(h.to, cutoff) });
-        break;
-      case 'service':
-        services.push({ type: h.serviceType, day });
-        break;
-      case 'probation-violation':
-        violations.push(day);
-        break;
-      case 'withdrawal':
-        withdrawal ??= day;
-        break;
-      default:
-        break;
-    }
-  }
-  const spells: Spell[] = open.map((s) => ({
+  const fold: Fold = {
+    enrolment: undefined,
+    withdrawal: undefined,
+    releases: [],
+    open: [],
+    confirmations: new Map(),
+    reconvictions: [],
+    custody: [],
+    services: [],
+    violations: [],
+  };
+  for (const h of live) foldRecord(fold, h, cutoff);
+  const spells: Spell[] = fold.open.map((s) => ({
     employerId: s.employerId,
     start: s.start,
     end: s.end,
@@ -286,16 +243,93 @@ function foldTimeline(participant: string, held: readonly Held[], cutoff: number
   }));
   return {
     participant,
-    enrolment,
-    releases,
+    enrolment: fold.enrolment,
+    releases: fold.releases,
     spells,
-    confirmations: [...confirmations.values()].sort((a, b) => a.first - b.first || cmp(a.employerId, b.employerId)),
-    reconvictions,
-    custody,
-    services,
-    violations,
-    withdrawal,
+    confirmations: [...fold.confirmations.values()].sort(
+      (a, b) => a.first - b.first || cmp(a.employerId, b.employerId),
+    ),
+    reconvictions: fold.reconvictions,
+    custody: fold.custody,
+    services: fold.services,
+    violations: fold.violations,
+    withdrawal: fold.withdrawal,
   };
+}
+
+/** An employment spell while its timeline is folded: open until an employment-ended sets `end`. */
+interface OpenSpell {
+  employerId: string;
+  start: number;
+  permanent: boolean;
+  wage: bigint;
+  end?: number;
+}
+
+/** What foldTimeline has gathered so far, record by record in date order. */
+interface Fold {
+  enrolment: Enrolment | undefined;
+  withdrawal: number | undefined;
+  readonly releases: number[];
+  readonly open: OpenSpell[];
+  /** `employerId NUL month` -> the confirmed month. */
+  readonly confirmations: Map<string, { employerId: string; first: number; last: number }>;
+  readonly reconvictions: { day: number; offenceDay: number }[];
+  readonly custody: { from: number; to: number }[];
+  readonly services: { type: string; day: number }[];
+  readonly violations: number[];
+}
+
+/** Adds one live record to the fold. */
+function foldRecord(fold: Fold, h: Held, cutoff: number): void {
+  const day = h.day;
+  switch (h.type) {
+    case 'enrolment':
+      fold.enrolment ??= h.enrolment;
+      break;
+    case 'release':
+      fold.releases.push(day);
+      break;
+    case 'employment-started':
+      fold.open.push({ employerId: h.employerId, start: day, permanent: h.permanent, wage: h.wage });
+      break;
+    case 'employment-ended':
+      closeSpell(fold.open, h.employerId, day);
+      break;
+    case 'employment-confirmed': {
+      const { first, last } = monthDays(h.month);
+      fold.confirmations.set(`${h.employerId}\u0000${h.month}`, { employerId: h.employerId, first, last });
+      break;
+    }
+    case 'reconviction':
+      fold.reconvictions.push({ day, offenceDay: h.offenceDay });
+      break;
+    case 'custody-spell':
+      fold.custody.push({ from: day, to: Math.min(h.to, cutoff) });
+      break;
+    case 'service':
+      fold.services.push({ type: h.serviceType, day });
+      break;
+    case 'probation-violation':
+      fold.violations.push(day);
+      break;
+    case 'withdrawal':
+      fold.withdrawal ??= day;
+      break;
+    default:
+      break;
+  }
+}
+
+/** Closes the latest still-open spell with this employer that started on or before `day`. */
+function closeSpell(open: OpenSpell[], employerId: string, day: number): void {
+  for (let i = open.length - 1; i >= 0; i--) {
+    const s = open[i];
+    if (s !== undefined && s.end === undefined && s.employerId === employerId && s.start <= day) {
+      s.end = day;
+      break;
+    }
+  }
 }
 
 function cmp(a: string, b: string): number {

@@ -69,86 +69,98 @@ export class BatchChecker {
 
   /** Problems of `record` given the records checked before it; `at` is its position (index or CSV line). */
   check(record: StoredRecord, at: number): Problem[] {
-    const problems: Problem[] = [];
-    const known = this.#known;
-    const { participant } = record;
+    return [
+      ...this.#eventIdProblems(record, at),
+      ...this.#enrolmentProblems(record, at),
+      ...this.#employmentProblems(record, at),
+      ...this.#correctionProblems(record, at),
+    ];
+  }
 
+  /** The event id is new: neither earlier in this batch nor in the ledger. Notes its first position. */
+  #eventIdProblems(record: StoredRecord, at: number): Problem[] {
     const first = this.#eventIds.get(record.eventId);
     if (first !== undefined) {
-      problems.push({
-        at,
-        field: 'eventId',
-        message: `duplicate eventId: ${this.#unit} ${first} of this batch has it too`,
-      });
-    } else {
-      this.#eventIds.set(record.eventId, at);
-      if (known.eventIds.has(record.eventId)) {
-        problems.push({ at, field: 'eventId', message: 'duplicate eventId: it is already in the ledger' });
-      }
+      return [{ at, field: 'eventId', message: `duplicate eventId: ${this.#unit} ${first} of this batch has it too` }];
     }
+    this.#eventIds.set(record.eventId, at);
+    if (this.#known.eventIds.has(record.eventId)) {
+      return [{ at, field: 'eventId', message: 'duplicate eventId: it is already in the ledger' }];
+    }
+    return [];
+  }
 
+  /** An enrolment enrols someone not enrolled yet (and is noted); any other record is of someone enrolled. */
+  #enrolmentProblems(record: StoredRecord, at: number): Problem[] {
+    const { participant } = record;
+    const inLedger = this.#known.enrolled.has(participant);
     const enrolledAt = this.#enrolled.get(participant);
-    const enrolled = known.enrolled.has(participant) || enrolledAt !== undefined;
-    if (record.type === 'enrolment') {
-      if (known.enrolled.has(participant)) {
-        problems.push({ at, field: 'participant', message: 'participant is already enrolled (in the ledger)' });
-      } else if (enrolledAt !== undefined) {
-        problems.push({
+    if (record.type !== 'enrolment') {
+      if (inLedger || enrolledAt !== undefined) return [];
+      return [
+        {
+          at,
+          field: 'participant',
+          message: 'participant is not enrolled: no enrolment in the ledger or earlier in this batch',
+        },
+      ];
+    }
+    if (inLedger) return [{ at, field: 'participant', message: 'participant is already enrolled (in the ledger)' }];
+    if (enrolledAt !== undefined) {
+      return [
+        {
           at,
           field: 'participant',
           message: `participant is already enrolled (by ${this.#unit} ${enrolledAt} of this batch)`,
-        });
-      } else {
-        this.#enrolled.set(participant, at);
-      }
-    } else if (!enrolled) {
-      problems.push({
-        at,
-        field: 'participant',
-        message: 'participant is not enrolled: no enrolment in the ledger or earlier in this batch',
-      });
+        },
+      ];
     }
+    this.#enrolled.set(participant, at);
+    return [];
+  }
 
+  /** Notes each employment start; an employment ends after a start with the same employer. */
+  #employmentProblems(record: StoredRecord, at: number): Problem[] {
+    const { participant } = record;
     if (record.type === 'employment-started') {
       const key = `${participant}\u0000${record.employerId}`;
       const dates = this.#starts.get(key);
       if (dates === undefined) this.#starts.set(key, [record.date]);
       else dates.push(record.date);
     }
-    if (record.type === 'employment-ended') {
-      const starts = [
-        ...(known.employments.get(participant) ?? [])
-          .filter((e) => e.employerId === record.employerId)
-          .map((e) => e.date),
-        ...(this.#starts.get(`${participant}\u0000${record.employerId}`) ?? []),
-      ];
-      if (starts.length === 0) {
-        problems.push({
+    if (record.type !== 'employment-ended') return [];
+    const starts = [
+      ...(this.#known.employments.get(participant) ?? [])
+        .filter((e) => e.employerId === record.employerId)
+        .map((e) => e.date),
+      ...(this.#starts.get(`${participant}\u0000${record.employerId}`) ?? []),
+    ];
+    if (starts.length === 0) {
+      return [
+        {
           at,
           field: 'employerId',
           message: 'no employment-started for this participant and employer in the ledger or earlier in this batch',
-        });
-      } else if (!starts.some((d) => d <= record.date)) {
-        const earliest = starts.reduce((a, b) => (b < a ? b : a));
-        problems.push({
-          at,
-          field: 'date',
-          message: `employment ends before it started (employment-started on ${earliest})`,
-        });
-      }
+        },
+      ];
     }
+    if (starts.some((d) => d <= record.date)) return [];
+    const earliest = starts.reduce((a, b) => (b < a ? b : a));
+    return [{ at, field: 'date', message: `employment ends before it started (employment-started on ${earliest})` }];
+  }
 
-    if (record.type === 'correction') {
-      const s = record.supersedes;
-      if (!known.eventIds.has(s) && !(this.#eventIds.has(s) && s !== record.eventId)) {
-        problems.push({
-          at,
-          field: 'supersedes',
-          message: 'supersedes an eventId that is neither in the ledger nor earlier in this batch',
-        });
-      }
-    }
-    return problems;
+  /** A correction supersedes a record in the ledger or earlier in this batch. */
+  #correctionProblems(record: StoredRecord, at: number): Problem[] {
+    if (record.type !== 'correction') return [];
+    const s = record.supersedes;
+    if (this.#known.eventIds.has(s) || (this.#eventIds.has(s) && s !== record.eventId)) return [];
+    return [
+      {
+        at,
+        field: 'supersedes',
+        message: 'supersedes an eventId that is neither in the ledger nor earlier in this batch',
+      },
+    ];
   }
 }
 

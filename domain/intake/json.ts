@@ -266,16 +266,11 @@ export function parseJsonBatch(bytes: Uint8Array, options: ParseOptions = {}): J
       ],
     };
   }
-  const decoded = new Utf8Chunks();
-  const first = decoded.push(bytes);
-  const last = first.invalidAt === undefined ? decoded.end() : first;
-  if (last.invalidAt !== undefined) return { records: [], problems: [{ message: utf8Message(last.invalidAt) }] };
+  const decoded = decodeUtf8(bytes);
+  if ('invalid' in decoded) return { records: [], problems: [decoded.invalid] };
 
-  const reader = new JsonReader(first.text, limits);
-  const records: ParsedRecord[] = [];
-  let batchId: string | undefined;
-  let sawBatchId = false;
-  let sawRecords = false;
+  const reader = new JsonReader(decoded.text, limits);
+  const batch: BatchFields = { records: [], sawBatchId: false, sawRecords: false };
   try {
     reader.ws();
     if (reader.atEnd()) return { records: [], problems: [{ message: 'the batch is empty: expected a JSON object' }] };
@@ -283,78 +278,104 @@ export function parseJsonBatch(bytes: Uint8Array, options: ParseOptions = {}): J
       reader.fail('the batch must be a JSON object {"batchId": "...", "records": [...]}');
     }
     reader.members('', (key, field) => {
-      if (key === 'records') {
-        sawRecords = true;
-        reader.ws();
-        if (reader.peek() !== '[') {
-          reader.value(field, 1);
-          reader.problem('records', 'must be an array of records');
-          return;
-        }
-        records.length = 0;
-        let count = 0;
-        reader.elements((index) => {
-          reader.ws();
-          const start = reader.pos;
-          reader.record = index;
-          const value = reader.value('', 2);
-          const end = reader.pos;
-          if ((end - start) * 3 > limits.recordBytes) {
-            const size = utf8Length(first.text, start, end);
-            if (size > limits.recordBytes) {
-              reader.problem(
-                '',
-                `the record is ${formatCount(size)} bytes; the limit is ${describeLimit('recordBytes', limits.recordBytes)}`,
-              );
-            }
-          }
-          reader.record = undefined;
-          count++;
-          if (count <= limits.batchRecords) records.push({ at: index, value });
-          else if (count === limits.batchRecords + 1) {
-            reader.problem(
-              'records',
-              `the batch holds more than ${describeLimit('batchRecords', limits.batchRecords)}`,
-            );
-          }
-        });
-        if (count === 0) reader.problem('records', 'is empty: a batch must hold at least one record');
-        return;
-      }
-      if (FORBIDDEN_KEYS.has(key)) reader.problem(field, `forbidden key "${key}": not allowed anywhere in a batch`);
-      const value = reader.value(field, 1);
-      if (FORBIDDEN_KEYS.has(key)) return;
-      if (key === 'batchId') {
-        sawBatchId = true;
-        if (typeof value === 'string' && EVENT_ID.test(value)) batchId = value;
-        else {
-          reader.problem(
-            'batchId',
-            'must be 1 to 64 characters: letters, digits and . _ : / -, starting with a letter or digit',
-          );
-        }
-      } else reader.problem(field, 'unknown field of a batch (a batch has batchId and records)');
+      if (key === 'records') readRecords(reader, batch, field, decoded.text, limits);
+      else readBatchField(reader, batch, key, field);
     });
     reader.ws();
     if (!reader.atEnd()) reader.fail('unexpected text after the batch object');
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    const at = reader.record;
-    return {
-      records: [],
-      problems: [
-        ...reader.problems,
-        {
-          ...(at === undefined ? {} : { at }),
-          message: `invalid JSON at ${reader.where(error.pos)}: ${error.message}`,
-        },
-      ],
-    };
+    return { records: [], problems: [...reader.problems, syntaxProblem(reader, error)] };
   }
+  const { batchId, records } = batch;
   const problems = reader.problems;
-  if (!sawBatchId) problems.push({ field: 'batchId', message: 'is required' });
-  if (!sawRecords) problems.push({ field: 'records', message: 'is required' });
+  if (!batch.sawBatchId) problems.push({ field: 'batchId', message: 'is required' });
+  if (!batch.sawRecords) problems.push({ field: 'records', message: 'is required' });
   return batchId === undefined ? { records, problems } : { batchId, records, problems };
+}
+
+/** What a JSON batch's object has shown so far. */
+interface BatchFields {
+  batchId?: string;
+  readonly records: ParsedRecord[];
+  sawBatchId: boolean;
+  sawRecords: boolean;
+}
+
+/** The text of valid UTF-8 bytes, or the problem with the first invalid byte. */
+function decodeUtf8(bytes: Uint8Array): { text: string } | { invalid: Problem } {
+  const decoded = new Utf8Chunks();
+  const first = decoded.push(bytes);
+  const last = first.invalidAt === undefined ? decoded.end() : first;
+  return last.invalidAt === undefined ? { text: first.text } : { invalid: { message: utf8Message(last.invalidAt) } };
+}
+
+/** The problem a syntax error makes: where it is, and in which record when inside one. */
+function syntaxProblem(reader: JsonReader, error: JsonSyntaxError): Problem {
+  const at = reader.record;
+  return {
+    ...(at === undefined ? {} : { at }),
+    message: `invalid JSON at ${reader.where(error.pos)}: ${error.message}`,
+  };
+}
+
+/** The batch's `records` (after its key): each record read, at most LIMITS.batchRecords kept. */
+function readRecords(reader: JsonReader, batch: BatchFields, field: string, text: string, limits: Limits): void {
+  batch.sawRecords = true;
+  reader.ws();
+  if (reader.peek() !== '[') {
+    reader.value(field, 1);
+    reader.problem('records', 'must be an array of records');
+    return;
+  }
+  batch.records.length = 0;
+  let count = 0;
+  reader.elements((index) => {
+    const value = readRecord(reader, index, text, limits);
+    count++;
+    if (count <= limits.batchRecords) batch.records.push({ at: index, value });
+    else if (count === limits.batchRecords + 1) {
+      reader.problem('records', `the batch holds more than ${describeLimit('batchRecords', limits.batchRecords)}`);
+    }
+  });
+  if (count === 0) reader.problem('records', 'is empty: a batch must hold at least one record');
+}
+
+/** One record of `records`, its problems at its index; a record over LIMITS.recordBytes is a problem. */
+function readRecord(reader: JsonReader, index: number, text: string, limits: Limits): unknown {
+  reader.ws();
+  const start = reader.pos;
+  reader.record = index;
+  const value = reader.value('', 2);
+  const end = reader.pos;
+  if ((end - start) * 3 > limits.recordBytes) {
+    const size = utf8Length(text, start, end);
+    if (size > limits.recordBytes) {
+      reader.problem(
+        '',
+        `the record is ${formatCount(size)} bytes; the limit is ${describeLimit('recordBytes', limits.recordBytes)}`,
+      );
+    }
+  }
+  reader.record = undefined;
+  return value;
+}
+
+/** A batch field other than `records` (after its key): the batch id, or a forbidden or unknown key. */
+function readBatchField(reader: JsonReader, batch: BatchFields, key: string, field: string): void {
+  if (FORBIDDEN_KEYS.has(key)) reader.problem(field, `forbidden key "${key}": not allowed anywhere in a batch`);
+  const value = reader.value(field, 1);
+  if (FORBIDDEN_KEYS.has(key)) return;
+  if (key === 'batchId') {
+    batch.sawBatchId = true;
+    if (typeof value === 'string' && EVENT_ID.test(value)) batch.batchId = value;
+    else {
+      reader.problem(
+        'batchId',
+        'must be 1 to 64 characters: letters, digits and . _ : / -, starting with a letter or digit',
+      );
+    }
+  } else reader.problem(field, 'unknown field of a batch (a batch has batchId and records)');
 }
 
 /**
@@ -368,11 +389,9 @@ export function parseStrictJson(
   options: ParseOptions = {},
 ): { value?: unknown; problems: Problem[] } {
   const limits = limitsOf(options);
-  const decoded = new Utf8Chunks();
-  const first = decoded.push(bytes);
-  const last = first.invalidAt === undefined ? decoded.end() : first;
-  if (last.invalidAt !== undefined) return { problems: [{ message: utf8Message(last.invalidAt) }] };
-  const reader = new JsonReader(first.text, limits);
+  const decoded = decodeUtf8(bytes);
+  if ('invalid' in decoded) return { problems: [decoded.invalid] };
+  const reader = new JsonReader(decoded.text, limits);
   try {
     reader.ws();
     if (reader.atEnd()) return { problems: [{ message: 'the body is empty: expected JSON' }] };

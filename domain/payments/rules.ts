@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { registeredVersions } from '#contracts';
+import { type ContractSpec, registeredVersions } from '#contracts';
 import { formatMoney, returnCapLimit } from '#evaluation';
 import { freeTextProblems } from '#evidence';
 import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, type Problem, ValidationError } from '#kernel';
@@ -134,20 +134,35 @@ export function checkApproval(
   states: readonly PaymentStatus[],
   status: PaymentStatus,
 ): void {
-  const id = `${contract}/${status.payment}`;
   const version = registeredVersions(entries).find(
     (v) => v.spec.version === status.contract.version && v.hash === status.contract.hash,
   );
   if (version === undefined) throw new IntegrityError('the contract version the evaluation cites is not registered');
-  const spec = version.spec;
-  const money = (v: bigint) => `${formatMoney(v, status.minorUnit)} ${status.currency}`;
-  const refuse = (why: string, details: Record<string, string | number> = {}) =>
+  const refuse = approvalRefusal(contract, status);
+  checkPaidOnce(contract, states, status, refuse);
+  checkEarlierPeriods(contract, version.spec, states, status, refuse);
+  checkCaps(version.spec, states, status, refuse);
+}
+
+/** The ConflictError refusing an approval, saying why. */
+type Refuse = (why: string, details?: Record<string, string | number>) => ConflictError;
+
+function approvalRefusal(contract: string, status: PaymentStatus): Refuse {
+  const id = `${contract}/${status.payment}`;
+  return (why, details = {}) =>
     new ConflictError(`cannot approve payment ${id} (period ${status.period}): ${why}`, {
       payment: status.payment,
       ...details,
     });
+}
 
-  // Paid twice: another payment of the period is settled already.
+/** Paid twice: another payment of the period is settled already. */
+function checkPaidOnce(
+  contract: string,
+  states: readonly PaymentStatus[],
+  status: PaymentStatus,
+  refuse: Refuse,
+): void {
   const twin = states.find((s) => s.period === status.period && s.payment !== status.payment && SETTLED.has(s.state));
   if (twin !== undefined) {
     throw refuse(
@@ -155,7 +170,16 @@ export function checkApproval(
       { other: twin.payment },
     );
   }
-  // The earlier periods' payments are the "paid before" this one builds on: settled, and the ones it read.
+}
+
+/** The earlier periods' payments are the "paid before" this one builds on: settled, and the ones it read. */
+function checkEarlierPeriods(
+  contract: string,
+  spec: ContractSpec,
+  states: readonly PaymentStatus[],
+  status: PaymentStatus,
+  refuse: Refuse,
+): void {
   const order = spec.periods.map((p) => p.id);
   const mine = order.indexOf(status.period);
   for (const period of order.slice(0, Math.max(0, mine))) {
@@ -178,8 +202,28 @@ export function checkApproval(
       );
     }
   }
-  // Caps: what is approved or paid so far, plus this payment.
+}
+
+/** Caps: what is approved or paid so far, plus this payment, within each cap of the spec. */
+function checkCaps(spec: ContractSpec, states: readonly PaymentStatus[], status: PaymentStatus, refuse: Refuse): void {
+  const money = (v: bigint) => `${formatMoney(v, status.minorUnit)} ${status.currency}`;
   const total = BigInt(status.total);
+  for (const cap of capsOf(spec, states, status)) {
+    if (total > 0n && cap.before + total > cap.limit) {
+      throw refuse(
+        `its ${money(total)} on top of ${money(cap.before)} approved or paid would exceed ${cap.name} of ${money(cap.limit)}`,
+        { cap: cap.name, limit: cap.limit.toString(), before: cap.before.toString(), total: status.total },
+      );
+    }
+  }
+}
+
+/** The spec's caps that bind this payment, in order, with what was settled before it under each. */
+function capsOf(
+  spec: ContractSpec,
+  states: readonly PaymentStatus[],
+  status: PaymentStatus,
+): { name: string; limit: bigint; before: bigint }[] {
   const settled = states.filter((s) => SETTLED.has(s.state));
   const sum = (list: readonly PaymentStatus[]) => list.reduce((n, s) => n + BigInt(s.total), 0n);
   const overall = sum(settled);
@@ -198,12 +242,5 @@ export function checkApproval(
       before: overall,
     });
   }
-  for (const cap of caps) {
-    if (total > 0n && cap.before + total > cap.limit) {
-      throw refuse(
-        `its ${money(total)} on top of ${money(cap.before)} approved or paid would exceed ${cap.name} of ${money(cap.limit)}`,
-        { cap: cap.name, limit: cap.limit.toString(), before: cap.before.toString(), total: status.total },
-      );
-    }
-  }
+  return caps;
 }

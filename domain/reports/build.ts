@@ -22,6 +22,7 @@ import {
   entryHash,
   keyId,
   type PaymentState,
+  type PaymentStep,
   parseCheckpoint,
   STEP_OF_KIND,
   verifyInclusion,
@@ -85,95 +86,21 @@ export const PSEUDONYM_IN_TEXT = /p-[0-9a-f]{32}/;
  */
 export function buildReport(input: ReportInput): Omit<AuditReport, 'signature'> {
   const spec = input.spec;
-  const result = input.evaluation.result;
   const hash = specHash(spec);
-  const root = hexRoot(input.checkpoint.root);
-  const note = input.checkpoint.note;
-  const signed = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1));
-  if (signed.size !== input.checkpoint.size || toHex(signed.root) !== input.checkpoint.root) {
-    throw new ValidationError(
-      `the signed note is the checkpoint of size ${signed.size}, not of size ${input.checkpoint.size} and root ${input.checkpoint.root}`,
-    );
-  }
-  if (!signed.origin.endsWith(`/${spec.id}`)) {
-    throw new ValidationError(`the signed note is a checkpoint of ${signed.origin}, not of contract ${spec.id}`);
-  }
-  const proven = (what: string, e: EntryWithProof): { proven: ProvenEntry; entry: Entry } => {
-    const entry = decodeEntry(e.bytes, e.seq);
-    if (entry.seq !== e.seq) throw new IntegrityError(`the ${what} entry is seq ${entry.seq}, not ${e.seq}`, e.seq);
-    if (entry.contract !== spec.id) {
-      throw new IntegrityError(`the ${what} entry is of contract ${entry.contract}, not ${spec.id}`, e.seq);
-    }
-    const leaf = entryHash(e.bytes);
-    if (!verifyInclusion(leaf, e.seq, input.checkpoint.size, e.proof, root)) {
-      throw new IntegrityError(
-        `the inclusion proof of the ${what} entry does not lead to the checkpoint (size ${input.checkpoint.size})`,
-        e.seq,
-      );
-    }
-    return {
-      proven: {
-        seq: e.seq,
-        entry: new TextDecoder().decode(e.bytes),
-        leafHash: toHex(leaf),
-        proof: e.proof.map(toHex),
-      },
-      entry,
-    };
-  };
-
-  // The contract: the registered spec the evaluation cites.
-  const registration = proven('registration', input.registration);
-  if (registration.entry.kind !== CONTRACT_REGISTERED_KIND) {
-    throw new IntegrityError(
-      `entry ${input.registration.seq} is a ${registration.entry.kind} entry, not a registration`,
-    );
-  }
-  if (registration.entry.body.specHash !== hash || canonicalize(registration.entry.body.spec) !== canonicalize(spec)) {
-    throw new IntegrityError('the registration entry registers another spec', input.registration.seq);
-  }
-  if (
-    result.contract.id !== spec.id ||
-    result.contract.hash !== hash ||
-    result.contract.seq !== input.registration.seq
-  ) {
-    throw new ValidationError(
-      `the evaluation cites contract ${result.contract.id} version ${result.contract.version} (entry ${result.contract.seq}), not this registration`,
-    );
-  }
-
-  // The evaluation: its entry records this result.
-  const evaluation = proven('evaluation', input.evaluation);
-  if (evaluation.entry.kind !== EVALUATION_RECORDED_KIND) {
-    throw new IntegrityError(`entry ${input.evaluation.seq} is a ${evaluation.entry.kind} entry, not an evaluation`);
-  }
-  const body = EvaluationEntryBodySchema.parse(evaluation.entry.body);
-  const resultSha = encodeResult(result).sha256;
-  if (body.result.sha256 !== resultSha || body.total !== result.payments.total || body.period !== result.period.id) {
-    throw new IntegrityError('the evaluation entry records another result', input.evaluation.seq);
-  }
-
-  // The workflow: this payment's steps, in log order.
-  const steps = input.steps
-    .map((s) => {
-      const { proven: p, entry } = proven('step', s);
-      const step = STEP_OF_KIND.get(entry.kind);
-      if (step === undefined) throw new IntegrityError(`entry ${s.seq} is a ${entry.kind} entry, not a payment step`);
-      if (entry.body.payment !== input.evaluation.seq || entry.body.result !== resultSha) {
-        throw new IntegrityError(`entry ${s.seq} is a step of another payment`, s.seq);
-      }
-      return { step, entry: p };
-    })
-    .sort((a, b) => a.entry.seq - b.entry.seq);
+  const root = checkpointRoot(input);
+  const registration = provenRegistration(input, hash, root);
+  const { evaluation, resultSha } = provenEvaluation(input, root);
+  const steps = provenSteps(input, root, resultSha);
   const state: PaymentState = steps.at(-1)?.step ?? 'calculated';
+  const result = input.evaluation.result;
 
   const report: Omit<AuditReport, 'signature'> = {
     format: REPORT_FORMAT,
-    contract: { id: spec.id, version: spec.version, hash, spec, registration: registration.proven },
+    contract: { id: spec.id, version: spec.version, hash, spec, registration },
     period: result.period,
     checkpoint: { size: input.checkpoint.size, root: input.checkpoint.root, note: input.checkpoint.note },
     evaluation: {
-      entry: evaluation.proven,
+      entry: evaluation,
       resultSha256: resultSha,
       evaluatedAt: { size: result.checkpoint.size, root: result.checkpoint.root },
       records: result.inputs.records,
@@ -196,6 +123,111 @@ export function buildReport(input: ReportInput): Omit<AuditReport, 'signature'> 
     throw new IntegrityError('the report would name a participant pseudonym; investors see aggregates only');
   }
   return report;
+}
+
+/** The checkpoint's root, once the signed note is shown to be that checkpoint of this contract. */
+function checkpointRoot(input: ReportInput): Uint8Array {
+  const root = hexRoot(input.checkpoint.root);
+  const note = input.checkpoint.note;
+  const signed = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1));
+  if (signed.size !== input.checkpoint.size || toHex(signed.root) !== input.checkpoint.root) {
+    throw new ValidationError(
+      `the signed note is the checkpoint of size ${signed.size}, not of size ${input.checkpoint.size} and root ${input.checkpoint.root}`,
+    );
+  }
+  if (!signed.origin.endsWith(`/${input.spec.id}`)) {
+    throw new ValidationError(`the signed note is a checkpoint of ${signed.origin}, not of contract ${input.spec.id}`);
+  }
+  return root;
+}
+
+/** An entry of this contract, decoded, with its inclusion proof checked against the checkpoint's root. */
+function provenEntry(
+  input: ReportInput,
+  root: Uint8Array,
+  what: string,
+  e: EntryWithProof,
+): { proven: ProvenEntry; entry: Entry } {
+  const entry = decodeEntry(e.bytes, e.seq);
+  if (entry.seq !== e.seq) throw new IntegrityError(`the ${what} entry is seq ${entry.seq}, not ${e.seq}`, e.seq);
+  if (entry.contract !== input.spec.id) {
+    throw new IntegrityError(`the ${what} entry is of contract ${entry.contract}, not ${input.spec.id}`, e.seq);
+  }
+  const leaf = entryHash(e.bytes);
+  if (!verifyInclusion(leaf, e.seq, input.checkpoint.size, e.proof, root)) {
+    throw new IntegrityError(
+      `the inclusion proof of the ${what} entry does not lead to the checkpoint (size ${input.checkpoint.size})`,
+      e.seq,
+    );
+  }
+  return {
+    proven: {
+      seq: e.seq,
+      entry: new TextDecoder().decode(e.bytes),
+      leafHash: toHex(leaf),
+      proof: e.proof.map(toHex),
+    },
+    entry,
+  };
+}
+
+/** The contract: the registration entry registers this spec, and it is the one the evaluation cites. */
+function provenRegistration(input: ReportInput, hash: string, root: Uint8Array): ProvenEntry {
+  const spec = input.spec;
+  const result = input.evaluation.result;
+  const registration = provenEntry(input, root, 'registration', input.registration);
+  if (registration.entry.kind !== CONTRACT_REGISTERED_KIND) {
+    throw new IntegrityError(
+      `entry ${input.registration.seq} is a ${registration.entry.kind} entry, not a registration`,
+    );
+  }
+  if (registration.entry.body.specHash !== hash || canonicalize(registration.entry.body.spec) !== canonicalize(spec)) {
+    throw new IntegrityError('the registration entry registers another spec', input.registration.seq);
+  }
+  if (
+    result.contract.id !== spec.id ||
+    result.contract.hash !== hash ||
+    result.contract.seq !== input.registration.seq
+  ) {
+    throw new ValidationError(
+      `the evaluation cites contract ${result.contract.id} version ${result.contract.version} (entry ${result.contract.seq}), not this registration`,
+    );
+  }
+  return registration.proven;
+}
+
+/** The evaluation: its entry records this result. Returns the entry and the result's SHA-256. */
+function provenEvaluation(input: ReportInput, root: Uint8Array): { evaluation: ProvenEntry; resultSha: string } {
+  const result = input.evaluation.result;
+  const evaluation = provenEntry(input, root, 'evaluation', input.evaluation);
+  if (evaluation.entry.kind !== EVALUATION_RECORDED_KIND) {
+    throw new IntegrityError(`entry ${input.evaluation.seq} is a ${evaluation.entry.kind} entry, not an evaluation`);
+  }
+  const body = EvaluationEntryBodySchema.parse(evaluation.entry.body);
+  const resultSha = encodeResult(result).sha256;
+  if (body.result.sha256 !== resultSha || body.total !== result.payments.total || body.period !== result.period.id) {
+    throw new IntegrityError('the evaluation entry records another result', input.evaluation.seq);
+  }
+  return { evaluation: evaluation.proven, resultSha };
+}
+
+/** The workflow: this payment's steps, in log order. */
+function provenSteps(
+  input: ReportInput,
+  root: Uint8Array,
+  resultSha: string,
+): { step: PaymentStep; entry: ProvenEntry }[] {
+  return input.steps
+    .map((s) => {
+      const { proven: p, entry } = provenEntry(input, root, 'step', s);
+      const step = STEP_OF_KIND.get(entry.kind);
+      if (step === undefined) throw new IntegrityError(`entry ${s.seq} is a ${entry.kind} entry, not a payment step`);
+      if (entry.body.payment !== input.evaluation.seq || entry.body.result !== resultSha) {
+        throw new IntegrityError(`entry ${s.seq} is a step of another payment`, s.seq);
+      }
+      return { step, entry: p };
+    })
+    .sort((a, b) => a.entry.seq - b.entry.seq);
 }
 
 function hexRoot(root: string): Uint8Array {

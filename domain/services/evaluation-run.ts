@@ -42,7 +42,7 @@ import {
 import type { StoredRecord } from '#evidence';
 import { TimelineBuilder } from '#evidence';
 import { ConflictError, dayNumber, IntegrityError, NotFoundError, ValidationError } from '#kernel';
-import type { Entry } from '#ledger';
+import type { Entry, PaymentState } from '#ledger';
 import { EVIDENCE_BATCH_KIND, paymentStateBySeq, recordedEvaluations } from '#ledger';
 
 /** A batch entry's archive: where its records are, and the hash they must match. */
@@ -80,78 +80,21 @@ export class Evaluation {
 
   constructor(request: EvaluationRequest) {
     const { entries, checkpoint, contract } = request;
-    if (entries.length !== checkpoint.size) {
-      throw new ValidationError(`evaluation needs entries 0..${checkpoint.size - 1}, got ${entries.length}`);
-    }
-    entries.forEach((e, i) => {
-      if (e.seq !== i || e.contract !== contract)
-        throw new IntegrityError(`entry ${i} is not entry ${i} of ${contract}`, i);
-    });
+    checkEntries(request);
     this.#request = request;
     this.contract = versionInForce(registeredVersions(entries), request.period);
     const spec = this.contract.spec;
     if (spec.id !== contract) throw new IntegrityError(`registered spec is of contract ${spec.id}`, this.contract.seq);
     this.period = spec.periods.find((p) => p.id === request.period) as ContractSpec['periods'][number];
     this.#figures = publishedFigures(entries);
-    // The latest evaluation of each earlier period; every earlier period must have one.
-    const recorded = recordedEvaluations(entries);
-    const states = paymentStateBySeq(entries);
-    const order = spec.periods.map((p) => p.id);
-    const mine = order.indexOf(this.period.id);
-    const priors: PriorEvaluation[] = [];
-    for (const id of order.slice(0, mine)) {
-      const latest = recorded.filter((r) => r.period === id).at(-1);
-      if (latest === undefined) {
-        throw new ConflictError(
-          `period ${this.period.id} cannot be evaluated before period ${id}: there is no evaluation of ${id} in the log at checkpoint ${checkpoint.size}`,
-          { period: id },
-        );
-      }
-      // A rejected payment is no figure to build on: what it would have paid is not "paid before".
-      if (states.get(latest.seq) === 'rejected') {
-        throw new ConflictError(
-          `period ${this.period.id} cannot be evaluated: the payment of period ${id} (entry ${latest.seq}) was rejected; recalculate ${id} first`,
-          { period: id, seq: latest.seq },
-        );
-      }
-      priors.push({ seq: latest.seq, period: id, sha256: latest.result.sha256, key: latest.result.key });
-    }
-    this.priors = priors;
-    // Re-evaluating a period once a later one is evaluated would let the later one's payments rest on a
-    // calculation it never saw: refused (the history stays; a correction is paid in the next period).
-    const later = recorded.find((r) => order.indexOf(r.period) > mine);
-    if (later !== undefined) {
-      throw new ConflictError(
-        `period ${this.period.id} cannot be evaluated again: the later period ${later.period} was evaluated (entry ${later.seq}); corrections are settled in the next period`,
-        { period: later.period, seq: later.seq },
-      );
-    }
-    // Once the evaluator has attested a calculation (and the more so once it is approved or paid), the
-    // period's payment is settled by the workflow (domain/payments/workflow.ts): only a rejected (or not yet
-    // attested) calculation may be replaced by a new one.
-    const current = recorded.filter((r) => r.period === this.period.id).at(-1);
-    const state = current === undefined ? undefined : states.get(current.seq);
-    if (current !== undefined && state !== undefined && state !== 'calculated' && state !== 'rejected') {
-      throw new ConflictError(
-        `period ${this.period.id} cannot be evaluated again: its payment (entry ${current.seq}) is ${state}; it cannot be recalculated`,
-        { period: this.period.id, seq: current.seq, state },
-      );
-    }
-    this.batches = entries
-      .filter((e) => e.kind === EVIDENCE_BATCH_KIND)
-      .map((e) => {
-        const archive = e.body.archive as { key?: unknown; sha256?: unknown } | undefined;
-        if (typeof archive?.key !== 'string' || typeof archive.sha256 !== 'string') {
-          throw new IntegrityError('batch entry names no archive', e.seq);
-        }
-        return {
-          seq: e.seq,
-          batchId: String(e.body.batchId),
-          key: archive.key,
-          sha256: archive.sha256,
-          recordCount: Number(e.body.recordCount),
-        };
-      });
+    const log: PeriodLog = {
+      recorded: recordedEvaluations(entries),
+      states: paymentStateBySeq(entries),
+      order: spec.periods.map((p) => p.id),
+    };
+    this.priors = priorEvaluations(log, this.period.id, checkpoint.size);
+    checkEvaluableAgain(log, this.period.id);
+    this.batches = batchArchives(entries);
   }
 
   /** The spec in force. */
@@ -236,6 +179,94 @@ export class Evaluation {
       }),
     };
   }
+}
+
+/** The entries are entries 0..size-1 of the contract's log, as the checkpoint says. */
+function checkEntries(request: EvaluationRequest): void {
+  const { entries, checkpoint, contract } = request;
+  if (entries.length !== checkpoint.size) {
+    throw new ValidationError(`evaluation needs entries 0..${checkpoint.size - 1}, got ${entries.length}`);
+  }
+  entries.forEach((e, i) => {
+    if (e.seq !== i || e.contract !== contract)
+      throw new IntegrityError(`entry ${i} is not entry ${i} of ${contract}`, i);
+  });
+}
+
+/** What the log says of the periods: the evaluations recorded, the payments' states, the periods in order. */
+interface PeriodLog {
+  readonly recorded: ReturnType<typeof recordedEvaluations>;
+  readonly states: ReadonlyMap<number, PaymentState>;
+  readonly order: readonly string[];
+}
+
+/** The latest evaluation of each earlier period; every earlier period must have one, and not a rejected one. */
+function priorEvaluations(log: PeriodLog, period: string, size: number): PriorEvaluation[] {
+  const { recorded, states, order } = log;
+  const priors: PriorEvaluation[] = [];
+  for (const id of order.slice(0, order.indexOf(period))) {
+    const latest = recorded.filter((r) => r.period === id).at(-1);
+    if (latest === undefined) {
+      throw new ConflictError(
+        `period ${period} cannot be evaluated before period ${id}: there is no evaluation of ${id} in the log at checkpoint ${size}`,
+        { period: id },
+      );
+    }
+    // A rejected payment is no figure to build on: what it would have paid is not "paid before".
+    if (states.get(latest.seq) === 'rejected') {
+      throw new ConflictError(
+        `period ${period} cannot be evaluated: the payment of period ${id} (entry ${latest.seq}) was rejected; recalculate ${id} first`,
+        { period: id, seq: latest.seq },
+      );
+    }
+    priors.push({ seq: latest.seq, period: id, sha256: latest.result.sha256, key: latest.result.key });
+  }
+  return priors;
+}
+
+/** A period is evaluated again only while no later period is evaluated and its payment is not attested or beyond. */
+function checkEvaluableAgain(log: PeriodLog, period: string): void {
+  const { recorded, states, order } = log;
+  const mine = order.indexOf(period);
+  // Re-evaluating a period once a later one is evaluated would let the later one's payments rest on a
+  // calculation it never saw: refused (the history stays; a correction is paid in the next period).
+  const later = recorded.find((r) => order.indexOf(r.period) > mine);
+  if (later !== undefined) {
+    throw new ConflictError(
+      `period ${period} cannot be evaluated again: the later period ${later.period} was evaluated (entry ${later.seq}); corrections are settled in the next period`,
+      { period: later.period, seq: later.seq },
+    );
+  }
+  // Once the evaluator has attested a calculation (and the more so once it is approved or paid), the
+  // period's payment is settled by the workflow (domain/payments/workflow.ts): only a rejected (or not yet
+  // attested) calculation may be replaced by a new one.
+  const current = recorded.filter((r) => r.period === period).at(-1);
+  const state = current === undefined ? undefined : states.get(current.seq);
+  if (current !== undefined && state !== undefined && state !== 'calculated' && state !== 'rejected') {
+    throw new ConflictError(
+      `period ${period} cannot be evaluated again: its payment (entry ${current.seq}) is ${state}; it cannot be recalculated`,
+      { period, seq: current.seq, state },
+    );
+  }
+}
+
+/** The archives of the batch entries, in log order. */
+function batchArchives(entries: readonly Entry[]): BatchArchive[] {
+  return entries
+    .filter((e) => e.kind === EVIDENCE_BATCH_KIND)
+    .map((e) => {
+      const archive = e.body.archive as { key?: unknown; sha256?: unknown } | undefined;
+      if (typeof archive?.key !== 'string' || typeof archive.sha256 !== 'string') {
+        throw new IntegrityError('batch entry names no archive', e.seq);
+      }
+      return {
+        seq: e.seq,
+        batchId: String(e.body.batchId),
+        key: archive.key,
+        sha256: archive.sha256,
+        recordCount: Number(e.body.recordCount),
+      };
+    });
 }
 
 /** Evaluates in one call (records already in memory, in log order). */

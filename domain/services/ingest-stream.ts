@@ -22,7 +22,7 @@ import { leafHash, TreeBuilder } from '#ledger';
 import { BytePipe } from './byte-pipe.ts';
 import type { StreamPhase, StreamProgress } from './ingest.ts';
 import { appendBatchEntry, type BatchSummary, batchReceipt, existingReceipt, type IngestReceipt } from './ingest.ts';
-import type { BatchEntry, EvidenceStore, IngestPorts } from './ports.ts';
+import type { BatchEntry, BatchRef, EvidenceStore, IngestPorts } from './ports.ts';
 
 /**
  * The streaming ingest of a large CSV batch (the S3 upload path): the same
@@ -327,78 +327,127 @@ async function writePass(
   const contract = request.profile.id;
   const batch = { batchId: request.batchId, contentHash: scan.contentHash };
   const pipe = new BytePipe(STREAM_DEFAULTS.archiveQueueBytes);
-  const archived = ports.archive.putStream(archiveKey(contract, scan.contentHash), pipe, scan.contentHash).then(
+  const archived = archiveUpload(ports, contract, scan.contentHash, pipe);
+  const writer = new ChunkWriter(ports.store, contract, batch, scan.chunkDigests, pipe);
+  try {
+    await rereadRecords(request, source, ports.pseudonymizer, scan, pipe, writer);
+    pipe.end();
+    await Promise.all([archived, ...writer.writes]);
+  } catch (error) {
+    pipe.fail(error);
+    await Promise.allSettled([archived, ...writer.writes]);
+    throw error;
+  }
+}
+
+/** The archive's upload from the pipe; the pipe closes when it ends, with its error if it fails. */
+function archiveUpload(ports: IngestPorts, contract: string, contentHash: string, pipe: BytePipe): Promise<void> {
+  const archived = ports.archive.putStream(archiveKey(contract, contentHash), pipe, contentHash).then(
     () => pipe.close(),
     (error: unknown) => {
       pipe.close(error ?? new Error('archive upload failed'));
       throw error;
     },
   );
-  archived.catch(() => {}); // awaited below; handled now so that an early failure is not "unhandled"
-  const writes: Promise<void>[] = [];
-  const startWrite = (records: CanonicalRecord[]) => {
-    const write = ports.store.writeRecords(contract, batch, records);
-    write.catch(() => {}); // likewise
-    writes.push(write);
-  };
+  archived.catch(() => {}); // awaited by the write pass; handled now so that an early failure is not "unhandled"
+  return archived;
+}
 
-  try {
-    const header = archiveHeader(contract, request.batchId, scan.recordCount);
-    const content = createSha256().update(header);
-    await pipe.write(header);
-    const tree = new TreeBuilder();
-    const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords, STREAM_DEFAULTS.chunkBytes);
-    let chunk: CanonicalRecord[] = [];
-    let chunkBytes = 0;
-    let chunks = 0;
-    let index = 0;
-    const flush = async () => {
-      const lines = new Uint8Array(chunkBytes);
-      let offset = 0;
-      for (const { bytes } of chunk) {
-        lines.set(bytes, offset);
-        lines[offset + bytes.length] = ARCHIVE_LINE_END;
-        offset += bytes.length + 1;
-      }
-      if (createSha256().update(lines).hex() !== scan.chunkDigests[chunks]) {
-        throw sourceChanged(`records ${index - chunk.length} to ${index - 1} differ`);
-      }
-      chunks++;
-      while (writes.length >= STREAM_DEFAULTS.writesInFlight) await writes.shift();
-      startWrite(chunk);
-      chunk = [];
-      chunkBytes = 0;
-      await pipe.write(lines);
-    };
-    const counts = { rows: 0 };
-    const changed = (p: Problem) => {
-      throw sourceChanged(`a problem at ${p.at === undefined ? 'file level' : `line ${p.at}`}`);
-    };
-    for await (const { record, bytes } of canonicalRecords(
-      request,
-      source,
-      ports.pseudonymizer,
-      'write',
-      changed,
-      counts,
-    )) {
-      if (index >= scan.recordCount) throw sourceChanged('more records');
-      tree.push(leafHash(bytes));
-      content.update(bytes).update(LF);
-      chunk.push({ index: index++, record, bytes });
-      chunkBytes += bytes.length + 1;
-      if (chunker.add(bytes.length + 1)) await flush();
+/**
+ * The write pass's reading: the archive header, then every record into the
+ * chunk writer, each chunk flushed when the scan's chunking ends one. The
+ * records must be as many as the scan's, with its records root and content hash.
+ */
+async function rereadRecords(
+  request: StreamIngestRequest,
+  source: ByteSource,
+  pseudonymizer: Pseudonymizer,
+  scan: BatchScan,
+  pipe: BytePipe,
+  writer: ChunkWriter,
+): Promise<void> {
+  const header = archiveHeader(request.profile.id, request.batchId, scan.recordCount);
+  const content = createSha256().update(header);
+  await pipe.write(header);
+  const tree = new TreeBuilder();
+  const chunker = new Chunker(request.chunkRecords ?? STREAM_DEFAULTS.chunkRecords, STREAM_DEFAULTS.chunkBytes);
+  const counts = { rows: 0 };
+  const changed = (p: Problem) => {
+    throw sourceChanged(`a problem at ${p.at === undefined ? 'file level' : `line ${p.at}`}`);
+  };
+  for await (const { record, bytes } of canonicalRecords(request, source, pseudonymizer, 'write', changed, counts)) {
+    if (writer.index >= scan.recordCount) throw sourceChanged('more records');
+    tree.push(leafHash(bytes));
+    content.update(bytes).update(LF);
+    writer.add(record, bytes);
+    if (chunker.add(bytes.length + 1)) await writer.flush();
+  }
+  if (writer.pending) await writer.flush();
+  if (writer.index !== scan.recordCount) throw sourceChanged('fewer records');
+  if (toHex(tree.root()) !== scan.recordsRoot || content.hex() !== scan.contentHash) {
+    throw sourceChanged('another records root or content hash');
+  }
+}
+
+/**
+ * The write pass's chunks: each one's archive lines must reproduce the scan's
+ * digest; it is then written to the store (a few writes in flight) and its
+ * lines to the archive pipe. `writes` holds the writes not yet awaited.
+ */
+class ChunkWriter {
+  readonly writes: Promise<void>[] = [];
+  readonly #store: EvidenceStore;
+  readonly #contract: string;
+  readonly #batch: BatchRef;
+  readonly #digests: readonly string[];
+  readonly #pipe: BytePipe;
+  #chunk: CanonicalRecord[] = [];
+  #chunkBytes = 0;
+  #chunks = 0;
+  #index = 0;
+
+  constructor(store: EvidenceStore, contract: string, batch: BatchRef, digests: readonly string[], pipe: BytePipe) {
+    this.#store = store;
+    this.#contract = contract;
+    this.#batch = batch;
+    this.#digests = digests;
+    this.#pipe = pipe;
+  }
+
+  /** Records added so far. */
+  get index(): number {
+    return this.#index;
+  }
+
+  /** Whether records are waiting for a flush. */
+  get pending(): boolean {
+    return this.#chunk.length > 0;
+  }
+
+  add(record: StoredRecord, bytes: Uint8Array): void {
+    this.#chunk.push({ index: this.#index++, record, bytes });
+    this.#chunkBytes += bytes.length + 1;
+  }
+
+  async flush(): Promise<void> {
+    const chunk = this.#chunk;
+    const lines = new Uint8Array(this.#chunkBytes);
+    let offset = 0;
+    for (const { bytes } of chunk) {
+      lines.set(bytes, offset);
+      lines[offset + bytes.length] = ARCHIVE_LINE_END;
+      offset += bytes.length + 1;
     }
-    if (chunk.length > 0) await flush();
-    if (index !== scan.recordCount) throw sourceChanged('fewer records');
-    if (toHex(tree.root()) !== scan.recordsRoot || content.hex() !== scan.contentHash) {
-      throw sourceChanged('another records root or content hash');
+    if (createSha256().update(lines).hex() !== this.#digests[this.#chunks]) {
+      throw sourceChanged(`records ${this.#index - chunk.length} to ${this.#index - 1} differ`);
     }
-    pipe.end();
-    await Promise.all([archived, ...writes]);
-  } catch (error) {
-    pipe.fail(error);
-    await Promise.allSettled([archived, ...writes]);
-    throw error;
+    this.#chunks++;
+    while (this.writes.length >= STREAM_DEFAULTS.writesInFlight) await this.writes.shift();
+    const write = this.#store.writeRecords(this.#contract, this.#batch, chunk);
+    write.catch(() => {}); // awaited by the write pass; handled now so that an early failure is not "unhandled"
+    this.writes.push(write);
+    this.#chunk = [];
+    this.#chunkBytes = 0;
+    await this.#pipe.write(lines);
   }
 }
