@@ -19,7 +19,7 @@ import type { IngestReceipt } from '#services';
 import { type ByteSource, ingestStream } from '#services';
 import { RESULTS_PREFIX } from './adapters/storage-layout.ts';
 import { todayEarliestZone } from './shared/clock.ts';
-import { runtime } from './shared/composition.ts';
+import { type Runtime, runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { logger, metrics, tracer } from './shared/middleware.ts';
 import { PROBLEM_JSON, type ProblemDocument, toProblem } from './shared/problem.ts';
@@ -151,6 +151,21 @@ function uploadMetadata(
   return { batchId, submitter: actor.data };
 }
 
+/** An upload an event announced: where it is, what its key says, and where its outcome goes. */
+interface Upload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contract: string;
+  /** The batch id of the key (the metadata's must be the same). */
+  readonly keyBatchId: string;
+  /** Where the outcome goes: `results/<contract>/<batchId>.json`. */
+  readonly result: string;
+  /** The event's ETag, quoted: pins the object version read. */
+  readonly ifMatch: string | undefined;
+  /** The size the event announced. */
+  readonly size: number | undefined;
+}
+
 async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
   const bucket = record.s3.bucket.name;
   const key = decodeKey(record.s3.object.key);
@@ -165,79 +180,120 @@ async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
   const rt = await runtime();
   const eTag = record.s3.object.eTag;
   const ifMatch = eTag === undefined ? undefined : eTag.startsWith('"') ? eTag : `"${eTag}"`;
-  // The outcome goes beside the upload; then the upload, which holds the
-  // participants' references before pseudonymisation, is deleted (the
-  // bucket's lifecycle expires any upload left behind after a day).
-  const writeResult = async (body: IngestReceipt | ProblemDocument, contentType: string) => {
-    await rt.s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: result,
-        Body: JSON.stringify(body, null, 2),
-        ContentType: contentType,
-      }),
-    );
-    await rt.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-  };
-
-  let rows: number | undefined;
+  const upload: Upload = { bucket, key, contract, keyBatchId, result, ifMatch, size: record.s3.object.size };
+  const progress: { rows?: number } = {};
   const started = performance.now();
   try {
-    let head: HeadObjectCommandOutput;
-    try {
-      head = await rt.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch }));
-      checkETag(key, ifMatch, head.ETag);
-    } catch (error) {
-      if (!isGone(error, true)) throw error;
-      logger.warn('upload replaced or deleted since the event: skipped', { key });
-      return { key, status: 'skipped' };
-    }
-    const { batchId, submitter } = uploadMetadata(head.Metadata, keyBatchId);
-    const profile = await profileForRequest(contract);
-    metrics.addMetric('UploadBytes', MetricUnit.Bytes, head.ContentLength ?? record.s3.object.size ?? 0);
-    const receipt = await ingestStream(
-      {
-        profile,
-        batchId,
-        submitter,
-        today: todayEarliestZone(),
-        onProgress: (p) => {
-          if (p.total !== undefined) rows = p.total;
-        },
-      },
-      objectSource(rt.s3, bucket, key, ifMatch),
-      rt.ports,
-    );
-    if (rows !== undefined) metrics.addMetric('BatchSize', MetricUnit.Count, rows);
-    // A replay accepts nothing new: its records were counted the first time.
-    metrics.addMetric('RecordsAccepted', MetricUnit.Count, receipt.replayed ? 0 : receipt.recordCount);
-    logger.info(receipt.replayed ? 'batch replayed' : 'batch accepted', {
-      seq: receipt.seq,
-      recordCount: receipt.recordCount,
-    });
-    await writeResult(receipt, 'application/json');
-    return { key, result, status: receipt.replayed ? 'replayed' : 'accepted' };
+    return await acceptUpload(rt, upload, progress);
   } catch (error) {
-    if (!(error instanceof ValidationError || error instanceof ConflictError || error instanceof NotFoundError)) {
-      if (isGone(error)) {
-        logger.warn('upload replaced or deleted while it was read: skipped', { key });
-        return { key, status: 'skipped' };
-      }
-      throw error;
-    }
-    const { document } = toProblem(error, { instance: key, validationTitle: 'Batch rejected' });
-    if (error instanceof ValidationError) {
-      // All or nothing: every record of a rejected batch is rejected, not only those with problems.
-      const located = new Set(error.problems.map((p) => p.at).filter((at) => at !== undefined)).size;
-      metrics.addMetric('RecordsRejected', MetricUnit.Count, Math.max(rows ?? 0, located));
-    }
-    // The problem list is not logged: its messages may quote what the operator sent.
-    logger.info('batch rejected', { status: document.status, type: document.type, problems: document.errors?.length });
-    await writeResult(document, PROBLEM_JSON);
-    return { key, result, status: 'rejected' };
+    return await rejectUpload(rt, upload, error, progress.rows);
   } finally {
     metrics.addMetric('IngestDuration', MetricUnit.Milliseconds, performance.now() - started);
   }
+}
+
+/**
+ * Streams the upload through the ingest use case and writes the receipt;
+ * skipped when the object is no longer the one the event announced. Throws
+ * what the ingest refuses (and anything else) for rejectUpload.
+ */
+async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: number }): Promise<UploadOutcome> {
+  const { key } = upload;
+  const head = await headUpload(rt.s3, upload);
+  if (head === undefined) return { key, status: 'skipped' };
+  const { batchId, submitter } = uploadMetadata(head.Metadata, upload.keyBatchId);
+  const profile = await profileForRequest(upload.contract);
+  metrics.addMetric('UploadBytes', MetricUnit.Bytes, head.ContentLength ?? upload.size ?? 0);
+  const receipt = await ingestStream(
+    {
+      profile,
+      batchId,
+      submitter,
+      today: todayEarliestZone(),
+      onProgress: (p) => {
+        if (p.total !== undefined) progress.rows = p.total;
+      },
+    },
+    objectSource(rt.s3, upload.bucket, key, upload.ifMatch),
+    rt.ports,
+  );
+  if (progress.rows !== undefined) metrics.addMetric('BatchSize', MetricUnit.Count, progress.rows);
+  // A replay accepts nothing new: its records were counted the first time.
+  metrics.addMetric('RecordsAccepted', MetricUnit.Count, receipt.replayed ? 0 : receipt.recordCount);
+  logger.info(receipt.replayed ? 'batch replayed' : 'batch accepted', {
+    seq: receipt.seq,
+    recordCount: receipt.recordCount,
+  });
+  await writeOutcome(rt.s3, upload, receipt, 'application/json');
+  return { key, result: upload.result, status: receipt.replayed ? 'replayed' : 'accepted' };
+}
+
+/** The upload's metadata, pinned to the event's ETag; undefined when it was replaced or deleted since the event. */
+async function headUpload(s3: S3Client, upload: Upload): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.key, IfMatch: upload.ifMatch }),
+    );
+    checkETag(upload.key, upload.ifMatch, head.ETag);
+    return head;
+  } catch (error) {
+    if (!isGone(error, true)) throw error;
+    logger.warn('upload replaced or deleted since the event: skipped', { key: upload.key });
+    return undefined;
+  }
+}
+
+/**
+ * A refused batch (invalid, a conflicting batch id, an unknown contract) is
+ * an answer: its problem document is written. An upload replaced or deleted
+ * while it was read is skipped; anything else throws, so Lambda retries.
+ */
+async function rejectUpload(
+  rt: Runtime,
+  upload: Upload,
+  error: unknown,
+  rows: number | undefined,
+): Promise<UploadOutcome> {
+  const { key } = upload;
+  if (!(error instanceof ValidationError || error instanceof ConflictError || error instanceof NotFoundError)) {
+    if (isGone(error)) {
+      logger.warn('upload replaced or deleted while it was read: skipped', { key });
+      return { key, status: 'skipped' };
+    }
+    throw error;
+  }
+  const { document } = toProblem(error, { instance: key, validationTitle: 'Batch rejected' });
+  if (error instanceof ValidationError) {
+    // All or nothing: every record of a rejected batch is rejected, not only those with problems.
+    const located = new Set(error.problems.map((p) => p.at).filter((at) => at !== undefined)).size;
+    metrics.addMetric('RecordsRejected', MetricUnit.Count, Math.max(rows ?? 0, located));
+  }
+  // The problem list is not logged: its messages may quote what the operator sent.
+  logger.info('batch rejected', { status: document.status, type: document.type, problems: document.errors?.length });
+  await writeOutcome(rt.s3, upload, document, PROBLEM_JSON);
+  return { key, result: upload.result, status: 'rejected' };
+}
+
+/**
+ * Writes the outcome beside the upload; then deletes the upload, which holds
+ * the participants' references before pseudonymisation (the bucket's
+ * lifecycle expires any upload left behind after a day).
+ */
+async function writeOutcome(
+  s3: S3Client,
+  upload: Upload,
+  body: IngestReceipt | ProblemDocument,
+  contentType: string,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: upload.bucket,
+      Key: upload.result,
+      Body: JSON.stringify(body, null, 2),
+      ContentType: contentType,
+    }),
+  );
+  await s3.send(new DeleteObjectCommand({ Bucket: upload.bucket, Key: upload.key }));
 }
 
 /** The uploads of one event, one after the other (each may be large). */

@@ -23,11 +23,12 @@ import {
   publishCheckpoint,
   verifyExportBytes,
   verifyStoredLog,
+  type WitnessOptions,
   withWitnesses,
 } from '#ledger';
 import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { collect, seqArg, sizeArg } from '../args.ts';
-import { openLedger, trustedKeys } from '../context.ts';
+import { type LedgerContext, openLedger, trustedKeys } from '../context.ts';
 import { runAction, usage } from '../errors.ts';
 import { readExportFile } from '../export-file.ts';
 import { readInput, readStdin } from '../files.ts';
@@ -39,7 +40,15 @@ export function register(program: Command): void {
     .description(
       "the contract logs of this machine's stack: checkpoints, export, proofs, verification (and offline checks)",
     );
+  registerCheckpoint(ledger);
+  registerExport(ledger);
+  registerVerify(ledger);
+  registerProof(ledger);
+  registerVerifyProof(ledger);
+}
 
+/** `sib ledger checkpoint`: the current signed checkpoint of a contract log. */
+function registerCheckpoint(ledger: Command): void {
   ledger
     .command('checkpoint')
     .description('print the current signed checkpoint (C2SP signed note) of a contract log')
@@ -54,7 +63,10 @@ export function register(program: Command): void {
         }
       }),
     );
+}
 
+/** `sib ledger export`: the log as JSON Lines, to standard output or a file. */
+function registerExport(ledger: Command): void {
   ledger
     .command('export')
     .description('write the log as JSON Lines: one canonical entry per line, then {"checkpoint": ...}')
@@ -64,24 +76,43 @@ export function register(program: Command): void {
       runAction(async (opts: { contract: string; output?: string }) => {
         const ctx = await openLedger();
         try {
-          const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-          let lines = 0;
-          for await (const line of exportLog(ctx.store, ctx.signer, opts.contract)) {
-            lines++;
-            if (!out.write(line)) await once(out, 'drain');
-          }
-          if (opts.output) {
-            await new Promise<void>((resolve, reject) =>
-              (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())),
-            );
-            process.stderr.write(`wrote ${lines - 1} entries and the checkpoint to ${opts.output}\n`);
-          }
+          await writeExport(ctx, opts);
         } finally {
           ctx.close();
         }
       }),
     );
+}
 
+/** Streams the export of a contract log to `output` (or standard output), saying how many entries a file got. */
+async function writeExport(ctx: LedgerContext, opts: { contract: string; output?: string }): Promise<void> {
+  const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+  let lines = 0;
+  for await (const line of exportLog(ctx.store, ctx.signer, opts.contract)) {
+    lines++;
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  if (opts.output) {
+    await new Promise<void>((resolve, reject) =>
+      (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())),
+    );
+    process.stderr.write(`wrote ${lines - 1} entries and the checkpoint to ${opts.output}\n`);
+  }
+}
+
+interface VerifyOptions {
+  contract?: string;
+  file?: string;
+  key: string[];
+  witness: string[];
+  requireWitness?: boolean;
+  json?: boolean;
+  strict?: boolean;
+  checkpoint?: string;
+}
+
+/** `sib ledger verify`: a stored log (--contract) or an export file (--file), with its witnesses. */
+function registerVerify(ledger: Command): void {
   ledger
     .command('verify')
     .description('verify a log: entry hashes, the prev chain, the Merkle tree and the checkpoint signature')
@@ -110,60 +141,59 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+AY..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named), 2 usage error.\nA --witness that has not cosigned is a warning, and a failure with --require-witness.',
     )
-    .action(
-      runAction(
-        async (opts: {
-          contract?: string;
-          file?: string;
-          key: string[];
-          witness: string[];
-          requireWitness?: boolean;
-          json?: boolean;
-          strict?: boolean;
-          checkpoint?: string;
-        }) => {
-          if (!opts.contract && !opts.file) throw usage('give --contract (stored log) or --file (export)');
-          if (opts.requireWitness && opts.witness.length === 0) {
-            throw usage('--require-witness needs at least one --witness <verifier-key>');
-          }
-          const witnessOptions = {
-            witnesses: opts.witness.map((key) => {
-              try {
-                return parseVerifierKey(key);
-              } catch (error) {
-                throw usage((error as Error).message);
-              }
-            }),
-            requireWitnesses: opts.requireWitness === true,
-          };
-          if (opts.file) {
-            const keys = await trustedKeys(opts.key);
-            const data = await readExportFile(opts.file);
-            // The note first: verification borrows the buffer.
-            const note = exportCheckpointNote(data.subarray(1));
-            const result = await verifyExportBytes(data, keys, {
-              ...(opts.contract ? { contract: opts.contract } : {}),
-              strict: opts.strict === true,
-              spareFirstByte: true,
-            });
-            printVerify(withWitnesses(result, note, witnessOptions), opts.json === true);
-            return;
-          }
-          const ctx = await openLedger();
-          try {
-            const keys = await trustedKeys(opts.key);
-            const pinned = opts.checkpoint === undefined ? {} : { pinned: await readFile(opts.checkpoint, 'utf8') };
-            printVerify(
-              await verifyStoredLog(ctx.store, opts.contract as string, keys, { ...pinned, ...witnessOptions }),
-              opts.json === true,
-            );
-          } finally {
-            ctx.close();
-          }
-        },
-      ),
-    );
+    .action(runAction(verify));
+}
 
+async function verify(opts: VerifyOptions): Promise<void> {
+  if (!opts.contract && !opts.file) throw usage('give --contract (stored log) or --file (export)');
+  if (opts.requireWitness && opts.witness.length === 0) {
+    throw usage('--require-witness needs at least one --witness <verifier-key>');
+  }
+  const witnessOptions = {
+    witnesses: opts.witness.map((key) => {
+      try {
+        return parseVerifierKey(key);
+      } catch (error) {
+        throw usage((error as Error).message);
+      }
+    }),
+    requireWitnesses: opts.requireWitness === true,
+  };
+  if (opts.file) await verifyFile(opts.file, opts, witnessOptions);
+  else await verifyStored(opts, witnessOptions);
+}
+
+/** Offline: an export file against the trusted keys. */
+async function verifyFile(file: string, opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
+  const keys = await trustedKeys(opts.key);
+  const data = await readExportFile(file);
+  // The note first: verification borrows the buffer.
+  const note = exportCheckpointNote(data.subarray(1));
+  const result = await verifyExportBytes(data, keys, {
+    ...(opts.contract ? { contract: opts.contract } : {}),
+    strict: opts.strict === true,
+    spareFirstByte: true,
+  });
+  printVerify(withWitnesses(result, note, witnessOptions), opts.json === true);
+}
+
+/** The log as stored, optionally against a checkpoint kept earlier. */
+async function verifyStored(opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
+  const ctx = await openLedger();
+  try {
+    const keys = await trustedKeys(opts.key);
+    const pinned = opts.checkpoint === undefined ? {} : { pinned: await readFile(opts.checkpoint, 'utf8') };
+    printVerify(
+      await verifyStoredLog(ctx.store, opts.contract as string, keys, { ...pinned, ...witnessOptions }),
+      opts.json === true,
+    );
+  } finally {
+    ctx.close();
+  }
+}
+
+/** `sib ledger proof`: an inclusion proof of an entry, with the entry and a signed checkpoint. */
+function registerProof(ledger: Command): void {
   ledger
     .command('proof')
     .description('print an inclusion proof of an entry, with the entry and a signed checkpoint, as JSON')
@@ -185,7 +215,10 @@ export function register(program: Command): void {
         }
       }),
     );
+}
 
+/** `sib ledger verify-proof`: an entry or record inclusion proof, checked offline. */
+function registerVerifyProof(ledger: Command): void {
   ledger
     .command('verify-proof')
     .description('check an inclusion proof offline (from a file or standard input)')

@@ -55,6 +55,18 @@ function matrixRow(route: RouteDef): string {
 /** The content of docs/api.md. */
 export function apiMarkdown(): string {
   const lines: string[] = [
+    ...introSection(),
+    ...routesSection(),
+    ...matrixSection(),
+    ...tokensSection(),
+    ...errorsSection(),
+  ];
+  return lines.join('\n');
+}
+
+/** The title, the generated-file notice, what the API is. */
+function introSection(): string[] {
+  return [
     '# The HTTP API',
     '',
     '<!-- Generated from functions/api/routes.ts by functions/api/api-doc.ts: do not edit by hand.',
@@ -65,12 +77,22 @@ export function apiMarkdown(): string {
     'the OpenAPI 3.1 document served at `GET /openapi.json` (generated from the same zod schemas the handlers',
     'validate requests with).',
     '',
+  ];
+}
+/** Every route: its operation id, method, path and summary. */
+function routesSection(): string[] {
+  return [
     '## Routes',
     '',
     '| operation | method | path | summary |',
     '|---|---|---|---|',
     ...ROUTES.map((r) => `| ${code(r.id)} | ${r.method} | ${code(r.path)} | ${cell(r.summary)} |`),
     '',
+  ];
+}
+/** The route x role matrix authorize() enforces, and the roles. */
+function matrixSection(): string[] {
+  return [
     '## Who may call what',
     '',
     'The route x role matrix: ✓ where the role may call the route. It is the table `authorize()` enforces',
@@ -89,6 +111,11 @@ export function apiMarkdown(): string {
     'role not allowed on the route, or a contract the token does not list, is 403. Beyond the matrix, the',
     'use cases add their own rules (separation of duties, steps in order), also refused with nothing written.',
     '',
+  ];
+}
+/** The bearer token and the claims the handlers read. */
+function tokensSection(): string[] {
+  return [
     '## Tokens',
     '',
     'Every route but the public ones needs `Authorization: Bearer <JWT>`. The token is verified before the',
@@ -114,6 +141,11 @@ export function apiMarkdown(): string {
     ),
     '```',
     '',
+  ];
+}
+/** The problem documents: their members, statuses and types. */
+function errorsSection(): string[] {
+  return [
     '## Errors',
     '',
     'Every error is an RFC 9457 problem document, `Content-Type: application/problem+json`:',
@@ -140,9 +172,7 @@ export function apiMarkdown(): string {
     `| ${code(PROBLEM_TYPES.unavailable)} | a dependency did not answer in time (503); retrying is safe |`,
     '',
   ];
-  return lines.join('\n');
 }
-
 if (import.meta.main) {
   writeFileSync(new URL('../../docs/api.md', import.meta.url), apiMarkdown());
 }

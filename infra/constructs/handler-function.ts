@@ -215,6 +215,82 @@ function skipBundlingFromContext(scope: Construct): boolean {
   return value === true || value === 'true';
 }
 
+/** What every function of a module shares, bundled or not: its role, runtime, limits, logging and environment. */
+function commonFunctionProps(props: HandlerFunctionProps, role: iam.Role, logGroup: logs.LogGroup) {
+  const { stage, module } = props;
+  return {
+    role,
+    runtime: RUNTIME,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: props.memorySize ?? 256,
+    timeout: props.timeout ?? Duration.seconds(15),
+    tracing: lambda.Tracing.ACTIVE,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    description: props.description ?? `sib-ledger ${stage}: functions/${module}.ts`,
+    deadLetterQueue: props.deadLetterQueue,
+    retryAttempts: props.retryAttempts,
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: serviceName(module),
+      POWERTOOLS_METRICS_NAMESPACE,
+      LOG_LEVEL: props.logLevel ?? (stage === 'prod' ? 'INFO' : 'DEBUG'),
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.environment,
+    },
+  } satisfies Partial<lambda.FunctionProps>;
+}
+
+type CommonFunctionProps = ReturnType<typeof commonFunctionProps>;
+
+/** Without bundling (template tests): a stub inline code that only says it was not bundled. */
+function stubFunction(scope: Construct, module: FunctionModule, common: CommonFunctionProps): lambda.Function {
+  return new lambda.Function(scope, 'Function', {
+    ...common,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline(`export const handler = async () => { throw new Error('${module}: not bundled'); };`),
+  });
+}
+
+/** The command hooks of a PDF or profile module: the split bundle and fonts, the contract profiles. */
+function commandHooks(module: FunctionModule): Pick<nodejs.BundlingOptions, 'commandHooks'> {
+  if (!(PDF_MODULES.has(module) || PROFILE_MODULES.has(module))) return {};
+  return {
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) => [
+        ...(PDF_MODULES.has(module) ? pdfAfterBundling(module, inputDir, outputDir) : []),
+        ...(PROFILE_MODULES.has(module) ? profilesAfterBundling(inputDir, outputDir) : []),
+      ],
+    },
+  };
+}
+
+/** The module bundled by esbuild with BUNDLE_OPTIONS. */
+function bundledFunction(scope: Construct, module: FunctionModule, common: CommonFunctionProps): lambda.Function {
+  return new nodejs.NodejsFunction(scope, 'Function', {
+    ...common,
+    entry: new URL(`${module}.ts`, FUNCTIONS_DIR).pathname,
+    handler: 'handler',
+    projectRoot: PROJECT_ROOT.pathname,
+    depsLockFilePath: LOCK_FILE.pathname,
+    awsSdkConnectionReuse: false,
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      mainFields: [...BUNDLE_OPTIONS.mainFields],
+      banner: BUNDLE_OPTIONS.banner.js,
+      minify: BUNDLE_OPTIONS.minify,
+      sourceMap: BUNDLE_OPTIONS.sourcemap,
+      sourcesContent: BUNDLE_OPTIONS.sourcesContent,
+      target: BUNDLE_OPTIONS.target,
+      // The PDF modules' first build is replaced by the split one (pdfAfterBundling); keep it cheap.
+      externalModules: [...BUNDLE_OPTIONS.external, LAZY_PDF_IMPORT],
+      ...commandHooks(module),
+    },
+  });
+}
+
 export class HandlerFunction extends Construct {
   readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
@@ -238,68 +314,10 @@ export class HandlerFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    const common = {
-      role: this.role,
-      runtime: RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(15),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      description: props.description ?? `sib-ledger ${stage}: functions/${module}.ts`,
-      deadLetterQueue: props.deadLetterQueue,
-      retryAttempts: props.retryAttempts,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: serviceName(module),
-        POWERTOOLS_METRICS_NAMESPACE,
-        LOG_LEVEL: props.logLevel ?? (stage === 'prod' ? 'INFO' : 'DEBUG'),
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
-    } satisfies Partial<lambda.FunctionProps>;
-
-    if (props.skipBundling ?? skipBundlingFromContext(this)) {
-      this.function = new lambda.Function(this, 'Function', {
-        ...common,
-        handler: 'index.handler',
-        code: lambda.Code.fromInline(
-          `export const handler = async () => { throw new Error('${module}: not bundled'); };`,
-        ),
-      });
-    } else {
-      this.function = new nodejs.NodejsFunction(this, 'Function', {
-        ...common,
-        entry: new URL(`${module}.ts`, FUNCTIONS_DIR).pathname,
-        handler: 'handler',
-        projectRoot: PROJECT_ROOT.pathname,
-        depsLockFilePath: LOCK_FILE.pathname,
-        awsSdkConnectionReuse: false,
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          mainFields: [...BUNDLE_OPTIONS.mainFields],
-          banner: BUNDLE_OPTIONS.banner.js,
-          minify: BUNDLE_OPTIONS.minify,
-          sourceMap: BUNDLE_OPTIONS.sourcemap,
-          sourcesContent: BUNDLE_OPTIONS.sourcesContent,
-          target: BUNDLE_OPTIONS.target,
-          // The PDF modules' first build is replaced by the split one (pdfAfterBundling); keep it cheap.
-          externalModules: [...BUNDLE_OPTIONS.external, LAZY_PDF_IMPORT],
-          ...(PDF_MODULES.has(module) || PROFILE_MODULES.has(module)
-            ? {
-                commandHooks: {
-                  beforeBundling: () => [],
-                  beforeInstall: () => [],
-                  afterBundling: (inputDir: string, outputDir: string) => [
-                    ...(PDF_MODULES.has(module) ? pdfAfterBundling(module, inputDir, outputDir) : []),
-                    ...(PROFILE_MODULES.has(module) ? profilesAfterBundling(inputDir, outputDir) : []),
-                  ],
-                },
-              }
-            : {}),
-        },
-      });
-    }
+    const common = commonFunctionProps(props, this.role, this.logGroup);
+    this.function =
+      (props.skipBundling ?? skipBundlingFromContext(this))
+        ? stubFunction(this, module, common)
+        : bundledFunction(this, module, common);
   }
 }

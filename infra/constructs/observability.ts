@@ -41,6 +41,265 @@ export interface ObservabilityProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+type AlarmOptions = Pick<cloudwatch.AlarmProps, 'comparisonOperator' | 'treatMissingData'>;
+
+/** Every alarm of the construct, by name, each notifying the topic when it fires and when it clears. */
+class AlarmSet {
+  readonly byName: Record<string, cloudwatch.Alarm> = {};
+  readonly #scope: Construct;
+  readonly #prefix: string;
+  readonly #notify: actions.SnsAction;
+
+  constructor(scope: Construct, prefix: string, notify: actions.SnsAction) {
+    this.#scope = scope;
+    this.#prefix = prefix;
+    this.#notify = notify;
+  }
+
+  /** An alarm at `threshold` or more (by default), notifying the topic when it fires and when it clears. */
+  add(
+    name: string,
+    description: string,
+    metric: cloudwatch.IMetric,
+    threshold = 1,
+    options: AlarmOptions = {},
+  ): cloudwatch.Alarm {
+    const created = new cloudwatch.Alarm(this.#scope, name, {
+      alarmName: `${this.#prefix}-${name}`,
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...options,
+    });
+    created.addAlarmAction(this.#notify);
+    created.addOkAction(this.#notify);
+    this.byName[name] = created;
+    return created;
+  }
+}
+
+/** The KMS-encrypted, TLS-only alarm topic, with its key and the e-mail subscription when an address is given. */
+function createAlarmTopic(scope: Construct, prefix: string, props: ObservabilityProps): sns.Topic {
+  const topicKey = new kms.Key(scope, 'AlarmTopicKey', {
+    description: `${prefix}: encrypts the alarm topic`,
+    enableKeyRotation: true,
+    removalPolicy: props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  });
+  // CloudWatch publishes the alarms to the encrypted topic.
+  topicKey.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+    }),
+  );
+  const topic = new sns.Topic(scope, 'AlarmTopic', {
+    displayName: `${prefix} alarms`,
+    masterKey: topicKey,
+    enforceSSL: true,
+  });
+  if (props.alarmEmail !== undefined) {
+    topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+  }
+  return topic;
+}
+
+/** Per function: any error, any throttle (5 minutes). */
+function addFunctionAlarms(alarms: AlarmSet, functions: ObservabilityProps['functions']): void {
+  for (const [name, fn] of Object.entries(functions)) {
+    alarms.add(
+      `${name}Errors`,
+      `${name}: an invocation failed (5 minutes)`,
+      fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+    );
+    alarms.add(
+      `${name}Throttles`,
+      `${name}: an invocation was throttled (5 minutes)`,
+      fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+    );
+  }
+}
+
+/** Per dead-letter queue: any message waiting, and any event of its function dropped or not delivered to it. */
+function addDeadLetterAlarms(alarms: AlarmSet, props: ObservabilityProps): void {
+  for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+    alarms.add(
+      `${name}DeadLetters`,
+      `${name}: an asynchronous event failed every retry and waits in the dead-letter queue`,
+      queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+    );
+    const fn = props.functions[name];
+    if (fn) {
+      // An event that could not even reach the dead-letter queue, or was dropped, is lost: alarm on both.
+      alarms.add(
+        `${name}EventsLost`,
+        `${name}: an asynchronous event was dropped or could not be sent to the dead-letter queue`,
+        new cloudwatch.MathExpression({
+          expression: 'FILL(dropped, 0) + FILL(dlqErrors, 0)',
+          usingMetrics: {
+            dropped: fn.metric('AsyncEventsDropped', { period: FIVE_MINUTES, statistic: 'Sum' }),
+            dlqErrors: fn.metric('DeadLetterErrors', { period: FIVE_MINUTES, statistic: 'Sum' }),
+          },
+          period: FIVE_MINUTES,
+        }),
+      );
+    }
+  }
+}
+
+/** The checkpoint publisher not running for two hours. */
+function addPublisherAlarm(alarms: AlarmSet, props: ObservabilityProps): void {
+  const publisher = props.functions[props.checkpointPublisher];
+  if (publisher) {
+    // The publisher runs every hour: two hours without a run means the schedule is broken.
+    alarms.add(
+      'CheckpointPublisherSilent',
+      'The checkpoint publisher has not run for two hours',
+      publisher.metricInvocations({ period: Duration.hours(2), statistic: 'Sum' }),
+      1,
+      {
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+  }
+}
+
+/** An hourly sum of one of our own (Powertools) metrics of a module. */
+function hourly(metricName: string, module: FunctionModule): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: POWERTOOLS_METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: serviceName(module) },
+    statistic: 'Sum',
+    period: Duration.hours(1),
+  });
+}
+
+/** The hourly sum of metrics, as one line labelled `label`. */
+function sum(metrics: cloudwatch.Metric[], label: string, id: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: metrics.map((_, i) => `FILL(${id}${i}, 0)`).join(' + '),
+    usingMetrics: Object.fromEntries(metrics.map((metric, i) => [`${id}${i}`, metric])),
+    label,
+    period: Duration.hours(1),
+  });
+}
+
+/** The hourly records rejected (or accepted) by every ingest module, summed. */
+function ingestRecords(props: ObservabilityProps, outcome: 'accepted' | 'rejected', label: string) {
+  const metricName = outcome === 'accepted' ? 'RecordsAccepted' : 'RecordsRejected';
+  return sum(
+    props.ingestServices.map((module) => hourly(metricName, module)),
+    label,
+    outcome,
+  );
+}
+
+/** Ingest rejects per hour over the threshold; API server errors over 5 minutes. */
+function addIngestAndApiAlarms(alarms: AlarmSet, props: ObservabilityProps): void {
+  alarms.add(
+    'IngestRejects',
+    `Evidence ingest rejected at least ${props.ingestRejectsPerHour} records in an hour (API and S3 uploads)`,
+    ingestRecords(props, 'rejected', 'Records rejected'),
+    props.ingestRejectsPerHour,
+  );
+  alarms.add(
+    'Api5xx',
+    'The API answered at least 5 server errors in 5 minutes',
+    props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+    5,
+  );
+}
+
+/** The API's traffic: requests and errors, latency. */
+function apiWidgets(api: apigw.HttpApi): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'API requests and errors',
+      width: 12,
+      left: [
+        api.metricCount({ period: FIVE_MINUTES, label: 'requests' }),
+        api.metricClientError({ period: FIVE_MINUTES, label: '4xx' }),
+        api.metricServerError({ period: FIVE_MINUTES, label: '5xx' }),
+      ],
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'API latency (ms)',
+      width: 12,
+      left: [
+        api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50', label: 'p50' }),
+        api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99', label: 'p99' }),
+      ],
+    }),
+  ];
+}
+
+/** One graph of a metric of every function, a line per function. */
+function perFunction(
+  functions: ObservabilityProps['functions'],
+  title: string,
+  metric: (fn: lambda.IFunction) => cloudwatch.IMetric,
+): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title,
+    width: 12,
+    left: Object.entries(functions).map(([name, fn]) => (metric(fn) as cloudwatch.Metric).with({ label: name })),
+  });
+}
+
+/** Evidence records accepted and rejected, the dead-letter queues, the checkpoints published. */
+function pipelineWidgets(props: ObservabilityProps): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Evidence records per hour',
+      width: 8,
+      left: [ingestRecords(props, 'accepted', 'accepted'), ingestRecords(props, 'rejected', 'rejected')],
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Dead-letter queues',
+      width: 8,
+      left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
+        queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: name }),
+      ),
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Checkpoints published per hour',
+      width: 8,
+      left: [hourly('CheckpointsPublished', 'publish-checkpoints').with({ label: 'published' })],
+    }),
+  ];
+}
+
+/** The dashboard: the alarms' states, the API, each function, then ingest, queues and checkpoints. */
+function createDashboard(
+  scope: Construct,
+  prefix: string,
+  props: ObservabilityProps,
+  alarms: readonly cloudwatch.Alarm[],
+): cloudwatch.Dashboard {
+  const fns = props.functions;
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
+    dashboardName: prefix,
+    defaultInterval: Duration.days(1),
+  });
+  dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...alarms] }));
+  dashboard.addWidgets(...apiWidgets(props.api));
+  dashboard.addWidgets(
+    perFunction(fns, 'Invocations', (fn) => fn.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' })),
+    perFunction(fns, 'Errors', (fn) => fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' })),
+  );
+  dashboard.addWidgets(
+    perFunction(fns, 'Throttles', (fn) => fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })),
+    perFunction(fns, 'Duration p99 (ms)', (fn) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })),
+  );
+  dashboard.addWidgets(...pipelineWidgets(props));
+  return dashboard;
+}
+
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
@@ -53,198 +312,14 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
-    const { stage } = props;
-    const prefix = `sib-ledger-${stage}`;
-
-    const topicKey = new kms.Key(this, 'AlarmTopicKey', {
-      description: `${prefix}: encrypts the alarm topic`,
-      enableKeyRotation: true,
-      removalPolicy: stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    // CloudWatch publishes the alarms to the encrypted topic.
-    topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-      }),
-    );
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `${prefix} alarms`,
-      masterKey: topicKey,
-      enforceSSL: true,
-    });
-    if (props.alarmEmail !== undefined) {
-      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    }
-    const notify = new actions.SnsAction(this.alarmTopic);
-
-    const alarms: Record<string, cloudwatch.Alarm> = {};
-    /** An alarm at `threshold` or more (by default), notifying the topic when it fires and when it clears. */
-    const alarm = (
-      name: string,
-      description: string,
-      metric: cloudwatch.IMetric,
-      threshold = 1,
-      options: Pick<cloudwatch.AlarmProps, 'comparisonOperator' | 'treatMissingData'> = {},
-    ) => {
-      const created = new cloudwatch.Alarm(this, name, {
-        alarmName: `${prefix}-${name}`,
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        ...options,
-      });
-      created.addAlarmAction(notify);
-      created.addOkAction(notify);
-      alarms[name] = created;
-      return created;
-    };
-
-    for (const [name, fn] of Object.entries(props.functions)) {
-      alarm(
-        `${name}Errors`,
-        `${name}: an invocation failed (5 minutes)`,
-        fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      );
-      alarm(
-        `${name}Throttles`,
-        `${name}: an invocation was throttled (5 minutes)`,
-        fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      );
-    }
-    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      alarm(
-        `${name}DeadLetters`,
-        `${name}: an asynchronous event failed every retry and waits in the dead-letter queue`,
-        queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-      );
-      const fn = props.functions[name];
-      if (fn) {
-        // An event that could not even reach the dead-letter queue, or was dropped, is lost: alarm on both.
-        alarm(
-          `${name}EventsLost`,
-          `${name}: an asynchronous event was dropped or could not be sent to the dead-letter queue`,
-          new cloudwatch.MathExpression({
-            expression: 'FILL(dropped, 0) + FILL(dlqErrors, 0)',
-            usingMetrics: {
-              dropped: fn.metric('AsyncEventsDropped', { period: FIVE_MINUTES, statistic: 'Sum' }),
-              dlqErrors: fn.metric('DeadLetterErrors', { period: FIVE_MINUTES, statistic: 'Sum' }),
-            },
-            period: FIVE_MINUTES,
-          }),
-        );
-      }
-    }
-    const publisher = props.functions[props.checkpointPublisher];
-    if (publisher) {
-      // The publisher runs every hour: two hours without a run means the schedule is broken.
-      alarm(
-        'CheckpointPublisherSilent',
-        'The checkpoint publisher has not run for two hours',
-        publisher.metricInvocations({ period: Duration.hours(2), statistic: 'Sum' }),
-        1,
-        {
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        },
-      );
-    }
-    /** An hourly sum of one of our own (Powertools) metrics of a module. */
-    const hourly = (metricName: string, module: FunctionModule) =>
-      new cloudwatch.Metric({
-        namespace: POWERTOOLS_METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: serviceName(module) },
-        statistic: 'Sum',
-        period: Duration.hours(1),
-      });
-    const rejected = props.ingestServices.map((module) => hourly('RecordsRejected', module));
-    const accepted = props.ingestServices.map((module) => hourly('RecordsAccepted', module));
-    const sum = (metrics: cloudwatch.Metric[], label: string, id: string) =>
-      new cloudwatch.MathExpression({
-        expression: metrics.map((_, i) => `FILL(${id}${i}, 0)`).join(' + '),
-        usingMetrics: Object.fromEntries(metrics.map((metric, i) => [`${id}${i}`, metric])),
-        label,
-        period: Duration.hours(1),
-      });
-    alarm(
-      'IngestRejects',
-      `Evidence ingest rejected at least ${props.ingestRejectsPerHour} records in an hour (API and S3 uploads)`,
-      sum(rejected, 'Records rejected', 'rejected'),
-      props.ingestRejectsPerHour,
-    );
-    alarm(
-      'Api5xx',
-      'The API answered at least 5 server errors in 5 minutes',
-      props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      5,
-    );
-    this.alarms = alarms;
-
-    const fns = Object.entries(props.functions);
-    const perFunction = (title: string, metric: (fn: lambda.IFunction) => cloudwatch.IMetric) =>
-      new cloudwatch.GraphWidget({
-        title,
-        width: 12,
-        left: fns.map(([name, fn]) => (metric(fn) as cloudwatch.Metric).with({ label: name })),
-      });
-    const checkpoints = hourly('CheckpointsPublished', 'publish-checkpoints');
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: prefix,
-      defaultInterval: Duration.days(1),
-    });
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: Object.values(alarms) }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'API requests and errors',
-        width: 12,
-        left: [
-          props.api.metricCount({ period: FIVE_MINUTES, label: 'requests' }),
-          props.api.metricClientError({ period: FIVE_MINUTES, label: '4xx' }),
-          props.api.metricServerError({ period: FIVE_MINUTES, label: '5xx' }),
-        ],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'API latency (ms)',
-        width: 12,
-        left: [
-          props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50', label: 'p50' }),
-          props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99', label: 'p99' }),
-        ],
-      }),
-    );
-    this.dashboard.addWidgets(
-      perFunction('Invocations', (fn) => fn.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' })),
-      perFunction('Errors', (fn) => fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' })),
-    );
-    this.dashboard.addWidgets(
-      perFunction('Throttles', (fn) => fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })),
-      perFunction('Duration p99 (ms)', (fn) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Evidence records per hour',
-        width: 8,
-        left: [sum(accepted, 'accepted', 'accepted'), sum(rejected, 'rejected', 'rejected')],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Dead-letter queues',
-        width: 8,
-        left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
-          queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: name }),
-        ),
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Checkpoints published per hour',
-        width: 8,
-        left: [checkpoints.with({ label: 'published' })],
-      }),
-    );
+    const prefix = `sib-ledger-${props.stage}`;
+    this.alarmTopic = createAlarmTopic(this, prefix, props);
+    const alarms = new AlarmSet(this, prefix, new actions.SnsAction(this.alarmTopic));
+    addFunctionAlarms(alarms, props.functions);
+    addDeadLetterAlarms(alarms, props);
+    addPublisherAlarm(alarms, props);
+    addIngestAndApiAlarms(alarms, props);
+    this.alarms = alarms.byName;
+    this.dashboard = createDashboard(this, prefix, props, Object.values(alarms.byName));
   }
 }

@@ -109,147 +109,55 @@ export async function importHandler(module: HandlerModule): Promise<LambdaHandle
   return mod.handler as LambdaHandler;
 }
 
+/** The gateway's options with their defaults, and whether it is closing: what serving a request needs. */
+interface Served {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly bodyLimit: number;
+  readonly timeoutMs: number;
+  readonly loadHandler: (module: HandlerModule) => Promise<LambdaHandler>;
+  readonly onRequest: ((entry: AccessLogEntry) => void) | undefined;
+  readonly isClosing: () => boolean;
+}
+
+/** What one request has established so far: its route, once matched; whether the client awaits 100 Continue. */
+interface RequestState {
+  routeKey?: string;
+  expectsContinue: boolean;
+}
+
 /** Starts the gateway; resolves once it listens. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dataDir = resolve(options.dataDir);
   const host = options.host ?? DEFAULT_HOST;
-  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
-  const loadHandler = options.loadHandler ?? importHandler;
   // The handlers' runtime: the local stack of SIB_DATA_DIR (infra/local/runtime.ts).
   process.env.SIB_DATA_DIR ||= dataDir;
   useLocalRuntime();
   let closing: Promise<void> | undefined;
+  const server = createGatewayServer({
+    dataDir,
+    host,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    loadHandler: options.loadHandler ?? importHandler,
+    onRequest: options.onRequest,
+    isClosing: () => closing !== undefined,
+  });
+  await listen(server, options.port ?? DEFAULT_API_PORT, host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const close = (): Promise<void> => {
+    closing ??= closeServer(server, graceMs);
+    return closing;
+  };
+  return { url, port, close };
+}
 
-  async function invoke(route: RouteDef, event: APIGatewayProxyEventV2, requestId: string): Promise<Answer> {
-    const handler = await loadHandler(route.handler);
-    const deadline = Date.now() + timeoutMs;
-    const run = Promise.resolve().then(() => handler(event, lambdaContext(route.handler, requestId, deadline)));
-    // A handler that fails after its timeout must not become an unhandled rejection.
-    run.catch(() => {});
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((done) => {
-      timer = setTimeout(() => done('timeout'), timeoutMs);
-    });
-    try {
-      const result = await Promise.race([run, timedOut]);
-      if (result === 'timeout') {
-        throw new HttpError(504, 'Gateway Timeout', `the handler did not answer within ${timeoutMs} ms`);
-      }
-      try {
-        return fromResult(result);
-      } catch (error) {
-        throw new HttpError(502, 'Bad Gateway', 'the handler returned a malformed response', { cause: error });
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** The whole request, up to the answer; any throw becomes a problem. */
-  async function answer(
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-    state: { routeKey?: string; expectsContinue: boolean },
-  ): Promise<Answer> {
-    const now = new Date();
-    const target = req.url ?? '';
-    if (!target.startsWith('/')) throw new BadRequestError('the request target must be a path (origin-form)');
-    const at = target.indexOf('?');
-    const rawPath = at < 0 ? target : target.slice(0, at);
-    const rawQueryString = at < 0 ? '' : target.slice(at + 1);
-    // A client or CDN normalizes dot segments away: here they could only smuggle `..` into a path parameter.
-    if (rawPath.split('/').some((s) => /^(?:\.|%2e){1,2}$/i.test(s))) {
-      throw new BadRequestError('the path has dot segments (. or ..)');
-    }
-    const match = matchRoute(req.method ?? '', rawPath);
-    if (match === undefined) throw new NotFoundError(`no route ${req.method} ${rawPath}`);
-    if (!('route' in match)) {
-      throw new MethodNotAllowedError(rawPath, req.method ?? '', [...new Set(match.allowed)].sort());
-    }
-    const { route, params } = match;
-    state.routeKey = routeKey(route);
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > bodyLimit) throw tooLarge(declared, bodyLimit);
-    let claims: Record<string, unknown> | undefined;
-    if (route.roles !== 'public') {
-      try {
-        claims = await verifyToken(dataDir, bearerToken(req));
-      } catch (error) {
-        if (error instanceof UnauthorizedError) throw error;
-        const cause =
-          error instanceof TokenError
-            ? error
-            : new TokenError('malformed', 'the token could not be checked', { cause: error });
-        throw new UnauthorizedError(cause.message, { cause });
-      }
-    }
-    if (state.expectsContinue) res.writeContinue();
-    const read = await readBody(req, bodyLimit);
-    if (read.kind === 'too-large') throw tooLarge(`more than ${bodyLimit}`, bodyLimit);
-    const event = toEvent({
-      req,
-      requestId,
-      route,
-      params,
-      rawPath,
-      rawQueryString,
-      body: read.bytes,
-      claims,
-      host,
-      now,
-    });
-    return invoke(route, event, requestId);
-  }
-
-  async function serve(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
-    const requestId = randomUUID();
-    const started = performance.now();
-    const state: { routeKey?: string; expectsContinue: boolean } = { expectsContinue };
-    let reply: Answer;
-    try {
-      reply = await answer(req, res, requestId, state);
-    } catch (error) {
-      const rawPath = (req.url ?? '').split('?')[0];
-      reply = problem(error, requestId, rawPath);
-    }
-    if (res.destroyed || res.headersSent) return;
-    // A body left unread (refused before or while reading it) ends the connection rather than being drained.
-    const unread = !req.complete;
-    const headers: Record<string, string | string[]> = { ...reply.headers, 'x-request-id': requestId };
-    if (unread || closing !== undefined) headers.connection = 'close';
-    try {
-      res.writeHead(reply.status, headers);
-    } catch (error) {
-      // A header value Node refuses (a handler's newline, say).
-      const fallback = problem(
-        new HttpError(502, 'Bad Gateway', 'the handler returned a malformed response', { cause: error }),
-        requestId,
-        undefined,
-      );
-      res.writeHead(fallback.status, { ...fallback.headers, 'x-request-id': requestId });
-      reply = fallback;
-    }
-    res.end(reply.body);
-    if (unread) {
-      // Discard what the client still sends until it reads the answer, then hang up.
-      req.resume();
-      res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
-    }
-    options.onRequest?.({
-      requestId,
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0] ?? '',
-      ...(state.routeKey === undefined ? {} : { routeKey: state.routeKey }),
-      status: reply.status,
-      ms: Math.round(performance.now() - started),
-    });
-  }
-
+/** The HTTP server: every request served, none left without an answer or a closed connection. */
+function createGatewayServer(served: Served): Server {
   const safely = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
-    serve(req, res, expectsContinue).catch((error: unknown) => {
+    serve(served, req, res, expectsContinue).catch((error: unknown) => {
       console.error(
         JSON.stringify({ level: 'ERROR', message: 'local gateway: could not answer', error: String(error) }),
       );
@@ -261,31 +169,191 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.on('checkContinue', (req, res) => safely(req, res, true));
   // Requests Node cannot parse never reach a handler: a problem answer, still with a request id.
   server.on('clientError', answerClientError);
+  return server;
+}
 
-  await new Promise<void>((done, fail) => {
+/** Resolves once the server listens on the port. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((done, fail) => {
     server.once('error', fail);
-    server.listen(options.port ?? DEFAULT_API_PORT, host, () => {
+    server.listen(port, host, () => {
       server.off('error', fail);
       done();
     });
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((done) => {
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        done();
-      });
-      server.closeIdleConnections();
+/** Stops accepting, lets in-flight requests finish (up to the grace period), then closes every connection. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((done) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      done();
     });
-    return closing;
-  };
+    server.closeIdleConnections();
+  });
+}
 
-  return { url, port, close };
+/** One request: answered, sent, and reported to onRequest. */
+async function serve(
+  served: Served,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectsContinue: boolean,
+): Promise<void> {
+  const requestId = randomUUID();
+  const started = performance.now();
+  const state: RequestState = { expectsContinue };
+  let reply: Answer;
+  try {
+    reply = await answer(served, req, res, requestId, state);
+  } catch (error) {
+    const rawPath = (req.url ?? '').split('?')[0];
+    reply = problem(error, requestId, rawPath);
+  }
+  if (res.destroyed || res.headersSent) return;
+  reply = send(served, req, res, reply, requestId);
+  served.onRequest?.({
+    requestId,
+    method: req.method ?? '',
+    path: (req.url ?? '').split('?')[0] ?? '',
+    ...(state.routeKey === undefined ? {} : { routeKey: state.routeKey }),
+    status: reply.status,
+    ms: Math.round(performance.now() - started),
+  });
+}
+
+/** Writes the answer, or a 502 when Node refuses its headers; returns what was sent. */
+function send(served: Served, req: IncomingMessage, res: ServerResponse, reply: Answer, requestId: string): Answer {
+  // A body left unread (refused before or while reading it) ends the connection rather than being drained.
+  const unread = !req.complete;
+  const headers: Record<string, string | string[]> = { ...reply.headers, 'x-request-id': requestId };
+  if (unread || served.isClosing()) headers.connection = 'close';
+  let sent = reply;
+  try {
+    res.writeHead(reply.status, headers);
+  } catch (error) {
+    // A header value Node refuses (a handler's newline, say).
+    const fallback = problem(
+      new HttpError(502, 'Bad Gateway', 'the handler returned a malformed response', { cause: error }),
+      requestId,
+      undefined,
+    );
+    res.writeHead(fallback.status, { ...fallback.headers, 'x-request-id': requestId });
+    sent = fallback;
+  }
+  res.end(sent.body);
+  if (unread) {
+    // Discard what the client still sends until it reads the answer, then hang up.
+    req.resume();
+    res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
+  }
+  return sent;
+}
+
+/** The whole request, up to the answer; any throw becomes a problem. */
+async function answer(
+  served: Served,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  state: RequestState,
+): Promise<Answer> {
+  const now = new Date();
+  const { rawPath, rawQueryString } = splitTarget(req.url ?? '');
+  const { route, params } = routeOf(req, rawPath);
+  state.routeKey = routeKey(route);
+  const { bodyLimit } = served;
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > bodyLimit) throw tooLarge(declared, bodyLimit);
+  const claims = route.roles === 'public' ? undefined : await verifiedClaims(served.dataDir, req);
+  if (state.expectsContinue) res.writeContinue();
+  const read = await readBody(req, bodyLimit);
+  if (read.kind === 'too-large') throw tooLarge(`more than ${bodyLimit}`, bodyLimit);
+  const event = toEvent({
+    req,
+    requestId,
+    route,
+    params,
+    rawPath,
+    rawQueryString,
+    body: read.bytes,
+    claims,
+    host: served.host,
+    now,
+  });
+  return invoke(served, route, event, requestId);
+}
+
+/** The path and query string of a request target; 400 unless it is a path without dot segments. */
+function splitTarget(target: string): { rawPath: string; rawQueryString: string } {
+  if (!target.startsWith('/')) throw new BadRequestError('the request target must be a path (origin-form)');
+  const at = target.indexOf('?');
+  const rawPath = at < 0 ? target : target.slice(0, at);
+  const rawQueryString = at < 0 ? '' : target.slice(at + 1);
+  // A client or CDN normalizes dot segments away: here they could only smuggle `..` into a path parameter.
+  if (rawPath.split('/').some((s) => /^(?:\.|%2e){1,2}$/i.test(s))) {
+    throw new BadRequestError('the path has dot segments (. or ..)');
+  }
+  return { rawPath, rawQueryString };
+}
+
+/** The route of a request and its path parameters; 404 when no route has the path, 405 when none has the method. */
+function routeOf(req: IncomingMessage, rawPath: string): { route: RouteDef; params: Record<string, string> } {
+  const match = matchRoute(req.method ?? '', rawPath);
+  if (match === undefined) throw new NotFoundError(`no route ${req.method} ${rawPath}`);
+  if (!('route' in match)) {
+    throw new MethodNotAllowedError(rawPath, req.method ?? '', [...new Set(match.allowed)].sort());
+  }
+  return match;
+}
+
+/** The claims of the request's bearer token; 401 without a valid one. */
+async function verifiedClaims(dataDir: string, req: IncomingMessage): Promise<Record<string, unknown>> {
+  try {
+    return await verifyToken(dataDir, bearerToken(req));
+  } catch (error) {
+    if (error instanceof UnauthorizedError) throw error;
+    const cause =
+      error instanceof TokenError
+        ? error
+        : new TokenError('malformed', 'the token could not be checked', { cause: error });
+    throw new UnauthorizedError(cause.message, { cause });
+  }
+}
+
+/** Runs the route's handler with the event; 504 past the timeout, 502 for a malformed result. */
+async function invoke(
+  served: Served,
+  route: RouteDef,
+  event: APIGatewayProxyEventV2,
+  requestId: string,
+): Promise<Answer> {
+  const { timeoutMs } = served;
+  const handler = await served.loadHandler(route.handler);
+  const deadline = Date.now() + timeoutMs;
+  const run = Promise.resolve().then(() => handler(event, lambdaContext(route.handler, requestId, deadline)));
+  // A handler that fails after its timeout must not become an unhandled rejection.
+  run.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((done) => {
+    timer = setTimeout(() => done('timeout'), timeoutMs);
+  });
+  try {
+    const result = await Promise.race([run, timedOut]);
+    if (result === 'timeout') {
+      throw new HttpError(504, 'Gateway Timeout', `the handler did not answer within ${timeoutMs} ms`);
+    }
+    try {
+      return fromResult(result);
+    } catch (error) {
+      throw new HttpError(502, 'Bad Gateway', 'the handler returned a malformed response', { cause: error });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Where a running local gateway announces its URL, for the CLI's API commands: `<data dir>/api.json`. */

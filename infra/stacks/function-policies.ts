@@ -75,6 +75,10 @@ function acknowledgeWildcards(fn: lambda.Function, wildcards: readonly { resourc
 
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+
+/** Adds one statement to the role (and notes its wildcard resources, with why). */
+type Allow = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) => void;
+
 export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantTargets): void {
   /** Every wildcard resource of this role, with why: acknowledged to cdk-nag one by one. */
   const wildcards: { resource: string; reason: string }[] = [
@@ -83,7 +87,7 @@ export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantT
       reason: 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) has no resource-level permissions.',
     },
   ];
-  const allow = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) => {
+  const allow: Allow = (actions, resources, conditions) => {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources, conditions }));
     for (const resource of resources) {
       if (resource.endsWith('*')) {
@@ -92,8 +96,16 @@ export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantT
     }
   };
   acknowledgeWildcards(fn, wildcards);
-  const tableResources = (table: dynamodb.ITable) => [table.tableArn, `${table.tableArn}/index/*`];
+  grantTables(allow, grants, props);
+  grantArchive(allow, grants, props.archiveBucket);
+  grantReports(allow, grants, props.reportsBucket);
+  grantUploads(allow, grants, props.uploadsBucket);
+  grantKeys(allow, grants, props);
+}
 
+/** The ledger and records tables. */
+function grantTables(allow: Allow, grants: Grants, props: GrantTargets): void {
+  const tableResources = (table: dynamodb.ITable) => [table.tableArn, `${table.tableArn}/index/*`];
   const ledger = props.ledgerTable;
   if (grants.ledger !== 'none') allow(TABLE_READ_ACTIONS, [ledger.tableArn]);
   if (grants.ledger === 'checkpoint' || grants.ledger === 'append') allow(['dynamodb:PutItem'], [ledger.tableArn]);
@@ -107,8 +119,10 @@ export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantT
   const records = props.recordsTable;
   if (grants.records !== 'none') allow(TABLE_READ_ACTIONS, tableResources(records));
   if (grants.records === 'write') allow(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], [records.tableArn]);
+}
 
-  const archive = props.archiveBucket;
+/** The evidence archive, under the granted key prefixes. */
+function grantArchive(allow: Allow, grants: Grants, archive: s3.IBucket): void {
   if (grants.archiveRead.length > 0) {
     // ListBucket: a HEAD of a missing key answers 404 rather than 403.
     allow(['s3:ListBucket'], [archive.bucketArn]);
@@ -129,7 +143,10 @@ export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantT
       grants.archivePut.map((prefix) => archive.arnForObjects(`${prefix}*`)),
     );
   }
-  const reports = props.reportsBucket;
+}
+
+/** The reports bucket. */
+function grantReports(allow: Allow, grants: Grants, reports: s3.IBucket): void {
   if (grants.reportsRead) {
     allow(['s3:ListBucket'], [reports.bucketArn]);
     allow(['s3:GetObject'], [reports.arnForObjects('*')]);
@@ -138,7 +155,10 @@ export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantT
     // Create only: a PutObject must carry If-None-Match, so S3 refuses to replace a report.
     allow(['s3:PutObject'], [reports.arnForObjects('reports/*')], { Null: { 's3:if-none-match': 'false' } });
   }
-  const uploads = props.uploadsBucket;
+}
+
+/** The uploads bucket: raw uploads under uploads/, their outcomes under results/. */
+function grantUploads(allow: Allow, grants: Grants, uploads: s3.IBucket): void {
   if (grants.uploads === 'put') {
     // The presigned PUT is signed with this role: the operator's upload is this put.
     allow(['s3:PutObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`)]);
@@ -151,7 +171,10 @@ export function grantFunction(fn: lambda.Function, grants: Grants, props: GrantT
     allow(['s3:PutObject'], [uploads.arnForObjects(`${RESULTS_PREFIX}*`)]);
     allow(['s3:DeleteObject'], [uploads.arnForObjects(`${UPLOADS_PREFIX}*`)]);
   }
+}
 
+/** The data key, as the storage the function reads and writes needs it; the signing and pseudonym keys. */
+function grantKeys(allow: Allow, grants: Grants, props: GrantTargets): void {
   const reads =
     grants.ledger !== 'none' ||
     grants.records !== 'none' ||
