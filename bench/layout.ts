@@ -40,6 +40,10 @@ export interface LayoutFigures {
   /** The same, counted for domain/ only: its files and lines. */
   readonly domainFiles: number;
   readonly domainLines: number;
+  /** The longest module on the way, in lines. */
+  readonly largest: number;
+  /** Pairs of folders, neither inside the other, that import each other (a use case that goes back and forth). */
+  readonly backAndForth: number;
   readonly importMs: number;
 }
 
@@ -53,6 +57,7 @@ async function closureOf(entry: string): Promise<Map<string, string[]>> {
     metafile: true,
     platform: 'node',
     format: 'esm',
+    splitting: true,
     minify: true,
     packages: 'external',
     outdir: 'bench/out/layout',
@@ -60,11 +65,22 @@ async function closureOf(entry: string): Promise<Map<string, string[]>> {
   });
   const metafile = result.metafile;
   if (metafile === undefined) throw new Error(`${entry}: esbuild returned no metafile`);
+  // The chunks loaded when the entry loads: its output and the chunks it imports statically (not the
+  // ones behind a dynamic import, such as the PDF renderer, which the use case may never load).
+  const entryOutput = Object.keys(metafile.outputs).find((o) => metafile.outputs[o]?.entryPoint === entry);
+  const loaded = new Set<string>();
+  const visit = (output: string) => {
+    if (loaded.has(output)) return;
+    loaded.add(output);
+    for (const i of metafile.outputs[output]?.imports ?? [])
+      if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  if (entryOutput !== undefined) visit(entryOutput);
   // The modules whose code the entry actually uses: esbuild's tree shaking leaves the others out of the output,
   // or keeps only a module shell of a few bytes (an init call, a namespace stub) where chunks share it.
   const used = new Set(
-    Object.values(metafile.outputs).flatMap((output) =>
-      Object.entries(output.inputs)
+    [...loaded].flatMap((output) =>
+      Object.entries(metafile.outputs[output]?.inputs ?? {})
         .filter(
           ([file, input]) =>
             input.bytesInOutput > MODULE_SHELL_BYTES && !file.includes('node_modules') && file.endsWith('.ts'),
@@ -122,6 +138,13 @@ export async function benchLayout(options: { runs?: number } = {}): Promise<Layo
       crossings: crossings.size,
       domainFiles: domain.length,
       domainLines: domain.reduce((sum, f) => sum + linesOf(f), 0),
+      largest: Math.max(...files.map(linesOf)),
+      backAndForth: [...crossings].filter((c) => {
+        const [from, to] = c.split(' -> ');
+        const nested =
+          from !== undefined && to !== undefined && (from.startsWith(`${to}/`) || to.startsWith(`${from}/`));
+        return from !== undefined && to !== undefined && from < to && !nested && crossings.has(`${to} -> ${from}`);
+      }).length,
       importMs: await importMs(entry, options.runs ?? 5),
     });
   }
@@ -132,11 +155,11 @@ export async function benchLayout(options: { runs?: number } = {}): Promise<Layo
 export function formatLayout(figures: readonly LayoutFigures[]): string[] {
   const lines = [
     'Use cases as a newcomer follows them (modules whose code the entry uses; cold import = fresh Node process, type stripping, median):',
-    `  ${'use case'.padEnd(46)} ${'files'.padStart(5)} ${'lines'.padStart(6)} ${'folders'.padStart(7)} ${'crossings'.padStart(9)} ${'domain files/lines'.padStart(18)} ${'import'.padStart(8)}`,
+    `  ${'use case'.padEnd(46)} ${'files'.padStart(5)} ${'lines'.padStart(6)} ${'largest'.padStart(7)} ${'folders'.padStart(7)} ${'crossings'.padStart(9)} ${'back-and-forth'.padStart(14)} ${'domain files/lines'.padStart(18)} ${'import'.padStart(8)}`,
   ];
   for (const f of figures) {
     lines.push(
-      `  ${f.name.padEnd(46)} ${String(f.files).padStart(5)} ${String(f.lines).padStart(6)} ${String(f.folders).padStart(7)} ${String(f.crossings).padStart(9)} ${`${f.domainFiles}/${f.domainLines}`.padStart(18)} ${`${f.importMs.toFixed(0)} ms`.padStart(8)}`,
+      `  ${f.name.padEnd(46)} ${String(f.files).padStart(5)} ${String(f.lines).padStart(6)} ${String(f.largest).padStart(7)} ${String(f.folders).padStart(7)} ${String(f.crossings).padStart(9)} ${String(f.backAndForth).padStart(14)} ${`${f.domainFiles}/${f.domainLines}`.padStart(18)} ${`${f.importMs.toFixed(0)} ms`.padStart(8)}`,
     );
   }
   return lines;
