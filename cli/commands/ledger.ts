@@ -21,6 +21,8 @@ import {
   isRecordProof,
   parseVerifierKey,
   publishCheckpoint,
+  type SeenCheckpoint,
+  verifyCheckpoint,
   verifyExportBytes,
   verifyStoredLog,
   type WitnessOptions,
@@ -29,9 +31,10 @@ import {
 import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { collect, seqArg, sizeArg } from '../args.ts';
 import { type LedgerContext, openLedger, trustedKeys } from '../context.ts';
-import { runAction, usage } from '../errors.ts';
+import { Exit, runAction, usage } from '../errors.ts';
 import { readExportFile } from '../export-file.ts';
 import { readInput, readStdin } from '../files.ts';
+import { type LogId, logIdOf, recall, remember } from '../seen-checkpoints.ts';
 import { printVerify } from '../verification.ts';
 
 export function register(program: Command): void {
@@ -134,12 +137,12 @@ function registerVerify(ledger: Command): void {
     .option('--strict', 'with --file: also check every entry against the entry schema and canonical JSON form')
     .option(
       '--checkpoint <file>',
-      'with --contract: a signed checkpoint you kept (e.g. from an earlier `sib ledger checkpoint`); the log must still hold exactly its tree',
+      'a signed checkpoint you kept (e.g. from an earlier `sib ledger checkpoint`); the log must extend it: the same root at its size',
     )
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
-      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+AY..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named), 2 usage error.\nA --witness that has not cosigned is a warning, and a failure with --require-witness.',
+      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+AY..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named), 2 usage error.\nA --witness that has not cosigned is a warning, and a failure with --require-witness.\nThe last checkpoint verified of each log is kept in your config dir (SIB_CONFIG_DIR, else\n$XDG_CONFIG_HOME/sib-ledger or ~/.config/sib-ledger): a later log that is shorter or forked is refused.',
     )
     .action(runAction(verify));
 }
@@ -163,30 +166,74 @@ async function verify(opts: VerifyOptions): Promise<void> {
   else await verifyStored(opts, witnessOptions);
 }
 
-/** Offline: an export file against the trusted keys. */
+/**
+ * Offline: an export file against the trusted keys, the checkpoint given
+ * with --checkpoint and the one last verified on this machine.
+ */
 async function verifyFile(file: string, opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
   const keys = await trustedKeys(opts.key);
+  const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys)];
   const data = await readExportFile(file);
   // The note first: verification borrows the buffer.
   const note = exportCheckpointNote(data.subarray(1));
+  const log = logOfNote(note, keys);
+  const remembered = log === undefined ? undefined : await recall(log);
   const result = await verifyExportBytes(data, keys, {
     ...(opts.contract ? { contract: opts.contract } : {}),
     strict: opts.strict === true,
     spareFirstByte: true,
+    seen: [...given, ...(remembered === undefined ? [] : [remembered])],
   });
+  if (result.ok && log !== undefined && result.checkpoint !== undefined) {
+    await remember(log, result.checkpoint, note);
+  }
   printVerify(withWitnesses(result, note, witnessOptions), opts.json === true);
 }
 
-/** The log as stored, optionally against a checkpoint kept earlier. */
+/** The log a signed checkpoint is of, if it verifies with `keys` (else the verification says why). */
+function logOfNote(note: string | undefined, keys: readonly string[]): LogId | undefined {
+  if (note === undefined) return undefined;
+  try {
+    return logIdOf(verifyCheckpoint(note, keys));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The checkpoint of --checkpoint: a signed checkpoint that verifies with `keys`, else exit 1. */
+async function givenCheckpoint(file: string, keys: readonly string[]): Promise<SeenCheckpoint> {
+  const note = (await readInput(file)).toString('utf8');
+  try {
+    const cp = verifyCheckpoint(note, keys);
+    return {
+      origin: cp.origin,
+      size: cp.size,
+      root: cp.root,
+      label: `the checkpoint given with --checkpoint (${file})`,
+    };
+  } catch (error) {
+    throw new Exit(1, `--checkpoint ${file} is not a checkpoint signed by the log key: ${(error as Error).message}`);
+  }
+}
+
+/** The log as stored, against a checkpoint kept earlier (--checkpoint) and the one last verified on this machine. */
 async function verifyStored(opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
   const ctx = await openLedger();
   try {
     const keys = await trustedKeys(opts.key);
     const pinned = opts.checkpoint === undefined ? {} : { pinned: await readFile(opts.checkpoint, 'utf8') };
-    printVerify(
-      await verifyStoredLog(ctx.store, opts.contract as string, keys, { ...pinned, ...witnessOptions }),
-      opts.json === true,
-    );
+    const contract = opts.contract as string;
+    const log = logOfNote(await ctx.store.latestCheckpoint(contract), keys);
+    const remembered = log === undefined ? undefined : await recall(log);
+    const result = await verifyStoredLog(ctx.store, contract, keys, {
+      ...pinned,
+      ...witnessOptions,
+      ...(remembered === undefined ? {} : { seen: [remembered] }),
+    });
+    if (result.ok && log !== undefined && result.checkpoint?.origin === log.origin) {
+      await remember(log, result.checkpoint);
+    }
+    printVerify(result, opts.json === true);
   } finally {
     ctx.close();
   }

@@ -146,6 +146,8 @@ export interface ScanResult {
   readonly root: Uint8Array;
   /** Leaf hash of the last entry. */
   readonly last: Uint8Array | undefined;
+  /** The roots at the sizes asked for (those not above `entries`). */
+  readonly roots: ReadonlyMap<number, Uint8Array>;
 }
 
 /**
@@ -153,9 +155,16 @@ export interface ScanResult {
  * contract and prev link, hashing each entry into the tree. Throws
  * IntegrityError at the first entry that does not fit.
  */
-export function scanEntries(layout: ExportLayout, expectedContract: string | undefined): ScanResult {
+export function scanEntries(
+  layout: ExportLayout,
+  expectedContract: string | undefined,
+  rootAtSizes: readonly number[] = [],
+): ScanResult {
   const { buf, starts, ends } = layout;
   const entries = Math.max(layout.count - 1, 0);
+  const keep = new Set(rootAtSizes);
+  const roots = new Map<number, Uint8Array>();
+  if (keep.has(0)) roots.set(0, emptyRoot());
   let contract = expectedContract === undefined ? undefined : latin1(expectedContract);
   const tree = new LatinTree();
   let prev = GENESIS;
@@ -186,11 +195,13 @@ export function scanEntries(layout: ExportLayout, expectedContract: string | und
     prev = sha256Binary(buf.subarray(s - 1, e));
     buf[s - 1] = saved;
     tree.push(prev);
+    if (keep.has(tree.size)) roots.set(tree.size, tree.root());
   }
   return {
     entries,
     contract: contract === undefined ? undefined : String.fromCharCode(...contract),
     root: tree.root(),
     last: entries === 0 ? undefined : new Uint8Array(Buffer.from(prev, 'latin1')),
+    roots,
   };
 }

@@ -10,6 +10,7 @@ import { ContractIdSchema } from './entry.ts';
 import { layoutExport, type ScanResult, scanEntries } from './export-scan.ts';
 import { LogVerifier } from './log-verifier.ts';
 import type { VerifierKey } from './note.ts';
+import { checkSeen, type SeenCheckpoint } from './rollback.ts';
 import { checkpointSummary, failedVerification, type VerifyResult } from './verify-result.ts';
 
 /**
@@ -30,13 +31,20 @@ import { checkpointSummary, failedVerification, type VerifyResult } from './veri
  *
  * Pass `spareFirstByte` with a buffer whose first byte is free (the export
  * read at offset 1, see cli/export-file.ts) to avoid copying a large export.
+ *
+ * `seen`: checkpoints verified earlier; the export must extend each (the
+ * root of its first `size` entries is recomputed), else the verification
+ * fails naming both sizes (rollback.ts).
  */
 export async function verifyExportBytes(
   data: Uint8Array,
   keys: readonly (string | VerifierKey)[],
-  options: { contract?: string; strict?: boolean; spareFirstByte?: boolean } = {},
+  options: { contract?: string; strict?: boolean; spareFirstByte?: boolean; seen?: readonly SeenCheckpoint[] } = {},
 ): Promise<VerifyResult> {
-  const pinned = options.contract === undefined ? {} : { contract: options.contract };
+  const pinned = {
+    ...(options.contract === undefined ? {} : { contract: options.contract }),
+    ...(options.seen === undefined ? {} : { seen: options.seen }),
+  };
   const text = options.spareFirstByte ? data.subarray(1) : data;
   // The strict path also refuses a pinned contract that is not a contract id (the fast scan compares bytes).
   if (options.strict || (options.contract !== undefined && !ContractIdSchema.safeParse(options.contract).success)) {
@@ -45,19 +53,29 @@ export async function verifyExportBytes(
   const layout = layoutExport(data, { spareFirstByte: options.spareFirstByte === true });
   let scanned: ScanResult;
   try {
-    scanned = scanEntries(layout, options.contract);
+    scanned = scanEntries(
+      layout,
+      options.contract,
+      (options.seen ?? []).map((cp) => cp.size),
+    );
   } catch (error) {
     if (!(error instanceof IntegrityError)) throw error;
     // Name the first entry at fault with the full checks.
     return verifyExportLines(splitLines(layout.buf.subarray(1)), keys, pinned);
   }
-  const verifier = new LogVerifier(pinned);
-  verifier.adoptChecked({ size: scanned.entries, root: scanned.root, contract: scanned.contract, last: scanned.last });
+  const verifier = new LogVerifier(options.contract === undefined ? {} : { contract: options.contract });
+  verifier.adoptChecked({
+    size: scanned.entries,
+    root: scanned.root,
+    contract: scanned.contract,
+    last: scanned.last,
+    roots: scanned.roots,
+  });
   const lastLine =
     layout.count === 0
       ? undefined
       : layout.buf.subarray(layout.starts[layout.count - 1] as number, layout.ends[layout.count - 1] as number);
-  return finishExport(verifier, lastLine, keys, options.contract);
+  return finishExport(verifier, lastLine, keys, pinned);
 }
 
 /** The signed checkpoint on the last line of an export, if that line is `{"checkpoint": "<note>"}`. */
@@ -84,9 +102,12 @@ export function exportCheckpointNote(data: Uint8Array): string | undefined {
 export async function verifyExportLines(
   lines: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   keys: readonly (string | VerifierKey)[],
-  options: { contract?: string } = {},
+  options: { contract?: string; seen?: readonly SeenCheckpoint[] } = {},
 ): Promise<VerifyResult> {
-  const verifier = new LogVerifier(options.contract === undefined ? {} : { contract: options.contract });
+  const verifier = new LogVerifier({
+    ...(options.contract === undefined ? {} : { contract: options.contract }),
+    rootAtSizes: (options.seen ?? []).map((cp) => cp.size),
+  });
   if (options.contract !== undefined && !ContractIdSchema.safeParse(options.contract).success) {
     return failedVerification(
       new ValidationError(`${JSON.stringify(options.contract)} is not a contract id`),
@@ -103,19 +124,21 @@ export async function verifyExportLines(
   } catch (error) {
     return failedVerification(error, verifier);
   }
-  return finishExport(verifier, pending, keys, options.contract);
+  return finishExport(verifier, pending, keys, options);
 }
 
 /**
  * Checks an export's last line, the signed checkpoint, against the entries a
- * verifier has taken in.
+ * verifier has taken in, then that the log extends every `seen` checkpoint
+ * (the verifier must have kept the roots at their sizes).
  */
 export function finishExport(
   verifier: LogVerifier,
   lastLine: Uint8Array | undefined,
   keys: readonly (string | VerifierKey)[],
-  expectedContract?: string,
+  options: { contract?: string; seen?: readonly SeenCheckpoint[] } = {},
 ): VerifyResult {
+  const expectedContract = options.contract;
   let checkpoint: VerifiedCheckpoint | undefined;
   try {
     if (lastLine === undefined) throw new IntegrityError('the export is empty');
@@ -124,6 +147,7 @@ export function finishExport(
     if (contract === undefined) throw new IntegrityError('the export holds no entries and names no contract');
     checkpoint = openCheckpoint(note, keys, contract);
     verifier.checkCheckpoint(checkpoint);
+    checkSeen(verifier, checkpoint, options.seen ?? []);
   } catch (error) {
     return failedVerification(error, verifier, checkpoint);
   }

@@ -15,4 +15,5 @@ export * from './log-verifier.ts';
 export * from './merkle.ts';
 export * from './note.ts';
 export * from './proof.ts';
+export * from './rollback.ts';
 export * from './verify-result.ts';

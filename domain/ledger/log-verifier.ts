@@ -120,6 +120,8 @@ export class LogVerifier {
     root: Uint8Array;
     contract: string | undefined;
     last: Uint8Array | undefined;
+    /** Roots the scan kept at some sizes (see `rootAtSizes`). */
+    roots?: ReadonlyMap<number, Uint8Array>;
   }): void {
     if (this.#tree.size !== 0 || this.#adopted) throw new Error('adoptChecked is only for a fresh verifier');
     if (this.#contract !== undefined && scanned.contract !== undefined && scanned.contract !== this.#contract) {
@@ -128,10 +130,16 @@ export class LogVerifier {
     if (scanned.contract !== undefined) this.#contract = scanned.contract;
     if (scanned.last !== undefined) this.#prev = toHex(scanned.last);
     this.#adopted = { size: scanned.size, root: scanned.root };
+    for (const [size, root] of scanned.roots ?? []) this.#snapshots.set(size, root);
   }
 
   root(): Uint8Array {
     return this.#adopted?.root ?? this.#tree.root();
+  }
+
+  /** The root at `size`: the current one, or one kept (`rootAtSizes`); undefined otherwise. */
+  rootAt(size: number): Uint8Array | undefined {
+    return size === this.size ? this.root() : this.#snapshots.get(size);
   }
 
   /**

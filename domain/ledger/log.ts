@@ -9,6 +9,7 @@ import { checkpointOrigin, openCheckpoint, signCheckpoint, type VerifiedCheckpoi
 import { LogVerifier } from './log-verifier.ts';
 import { foldRange, nodeHash, rangeNodes } from './merkle.ts';
 import { checkSigners, cosignNote, parseVerifierKey, type VerifierKey, verifierKey } from './note.ts';
+import { checkSeen, type SeenCheckpoint } from './rollback.ts';
 import {
   checkpointSummary,
   failedVerification,
@@ -157,13 +158,14 @@ export async function cosignCheckpoint(
  * published checkpoint's signature and root. `pinned` is a checkpoint the
  * caller kept elsewhere: the log must still hold exactly the tree it signed
  * (a log that stores its own checkpoints cannot, on its own, rule out being
- * rolled back to an older one and rewritten after it).
+ * rolled back to an older one and rewritten after it). `seen`: checkpoints
+ * verified earlier, which the log must extend (rollback.ts).
  */
 export async function verifyStoredLog(
   store: LogStore,
   contract: string,
   keys: readonly (string | VerifierKey)[],
-  options: { pinned?: string } & WitnessOptions = {},
+  options: { pinned?: string; seen?: readonly SeenCheckpoint[] } & WitnessOptions = {},
 ): Promise<VerifyResult> {
   // A bad witness key is the caller's mistake, not a verdict on the log.
   const witnesses = (options.witnesses ?? []).map((k) => (typeof k === 'string' ? parseVerifierKey(k) : k));
@@ -182,7 +184,11 @@ export async function verifyStoredLog(
     if (note === undefined) throw new IntegrityError(`no checkpoint has been published for ${contract}`);
     checkpoint = openCheckpoint(note, keys, contract);
     const pinned = options.pinned === undefined ? undefined : openCheckpoint(options.pinned, keys, contract);
-    verifier = new LogVerifier({ contract, rootAtSizes: [checkpoint.size, ...(pinned ? [pinned.size] : [])] });
+    const seen = options.seen ?? [];
+    verifier = new LogVerifier({
+      contract,
+      rootAtSizes: [checkpoint.size, ...(pinned ? [pinned.size] : []), ...seen.map((cp) => cp.size)],
+    });
     const leaves: Uint8Array[] = [];
     const stored = store.leafHashes(contract, head.size)[Symbol.asyncIterator]();
     // Entries appended after HEAD was read are left for the next verification.
@@ -205,6 +211,7 @@ export async function verifyStoredLog(
     await checkStoredTree(store, contract, leaves, head);
     verifier.checkCheckpoint(checkpoint);
     if (pinned) verifier.checkCheckpoint(pinned);
+    checkSeen(verifier, checkpoint, seen);
   } catch (error) {
     return withWitnesses(failedVerification(error, verifier, checkpoint), note, witnessOptions);
   }

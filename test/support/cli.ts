@@ -20,14 +20,20 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `sib <args>` with the pinned Node (vitest's own) in data dir `dataDir`. */
+/** Runs `sib <args>` with the pinned Node (vitest's own) in data dir `dataDir` (and a config dir of its own). */
 export function sib(
   dataDir: string,
   args: readonly string[],
   input?: string,
   extraEnv: Record<string, string> = {},
 ): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, SIB_DATA_DIR: dataDir };
+  // The user's config dir (remembered checkpoints) lives with the test's data dir, never in the real home.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SIB_CONFIG_DIR: join(dataDir, 'user-config'),
+    ...extraEnv,
+    SIB_DATA_DIR: dataDir,
+  };
   delete env.SIB_DEBUG; // it adds stack traces
   delete env.NODE_OPTIONS; // whatever the test runner injects is not the user's environment
   return new Promise((resolve, reject) => {
