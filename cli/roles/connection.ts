@@ -14,6 +14,7 @@ import { dataDir } from '../../infra/local/stack.ts';
 import { type ApiAnswer, ApiClient, type CallOptions } from '../api-client.ts';
 import { isLoopbackUrl } from '../commands/login.ts';
 import { EXIT_HELP, Exit, usage } from '../errors.ts';
+import { checkAgainstSeen } from './log-check.ts';
 
 export const CONNECTION_HELP = [
   'Connection (every command that calls the API):',
@@ -84,6 +85,8 @@ export class Api {
   readonly local: boolean;
   readonly token: string;
   readonly #client: ApiClient;
+  /** The contracts whose log was checked against the checkpoint remembered for it (log-check.ts). */
+  readonly #checked = new Set<string>();
 
   constructor(url: string, role: ApiRole, token: string) {
     this.url = url;
@@ -99,7 +102,17 @@ export class Api {
     return sub === undefined ? undefined : `${sub} (${role ?? this.role})`;
   }
 
+  /** Calls a route; the first call about a contract checks its log against the checkpoint remembered for it. */
   async call<T>(id: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
+    const contract = options.params?.contract;
+    if (typeof contract === 'string' && !this.#checked.has(contract)) {
+      this.#checked.add(contract);
+      await checkAgainstSeen((route, opts) => this.#send(route, opts), contract, this.local);
+    }
+    return this.#send<T>(id, options);
+  }
+
+  async #send<T>(id: string, options: CallOptions): Promise<ApiAnswer<T>> {
     try {
       return await this.#client.call<T>(id, options);
     } catch (error) {

@@ -7,18 +7,22 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64, toHex } from '#kernel';
 import { checkpointOrigin, type Entry, encodeEntry, entryHash, rootFromLeaves, signCheckpoint } from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
+import { headKey, logPk } from '../../functions/adapters/ledger-items.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { lines, sib, useDataDir } from '../support/cli.ts';
+import { useRoleCli } from '../support/gateway.ts';
 import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 const client = dynamoClient();
-const store = new DynamoLedger({ client: DynamoDBDocumentClient.from(client), tables: testStack().tables });
+const doc = DynamoDBDocumentClient.from(client);
+const store = new DynamoLedger({ client: doc, tables: testStack().tables });
+const TABLE = testStack().tables.ledger;
 afterAll(() => client.destroy());
 
 async function filledLog(count: number, contract = `rb-${randomUUID().slice(0, 8)}`): Promise<string> {
@@ -215,5 +219,96 @@ describe('sib ledger verify --file against a kept or remembered checkpoint', () 
     ) as { size: number };
     expect(record.size).toBe(5);
     expect(existsSync(join(data.path, 'checkpoints'))).toBe(false);
+  });
+});
+
+/** Every stored item of a contract log (its entries, nodes, keys, checkpoints, HEAD): an older copy of the data file. */
+async function snapshot(contract: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': logPk(contract) },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  const head = await doc.send(new GetCommand({ TableName: TABLE, Key: headKey(contract) }));
+  return [...items, head.Item as Record<string, unknown>];
+}
+
+/** Puts an older copy of a log back in place of the log as it is now (a restored DynamoDB file). */
+async function restore(contract: string, older: readonly Record<string, unknown>[]): Promise<void> {
+  for (const item of await snapshot(contract)) {
+    await doc.send(new DeleteCommand({ TableName: TABLE, Key: { pk: item.pk, sk: item.sk } }));
+  }
+  for (const item of older) await doc.send(new PutCommand({ TableName: TABLE, Item: item }));
+}
+
+describe('the role commands remember the last checkpoint and refuse a restored older log', () => {
+  const cli = useRoleCli();
+
+  it('after an older copy of the log is restored: shorter refused, then forked refused, both sizes named', async () => {
+    // Prepare: a log of 4 entries copied, grown to 6, seen by the investor (remembered).
+    const contract = await filledLog(4);
+    const older = await snapshot(contract);
+    await filledLog(6, contract);
+    await cli.login('investor', 'investor-1', [contract]);
+    const seen = await cli.run(['investor', 'checkpoint', '--contract', contract]);
+    expect(seen.code, seen.stderr).toBe(0);
+    const record = join(cli.path, 'user-config', 'checkpoints');
+    expect(await readdir(record)).toHaveLength(1);
+
+    // Act: the older copy restored; then two other entries appended on it (a fork of the same size).
+    await restore(contract, older);
+    const shorter = await cli.run(['investor', 'checkpoint', '--contract', contract]);
+    await store.append({
+      contract,
+      idempotencyKey: 'other-4',
+      intent: { kind: 'test.note', actor: { sub: 'op', role: 'operator' }, body: { n: 4, other: true } },
+    });
+    await store.append({
+      contract,
+      idempotencyKey: 'other-5',
+      intent: { kind: 'test.note', actor: { sub: 'op', role: 'operator' }, body: { n: 5, other: true } },
+    });
+    const forkRun = await cli.run(['investor', 'contract', '--contract', contract]);
+
+    // Assess
+    expect(shorter.code).toBe(1);
+    expect(shorter.stdout).toBe('');
+    expect(shorter.stderr).toMatch(
+      /^error: rollback: the log of \S+ now holds 4 entries \(root \S+\), fewer than the 6 entries \(root \S+\) of the checkpoint last verified on this machine/,
+    );
+    expect(forkRun.code).toBe(1);
+    expect(forkRun.stderr).toMatch(
+      /^error: fork: the log of \S+ at 6 entries \(root \S+\) does not extend the 6 entries/,
+    );
+  });
+
+  it('a log that grew is checked with a consistency proof and the remembered checkpoint advances', async () => {
+    // Prepare
+    const contract = await filledLog(3);
+    await cli.login('investor', 'investor-2', [contract]);
+    expect((await cli.run(['investor', 'checkpoint', '--contract', contract])).code).toBe(0);
+    await filledLog(7, contract);
+
+    // Act
+    const grown = await cli.run(['investor', 'checkpoint', '--contract', contract, '--json']);
+
+    // Assess
+    expect(grown.code, grown.stderr).toBe(0);
+    expect((JSON.parse(grown.stdout) as { size: number }).size).toBe(7);
+    const dir = join(cli.path, 'user-config', 'checkpoints');
+    const files = await readdir(dir);
+    const sizes = await Promise.all(
+      files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as { origin: string; size: number }),
+    );
+    expect(sizes.find((r) => r.origin.endsWith(`/${contract}`))?.size).toBe(7);
   });
 });
