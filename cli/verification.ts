@@ -4,10 +4,11 @@
  * verify`, `sib investor verify`, the one offline report check both run).
  * A verification that does not hold is exit 1.
  */
-import { type VerifyResult, verifyExportBytes } from '#ledger';
+import { checkSeenPrefix, type VerifyResult, verifyCheckpoint, verifyExportBytes } from '#ledger';
 import { type ReportVerification, verifyReport } from '#reports';
 import { trustedKeys } from './context.ts';
 import { readInput } from './files.ts';
+import { logIdOf, recall, remember } from './seen-checkpoints.ts';
 import { table } from './table.ts';
 
 /** A log's verification: JSON, or one line (OK, or FAILED at the first failing seq) and witness warnings. */
@@ -73,7 +74,47 @@ export async function verifyReportFile(
 ): Promise<void> {
   const keys = await trustedKeys(opts.key);
   const bytes = new Uint8Array(await readInput(file));
-  printVerification(verifyReport(bytes, keys), { json: opts.json === true, verbose: opts.verbose === true });
+  let result = verifyReport(bytes, keys);
+  if (result.ok) result = await againstSeen(result, bytes, keys);
+  printVerification(result, { json: opts.json === true, verbose: opts.verbose === true });
+}
+
+/**
+ * A verified report's checkpoint against the one last verified of its log on
+ * this machine (seen-checkpoints.ts). Of the same size, it must have the same
+ * root: another is a fork, a failed check. A report carries no consistency
+ * proof, so a newer or older one is said to be so (the role commands and
+ * `sib ledger verify` check the log extends the remembered checkpoint); with
+ * none remembered, the report's is remembered.
+ */
+async function againstSeen(
+  result: ReportVerification,
+  bytes: Uint8Array,
+  keys: readonly string[],
+): Promise<ReportVerification> {
+  const note = (JSON.parse(new TextDecoder().decode(bytes)) as { checkpoint: { note: string } }).checkpoint.note;
+  const cp = verifyCheckpoint(note, keys);
+  const log = logIdOf(cp);
+  if (log === undefined) return result;
+  const seen = await recall(log);
+  if (seen === undefined) {
+    await remember(log, cp, note);
+    return result;
+  }
+  if (cp.size === seen.size) {
+    try {
+      checkSeenPrefix(seen, cp, cp.root);
+    } catch (error) {
+      const check = { name: 'checkpoint seen before', ok: false, message: (error as Error).message };
+      return { ...result, ok: false, checks: [...result.checks, check] };
+    }
+    return result;
+  }
+  const relation = cp.size > seen.size ? 'newer' : 'older';
+  process.stderr.write(
+    `note: the report's checkpoint (size ${cp.size}) is ${relation} than the one last verified of ${cp.origin} on this machine (size ${seen.size}); a report carries no consistency proof: sib investor checkpoint or sib ledger verify checks that the log extends it\n`,
+  );
+  return result;
 }
 
 /** A report's verification: JSON, or a summary (with a table of every check when verbose); exit 1 unless ok. */

@@ -14,6 +14,7 @@ import { checkpointOrigin, type Entry, encodeEntry, entryHash, rootFromLeaves, s
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { headKey, logPk } from '../../functions/adapters/ledger-items.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { lines, sib, useDataDir } from '../support/cli.ts';
 import { useRoleCli } from '../support/gateway.ts';
 import { memorySigner } from '../support/signer.ts';
@@ -310,5 +311,61 @@ describe('the role commands remember the last checkpoint and refuse a restored o
       files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as { origin: string; size: number }),
     );
     expect(sizes.find((r) => r.origin.endsWith(`/${contract}`))?.size).toBe(7);
+  });
+});
+
+describe('sib report verify against the checkpoint remembered of its log', () => {
+  const data = useDataDir({ withStack: false });
+  let f: ReportFixture;
+  const report = () => join(data.path, 'report.json');
+  const verify = (env: Record<string, string>) =>
+    sib(data.path, ['report', 'verify', report(), '--key', f.logKey], '', env);
+
+  beforeAll(async () => {
+    f = await secondChanceReport();
+    await writeFile(report(), f.bytes);
+  });
+
+  /** Verifies the report once in a fresh config dir, then rewrites what was remembered. */
+  async function remembered(edit: (r: { size: number; root: string }) => void): Promise<Record<string, string>> {
+    const env = { SIB_CONFIG_DIR: join(data.path, `config-${randomUUID().slice(0, 8)}`) };
+    const first = await verify(env);
+    expect(first.code, first.stderr).toBe(0);
+    const dir = join(env.SIB_CONFIG_DIR, 'checkpoints');
+    const file = join(dir, (await readdir(dir))[0] as string);
+    const record = JSON.parse(await readFile(file, 'utf8')) as { size: number; root: string };
+    edit(record);
+    await writeFile(file, JSON.stringify(record));
+    return env;
+  }
+
+  it('the same checkpoint again: OK, nothing more said', async () => {
+    const env = await remembered(() => {});
+    const run = await verify(env);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+  });
+
+  it('another root at the same size (a fork): exit 1, the check names both roots', async () => {
+    const env = await remembered((r) => {
+      r.root = toBase64(new Uint8Array(32).fill(7));
+    });
+    const run = await verify(env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /checkpoint seen before: fork: the log of test\.log\/\S+ at \d+ entries \(root \S+\) does not extend/,
+    );
+    expect(run.stderr).toContain(`(root ${toBase64(new Uint8Array(32).fill(7))})`);
+  });
+
+  it('a newer or an older checkpoint than the one remembered: OK, and it says so', async () => {
+    const newer = await verify(await remembered((r) => (r.size -= 1)));
+    const older = await verify(await remembered((r) => (r.size += 1)));
+    expect(newer.code).toBe(0);
+    expect(newer.stderr).toMatch(
+      /^note: the report's checkpoint \(size (\d+)\) is newer than the one last verified .* \(size \d+\)/,
+    );
+    expect(older.code).toBe(0);
+    expect(older.stderr).toMatch(/is older than the one last verified/);
   });
 });
