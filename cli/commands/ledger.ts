@@ -8,7 +8,6 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Signer } from '#kernel';
 import { toBase64 } from '#kernel';
@@ -221,7 +220,7 @@ async function verifyStored(opts: VerifyOptions, witnessOptions: WitnessOptions)
   const ctx = await openLedger();
   try {
     const keys = await trustedKeys(opts.key);
-    const pinned = opts.checkpoint === undefined ? {} : { pinned: await readFile(opts.checkpoint, 'utf8') };
+    const pinned = opts.checkpoint === undefined ? {} : { pinned: (await readInput(opts.checkpoint)).toString('utf8') };
     const contract = opts.contract as string;
     const log = logOfNote(await ctx.store.latestCheckpoint(contract), keys);
     const remembered = log === undefined ? undefined : await recall(log);
