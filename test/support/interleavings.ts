@@ -44,7 +44,13 @@ export class Interleaving {
         state.status = 'done';
         state.notify?.();
       };
-      return op(new GatedLog(log, (call) => this.#gate(i, call), gating)).finally(settle);
+      // Settled at once (not left rejected while the others run: that would be an unhandled rejection).
+      return op(new GatedLog(log, (call) => this.#gate(i, call), gating))
+        .then(
+          (value): PromiseSettledResult<T> => ({ status: 'fulfilled', value }),
+          (reason: unknown): PromiseSettledResult<T> => ({ status: 'rejected', reason }),
+        )
+        .finally(settle);
     });
     await Promise.all(this.#ops.map((_, i) => this.#settled(i)));
     for (;;) {
@@ -57,7 +63,7 @@ export class Interleaving {
       state.release?.();
       await this.#settled(pick);
     }
-    return Promise.allSettled(outcomes);
+    return Promise.all(outcomes);
   }
 
   #gate(op: number, call: string): Promise<void> {

@@ -1,8 +1,9 @@
 /**
- * The settlement tests' world: a contract log in memory (WorkflowLedger) with
- * in-memory evidence archives and result stores, so that the real use cases
- * (runEvaluation, the payment steps) run on it; and settlementProblems(), the
- * invariants of settling once, checked on a log's entries.
+ * The settlement tests' world: a contract registered on a log (in memory, or
+ * any ContractLog such as DynamoDB's) with in-memory evidence archives and
+ * result stores, so that the real use cases (runEvaluation, the payment
+ * steps) run on it; and settlementProblems(), the invariants of settling
+ * once, checked on a log's entries.
  */
 import type { ContractSpec } from '#contracts';
 import type { StoredRecord } from '#evidence';
@@ -10,9 +11,15 @@ import { archiveBody, archiveKey } from '#intake';
 import { canonicalBytes, sha256, toHex } from '#kernel';
 import { type Entry, EVALUATION_RECORDED_KIND, EVIDENCE_BATCH_KIND, STEP_OF_KIND } from '#ledger';
 import { type PaymentStatus, paymentStates } from '#payments';
-import type { ContractLog, ContractPorts, ObjectStore } from '#services';
+import {
+  type ContractLog,
+  type ContractPorts,
+  type ObjectStore,
+  readVerifiedEntries,
+  registerContract,
+} from '#services';
 import { pseudonym, type Records } from './evaluation-fixtures.ts';
-import { WorkflowLedger } from './workflow-fixtures.ts';
+import { MemoryContractLog, MINISTRY } from './workflow-fixtures.ts';
 
 /** Write-once objects in memory. */
 export class MemoryObjectStore implements ObjectStore {
@@ -33,28 +40,37 @@ export class MemoryObjectStore implements ObjectStore {
   }
 }
 
-/** A WorkflowLedger with the stores the evaluation use case reads and writes. */
+/** A contract registered on a log (in memory by default), with the stores the evaluation use case reads and writes. */
 export class SettlementWorld {
-  readonly ledger: WorkflowLedger;
+  readonly log: ContractLog;
+  readonly spec: ContractSpec;
   readonly archive = new MemoryObjectStore();
   readonly results = new MemoryObjectStore();
   #batches = 0;
 
-  private constructor(ledger: WorkflowLedger) {
-    this.ledger = ledger;
+  private constructor(log: ContractLog, spec: ContractSpec) {
+    this.log = log;
+    this.spec = spec;
   }
 
-  static async create(spec: ContractSpec): Promise<SettlementWorld> {
-    return new SettlementWorld(await WorkflowLedger.create(spec));
+  static async create(spec: ContractSpec, log: ContractLog = new MemoryContractLog()): Promise<SettlementWorld> {
+    const world = new SettlementWorld(log, spec);
+    await registerContract(world.ports(), spec, MINISTRY);
+    return world;
   }
 
   get contract(): string {
-    return this.ledger.contract;
+    return this.spec.id;
   }
 
-  /** The use cases' ports, on `log` (the ledger's own by default, or a wrapper of it). */
-  ports(log: ContractLog = this.ledger.log): ContractPorts {
+  /** The use cases' ports, on `log` (the world's own by default, or a wrapper of it). */
+  ports(log: ContractLog = this.log): ContractPorts {
     return { log, archive: this.archive, results: this.results };
+  }
+
+  /** The log's entries, checked (chained, hashing to the stored root). */
+  async entries(): Promise<Entry[]> {
+    return (await readVerifiedEntries(this.log, this.contract, await this.log.size(this.contract))).entries;
   }
 
   /** Archives an evidence batch as the ingest does and appends its entry. */
@@ -65,7 +81,7 @@ export class SettlementWorld {
     const content = toHex(sha256(body));
     const key = archiveKey(this.contract, content);
     await this.archive.put(key, body);
-    const { seq } = await this.ledger.append(`batch:${batchId}`, {
+    const { seq } = await this.log.append(this.contract, `batch:${batchId}`, {
       kind: EVIDENCE_BATCH_KIND,
       actor: { sub: 'test-operator', role: 'operator' },
       body: { batchId, recordCount: records.length, archive: { key, sha256: content } },
