@@ -70,6 +70,10 @@ describe('a decision whose log grew for another reason between its checks and it
     expect(entries.map((e) => e.kind).slice(-2)).toEqual(['evidence.batch', 'payment.approved']);
     expect(receipt).toMatchObject({ seq: entries.length - 1, step: 'approved', replayed: false });
     expect(settlementProblems(entries)).toEqual([]);
+    // The same approval again, on a log grown since: the original entry.
+    await world.addBatch([]);
+    const again = await approvePayment({ log }, { contract: world.contract, payment, actor: approver });
+    expect(again).toEqual({ ...receipt, replayed: true });
   });
 
   it('records an evaluation after an unrelated entry, checked again', async () => {
