@@ -54,3 +54,18 @@ export class IntegrityError extends DomainError {
     this.seq = seq;
   }
 }
+
+/**
+ * An append conditioned on the log's size found the log longer: the checks
+ * the entry relied on were made on an older snapshot, so nothing was written.
+ * The caller reads the log again and checks again.
+ */
+export class LogMovedError extends ConflictError {
+  constructor(contract: string, expectedSize: number, size: number, options?: { cause?: unknown }) {
+    super(
+      `the log of ${contract} has ${size} entries, not the ${expectedSize} this entry was checked against; nothing was written`,
+      { contract, expectedSize, size },
+      options,
+    );
+  }
+}

@@ -26,7 +26,10 @@ import {
  * nothing. Idempotency keys make concurrent steps safe: `payment:<seq>:attest`,
  * `payment:<seq>:decision` (approve and reject share it, so only one decision
  * can win) and `payment:<seq>:paid`; the same step with the same content again
- * answers with the original entry (replayed).
+ * answers with the original entry (replayed). And each step is appended only
+ * on the log its checks read (its expected size), so what it relied on (the
+ * latest calculation, nothing settled in the period) still holds when it
+ * commits.
  */
 
 // ---- The state, from the log

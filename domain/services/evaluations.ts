@@ -13,7 +13,16 @@
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import type { StoredRecord } from '#evidence';
 import { ARCHIVE_LINE_END } from '#intake';
-import { ConflictError, createSha256, IntegrityError, NotFoundError, sha256, toHex, ValidationError } from '#kernel';
+import {
+  ConflictError,
+  createSha256,
+  IntegrityError,
+  LogMovedError,
+  NotFoundError,
+  sha256,
+  toHex,
+  ValidationError,
+} from '#kernel';
 import { type Actor, EVALUATION_RECORDED_KIND, type EvaluationEntryBody, recordedEvaluations } from '#ledger';
 import { Evaluation } from './evaluation-run.ts';
 import { readVerifiedEntries } from './log-reader.ts';
@@ -39,9 +48,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Evaluates a period at a checkpoint (default: the log's current size),
- * stores the canonical result and records an `evaluation.recorded` entry.
- * The same period at the same checkpoint gives the same bytes and the same
- * entry (replayed).
+ * stores the canonical result and records an `evaluation.recorded` entry,
+ * on the condition that the log is still the one its checks read (a period
+ * attested meanwhile is not recalculated). The same period at the same
+ * checkpoint gives the same bytes and the same entry (replayed).
  */
 export async function runEvaluation(
   ports: ContractPorts,
@@ -54,8 +64,8 @@ export async function runEvaluation(
   },
 ): Promise<EvaluationRun> {
   const { result, bytes, sha256: digest } = await computeEvaluation(ports, request);
-  await checkStillEvaluable(ports.log, request.contract, request.period, result.checkpoint.size);
   const key = evaluationKey(request.contract, request.period, digest);
+  let checked = await checkStillEvaluable(ports.log, request.contract, request.period, result.checkpoint.size);
   await ports.results.put(key, bytes, digest, 'application/json');
   const body: EvaluationEntryBody = {
     period: request.period,
@@ -66,31 +76,47 @@ export async function runEvaluation(
     currency: result.payments.currency,
   };
   const size = result.checkpoint.size;
-  let entry: AppendedEntry;
-  try {
-    entry = await appendOnce(
-      ports.log,
-      request.contract,
-      evaluationIdempotencyKey(request.period, size),
-      { kind: EVALUATION_RECORDED_KIND, actor: request.actor, body: body as never },
-      size,
-    );
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    // The same period at the same checkpoint was recorded with another result: the inputs cannot
-    // differ (the checkpoint fixes them), so the evaluation software did.
-    const current = await ports.log.size(request.contract);
-    const { entries } = await readVerifiedEntries(ports.log, request.contract, current);
-    const recorded = recordedEvaluations(entries).find(
-      (r) => r.period === request.period && r.checkpoint.size === size,
-    );
-    throw new ConflictError(
-      `period ${request.period} at checkpoint ${size} is already evaluated (entry ${recorded?.seq ?? '?'}, result ${recorded?.result.sha256 ?? '?'}); this software computes ${digest}: evaluate at a later checkpoint to record a new calculation`,
-      { period: request.period, checkpoint: size, recorded: recorded?.result.sha256 ?? '', computed: digest },
-      { cause: error },
-    );
+  const intent = { kind: EVALUATION_RECORDED_KIND, actor: request.actor, body: body as never };
+  const idempotencyKey = evaluationIdempotencyKey(request.period, size);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const entry = await appendOnce(ports.log, request.contract, idempotencyKey, intent, size, checked);
+      return { result, sha256: digest, key, bytes, entry };
+    } catch (error) {
+      if (error instanceof LogMovedError && attempt < RECORD_ATTEMPTS) {
+        // Appended meanwhile (an attestation, a decision): check again on the log as it is now.
+        checked = await checkStillEvaluable(ports.log, request.contract, request.period, size);
+        continue;
+      }
+      if (!(error instanceof ConflictError) || error instanceof LogMovedError) throw error;
+      throw await alreadyEvaluated(ports.log, request, size, digest, error);
+    }
   }
-  return { result, sha256: digest, key, bytes, entry };
+}
+
+/** How often recording an evaluation is checked again when the log moved between its checks and its append. */
+const RECORD_ATTEMPTS = 5;
+
+/**
+ * The same period at the same checkpoint was recorded with another result:
+ * the inputs cannot differ (the checkpoint fixes them), so the evaluation
+ * software did.
+ */
+async function alreadyEvaluated(
+  log: ContractLog,
+  request: { readonly contract: string; readonly period: string },
+  size: number,
+  digest: string,
+  error: ConflictError,
+): Promise<ConflictError> {
+  const current = await log.size(request.contract);
+  const { entries } = await readVerifiedEntries(log, request.contract, current);
+  const recorded = recordedEvaluations(entries).find((r) => r.period === request.period && r.checkpoint.size === size);
+  return new ConflictError(
+    `period ${request.period} at checkpoint ${size} is already evaluated (entry ${recorded?.seq ?? '?'}, result ${recorded?.result.sha256 ?? '?'}); this software computes ${digest}: evaluate at a later checkpoint to record a new calculation`,
+    { period: request.period, checkpoint: size, recorded: recorded?.result.sha256 ?? '', computed: digest },
+    { cause: error },
+  );
 }
 
 /**
@@ -98,14 +124,17 @@ export async function runEvaluation(
  * still respect the log as it is now (periods in order, nothing recalculated
  * once attested or once a later period is evaluated). The same evaluation
  * recorded before (same period and checkpoint) is let through: it replays.
+ * Answers the log size checked: the entry is appended only on a log of that
+ * size, so the checks still hold when it commits.
  */
-async function checkStillEvaluable(log: ContractLog, contract: string, period: string, size: number): Promise<void> {
+async function checkStillEvaluable(log: ContractLog, contract: string, period: string, size: number): Promise<number> {
   const current = await log.size(contract);
-  if (current === size) return;
+  if (current === size) return current;
   const { entries, root } = await readVerifiedEntries(log, contract, current);
-  if (recordedEvaluations(entries).some((r) => r.period === period && r.checkpoint.size === size)) return;
+  if (recordedEvaluations(entries).some((r) => r.period === period && r.checkpoint.size === size)) return current;
   // The constructor's refusals, against the current log (no records are read).
   new Evaluation({ contract, period, checkpoint: { size: current, root }, entries });
+  return current;
 }
 
 /** The evaluation alone (nothing stored or appended): for a dry run or an independent recomputation. */

@@ -3,7 +3,7 @@
  * original entry, and a body another actor already appended is that entry,
  * replayed. Used by the contract and evaluation use cases.
  */
-import { ConflictError, canonicalBytes, toHex } from '#kernel';
+import { ConflictError, canonicalBytes, LogMovedError, toHex } from '#kernel';
 import { decodeEntry, entryHash, type Intent } from '#ledger';
 import type { AppendedEntry, ContractLog } from './ports.ts';
 
@@ -11,7 +11,8 @@ import type { AppendedEntry, ContractLog } from './ports.ts';
  * Appends under an idempotency key; if the key was used for other content
  * only because another actor appended the same body (the same spec, figure
  * or evaluation), answers with that entry, replayed. Entries from seq `from`
- * on are searched; anything else stays a conflict.
+ * on are searched; anything else stays a conflict. With `expectedSize` the
+ * entry is written only on a log of that size (else LogMovedError).
  */
 export async function appendOnce(
   log: ContractLog,
@@ -19,11 +20,12 @@ export async function appendOnce(
   idempotencyKey: string,
   intent: Intent,
   from: number,
+  expectedSize?: number,
 ): Promise<AppendedEntry> {
   try {
-    return await log.append(contract, idempotencyKey, intent);
+    return await log.append(contract, idempotencyKey, intent, expectedSize === undefined ? {} : { expectedSize });
   } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
+    if (!(error instanceof ConflictError) || error instanceof LogMovedError) throw error;
     const body = toHex(canonicalBytes(intent.body));
     const size = await log.size(contract);
     let seq = from;

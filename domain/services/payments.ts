@@ -1,8 +1,17 @@
-import { ConflictError, canonicalBytes, ForbiddenError, NotFoundError, toHex, ValidationError } from '#kernel';
+import {
+  ConflictError,
+  canonicalBytes,
+  ForbiddenError,
+  LogMovedError,
+  NotFoundError,
+  toHex,
+  ValidationError,
+} from '#kernel';
 import {
   type Actor,
   ActorSchema,
   type Entry,
+  type Intent,
   PAYMENT_STEP_KINDS,
   type PaymentStep,
   type PaymentStepBody,
@@ -28,7 +37,8 @@ import type { AppendedEntry, ContractPorts } from './ports.ts';
 /**
  * The payment workflow's use cases: read the payments of a contract, and take
  * a step (attest, approve, reject, record as paid). Each checks with the rules
- * of the payments context, then appends one entry.
+ * of the payments context, then appends one entry on the condition that the
+ * log is still the one checked (settled once, enforced by the write).
  */
 
 /** The payments of a contract as its log says now (entries checked against the stored root). */
@@ -112,12 +122,52 @@ export function markPaid(
   return takeStep(ports, request, 'paid', { paymentOrder: request.paymentOrder, paidOn: request.paidOn });
 }
 
+/** How often a step is checked again when the log moved between its checks and its append. */
+const STEP_ATTEMPTS = 5;
+
+/**
+ * Checks the step against a snapshot of the log, then appends it on the
+ * condition that the log is still that snapshot (its size): whatever was
+ * appended meanwhile (a recalculation of the period, another decision), the
+ * checks are made again on the log as it now is, so a step commits only on
+ * the log its checks read.
+ */
 async function takeStep(
   ports: WorkflowPorts,
   request: PaymentStepRequest,
   step: PaymentStep,
   extra: Extra,
 ): Promise<PaymentStepReceipt> {
+  const actor = checkStepRequest(request, step, extra);
+  const { contract, payment } = request;
+  const id = `${contract}/${payment}`;
+  for (let attempt = 1; ; attempt++) {
+    const size = await ports.log.size(contract);
+    if (size === 0) throw new NotFoundError(`contract ${contract} has no log (register it first)`);
+    const decision = await decide(ports, request, actor, step, extra, size);
+    if ('replayed' in decision) return decision.replayed;
+    let appended: AppendedEntry;
+    try {
+      appended = await ports.log.append(contract, paymentIdempotencyKey(payment, step), decision.intent, {
+        expectedSize: size,
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      await explainLostRace(ports, request, step, size, error);
+      if (attempt < STEP_ATTEMPTS) continue;
+      throw new ConflictError(
+        `cannot ${act(step, `payment ${id}`)}: the log of ${contract} kept growing while the step was checked (${attempt} tries); nothing was written, try again`,
+        { payment, size },
+        { cause: error },
+      );
+    }
+    const at = (await readEntryAt(ports, contract, appended.seq)) ?? '';
+    return decision.receipt(appended.seq, appended.replayed, appended.entryHash, at);
+  }
+}
+
+/** The request's payment id, acting subject, role and step content, checked before anything is read. */
+function checkStepRequest(request: PaymentStepRequest, step: PaymentStep, extra: Extra): Actor {
   const { contract, payment } = request;
   checkContractId(contract);
   if (!Number.isSafeInteger(payment) || payment < 0) {
@@ -141,9 +191,26 @@ async function takeStep(
   }
   const problems = extraProblems(step, extra);
   if (problems.length > 0) throw new ValidationError(`cannot ${act(step, `payment ${id}`)}`, problems);
+  return actor.data;
+}
 
-  const size = await ports.log.size(contract);
-  if (size === 0) throw new NotFoundError(`contract ${contract} has no log (register it first)`);
+type Receipt = (seq: number, replayed: boolean, entryHash: string, at: string) => PaymentStepReceipt;
+
+/**
+ * The step on the log's first `size` entries: the original entry if the same
+ * step with the same content is recorded (replayed), else the entry to
+ * append, once every rule holds; a broken rule throws.
+ */
+async function decide(
+  ports: WorkflowPorts,
+  request: PaymentStepRequest,
+  actor: Actor,
+  step: PaymentStep,
+  extra: Extra,
+  size: number,
+): Promise<{ readonly replayed: PaymentStepReceipt } | { readonly intent: Intent; readonly receipt: Receipt }> {
+  const { contract, payment } = request;
+  const id = `${contract}/${payment}`;
   const { entries, hashes } = await readVerifiedEntries(ports.log, contract, size);
   const states = paymentStates(entries);
   const status = findPayment(contract, entries, states, payment);
@@ -154,8 +221,7 @@ async function takeStep(
     total: status.total,
     ...definedOf(extra),
   };
-  const kind = PAYMENT_STEP_KINDS[step];
-  const receipt = (seq: number, replayed: boolean, entryHash: string, at: string): PaymentStepReceipt => ({
+  const receipt: Receipt = (seq, replayed, entryHash, at) => ({
     contract,
     payment,
     period: status.period,
@@ -170,12 +236,12 @@ async function takeStep(
   });
 
   // The same step with the same content again: the original entry.
-  const intent = { kind, actor: actor.data, body: body as unknown as Entry['body'] };
+  const intent: Intent = { kind: PAYMENT_STEP_KINDS[step], actor, body: body as unknown as Entry['body'] };
   const wanted = toHex(canonicalBytes(intent));
   for (const s of status.steps) {
     const e = entries[s.seq] as Entry;
     if (toHex(canonicalBytes({ kind: e.kind, actor: e.actor, body: e.body })) === wanted) {
-      return receipt(s.seq, true, hashes[s.seq] as string, e.at);
+      return { replayed: receipt(s.seq, true, hashes[s.seq] as string, e.at) };
     }
   }
 
@@ -187,30 +253,34 @@ async function takeStep(
       { payment, latest: latest.payment },
     );
   }
-  checkSeparation(id, status, step, sub);
+  checkSeparation(id, status, step, actor.sub);
   if (step === 'approved') checkApproval(contract, entries, states, status);
+  return { intent, receipt };
+}
 
-  let appended: AppendedEntry;
-  try {
-    appended = await ports.log.append(contract, paymentIdempotencyKey(payment, step), intent);
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    // Another step under the same key won the race (e.g. a rejection against this approval).
-    const now = await readPayment(ports, contract, payment).catch(() => undefined);
-    const last = now?.steps.at(-1);
-    if (now === undefined || last === undefined) throw error;
+/**
+ * A step lost its append: if the payment itself took a step after the
+ * snapshot (e.g. a rejection won against this approval), says so; otherwise
+ * (the log moved for another reason) returns, to check again.
+ */
+async function explainLostRace(
+  ports: WorkflowPorts,
+  request: PaymentStepRequest,
+  step: PaymentStep,
+  size: number,
+  error: ConflictError,
+): Promise<void> {
+  const { contract, payment } = request;
+  const now = await readPayment(ports, contract, payment).catch(() => undefined);
+  const last = now?.steps.at(-1);
+  if (now !== undefined && last !== undefined && last.seq >= size) {
     throw new ConflictError(
-      `cannot ${act(step, `payment ${id}`)}: meanwhile it was ${last.step} by ${last.actor.sub} (entry ${last.seq}); nothing was written`,
+      `cannot ${act(step, `payment ${contract}/${payment}`)}: meanwhile it was ${last.step} by ${last.actor.sub} (entry ${last.seq}); nothing was written`,
       { payment, state: now.state, seq: last.seq },
       { cause: error },
     );
   }
-  return receipt(
-    appended.seq,
-    appended.replayed,
-    appended.entryHash,
-    (await readEntryAt(ports, contract, appended.seq)) ?? '',
-  );
+  if (!(error instanceof LogMovedError)) throw error;
 }
 
 /** The `at` of one entry (a receipt names when the step was taken). */

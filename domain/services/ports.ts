@@ -29,8 +29,19 @@ export interface ContractLog {
   rootAt(contract: string, size: number): Promise<Uint8Array>;
   /** Entry bytes (canonical JSON) of seq from..to-1, in order. */
   entries(contract: string, from: number, to: number): AsyncIterable<Uint8Array>;
-  /** Appends under an idempotency key (same key and content: the original entry; other content: ConflictError). */
-  append(contract: string, idempotencyKey: string, intent: Intent): Promise<AppendedEntry>;
+  /**
+   * Appends under an idempotency key (same key and content: the original
+   * entry; other content: ConflictError). With `expectedSize`, the entry is
+   * written only if the log still has exactly that many entries, the snapshot
+   * the caller's checks read; otherwise LogMovedError and nothing is written
+   * (the key is looked up first, so a replay still answers).
+   */
+  append(contract: string, idempotencyKey: string, intent: Intent, options?: AppendOptions): Promise<AppendedEntry>;
+}
+
+export interface AppendOptions {
+  /** The tree size the decision was checked against: the entry must land at seq `expectedSize`. */
+  readonly expectedSize?: number;
 }
 
 /** Write-once objects (evaluation results, evidence archives). */

@@ -1,8 +1,8 @@
 import type { Intent } from '#ledger';
-import type { AppendedEntry, ContractLog } from '#services';
+import type { AppendedEntry, AppendOptions, ContractLog } from '#services';
 import type { DynamoLedger } from './dynamo-ledger.ts';
 
-/** The contract use cases' view of a DynamoDB log. */
+/** The contract use cases' view of a DynamoDB log (an expected size becomes HEAD's condition). */
 export class DynamoContractLog implements ContractLog {
   readonly #log: DynamoLedger;
 
@@ -22,8 +22,19 @@ export class DynamoContractLog implements ContractLog {
     for await (const { bytes } of this.#log.entries(contract, from, to)) yield bytes;
   }
 
-  async append(contract: string, idempotencyKey: string, intent: Intent): Promise<AppendedEntry> {
-    const receipt = await this.#log.append({ contract, idempotencyKey, intent });
+  async append(
+    contract: string,
+    idempotencyKey: string,
+    intent: Intent,
+    options: AppendOptions = {},
+  ): Promise<AppendedEntry> {
+    const { expectedSize } = options;
+    const receipt = await this.#log.append({
+      contract,
+      idempotencyKey,
+      intent,
+      ...(expectedSize === undefined ? {} : { expectedSize }),
+    });
     return { seq: receipt.seq, entryHash: receipt.entryHash, treeSize: receipt.treeSize, replayed: receipt.replayed };
   }
 }

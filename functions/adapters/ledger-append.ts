@@ -5,13 +5,15 @@
  * is still the one read, and adds the entry, its completed Merkle nodes and
  * the permanent idempotency item, or does nothing. Exactly once per
  * idempotency key: the same content gets the original receipt, other content
- * is a conflict. Lost races and throttling are tried again.
+ * is a conflict. Lost races and throttling are tried again, except by an
+ * append conditioned on an expected size (the decision it carries was checked
+ * on that snapshot): it fails with LogMovedError instead.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Clock } from '#kernel';
-import { ConflictError, canonicalBytes, sha256, toHex, ValidationError } from '#kernel';
+import { ConflictError, canonicalBytes, LogMovedError, sha256, toHex, ValidationError } from '#kernel';
 import {
   appendLeaf,
   ContractIdSchema,
@@ -50,6 +52,12 @@ export interface AppendRequest {
    * append fails with FenceLostError.
    */
   readonly conditions?: readonly CommitCondition[];
+  /**
+   * The tree size the entry was checked against: it commits only as entry
+   * `expectedSize` (HEAD's condition), else LogMovedError and nothing is
+   * written. An earlier append under the same key and content still replays.
+   */
+  readonly expectedSize?: number;
 }
 
 export interface CommitCondition {
@@ -232,8 +240,12 @@ export class LedgerAppender {
 
     for (let attempt = 1, contention = 0; ; ) {
       // Step 2: the HEAD: as this writer last left it (a stale guess fails the
-      // condition below, which hands back the current one), else read.
-      const head = this.#heads.get(contract) ?? (await this.#readHead(contract));
+      // condition below, which hands back the current one), else read. A log
+      // no longer at the expected size refuses the append (or replays it).
+      const head = await this.#headFor(request);
+      if (request.expectedSize !== undefined && head.size !== request.expectedSize) {
+        return this.#replayOrMoved(request, contentHash, head.size);
+      }
       const step = this.#nextEntry(request, intent, head, { contentHash, recordCount: records.length, recordsRoot });
       const { seq, entryHash: last } = step.receipt;
       const { next, root } = step;
@@ -260,6 +272,12 @@ export class LedgerAppender {
           });
         }
         const contended = reasons?.[0] === 'ConditionalCheckFailed' || reasons?.[2] === 'ConditionalCheckFailed';
+        if (contended && request.expectedSize !== undefined) {
+          // Not tried on the new HEAD: the entry's checks were made on the log at the expected size.
+          const current = currentHead(error) ?? (await this.#readHead(contract));
+          this.#heads.set(contract, current);
+          return this.#replayOrMoved(request, contentHash, current.size, error);
+        }
         const transient = reasons
           ? reasons.some((r) => r !== undefined && RETRYABLE_REASONS.has(r))
           : isRetryable(error);
@@ -275,6 +293,35 @@ export class LedgerAppender {
         } else throw error;
       }
     }
+  }
+
+  /**
+   * The HEAD to append on: as this writer last left it, else read. With an
+   * expected size, a cached HEAD of another size is read again (it may be
+   * behind).
+   */
+  async #headFor(request: AppendRequest): Promise<Head> {
+    const { contract, expectedSize } = request;
+    const cached = this.#heads.get(contract);
+    if (cached !== undefined && (expectedSize === undefined || cached.size === expectedSize)) return cached;
+    const head = await this.#readHead(contract);
+    this.#heads.set(contract, head);
+    return head;
+  }
+
+  /**
+   * The log is no longer at the expected size: the original receipt if the
+   * key was used for this content already, else LogMovedError.
+   */
+  async #replayOrMoved(
+    request: AppendRequest,
+    contentHash: string,
+    size: number,
+    cause?: unknown,
+  ): Promise<AppendReceipt> {
+    const replay = await this.#receiptFor(request.contract, request.idempotencyKey, contentHash);
+    if (replay) return replay;
+    throw new LogMovedError(request.contract, request.expectedSize ?? size, size, { cause });
   }
 
   /** The entry `intent` becomes on `head`, and the receipt its append answers. */

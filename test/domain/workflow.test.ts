@@ -7,7 +7,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ContractSpec } from '#contracts';
-import type { StoredRecord } from '#evidence';
 import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '#kernel';
 import type { Actor, Entry } from '#ledger';
 import { PAYMENT_ATTESTED_KIND, PAYMENT_PAID_KIND } from '#ledger';
@@ -22,6 +21,7 @@ import {
   rejectPayment,
 } from '#services';
 import { loadSpec, pseudonym, Records, specWith } from '../support/evaluation-fixtures.ts';
+import { cohort } from '../support/settlement.ts';
 import { CALCULATOR, MemoryContractLog, WorkflowLedger } from '../support/workflow-fixtures.ts';
 
 const EVALUATOR: Actor = { sub: 'attesting-evaluator', role: 'evaluator' };
@@ -611,21 +611,6 @@ describe('the state, from the log', () => {
     );
   });
 });
-
-/**
- * `n` participants enrolled on 2023-08-01, the first `employed` of them in a job from 2023-09-01 (20 permanent),
- * the last 44 reconvicted: y1 pays the whole subsidy (30,000,000.00) from 63 employed (see evaluation.test.ts).
- */
-function cohort(ev: Records, n: number, employed: number): StoredRecord[] {
-  const records: StoredRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = pseudonym(`wf-${i}`);
-    records.push(ev.enrol(p, '2023-08-01', { cohort: '2023' }));
-    if (i < employed) records.push(ev.job(p, '2023-09-01', i < 20 ? 'permanent' : 'fixed-term'));
-    if (i >= n - 44) records.push(ev.reconviction(p, '2024-02-17', '2023-12-29'));
-  }
-  return records;
-}
 
 describe('a rejected payment is recalculated; an attested one is not', () => {
   it('rejection, then recalculation with more evidence, then approval and payment; the history stays', async () => {

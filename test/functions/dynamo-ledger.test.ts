@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ConflictError, fromHex, toHex } from '#kernel';
+import { ConflictError, fromHex, LogMovedError, toHex } from '#kernel';
 import {
   decodeEntry,
   GENESIS_PREV,
@@ -11,6 +11,7 @@ import {
   verifyInclusion,
   verifyStoredLog,
 } from '#ledger';
+import { DynamoContractLog } from '../../functions/adapters/contract-log.ts';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
@@ -89,6 +90,43 @@ describe('DynamoLedger append', () => {
 
     await expect(attempt).rejects.toMatchObject({ problems: [expect.objectContaining({ field: 'kind' })] });
     expect((await log.head(contract)).size).toBe(0);
+  });
+});
+
+describe('DynamoLedger append conditioned on the size a decision was checked against', () => {
+  it('commits only on that size: a moved log is LogMovedError with nothing written, a replay still answers', async () => {
+    // Prepare: two writers (two processes), each with its own idea of HEAD.
+    const contract = uniqueContract('expected');
+    const one = new DynamoContractLog(ledger());
+    const two = new DynamoContractLog(ledger());
+    await one.append(contract, 'k0', intent(0));
+    await one.append(contract, 'k1', intent(1));
+
+    // Act and assess: checked at size 2, appended at size 2.
+    const decided = await one.append(contract, 'decision', intent(2), { expectedSize: 2 });
+    expect(decided).toMatchObject({ seq: 2, treeSize: 3, replayed: false });
+
+    // Another decision checked at size 2: the log has moved (HEAD read, not cached).
+    const late = two.append(contract, 'other', intent(3), { expectedSize: 2 });
+    await expect(late).rejects.toBeInstanceOf(LogMovedError);
+    await expect(late).rejects.toThrow(
+      `the log of ${contract} has 3 entries, not the 2 this entry was checked against`,
+    );
+    expect(await one.size(contract)).toBe(3);
+
+    // The same decision again: the original entry, though the log is no longer at 2.
+    expect(await two.append(contract, 'decision', intent(2), { expectedSize: 2 })).toEqual({
+      ...decided,
+      replayed: true,
+    });
+
+    // A writer whose cached HEAD (3) matches the expected size but is stale: HEAD's condition refuses it, no retry on 4.
+    await two.append(contract, 'k3', intent(4), { expectedSize: 3 });
+    const stale = one.append(contract, 'stale', intent(5), { expectedSize: 3 });
+    await expect(stale).rejects.toBeInstanceOf(LogMovedError);
+    await expect(stale).rejects.toThrow('has 4 entries, not the 3');
+    expect(await one.size(contract)).toBe(4);
+    expect(await one.append(contract, 'fresh', intent(5), { expectedSize: 4 })).toMatchObject({ seq: 4 });
   });
 });
 

@@ -1,18 +1,18 @@
 /**
  * The payment workflow's ports in memory: MemoryContractLog is a ContractLog
  * (real chained entries, RFC 6962 roots, idempotency keys bound to the
- * intent's content, like DynamoLedger), and WorkflowLedger builds one
- * contract's log on it: the registration, evidence batches, real evaluations
- * (evaluate() over the log, as a verifier would) or synthetic evaluation
- * entries with chosen totals (to reach caps and double payments that a real
- * evaluation would never record).
+ * intent's content, appends conditioned on the log's size, like
+ * DynamoLedger), and WorkflowLedger builds one contract's log on it: the
+ * registration, evidence batches, real evaluations (evaluate() over the log,
+ * as a verifier would) or synthetic evaluation entries with chosen totals (to
+ * reach caps and double payments that a real evaluation would never record).
  */
 
 import { type ContractSpec, contractIdempotencyKey, specHash } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import type { StoredRecord } from '#evidence';
 import { archiveKey } from '#intake';
-import { ConflictError, canonicalBytes, sha256, toHex } from '#kernel';
+import { ConflictError, canonicalBytes, LogMovedError, sha256, toHex } from '#kernel';
 import {
   type Actor,
   CONTRACT_REGISTERED_KIND,
@@ -29,7 +29,7 @@ import {
   parseIntent,
   rootFromLeaves,
 } from '#ledger';
-import type { AppendedEntry, ContractLog } from '#services';
+import type { AppendedEntry, AppendOptions, ContractLog } from '#services';
 import { evaluate, evaluationIdempotencyKey, evaluationKey } from '#services';
 
 const AT_BASE = Date.UTC(2030, 0, 1);
@@ -86,7 +86,12 @@ export class MemoryContractLog implements ContractLog {
     this.#hold = n;
   }
 
-  async append(contract: string, idempotencyKey: string, value: Intent): Promise<AppendedEntry> {
+  async append(
+    contract: string,
+    idempotencyKey: string,
+    value: Intent,
+    options: AppendOptions = {},
+  ): Promise<AppendedEntry> {
     this.appendCalls++;
     if (this.#hold > 0) {
       await new Promise<void>((resolve) => {
@@ -111,6 +116,9 @@ export class MemoryContractLog implements ContractLog {
       });
     }
     const seq = log.bytes.length;
+    if (options.expectedSize !== undefined && options.expectedSize !== seq) {
+      throw new LogMovedError(contract, options.expectedSize, seq);
+    }
     const last = log.bytes.at(-1);
     const entry: Entry = {
       v: 1,
