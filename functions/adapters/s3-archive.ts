@@ -30,12 +30,13 @@ export class S3Archive extends S3Objects implements Archive {
    */
   async putStream(key: string, body: AsyncIterable<Uint8Array>, sha256: string): Promise<void> {
     if ((await this.storedState(key, sha256)) === 'intact') return;
+    const counted = { bytes: 0 };
     const upload = new Upload({
       client: this.s3,
       params: {
         Bucket: this.bucket,
         Key: key,
-        Body: Readable.from(verified(body, key, sha256), { highWaterMark: 1 }),
+        Body: Readable.from(verified(body, key, sha256, counted), { highWaterMark: 1 }),
         ContentType: 'application/jsonl',
         Metadata: { sha256 },
         ChecksumAlgorithm: 'SHA256',
@@ -45,15 +46,21 @@ export class S3Archive extends S3Objects implements Archive {
       leavePartsOnError: false,
     });
     await upload.done();
-    await this.verifyStored(key, sha256);
+    await this.verifyStored(key, sha256, counted.bytes);
   }
 }
 
-/** The body's bytes, failing at the end if they do not hash to `sha256`. */
-async function* verified(body: AsyncIterable<Uint8Array>, key: string, sha256: string): AsyncGenerator<Uint8Array> {
+/** The body's bytes, counted in `counted`, failing at the end if they do not hash to `sha256`. */
+async function* verified(
+  body: AsyncIterable<Uint8Array>,
+  key: string,
+  sha256: string,
+  counted: { bytes: number },
+): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha256');
   for await (const chunk of body) {
     hash.update(chunk);
+    counted.bytes += chunk.length;
     yield chunk;
   }
   if (hash.digest('hex') !== sha256) throw new Error(`archive body for ${key} does not hash to ${sha256}`);

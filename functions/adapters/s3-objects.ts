@@ -64,7 +64,7 @@ export class S3Objects implements ObjectStore {
     if (createHash('sha256').update(body).digest('hex') !== sha256) {
       throw new Error(`object body for ${key} does not hash to ${sha256}`);
     }
-    const stored = await this.storedState(key, sha256);
+    const stored = await this.storedState(key, sha256, body.length);
     if (stored === 'intact') return;
     try {
       await this.s3.send(
@@ -85,28 +85,37 @@ export class S3Objects implements ObjectStore {
       // Written meanwhile by another call: keys are content-addressed, so it holds these bytes.
       if (!isPreconditionFailed(error)) throw error;
     }
-    await this.verifyStored(key, sha256);
+    await this.verifyStored(key, sha256, body.length);
   }
 
   /**
-   * With `readBack`, waits until the object under `key` reads back whole and
-   * hashes to `sha256`; throws if it never does (bytes altered on the way,
-   * a truncated write), so no receipt is given on it.
+   * With `readBack`, waits until the object under `key` reads back whole
+   * (`size` bytes: the emulator may still be writing it) and hashes to
+   * `sha256`; throws if it holds other bytes, or never becomes whole, so no
+   * receipt is given on it.
    */
-  protected async verifyStored(key: string, sha256: string): Promise<void> {
+  protected async verifyStored(key: string, sha256: string, size: number): Promise<void> {
     if (!this.#readBack) return;
-    let last = 'absent';
-    for (let attempt = 0; attempt < 50; attempt++) {
-      last = await this.storedState(key, sha256);
+    let last: StoredState = 'absent';
+    for (let attempt = 0; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      last = await this.storedState(key, sha256, size);
       if (last === 'intact') return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (last === 'damaged') break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 200)));
     }
-    throw new Error(`object ${key} does not read back as written: stored ${last}, not SHA-256 ${sha256}`);
+    throw new Error(
+      `object ${key} does not read back as written: stored ${last}, not ${size} bytes of SHA-256 ${sha256}`,
+    );
   }
 
-  /** Whether the key holds nothing, an object hashing to `sha256`, or a damaged one. */
-  protected async storedState(key: string, sha256: string): Promise<'absent' | 'intact' | 'damaged'> {
-    if (!(await this.exists(key))) return 'absent';
+  /**
+   * Whether the key holds nothing, fewer than `size` bytes (when known), an
+   * object hashing to `sha256`, or other bytes.
+   */
+  protected async storedState(key: string, sha256: string, size?: number): Promise<StoredState> {
+    const length = await this.#storedLength(key);
+    if (length === undefined) return 'absent';
+    if (size !== undefined && length < size) return 'short';
     const hash = createHash('sha256');
     try {
       for await (const chunk of this.stream(key)) hash.update(chunk);
@@ -117,17 +126,32 @@ export class S3Objects implements ObjectStore {
     return hash.digest('hex') === sha256 ? 'intact' : 'damaged';
   }
 
-  /** Whether the key holds an object. */
-  async exists(key: string): Promise<boolean> {
+  /** The stored object's length, or undefined if the key holds none. */
+  async #storedLength(key: string): Promise<number | undefined> {
     try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength ?? 0;
     } catch (error) {
-      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (error instanceof NotFound || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return false;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
+
+  /** Whether the key holds an object. */
+  async exists(key: string): Promise<boolean> {
+    return (await this.#storedLength(key)) !== undefined;
+  }
+}
+
+/** What the key holds: nothing, fewer bytes than written (perhaps still being written), the bytes written, or others. */
+type StoredState = 'absent' | 'short' | 'intact' | 'damaged';
+
+/** Reads of a written object before giving up on it (about 11 s: the emulator under load may be slow to finish). */
+const READ_BACK_ATTEMPTS = 60;
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return error instanceof NotFound || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
 /** The `x-amz-checksum-sha256` value of a SHA-256 in hex: the digest in base64. */

@@ -1,4 +1,4 @@
-/** An S3 client of the test stack whose PutObject bodies lose their last byte on the way, after the SDK built the request. */
+/** An S3 client of the test stack whose PutObject bodies get their last byte changed on the way, after the SDK built the request. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from './stack.ts';
 
@@ -8,9 +8,9 @@ export function alteringClient(): S3Client {
     (next, context) => async (args) => {
       const request = args.request as { body?: unknown; headers: Record<string, string> };
       if (context.commandName === 'PutObjectCommand' && request.body instanceof Uint8Array) {
-        const altered = request.body.slice(0, -1);
+        const altered = request.body.slice();
+        altered[altered.length - 1] = (altered[altered.length - 1] ?? 0) ^ 0xff;
         request.body = altered;
-        request.headers['content-length'] = String(altered.length);
       }
       return next(args);
     },
