@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -285,12 +286,15 @@ async function writeOutcome(
   body: IngestReceipt | ProblemDocument,
   contentType: string,
 ): Promise<void> {
+  const bytes = Buffer.from(JSON.stringify(body, null, 2));
   await s3.send(
     new PutObjectCommand({
       Bucket: upload.bucket,
       Key: upload.result,
-      Body: JSON.stringify(body, null, 2),
+      Body: bytes,
       ContentType: contentType,
+      // For S3 to check: bytes altered on the way are refused.
+      ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
     }),
   );
   await s3.send(new DeleteObjectCommand({ Bucket: upload.bucket, Key: upload.key }));

@@ -57,6 +57,11 @@ export const PresignRequestSchema = z.strictObject({
     .min(1)
     .max(LIMITS.fileBytes, `at most ${describeLimit('fileBytes', LIMITS.fileBytes)}`)
     .optional(),
+  /** The file's SHA-256 (hex): signed into the URL as `x-amz-checksum-sha256`, so S3 refuses other bytes. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits')
+    .optional(),
 });
 
 /** The body of POST /contracts/{contract}/uploads (the name the API documentation uses). */
@@ -73,6 +78,7 @@ export const UploadResponseSchema = z.strictObject({
     'content-type': z.literal('text/csv'),
     'x-amz-meta-batch-id': z.string(),
     'x-amz-meta-submitter': z.string(),
+    'x-amz-checksum-sha256': z.string().optional(),
   }),
 });
 
@@ -113,6 +119,7 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const bucket = rt.stack.buckets.uploads;
   const key = uploadKey(contract, request.batchId);
   const metadata = { 'batch-id': request.batchId, submitter: actor.sub };
+  const checksum = request.sha256 === undefined ? undefined : Buffer.from(request.sha256, 'hex').toString('base64');
   const url = await getSignedUrl(
     presigner(rt.s3),
     new PutObjectCommand({
@@ -121,11 +128,17 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       ContentType: request.contentType,
       ContentLength: request.contentLength,
       Metadata: metadata,
+      ...(checksum === undefined ? {} : { ChecksumSHA256: checksum }),
     }),
     {
       expiresIn: UPLOAD_EXPIRES_IN,
-      // Signed headers, not query parameters: the upload must send exactly these, and S3 stores them as metadata.
-      unhoistableHeaders: new Set(['x-amz-meta-batch-id', 'x-amz-meta-submitter']),
+      // Signed headers, not query parameters: the upload must send exactly these, and S3 stores them as
+      // metadata; S3 checks the bytes against the SHA-256 header.
+      unhoistableHeaders: new Set([
+        'x-amz-meta-batch-id',
+        'x-amz-meta-submitter',
+        ...(checksum === undefined ? [] : ['x-amz-checksum-sha256']),
+      ]),
       signableHeaders: new Set(['content-type', ...(request.contentLength === undefined ? [] : ['content-length'])]),
     },
   );
@@ -142,6 +155,7 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       'content-type': request.contentType,
       'x-amz-meta-batch-id': metadata['batch-id'],
       'x-amz-meta-submitter': metadata.submitter,
+      ...(checksum === undefined ? {} : { 'x-amz-checksum-sha256': checksum }),
     },
   };
   return json(201, answer);

@@ -3,6 +3,8 @@
  * upload a large one (presigned, then wait for its ingest), a batch's
  * status, records and their proofs, the contract's versions.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -193,12 +195,19 @@ async function fileSize(file: string): Promise<number> {
   return size;
 }
 
+/** The SHA-256 (hex) of a file, read as a stream: signed into the upload URL, for S3 to check the bytes. */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 /** A presigned upload, then the file sent to it with a progress bar. */
 async function sendUpload(api: Api, contract: string, batchId: string, file: string, size: number): Promise<void> {
   const presigned = (
     await api.call<{ url: string; key: string; expiresIn: number; headers: Record<string, string> }>('presignUpload', {
       params: { contract },
-      body: { batchId, contentType: 'text/csv', contentLength: size },
+      body: { batchId, contentType: 'text/csv', contentLength: size, sha256: await fileSha256(file) },
     })
   ).body;
   const bar = progressBar('uploading');

@@ -50,7 +50,7 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** The object's bytes as a stream (large archives); rejects if there is none. */
   stream(key: string): AsyncIterable<Uint8Array>;
-  /** Stores the bytes unless the key is stored already. */
+  /** Stores the bytes unless the key already holds them (a damaged object under the key is replaced). */
   put(key: string, body: Uint8Array, sha256: string, contentType: string): Promise<void>;
 }
 
@@ -102,11 +102,17 @@ export interface BatchRef {
 }
 
 export interface Archive {
-  /** Stores the canonical batch under its content hash; storing the same bytes again is harmless. */
+  /**
+   * Stores the canonical batch under its content hash; storing the same bytes
+   * again is harmless. Resolves only once the stored object hashes to
+   * `sha256` (a damaged object under the key is replaced), so no batch is
+   * committed on an archive that does not hash to its content address.
+   */
   put(key: string, body: Uint8Array, sha256: string): Promise<void>;
   /**
    * The same for a batch too large to hold in memory: reads `body` to its end
-   * and stores it, unless `key` is stored already (then `body` is not read).
+   * and stores it, unless `key` already holds an object that hashes to
+   * `sha256` (then `body` is not read).
    * Rejects, storing nothing, if `body` fails or its bytes do not hash to `sha256`.
    */
   putStream(key: string, body: AsyncIterable<Uint8Array>, sha256: string): Promise<void>;

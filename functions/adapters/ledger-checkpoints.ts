@@ -1,6 +1,6 @@
 /**
  * The published checkpoints of the contract logs on DynamoDB (items
- * C#<size> of a log's collection, ledger-items.ts): each signed note stored
+ * C#<size> of a log's checkpoint partition CKPT#<contract>, ledger-items.ts): each signed note stored
  * once, read back by size or as the latest, and witnesses' cosignatures
  * merged into it with conditional puts, never updates (no deployed role may
  * UpdateItem anything but HEAD items).
@@ -8,7 +8,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#kernel';
 import { mergeCosignatures } from '#ledger';
-import { checkpointSk, type LedgerDb, logPk } from './ledger-items.ts';
+import { checkpointKey, checkpointPk, type LedgerDb } from './ledger-items.ts';
 
 /** Stores a signed checkpoint note for `size`, once; returns the stored note. */
 export async function saveCheckpoint(ledger: LedgerDb, contract: string, size: number, note: string): Promise<string> {
@@ -16,14 +16,14 @@ export async function saveCheckpoint(ledger: LedgerDb, contract: string, size: n
     await ledger.io.db.send(
       new PutCommand({
         TableName: ledger.tables.ledger,
-        Item: { pk: logPk(contract), sk: checkpointSk(size), note },
+        Item: { ...checkpointKey(contract, size), note },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
     return note;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    const item = await ledger.io.get(ledger.tables.ledger, { pk: logPk(contract), sk: checkpointSk(size) });
+    const item = await ledger.io.get(ledger.tables.ledger, checkpointKey(contract, size));
     return item?.note as string;
   }
 }
@@ -31,7 +31,7 @@ export async function saveCheckpoint(ledger: LedgerDb, contract: string, size: n
 /** The checkpoint note published for `size`, if any. */
 export async function checkpointAt(ledger: LedgerDb, contract: string, size: number): Promise<string | undefined> {
   if (!Number.isSafeInteger(size) || size < 0) return undefined;
-  const item = await ledger.io.get(ledger.tables.ledger, { pk: logPk(contract), sk: checkpointSk(size) });
+  const item = await ledger.io.get(ledger.tables.ledger, checkpointKey(contract, size));
   return item?.note as string | undefined;
 }
 
@@ -51,7 +51,7 @@ export async function addCosignature(
   size: number,
   cosignedNote: string,
 ): Promise<string> {
-  const key = { pk: logPk(contract), sk: checkpointSk(size) };
+  const key = checkpointKey(contract, size);
   for (let contention = 0; ; ) {
     const item = await ledger.io.get(ledger.tables.ledger, key);
     if (typeof item?.note !== 'string') {
@@ -90,7 +90,7 @@ export async function latestCheckpoint(ledger: LedgerDb, contract: string): Prom
       new QueryCommand({
         TableName: ledger.tables.ledger,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': logPk(contract), ':prefix': 'C#' },
+        ExpressionAttributeValues: { ':pk': checkpointPk(contract), ':prefix': 'C#' },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,

@@ -21,6 +21,8 @@ export const TOKEN_ALG = 'EdDSA';
 export const DEFAULT_TOKEN_TTL_SECONDS = 8 * 3600;
 /** Development tokens live at most a week. */
 export const MAX_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+/** How far ahead of this clock a token's issue time may be: the issuer's clock may run a little fast. */
+export const CLOCK_SKEW_SECONDS = 60;
 
 /** The roles a person acts in through the API (`system` is the ledger's own, never a caller's). */
 export const API_ROLES = ['operator', 'ministry', 'investor', 'evaluator'] as const satisfies readonly Role[];
@@ -53,7 +55,17 @@ export interface IssuedToken {
 }
 
 /** Why a token was refused. */
-export type TokenFailure = 'missing' | 'malformed' | 'algorithm' | 'signature' | 'expired' | 'claims';
+export type TokenFailure =
+  | 'missing'
+  | 'malformed'
+  | 'algorithm'
+  | 'signature'
+  | 'expired'
+  /** Issued later than now, beyond the clock skew allowed. */
+  | 'issued-in-future'
+  /** exp - iat is not between 1 second and MAX_TOKEN_TTL_SECONDS. */
+  | 'lifetime'
+  | 'claims';
 
 /** A refused token: `reason` for code, the message for the client (it names no key and no internals). */
 export class TokenError extends Error {
@@ -147,6 +159,28 @@ export async function issueToken(options: IssueTokenOptions): Promise<IssuedToke
   return { token, claims, expiresAt: new Date(claims.exp * 1000) };
 }
 
+/** Refuses a token issued in the future (beyond the skew allowed) or living longer than tokens may. */
+function checkTimes(payload: JWTPayload, now: Date): void {
+  const { iat, exp } = payload;
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) {
+    throw new TokenError('claims', "the token's iat and exp claims must be whole seconds");
+  }
+  const ahead = (iat as number) - Math.floor(now.getTime() / 1000);
+  if (ahead > CLOCK_SKEW_SECONDS) {
+    throw new TokenError(
+      'issued-in-future',
+      `the token was issued ${ahead} seconds in the future (iat ${iat}), more than the ${CLOCK_SKEW_SECONDS} seconds of clock skew allowed`,
+    );
+  }
+  const lifetime = (exp as number) - (iat as number);
+  if (lifetime < 1 || lifetime > MAX_TOKEN_TTL_SECONDS) {
+    throw new TokenError(
+      'lifetime',
+      `the token lives ${lifetime} seconds (exp - iat), not 1 to ${MAX_TOKEN_TTL_SECONDS} seconds`,
+    );
+  }
+}
+
 function refusal(error: unknown): TokenError {
   if (error instanceof TokenError) return error;
   if (error instanceof errors.JWTExpired) return new TokenError('expired', 'the token has expired', { cause: error });
@@ -172,8 +206,9 @@ function refusal(error: unknown): TokenError {
 /**
  * The claims of a token signed with the data dir's token key, for this API;
  * throws a TokenError saying why not: missing, malformed, another algorithm
- * than EdDSA (`none` included), a bad signature, expired, or another issuer
- * or audience.
+ * than EdDSA (`none` included), a bad signature, expired, issued more than
+ * CLOCK_SKEW_SECONDS ahead of now, a lifetime (exp - iat) over
+ * MAX_TOKEN_TTL_SECONDS, or another issuer or audience.
  */
 export async function verifyToken(
   dataDir: string,
@@ -201,6 +236,7 @@ export async function verifyToken(
     if (typeof payload.sub !== 'string' || payload.sub === '') {
       throw new TokenError('claims', "the token's sub claim is missing or invalid");
     }
+    checkTimes(payload, options.now ?? new Date());
     return payload as TokenClaims;
   } catch (error) {
     throw refusal(error);

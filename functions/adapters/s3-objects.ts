@@ -17,9 +17,10 @@ export class S3Objects implements ObjectStore {
   readonly #readBack: boolean;
 
   /**
-   * `readBack`: after a write, read the object until it holds the bytes written. For the local
-   * emulator (s3rver), which answers a PUT before the file is complete; AWS S3 reads back what
-   * was written at once.
+   * `readBack`: after a write, read the object until it hashes to the bytes written, and fail
+   * if it never does. For the local emulator (s3rver), which answers a PUT before the file is
+   * complete and does not check the checksum a put carries; AWS S3 checks it and reads back
+   * what was written at once.
    */
   constructor(options: { client: S3Client; bucket: string; readBack?: boolean }) {
     this.s3 = options.client;
@@ -51,11 +52,20 @@ export class S3Objects implements ObjectStore {
     for await (const chunk of body) yield chunk;
   }
 
+  /**
+   * Stores the bytes under `key`, create-only. The put carries their SHA-256
+   * (`x-amz-checksum-sha256`), so S3 refuses bytes altered on the way. An
+   * object already under the key counts only if it hashes to `sha256`; a
+   * damaged one (empty, truncated: a killed emulator, a full disk) is
+   * replaced. With `readBack`, the stored object is read and hashed before
+   * this resolves.
+   */
   async put(key: string, body: Uint8Array, sha256: string, contentType = 'application/octet-stream'): Promise<void> {
     if (createHash('sha256').update(body).digest('hex') !== sha256) {
       throw new Error(`object body for ${key} does not hash to ${sha256}`);
     }
-    if (await this.exists(key)) return;
+    const stored = await this.storedState(key, sha256, body.length);
+    if (stored === 'intact') return;
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -64,38 +74,89 @@ export class S3Objects implements ObjectStore {
           Body: body,
           ContentType: contentType,
           Metadata: { sha256 },
+          ChecksumSHA256: checksumOf(sha256),
           // Create only: S3 refuses to replace an object (412), and in AWS the
           // reports bucket's policy refuses any PutObject without this header.
-          IfNoneMatch: '*',
+          // A damaged object is replaced (a new version under Object Lock).
+          ...(stored === 'absent' ? { IfNoneMatch: '*' } : {}),
         }),
       );
     } catch (error) {
       // Written meanwhile by another call: keys are content-addressed, so it holds these bytes.
       if (!isPreconditionFailed(error)) throw error;
     }
-    if (this.#readBack) await this.#awaitReadable(key, sha256);
+    await this.verifyStored(key, sha256, body.length);
   }
 
-  async #awaitReadable(key: string, sha256: string): Promise<void> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const bytes = await this.get(key);
-      if (bytes !== undefined && createHash('sha256').update(bytes).digest('hex') === sha256) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+  /**
+   * With `readBack`, waits until the object under `key` reads back whole
+   * (`size` bytes: the emulator may still be writing it) and hashes to
+   * `sha256`; throws if it holds other bytes, or never becomes whole, so no
+   * receipt is given on it.
+   */
+  protected async verifyStored(key: string, sha256: string, size: number): Promise<void> {
+    if (!this.#readBack) return;
+    let last: StoredState = 'absent';
+    for (let attempt = 0; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      last = await this.storedState(key, sha256, size);
+      if (last === 'intact') return;
+      if (last === 'damaged') break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 200)));
     }
-    throw new Error(`object ${key} does not read back as written`);
+    throw new Error(
+      `object ${key} does not read back as written: stored ${last}, not ${size} bytes of SHA-256 ${sha256}`,
+    );
+  }
+
+  /**
+   * Whether the key holds nothing, fewer than `size` bytes (when known), an
+   * object hashing to `sha256`, or other bytes.
+   */
+  protected async storedState(key: string, sha256: string, size?: number): Promise<StoredState> {
+    const length = await this.#storedLength(key);
+    if (length === undefined) return 'absent';
+    if (size !== undefined && length < size) return 'short';
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of this.stream(key)) hash.update(chunk);
+    } catch (error) {
+      if (error instanceof NotFoundError) return 'absent';
+      throw error;
+    }
+    return hash.digest('hex') === sha256 ? 'intact' : 'damaged';
+  }
+
+  /** The stored object's length, or undefined if the key holds none. */
+  async #storedLength(key: string): Promise<number | undefined> {
+    try {
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength ?? 0;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Whether the key holds an object. */
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (error instanceof NotFound || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return false;
-      throw error;
-    }
+    return (await this.#storedLength(key)) !== undefined;
   }
+}
+
+/** What the key holds: nothing, fewer bytes than written (perhaps still being written), the bytes written, or others. */
+type StoredState = 'absent' | 'short' | 'intact' | 'damaged';
+
+/** Reads of a written object before giving up on it (about 11 s: the emulator under load may be slow to finish). */
+const READ_BACK_ATTEMPTS = 60;
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return error instanceof NotFound || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
+}
+
+/** The `x-amz-checksum-sha256` value of a SHA-256 in hex: the digest in base64. */
+export function checksumOf(sha256: string): string {
+  return Buffer.from(sha256, 'hex').toString('base64');
 }
 
 function isPreconditionFailed(error: unknown): boolean {

@@ -53,7 +53,7 @@ export const ledgerTable: TableDef = {
   sortKey: { name: 'sk', type: 'S' },
   globalSecondaryIndexes: [],
   description:
-    'One item collection per contract log (pk = LOG#<contract>): entries (E#<seq>), Merkle nodes (N#<level>#<index>), idempotency items (K#<key>), checkpoints (C#<size>); the log HEAD apart (pk = HEAD#<contract>, sk = HEAD); and the list of logs (pk = LOGS, sk = <contract>).',
+    'One item collection per contract log (pk = LOG#<contract>): entries (E#<seq>), Merkle nodes (N#<level>#<index>), idempotency items (K#<key>); its published checkpoints apart (pk = CKPT#<contract>, sk = C#<size>); the log HEAD apart (pk = HEAD#<contract>, sk = HEAD); and the list of logs (pk = LOGS, sk = <contract>).',
 };
 
 /**
@@ -65,6 +65,18 @@ export const ledgerTable: TableDef = {
  */
 export const HEAD_PK_PREFIX = 'HEAD#';
 export const HEAD_ATTRIBUTES = ['pk', 'sk', 'size', 'last', 'root', 'frontier'] as const;
+
+/**
+ * The other partitions of the ledger table, as IAM tells them apart
+ * (dynamodb:LeadingKeys on PutItem): a log's items (entries, nodes,
+ * idempotency items), which only the functions that append may put; its
+ * published checkpoints, which the functions that publish or cosign
+ * checkpoints may put without any right on the log's items; and the list of
+ * logs, which an append's first entry enters.
+ */
+export const LOG_PK_PREFIX = 'LOG#';
+export const CHECKPOINT_PK_PREFIX = 'CKPT#';
+export const LOGS_PK = 'LOGS';
 
 /** The records of one pseudonym, in time order (`<date>#<eventId>`). */
 export const byParticipantIndex = {

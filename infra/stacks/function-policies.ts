@@ -1,8 +1,10 @@
 /**
  * How a function's Grants (function-specs.ts) become the statements of its
  * IAM role, and nothing more: each table, bucket prefix and key it may use,
- * with the conditions that narrow them (HEAD items only for UpdateItem,
- * If-None-Match for report puts, the data key only through DynamoDB and S3),
+ * with the conditions that narrow them (HEAD items only for UpdateItem, log
+ * partitions only for PutItem by appending functions and checkpoint
+ * partitions only for the others, If-None-Match for report puts, the data
+ * key only through DynamoDB and S3),
  * and every wildcard resource acknowledged to cdk-nag with its reason.
  */
 import { Aws, Stack, Validations } from 'aws-cdk-lib';
@@ -14,8 +16,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 // cdk-nag's own rendering of a resource in its finding ids (no exports map: a deep import).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import {
+  CHECKPOINT_PK_PREFIX,
   HEAD_ATTRIBUTES,
   HEAD_PK_PREFIX,
+  LOG_PK_PREFIX,
+  LOGS_PK,
   RESULTS_PREFIX,
   UPLOADS_PREFIX,
 } from '../../functions/adapters/storage-layout.ts';
@@ -73,6 +78,14 @@ function acknowledgeWildcards(fn: lambda.Function, wildcards: readonly { resourc
   });
 }
 
+/** The ledger table partitions (dynamodb:LeadingKeys patterns) each access may PutItem in. */
+export const LEDGER_PUT_PARTITIONS: Readonly<Record<Grants['ledger'], readonly string[]>> = {
+  none: [],
+  read: [],
+  checkpoint: [`${CHECKPOINT_PK_PREFIX}*`],
+  append: [`${LOG_PK_PREFIX}*`, LOGS_PK, `${CHECKPOINT_PK_PREFIX}*`],
+};
+
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 
@@ -108,7 +121,14 @@ function grantTables(allow: Allow, grants: Grants, props: GrantTargets): void {
   const tableResources = (table: dynamodb.ITable) => [table.tableArn, `${table.tableArn}/index/*`];
   const ledger = props.ledgerTable;
   if (grants.ledger !== 'none') allow(TABLE_READ_ACTIONS, [ledger.tableArn]);
-  if (grants.ledger === 'checkpoint' || grants.ledger === 'append') allow(['dynamodb:PutItem'], [ledger.tableArn]);
+  // PutItem only in the partitions the function writes: checkpoints (CKPT#<contract>), and for an
+  // append the log's items (LOG#<contract>) and the list of logs (LOGS). Never a HEAD: only UpdateItem.
+  const putPartitions = LEDGER_PUT_PARTITIONS[grants.ledger];
+  if (putPartitions.length > 0) {
+    allow(['dynamodb:PutItem'], [ledger.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...putPartitions] },
+    });
+  }
   if (grants.ledger === 'append') {
     // UpdateItem on HEAD items only: their partitions (HEAD#<contract>), their attributes.
     allow(['dynamodb:UpdateItem'], [ledger.tableArn], {

@@ -11,9 +11,12 @@ import type { FunctionModule } from '../constructs/handler-function.ts';
 export type LedgerAccess =
   | 'none'
   | 'read'
-  /** read, and PutItem: signed checkpoints and cosignatures (C# items). */
+  /** read, and PutItem in checkpoint partitions only (CKPT#): signed checkpoints and cosignatures. */
   | 'checkpoint'
-  /** checkpoint, plus appends: UpdateItem of HEAD items only (their HEAD# partitions and attributes). */
+  /**
+   * checkpoint, plus appends: PutItem of the log's items (LOG# partitions, and
+   * LOGS), UpdateItem of HEAD items only (their HEAD# partitions and attributes).
+   */
   | 'append';
 
 /** What a function may do; anything not listed it may not. */

@@ -43,7 +43,7 @@ const storedNote = async (contract: string, size: number) =>
     await db.send(
       new GetCommand({
         TableName: testStack().tables.ledger,
-        Key: { pk: `LOG#${contract}`, sk: `C#${String(size).padStart(16, '0')}` },
+        Key: { pk: `CKPT#${contract}`, sk: `C#${String(size).padStart(16, '0')}` },
       }),
     )
   ).Item?.note as string;
@@ -179,7 +179,7 @@ describe('DynamoLedger cosignatures', () => {
       new PutCommand({
         TableName: testStack().tables.ledger,
         Item: {
-          pk: `LOG#${contract}`,
+          pk: `CKPT#${contract}`,
           sk: `C#${String(size).padStart(16, '0')}`,
           note: note.replace(`\n${size}\n`, `\n${size + 1}\n`),
         },

@@ -5,6 +5,7 @@
  * (an operator on every contract unless a test says otherwise), as API
  * Gateway's authorizer or the local gateway would pass them.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -337,6 +338,34 @@ describe('POST /contracts/{contract}/uploads', () => {
     const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.Metadata).toEqual({ 'batch-id': 'big-1', submitter: OPERATOR_SUB });
     expect(head.ContentLength).toBe(csv.length);
+  });
+
+  it('signs the SHA-256 of the file into the upload as x-amz-checksum-sha256, for S3 to check the bytes', async () => {
+    // Prepare
+    const contract = freshContract(contracts, 'up');
+    const csv = new TextEncoder().encode(
+      'eventId,participant,type,date,source\nx1,SC-1,withdrawal,2024-05-01,operator\n',
+    );
+    const sha256 = createHash('sha256').update(csv).digest();
+
+    // Act
+    const answer = await presign(contract, {
+      batchId: 'sum-1',
+      contentType: 'text/csv',
+      contentLength: csv.length,
+      sha256: sha256.toString('hex'),
+    });
+    const bad = await presign(contract, { batchId: 'sum-2', contentType: 'text/csv', sha256: 'ABC' });
+
+    // Assess
+    const { url, headers } = answer.body as { url: string; headers: Record<string, string> };
+    expect(answer.status).toBe(201);
+    expect(headers['x-amz-checksum-sha256']).toBe(sha256.toString('base64'));
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('x-amz-checksum-sha256');
+    expect(UploadResponseSchema.parse(answer.body)).toEqual(answer.body);
+    expect((await fetch(url, { method: 'PUT', headers, body: csv })).status).toBe(200);
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain('sha256');
   });
 
   it("signs the caller's subject into the upload, and the S3-event ingest records it as the operator acting", async () => {

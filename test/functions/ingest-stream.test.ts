@@ -407,6 +407,36 @@ describe('the S3-event ingest handler', () => {
     for (const reference of ['4510 123456', '4510-123456', 'OP-0007']) expect(logged).not.toContain(reference);
   });
 
+  it('puts the archive and the outcome with a SHA-256 for S3 to check', async () => {
+    // Prepare
+    const contract = freshContract(contractsDir, 's3');
+    const key = `uploads/${contract}/sum.csv`;
+    const event = await upload(key, csv(batchOfThree()), { 'batch-id': 'sum', submitter: 'operator-7' });
+    const send = vi.spyOn(rt.s3, 'send');
+
+    // Act
+    let calls: unknown[][] = [];
+    try {
+      await invokeS3(event);
+      calls = [...send.mock.calls];
+    } finally {
+      send.mockRestore();
+    }
+
+    // Assess
+    const puts = calls
+      .map(([command]) => command)
+      .filter((command) => command instanceof PutObjectCommand)
+      .map((command) => command.input);
+    const outcome = puts.find((input) => input.Key === resultKey(contract, 'sum'));
+    const stored = await bodyOf(rt.s3, bucket(), resultKey(contract, 'sum'));
+    expect(outcome?.ChecksumSHA256).toBe(createHash('sha256').update(stored).digest('base64'));
+    const archived = puts.find((input) => input.Key?.startsWith('archive/'));
+    expect(archived?.ChecksumAlgorithm ?? (archived?.ChecksumSHA256 === undefined ? undefined : 'SHA256')).toBe(
+      'SHA256',
+    );
+  });
+
   it('writes the problem document of a rejected upload, with CSV lines, and does not fail the invocation', async () => {
     const contract = freshContract(contractsDir, 's3');
     const key = `uploads/${contract}/b-bad.csv`;

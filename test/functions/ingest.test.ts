@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContractProfile } from '#contracts';
@@ -10,9 +10,11 @@ import { ConflictError, ValidationError } from '#kernel';
 import { verifierKey, verifyStoredLog } from '#ledger';
 import { type IngestRequest, ingestBatch } from '#services';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
 import { enrol, job } from '../support/evidence.ts';
 import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
+import { alteringClient } from '../support/s3-altering.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-ingest-'));
@@ -146,6 +148,59 @@ describe('ingesting a batch', () => {
     expect(messages.get(240)).toMatch(/already enrolled/);
     expect(messages.get(241)).toMatch(/not enrolled/);
     expect(messages.get(242)).toMatch(/before|start/);
+  });
+
+  it('rewrites on resubmission a truncated archive a killed first submission left, and commits on the intact one', async () => {
+    // Prepare: the first submission dies after writing half its archive object (a killed emulator, a full disk).
+    const profile = freshProfile();
+    const values = [enrol('e1', 'OP-1'), enrol('e2', 'OP-2')];
+    let left: string | undefined;
+    const dying = {
+      ...ctx.ports,
+      archive: {
+        put: async (key: string, body: Uint8Array) => {
+          left = key;
+          await s3Client().send(
+            new PutObjectCommand({ Bucket: testStack().buckets.archive, Key: key, Body: body.subarray(0, 10) }),
+          );
+          throw new Error('the emulator was killed');
+        },
+        putStream: () => Promise.reject(new Error('not used')),
+      },
+    };
+    await expect(ingestBatch(request(profile, 'b-1', values), dying)).rejects.toThrow(/killed/);
+    expect((await ctx.log.head(profile.id)).size).toBe(0);
+
+    // Act
+    const receipt = await ingestBatch(request(profile, 'b-1', values), ctx.ports);
+
+    // Assess
+    expect(receipt.archive.key).toBe(left);
+    const object = await s3Client().send(
+      new GetObjectCommand({ Bucket: testStack().buckets.archive, Key: receipt.archive.key }),
+    );
+    const archived = await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    expect(createHash('sha256').update(archived).digest('hex')).toBe(receipt.archive.sha256);
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
+  });
+
+  it('commits nothing when the archive bytes are altered on the way', async () => {
+    // Prepare
+    const profile = freshProfile();
+    const client = alteringClient();
+    const ports = {
+      ...ctx.ports,
+      archive: new S3Archive({ client, bucket: testStack().buckets.archive, readBack: true }),
+    };
+
+    // Act
+    const error = await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-1')]), ports).catch((e: unknown) => e);
+    client.destroy();
+
+    // Assess
+    expect((error as Error).message).toMatch(/does not read back as written: stored damaged/);
+    expect((await ctx.log.head(profile.id)).size).toBe(0);
+    expect(await ctx.store.byBatch(profile.id, 'b-1')).toEqual([]);
   });
 
   it('rejects an empty batch', async () => {

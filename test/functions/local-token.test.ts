@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLOCK_SKEW_SECONDS,
   issueToken,
+  MAX_TOKEN_TTL_SECONDS,
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   TokenError,
@@ -144,6 +146,82 @@ describe('issueToken and verifyToken', () => {
     expect(await refusal(await sign({ iss: 'someone-else', aud: TOKEN_AUDIENCE }))).toBe('claims');
     expect(await refusal(await sign({ iss: TOKEN_ISSUER, aud: 'another-api' }))).toBe('claims');
     expect(await refusal(await sign({ aud: TOKEN_AUDIENCE }))).toBe('claims');
+  });
+
+  describe('issue time and lifetime', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    const YEAR = 365 * 24 * 3600;
+    /** A token signed with the data dir's own key, with the given iat and exp. */
+    const signed = async (iat: number, exp: number) => {
+      await operator(); // the key exists
+      const key = createPrivateKey(await readFile(tokenKeyFile(dataDir), 'utf8'));
+      return new SignJWT({
+        iss: TOKEN_ISSUER,
+        aud: TOKEN_AUDIENCE,
+        sub: 'op-1',
+        'cognito:groups': ['operator'],
+        'custom:contracts': '*',
+        iat,
+        exp,
+      })
+        .setProtectedHeader({ alg: 'EdDSA' })
+        .sign(key);
+    };
+    /** The refusal of `token`, reason and message. */
+    const refused = async (token: string) => {
+      const error = await verifyToken(dataDir, token).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TokenError);
+      return { reason: (error as TokenError).reason, message: (error as TokenError).message };
+    };
+
+    it('refuses a token issued ten years ahead, saying so', async () => {
+      // Act
+      const { reason, message } = await refused(await signed(now() + 10 * YEAR, now() + 10 * YEAR + 3600));
+
+      // Assess
+      expect(reason).toBe('issued-in-future');
+      expect(message).toMatch(/issued \d+ seconds in the future .*more than the 60 seconds of clock skew allowed/);
+    });
+
+    it('refuses a token that expires a century away, saying so', async () => {
+      // Act
+      const { reason, message } = await refused(await signed(now(), now() + 100 * YEAR));
+
+      // Assess
+      expect(reason).toBe('lifetime');
+      expect(message).toBe(
+        `the token lives ${100 * YEAR} seconds (exp - iat), not 1 to ${MAX_TOKEN_TTL_SECONDS} seconds`,
+      );
+    });
+
+    it('refuses a lifetime one second over the maximum, and an exp not after iat', async () => {
+      // Prepare
+      const iat = now() - 10;
+
+      // Act and assess
+      expect((await refused(await signed(iat, iat + MAX_TOKEN_TTL_SECONDS + 1))).reason).toBe('lifetime');
+      expect((await refused(await signed(iat, iat))).reason).toBe('expired');
+      expect((await verifyToken(dataDir, await signed(iat, iat + MAX_TOKEN_TTL_SECONDS))).iat).toBe(iat);
+    });
+
+    it('accepts a token issued within the clock skew ahead, and refuses one just beyond it', async () => {
+      // Prepare: a fixed "now", so the margins are exact.
+      const at = now();
+      const within = await signed(at + CLOCK_SKEW_SECONDS, at + CLOCK_SKEW_SECONDS + 3600);
+      const beyond = await signed(at + CLOCK_SKEW_SECONDS + 1, at + CLOCK_SKEW_SECONDS + 3600);
+      const nowDate = new Date(at * 1000);
+
+      // Act
+      const accepted = await verifyToken(dataDir, within, { now: nowDate });
+      const error = await verifyToken(dataDir, beyond, { now: nowDate }).catch((e: unknown) => e);
+
+      // Assess
+      expect(accepted.sub).toBe('op-1');
+      expect((error as TokenError).reason).toBe('issued-in-future');
+    });
   });
 
   it('refuses a missing or malformed token', async () => {

@@ -346,6 +346,39 @@ describe.each(['dev', 'prod'] as const)('StatelessStack (%s)', (stage) => {
       expect(grantedTo('dynamodb:UpdateItem')).toEqual(['ApiContracts', 'ApiPayments', 'IngestBatch', 'IngestS3']);
     });
 
+    it('grants PutItem on the ledger table only in the log partitions to appending functions, in checkpoint partitions to the others', () => {
+      const ledgerPuts = (name: FunctionName) =>
+        statementsOf(name).filter(
+          (s) => actionsOf(s).includes('dynamodb:PutItem') && text(s.Resource).includes(names.ledger),
+        );
+      for (const name of NAMES) {
+        const access = FUNCTIONS[name].grants.ledger;
+        const expected =
+          access === 'append'
+            ? [{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOG#*', 'LOGS', 'CKPT#*'] } }]
+            : access === 'checkpoint'
+              ? [{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CKPT#*'] } }]
+              : [];
+        const puts = ledgerPuts(name);
+        expect(
+          puts.map((s) => s.Condition),
+          name,
+        ).toEqual(expected);
+        for (const statement of puts) expect(actionsOf(statement), name).toEqual(['dynamodb:PutItem']);
+      }
+      expect(NAMES.filter((n) => ledgerPuts(n).some((s) => text(s.Condition).includes('LOG#*'))).sort()).toEqual([
+        'ApiContracts',
+        'ApiPayments',
+        'IngestBatch',
+        'IngestS3',
+      ]);
+      expect(NAMES.filter((n) => ledgerPuts(n).some((s) => !text(s.Condition).includes('LOG#*'))).sort()).toEqual([
+        'ApiLedger',
+        'ApiReports',
+        'PublishCheckpoints',
+      ]);
+    });
+
     it('grants no deletes of objects (but of ingested uploads), no retention or policy changes, no replacing of reports', () => {
       const actions = NAMES.flatMap(actionsOfFn);
       expect(

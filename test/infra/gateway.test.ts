@@ -11,8 +11,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../functions/adapters/local-token.ts';
+import { issueToken, tokenKeyFile } from '../../functions/adapters/local-token.ts';
 import { type Runtime, resetRuntime } from '../../functions/shared/composition.ts';
 import { type Gateway, type LambdaHandler, startGateway } from '../../infra/local/gateway.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
@@ -150,6 +151,30 @@ describe('the local gateway on the test stack', () => {
     expect(JSON.parse(replies.expired.text).detail).toMatch(/expired/);
     expect(JSON.parse(replies.none.text).detail).toMatch(/EdDSA/);
     expect(JSON.parse(replies.tampered.text).detail).toMatch(/signature/);
+    expect(await logSize()).toBe(before);
+  });
+
+  it('refuses a token issued years ahead or living a century with 401, the reason in the detail', async () => {
+    // Prepare: tokens signed with the data dir's own key, their times out of bounds.
+    const { createPrivateKey } = await import('node:crypto');
+    const { readFile } = await import('node:fs/promises');
+    const key = createPrivateKey(await readFile(tokenKeyFile(data.path), 'utf8'));
+    const now = Math.floor(Date.now() / 1000);
+    const year = 365 * 24 * 3600;
+    const signed = (iat: number, exp: number) =>
+      new SignJWT({ ...decodeJwt(operatorToken), iat, exp }).setProtectedHeader({ alg: 'EdDSA' }).sign(key);
+    const before = await logSize();
+
+    // Act
+    const ahead = await submit({ authorization: `Bearer ${await signed(now + 10 * year, now + 10 * year + 60)}` });
+    const century = await submit({ authorization: `Bearer ${await signed(now, now + 100 * year)}` });
+
+    // Assess
+    expect(ahead.status).toBe(401);
+    expect(problemOf(ahead).detail).toMatch(/issued \d+ seconds in the future/);
+    expect(ahead.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(century.status).toBe(401);
+    expect(problemOf(century).detail).toMatch(/the token lives \d+ seconds \(exp - iat\), not 1 to 604800 seconds/);
     expect(await logSize()).toBe(before);
   });
 

@@ -390,6 +390,38 @@ describe('the evaluator denies what the roles do not grant', () => {
     expect(allows('PublishCheckpoints', update)).toBe(false);
   });
 
+  it('lets only the appending functions put log items; the others put checkpoints only, and nobody a HEAD', () => {
+    const ledgerPuts = (name: FunctionName, leading: RegExp) =>
+      recorded[name].requests.filter(
+        (r) =>
+          r.action === 'dynamodb:PutItem' &&
+          r.resource === 'dynamodb:ledger' &&
+          leading.test(r.context['dynamodb:LeadingKeys']?.[0] ?? ''),
+      );
+    const entry = ledgerPuts('IngestBatch', /^LOG#/)[0];
+    const listed = ledgerPuts('ApiContracts', /^LOGS$/)[0];
+    const checkpoint = ledgerPuts('PublishCheckpoints', /^CKPT#/)[0];
+    if (entry === undefined || listed === undefined || checkpoint === undefined) {
+      throw new Error('no log item, list or checkpoint put was recorded');
+    }
+    const appending = NAMES.filter((n) => FUNCTIONS[n].grants.ledger === 'append').sort();
+    const head = { ...entry, context: { ...entry.context, 'dynamodb:LeadingKeys': [`HEAD#${contract}`] } };
+    const elsewhere = { ...entry, context: { ...entry.context, 'dynamodb:LeadingKeys': ['EV#x'] } };
+
+    expect(NAMES.filter((n) => allows(n, entry)).sort()).toEqual(appending);
+    expect(NAMES.filter((n) => allows(n, listed)).sort()).toEqual(appending);
+    expect(appending).toEqual(['ApiContracts', 'ApiPayments', 'IngestBatch', 'IngestS3']);
+    expect(NAMES.filter((n) => allows(n, checkpoint)).sort()).toEqual(
+      NAMES.filter((n) => ['append', 'checkpoint'].includes(FUNCTIONS[n].grants.ledger)).sort(),
+    );
+    expect(NAMES.filter((n) => allows(n, head))).toEqual([]);
+    expect(NAMES.filter((n) => allows(n, elsewhere))).toEqual([]);
+    for (const name of ['ApiLedger', 'ApiReports', 'PublishCheckpoints'] as const) {
+      expect(ledgerPuts(name, /^CKPT#/).length, name).toBeGreaterThan(0);
+      expect(ledgerPuts(name, /^(?!CKPT#)/), name).toEqual([]);
+    }
+  });
+
   it('denies DeleteItem on either table to every function', () => {
     const put = find('IngestBatch', 'dynamodb:PutItem', /^dynamodb:records$/);
     for (const table of ['dynamodb:ledger', 'dynamodb:records']) {
