@@ -9,6 +9,7 @@
  *   cognitoDomainPrefix    the Cognito hosted sign-in domain prefix (default: none)
  *   alarmEmail             subscribed to the alarm topic (default: none)
  *   ingestRejectsPerHour   rejected records per hour that raise the alarm (default 100)
+ *   witnessKeys            comma-separated verifier keys of the witnesses that may cosign (SIB_WITNESS_KEYS; default: none)
  *   sib:skipBundling       true: no esbuild (template tests)
  */
 import { type App, Tags, Validations } from 'aws-cdk-lib';
@@ -78,6 +79,7 @@ export function buildApp(app: App): SibLedgerApp {
   const cognitoDomainPrefix = stringContext(app, 'cognitoDomainPrefix');
   const alarmEmail = stringContext(app, 'alarmEmail');
   const ingestRejectsPerHour = numberContext(app, 'ingestRejectsPerHour', 100);
+  const witnessKeys = stringContext(app, 'witnessKeys');
 
   // Cross-stack references (the stateless stack uses the stateful one's resources) stay strong:
   // CloudFormation refuses to remove an export still in use.
@@ -100,6 +102,7 @@ export function buildApp(app: App): SibLedgerApp {
     ingestRejectsPerHour,
     ...(cognitoDomainPrefix === undefined ? {} : { cognitoDomainPrefix }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    ...(witnessKeys === undefined ? {} : { witnessKeys }),
     description: `sib-ledger ${stage}: API, functions, users, alarms`,
     terminationProtection: stage === 'prod',
   });

@@ -2,14 +2,15 @@
  * sib keys show: the log's verifier key, which anyone needs to check our
  * signed checkpoints (e.g. with Go's golang.org/x/mod/sumdb/note).
  * sib keys witness: a witness's key (e.g. the independent evaluator's), with
- * which it cosigns checkpoints (`sib evaluator cosign`).
+ * which it cosigns checkpoints (`sib evaluator cosign`); its verifier key is
+ * a C2SP tlog-cosignature/v1 key (type 0x04).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Signer } from '#kernel';
 import { toBase64, toHex, ValidationError } from '#kernel';
-import { ed25519PublicKeyFromSpki, isValidKeyName, keyId, verifierKey } from '#ledger';
+import { ALG_COSIGNATURE_V1, cosignerKey, ed25519PublicKeyFromSpki, isValidKeyName, keyId, verifierKey } from '#ledger';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir } from '../../infra/local/stack.ts';
 import { runAction } from '../errors.ts';
@@ -17,6 +18,11 @@ import { runAction } from '../errors.ts';
 /** The header line naming the witness in its key file, before the PEM block (RFC 7468 allows text there). */
 const NAME_HEADER = 'Witness-Name: ';
 const PEM_BEGIN = '-----BEGIN ';
+
+/** Now, in whole POSIX seconds: the time a cosignature carries. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
 
 export interface WitnessKey {
   readonly signer: Signer;
@@ -79,7 +85,7 @@ export async function openWitnessKey(file: string, name?: string): Promise<Witne
     // Algorithm null selects pure Ed25519 (RFC 8032).
     sign: async (message) => new Uint8Array(sign(null, message, key)),
   };
-  return { signer, verifierKey: verifierKey(witnessName, publicKey) };
+  return { signer, verifierKey: cosignerKey(witnessName, publicKey) };
 }
 
 /** Creates a new witness key file (mode 0600); refuses to overwrite an existing file. */
@@ -158,7 +164,7 @@ export function register(program: Command): void {
         if (options.json) {
           const out = {
             name: witness.signer.name,
-            keyId: toHex(keyId(witness.signer.name, publicKey)),
+            keyId: toHex(keyId(witness.signer.name, publicKey, ALG_COSIGNATURE_V1)),
             publicKey: toBase64(publicKey),
             verifierKey: witness.verifierKey,
             keyFile: options.file,

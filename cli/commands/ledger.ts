@@ -141,7 +141,7 @@ function registerVerify(ledger: Command): void {
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
-      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+AY..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named), 2 usage error.\nA --witness that has not cosigned is a warning, and a failure with --require-witness.\nThe last checkpoint verified of each log is kept in your config dir (SIB_CONFIG_DIR, else\n$XDG_CONFIG_HOME/sib-ledger or ~/.config/sib-ledger): a later log that is shorter or forked is refused.',
+      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+BA..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named), 2 usage error.\nA --witness that has not cosigned is a warning, and a failure with --require-witness.\nThe last checkpoint verified of each log is kept in your config dir (SIB_CONFIG_DIR, else\n$XDG_CONFIG_HOME/sib-ledger or ~/.config/sib-ledger): a later log that is shorter or forked is refused.',
     )
     .action(runAction(verify));
 }

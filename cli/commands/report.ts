@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--verbose', 'print a table of every check')
     .addHelpText(
       'after',
-      '\nExamples:\n  sib report verify report.json\n  sib report verify report.json --key "sib-ledger.local+1a2b3c4d+AX..." --key "evaluator+5e6f7a8b+AY..."\n\n' +
+      '\nExamples:\n  sib report verify report.json\n  sib report verify report.json --key "sib-ledger.local+1a2b3c4d+AX..." --key "evaluator+5e6f7a8b+BA..."\n\n' +
         'Exit status: 0 when every check holds, 1 otherwise (each failed check is named, with the figures), 2 usage error.',
     )
     .action(

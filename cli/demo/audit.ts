@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Signer } from '#kernel';
 import { cosignNote } from '#ledger';
 import { verifyReport } from '#reports';
-import { createWitnessKey, openWitnessKey } from '../commands/keys.ts';
+import { createWitnessKey, nowSeconds, openWitnessKey } from '../commands/keys.ts';
 import { say } from '../output.ts';
 import { type Clients, DEMO_CONTRACT } from './cast.ts';
 
@@ -33,7 +33,10 @@ async function cosign(clients: Clients, logKey: string, witness: Witness): Promi
   const cosigned = (
     await clients.evaluator.call<{ added: boolean; size: number }>('cosignCheckpoint', {
       params,
-      body: { note: await cosignNote(checkpoint.note, logKey, witness.signer), witnessKey: witness.verifierKey },
+      body: {
+        note: await cosignNote(checkpoint.note, logKey, witness.signer, nowSeconds()),
+        witnessKey: witness.verifierKey,
+      },
     })
   ).body;
   say(

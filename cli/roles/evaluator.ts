@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { cosignNote } from '#ledger';
 import { seqArg, sizeArg } from '../args.ts';
-import { openWitnessKey } from '../commands/keys.ts';
+import { nowSeconds, openWitnessKey } from '../commands/keys.ts';
 import { trustedKeys } from '../context.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
 import { renderEvaluation } from '../evaluation-view.ts';
@@ -188,9 +188,11 @@ function registerCosign(evaluator: Command): void {
       });
       const params = { contract: opts.contract };
       const checkpoint = (await api.call<{ note: string; size: number }>('getCheckpoint', { params })).body;
-      const note = await cosignNote(checkpoint.note, logKey as string, witness.signer).catch((error: unknown) => {
-        throw new Exit(1, `not cosigned: ${(error as Error).message}`);
-      });
+      const note = await cosignNote(checkpoint.note, logKey as string, witness.signer, nowSeconds()).catch(
+        (error: unknown) => {
+          throw new Exit(1, `not cosigned: ${(error as Error).message}`);
+        },
+      );
       const r = (
         await api.call<{ contract: string; size: number; witnessKey: string; added: boolean; note: string }>(
           'cosignCheckpoint',

@@ -158,7 +158,7 @@ function registerVerify(investor: Command): void {
     .option('--json', 'print the result (every check) as JSON')
     .addHelpText(
       'after',
-      `\nExamples:\n  $ sib investor verify report.json\n  $ sib investor verify report.json --key "sib-ledger.local+1a2b3c4d+AX..." --key "evaluator+5e6f7a8b+AY..."\n\nThe same check as sib report verify. Exit status: 0 every check holds, 1 a check fails (each failed check is\nnamed) or the file cannot be read, 2 usage error.`,
+      `\nExamples:\n  $ sib investor verify report.json\n  $ sib investor verify report.json --key "sib-ledger.local+1a2b3c4d+AX..." --key "evaluator+5e6f7a8b+BA..."\n\nThe same check as sib report verify. Exit status: 0 every check holds, 1 a check fails (each failed check is\nnamed) or the file cannot be read, 2 usage error.`,
     )
     .action(
       runAction((file: string, opts: { key: string[]; json?: boolean; verbose?: boolean }) =>

@@ -6,6 +6,7 @@
  * verification of an export.
  */
 export * from './checkpoint.ts';
+export * from './cosignature.ts';
 export * from './entry.ts';
 export * from './export-scan.ts';
 export * from './export-verify.ts';

@@ -4,11 +4,18 @@
  * stored (entries, Merkle nodes, HEAD, checkpoints), and write its export.
  */
 import type { Signer } from '#kernel';
-import { bytesEqual, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
+import { bytesEqual, ForbiddenError, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
 import { checkpointOrigin, openCheckpoint, signCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
 import { LogVerifier } from './log-verifier.ts';
 import { foldRange, nodeHash, rangeNodes } from './merkle.ts';
-import { checkSigners, cosignNote, parseVerifierKey, type VerifierKey, verifierKey } from './note.ts';
+import {
+  checkSigners,
+  cosignerKey,
+  cosignNote,
+  formatVerifierKey,
+  parseVerifierKey,
+  type VerifierKey,
+} from './note.ts';
 import { checkSeen, type SeenCheckpoint } from './rollback.ts';
 import {
   checkpointSummary,
@@ -117,15 +124,24 @@ export async function publishCheckpoints(store: PublishStore, signer: Signer): P
  * The witness (e.g. the independent evaluator) cosigns a published
  * checkpoint of `contract`: the latest, or the one of `options.size`. The
  * log's signature (`logKey`) is checked first; a checkpoint the log did not
- * sign, or of another contract, is refused (IntegrityError).
+ * sign, or of another contract, is refused (IntegrityError). The
+ * cosignature is a tlog-cosignature/v1 made at `options.time` (POSIX seconds).
+ * `options.witnesses`, when given, are the configured witnesses' verifier
+ * keys: a witness not among them is refused (ForbiddenError), nothing stored.
  */
 export async function cosignCheckpoint(
   store: CosignStore,
   contract: string,
   logKey: string | VerifierKey,
   witness: Signer,
-  options: { size?: number } = {},
+  options: { size?: number; time: number; witnesses?: readonly (string | VerifierKey)[] },
 ): Promise<CosignResult> {
+  const vkey = cosignerKey(witness.name, await witness.publicKey());
+  const configured = (k: string | VerifierKey) => formatVerifierKey(typeof k === 'string' ? parseVerifierKey(k) : k);
+  if (options.witnesses !== undefined && !options.witnesses.some((k) => configured(k) === vkey)) {
+    const { name, keyId } = parseVerifierKey(vkey);
+    throw new ForbiddenError(`${name}+${keyId} is not a configured witness of this log`);
+  }
   const note =
     options.size === undefined
       ? await store.latestCheckpoint(contract)
@@ -141,8 +157,7 @@ export async function cosignCheckpoint(
   if (options.size !== undefined && cp.size !== options.size) {
     throw new IntegrityError(`the checkpoint stored for size ${options.size} is of size ${cp.size}`);
   }
-  const vkey = verifierKey(witness.name, await witness.publicKey());
-  const cosigned = await cosignNote(note, logKey, witness);
+  const cosigned = await cosignNote(note, logKey, witness, options.time);
   if (cosigned === note) return { note, size: cp.size, witness: vkey, added: false };
   const stored = await store.addCosignature(contract, cp.size, cosigned);
   if (checkSigners(stored, [vkey])[0]?.status !== 'signed') {

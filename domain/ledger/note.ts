@@ -1,14 +1,17 @@
 /**
  * C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys: key
  * names, IDs and verifier keys, signing, opening (verifying) and cosigning a
- * note. Byte-compatible with Go's golang.org/x/mod/sumdb/note, so anyone can
- * check our checkpoints (checkpoint.ts) with off-the-shelf tooling.
+ * note. The log signs with plain Ed25519 keys (type 0x01), byte-compatible
+ * with Go's golang.org/x/mod/sumdb/note, so anyone can check our checkpoints
+ * (checkpoint.ts) with off-the-shelf tooling; witnesses cosign with C2SP
+ * tlog-cosignature/v1 keys (type 0x04, cosignature.ts).
  */
 import type { Signer } from '#kernel';
 import {
   ED25519_SPKI_PREFIX,
   ed25519Verify,
   fromBase64,
+  fromHex,
   IntegrityError,
   sha256,
   toBase64,
@@ -16,6 +19,7 @@ import {
   utf8,
   ValidationError,
 } from '#kernel';
+import { ALG_COSIGNATURE_V1, cosignatureMessage, timestampedSignature, verifyCosignature } from './cosignature.ts';
 
 /** Signature type byte for Ed25519 in key IDs and verifier keys. */
 export const ALG_ED25519 = 0x01;
@@ -39,7 +43,15 @@ export interface VerifierKey {
   readonly keyId: string;
   /** Raw 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array;
+  /**
+   * Signature type: 0x01 (Ed25519 over the note text, the log's) or 0x04
+   * (tlog-cosignature/v1, a witness's). Absent means 0x01.
+   */
+  readonly type?: SignatureType;
 }
+
+/** The signature types we sign and verify. */
+export type SignatureType = typeof ALG_ED25519 | typeof ALG_COSIGNATURE_V1;
 
 /** A signature line, identified by key name and key ID (8 hex digits). */
 export interface NoteSignature {
@@ -70,22 +82,35 @@ function checkKey(name: string, publicKey: Uint8Array): void {
     throw new ValidationError(`Ed25519 public key must be 32 bytes, not ${publicKey.byteLength}`);
 }
 
-function encodedKey(publicKey: Uint8Array): Uint8Array {
+function encodedKey(publicKey: Uint8Array, type: SignatureType): Uint8Array {
   const out = new Uint8Array(33);
-  out[0] = ALG_ED25519;
+  out[0] = type;
   out.set(publicKey, 1);
   return out;
 }
 
-/** Key ID: SHA-256(name || 0x0A || 0x01 || publicKey)[:4]. */
-export function keyId(name: string, publicKey: Uint8Array): Uint8Array {
+/** Key ID: SHA-256(name || 0x0A || type || publicKey)[:4]; type 0x01 unless given. */
+export function keyId(name: string, publicKey: Uint8Array, type: SignatureType = ALG_ED25519): Uint8Array {
   checkKey(name, publicKey);
-  return keyHash(name, encodedKey(publicKey));
+  return keyHash(name, encodedKey(publicKey, type));
 }
 
-/** `<name>+<keyid hex>+<base64(0x01 || publicKey)>`, as printed by Go's note.GenerateKey. */
-export function verifierKey(name: string, publicKey: Uint8Array): string {
-  return `${name}+${toHex(keyId(name, publicKey))}+${toBase64(encodedKey(publicKey))}`;
+/**
+ * `<name>+<keyid hex>+<base64(type || publicKey)>`, as printed by Go's
+ * note.GenerateKey for type 0x01 (the default).
+ */
+export function verifierKey(name: string, publicKey: Uint8Array, type: SignatureType = ALG_ED25519): string {
+  return `${name}+${toHex(keyId(name, publicKey, type))}+${toBase64(encodedKey(publicKey, type))}`;
+}
+
+/** A witness's verifier key: type 0x04, tlog-cosignature/v1. */
+export function cosignerKey(name: string, publicKey: Uint8Array): string {
+  return verifierKey(name, publicKey, ALG_COSIGNATURE_V1);
+}
+
+/** The string form of a parsed (or hand-built) verifier key. */
+export function formatVerifierKey(key: VerifierKey): string {
+  return verifierKey(key.name, key.publicKey, key.type ?? ALG_ED25519);
 }
 
 /** Parses and checks a verifier key string. Throws ValidationError saying what is wrong. */
@@ -111,9 +136,14 @@ export function parseVerifierKey(text: string): VerifierKey {
   if (key.byteLength === 0) bad('empty key data');
   // Hash first, as Go does: the ID covers the algorithm byte and the key.
   if (toHex(keyHash(name, key)) !== id) bad('key ID does not match name and key');
-  if (key[0] !== ALG_ED25519) bad(`unsupported signature type 0x${toHex(key.subarray(0, 1))} (only Ed25519, 0x01)`);
+  const type = key[0];
+  if (type !== ALG_ED25519 && type !== ALG_COSIGNATURE_V1) {
+    bad(
+      `unsupported signature type 0x${toHex(key.subarray(0, 1))} (only Ed25519, 0x01, and Ed25519 tlog-cosignature/v1, 0x04)`,
+    );
+  }
   if (key.byteLength !== 33) bad(`Ed25519 key must be 32 bytes, not ${key.byteLength - 1}`);
-  return { name, keyId: id, publicKey: key.slice(1) };
+  return { name, keyId: id, publicKey: key.slice(1), type: type as SignatureType };
 }
 
 /** DER SubjectPublicKeyInfo for a raw Ed25519 public key. */
@@ -179,7 +209,7 @@ function indexVerifiers(keys: readonly (string | VerifierKey)[]): Map<string, Ve
   const index = new Map<string, VerifierKey>();
   for (const k of keys) {
     // Re-derive objects from their parts so a hand-built VerifierKey can't carry a wrong ID.
-    const v = parseVerifierKey(typeof k === 'string' ? k : verifierKey(k.name, k.publicKey));
+    const v = parseVerifierKey(typeof k === 'string' ? k : formatVerifierKey(k));
     const id = `${v.name}+${v.keyId}`;
     const prev = index.get(id);
     if (prev && toHex(prev.publicKey) !== toHex(v.publicKey)) {
@@ -249,6 +279,16 @@ function splitNote(note: string | Uint8Array): { note: string; text: string; lin
 }
 
 /**
+ * Whether `signature` (a line's bytes after the key ID) is `key`'s signature
+ * of the note text: plain Ed25519 over the text for type 0x01, a timestamped
+ * tlog-cosignature/v1 for type 0x04. Never throws.
+ */
+function lineVerifies(key: VerifierKey, text: string, signature: Uint8Array): boolean {
+  if (key.type === ALG_COSIGNATURE_V1) return verifyCosignature(key.publicKey, text, signature);
+  return ed25519Verify(key.publicKey, utf8(text), signature);
+}
+
+/**
  * Parses a signed note and checks its signatures against the known verifier keys.
  * Throws IntegrityError if the note is malformed, if any signature by a known key
  * fails, or if no known key signed it.
@@ -256,7 +296,6 @@ function splitNote(note: string | Uint8Array): { note: string; text: string; lin
 export function openNote(note: string | Uint8Array, verifierKeys: readonly (string | VerifierKey)[]): OpenedNote {
   const { text, lines } = splitNote(note);
   const known = indexVerifiers(verifierKeys);
-  const message = utf8(text);
   const verified = new Map<string, NoteSignature>();
   const unverified = new Map<string, NoteSignature>();
   const checkedLines = new Set<string>();
@@ -272,7 +311,7 @@ export function openNote(note: string | Uint8Array, verifierKeys: readonly (stri
     // Every signature from a known key must verify (the spec's SHOULD); identical lines only once.
     if (checkedLines.has(line)) continue;
     checkedLines.add(line);
-    if (!ed25519Verify(key.publicKey, message, signature)) {
+    if (!lineVerifies(key, text, signature)) {
       throw new IntegrityError(`invalid signature for key ${id}`);
     }
     verified.set(id, sig);
@@ -305,15 +344,10 @@ export interface SignerCheck extends NoteSignature {
  */
 export function checkSigners(note: string | Uint8Array, keys: readonly (string | VerifierKey)[]): SignerCheck[] {
   const { text, lines } = splitNote(note);
-  const message = utf8(text);
   return [...indexVerifiers(keys).values()].map((key) => {
     const own = lines.filter((l) => l.name === key.name && l.keyId === key.keyId);
     const status =
-      own.length === 0
-        ? 'missing'
-        : own.every((l) => ed25519Verify(key.publicKey, message, l.signature))
-          ? 'signed'
-          : 'invalid';
+      own.length === 0 ? 'missing' : own.every((l) => lineVerifies(key, text, l.signature)) ? 'signed' : 'invalid';
     return { name: key.name, keyId: key.keyId, status };
   });
 }
@@ -326,36 +360,54 @@ export function noteSigners(note: string | Uint8Array, keys: readonly (string | 
 }
 
 /**
- * Adds `witness`'s signature line to a note signed by the log (`logKey`),
- * keeping every existing line in order: a C2SP signed note may carry any
- * number of signatures, and each verifier checks the line of its own key.
- * Refuses (IntegrityError) a note the log did not sign, or whose log
- * signature does not verify, so a witness never vouches for text the log
- * did not publish. Idempotent: if the witness already signed, the note is
- * returned unchanged (Ed25519 is deterministic, so signing again would give
- * the same line anyway); a line by the witness's key that does not verify
- * is refused rather than kept beside a good one.
+ * Adds `witness`'s C2SP tlog-cosignature/v1 line (key type 0x04, made at
+ * `time`, POSIX seconds) to a note signed by the log (`logKey`), keeping
+ * every existing line in order: a C2SP signed note may carry any number of
+ * signatures, and each verifier checks the line of its own key. Refuses
+ * (IntegrityError) a note the log did not sign, or whose log signature does
+ * not verify, so a witness never vouches for text the log did not publish.
+ * Idempotent: if the witness already cosigned (at any time), the note is
+ * returned unchanged; a line by the witness's key that does not verify is
+ * refused rather than kept beside a good one.
  */
 export async function cosignNote(
   note: string | Uint8Array,
   logKey: string | VerifierKey,
   witness: Signer,
+  time: number,
 ): Promise<string> {
   openNote(note, [logKey]);
   const parsed = splitNote(note);
   const publicKey = await witness.publicKey();
-  const id = toHex(keyId(witness.name, publicKey));
-  const own = parsed.lines.filter((l) => l.name === witness.name && l.keyId === id);
-  const message = utf8(parsed.text);
+  const key: VerifierKey = {
+    name: witness.name,
+    keyId: toHex(keyId(witness.name, publicKey, ALG_COSIGNATURE_V1)),
+    publicKey,
+    type: ALG_COSIGNATURE_V1,
+  };
+  const own = parsed.lines.filter((l) => l.name === key.name && l.keyId === key.keyId);
   if (own.length > 0) {
-    if (own.every((l) => ed25519Verify(publicKey, message, l.signature))) return parsed.note;
-    throw new IntegrityError(`the note already carries a signature line by ${witness.name}+${id} that does not verify`);
+    if (own.every((l) => lineVerifies(key, parsed.text, l.signature))) return parsed.note;
+    throw new IntegrityError(
+      `the note already carries a signature line by ${key.name}+${key.keyId} that does not verify`,
+    );
   }
   if (parsed.lines.length >= MAX_SIGNATURES) {
     throw new ValidationError(`the note already carries ${MAX_SIGNATURES} signatures, the most a note may have`);
   }
-  const { line } = await signatureLine(message, witness);
-  return `${parsed.note}${line}`;
+  return `${parsed.note}${await cosignatureLine(parsed.text, key, witness, time)}`;
+}
+
+/** `— <name> base64(keyid || timestamp || signature)\n`, checked before it is returned. */
+async function cosignatureLine(text: string, key: VerifierKey, witness: Signer, time: number): Promise<string> {
+  const sig = timestampedSignature(time, await witness.sign(cosignatureMessage(text, time)));
+  if (!lineVerifies(key, text, sig)) {
+    throw new ValidationError(`signer ${key.name}+${key.keyId} produced a cosignature that does not verify`);
+  }
+  const raw = new Uint8Array(4 + sig.byteLength);
+  raw.set(fromHex(key.keyId));
+  raw.set(sig, 4);
+  return `${SIG_PREFIX}${key.name} ${toBase64(raw)}\n`;
 }
 
 /**

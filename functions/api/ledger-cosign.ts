@@ -3,22 +3,25 @@
  * /contracts/{contract}/checkpoint/cosignatures`, in the api/ledger handler
  * module): a witness sends the log's checkpoint with its own signature line
  * added; that line is checked and merged into the stored checkpoint, never a
- * note the log did not sign nor another line of the note.
+ * note the log did not sign nor another line of the note. Only the configured
+ * witnesses (SIB_WITNESS_KEYS) may add a line, so lines by keys nobody
+ * trusts can never fill a checkpoint up to the most a note may carry.
  */
 import type * as z from 'zod';
-import { fromBase64, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
+import { ForbiddenError, fromBase64, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
 import {
   checkpointOrigin,
   checkSigners,
+  formatVerifierKey,
   parseVerifierKey,
   type VerifierKey,
-  verifierKey,
   verifyCheckpoint,
 } from '#ledger';
 import type { HttpResult } from '../shared/middleware.ts';
 import { defineRoute, json } from './http.ts';
 import { logKey } from './ledger-log.ts';
 import { ContractParams, CosignBody, CosignResultSchema } from './ledger-schemas.ts';
+import { witnessKeysFromEnv } from './witness-keys.ts';
 
 /** The signature line of `key` on a signed note, if it carries one (without its newline). */
 function signatureLineOf(note: string, key: VerifierKey): string | undefined {
@@ -43,6 +46,16 @@ function noteText(note: string): string {
   return note.slice(0, note.indexOf('\n\n') + 1);
 }
 
+/** Refuses (403) a key that is not among the configured witnesses' verifier keys. */
+function requireConfiguredWitness(witness: VerifierKey): void {
+  const key = formatVerifierKey(witness);
+  if (!witnessKeysFromEnv().includes(key)) {
+    throw new ForbiddenError(
+      `${witness.name}+${witness.keyId} is not a configured witness of this log: only the witnesses in SIB_WITNESS_KEYS may cosign its checkpoints`,
+    );
+  }
+}
+
 export const cosignCheckpoint = defineRoute(
   { params: ContractParams, body: CosignBody, response: CosignResultSchema, status: 201 },
   async ({ params, body, rt }): Promise<HttpResult> => {
@@ -60,6 +73,7 @@ export const cosignCheckpoint = defineRoute(
     if (witness.name === log.name || witness.keyId === log.keyId) {
       refuse("the witness key is the log's own key: a witness cosigns with its own key", 'witnessKey');
     }
+    requireConfiguredWitness(witness);
     // The log's signature first: a witness never vouches for text the log did not publish.
     let size = 0;
     try {
@@ -92,7 +106,7 @@ export const cosignCheckpoint = defineRoute(
       json(code, {
         contract,
         size,
-        witnessKey: verifierKey(witness.name, witness.publicKey),
+        witnessKey: formatVerifierKey(witness),
         added,
         note,
       } satisfies z.input<typeof CosignResultSchema>);

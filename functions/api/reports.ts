@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ContractIdSchema, PAYMENT_STATES, parseVerifierKey } from '#ledger';
+import { ContractIdSchema, PAYMENT_STATES } from '#ledger';
 import { parsePaymentId } from '#payments';
 import { findReport, issueReport, listReports, REPORT_LANGS, type ReportLang, reportFileName } from '#services';
 import { DOWNLOAD_EXPIRES_IN } from '../adapters/report-store.ts';
@@ -7,6 +7,7 @@ import type { Runtime } from '../shared/composition.ts';
 import { logger } from '../shared/middleware.ts';
 import { ContractParamsSchema, Hex64Schema } from './contracts.ts';
 import { apiHandler, defineRoute, json } from './http.ts';
+import { witnessKeysFromEnv } from './witness-keys.ts';
 
 /**
  * Signed audit reports over HTTP (the Lambda of the `api/reports` routes in
@@ -71,22 +72,6 @@ export const ReportDownloadSchema = z.strictObject({
   json: Link,
   pdf: z.strictObject({ ru: Link.optional(), en: Link.optional() }),
 });
-
-/** Verifier keys of the witnesses reports name: SIB_WITNESS_KEYS; a malformed one is a deployment fault (500). */
-export function witnessKeysFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const keys = (env.SIB_WITNESS_KEYS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k !== '');
-  for (const key of keys) {
-    try {
-      parseVerifierKey(key);
-    } catch (error) {
-      throw new Error(`SIB_WITNESS_KEYS: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-  }
-  return keys;
-}
 
 /**
  * Issues (or finds) the audit report of a payment at the log's current size,

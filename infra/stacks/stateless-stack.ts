@@ -62,6 +62,8 @@ export interface StatelessStackProps extends StackProps, GrantTargets {
   readonly ingestRejectsPerHour?: number;
   /** Schedule of the checkpoint publisher; default every hour. */
   readonly checkpointSchedule?: events.Schedule;
+  /** Comma-separated verifier keys of the witnesses that may cosign (SIB_WITNESS_KEYS); default none. */
+  readonly witnessKeys?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -141,6 +143,7 @@ export class StatelessStack extends Stack {
       SIGNING_KEY_ID: props.signingKey.keyArn,
       PSEUDONYM_KEY_ID: props.pseudonymKey.keyArn,
       LOG_NAME: props.logName ?? `sib-ledger-${stage}`,
+      ...(props.witnessKeys === undefined ? {} : { SIB_WITNESS_KEYS: props.witnessKeys }),
     };
     const fns: Partial<Record<FunctionName, lambda.Function>> = {};
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteSigners } from '#ledger';
 import { createWitnessKey } from '../../cli/commands/keys.ts';
 import { lines, REPO } from '../support/cli.ts';
@@ -237,6 +237,11 @@ describe('sib evaluator cosign, then sib ledger verify --witness', () => {
   beforeAll(async () => {
     keyFile = join(cli.path, 'evaluator.pem');
     witnessKey = (await createWitnessKey(keyFile, 'evaluator.example/witness')).verifierKey;
+    // The API stores only the configured witnesses' cosignatures (the handlers run in this process).
+    process.env.SIB_WITNESS_KEYS = witnessKey;
+  });
+  afterAll(() => {
+    delete process.env.SIB_WITNESS_KEYS;
   });
 
   it('prints the checkpoint with both signature lines; again adds nothing; verify lists the witness', async () => {

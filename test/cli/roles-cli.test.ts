@@ -205,9 +205,13 @@ describe('sib operator, ministry, evaluator, investor through the HTTP API', () 
 
   it('evaluator cosign: the checkpoint cosigned with the witness key file', async () => {
     const keyFile = join(cli.path, 'witness.pem');
-    await createWitnessKey(keyFile, 'evaluator.test/witness');
+    const witness = await createWitnessKey(keyFile, 'evaluator.test/witness');
+    // The API stores only the configured witnesses' cosignatures (its handlers run in this process).
+    process.env.SIB_WITNESS_KEYS = witness.verifierKey;
 
-    const result = await run(['evaluator', 'cosign', '--contract', contract, '--key', keyFile]);
+    const result = await run(['evaluator', 'cosign', '--contract', contract, '--key', keyFile]).finally(() => {
+      delete process.env.SIB_WITNESS_KEYS;
+    });
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/\n— evaluator\.test\/witness \S+\n$/);

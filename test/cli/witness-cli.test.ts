@@ -8,11 +8,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cosignCheckpoint } from '#ledger';
+import { fromBase64, toHex } from '#kernel';
+import { cosignCheckpoint, keyId, parseVerifierKey } from '#ledger';
 import { openWitnessKey } from '../../cli/commands/keys.ts';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { lines, sib, useDataDir } from '../support/cli.ts';
-import { memorySigner } from '../support/signer.ts';
+import { memoryWitness } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 const client = dynamoClient();
@@ -52,6 +53,11 @@ describe('sib keys witness', () => {
     expect(first.code).toBe(0);
     expect(lines(first.stdout)).toHaveLength(1);
     expect(first.stdout.trim()).toMatch(VKEY);
+    // A C2SP tlog-cosignature/v1 key: signature type 0x04, the key ID over name, 0x04 and the key.
+    const printed = parseVerifierKey(first.stdout.trim());
+    expect(printed.type).toBe(0x04);
+    expect(fromBase64(first.stdout.trim().split('+').slice(2).join('+'))[0]).toBe(0x04);
+    expect(printed.keyId).toBe(toHex(keyId(WITNESS, printed.publicKey, 0x04)));
     expect(first.stderr).toContain(`created witness key ${file}`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(before).toMatch(/^Witness-Name: evaluator\.example\/witness\n-----BEGIN PRIVATE KEY-----\n/);
@@ -84,7 +90,7 @@ describe('sib ledger verify --witness', () => {
   const data = useDataDir({ withStack: true });
   let contract = '';
   let witnessKey = '';
-  const other = memorySigner('ministry.example/witness').key;
+  const other = memoryWitness('ministry.example/witness').key;
 
   beforeAll(async () => {
     contract = await filledLog(4);
@@ -94,7 +100,7 @@ describe('sib ledger verify --witness', () => {
     const logKey = (await sib(data.path, ['keys', 'show'])).stdout.trim();
     expect((await sib(data.path, ['ledger', 'checkpoint', '--contract', contract])).code).toBe(0);
     const witness = await openWitnessKey(keyFile);
-    const cosigned = await cosignCheckpoint(store, contract, logKey, witness.signer);
+    const cosigned = await cosignCheckpoint(store, contract, logKey, witness.signer, { time: 1_767_000_000 });
     expect(sigLines(cosigned.note)).toHaveLength(2);
   });
 

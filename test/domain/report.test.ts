@@ -31,7 +31,7 @@ import {
 } from '#reports';
 import { type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { specWith } from '../support/evaluation-fixtures.ts';
-import { memorySigner } from '../support/signer.ts';
+import { memorySigner, memoryWitness } from '../support/signer.ts';
 
 const PSEUDONYM = /p-[0-9a-f]{32}/;
 
@@ -123,7 +123,7 @@ describe('buildReport', () => {
   it('gives identical bytes for identical inputs', async () => {
     // Prepare: the same keys (Ed25519 signatures are deterministic).
     const log = memorySigner('test.log');
-    const witness = memorySigner('test.witness');
+    const witness = memoryWitness('test.witness');
 
     // Act
     const one = await secondChanceReport({ logSigner: log, witnessSigner: witness });

@@ -4,7 +4,7 @@
  * one line per key, each verifier checks its own).
  */
 import { describe, expect, it } from 'vitest';
-import { IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
+import { ForbiddenError, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
 import {
   type CosignStore,
   checkpointOrigin,
@@ -24,14 +24,14 @@ import {
   verifyCheckpoint,
   withWitnesses,
 } from '#ledger';
-import { memorySigner } from '../support/signer.ts';
+import { memorySigner, memoryWitness } from '../support/signer.ts';
 
 const root = new Uint8Array(32).map((_, i) => i * 7);
 
 async function fixture() {
   const log = memorySigner('sib-ledger.local');
-  const evaluator = memorySigner('evaluator.example/witness');
-  const ministry = memorySigner('ministry.example/witness');
+  const evaluator = memoryWitness('evaluator.example/witness');
+  const ministry = memoryWitness('ministry.example/witness');
   const note = await signCheckpoint({ origin: checkpointOrigin(log.signer.name, 'c1'), size: 5, root }, [log.signer]);
   return { log, evaluator, ministry, note };
 }
@@ -49,7 +49,7 @@ describe('cosignNote', () => {
     const { log, evaluator, note } = await fixture();
 
     // Act
-    const cosigned = await cosignNote(note, log.key, evaluator.signer);
+    const cosigned = await cosignNote(note, log.key, evaluator.signer, 1_767_000_000);
 
     // Assess
     expect(cosigned.startsWith(note)).toBe(true);
@@ -68,12 +68,12 @@ describe('cosignNote', () => {
   it('is idempotent, and keeps every existing line in order when a second witness cosigns', async () => {
     // Prepare
     const { log, evaluator, ministry, note } = await fixture();
-    const once = await cosignNote(note, log.key, evaluator.signer);
+    const once = await cosignNote(note, log.key, evaluator.signer, 1_767_000_000);
 
     // Act
-    const twice = await cosignNote(once, log.key, evaluator.signer);
-    const both = await cosignNote(twice, log.key, ministry.signer);
-    const bothAgain = await cosignNote(both, log.key, evaluator.signer);
+    const twice = await cosignNote(once, log.key, evaluator.signer, 1_767_000_000);
+    const both = await cosignNote(twice, log.key, ministry.signer, 1_767_000_000);
+    const bothAgain = await cosignNote(both, log.key, evaluator.signer, 1_767_000_000);
 
     // Assess
     expect(twice).toBe(once);
@@ -93,7 +93,7 @@ describe('cosignNote', () => {
     const note = await signNote('hello\n\nworld\n', [log.signer]);
 
     // Act
-    const cosigned = await cosignNote(new TextEncoder().encode(note), log.key, evaluator.signer);
+    const cosigned = await cosignNote(new TextEncoder().encode(note), log.key, evaluator.signer, 1_767_000_000);
 
     // Assess
     expect(openNote(cosigned, [log.key, evaluator.key]).text).toBe('hello\n\nworld\n');
@@ -107,18 +107,22 @@ describe('cosignNote', () => {
     const byMinistryOnly = await signNote('sib-ledger.local/c1\n5\nAAAA\n', [ministry.signer]);
 
     // Act / Assess
-    await expect(cosignNote(tampered, log.key, evaluator.signer)).rejects.toThrow(
+    await expect(cosignNote(tampered, log.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(
       /invalid signature for key sib-ledger\.local\+/,
     );
-    await expect(cosignNote(note, otherLog.key, evaluator.signer)).rejects.toThrow(/no verifiable signatures/);
-    await expect(cosignNote(byMinistryOnly, log.key, evaluator.signer)).rejects.toThrow(IntegrityError);
-    await expect(cosignNote(note.slice(0, -1), log.key, evaluator.signer)).rejects.toThrow(/malformed note/);
+    await expect(cosignNote(note, otherLog.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(
+      /no verifiable signatures/,
+    );
+    await expect(cosignNote(byMinistryOnly, log.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(IntegrityError);
+    await expect(cosignNote(note.slice(0, -1), log.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(
+      /malformed note/,
+    );
   });
 
   it("refuses a note already carrying a line by the witness's key that does not verify", async () => {
     // Prepare: a forged evaluator line (right name and key ID, someone else's signature).
     const { log, evaluator, ministry, note } = await fixture();
-    const forged = sigLines(await cosignNote(note, log.key, ministry.signer))[1] as string;
+    const forged = sigLines(await cosignNote(note, log.key, ministry.signer, 1_767_000_000))[1] as string;
     const ministryId = toHex(keyId(ministry.signer.name, await ministry.signer.publicKey()));
     const evaluatorId = idOf(evaluator.key);
     // Replace name and the 4-byte key id prefix by re-encoding.
@@ -128,7 +132,7 @@ describe('cosignNote', () => {
     expect(ministryId).not.toBe(evaluatorId);
 
     // Act / Assess
-    await expect(cosignNote(`${note}${forgedLine}`, log.key, evaluator.signer)).rejects.toThrow(
+    await expect(cosignNote(`${note}${forgedLine}`, log.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(
       /already carries a signature line by evaluator\.example\/witness\+[0-9a-f]{8} that does not verify/,
     );
   });
@@ -140,7 +144,7 @@ describe('cosignNote', () => {
     const full = `${note}${line.repeat(MAX_SIGNATURES - 1)}`;
 
     // Act / Assess
-    await expect(cosignNote(full, log.key, evaluator.signer)).rejects.toThrow(ValidationError);
+    await expect(cosignNote(full, log.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(ValidationError);
   });
 });
 
@@ -148,8 +152,13 @@ describe('checkSigners and noteSigners', () => {
   it('say which given keys signed, which did not, and whose line does not verify', async () => {
     // Prepare: evaluator cosigned; ministry did not; a third witness whose line was damaged.
     const { log, evaluator, ministry, note } = await fixture();
-    const third = memorySigner('third.example/witness');
-    const cosigned = await cosignNote(await cosignNote(note, log.key, evaluator.signer), log.key, third.signer);
+    const third = memoryWitness('third.example/witness');
+    const cosigned = await cosignNote(
+      await cosignNote(note, log.key, evaluator.signer, 1_767_000_000),
+      log.key,
+      third.signer,
+      1_767_000_000,
+    );
     const damagedLine = sigLines(cosigned)[2] as string;
     const b64 = damagedLine.split(' ')[2] as string;
     const flipped = `${b64.slice(0, 20)}${b64[20] === 'A' ? 'B' : 'A'}${b64.slice(21)}`;
@@ -171,7 +180,7 @@ describe('checkSigners and noteSigners', () => {
   it('find no signer on a note whose text was changed after cosigning', async () => {
     // Prepare
     const { log, evaluator, note } = await fixture();
-    const cosigned = await cosignNote(note, log.key, evaluator.signer);
+    const cosigned = await cosignNote(note, log.key, evaluator.signer, 1_767_000_000);
 
     // Act
     const tampered = cosigned.replace('sib-ledger.local/c1', 'sib-ledger.local/c2');
@@ -184,8 +193,8 @@ describe('checkSigners and noteSigners', () => {
   it('a key with the same name but another key (wrong witness key) is missing, not signed', async () => {
     // Prepare
     const { log, evaluator, note } = await fixture();
-    const impostor = memorySigner('evaluator.example/witness');
-    const cosigned = await cosignNote(note, log.key, evaluator.signer);
+    const impostor = memoryWitness('evaluator.example/witness');
+    const cosigned = await cosignNote(note, log.key, evaluator.signer, 1_767_000_000);
 
     // Act / Assess
     expect(checkSigners(cosigned, [impostor.key])[0]?.status).toBe('missing');
@@ -206,8 +215,8 @@ describe('mergeCosignatures', () => {
   it("keeps the stored lines in order and appends the other note's new lines, once per key", async () => {
     // Prepare: two witnesses cosigned the same stored note independently.
     const { log, evaluator, ministry, note } = await fixture();
-    const a = await cosignNote(note, log.key, evaluator.signer);
-    const b = await cosignNote(note, log.key, ministry.signer);
+    const a = await cosignNote(note, log.key, evaluator.signer, 1_767_000_000);
+    const b = await cosignNote(note, log.key, ministry.signer, 1_767_000_000);
 
     // Act
     const ab = mergeCosignatures(a, b);
@@ -263,9 +272,9 @@ describe('cosignCheckpoint', () => {
     const store = memoryStore({ 3: older, 5: note });
 
     // Act
-    const latest = await cosignCheckpoint(store, 'c1', log.key, evaluator.signer);
-    const again = await cosignCheckpoint(store, 'c1', log.key, evaluator.signer);
-    const atThree = await cosignCheckpoint(store, 'c1', log.key, evaluator.signer, { size: 3 });
+    const latest = await cosignCheckpoint(store, 'c1', log.key, evaluator.signer, { time: 1_767_000_000 });
+    const again = await cosignCheckpoint(store, 'c1', log.key, evaluator.signer, { time: 1_767_000_000 });
+    const atThree = await cosignCheckpoint(store, 'c1', log.key, evaluator.signer, { size: 3, time: 1_767_000_000 });
 
     // Assess
     expect(latest).toMatchObject({ size: 5, witness: evaluator.key, added: true });
@@ -276,20 +285,49 @@ describe('cosignCheckpoint', () => {
     expect(noteSigners(store.notes.get(3) as string, [evaluator.key])).toEqual(['evaluator.example/witness']);
   });
 
+  it('with configured witnesses, refuses (Forbidden) any other key and stores nothing', async () => {
+    // Prepare
+    const { log, evaluator, ministry, note } = await fixture();
+    const store = memoryStore({ 5: note });
+    const witnesses = [evaluator.key];
+
+    // Act
+    const junk = Array.from({ length: 99 }, (_, i) => memoryWitness(`junk-${i}.example`));
+    for (const j of junk) {
+      await expect(
+        cosignCheckpoint(store, 'c1', log.key, j.signer, { time: 1_767_000_000, witnesses }),
+      ).rejects.toThrow(ForbiddenError);
+    }
+    await expect(
+      cosignCheckpoint(store, 'c1', log.key, ministry.signer, { time: 1_767_000_000, witnesses }),
+    ).rejects.toThrow(/ministry\.example\/witness\+[0-9a-f]{8} is not a configured witness/);
+    const unchanged = store.notes.get(5);
+    const real = await cosignCheckpoint(store, 'c1', log.key, evaluator.signer, { time: 1_767_000_000, witnesses });
+
+    // Assess
+    expect(unchanged).toBe(note);
+    expect(real).toMatchObject({ size: 5, added: true });
+    expect(sigLines(real.note)).toHaveLength(2);
+  });
+
   it('refuses a missing checkpoint, another contract, and a checkpoint the log key did not sign', async () => {
     // Prepare
     const { log, evaluator, note } = await fixture();
     const store = memoryStore({ 5: note });
 
     // Act / Assess
-    await expect(cosignCheckpoint(memoryStore(), 'c1', log.key, evaluator.signer)).rejects.toThrow(NotFoundError);
-    await expect(cosignCheckpoint(store, 'c1', log.key, evaluator.signer, { size: 4 })).rejects.toThrow(
-      /no checkpoint of size 4/,
+    await expect(
+      cosignCheckpoint(memoryStore(), 'c1', log.key, evaluator.signer, { time: 1_767_000_000 }),
+    ).rejects.toThrow(NotFoundError);
+    await expect(
+      cosignCheckpoint(store, 'c1', log.key, evaluator.signer, { size: 4, time: 1_767_000_000 }),
+    ).rejects.toThrow(/no checkpoint of size 4/);
+    await expect(cosignCheckpoint(store, 'c2', log.key, evaluator.signer, { time: 1_767_000_000 })).rejects.toThrow(
+      /not contract c2/,
     );
-    await expect(cosignCheckpoint(store, 'c2', log.key, evaluator.signer)).rejects.toThrow(/not contract c2/);
-    await expect(cosignCheckpoint(store, 'c1', memorySigner('x').key, evaluator.signer)).rejects.toThrow(
-      IntegrityError,
-    );
+    await expect(
+      cosignCheckpoint(store, 'c1', memorySigner('x').key, evaluator.signer, { time: 1_767_000_000 }),
+    ).rejects.toThrow(IntegrityError);
     expect(store.notes.get(5)).toBe(note);
   });
 });
@@ -306,7 +344,7 @@ describe('withWitnesses', () => {
   it('reports each witness; a missing one fails the result only when witnesses are required', async () => {
     // Prepare
     const { log, evaluator, ministry, note } = await fixture();
-    const cosigned = await cosignNote(note, log.key, evaluator.signer);
+    const cosigned = await cosignNote(note, log.key, evaluator.signer, 1_767_000_000);
 
     // Act
     const reported = withWitnesses(ok, cosigned, { witnesses: [evaluator.key, ministry.key] });

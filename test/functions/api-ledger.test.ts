@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fromHex, utf8 } from '#kernel';
 import type { Role } from '#ledger';
 import {
@@ -46,7 +46,7 @@ import { loadProfile } from '../../functions/shared/contracts.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { enrol, freshContract, job, lambdaContext, saveEnv } from '../support/http.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
-import { memorySigner } from '../support/signer.ts';
+import { memorySigner, memoryWitness } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-api-ledger-'));
@@ -567,6 +567,15 @@ describe('GET /contracts/{contract}/export', () => {
 
 describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
   const WITNESS = 'evaluator.example/witness';
+  const configured = process.env.SIB_WITNESS_KEYS;
+  /** The witnesses the deployment trusts (SIB_WITNESS_KEYS): only they may cosign. */
+  const configure = (...keys: string[]) => {
+    process.env.SIB_WITNESS_KEYS = keys.join(',');
+  };
+  afterEach(() => {
+    if (configured === undefined) delete process.env.SIB_WITNESS_KEYS;
+    else process.env.SIB_WITNESS_KEYS = configured;
+  });
 
   async function latest(contract: string) {
     return (await call('getCheckpoint', { contract })).body as { note: string; size: number };
@@ -574,9 +583,10 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
 
   it("merges a witness's cosignature into the stored checkpoint (201), and answers it again with 200", async () => {
     const { contract } = await fixture();
-    const witness = memorySigner(WITNESS);
+    const witness = memoryWitness(WITNESS);
+    configure(witness.key);
     const { note, size } = await latest(contract);
-    const cosigned = await cosignNote(note, logKey, witness.signer);
+    const cosigned = await cosignNote(note, logKey, witness.signer, 1_767_000_000);
 
     const first = await call('cosignCheckpoint', { contract }, { body: { note: cosigned, witnessKey: witness.key } });
     const again = await call('cosignCheckpoint', { contract }, { body: { note: cosigned, witnessKey: witness.key } });
@@ -598,11 +608,12 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
 
   it("keeps other witnesses' lines, and merges only the caller's witness line", async () => {
     const { contract } = await fixture();
-    const a = memorySigner('a.example/witness');
-    const b = memorySigner('b.example/witness');
+    const a = memoryWitness('a.example/witness');
+    const b = memoryWitness('b.example/witness');
+    configure(a.key, b.key);
     const { note, size } = await latest(contract);
-    const byA = await cosignNote(note, logKey, a.signer);
-    const byBoth = await cosignNote(byA, logKey, b.signer);
+    const byA = await cosignNote(note, logKey, a.signer, 1_767_000_000);
+    const byBoth = await cosignNote(byA, logKey, b.signer, 1_767_000_000);
 
     // B sends a note carrying A's line too: only B's is B's to add.
     const answer = await call('cosignCheckpoint', { contract }, { body: { note: byBoth, witnessKey: b.key } });
@@ -616,18 +627,20 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
 
   it('refuses, writing nothing, a witness key that did not sign, a note the log did not sign, and bad input', async () => {
     const { contract } = await fixture();
-    const witness = memorySigner(WITNESS);
-    const stranger = memorySigner('stranger.example/witness');
+    const witness = memoryWitness(WITNESS);
+    const stranger = memoryWitness('stranger.example/witness');
     const forger = memorySigner(rt.signer.name);
+    configure(witness.key, stranger.key);
     const { note, size } = await latest(contract);
-    const cosigned = await cosignNote(note, logKey, witness.signer);
+    const cosigned = await cosignNote(note, logKey, witness.signer, 1_767_000_000);
     const cp = verifyCheckpoint(note, [logKey]);
     const forged = await cosignNote(
       await signCheckpoint({ origin: cp.origin, size: cp.size, root: new Uint8Array(32) }, [forger.signer]),
       forger.key,
       witness.signer,
+      1_767_000_000,
     );
-    const otherContract = await cosignNote((await latest(f.contract)).note, logKey, witness.signer);
+    const otherContract = await cosignNote((await latest(f.contract)).note, logKey, witness.signer, 1_767_000_000);
     // A character of the witness's signature (past its key id) changed.
     const tampered = cosigned.replace(
       /(\n\u2014 evaluator\.example\/witness \S{30})(\S)/,
@@ -655,6 +668,58 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     expect(answers.badKey.body.errors[0].field).toBe('witnessKey');
     expectProblem(answers.garbage, 422, /not a checkpoint signed by the log/);
     expectProblem(answers.extra, 422);
+    expect(await rt.log.checkpointAt(contract, size)).toBe(note);
+  });
+
+  it('refuses (403) a key that is not a configured witness: 99 junk lines never crowd out the real witness', async () => {
+    const { contract } = await fixture();
+    const witness = memoryWitness(WITNESS);
+    configure(witness.key);
+    const { note, size } = await latest(contract);
+    const junk = Array.from({ length: 99 }, (_, i) => memoryWitness(`junk-${i}.example`));
+
+    const refused = [];
+    for (const j of junk) {
+      const body = { note: await cosignNote(note, logKey, j.signer, 1_767_000_000), witnessKey: j.key };
+      refused.push(await call('cosignCheckpoint', { contract }, { body }));
+    }
+    // A configured name with another key is not the configured witness either.
+    const impostor = memoryWitness(WITNESS);
+    const byImpostor = await cosignNote(note, logKey, impostor.signer, 1_767_000_000);
+    const impostorAnswer = await call(
+      'cosignCheckpoint',
+      { contract },
+      { body: { note: byImpostor, witnessKey: impostor.key } },
+    );
+    const stored = await rt.log.checkpointAt(contract, size);
+    const real = await call(
+      'cosignCheckpoint',
+      { contract },
+      { body: { note: await cosignNote(note, logKey, witness.signer, 1_767_000_000), witnessKey: witness.key } },
+    );
+
+    expect(refused.map((r) => r.status)).toEqual(junk.map(() => 403));
+    expectProblem(refused[0] as Answer, 403, /junk-0\.example\+[0-9a-f]{8} is not a configured witness/);
+    expectProblem(impostorAnswer, 403, /not a configured witness/);
+    expect(stored).toBe(note);
+    expect(real.status).toBe(201);
+    expect(checkSigners(real.body.note, [logKey, witness.key]).map((s) => s.status)).toEqual(['signed', 'signed']);
+    expect(
+      real.body.note
+        .trimEnd()
+        .split('\n')
+        .filter((l: string) => l.startsWith('\u2014 ')),
+    ).toHaveLength(2);
+  });
+
+  it('refuses every cosignature when no witness is configured', async () => {
+    const { contract } = await fixture();
+    const witness = memoryWitness(WITNESS);
+    configure();
+    const { note, size } = await latest(contract);
+    const body = { note: await cosignNote(note, logKey, witness.signer, 1_767_000_000), witnessKey: witness.key };
+
+    expectProblem(await call('cosignCheckpoint', { contract }, { body }), 403, /not a configured witness/);
     expect(await rt.log.checkpointAt(contract, size)).toBe(note);
   });
 

@@ -13,7 +13,7 @@ import {
   verifyStoredLog,
 } from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
-import { memorySigner } from '../support/signer.ts';
+import { memorySigner, memoryWitness } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 let counter = 0;
@@ -52,10 +52,10 @@ describe('DynamoLedger cosignatures', () => {
   it('stores the cosigned checkpoint; latestCheckpoint, checkpoint publishing and export return every signature', async () => {
     // Prepare
     const { store, log, contract, note, size } = await publishedLog();
-    const evaluator = memorySigner('evaluator.example/witness');
+    const evaluator = memoryWitness('evaluator.example/witness');
 
     // Act
-    const result = await cosignCheckpoint(store, contract, log.key, evaluator.signer);
+    const result = await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
 
     // Assess
     expect(result).toMatchObject({ size, added: true, witness: evaluator.key });
@@ -78,11 +78,11 @@ describe('DynamoLedger cosignatures', () => {
   it('cosigning again adds nothing', async () => {
     // Prepare
     const { store, log, contract, size } = await publishedLog();
-    const evaluator = memorySigner('evaluator.example/witness');
-    const first = await cosignCheckpoint(store, contract, log.key, evaluator.signer);
+    const evaluator = memoryWitness('evaluator.example/witness');
+    const first = await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
 
     // Act
-    const second = await cosignCheckpoint(store, contract, log.key, evaluator.signer);
+    const second = await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
     const direct = await store.addCosignature(contract, size, first.note);
 
     // Assess
@@ -94,10 +94,12 @@ describe('DynamoLedger cosignatures', () => {
   it('8 witnesses cosigning at once (each through its own ledger instance) all keep their lines', async () => {
     // Prepare
     const { log, contract, note, size } = await publishedLog();
-    const witnesses = Array.from({ length: 8 }, (_, i) => memorySigner(`witness-${i}.example`));
+    const witnesses = Array.from({ length: 8 }, (_, i) => memoryWitness(`witness-${i}.example`));
 
     // Act
-    const results = await Promise.all(witnesses.map((w) => cosignCheckpoint(ledger(), contract, log.key, w.signer)));
+    const results = await Promise.all(
+      witnesses.map((w) => cosignCheckpoint(ledger(), contract, log.key, w.signer, { time: 1_767_000_000 })),
+    );
 
     // Assess
     const final = await storedNote(contract, size);
@@ -119,10 +121,10 @@ describe('DynamoLedger cosignatures', () => {
   it('a cosigned note made from a stale read does not drop the lines added meanwhile', async () => {
     // Prepare: two witnesses cosign the note as first published; the first is stored.
     const { store, log, contract, note, size } = await publishedLog();
-    const a = memorySigner('a.example');
-    const b = memorySigner('b.example');
-    const byA = await cosignNote(note, log.key, a.signer);
-    const byB = await cosignNote(note, log.key, b.signer);
+    const a = memoryWitness('a.example');
+    const b = memoryWitness('b.example');
+    const byA = await cosignNote(note, log.key, a.signer, 1_767_000_000);
+    const byB = await cosignNote(note, log.key, b.signer, 1_767_000_000);
     await store.addCosignature(contract, size, byA);
 
     // Act
@@ -137,9 +139,9 @@ describe('DynamoLedger cosignatures', () => {
   it('a witness whose conditional put loses the race re-reads, merges and writes again', async () => {
     // Prepare: a client that lets witness B store its line just before A's first update reaches DynamoDB.
     const { store, log, contract, note, size } = await publishedLog();
-    const a = memorySigner('a.example');
-    const b = memorySigner('b.example');
-    const byB = await cosignNote(note, log.key, b.signer);
+    const a = memoryWitness('a.example');
+    const b = memoryWitness('b.example');
+    const byB = await cosignNote(note, log.key, b.signer, 1_767_000_000);
     let updates = 0;
     const racing = {
       send: async (command: unknown) => {
@@ -150,7 +152,7 @@ describe('DynamoLedger cosignatures', () => {
     const witnessA = new DynamoLedger({ client: racing, tables: testStack().tables });
 
     // Act
-    const result = await cosignCheckpoint(witnessA, contract, log.key, a.signer);
+    const result = await cosignCheckpoint(witnessA, contract, log.key, a.signer, { time: 1_767_000_000 });
 
     // Assess
     expect(updates).toBe(2);
@@ -187,9 +189,9 @@ describe('DynamoLedger cosignatures', () => {
     );
 
     // Act / Assess
-    await expect(cosignCheckpoint(store, contract, log.key, memorySigner('evaluator.example').signer)).rejects.toThrow(
-      /invalid signature/,
-    );
+    await expect(
+      cosignCheckpoint(store, contract, log.key, memoryWitness('evaluator.example').signer, { time: 1_767_000_000 }),
+    ).rejects.toThrow(/invalid signature/);
   });
 });
 
@@ -197,9 +199,9 @@ describe('verifyStoredLog with witnesses', () => {
   it('reports which witnesses cosigned; requiring a missing one fails; a bad witness key throws', async () => {
     // Prepare
     const { store, log, contract } = await publishedLog();
-    const evaluator = memorySigner('evaluator.example/witness');
-    const ministry = memorySigner('ministry.example/witness');
-    await cosignCheckpoint(store, contract, log.key, evaluator.signer);
+    const evaluator = memoryWitness('evaluator.example/witness');
+    const ministry = memoryWitness('ministry.example/witness');
+    await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
 
     // Act
     const plain = await verifyStoredLog(store, contract, [log.key]);

@@ -24,7 +24,7 @@ import {
 import { REPO } from '../support/cli.ts';
 import { enrol, RELEASED_BATCH } from '../support/evidence.ts';
 import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
-import { memorySigner } from '../support/signer.ts';
+import { memoryWitness } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
 
 /**
@@ -232,10 +232,10 @@ describe('issueReport', () => {
   });
 
   it('a report at a checkpoint a witness cosigned names the witness; it verifies with both keys', async () => {
-    const witness = memorySigner('evaluator.example/witness');
+    const witness = memoryWitness('evaluator.example/witness');
     await ingest('b-3', [enrol('e6', 'OP-6', '2024-06-02')]);
     await publishCheckpoint(ctx.log, ctx.signer, contract, 8);
-    await cosignCheckpoint(ctx.log, contract, logKey, witness.signer, { size: 8 });
+    await cosignCheckpoint(ctx.log, contract, logKey, witness.signer, { size: 8, time: 1_767_000_000 });
 
     const cosigned = await issueReport(ctx.reporting, {
       contract,

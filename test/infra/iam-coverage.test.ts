@@ -51,7 +51,7 @@ import {
   recordRuntime,
   synthesizedPolicies,
 } from '../support/iam-sim.ts';
-import { memorySigner } from '../support/signer.ts';
+import { memoryWitness } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
 
 const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -234,14 +234,22 @@ beforeAll(async () => {
   const checkpoint = await api('getCheckpoint', { claims: claims('investor') });
   await api('getConsistencyProof', { claims: claims('investor'), query: { from: '1' } });
   await api('exportLog', { claims: claims('investor') });
-  const witness = memorySigner('evaluator.example/witness');
+  const witness = memoryWitness('evaluator.example/witness');
   const logKey = verifierKey(own.signer.name, await own.signer.publicKey());
-  const cosigned = await cosignNote(checkpoint.body.note, logKey, witness.signer);
-  await api(
-    'cosignCheckpoint',
-    { claims: claims('evaluator'), body: { note: cosigned, witnessKey: witness.key } },
-    201,
-  );
+  const cosigned = await cosignNote(checkpoint.body.note, logKey, witness.signer, 1_767_000_000);
+  // Only a configured witness may cosign.
+  const configured = process.env.SIB_WITNESS_KEYS;
+  process.env.SIB_WITNESS_KEYS = witness.key;
+  try {
+    await api(
+      'cosignCheckpoint',
+      { claims: claims('evaluator'), body: { note: cosigned, witnessKey: witness.key } },
+      201,
+    );
+  } finally {
+    if (configured === undefined) delete process.env.SIB_WITNESS_KEYS;
+    else process.env.SIB_WITNESS_KEYS = configured;
+  }
 
   // Comparison figure and evaluations (ApiContracts).
   await api(

@@ -20,7 +20,7 @@ import { resetRuntime } from '../../functions/shared/composition.ts';
 import { type Gateway, startGateway } from '../../infra/local/gateway.ts';
 import { useDataDir } from '../support/cli.ts';
 import { enrol, freshContract, job, saveEnv } from '../support/http.ts';
-import { memorySigner } from '../support/signer.ts';
+import { memorySigner, memoryWitness } from '../support/signer.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 
 interface Reply {
@@ -730,7 +730,7 @@ async function corpus(note: string): Promise<Case[]> {
   );
 
   // Witness cosignatures that must not be stored
-  const witness = memorySigner('witness.example');
+  const witness = memoryWitness('witness.example');
   const cosign = (name: string, body: unknown, as: Who = 'evaluator'): Case => ({
     name,
     method: 'POST',

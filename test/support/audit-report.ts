@@ -20,6 +20,7 @@ import {
   type Actor,
   CONTRACT_REGISTERED_KIND,
   checkpointOrigin,
+  cosignNote,
   type Entry,
   EVALUATION_RECORDED_KIND,
   EVIDENCE_BATCH_KIND,
@@ -44,7 +45,7 @@ import {
 } from '#reports';
 import { evaluate, evaluationKey } from '#services';
 import { type FixtureLedger, loadSpec, pseudonym, Records } from './evaluation-fixtures.ts';
-import { memorySigner } from './signer.ts';
+import { memorySigner, memoryWitness } from './signer.ts';
 
 export const ACTORS = {
   registrar: { sub: 'ministry-registrar', role: 'ministry' },
@@ -201,7 +202,7 @@ export async function secondChanceReport(
   } = {},
 ): Promise<ReportFixture> {
   const log = options.logSigner ?? memorySigner('test.log');
-  const witness = options.witnessSigner ?? memorySigner('test.witness');
+  const witness = options.witnessSigner ?? memoryWitness('test.witness');
   const spec = options.spec ?? loadSpec('second-chance-kamchatka');
   const actors = { ...ACTORS, ...options.actors };
   const ledger = new MemoryLog(spec.id);
@@ -229,9 +230,10 @@ export async function secondChanceReport(
         size,
         root: Uint8Array.from(Buffer.from(root, 'hex')),
       },
-      [log.signer, witness.signer],
+      [log.signer],
     );
-    return { size, root, note };
+    // The witness cosigns as a C2SP witness does: a tlog-cosignature/v1 line, at a fixed time.
+    return { size, root, note: await cosignNote(note, log.key, witness.signer, 1_767_000_000) };
   };
   const earlierCheckpoint = await sign(ledger.entries.length);
   steps.push(ledger.step(PAYMENT_PAID_KIND, y2.entry, actors.treasury, { paymentOrder: '1842', paidOn: '2025-09-30' }));
