@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64, toHex } from '#kernel';
 import { checkpointOrigin, type Entry, encodeEntry, entryHash, rootFromLeaves, signCheckpoint } from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
-import { headKey, logPk } from '../../functions/adapters/ledger-items.ts';
+import { checkpointPk, headKey, logPk } from '../../functions/adapters/ledger-items.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { lines, sib, useDataDir } from '../support/cli.ts';
@@ -223,22 +223,24 @@ describe('sib ledger verify --file against a kept or remembered checkpoint', () 
   });
 });
 
-/** Every stored item of a contract log (its entries, nodes, keys, checkpoints, HEAD): an older copy of the data file. */
+/** Every stored item of a contract log (its entries, nodes, keys, its checkpoints' partition, HEAD): an older copy of the data file. */
 async function snapshot(contract: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': logPk(contract) },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  for (const pk of [logPk(contract), checkpointPk(contract)]) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
   const head = await doc.send(new GetCommand({ TableName: TABLE, Key: headKey(contract) }));
   return [...items, head.Item as Record<string, unknown>];
 }
