@@ -332,23 +332,13 @@ export function aggregateOutcomes(
   // Participant values are whole numbers (events, days, minor units): exact sums in bigint.
   const sum = new Decimal(total.toString());
   const sumSquares = new Decimal(squares.toString());
-  if (unit === 'rate') {
-    const interval = wilsonInterval(Number(total), n, level);
+  if (unit === 'rate' || unit === 'mean') {
+    const interval =
+      unit === 'rate'
+        ? wilsonInterval(Number(total), n, level)
+        : meanInterval({ n, sum: sum.toString(), sumSquares: sumSquares.toString() }, level);
     return {
-      value: ratioFigure(total.toString(), n),
-      numerator: total.toString(),
-      denominator: n,
-      ...(interval === undefined ? {} : { interval }),
-      pending,
-      excluded,
-      sum,
-      sumSquares,
-    };
-  }
-  if (unit === 'mean') {
-    const interval = meanInterval({ n, sum: sum.toString(), sumSquares: sumSquares.toString() }, level);
-    return {
-      value: ratioFigure(sum, n),
+      value: unit === 'rate' ? ratioFigure(total.toString(), n) : ratioFigure(sum, n),
       numerator: total.toString(),
       denominator: n,
       ...(interval === undefined ? {} : { interval }),
