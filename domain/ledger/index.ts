@@ -17,4 +17,5 @@ export * from './merkle.ts';
 export * from './note.ts';
 export * from './proof.ts';
 export * from './rollback.ts';
+export * from './trust.ts';
 export * from './verify-result.ts';

@@ -66,6 +66,8 @@ export const EvaluationEntryBodySchema = z.strictObject({
   checkpoint: z.strictObject({ size: z.int().min(0), root: Hex64 }),
   contract: z.strictObject({ version: z.int().min(1), hash: Hex64 }),
   result: z.strictObject({ sha256: Hex64, key: z.string() }),
+  /** SHA-256 of the public summary reports carry (domain/reports/summary.ts). */
+  summary: Hex64,
   total: z.string(),
   currency: z.string(),
 });

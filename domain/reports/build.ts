@@ -1,6 +1,5 @@
 import { type ContractSpec, specHash } from '#contracts';
-import type { GroupValue } from '#evaluation';
-import { type EvaluationResult, encodeResult, groupOfSubject } from '#evaluation';
+import { type EvaluationResult, encodeResult } from '#evaluation';
 import type { Signer } from '#kernel';
 import {
   canonicalBytes,
@@ -27,14 +26,8 @@ import {
   STEP_OF_KIND,
   verifyInclusion,
 } from '#ledger';
-import {
-  type AuditReport,
-  MIN_CELL,
-  type ProvenEntry,
-  REPORT_FORMAT,
-  type ReportGroup,
-  type ReportMetric,
-} from './types.ts';
+import { publicSummary, summaryHash } from './summary.ts';
+import { type AuditReport, type ProvenEntry, REPORT_FORMAT } from './types.ts';
 
 /**
  * The audit report investors get (format in domain/reports/types.ts): the
@@ -93,6 +86,7 @@ export function buildReport(input: ReportInput): Omit<AuditReport, 'signature'> 
   const steps = provenSteps(input, root, resultSha);
   const state: PaymentState = steps.at(-1)?.step ?? 'calculated';
   const result = input.evaluation.result;
+  const summary = publicSummary(result);
 
   const report: Omit<AuditReport, 'signature'> = {
     format: REPORT_FORMAT,
@@ -103,17 +97,17 @@ export function buildReport(input: ReportInput): Omit<AuditReport, 'signature'> 
       entry: evaluation,
       resultSha256: resultSha,
       evaluatedAt: { size: result.checkpoint.size, root: result.checkpoint.root },
-      records: result.inputs.records,
-      batches: result.inputs.batches,
-      participants: result.participants,
-      metrics: result.metrics.map(reportMetric),
-      comparisons: result.comparisons,
-      triggers: result.triggers,
-      indicators: result.indicators,
+      records: summary.records,
+      batches: summary.batches,
+      participants: summary.participants,
+      metrics: summary.metrics,
+      comparisons: summary.comparisons,
+      triggers: summary.triggers,
+      indicators: summary.indicators,
     },
-    payments: result.payments,
+    payments: summary.payments,
     earlier: input.earlier.map((e) => ({ period: e.period, seq: e.seq, total: e.total })),
-    paidBeforeByRule: paidBeforeByRule(result),
+    paidBeforeByRule: summary.paidBeforeByRule,
     workflow: { state, steps },
     witnesses: [...input.witnesses],
     issued: { at: input.issuedAt },
@@ -205,7 +199,12 @@ function provenEvaluation(input: ReportInput, root: Uint8Array): { evaluation: P
   }
   const body = EvaluationEntryBodySchema.parse(evaluation.entry.body);
   const resultSha = encodeResult(result).sha256;
-  if (body.result.sha256 !== resultSha || body.total !== result.payments.total || body.period !== result.period.id) {
+  if (
+    body.result.sha256 !== resultSha ||
+    body.total !== result.payments.total ||
+    body.period !== result.period.id ||
+    body.summary !== summaryHash(publicSummary(result))
+  ) {
     throw new IntegrityError('the evaluation entry records another result', input.evaluation.seq);
   }
   return { evaluation: evaluation.proven, resultSha };
@@ -236,68 +235,6 @@ function hexRoot(root: string): Uint8Array {
     if (bytes.byteLength === 32) return bytes;
   } catch {}
   throw new ValidationError(`checkpoint root must be 64 lower-case hex digits, got ${JSON.stringify(root)}`);
-}
-
-/** A metric as investors see it: groups of fewer than MIN_CELL people suppressed (and one more beside a lone one). */
-function reportMetric(m: EvaluationResult['metrics'][number]): ReportMetric {
-  const { groups, ...rest } = m;
-  return groups === undefined ? rest : { ...rest, groups: suppressGroups(groups) };
-}
-
-/** The people a group counts: its denominator (rates, means), else its count. */
-export function groupPeople(g: { readonly value: string; readonly denominator?: number }): number {
-  return g.denominator ?? Number(g.value);
-}
-
-/**
- * Groups of fewer than MIN_CELL people become `{group, suppressed: true}`.
- * A lone suppressed group could be worked out from the total and the other
- * groups, so the smallest other group is suppressed with it (complementary
- * suppression). Group intervals are left out (the verifier recomputes them
- * from the figures).
- */
-export function suppressGroups(groups: readonly GroupValue[]): ReportGroup[] {
-  const small = new Set(groups.filter((g) => !(groupPeople(g) >= MIN_CELL)).map((g) => g.group));
-  if (small.size === 1 && groups.length > 1) {
-    const next = groups
-      .filter((g) => !small.has(g.group))
-      .reduce<GroupValue | undefined>(
-        (a, g) => (a === undefined || groupPeople(g) < groupPeople(a) ? g : a),
-        undefined,
-      );
-    if (next !== undefined) small.add(next.group);
-  }
-  return groups.map((g) =>
-    small.has(g.group)
-      ? { group: g.group, suppressed: true as const }
-      : {
-          group: g.group,
-          value: g.value,
-          ...(g.numerator === undefined ? {} : { numerator: g.numerator }),
-          ...(g.denominator === undefined ? {} : { denominator: g.denominator }),
-          ...(g.planned === undefined ? {} : { planned: g.planned }),
-        },
-  );
-}
-
-/** Net paid before per rule (and per group for group-keyed rules), from the result's outcome lines. */
-function paidBeforeByRule(result: EvaluationResult): NonNullable<AuditReport['paidBeforeByRule']> {
-  const sums = new Map<string, { rule: string; group?: string; amount: bigint }>();
-  for (const o of result.outcomes) {
-    const group = groupOfSubject(o.subject);
-    const id = `${o.rule}\u0000${group ?? ''}`;
-    const held = sums.get(id) ?? { rule: o.rule, ...(group === undefined ? {} : { group }), amount: 0n };
-    held.amount += BigInt(o.paidBefore);
-    sums.set(id, held);
-  }
-  return [...sums.entries()]
-    .filter(([, s]) => s.amount !== 0n)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, s]) => ({
-      rule: s.rule,
-      ...(s.group === undefined ? {} : { group: s.group }),
-      amount: s.amount.toString(),
-    }));
 }
 
 /** The bytes the report signature covers: the canonical JSON (RFC 8785) of the report without `signature`. */

@@ -7,5 +7,7 @@ export * from './build.ts';
 export * from './indigo.ts';
 export * from './indigo-schema.ts';
 export * from './report-schema.ts';
+export * from './summary.ts';
+export * from './suppress.ts';
 export * from './types.ts';
 export * from './verify.ts';

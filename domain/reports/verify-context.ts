@@ -1,7 +1,7 @@
 import type { ContractSpec, Metric } from '#contracts';
 import type { CapState, ExactComparison } from '#evaluation';
 import { utf8 } from '#kernel';
-import { decodeEntry, type Entry, type VerifierKey } from '#ledger';
+import { decodeEntry, type Entry, type TrustPolicy, type VerifierKey } from '#ledger';
 import type { AuditReport, ProvenEntry, ReportMetric } from './types.ts';
 
 /**
@@ -65,7 +65,15 @@ export class ReportContext {
   #rows: ExactRows | undefined;
   #simulation: Simulation | undefined;
 
-  constructor(document: Document, keys: readonly string[]) {
+  /** The trust policy and opt-outs given (verify.ts VerifyOptions). */
+  readonly options: { readonly trust?: TrustPolicy; readonly allowFewerWitnesses?: boolean };
+
+  constructor(
+    document: Document,
+    keys: readonly string[],
+    options: { readonly trust?: TrustPolicy; readonly allowFewerWitnesses?: boolean } = {},
+  ) {
+    this.options = options;
     this.raw = document.raw;
     this.report = document.report;
     this.spec = document.spec;

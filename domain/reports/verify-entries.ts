@@ -9,6 +9,7 @@ import {
   verifyInclusion,
 } from '#ledger';
 import { FROM, STEP_ROLES } from '#payments';
+import { summaryHash, summaryOfReport } from './summary.ts';
 import type { ProvenEntry } from './types.ts';
 import { type Fail, messageOf, type ReportContext } from './verify-context.ts';
 
@@ -216,4 +217,25 @@ export function checkDuties(ctx: ReportContext, fail: Fail): string | undefined 
     taken.push({ what: step, sub });
   }
   return taken.map((t) => `${t.what} by ${t.sub}`).join(', ');
+}
+
+/**
+ * The report's figures are exactly the public summary the evaluation entry
+ * commits to (and the parties' signatures name): any figure changed after
+ * the evaluation was recorded shows here.
+ */
+export function checkSummary(ctx: ReportContext, fail: Fail): string | undefined {
+  const entry = ctx.entry(ctx.report.evaluation.entry);
+  const parsed = EvaluationEntryBodySchema.safeParse(entry?.body);
+  if (!parsed.success) {
+    fail('the evaluation entry cannot be read');
+    return undefined;
+  }
+  const summary = summaryHash(summaryOfReport(ctx.report));
+  if (parsed.data.summary !== summary) {
+    fail(
+      `the report's figures hash to ${summary}, but the evaluation entry commits to ${parsed.data.summary}: a figure was changed after the evaluation was recorded`,
+    );
+  }
+  return `the figures hash to ${summary}, as the evaluation entry records`;
 }

@@ -9,7 +9,8 @@ import {
   wilsonInterval,
 } from '#evaluation';
 import { canonicalize, Decimal } from '#kernel';
-import { groupPeople, PSEUDONYM_IN_TEXT } from './build.ts';
+import { PSEUDONYM_IN_TEXT } from './build.ts';
+import { groupPeople } from './suppress.ts';
 import { MIN_CELL, type ReportMetric } from './types.ts';
 import { type Fail, type ReportContext, sumOf } from './verify-context.ts';
 

@@ -1,4 +1,4 @@
-import { CONTRACT_REGISTERED_KIND, EVALUATION_RECORDED_KIND, PAYMENT_STEP_KINDS } from '#ledger';
+import { CONTRACT_REGISTERED_KIND, EVALUATION_RECORDED_KIND, PAYMENT_STEP_KINDS, type TrustPolicy } from '#ledger';
 import type { AuditReport } from './types.ts';
 import { checkComparisons, checkTriggers } from './verify-comparisons.ts';
 import {
@@ -16,6 +16,7 @@ import {
   checkEvaluationEntry,
   checkPeriod,
   checkProof,
+  checkSummary,
   checkWorkflow,
 } from './verify-entries.ts';
 import { checkAggregates, checkIndicators, checkMetrics } from './verify-figures.ts';
@@ -41,8 +42,25 @@ import { checkCheckpoint, checkKeys, checkReportSignature, checkWitnesses } from
 
 export type { ReportCheck, ReportVerification } from './verify-context.ts';
 
+/** How a report is verified besides its keys. */
+export interface VerifyOptions {
+  /**
+   * The investor's trust policy: the log key, the witnesses with their
+   * quorum, and the parties' keys per role. With it, a checkpoint without a
+   * quorum of the named witnesses, or a decision not signed by a key named
+   * for its role, fails verification.
+   */
+  readonly trust?: TrustPolicy;
+  /** Accept fewer cosignatures than the policy's quorum (the check passes with a warning). */
+  readonly allowFewerWitnesses?: boolean;
+}
+
 /** Verifies a report's bytes against the trusted verifier keys (the log's, and any witnesses'). Never throws. */
-export function verifyReport(bytes: Uint8Array, keys: readonly string[]): ReportVerification {
+export function verifyReport(
+  bytes: Uint8Array,
+  keys: readonly string[],
+  options: VerifyOptions = {},
+): ReportVerification {
   const checks: ReportCheck[] = [];
   let contract: string | undefined;
   let period: string | undefined;
@@ -50,7 +68,7 @@ export function verifyReport(bytes: Uint8Array, keys: readonly string[]): Report
     const parsed = parseReport(bytes, checks);
     contract = parsed.contract;
     period = parsed.period;
-    if (parsed.document !== undefined) runChecks(new ReportContext(parsed.document, keys), checks);
+    if (parsed.document !== undefined) runChecks(new ReportContext(parsed.document, keys, options), checks);
   } catch (error) {
     checks.push({ name: 'verifier', ok: false, message: `the verifier failed: ${messageOf(error)}` });
   }
@@ -81,6 +99,7 @@ function checksOf(r: AuditReport): [string, Check][] {
       proof(s.entry, PAYMENT_STEP_KINDS[s.step]),
     ]),
     ['evaluation entry', checkEvaluationEntry],
+    ['public summary', checkSummary],
     ['period', checkPeriod],
     ['workflow', checkWorkflow],
     ['separation of duties', checkDuties],

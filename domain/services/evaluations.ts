@@ -24,6 +24,7 @@ import {
   ValidationError,
 } from '#kernel';
 import { type Actor, EVALUATION_RECORDED_KIND, type EvaluationEntryBody, recordedEvaluations } from '#ledger';
+import { publicSummary, summaryHash } from '#reports';
 import { Evaluation } from './evaluation-run.ts';
 import { readVerifiedEntries } from './log-reader.ts';
 import { appendOnce } from './log-writer.ts';
@@ -72,6 +73,7 @@ export async function runEvaluation(
     checkpoint: result.checkpoint,
     contract: { version: result.contract.version, hash: result.contract.hash },
     result: { sha256: digest, key },
+    summary: summaryHash(publicSummary(result)),
     total: result.payments.total,
     currency: result.payments.currency,
   };

@@ -38,7 +38,7 @@ describe.concurrent('sib report verify', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = lines(run.stdout);
-    expect(out[0]).toMatch(/^OK: the report of second-chance-kamchatka period y2 verifies: all 26 checks hold$/);
+    expect(out[0]).toMatch(/^OK: the report of second-chance-kamchatka period y2 verifies: all 27 checks hold$/);
     expect(run.stdout).toContain('  checkpoint witnesses: cosigned by test.witness\n');
     expect(run.stdout).toContain('  total: 3500000000 RUB (35,000,000.00); to date 6500000000\n');
   });
@@ -61,10 +61,13 @@ describe.concurrent('sib report verify', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toEqual([
-      'FAILED: 3 of 26 check(s) of the report of second-chance-kamchatka period y2 do not hold',
+      'FAILED: 4 of 27 check(s) of the report of second-chance-kamchatka period y2 do not hold',
       '  report signature: the signature by test.log+' +
         f.report.signature.keyId +
         ' does not verify: the report was changed after it was signed',
+      expect.stringMatching(
+        /^ {2}public summary: the report's figures hash to [0-9a-f]{64}, but the evaluation entry commits to [0-9a-f]{64}: a figure was changed after the evaluation was recorded$/,
+      ),
       '  payment lines: payment line subsidy-y2: amount 3500000001 but the contract gives 3500000000 (every indicator met)',
       '  total: the total is 3500000000 but the lines sum to 3500000001',
     ]);
@@ -81,6 +84,7 @@ describe.concurrent('sib report verify', () => {
     expect(result.ok).toBe(false);
     expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
       'report signature',
+      'public summary',
       'payment lines',
       'total',
     ]);

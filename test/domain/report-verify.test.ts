@@ -25,7 +25,13 @@ import {
 } from '../support/evaluation-fixtures.ts';
 import { memorySigner } from '../support/signer.ts';
 
-const failed = (r: ReportVerification) => r.checks.filter((c) => !c.ok).map((c) => c.name);
+/**
+ * The failed checks besides `public summary`: a report whose figures were
+ * changed fails that check too (tests of it are in the forgery suite); these
+ * tests show that each recomputation catches the change on its own.
+ */
+const failed = (r: ReportVerification) =>
+  r.checks.filter((c) => !c.ok && c.name !== 'public summary').map((c) => c.name);
 const messageOf = (r: ReportVerification, name: string) => r.checks.find((c) => c.name === name)?.message;
 const bytesOf = (report: AuditReport) => encodeReport(report).bytes;
 /** A metric of a report copy, to change. */
@@ -46,6 +52,7 @@ const CHECKS = [
   'proof: approved step',
   'proof: paid step',
   'evaluation entry',
+  'public summary',
   'period',
   'workflow',
   'separation of duties',

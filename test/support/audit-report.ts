@@ -1,3 +1,4 @@
+import { publicSummary, summaryHash } from '#reports';
 /**
  * A real audit report for the report and verifier tests: the Second Chance
  * contract registered in an in-memory log, one evidence batch (213
@@ -129,6 +130,7 @@ export class MemoryLog {
       checkpoint: result.checkpoint,
       contract: { version: result.contract.version, hash: result.contract.hash },
       result: { sha256: sha, key: evaluationKey(this.contract, period, sha) },
+      summary: summaryHash(publicSummary(result)),
       total: result.payments.total,
       currency: result.payments.currency,
     };

@@ -30,6 +30,7 @@ import {
   type Role,
   rootFromLeaves,
 } from '#ledger';
+import { publicSummary, summaryHash } from '#reports';
 import { type EvaluationRequest, evaluate, evaluationKey } from '#services';
 
 const CONTRACTS = fileURLToPath(new URL('../../contracts/', import.meta.url));
@@ -233,6 +234,7 @@ export class FixtureLedger {
       checkpoint: result.checkpoint,
       contract: { version: result.contract.version, hash: result.contract.hash },
       result: { sha256: sha, key: evaluationKey(this.contract, result.period.id, sha) },
+      summary: summaryHash(publicSummary(result)),
       total: result.payments.total,
       currency: result.payments.currency,
     };

@@ -1,3 +1,4 @@
+import { publicSummary, summaryHash } from '#reports';
 /**
  * The payment workflow's ports in memory: MemoryContractLog is a ContractLog
  * (real chained entries, RFC 6962 roots, idempotency keys bound to the
@@ -224,6 +225,7 @@ export class WorkflowLedger {
       checkpoint,
       contract: { version: result.contract.version, hash: result.contract.hash },
       result: { sha256: sha, key: evaluationKey(this.contract, period, sha) },
+      summary: summaryHash(publicSummary(result)),
       total: result.payments.total,
       currency: result.payments.currency,
     };
@@ -248,6 +250,7 @@ export class WorkflowLedger {
       checkpoint,
       contract: { version: this.spec.version, hash: specHash(this.spec) },
       result: { sha256: sha, key: evaluationKey(this.contract, period, sha) },
+      summary: sha,
       total,
       currency: this.spec.currency,
     };
