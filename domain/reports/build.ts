@@ -21,13 +21,13 @@ import {
   entryHash,
   keyId,
   type PaymentState,
-  type PaymentStep,
   parseCheckpoint,
   STEP_OF_KIND,
   verifyInclusion,
 } from '#ledger';
+import { earlierFigures, SETTLED_STATES } from './earlier.ts';
 import { publicSummary, summaryHash } from './summary.ts';
-import { type AuditReport, type ProvenEntry, REPORT_FORMAT } from './types.ts';
+import { type AuditReport, type EarlierPayment, type ProvenEntry, type ProvenStep, REPORT_FORMAT } from './types.ts';
 
 /**
  * The audit report investors get (format in domain/reports/types.ts): the
@@ -58,8 +58,16 @@ export interface ReportInput {
   readonly steps: readonly EntryWithProof[];
   /** The signed checkpoint every proof leads to: size, root (hex) and the signed note (with any cosignatures). */
   readonly checkpoint: { readonly size: number; readonly root: string; readonly note: string };
-  /** The earlier periods' payments this one builds on. */
-  readonly earlier: readonly { readonly period: string; readonly seq: number; readonly total: string }[];
+  /**
+   * The earlier periods' payments this one builds on (the result's prior
+   * evaluations, in order): each one's evaluation entry and its payment step
+   * entries, any order. Each must be approved (or paid).
+   */
+  readonly earlier: readonly {
+    readonly period: string;
+    readonly evaluation: EntryWithProof;
+    readonly steps: readonly EntryWithProof[];
+  }[];
   /** Names of the witnesses whose cosignatures on the checkpoint were verified. */
   readonly witnesses: readonly string[];
   /** ISO 8601 time of issue. */
@@ -83,7 +91,8 @@ export function buildReport(input: ReportInput): Omit<AuditReport, 'signature'> 
   const root = checkpointRoot(input);
   const registration = provenRegistration(input, hash, root);
   const { evaluation, resultSha } = provenEvaluation(input, root);
-  const steps = provenSteps(input, root, resultSha);
+  const steps = provenSteps(input, root, input.evaluation.seq, resultSha, input.steps);
+  const earlier = provenEarlier(input, root);
   const state: PaymentState = steps.at(-1)?.step ?? 'calculated';
   const result = input.evaluation.result;
   const summary = publicSummary(result);
@@ -106,7 +115,7 @@ export function buildReport(input: ReportInput): Omit<AuditReport, 'signature'> 
       indicators: summary.indicators,
     },
     payments: summary.payments,
-    earlier: input.earlier.map((e) => ({ period: e.period, seq: e.seq, total: e.total })),
+    earlier,
     paidBeforeByRule: summary.paidBeforeByRule,
     workflow: { state, steps },
     witnesses: [...input.witnesses],
@@ -210,23 +219,63 @@ function provenEvaluation(input: ReportInput, root: Uint8Array): { evaluation: P
   return { evaluation: evaluation.proven, resultSha };
 }
 
-/** The workflow: this payment's steps, in log order. */
+/** The workflow: the steps of the payment `payment` (its result `resultSha`), in log order. */
 function provenSteps(
   input: ReportInput,
   root: Uint8Array,
+  payment: number,
   resultSha: string,
-): { step: PaymentStep; entry: ProvenEntry }[] {
-  return input.steps
+  steps: readonly EntryWithProof[],
+): ProvenStep[] {
+  return steps
     .map((s) => {
       const { proven: p, entry } = provenEntry(input, root, 'step', s);
       const step = STEP_OF_KIND.get(entry.kind);
       if (step === undefined) throw new IntegrityError(`entry ${s.seq} is a ${entry.kind} entry, not a payment step`);
-      if (entry.body.payment !== input.evaluation.seq || entry.body.result !== resultSha) {
+      if (entry.body.payment !== payment || entry.body.result !== resultSha) {
         throw new IntegrityError(`entry ${s.seq} is a step of another payment`, s.seq);
       }
       return { step, entry: p };
     })
     .sort((a, b) => a.entry.seq - b.entry.seq);
+}
+
+/**
+ * The earlier payments: exactly the prior evaluations the result builds on
+ * (what its public summary names), each an evaluation entry of its period
+ * with its steps, approved or paid.
+ */
+function provenEarlier(input: ReportInput, root: Uint8Array): EarlierPayment[] {
+  const priors = input.evaluation.result.inputs.priorEvaluations;
+  const listed = input.earlier.map((e) => `${e.period} (entry ${e.evaluation.seq})`).join(', ');
+  const expected = priors.map((p) => `${p.period} (entry ${p.seq})`).join(', ');
+  if (listed !== expected) {
+    throw new ValidationError(
+      `the earlier payments given are ${listed || 'none'}, but the evaluation builds on ${expected || 'none'}`,
+    );
+  }
+  return input.earlier.map((e) => {
+    const { proven, entry } = provenEntry(input, root, `${e.period} evaluation`, e.evaluation);
+    const body = EvaluationEntryBodySchema.safeParse(entry.body);
+    if (entry.kind !== EVALUATION_RECORDED_KIND || !body.success || body.data.period !== e.period) {
+      throw new IntegrityError(
+        `entry ${e.evaluation.seq} is not an evaluation of period ${e.period}`,
+        e.evaluation.seq,
+      );
+    }
+    const earlier = {
+      period: e.period,
+      evaluation: proven,
+      steps: provenSteps(input, root, e.evaluation.seq, body.data.result.sha256, e.steps),
+    };
+    const { state } = earlierFigures(earlier);
+    if (!SETTLED_STATES.has(state)) {
+      throw new ValidationError(
+        `the payment of ${e.period} (entry ${e.evaluation.seq}) is ${state}, not approved: the payment of ${input.evaluation.result.period.id} cannot count it as paid before`,
+      );
+    }
+    return earlier;
+  });
 }
 
 function hexRoot(root: string): Uint8Array {

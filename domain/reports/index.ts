@@ -4,6 +4,7 @@
  * offline (signatures, proofs, every amount recomputed), and the INDIGO export.
  */
 export * from './build.ts';
+export * from './earlier.ts';
 export * from './indigo.ts';
 export * from './indigo-schema.ts';
 export * from './report-schema.ts';

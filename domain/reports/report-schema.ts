@@ -21,6 +21,10 @@ const ProvenEntrySchema = z.strictObject({
   leafHash: Hex64,
   proof: z.array(Hex64).max(64),
 });
+const ProvenStepSchema = z.strictObject({
+  step: z.enum(['attested', 'approved', 'rejected', 'paid']),
+  entry: ProvenEntrySchema,
+});
 const IntervalSchema = z.strictObject({ level: Text, low: DecimalText, high: DecimalText });
 const ReportGroupSchema = z.union([
   z.strictObject({ group: Text, suppressed: z.literal(true) }),
@@ -136,16 +140,16 @@ export const AuditReportSchema = z.strictObject({
       .max(10_000),
   }),
   payments: PaymentsSchema,
-  earlier: z.array(z.strictObject({ period: Text, seq: Count, total: MinorUnits })).max(1000),
+  earlier: z
+    .array(z.strictObject({ period: Text, evaluation: ProvenEntrySchema, steps: z.array(ProvenStepSchema).max(100) }))
+    .max(1000),
   paidBeforeByRule: z
     .array(z.strictObject({ rule: Text, group: Text.optional(), amount: MinorUnits }))
     .max(10_000)
     .optional(),
   workflow: z.strictObject({
     state: z.enum(PAYMENT_STATES),
-    steps: z
-      .array(z.strictObject({ step: z.enum(['attested', 'approved', 'rejected', 'paid']), entry: ProvenEntrySchema }))
-      .max(100),
+    steps: z.array(ProvenStepSchema).max(100),
   }),
   witnesses: z.array(Text).max(100),
   issued: z.strictObject({ at: Text }),

@@ -23,6 +23,8 @@ export interface PublicSummary {
   readonly indicators: AuditReport['evaluation']['indicators'];
   readonly payments: AuditReport['payments'];
   readonly paidBeforeByRule: NonNullable<AuditReport['paidBeforeByRule']>;
+  /** The earlier payments the evaluation builds on: the latest evaluation entry of each earlier period. */
+  readonly earlier: readonly { readonly period: string; readonly seq: number }[];
 }
 
 /** The public summary of an evaluation result. */
@@ -39,12 +41,13 @@ export function publicSummary(result: EvaluationResult): PublicSummary {
     indicators: result.indicators,
     payments: result.payments,
     paidBeforeByRule: paidBeforeByRule(result),
+    earlier: result.inputs.priorEvaluations.map((p) => ({ period: p.period, seq: p.seq })),
   };
 }
 
 /** The public summary as a report carries it (what the report's figures claim). */
 export function summaryOfReport(
-  report: Pick<AuditReport, 'period' | 'evaluation' | 'payments' | 'paidBeforeByRule'>,
+  report: Pick<AuditReport, 'period' | 'evaluation' | 'payments' | 'paidBeforeByRule' | 'earlier'>,
 ): PublicSummary {
   const e = report.evaluation;
   return {
@@ -59,6 +62,7 @@ export function summaryOfReport(
     indicators: e.indicators,
     payments: report.payments,
     paidBeforeByRule: report.paidBeforeByRule ?? [],
+    earlier: report.earlier.map((e) => ({ period: e.period, seq: e.evaluation.seq })),
   };
 }
 

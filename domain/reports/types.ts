@@ -27,6 +27,21 @@ export interface ProvenEntry {
   readonly proof: readonly string[];
 }
 
+/** A payment step entry with its inclusion proof. */
+export interface ProvenStep {
+  readonly step: PaymentStep;
+  readonly entry: ProvenEntry;
+}
+
+/** An earlier period's payment: its `evaluation.recorded` entry and its step entries (attested, approved or rejected, paid). */
+export interface EarlierPayment {
+  /** The period the payment is of (its evaluation entry must say so). */
+  readonly period: string;
+  readonly evaluation: ProvenEntry;
+  /** In log order. */
+  readonly steps: readonly ProvenStep[];
+}
+
 /** A group figure as investors see it: `suppressed` instead of figures when fewer than MIN_CELL people. */
 export type ReportGroup =
   | {
@@ -79,8 +94,12 @@ export interface AuditReport {
     readonly indicators: readonly IndicatorCheck[];
   };
   readonly payments: PaymentsResult;
-  /** Earlier periods' payments this one builds on: period, evaluation entry seq, total. */
-  readonly earlier: readonly { readonly period: string; readonly seq: number; readonly total: string }[];
+  /**
+   * Earlier periods' payments this one builds on, in period order: each
+   * period's evaluation entry and its payment steps, proved into the
+   * checkpoint. The verifier derives "paid before" from these entries alone.
+   */
+  readonly earlier: readonly EarlierPayment[];
   /**
    * What the earlier periods paid, net, under each payment rule (and, for the
    * rules keyed per group: tiered and per-effect, under each group), summing
@@ -93,7 +112,7 @@ export interface AuditReport {
   readonly workflow: {
     readonly state: PaymentState;
     /** attested, approved or rejected, paid: each entry proved into the checkpoint. */
-    readonly steps: readonly { readonly step: PaymentStep; readonly entry: ProvenEntry }[];
+    readonly steps: readonly ProvenStep[];
   };
   /** Who signed the checkpoint besides the log (witness names), as verified when the report was issued. */
   readonly witnesses: readonly string[];

@@ -3,46 +3,16 @@ import { type Fail, type ReportContext, sumOf } from './verify-context.ts';
 import { simulate } from './verify-simulation.ts';
 
 /**
- * The report verifier's checks of the payments: the earlier periods' payments
- * the amounts build on, the payment lines as the contract gives them
+ * The report verifier's checks of the payments: what was paid before under
+ * each rule (the earlier payments themselves: verify-earlier.ts), the payment lines as the contract gives them
  * (verify-simulation.ts), the total and the amount to date, the caps, and
  * the split among investors.
  */
 
 const money = (v: bigint) => v.toString();
 
-export function checkEarlier(ctx: ReportContext, fail: Fail): string | undefined {
-  const r = ctx.report;
-  const order = ctx.spec.periods.map((p) => p.id);
-  const mine = order.indexOf(r.period.id);
-  const expected = mine < 0 ? [] : order.slice(0, mine);
-  const got = r.earlier.map((e) => e.period);
-  if (got.join(',') !== expected.join(',')) {
-    fail(
-      `the earlier payments are of ${got.join(', ') || 'no period'}, but the periods before ${r.period.id} are ${expected.join(', ') || 'none'}`,
-    );
-  }
-  for (const e of r.earlier) {
-    if (e.seq >= r.evaluation.entry.seq) {
-      fail(
-        `the payment of ${e.period} (entry ${e.seq}) is not before this evaluation (entry ${r.evaluation.entry.seq})`,
-      );
-    }
-    if (e.seq >= r.evaluation.evaluatedAt.size) {
-      fail(`the payment of ${e.period} (entry ${e.seq}) is not in the log prefix the evaluation read`);
-    }
-  }
-  const total = sumOf(r.earlier.map((e) => BigInt(e.total)));
-  const paidBefore = BigInt(r.payments.paidBefore);
-  if (total !== paidBefore) {
-    fail(`the earlier periods paid ${money(total)} in all, but payments.paidBefore is ${money(paidBefore)}`);
-  }
-  checkPaidBeforeByRule(ctx, fail, paidBefore);
-  return r.earlier.map((e) => `${e.period}: ${e.total} (entry ${e.seq})`).join(', ') || 'none';
-}
-
 /** paidBeforeByRule names the contract's rules (groups only of group-keyed ones) and sums to paidBefore. */
-function checkPaidBeforeByRule(ctx: ReportContext, fail: Fail, paidBefore: bigint): void {
+export function checkPaidBeforeByRule(ctx: ReportContext, fail: Fail, paidBefore: bigint): void {
   const byRule = ctx.report.paidBeforeByRule;
   if (byRule === undefined) {
     if (paidBefore !== 0n) fail('paidBeforeByRule is missing: the amounts paid before cannot be recomputed without it');

@@ -89,21 +89,35 @@ export function checkCheckpoint(ctx: ReportContext, fail: Fail): string | undefi
   return `${cp.origin} size ${cp.size} signed by ${log}`;
 }
 
+/**
+ * The report's list of witnesses is exactly the witnesses whose cosignatures
+ * verify with the given keys: a name without a verifying cosignature (none on
+ * the checkpoint, one that does not verify, or no key given to check it) fails,
+ * and so does a verifying cosignature by a given witness key the list leaves out.
+ */
 export function checkWitnesses(ctx: ReportContext, fail: Fail): string | undefined {
   const log = logName(ctx);
   const signers = checkSigners(ctx.report.checkpoint.note, ctx.keys).filter((s) => s.name !== log);
   for (const s of signers.filter((x) => x.status === 'invalid')) {
     fail(`the cosignature of ${s.name}+${s.keyId} does not verify`);
   }
-  const cosigned = signers.filter((s) => s.status === 'signed').map((s) => s.name);
-  const unchecked: string[] = [];
-  for (const name of ctx.report.witnesses) {
-    if (cosigned.includes(name)) continue;
-    if (signers.some((s) => s.name === name)) {
-      fail(`the report names ${name} as a witness, but the checkpoint carries no valid cosignature by its key`);
-    } else unchecked.push(name);
+  const cosigned = [...new Set(signers.filter((s) => s.status === 'signed').map((s) => s.name))];
+  const named = ctx.report.witnesses;
+  for (const name of new Set(named.filter((n, i) => named.indexOf(n) !== i))) {
+    fail(`the report names ${name} as a witness more than once`);
   }
-  return `cosigned by ${cosigned.join(', ') || 'no witness among the given keys'}${
-    unchecked.length > 0 ? `; not checked (no key given): ${unchecked.join(', ')}` : ''
-  }`;
+  for (const name of named) {
+    if (cosigned.includes(name)) continue;
+    fail(
+      signers.some((s) => s.name === name)
+        ? `the report names ${name} as a witness, but the checkpoint carries no valid cosignature by its key`
+        : `the report names ${name} as a witness, but no verifier key of ${name} was given: its cosignature cannot be checked`,
+    );
+  }
+  for (const name of cosigned.filter((n) => !named.includes(n))) {
+    fail(
+      `the checkpoint carries a valid cosignature by the witness ${name}, but the report's witnesses (${named.join(', ') || 'none'}) leave it out`,
+    );
+  }
+  return `cosigned by ${cosigned.join(', ') || 'no witness among the given keys'}`;
 }

@@ -10,6 +10,7 @@ import {
   type ReportVerification,
   summary,
 } from './verify-context.ts';
+import { checkEarlier } from './verify-earlier.ts';
 import {
   checkContractHash,
   checkDuties,
@@ -21,7 +22,7 @@ import {
 } from './verify-entries.ts';
 import { checkAggregates, checkIndicators, checkMetrics } from './verify-figures.ts';
 import { parseReport } from './verify-parse.ts';
-import { checkAllocation, checkCaps, checkEarlier, checkLines, checkTotal } from './verify-payments.ts';
+import { checkAllocation, checkCaps, checkLines, checkTotal } from './verify-payments.ts';
 import { checkCheckpoint, checkKeys, checkReportSignature, checkWitnesses } from './verify-signatures.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { registeredVersions } from '#contracts';
 import { NotFoundError, sha256 as sha256Of, toHex } from '#kernel';
 import { inclusionProof, recordedEvaluations, STEP_OF_KIND, verifierKey, verifyCheckpoint } from '#ledger';
-import { paymentStates } from '#payments';
 import type { AuditReport } from '#reports';
 import { buildReport, type EntryWithProof, encodeReport, signReport } from '#reports';
 import { loadResult } from './evaluations.ts';
@@ -132,15 +131,15 @@ export async function issueReport(
     proof: inclusionProof(bytes, seq),
   });
   const result = await loadResult(ports, evaluation, evaluation.seq);
-  const steps = entries
-    .filter((e) => STEP_OF_KIND.has(e.kind) && (e.body as { payment?: unknown }).payment === request.payment)
-    .map((e) => proven(e.seq));
-  // Earlier periods: the payment each later one builds on (the latest of its period).
-  const states = paymentStates(entries);
+  const stepsOf = (payment: number) =>
+    entries
+      .filter((e) => STEP_OF_KIND.has(e.kind) && (e.body as { payment?: unknown }).payment === payment)
+      .map((e) => proven(e.seq));
+  // Earlier periods: the payment this one builds on (the latest of its period), with its steps.
   const earlier = result.inputs.priorEvaluations.map((p) => ({
     period: p.period,
-    seq: p.seq,
-    total: states.find((s) => s.payment === p.seq)?.total ?? '0',
+    evaluation: proven(p.seq),
+    steps: stepsOf(p.seq),
   }));
   const note = await ports.checkpoint(contract, size);
   const logKey = verifierKey(ports.signer.name, await ports.signer.publicKey());
@@ -150,7 +149,7 @@ export async function issueReport(
     spec: registeredSpec(entries, result.contract.seq).spec,
     registration: proven(result.contract.seq),
     evaluation: { ...proven(evaluation.seq), result },
-    steps,
+    steps: stepsOf(request.payment),
     checkpoint: { size, root, note },
     earlier,
     witnesses,
@@ -200,7 +199,7 @@ async function periodHistory(
   const recorded = recordedEvaluations(entries);
   const out: PeriodFigures[] = [];
   for (const e of report.earlier) {
-    const body = recorded.find((r) => r.seq === e.seq);
+    const body = recorded.find((r) => r.seq === e.evaluation.seq);
     if (body === undefined) continue;
     const result = await loadResult(ports, body, body.seq);
     out.push({

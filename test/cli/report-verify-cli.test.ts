@@ -44,19 +44,34 @@ describe.concurrent('sib report verify', () => {
   });
 
   it('with --verbose prints a table of every check', async ({ expect }) => {
-    const run = await sib(data.path, ['report', 'verify', file('report.json'), '--key', f.logKey, '--verbose']);
+    const run = await sib(data.path, [
+      'report',
+      'verify',
+      file('report.json'),
+      '--key',
+      f.logKey,
+      '--key',
+      f.witnessKey,
+      '--verbose',
+    ]);
 
     expect(run.code).toBe(0);
     const out = lines(run.stdout);
     expect(out[0]).toMatch(/^check\s+result\s+detail$/);
     expect(run.stdout).toMatch(/^payment lines\s+ok\s+1 line\(s\) recomputed from the contract terms$/m);
-    expect(run.stdout).toMatch(
-      /^checkpoint witnesses\s+ok\s+cosigned by no witness among the given keys; not checked/m,
-    );
+    expect(run.stdout).toMatch(/^checkpoint witnesses\s+ok\s+cosigned by test\.witness$/m);
   });
 
   it('names each failed check with the figures, exit 1', async ({ expect }) => {
-    const run = await sib(data.path, ['report', 'verify', file('changed.json'), '--key', f.logKey]);
+    const run = await sib(data.path, [
+      'report',
+      'verify',
+      file('changed.json'),
+      '--key',
+      f.logKey,
+      '--key',
+      f.witnessKey,
+    ]);
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
@@ -74,8 +89,26 @@ describe.concurrent('sib report verify', () => {
   });
 
   it('with --json prints the result', async ({ expect }) => {
-    const good = await sib(data.path, ['report', 'verify', file('report.json'), '--key', f.logKey, '--json']);
-    const bad = await sib(data.path, ['report', 'verify', file('changed.json'), '--key', f.logKey, '--json']);
+    const good = await sib(data.path, [
+      'report',
+      'verify',
+      file('report.json'),
+      '--key',
+      f.logKey,
+      '--key',
+      f.witnessKey,
+      '--json',
+    ]);
+    const bad = await sib(data.path, [
+      'report',
+      'verify',
+      file('changed.json'),
+      '--key',
+      f.logKey,
+      '--key',
+      f.witnessKey,
+      '--json',
+    ]);
 
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, contract: 'second-chance-kamchatka', period: 'y2' });
@@ -91,7 +124,15 @@ describe.concurrent('sib report verify', () => {
   });
 
   it('a truncated file: the format check fails, exit 1', async ({ expect }) => {
-    const run = await sib(data.path, ['report', 'verify', file('truncated.json'), '--key', f.logKey]);
+    const run = await sib(data.path, [
+      'report',
+      'verify',
+      file('truncated.json'),
+      '--key',
+      f.logKey,
+      '--key',
+      f.witnessKey,
+    ]);
 
     expect(run.code).toBe(1);
     expect(lines(run.stderr)[0]).toBe('FAILED: 1 of 1 check(s) of the report do not hold');
@@ -109,7 +150,15 @@ describe.concurrent('sib report verify', () => {
   });
 
   it('no file: a clear error, exit 1; no key and no local log key: a usage error, exit 2', async ({ expect }) => {
-    const missing = await sib(data.path, ['report', 'verify', file('nothing.json'), '--key', f.logKey]);
+    const missing = await sib(data.path, [
+      'report',
+      'verify',
+      file('nothing.json'),
+      '--key',
+      f.logKey,
+      '--key',
+      f.witnessKey,
+    ]);
     const keyless = await sib(data.path, ['report', 'verify', file('report.json')]);
 
     expect(missing.code).toBe(1);

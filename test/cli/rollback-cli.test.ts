@@ -321,7 +321,7 @@ describe('sib report verify against the checkpoint remembered of its log', () =>
   let f: ReportFixture;
   const report = () => join(data.path, 'report.json');
   const verify = (env: Record<string, string>) =>
-    sib(data.path, ['report', 'verify', report(), '--key', f.logKey], '', env);
+    sib(data.path, ['report', 'verify', report(), '--key', f.logKey, '--key', f.witnessKey], '', env);
 
   beforeAll(async () => {
     f = await secondChanceReport();

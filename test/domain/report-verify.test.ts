@@ -100,11 +100,11 @@ describe('a report as issued', () => {
     );
   });
 
-  it('verifies with the log key alone, saying the witness was not checked', () => {
+  it('with the log key alone, the witness it names cannot be checked: that fails', () => {
     const result = verifyReport(f.bytes, [f.logKey]);
-    expect(result.ok).toBe(true);
+    expect(failed(result)).toEqual(['checkpoint witnesses']);
     expect(messageOf(result, 'checkpoint witnesses')).toBe(
-      'cosigned by no witness among the given keys; not checked (no key given): test.witness',
+      'the report names test.witness as a witness, but no verifier key of test.witness was given: its cosignature cannot be checked',
     );
   });
 });
@@ -250,6 +250,7 @@ describe('a swapped checkpoint (another signed checkpoint of the same log)', () 
       'proof: attested step',
       'proof: approved step',
       'proof: paid step',
+      'earlier payments',
     ]);
     expect(messageOf(result, 'proof: paid step')).toBe(
       'the inclusion proof of entry 9 does not lead to the checkpoint root (size 9): the entry is not in the log the checkpoint signs',
@@ -266,6 +267,7 @@ describe('a swapped checkpoint (another signed checkpoint of the same log)', () 
       'proof: attested step',
       'proof: approved step',
       'proof: paid step',
+      'earlier payments',
     ]);
   });
 
@@ -284,7 +286,7 @@ describe('a wrong key', () => {
   it('another key of the same name: neither the report nor the checkpoint verifies', () => {
     const other = memorySigner('test.log');
     const result = verifyReport(f.bytes, [other.key]);
-    expect(failed(result)).toEqual(['report signature', 'checkpoint signature']);
+    expect(failed(result)).toEqual(['report signature', 'checkpoint signature', 'checkpoint witnesses']);
     expect(messageOf(result, 'report signature')).toMatch(
       /^the report is signed by test\.log\+[0-9a-f]{8}, which is not among the trusted keys \(test\.log\+[0-9a-f]{8}\)$/,
     );
@@ -310,7 +312,12 @@ describe('a wrong key', () => {
 
   it('a malformed key, or none', () => {
     expect(failed(verifyReport(f.bytes, ['not-a-key', ...keys]))).toEqual(['keys']);
-    expect(failed(verifyReport(f.bytes, []))).toEqual(['keys', 'report signature', 'checkpoint signature']);
+    expect(failed(verifyReport(f.bytes, []))).toEqual([
+      'keys',
+      'report signature',
+      'checkpoint signature',
+      'checkpoint witnesses',
+    ]);
   });
 });
 
@@ -337,7 +344,7 @@ describe('the workflow', () => {
 
   it('the same subject attesting and approving', async () => {
     const same = await secondChanceReport({ actors: { approver: { sub: 'evaluator-anna', role: 'ministry' } } });
-    const result = verifyReport(same.bytes, [same.logKey]);
+    const result = verifyReport(same.bytes, [same.logKey, same.witnessKey]);
     expect(failed(result)).toEqual(['separation of duties']);
     expect(messageOf(result, 'separation of duties')).toBe(
       'evaluator-anna both attested and approved the payment: each step must be taken by another subject',
@@ -346,7 +353,7 @@ describe('the workflow', () => {
 
   it('a step by the wrong role', async () => {
     const wrong = await secondChanceReport({ actors: { approver: { sub: 'someone', role: 'evaluator' } } });
-    const result = verifyReport(wrong.bytes, [wrong.logKey]);
+    const result = verifyReport(wrong.bytes, [wrong.logKey, wrong.witnessKey]);
     expect(failed(result)).toEqual(['separation of duties']);
     expect(messageOf(result, 'separation of duties')).toBe(
       'the approved step (entry 8) is by someone acting as evaluator: only the ministry takes it',
@@ -373,7 +380,11 @@ describe('a report of another contract', () => {
       'proof: approved step',
       'proof: paid step',
       'evaluation entry',
+      'earlier payments',
     ]);
+    expect(messageOf(result, 'earlier payments')).toBe(
+      'the payment of y1 (entry 2): entry 2 is an entry of contract second-chance-kamchatka, not of other-contract; the payment of y1 (entry 2): entry 3 is an entry of contract second-chance-kamchatka, not of other-contract; the payment of y1 (entry 2): entry 4 is an entry of contract second-chance-kamchatka, not of other-contract; the payment of y1 (entry 2): entry 5 is an entry of contract second-chance-kamchatka, not of other-contract',
+    );
     expect(messageOf(result, 'checkpoint signature')).toBe(
       'the checkpoint is of the log test.log/second-chance-kamchatka, not of contract other-contract',
     );
@@ -751,12 +762,12 @@ describe('recomputes the amounts of every kind of payment rule', () => {
       ['overall', false],
       ['return cap (6% a year on 20,000,000.00 to 2025-09-30)', true],
     ]);
-    expect(failed(verifyReport(fixture.bytes, [fixture.logKey]))).toEqual([]);
+    expect(failed(verifyReport(fixture.bytes, [fixture.logKey, fixture.witnessKey]))).toEqual([]);
 
     // The whole subsidy, as if no cap bound.
     const full = copyOf(fixture.report);
     (full.payments.lines[0] as { amount: string }).amount = '3500000000';
-    const result = verifyReport(await resigned(full, fixture.logSigner), [fixture.logKey]);
+    const result = verifyReport(await resigned(full, fixture.logSigner), [fixture.logKey, fixture.witnessKey]);
     expect(messageOf(result, 'payment lines')).toBe(
       'payment line subsidy-y2: amount 3500000000 but the contract gives 120000000 (every indicator met; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 3500000000 due)',
     );

@@ -55,7 +55,7 @@ describe('buildReport', () => {
         batches: 1,
         participants: { enrolled: 213, withdrawn: 0 },
       },
-      earlier: [{ period: 'y1', seq: 2, total: '3000000000' }],
+      earlier: [{ period: 'y1', evaluation: { seq: 2 } }],
       paidBeforeByRule: [{ rule: 'subsidy-y1', amount: '3000000000' }],
       workflow: { state: 'paid' },
       witnesses: ['test.witness'],
@@ -66,6 +66,12 @@ describe('buildReport', () => {
     expect(f.report.payments.lines.map((l) => [l.rule, l.amount])).toEqual([['subsidy-y2', '3500000000']]);
     expect(f.report.evaluation.indicators).toEqual(f.y2.indicators);
     expect(f.report.checkpoint.note).toMatch(/^test\.log\/second-chance-kamchatka\n10\n/);
+    // The earlier payment travels with its entries: y1's evaluation and its steps, each proved.
+    expect(f.report.earlier[0]?.steps.map((s) => [s.step, s.entry.seq])).toEqual([
+      ['attested', 3],
+      ['approved', 4],
+      ['paid', 5],
+    ]);
     expect(f.report.workflow.steps.map((s) => [s.step, s.entry.seq])).toEqual([
       ['attested', 7],
       ['approved', 8],

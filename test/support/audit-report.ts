@@ -33,6 +33,7 @@ import {
   PAYMENT_APPROVED_KIND,
   PAYMENT_ATTESTED_KIND,
   PAYMENT_PAID_KIND,
+  PAYMENT_REJECTED_KIND,
   rootFromLeaves,
   signCheckpoint,
 } from '#ledger';
@@ -190,6 +191,8 @@ export interface ReportFixture {
   readonly bytes: Uint8Array;
   /** Another signed checkpoint of the same log: the tree before y2's paid step. */
   readonly earlierCheckpoint: { readonly size: number; readonly root: string; readonly note: string };
+  /** With `rejectedY1`: y1's rejected calculation and its steps (attested, rejected). */
+  readonly rejectedY1?: { readonly evaluation: Entry; readonly steps: readonly Entry[] };
 }
 
 /** The Second Chance y2 report (see the file comment). Pass signers to get identical bytes twice. */
@@ -201,6 +204,8 @@ export async function secondChanceReport(
     spec?: ContractSpec;
     /** Other subjects for the steps of y2's payment. */
     actors?: Partial<Record<'attester' | 'approver' | 'treasury', Actor>>;
+    /** y1 first calculated, attested and rejected, then calculated again (the payment y2 builds on). */
+    rejectedY1?: boolean;
   } = {},
 ): Promise<ReportFixture> {
   const log = options.logSigner ?? memorySigner('test.log');
@@ -215,10 +220,13 @@ export async function secondChanceReport(
     ...cohort(ev, '2024', 3, 0, 0, 0),
     ...cohort(ev, '2025', 10, 0, 0, 0),
   ]);
+  const rejected = options.rejectedY1 === true ? rejectedCalculation(ledger) : undefined;
   const y1 = ledger.evaluate('y1');
-  ledger.step(PAYMENT_ATTESTED_KIND, y1.entry, ACTORS.attester);
-  ledger.step(PAYMENT_APPROVED_KIND, y1.entry, ACTORS.approver);
-  ledger.step(PAYMENT_PAID_KIND, y1.entry, ACTORS.treasury, { paymentOrder: '1418', paidOn: '2024-09-30' });
+  const y1Steps = [
+    ledger.step(PAYMENT_ATTESTED_KIND, y1.entry, ACTORS.attester),
+    ledger.step(PAYMENT_APPROVED_KIND, y1.entry, ACTORS.approver),
+    ledger.step(PAYMENT_PAID_KIND, y1.entry, ACTORS.treasury, { paymentOrder: '1418', paidOn: '2024-09-30' }),
+  ];
   const y2 = ledger.evaluate('y2');
   const steps = [
     ledger.step(PAYMENT_ATTESTED_KIND, y2.entry, actors.attester),
@@ -247,7 +255,9 @@ export async function secondChanceReport(
     evaluation: { ...ledger.proven(y2.entry.seq), result: y2.result },
     steps: steps.map((s) => ledger.proven(s.seq)),
     checkpoint,
-    earlier: [{ period: 'y1', seq: y1.entry.seq, total: y1.result.payments.total }],
+    earlier: [
+      { period: 'y1', evaluation: ledger.proven(y1.entry.seq), steps: y1Steps.map((e) => ledger.proven(e.seq)) },
+    ],
     witnesses: [witness.signer.name],
     issuedAt: '2025-10-01T09:00:00.000Z',
   };
@@ -265,6 +275,19 @@ export async function secondChanceReport(
     report,
     bytes: encodeReport(report).bytes,
     earlierCheckpoint,
+    ...(rejected === undefined ? {} : { rejectedY1: rejected }),
+  };
+}
+
+/** y1 calculated, attested and rejected: its evaluation entry and steps. */
+function rejectedCalculation(ledger: MemoryLog): { evaluation: Entry; steps: Entry[] } {
+  const { entry } = ledger.evaluate('y1');
+  return {
+    evaluation: entry,
+    steps: [
+      ledger.step(PAYMENT_ATTESTED_KIND, entry, ACTORS.attester),
+      ledger.step(PAYMENT_REJECTED_KIND, entry, ACTORS.approver, { reason: 'the cohort file was incomplete' }),
+    ],
   };
 }
 
@@ -274,6 +297,7 @@ export async function secondChanceReport(
  * `calculated`), the checkpoint at the ledger's size signed by `signer`.
  */
 export async function reportOfLedger(ledger: FixtureLedger, period: string, signer: Signer): Promise<AuditReport> {
+  const earlierSteps = settleEarlier(ledger, period);
   const leaves = ledger.entries.map((e) => encodeEntry(e));
   const proven = (seq: number): EntryWithProof => ({
     seq,
@@ -303,12 +327,41 @@ export async function reportOfLedger(ledger: FixtureLedger, period: string, sign
     checkpoint: { size, root, note },
     earlier: order.slice(0, order.indexOf(period)).map((id) => {
       const e = latest(id);
-      return { period: id, seq: e.entry.seq, total: e.body.total };
+      return { period: id, evaluation: proven(e.entry.seq), steps: earlierSteps[id]?.map((x) => proven(x.seq)) ?? [] };
     }),
     witnesses: [],
     issuedAt: '2030-01-01T00:00:00.000Z',
   });
   return signReport(unsigned, signer);
+}
+
+/**
+ * The earlier periods' payments a report of `period` builds on must be
+ * approved: the latest evaluation of each earlier period without steps is
+ * attested and approved (appended to the ledger). Returns each earlier
+ * period's step entries.
+ */
+function settleEarlier(ledger: FixtureLedger, period: string): Record<string, Entry[]> {
+  const evaluations = ledger.entries.filter((e) => e.kind === EVALUATION_RECORDED_KIND);
+  const mine = evaluations.filter((e) => e.body.period === period).at(-1);
+  if (mine === undefined) throw new Error(`no evaluation of ${period}`);
+  const result = ledger.results.get((mine.body as unknown as EvaluationEntryBody).result.sha256) as EvaluationResult;
+  const spec = parseContractSpec(ledger.entries[result.contract.seq]?.body.spec);
+  const order = spec.periods.map((p) => p.id);
+  const out: Record<string, Entry[]> = {};
+  for (const id of order.slice(0, order.indexOf(period))) {
+    const latest = evaluations.filter((e) => e.body.period === id).at(-1);
+    if (latest === undefined) continue;
+    const stepsOf = () => ledger.entries.filter((e) => e.kind.startsWith('payment.') && e.body.payment === latest.seq);
+    if (stepsOf().length === 0) {
+      const b = latest.body as unknown as EvaluationEntryBody;
+      const body = { payment: latest.seq, period: id, result: b.result.sha256, total: b.total };
+      ledger.append(PAYMENT_ATTESTED_KIND, body, 'evaluator');
+      ledger.append(PAYMENT_APPROVED_KIND, body, 'ministry');
+    }
+    out[id] = stepsOf();
+  }
+  return out;
 }
 
 /** A deep copy of a report to change. */

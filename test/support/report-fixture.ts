@@ -158,9 +158,11 @@ function buildLog(spec: ContractSpec, y2Total: string) {
   const registration = add('contract.registered', '2023-08-01T06:00:00.000Z', operator, { spec: hash });
   for (let i = 1; i <= 9; i++) batch(i, `2024-0${Math.min(i, 8)}-1${i % 10}T08:30:00.000Z`, 180 + 37 * i);
   const y1 = evaluation('y1', '2024-09-02T10:00:00.000Z', '3000000000');
-  step(PAYMENT_ATTESTED_KIND, '2024-09-05T11:20:00.000Z', evaluator, y1);
-  step(PAYMENT_APPROVED_KIND, '2024-09-16T14:05:00.000Z', ministry, y1);
-  step(PAYMENT_PAID_KIND, '2024-09-30T07:40:00.000Z', treasury, y1, { paymentOrder: '1418', paidOn: '2024-09-30' });
+  const y1Steps = [
+    step(PAYMENT_ATTESTED_KIND, '2024-09-05T11:20:00.000Z', evaluator, y1),
+    step(PAYMENT_APPROVED_KIND, '2024-09-16T14:05:00.000Z', ministry, y1),
+    step(PAYMENT_PAID_KIND, '2024-09-30T07:40:00.000Z', treasury, y1, { paymentOrder: '1418', paidOn: '2024-09-30' }),
+  ];
   for (let i = 10; i <= 17; i++) batch(i, `2025-0${i - 9}-0${(i % 9) + 1}T08:30:00.000Z`, 150 + 41 * i);
   const y2 = evaluation('y2', '2025-09-02T10:00:00.000Z', y2Total);
   const attested = step(PAYMENT_ATTESTED_KIND, '2025-09-08T09:14:27.512Z', evaluator, y2);
@@ -187,6 +189,12 @@ function buildLog(spec: ContractSpec, y2Total: string) {
     note: `${text}\n${signature(LOG)}${signature(WITNESS)}`,
     registration: proven(registration),
     y1,
+    y1Proven: proven(y1),
+    y1Steps: [
+      { step: 'attested' as const, entry: proven(y1Steps[0] as Entry) },
+      { step: 'approved' as const, entry: proven(y1Steps[1] as Entry) },
+      { step: 'paid' as const, entry: proven(y1Steps[2] as Entry) },
+    ],
     y2: proven(y2),
     y2Checkpoint: (y2.body as { checkpoint: { size: number; root: string } }).checkpoint,
     steps: [
@@ -325,7 +333,7 @@ export function sampleReport(): AuditReport {
       ],
       allocation: [{ investor: 'veb-dv', share: '1', amount: '3500000000' }],
     },
-    earlier: [{ period: 'y1', seq: log.y1.seq, total: '3000000000' }],
+    earlier: [{ period: 'y1', evaluation: log.y1Proven, steps: log.y1Steps }],
     workflow: { state: 'paid', steps: log.steps },
     witnesses: [WITNESS],
     issued: { at: '2025-09-30T08:00:00.000Z' },

@@ -3,6 +3,7 @@
  * report has them, the payments by period, the caps that applied (and
  * whether they cut a payment) and the allocation to investors.
  */
+import { earlierFigures } from '#reports';
 import type { ReportContext } from '../context.ts';
 import { COLOR, widths } from '../layout.ts';
 import { table } from '../table.ts';
@@ -49,7 +50,10 @@ function byPeriod({ w, t, f, report }: ReportContext): void {
       { header: `${t.amount}, ${pay.currency}`, width: b3, align: 'right' },
     ],
     [
-      ...report.earlier.map((e) => [e.period, t.entryNo(e.seq), f.amount(e.total)]),
+      ...report.earlier.map((e) => {
+        const { seq, body } = earlierFigures(e);
+        return [e.period, t.entryNo(seq), f.amount(body?.total ?? '0')];
+      }),
       [
         { text: report.period.id, font: 'bold' },
         t.entryNo(report.evaluation.entry.seq),
