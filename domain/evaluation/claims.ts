@@ -2,8 +2,9 @@ import type { ContractSpec, Metric, PaymentRule } from '#contracts';
 import { METRIC_UNITS } from '#contracts';
 import { Decimal } from '#kernel';
 import type { ExactComparison, TriggerResult } from './comparisons.ts';
+import type { EffectFigure, LineFigures, TierFigure } from './formula.ts';
 import type { MetricValue, ParticipantOutcome } from './metrics.ts';
-import { formatMoney, roundToStep } from './money.ts';
+import { roundToStep } from './money.ts';
 import {
   compareKeys,
   groupKey,
@@ -59,8 +60,8 @@ export interface Claim {
 
 export interface RuleClaims {
   readonly claims: Claim[];
-  /** Words for the payment line. */
-  readonly describe: (paidKeys: number, amount: bigint) => string;
+  /** The figures of the payment line (its formula text is made from them: formula.ts), given the keys due. */
+  readonly figures: (due: readonly Delta[]) => LineFigures;
   /** Keys of this rule paid before that the rule no longer claims: kept (true) or taken back (false). */
   readonly keepUnclaimed: boolean;
   /** False when the rule has no payment period here (it then gets no line unless something is due). */
@@ -75,7 +76,7 @@ export interface Delta {
   readonly delta: bigint;
 }
 
-const moneyOf = (spec: ContractSpec) => (v: bigint) => `${formatMoney(v, spec.minorUnit)} ${spec.currency}`;
+const sumDeltas = (ds: readonly Delta[]) => ds.reduce((a, d) => a + d.delta, 0n).toString();
 
 /** Whether a trigger is met for a group (a rule with no trigger always is). */
 export function triggerMet(triggers: readonly TriggerResult[], id: string | undefined, group = 'all'): boolean {
@@ -124,12 +125,15 @@ export function claimsOf(
 
 function perOutcomeClaims(rule: Extract<PaymentRule, { kind: 'per-outcome' }>, inputs: PaymentInputs): RuleClaims {
   const { spec } = inputs;
-  const money = moneyOf(spec);
   const metric = spec.metrics.find((m) => m.id === rule.metric) as Metric;
   const price = BigInt(rule.price);
   if (!triggerMet(inputs.triggers, rule.trigger)) {
     const why = inputs.triggers.find((t) => t.id === rule.trigger)?.because ?? 'not met';
-    return { claims: [], describe: () => `trigger ${rule.trigger} not met (${why})`, keepUnclaimed: true };
+    return {
+      claims: [],
+      figures: () => ({ basis: 'trigger', trigger: rule.trigger ?? '', because: why }),
+      keepUnclaimed: true,
+    };
   }
   const unit = METRIC_UNITS[metric.kind];
   const claims: Claim[] = [];
@@ -143,10 +147,21 @@ function perOutcomeClaims(rule: Extract<PaymentRule, { kind: 'per-outcome' }>, i
   }
   return {
     claims,
-    describe: (n, amount) =>
-      unit === 'rate'
-        ? `${n} new ${metric.id} outcome(s) × ${money(price)} = ${money(amount)}`
-        : `${n} participant(s) with new ${metric.id} units × ${money(price)} per unit = ${money(amount)}`,
+    figures: (due) => {
+      const fresh = due.filter((d) => d.before === 0n);
+      const carried = due.filter((d) => d.before !== 0n);
+      return {
+        basis: 'outcomes',
+        metric: metric.id,
+        per: unit === 'rate' ? 'outcome' : 'unit',
+        // One outcome is paid at the price rounded to the step, so that the text's arithmetic holds.
+        price: (unit === 'rate' ? outcomeAmount(rule, 1, spec) : price).toString(),
+        new: fresh.length,
+        newAmount: sumDeltas(fresh),
+        carried: carried.length,
+        carriedAmount: sumDeltas(carried),
+      };
+    },
     keepUnclaimed: false,
   };
 }
@@ -159,10 +174,9 @@ const rowsFor = (comparisons: readonly ExactComparison[], id: string, group: str
 
 function tieredClaims(rule: Extract<PaymentRule, { kind: 'tiered' }>, inputs: PaymentInputs): RuleClaims {
   const { spec, period, prior } = inputs;
-  const money = moneyOf(spec);
   const allowed = rule.periods === undefined || rule.periods.includes(period.id);
   const claims: Claim[] = [];
-  const words: string[] = [];
+  const groups: TierFigure[] = [];
   for (const row of rowsFor(inputs.comparisons, rule.comparison, rule.group)) {
     const key = groupKey(spec, rule.id, row.result.group);
     const before = prior.byKey.get(keyId(key))?.paid ?? 0n;
@@ -170,20 +184,18 @@ function tieredClaims(rule: Extract<PaymentRule, { kind: 'tiered' }>, inputs: Pa
     const significant = rule.significant !== true || row.result.test?.significant === true;
     const tier = tierReached(rule.tiers, row.effect, significant);
     const amount = tier === undefined ? 0n : BigInt(tier.amount);
-    words.push(
-      `${row.result.group}: effect ${row.result.effectSize} → ${
-        tier === undefined ? 'no tier reached' : `tier ≥ ${tier.effectAtLeast} = ${money(amount)}`
-      }${significant ? '' : ' (not significant)'}`,
-    );
+    groups.push({
+      group: row.result.group,
+      effect: String(row.result.effectSize),
+      ...(tier === undefined ? {} : { tier: { at: String(tier.effectAtLeast), amount: amount.toString() } }),
+      significant,
+    });
     const basis = { kind: 'tier' as const, group: row.result.group, effect: row.effect, tier };
     claims.push({ key, entitled: amount > before ? amount : before, basis });
   }
   return {
     claims,
-    describe: (_n, amount) =>
-      allowed
-        ? `${words.join('; ') || 'no comparison figure'}; new: ${money(amount)}`
-        : `not a payment period of this rule (${rule.periods?.join(', ')})`,
+    figures: () => (allowed ? { basis: 'tiers', groups } : { basis: 'period', periods: rule.periods ?? [] }),
     keepUnclaimed: true,
     ...(allowed ? {} : { inPeriod: false as const }),
   };
@@ -195,19 +207,18 @@ function perEffectClaims(
   paidNowByRule: ReadonlyMap<string, bigint>,
 ): RuleClaims {
   const { spec, prior } = inputs;
-  const money = moneyOf(spec);
   const trigger = spec.triggers.find((t) => t.id === rule.trigger);
   const comparisonId = trigger !== undefined && 'comparison' in trigger ? trigger.comparison : '';
   const price = new Decimal(rule.pricePerUnit);
   const claims: Claim[] = [];
-  const words: string[] = [];
+  const groups: EffectFigure[] = [];
   let deducted = 0n;
   for (const id of rule.deduct ?? []) deducted += paidBeforeUnder(prior, id) + (paidNowByRule.get(id) ?? 0n);
   for (const t of inputs.triggers.filter((x) => x.id === rule.trigger)) {
     const key = groupKey(spec, rule.id, t.group);
     const before = prior.byKey.get(keyId(key))?.paid ?? 0n;
     if (!t.met) {
-      words.push(`${t.group}: trigger not met (${t.because})`);
+      groups.push({ group: t.group, met: false, because: t.because });
       continue;
     }
     const row = inputs.comparisons.find((c) => c.result.id === comparisonId && c.result.group === t.group);
@@ -215,26 +226,30 @@ function perEffectClaims(
     const units = effectUnits(row, row.c);
     const gross = roundToStep(units.times(price), spec);
     const net = gross - deducted > 0n ? gross - deducted : 0n;
-    words.push(
-      `${t.group}: (${row.c.toDecimalPlaces(6).toString()} − ${row.t.toDecimalPlaces(6).toString()}) × ${row.n} participants = ${units
-        .toDecimalPlaces(6)
-        .toString()} units × ${money(BigInt(rule.pricePerUnit))} = ${money(gross)}${
-        deducted > 0n ? ` − ${money(deducted)} paid under ${rule.deduct?.join(', ')}` : ''
-      }`,
-    );
+    groups.push({
+      group: t.group,
+      met: true,
+      c: row.c.toDecimalPlaces(6).toString(),
+      t: row.t.toDecimalPlaces(6).toString(),
+      n: row.n,
+      units: units.toDecimalPlaces(6).toString(),
+      price: BigInt(rule.pricePerUnit).toString(),
+      gross: gross.toString(),
+      deducted: deducted.toString(),
+      deduct: rule.deduct ?? [],
+    });
     const basis = { kind: 'effect' as const, group: t.group, units, gross, deducted };
     claims.push({ key, entitled: net > before ? net : before, basis });
   }
-  return { claims, describe: (_n, amount) => `${words.join('; ')}; new: ${money(amount)}`, keepUnclaimed: true };
+  return { claims, figures: () => ({ basis: 'effects', groups }), keepUnclaimed: true };
 }
 
 function allOrNothingClaims(rule: Extract<PaymentRule, { kind: 'all-or-nothing' }>, inputs: PaymentInputs): RuleClaims {
   const { spec, period } = inputs;
-  const money = moneyOf(spec);
   if (!rule.periods.includes(period.id)) {
     return {
       claims: [],
-      describe: () => `not a payment period of this rule (${rule.periods.join(', ')})`,
+      figures: () => ({ basis: 'period', periods: rule.periods }),
       keepUnclaimed: true,
       inPeriod: false,
     };
@@ -247,10 +262,7 @@ function allOrNothingClaims(rule: Extract<PaymentRule, { kind: 'all-or-nothing' 
   const key = { subject: 'contract', rule: rule.id, window: `${period.from}..${period.to}` };
   return {
     claims: [{ key, entitled: amount, basis: { kind: 'indicators', failed } }],
-    describe: () =>
-      all
-        ? `every indicator within ${tolerance} of target: ${money(BigInt(rule.amount))}`
-        : `not every indicator reached ${tolerance} of target (failed: ${failed.join(', ')}): nothing is paid`,
+    figures: () => ({ basis: 'indicators', tolerance, amount: BigInt(rule.amount).toString(), failed }),
     keepUnclaimed: true,
   };
 }

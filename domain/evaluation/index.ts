@@ -9,6 +9,7 @@
 export * from './caps.ts';
 export * from './claims.ts';
 export * from './comparisons.ts';
+export * from './formula.ts';
 export * from './metric-values.ts';
 export * from './metrics.ts';
 export * from './money.ts';

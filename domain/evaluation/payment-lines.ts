@@ -1,7 +1,8 @@
-import type { PaymentRule } from '#contracts';
+import type { ContractSpec, PaymentRule } from '#contracts';
 import { type CapState, capsOf, payDue, type RulePayment, useCaps } from './caps.ts';
 import { claimsOf, type Delta, deltasOf, type PaymentInputs, type RuleClaims } from './claims.ts';
-import { type Allocation, allocateToInvestors, formatMoney } from './money.ts';
+import { formulaText, type LineFigures } from './formula.ts';
+import { type Allocation, allocateToInvestors } from './money.ts';
 import { keyId, type OutcomeLine } from './outcome-keys.ts';
 
 /**
@@ -25,7 +26,13 @@ export interface PaymentLine {
   readonly outcomes: number;
   /** Signed minor units. */
   readonly amount: string;
-  /** How the amount follows from the numbers, in words and figures. */
+  /** Due before any cap (minor units): the amount, unless a cap cut it. */
+  readonly due: string;
+  /** The caps that cut the payment, in the order they cut it. */
+  readonly cappedBy: readonly string[];
+  /** What the amount follows from (formula.ts). */
+  readonly figures: LineFigures;
+  /** How the amount follows from the figures, in words: formulaText of the line. */
   readonly formula: string;
 }
 
@@ -86,7 +93,6 @@ export function computePayments(inputs: PaymentInputs): { payments: PaymentsResu
   const lines: PaymentLine[] = [];
   const outcomeLines: OutcomeLine[] = [];
   const paidNowByRule = new Map<string, bigint>();
-  const money = (v: bigint) => `${formatMoney(v, spec.minorUnit)} ${spec.currency}`;
   const plan = (rule: PaymentRule): Planned => {
     const rc = claimsOf(rule, inputs, paidNowByRule);
     return { rule, rc, deltas: deltasOf(rule, rc, prior) };
@@ -95,7 +101,7 @@ export function computePayments(inputs: PaymentInputs): { payments: PaymentsResu
 
   // Adjustments first: they free room under the caps.
   for (const { rule, deltas } of perRule) {
-    const line = adjustmentLine(rule, deltas, money);
+    const line = adjustmentLine(rule, deltas, spec);
     if (line === undefined) continue;
     useCaps(caps, rule.id, BigInt(line.amount));
     addTo(paidNowByRule, rule.id, BigInt(line.amount));
@@ -110,7 +116,7 @@ export function computePayments(inputs: PaymentInputs): { payments: PaymentsResu
       planned.rule.kind === 'per-effect' && planned.rule.deduct !== undefined ? plan(planned.rule) : planned;
     const paying = payDue(caps, rule.id, deltas, spec);
     addTo(paidNowByRule, rule.id, paying.amount);
-    if (getsLine(rule, rc, paying.due.length)) lines.push(paymentLine(rule, rc, paying, money));
+    if (getsLine(rule, rc, paying.due.length)) lines.push(paymentLine(rule, rc, paying, spec));
     outcomeLines.push(...outcomeLinesOf(deltas, paying));
   }
 
@@ -131,42 +137,29 @@ export function computePayments(inputs: PaymentInputs): { payments: PaymentsResu
 }
 
 /** The outcomes of a rule paid before and no longer achieved, taken back in one line (none if there are none). */
-function adjustmentLine(
-  rule: PaymentRule,
-  deltas: readonly Delta[],
-  money: (v: bigint) => string,
-): PaymentLine | undefined {
+function adjustmentLine(rule: PaymentRule, deltas: readonly Delta[], spec: ContractSpec): PaymentLine | undefined {
   const taken = deltas.filter((d) => d.delta < 0n);
   if (taken.length === 0) return undefined;
-  const amount = taken.reduce((s, d) => s + d.delta, 0n);
-  return {
-    rule: rule.id,
-    kind: rule.kind,
-    type: 'adjustment',
+  const amount = taken.reduce((s, d) => s + d.delta, 0n).toString();
+  const figures = {
     outcomes: taken.length,
-    amount: amount.toString(),
-    formula: `${taken.length} outcome(s) paid in earlier periods are no longer achieved (corrected evidence): ${money(amount)}`,
-  };
+    amount,
+    due: amount,
+    cappedBy: [],
+    figures: { basis: 'taken-back' },
+  } as const;
+  return { rule: rule.id, kind: rule.kind, type: 'adjustment', ...figures, formula: formulaText(figures, spec) };
 }
 
-function paymentLine(
-  rule: PaymentRule,
-  rc: RuleClaims,
-  paying: RulePayment<Delta>,
-  money: (v: bigint) => string,
-): PaymentLine {
-  const capped =
-    paying.cutBy.size > 0
-      ? `; capped by ${[...paying.cutBy].join(', ')}: ${money(paying.amount)} of ${money(paying.dueTotal)} due is paid`
-      : '';
-  return {
-    rule: rule.id,
-    kind: rule.kind,
-    type: 'payment',
+function paymentLine(rule: PaymentRule, rc: RuleClaims, paying: RulePayment<Delta>, spec: ContractSpec): PaymentLine {
+  const figures = {
     outcomes: paying.paidKeys,
     amount: paying.amount.toString(),
-    formula: `${rc.describe(paying.due.length, paying.dueTotal)}${capped}`,
+    due: paying.dueTotal.toString(),
+    cappedBy: [...paying.cutBy],
+    figures: rc.figures(paying.due),
   };
+  return { rule: rule.id, kind: rule.kind, type: 'payment', ...figures, formula: formulaText(figures, spec) };
 }
 
 /** Each key's account: what it is owed, was paid before and is paid (or taken back) now; empty accounts left out. */

@@ -79,6 +79,58 @@ const ComparisonResultSchema = z.strictObject({
     .optional(),
   note: Text.optional(),
 });
+const Names = z.array(Text).max(1000);
+const LineFiguresSchema = z.discriminatedUnion('basis', [
+  z.strictObject({
+    basis: z.literal('outcomes'),
+    metric: Text,
+    per: z.enum(['outcome', 'unit']),
+    price: MinorUnits,
+    new: Count,
+    newAmount: MinorUnits,
+    carried: Count,
+    carriedAmount: MinorUnits,
+  }),
+  z.strictObject({ basis: z.literal('trigger'), trigger: Text, because: Text }),
+  z.strictObject({ basis: z.literal('period'), periods: Names }),
+  z.strictObject({
+    basis: z.literal('tiers'),
+    groups: z
+      .array(
+        z.strictObject({
+          group: Text,
+          effect: Text,
+          tier: z.strictObject({ at: Text, amount: MinorUnits }).optional(),
+          significant: z.boolean(),
+        }),
+      )
+      .max(10_000),
+  }),
+  z.strictObject({
+    basis: z.literal('effects'),
+    groups: z
+      .array(
+        z.union([
+          z.strictObject({ group: Text, met: z.literal(false), because: Text }),
+          z.strictObject({
+            group: Text,
+            met: z.literal(true),
+            c: DecimalText,
+            t: DecimalText,
+            n: Count,
+            units: DecimalText,
+            price: MinorUnits,
+            gross: MinorUnits,
+            deducted: MinorUnits,
+            deduct: Names,
+          }),
+        ]),
+      )
+      .max(10_000),
+  }),
+  z.strictObject({ basis: z.literal('indicators'), tolerance: Text, amount: MinorUnits, failed: Names }),
+  z.strictObject({ basis: z.literal('taken-back') }),
+]);
 const PaymentsSchema = z.strictObject({
   currency: Text,
   minorUnit: Count,
@@ -90,6 +142,9 @@ const PaymentsSchema = z.strictObject({
         type: z.enum(['payment', 'adjustment']),
         outcomes: Count,
         amount: MinorUnits,
+        due: MinorUnits,
+        cappedBy: z.array(Text).max(100),
+        figures: LineFiguresSchema,
         formula: Text,
       }),
     )

@@ -1,5 +1,6 @@
 import { allocateToInvestors, formatMoney, returnCapLimit } from '#evaluation';
 import { type Fail, type ReportContext, sumOf } from './verify-context.ts';
+import { formulaProblems } from './verify-formula.ts';
 import { simulate } from './verify-simulation.ts';
 
 /**
@@ -34,6 +35,7 @@ export function checkPaidBeforeByRule(ctx: ReportContext, fail: Fail, paidBefore
 
 export function checkLines(ctx: ReportContext, fail: Fail): string | undefined {
   for (const p of simulate(ctx).problems) fail(p);
+  for (const p of formulaProblems(ctx)) fail(p);
   return `${ctx.report.payments.lines.length} line(s) recomputed from the contract terms`;
 }
 

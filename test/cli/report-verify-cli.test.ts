@@ -83,7 +83,7 @@ describe.concurrent('sib report verify', () => {
       expect.stringMatching(
         /^ {2}public summary: the report's figures hash to [0-9a-f]{64}, but the evaluation entry commits to [0-9a-f]{64}: a figure was changed after the evaluation was recorded$/,
       ),
-      '  payment lines: payment line subsidy-y2: amount 3500000001 but the contract gives 3500000000 (every indicator met)',
+      '  payment lines: payment line subsidy-y2: amount 3500000001 but the contract gives 3500000000 (every indicator met); payment line subsidy-y2: 3500000001 of 3500000000 due is paid, but no cap is named that cut it',
       '  total: the total is 3500000000 but the lines sum to 3500000001',
     ]);
   });

@@ -487,6 +487,18 @@ describe('no outcome is paid twice (a per-outcome contract)', () => {
         type: 'payment',
         outcomes: 3,
         amount: '15000000',
+        due: '15000000',
+        cappedBy: [],
+        figures: {
+          basis: 'outcomes',
+          metric: 'employed',
+          per: 'outcome',
+          price: '5000000',
+          new: 3,
+          newAmount: '15000000',
+          carried: 0,
+          carriedAmount: '0',
+        },
         formula: '3 new employed outcome(s) × 50,000.00 RUB = 150,000.00 RUB',
       },
     ]);

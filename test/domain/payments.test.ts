@@ -12,6 +12,7 @@ import {
   allocateByShare,
   computePayments,
   formatMoney,
+  formulaText,
   NO_PRIOR,
   type OutcomeLine,
   type PaymentInputs,
@@ -434,6 +435,29 @@ describe('caps', () => {
     expect(p2.payments.caps[0]?.binding).toBe(false);
     expect([3, 4, 5].map((n) => paidNow(p2, P(n)))).toEqual(['50000', '100000', '100000']);
     expect(p2.payments.cumulative).toBe('500000');
+  });
+
+  it('per period: the next period states the outcome carried over from the capped one, so its arithmetic holds', () => {
+    const spec = withCaps({ perPeriod: '250000' });
+    const p1 = pay(spec, { outcomes: five });
+    expect(p1.payments.lines[0]?.formula).toBe(
+      '5 new employed outcome(s) × 1,000.00 RUB = 5,000.00 RUB; capped by per period: 2,500.00 RUB of 5,000.00 RUB due is paid',
+    );
+    // Period 2 pays P3's other 500.00 (carried over: P3 was paid 500.00 of 1,000.00), P4 and P5.
+    const p2 = pay(spec, { period: 'p2', outcomes: five, prior: paidBy(p1) });
+    expect(p2.payments.lines[0]).toMatchObject({
+      outcomes: 3,
+      amount: '250000',
+      due: '250000',
+      cappedBy: [],
+      figures: { basis: 'outcomes', price: '100000', new: 2, newAmount: '200000', carried: 1, carriedAmount: '50000' },
+      formula:
+        '2 new employed outcome(s) × 1,000.00 RUB = 2,000.00 RUB + 1 employed outcome(s) carried over from a capped earlier period: 500.00 RUB still due = 2,500.00 RUB',
+    });
+    // The text is a function of the line's figures alone (the report verifier writes it again with it).
+    for (const line of [...p1.payments.lines, ...p2.payments.lines]) {
+      expect(formulaText(line, spec)).toBe(line.formula);
+    }
   });
 
   it('per outcome: limits only its own rule', () => {

@@ -123,7 +123,7 @@ describe('a changed amount', () => {
       /does not verify: the report was changed after it was signed/,
     );
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: amount 3500000001 but the contract gives 3500000000 (every indicator met)',
+      'payment line subsidy-y2: amount 3500000001 but the contract gives 3500000000 (every indicator met); payment line subsidy-y2: 3500000001 of 3500000000 due is paid, but no cap is named that cut it',
     );
     expect(messageOf(result, 'total')).toBe('the total is 3500000000 but the lines sum to 3500000001');
   });
@@ -147,7 +147,7 @@ describe('a changed amount', () => {
       'the attested step (entry 7) is for a total of 3500000000, not 4000000000',
     );
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: amount 4000000000 but the contract gives 3500000000 (every indicator met)',
+      'payment line subsidy-y2: amount 4000000000 but the contract gives 3500000000 (every indicator met); payment line subsidy-y2: 4000000000 of 3500000000 due is paid, but no cap is named that cut it',
     );
     expect(messageOf(result, 'caps')).toContain(
       "cap overall: 7000000000 used after, but the contract's lines give 6500000000",
@@ -425,7 +425,8 @@ describe('aggregates only', () => {
     const result = await tampered((r) => {
       (r.payments.lines[0] as { formula: string }).formula += ` (${pseudonym('someone')})`;
     });
-    expect(failed(result)).toEqual(['aggregates only']);
+    // The line's words no longer read as its figures give them either.
+    expect(failed(result)).toEqual(['aggregates only', 'payment lines']);
     expect(messageOf(result, 'aggregates only')).toMatch(/^the report names a participant pseudonym/);
   });
 });
@@ -553,7 +554,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     expect(failed(ok)).toEqual([]);
     expect(failed(bad)).toEqual(['payment lines', 'total']);
     expect(messageOf(bad, 'payment lines')).toBe(
-      'payment line final: amount 26000001 but the contract gives 26000000 (all: 44 units × 2000000 = 88000000 − 62000000 deducted)',
+      'payment line final: amount 26000001 but the contract gives 26000000 (all: 44 units × 2000000 = 88000000 − 62000000 deducted); payment line final: 26000001 of 26000000 due is paid, but no cap is named that cut it',
     );
   });
 
@@ -653,8 +654,8 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     ]);
     expect(failed(ok)).toEqual([]);
     // The changed line is the adjustment (−4,999,999): it still takes back no more than was paid; the
-    // total no longer adds up.
-    expect(failed(bad)).toEqual(['total']);
+    // total no longer adds up, and the line's words (taking back 5,000,000) no longer match its amount.
+    expect(failed(bad)).toEqual(['payment lines', 'total']);
     const more = copyOf(report);
     (more.payments.lines[1] as { amount: string }).amount = '10000001';
     Object.assign(more.payments, { total: '5000001', cumulative: '20000001' });
@@ -662,7 +663,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     const result = verifyReport(await resigned(more, signer), [key]);
     expect(failed(result)).toEqual(['evaluation entry', 'payment lines']);
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line job: amount 10000001 but 2 outcome(s) × 5000000 = 10000000: never more',
+      'payment line job: amount 10000001 but 2 outcome(s) × 5000000 = 10000000: never more; payment line job: 10000001 of 10000000 due is paid, but no cap is named that cut it',
     );
   });
 
@@ -769,7 +770,9 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     (full.payments.lines[0] as { amount: string }).amount = '3500000000';
     const result = verifyReport(await resigned(full, fixture.logSigner), [fixture.logKey, fixture.witnessKey]);
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: amount 3500000000 but the contract gives 120000000 (every indicator met; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 3500000000 due)',
+      'payment line subsidy-y2: amount 3500000000 but the contract gives 120000000 (every indicator met; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 3500000000 due); ' +
+        'payment line subsidy-y2: the formula text reads "every indicator within 90% of target: 35,000,000.00 RUB; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 1,200,000.00 RUB of 35,000,000.00 RUB due is paid", but its figures give "every indicator within 90% of target: 35,000,000.00 RUB; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 35,000,000.00 RUB of 35,000,000.00 RUB due is paid"; ' +
+        'payment line subsidy-y2: capped by return cap (6% a year on 20,000,000.00 to 2025-09-30), but 3500000000 of 3500000000 due is paid',
     );
   });
 });
