@@ -2,16 +2,19 @@
  * The investor's trust policy on the command line: reading a `--trust` file
  * (a malformed one is a usage error naming each field), the keys it trusts
  * for a contract, and holding a verified log's checkpoint against it
- * (`sib ledger verify --trust`). The report verifier applies the policy
+ * (`sib ledger verify --trust`), and its keys' fingerprints as a person
+ * compares them (`sib trust show`). The report verifier applies the policy
  * itself (#reports verifyReport's `trust` option).
  */
 
-import { ValidationError } from '#kernel';
+import { sha256, toHex, utf8, ValidationError } from '#kernel';
 import {
   checkCheckpointTrust,
   type LogTrust,
   logTrustOf,
   parseTrustPolicy,
+  parseVerifierKey,
+  SIGNING_ROLES,
   type TrustPolicy,
   trustedKeysOf,
   type VerifyResult,
@@ -72,4 +75,26 @@ export function withTrust(
     return { ...result, ok: false, failure: { message: `trust policy: ${found.problems.join('; ')}` } };
   }
   return result;
+}
+
+/** A key's fingerprint for comparing out of band: SHA-256 of its verifier key text, hex in groups of four. */
+export function keyFingerprint(key: string): string {
+  return toHex(sha256(utf8(key)))
+    .match(/.{4}/g)
+    ?.join(' ') as string;
+}
+
+/** The policy in lines a person reads: each log, its log key, witnesses with the quorum, and party keys, each with its fingerprint. */
+export function fingerprintLines(policy: TrustPolicy): string[] {
+  const key = (label: string, text: string) => {
+    const k = parseVerifierKey(text);
+    return [`  ${label} ${k.name}+${k.keyId}`, `      ${text}`, `      sha256 ${keyFingerprint(text)}`];
+  };
+  return policy.logs.flatMap((log) => [
+    `trust policy of ${log.contract} (log ${log.origin})`,
+    ...key('log key', log.logKey),
+    `  witnesses: a quorum of ${log.witnesses.quorum} of ${log.witnesses.keys.length}`,
+    ...log.witnesses.keys.flatMap((w) => key('witness', w)),
+    ...SIGNING_ROLES.flatMap((role) => log.parties[role].flatMap((p) => key(`${role}`, p))),
+  ]);
 }
