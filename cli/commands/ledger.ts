@@ -193,8 +193,13 @@ async function verifyFile(
   // The note first: verification borrows the buffer.
   const note = exportCheckpointNote(data.subarray(1));
   const contract = opts.contract ?? contractOfNote(note);
-  const logTrust =
-    trust === undefined ? undefined : logTrustFor(trust, contract ?? '(none: the export has no checkpoint)');
+  if (trust !== undefined && contract === undefined) {
+    throw new Exit(
+      1,
+      `${file} does not end with a signed checkpoint naming its contract: nothing to hold against the trust policy`,
+    );
+  }
+  const logTrust = trust === undefined ? undefined : logTrustFor(trust, contract as string);
   const keys = logTrust === undefined ? await trustedKeys(opts.key) : keysWith(opts.key, logTrust);
   const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys)];
   const log = logOfNote(note, keys);
