@@ -9,7 +9,7 @@ import { trustForContract } from './trust.ts';
  * signed by the policy's log key, and cosigned by at least `quorum` of the
  * policy's witnesses. One source for the report verifier and the export
  * verifier (`sib report verify --trust`, `sib ledger verify --file --trust`).
- * Pure; never throws.
+ * Pure; throws only on a key the policy parser refuses (parseTrustPolicy).
  */
 
 export interface CheckpointTrust {
