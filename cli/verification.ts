@@ -10,6 +10,7 @@ import { trustedKeys } from './context.ts';
 import { readInput } from './files.ts';
 import { logIdOf, recall, remember } from './seen-checkpoints.ts';
 import { table } from './table.ts';
+import { keysWith, logTrustFor, readTrustOption, type TrustOptions } from './trust.ts';
 
 /** A log's verification: JSON, or one line (OK, or FAILED at the first failing seq) and witness warnings. */
 export function printVerify(result: VerifyResult, json: boolean): void {
@@ -70,12 +71,21 @@ export function verifyExportText(text: string, keys: readonly string[], contract
 /** Verifies an audit report file offline and prints the result (`sib report verify`, `sib investor verify`). */
 export async function verifyReportFile(
   file: string,
-  opts: { key: readonly string[]; json?: boolean; verbose?: boolean },
+  opts: { key: readonly string[]; json?: boolean; verbose?: boolean } & TrustOptions,
 ): Promise<void> {
-  const keys = await trustedKeys(opts.key);
+  const trust = await readTrustOption(opts);
+  // With a policy, its keys are trusted (and --key besides); without, --key or the local log key.
+  const keys = trust === undefined ? await trustedKeys(opts.key) : [...opts.key];
   const bytes = new Uint8Array(await readInput(file));
-  let result = verifyReport(bytes, keys);
-  if (result.ok) result = await againstSeen(result, bytes, keys);
+  let result = verifyReport(bytes, keys, {
+    ...(trust === undefined ? {} : { trust }),
+    allowFewerWitnesses: opts.allowFewerWitnesses === true,
+  });
+  if (result.ok) {
+    const seenKeys = trust === undefined ? keys : keysWith(keys, logTrustFor(trust, result.contract ?? ''));
+    result = await againstSeen(result, bytes, seenKeys);
+  }
+  for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   printVerification(result, { json: opts.json === true, verbose: opts.verbose === true });
 }
 
@@ -140,7 +150,13 @@ export function printVerification(result: ReportVerification, opts: { json: bool
   if (result.ok) {
     process.stdout.write(`OK: ${what} verifies: all ${result.checks.length} checks hold\n`);
     if (!opts.verbose) {
-      for (const name of ['report signature', 'checkpoint signature', 'checkpoint witnesses', 'total']) {
+      for (const name of [
+        'report signature',
+        'checkpoint signature',
+        'checkpoint witnesses',
+        'trust policy',
+        'total',
+      ]) {
         const c = named(name);
         if (c?.message !== undefined) process.stdout.write(`  ${name}: ${c.message}\n`);
       }

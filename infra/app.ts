@@ -10,6 +10,9 @@
  *   alarmEmail             subscribed to the alarm topic (default: none)
  *   ingestRejectsPerHour   rejected records per hour that raise the alarm (default 100)
  *   witnessKeys            comma-separated verifier keys of the witnesses that may cosign (SIB_WITNESS_KEYS; default: none)
+ *   witnessQuorum          cosignatures of those witnesses the published trust policy requires (SIB_WITNESS_QUORUM; default: all)
+ *   partyKeys              JSON object signing role -> array of the parties' verifier keys, published in the
+ *                          trust policy (SIB_PARTY_KEYS; a JSON string, or an object in cdk.json; default: none)
  *   sib:skipBundling       true: no esbuild (template tests)
  */
 import { type App, Tags, Validations } from 'aws-cdk-lib';
@@ -49,6 +52,38 @@ function numberContext(app: App, key: string, fallback: number): number {
   return number;
 }
 
+/** `witnessQuorum`: a whole number, at most the witnesses of `witnessKeys`; undefined: all of them. */
+function quorumContext(app: App, witnessKeys: string | undefined): number | undefined {
+  const value: unknown = app.node.tryGetContext('witnessQuorum');
+  if (value === undefined || value === null || value === '') return undefined;
+  const quorum = Number(value);
+  const witnesses = (witnessKeys ?? '').split(',').filter((k) => k.trim() !== '').length;
+  if (!Number.isInteger(quorum) || quorum < 0 || quorum > witnesses) {
+    throw new Error(
+      `context "witnessQuorum" must be a whole number from 0 to the ${witnesses} witness key(s) of "witnessKeys", got ${JSON.stringify(value)}`,
+    );
+  }
+  return quorum;
+}
+
+/** `partyKeys`: a JSON object (role -> verifier keys), given as JSON text or (cdk.json) an object; as JSON text. */
+function partyKeysContext(app: App): string | undefined {
+  const value: unknown = app.node.tryGetContext('partyKeys');
+  if (value === undefined || value === null || value === '') return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`context "partyKeys" must be a JSON object of role to verifier keys, got ${JSON.stringify(value)}`);
+  }
+  return JSON.stringify(parsed);
+}
+
 /** The stateful stack's tables, buckets and keys, as the stateless stack takes them. */
 export function statefulResources(stateful: StatefulStack) {
   return {
@@ -80,6 +115,8 @@ export function buildApp(app: App): SibLedgerApp {
   const alarmEmail = stringContext(app, 'alarmEmail');
   const ingestRejectsPerHour = numberContext(app, 'ingestRejectsPerHour', 100);
   const witnessKeys = stringContext(app, 'witnessKeys');
+  const witnessQuorum = quorumContext(app, witnessKeys);
+  const partyKeys = partyKeysContext(app);
 
   // Cross-stack references (the stateless stack uses the stateful one's resources) stay strong:
   // CloudFormation refuses to remove an export still in use.
@@ -103,6 +140,8 @@ export function buildApp(app: App): SibLedgerApp {
     ...(cognitoDomainPrefix === undefined ? {} : { cognitoDomainPrefix }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(witnessKeys === undefined ? {} : { witnessKeys }),
+    ...(witnessQuorum === undefined ? {} : { witnessQuorum }),
+    ...(partyKeys === undefined ? {} : { partyKeys }),
     description: `sib-ledger ${stage}: API, functions, users, alarms`,
     terminationProtection: stage === 'prod',
   });

@@ -10,7 +10,8 @@
  * for each period the evaluator evaluates and attests, the ministry approves
  * (an audit report is issued) and records the payment; the evaluator
  * cosigns the checkpoint as a witness; the investor downloads the final
- * report and verifies it offline; the log is verified. All idempotent, so
+ * report, fetches the deployment's trust policy and verifies the report
+ * offline against it; the log is verified. All idempotent, so
  * re-runs add nothing. The Antares and Qarmet scenarios are in scenarios/.
  */
 import { join } from 'node:path';
@@ -133,7 +134,7 @@ async function secondChance(
   const ok = logOk && cohort.ok && summaryOk && periods.ok && reported;
   say(`\n${ok ? 'Everything verified.' : 'VERIFICATION FAILED.'}`);
   say(
-    `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib report verify ${join(dir, 'reports')}/<file>.json`,
+    `Try: npx sib ledger verify --contract ${DEMO_CONTRACT}    npx sib report verify ${join(dir, 'reports')}/<file>.json --trust ${join(dir, 'trust', `${DEMO_CONTRACT}.json`)}`,
   );
   return ok;
 }

@@ -18,9 +18,11 @@ import {
   exportCheckpointNote,
   exportLog,
   isRecordProof,
+  parseCheckpoint,
   parseVerifierKey,
   publishCheckpoint,
   type SeenCheckpoint,
+  type TrustPolicy,
   verifyCheckpoint,
   verifyExportBytes,
   verifyStoredLog,
@@ -34,6 +36,7 @@ import { Exit, runAction, usage } from '../errors.ts';
 import { readExportFile } from '../export-file.ts';
 import { readInput, readStdin } from '../files.ts';
 import { type LogId, logIdOf, recall, remember } from '../seen-checkpoints.ts';
+import { keysWith, logTrustFor, readTrustOption, withTrust } from '../trust.ts';
 import { printVerify } from '../verification.ts';
 
 export function register(program: Command): void {
@@ -111,6 +114,8 @@ interface VerifyOptions {
   json?: boolean;
   strict?: boolean;
   checkpoint?: string;
+  trust?: string;
+  allowFewerWitnesses?: boolean;
 }
 
 /** `sib ledger verify`: a stored log (--contract) or an export file (--file), with its witnesses. */
@@ -138,10 +143,18 @@ function registerVerify(ledger: Command): void {
       '--checkpoint <file>',
       'a signed checkpoint you kept (e.g. from an earlier `sib ledger checkpoint`); the log must extend it: the same root at its size',
     )
+    .option(
+      '--trust <policy.json>',
+      "the investor's trust policy (docs/trust-policy.md): the checkpoint must be signed by its log key and cosigned by a quorum of its witnesses",
+    )
+    .option(
+      '--allow-fewer-witnesses',
+      "with --trust: accept fewer cosignatures than the policy's quorum (a warning, not a failure)",
+    )
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
-      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+BA..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named), 2 usage error.\nA --witness that has not cosigned is a warning, and a failure with --require-witness.\nThe last checkpoint verified of each log is kept in your config dir (SIB_CONFIG_DIR, else\n$XDG_CONFIG_HOME/sib-ledger or ~/.config/sib-ledger): a later log that is shorter or forked is refused.',
+      '\nExamples:\n  sib ledger verify --contract second-chance-kamchatka\n  sib ledger verify --file log.jsonl --key "sib-ledger.local+1a2b3c4d+AX..."\n  sib ledger verify --file log.jsonl --trust trust.json --checkpoint kept.checkpoint\n  sib ledger verify --contract second-chance-kamchatka --witness "evaluator.example/witness+5e6f7a8b+BA..." --require-witness\n\nExit status: 0 when everything verifies, 1 otherwise (the first failing seq is named), 2 usage error.\nA --witness that has not cosigned is a warning, and a failure with --require-witness.\nThe last checkpoint verified of each log is kept in your config dir (SIB_CONFIG_DIR, else\n$XDG_CONFIG_HOME/sib-ledger or ~/.config/sib-ledger): a later log that is shorter or forked is refused.',
     )
     .action(runAction(verify));
 }
@@ -161,28 +174,43 @@ async function verify(opts: VerifyOptions): Promise<void> {
     }),
     requireWitnesses: opts.requireWitness === true,
   };
-  if (opts.file) await verifyFile(opts.file, opts, witnessOptions);
-  else await verifyStored(opts, witnessOptions);
+  const trust = await readTrustOption(opts);
+  if (opts.file) await verifyFile(opts.file, opts, witnessOptions, trust);
+  else await verifyStored(opts, witnessOptions, trust);
 }
 
 /**
  * Offline: an export file against the trusted keys, the checkpoint given
  * with --checkpoint and the one last verified on this machine.
  */
-async function verifyFile(file: string, opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
-  const keys = await trustedKeys(opts.key);
-  const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys)];
+async function verifyFile(
+  file: string,
+  opts: VerifyOptions,
+  witnessOptions: WitnessOptions,
+  trust: TrustPolicy | undefined,
+): Promise<void> {
   const data = await readExportFile(file);
   // The note first: verification borrows the buffer.
   const note = exportCheckpointNote(data.subarray(1));
+  const contract = opts.contract ?? contractOfNote(note);
+  if (trust !== undefined && contract === undefined) {
+    throw new Exit(
+      1,
+      `${file} does not end with a signed checkpoint naming its contract: nothing to hold against the trust policy`,
+    );
+  }
+  const logTrust = trust === undefined ? undefined : logTrustFor(trust, contract as string);
+  const keys = logTrust === undefined ? await trustedKeys(opts.key) : keysWith(opts.key, logTrust);
+  const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys)];
   const log = logOfNote(note, keys);
   const remembered = log === undefined ? undefined : await recall(log);
-  const result = await verifyExportBytes(data, keys, {
+  const verified = await verifyExportBytes(data, keys, {
     ...(opts.contract ? { contract: opts.contract } : {}),
     strict: opts.strict === true,
     spareFirstByte: true,
     seen: [...given, ...(remembered === undefined ? [] : [remembered])],
   });
+  const result = logTrust === undefined ? verified : withTrust(verified, note, logTrust, opts);
   if (result.ok && log !== undefined && result.checkpoint !== undefined) {
     await remember(log, result.checkpoint, note);
   }
@@ -194,6 +222,18 @@ function logOfNote(note: string | undefined, keys: readonly string[]): LogId | u
   if (note === undefined) return undefined;
   try {
     return logIdOf(verifyCheckpoint(note, keys));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The contract of a signed checkpoint's log: the last part of its origin `<log name>/<contract>`. */
+function contractOfNote(note: string | undefined): string | undefined {
+  const split = note?.indexOf('\n\n') ?? -1;
+  if (note === undefined || split < 0) return undefined;
+  try {
+    const origin = parseCheckpoint(note.slice(0, split + 1)).origin;
+    return origin.slice(origin.lastIndexOf('/') + 1);
   } catch {
     return undefined;
   }
@@ -216,19 +256,26 @@ async function givenCheckpoint(file: string, keys: readonly string[]): Promise<S
 }
 
 /** The log as stored, against a checkpoint kept earlier (--checkpoint) and the one last verified on this machine. */
-async function verifyStored(opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
+async function verifyStored(
+  opts: VerifyOptions,
+  witnessOptions: WitnessOptions,
+  trust: TrustPolicy | undefined,
+): Promise<void> {
   const ctx = await openLedger();
   try {
-    const keys = await trustedKeys(opts.key);
-    const pinned = opts.checkpoint === undefined ? {} : { pinned: (await readInput(opts.checkpoint)).toString('utf8') };
     const contract = opts.contract as string;
-    const log = logOfNote(await ctx.store.latestCheckpoint(contract), keys);
+    const logTrust = trust === undefined ? undefined : logTrustFor(trust, contract);
+    const keys = logTrust === undefined ? await trustedKeys(opts.key) : keysWith(opts.key, logTrust);
+    const pinned = opts.checkpoint === undefined ? {} : { pinned: (await readInput(opts.checkpoint)).toString('utf8') };
+    const note = await ctx.store.latestCheckpoint(contract);
+    const log = logOfNote(note, keys);
     const remembered = log === undefined ? undefined : await recall(log);
-    const result = await verifyStoredLog(ctx.store, contract, keys, {
+    const verified = await verifyStoredLog(ctx.store, contract, keys, {
       ...pinned,
       ...witnessOptions,
       ...(remembered === undefined ? {} : { seen: [remembered] }),
     });
+    const result = logTrust === undefined ? verified : withTrust(verified, note, logTrust, opts);
     if (result.ok && log !== undefined && result.checkpoint?.origin === log.origin) {
       await remember(log, result.checkpoint);
     }

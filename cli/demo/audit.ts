@@ -1,14 +1,17 @@
 /**
  * The investor's side of the scenario: the evaluator cosigns the log's
  * checkpoint as a witness with its own key, the audit report of the final
- * payment is issued, and the investor downloads it through presigned URLs
- * and verifies it offline: signatures, proofs and every amount recomputed.
+ * payment is issued, and the investor downloads it through presigned URLs,
+ * fetches the trust policy the deployment publishes (kept in
+ * `<data dir>/trust/<contract>.json`) and verifies the report offline
+ * against it: signatures, the log key and a quorum of witnesses the policy
+ * names, proofs and every amount recomputed.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Signer } from '#kernel';
-import { cosignNote } from '#ledger';
+import { cosignNote, parseTrustPolicy, type TrustPolicy } from '#ledger';
 import { verifyReport } from '#reports';
 import { createWitnessKey, nowSeconds, openWitnessKey } from '../commands/keys.ts';
 import { say } from '../output.ts';
@@ -67,7 +70,23 @@ async function downloadReport(clients: Clients, sha256: string, outDir: string):
   return files;
 }
 
-/** Cosigned, issued, downloaded and verified offline: whether the report verifies. */
+/** The investor fetches the policy the deployment publishes and keeps it as `<dir>/trust/<contract>.json`. */
+async function investorTrust(clients: Clients, dir: string): Promise<{ policy: TrustPolicy; file: string }> {
+  const answer = await clients.investor.call<TrustPolicy>('getTrustPolicy', { params });
+  const policy = parseTrustPolicy(JSON.stringify(answer.body));
+  const file = join(dir, 'trust', `${DEMO_CONTRACT}.json`);
+  await mkdir(join(dir, 'trust'), { recursive: true });
+  await writeFile(file, `${JSON.stringify(policy, null, 2)}\n`);
+  const log = policy.logs[0];
+  say(
+    `  the investor's trust policy (GET /contracts/${DEMO_CONTRACT}/trust, sib trust show): ${file}; log key and ${
+      log === undefined ? 0 : log.witnesses.quorum
+    } of ${log?.witnesses.keys.length ?? 0} witness(es) required`,
+  );
+  return { policy, file };
+}
+
+/** Cosigned, issued, downloaded and verified offline against the investor's trust policy: whether the report verifies. */
 export async function auditReport(
   clients: Clients,
   dir: string,
@@ -88,12 +107,13 @@ export async function auditReport(
   say(`  in the reports bucket: ${issued.jsonKey}`);
   const files = await downloadReport(clients, issued.sha256, join(dir, 'reports'));
   const json = files[0] as string;
-  const verification = verifyReport(new Uint8Array(await readFile(json)), [logKey, witness.verifierKey]);
+  const trust = await investorTrust(clients, dir);
+  const verification = verifyReport(new Uint8Array(await readFile(json)), [], { trust: trust.policy });
   const failed = verification.checks.filter((c) => !c.ok);
   say(
-    `  npx sib report verify ${json} --key ${logKey} --key ${witness.verifierKey}: ${
+    `  npx sib report verify ${json} --trust ${trust.file}: ${
       verification.ok
-        ? `OK, ${verification.checks.length} checks (signatures, proofs, every amount recomputed)`
+        ? `OK, ${verification.checks.length} checks (signatures by the policy's log key and a quorum of its witnesses, proofs, every amount recomputed)`
         : `FAILED: ${failed.map((c) => `${c.name}: ${c.message ?? ''}`).join('; ')}`
     }`,
   );

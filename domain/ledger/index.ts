@@ -18,4 +18,5 @@ export * from './note.ts';
 export * from './proof.ts';
 export * from './rollback.ts';
 export * from './trust.ts';
+export * from './trust-check.ts';
 export * from './verify-result.ts';

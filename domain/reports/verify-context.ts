@@ -25,6 +25,8 @@ export interface ReportVerification {
   readonly contract?: string;
   readonly period?: string;
   readonly checks: readonly ReportCheck[];
+  /** What passed only by an opt-out (fewer witnesses than the trust policy's quorum), to be shown. */
+  readonly warnings?: readonly string[];
 }
 
 /** Records one problem of the check under way. */
@@ -61,6 +63,8 @@ export class ReportContext {
   readonly keyTexts: readonly string[];
   /** The keys that parse (the keys check fills it). */
   readonly keys: VerifierKey[] = [];
+  /** Warnings of checks that passed by an opt-out (verify-trust.ts). */
+  readonly warnings: string[] = [];
   readonly #entries = new Map<ProvenEntry, Entry | undefined>();
   #rows: ExactRows | undefined;
   #simulation: Simulation | undefined;

@@ -24,6 +24,7 @@ import { checkAggregates, checkIndicators, checkMetrics } from './verify-figures
 import { parseReport } from './verify-parse.ts';
 import { checkAllocation, checkCaps, checkLines, checkTotal } from './verify-payments.ts';
 import { checkCheckpoint, checkKeys, checkReportSignature, checkWitnesses } from './verify-signatures.ts';
+import { checkTrust, keysWithPolicy } from './verify-trust.ts';
 
 /**
  * The offline verifier of audit reports (`sib report verify`): from the
@@ -65,11 +66,17 @@ export function verifyReport(
   const checks: ReportCheck[] = [];
   let contract: string | undefined;
   let period: string | undefined;
+  let warnings: readonly string[] = [];
   try {
     const parsed = parseReport(bytes, checks);
     contract = parsed.contract;
     period = parsed.period;
-    if (parsed.document !== undefined) runChecks(new ReportContext(parsed.document, keys, options), checks);
+    const doc = parsed.document;
+    if (doc !== undefined) {
+      const ctx = new ReportContext(doc, keysWithPolicy(keys, options.trust, doc.report.contract.id), options);
+      runChecks(ctx, checks);
+      warnings = ctx.warnings;
+    }
   } catch (error) {
     checks.push({ name: 'verifier', ok: false, message: `the verifier failed: ${messageOf(error)}` });
   }
@@ -78,11 +85,12 @@ export function verifyReport(
     ...(contract === undefined ? {} : { contract }),
     ...(period === undefined ? {} : { period }),
     checks,
+    ...(warnings.length === 0 ? {} : { warnings }),
   };
 }
 
 /** The checks of a report that has the shape of one, by name, in order. */
-function checksOf(r: AuditReport): [string, Check][] {
+function checksOf(r: AuditReport, options: VerifyOptions): [string, Check][] {
   const proof =
     (entry: AuditReport['contract']['registration'], kind: string): Check =>
     (ctx, fail) =>
@@ -92,6 +100,7 @@ function checksOf(r: AuditReport): [string, Check][] {
     ['report signature', checkReportSignature],
     ['checkpoint signature', checkCheckpoint],
     ['checkpoint witnesses', checkWitnesses],
+    ...(options.trust === undefined ? [] : [['trust policy', checkTrust] as [string, Check]]),
     ['contract hash', checkContractHash],
     ['proof: registration', proof(r.contract.registration, CONTRACT_REGISTERED_KIND)],
     ['proof: evaluation', proof(r.evaluation.entry, EVALUATION_RECORDED_KIND)],
@@ -118,7 +127,8 @@ function checksOf(r: AuditReport): [string, Check][] {
 }
 
 function runChecks(ctx: ReportContext, checks: ReportCheck[]): void {
-  for (const [name, check] of checksOf(ctx.report)) checks.push(runCheck(name, (fail) => check(ctx, fail)));
+  for (const [name, check] of checksOf(ctx.report, ctx.options))
+    checks.push(runCheck(name, (fail) => check(ctx, fail)));
 }
 
 /** Runs one check: passed with what it found, or failed with its problems (an exception is one). */

@@ -47,6 +47,7 @@ import {
   UploadParams,
   UploadStatusSchema,
 } from './ledger-schemas.ts';
+import { getTrustPolicy } from './trust-policy.ts';
 
 export { exportSettings } from './ledger-export.ts';
 export {
@@ -289,6 +290,7 @@ export const IMPLS = {
   getConsistencyProof,
   exportLog,
   cosignCheckpoint,
+  getTrustPolicy,
 };
 
 export const handler = apiHandler(IMPLS);

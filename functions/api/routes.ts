@@ -128,6 +128,17 @@ export const ROUTES: readonly RouteDef[] = [
     handler: 'api/ledger',
   },
   {
+    id: 'getTrustPolicy',
+    method: 'GET',
+    path: '/contracts/{contract}/trust',
+    summary:
+      "The trust policy this deployment publishes for the contract's log: its key, the witnesses with their quorum, the parties' keys per role",
+    roles: ALL,
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
     id: 'getConsistencyProof',
     method: 'GET',
     path: '/contracts/{contract}/consistency',

@@ -15,6 +15,7 @@ import { KmsSigner } from '../adapters/kms-signer.ts';
 import { S3ReportStore } from '../adapters/report-store.ts';
 import { S3Archive } from '../adapters/s3-archive.ts';
 import type { StackConfig } from '../adapters/storage-layout.ts';
+import { publishedLogTrust } from './published-trust.ts';
 
 /**
  * The one place where adapters are chosen and wired, for the Lambda
@@ -99,8 +100,12 @@ export async function wireRuntime(
       signer: keys.signer,
       checkpoint: (contract, size) => publishCheckpoint(log, keys.signer, contract, size),
       // pdfkit and the fonts load only where reports are rendered, not in every function.
+      // The PDF prints the deployment's keys in full, with verify commands that work as printed.
       renderPdf: async (report, options) =>
-        (await import('../adapters/report-pdf.ts')).renderReportPdf(report, options),
+        (await import('../adapters/report-pdf.ts')).renderReportPdf(report, {
+          ...options,
+          trust: await publishedLogTrust(keys.signer, report.contract.id),
+        }),
     },
     ports: { store, archive, ledger, pseudonymizer: keys.pseudonymizer },
   };

@@ -64,6 +64,10 @@ export interface StatelessStackProps extends StackProps, GrantTargets {
   readonly checkpointSchedule?: events.Schedule;
   /** Comma-separated verifier keys of the witnesses that may cosign (SIB_WITNESS_KEYS); default none. */
   readonly witnessKeys?: string;
+  /** Cosignatures of those witnesses the published trust policy requires (SIB_WITNESS_QUORUM); default all. */
+  readonly witnessQuorum?: number;
+  /** The parties' verifier keys per signing role, JSON (SIB_PARTY_KEYS), published in the trust policy. */
+  readonly partyKeys?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -144,6 +148,8 @@ export class StatelessStack extends Stack {
       PSEUDONYM_KEY_ID: props.pseudonymKey.keyArn,
       LOG_NAME: props.logName ?? `sib-ledger-${stage}`,
       ...(props.witnessKeys === undefined ? {} : { SIB_WITNESS_KEYS: props.witnessKeys }),
+      ...(props.witnessQuorum === undefined ? {} : { SIB_WITNESS_QUORUM: String(props.witnessQuorum) }),
+      ...(props.partyKeys === undefined ? {} : { SIB_PARTY_KEYS: props.partyKeys }),
     };
     const fns: Partial<Record<FunctionName, lambda.Function>> = {};
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseTrustPolicy } from '#ledger';
 import { freePorts } from '../../infra/local/processes.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -113,6 +114,22 @@ describe('the main job (npm run demo)', () => {
     expect(run.stdout).toMatch(/Audit report of payment 14 \(final\), issued: [0-9a-f]{64}\n/);
     expect(run.stdout).toMatch(/downloaded \(presigned URLs, 300 s\): .*\.json, .*\.ru\.pdf\n/);
     expect(run.stdout).toMatch(/npx sib report verify .*: OK, [0-9]+ checks/);
+    // Verified against the trust policy the investor fetched from the API and kept in the data dir.
+    const trustFile = join(dataDir, 'trust', 'second-chance-kamchatka.json');
+    expect(run.stdout).toContain(
+      `the investor's trust policy (GET /contracts/second-chance-kamchatka/trust, sib trust show): ${trustFile}; log key and 1 of 1 witness(es) required`,
+    );
+    expect(run.stdout).toMatch(
+      /npx sib report verify \S+\.json --trust \S+: OK, [0-9]+ checks \(signatures by the policy's log key and a quorum of its witnesses/,
+    );
+    expect(run.stdout).toContain(` --trust ${trustFile}: OK, `);
+    const trust = parseTrustPolicy(readFileSync(trustFile, 'utf8'));
+    expect(trust.logs[0]).toMatchObject({
+      contract: 'second-chance-kamchatka',
+      origin: 'sib-ledger.local/second-chance-kamchatka',
+      witnesses: { quorum: 1 },
+    });
+    expect(trust.logs[0]?.witnesses.keys).toHaveLength(1);
     const reports = readdirSync(join(dataDir, 'reports'));
     expect(reports.filter((f) => f.endsWith('.json'))).toHaveLength(1);
     const pdf = reports.find((f) => f.endsWith('.ru.pdf')) as string;

@@ -20,6 +20,7 @@ const GROUPS = [
   'keys',
   'ledger',
   'report',
+  'trust',
   'contract',
   'export',
   'demo',

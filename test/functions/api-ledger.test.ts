@@ -13,12 +13,15 @@ import { fromHex, utf8 } from '#kernel';
 import type { Role } from '#ledger';
 import {
   checkEntryProof,
+  checkpointOrigin,
   checkRecordProof,
   checkSigners,
   cosignNote,
   type EntryProofDocument,
+  parseTrustPolicy,
   type RecordProofDocument,
   signCheckpoint,
+  TRUST_POLICY_FORMAT,
   verifierKey,
   verifyCheckpoint,
   verifyConsistency,
@@ -738,5 +741,65 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
 
     expectProblem(ministry, 403);
     expectProblem(text, 415);
+  });
+});
+
+describe('GET /contracts/{contract}/trust', () => {
+  const env = saveEnv(['SIB_WITNESS_KEYS', 'SIB_WITNESS_QUORUM', 'SIB_PARTY_KEYS']);
+  afterEach(() => env.restore());
+  const witnesses = [memoryWitness('w1.example/witness'), memoryWitness('w2.example/witness')];
+  const ministry = memorySigner('ministry-boris');
+
+  it('answers the policy the deployment publishes, to every role, as `sib report verify --trust` parses it', async () => {
+    process.env.SIB_WITNESS_KEYS = witnesses.map((w) => w.key).join(',');
+    process.env.SIB_WITNESS_QUORUM = '1';
+    process.env.SIB_PARTY_KEYS = JSON.stringify({ ministry: [ministry.key] });
+    for (const role of ['operator', 'ministry', 'investor', 'evaluator'] as const) {
+      const answer = await call('getTrustPolicy', { contract: f.contract }, { role });
+      expect(answer.status, answer.text).toBe(200);
+      const policy = parseTrustPolicy(answer.text);
+      expect(policy).toEqual({
+        format: TRUST_POLICY_FORMAT,
+        logs: [
+          {
+            contract: f.contract,
+            origin: checkpointOrigin(rt.signer.name, f.contract),
+            logKey,
+            witnesses: { quorum: 1, keys: witnesses.map((w) => w.key) },
+            parties: { analyst: [], evaluator: [], ministry: [ministry.key], treasury: [] },
+          },
+        ],
+      });
+    }
+  });
+
+  it('the quorum defaults to every configured witness; no witnesses, no parties: empty lists', async () => {
+    process.env.SIB_WITNESS_KEYS = witnesses.map((w) => w.key).join(',');
+    delete process.env.SIB_WITNESS_QUORUM;
+    delete process.env.SIB_PARTY_KEYS;
+    const two = parseTrustPolicy((await call('getTrustPolicy', { contract: f.contract })).text);
+    expect(two.logs[0]?.witnesses).toEqual({ quorum: 2, keys: witnesses.map((w) => w.key) });
+    delete process.env.SIB_WITNESS_KEYS;
+    const none = parseTrustPolicy((await call('getTrustPolicy', { contract: f.contract })).text);
+    expect(none.logs[0]?.witnesses).toEqual({ quorum: 0, keys: [] });
+    expect(none.logs[0]?.parties).toEqual({ analyst: [], evaluator: [], ministry: [], treasury: [] });
+  });
+
+  it("refuses another contract's token (403) and a contract with no log (404)", async () => {
+    expectProblem(await call('getTrustPolicy', { contract: f.contract }, { contracts: 'someone-else' }), 403);
+    expectProblem(await call('getTrustPolicy', { contract: 'no-such-log' }), 404, /no log/);
+  });
+
+  it.each([
+    ['SIB_PARTY_KEYS', 'not json'],
+    ['SIB_PARTY_KEYS', '{"auditor": []}'],
+    ['SIB_PARTY_KEYS', '{"ministry": ["not a key"]}'],
+    ['SIB_WITNESS_QUORUM', '3'],
+    ['SIB_WITNESS_QUORUM', 'all'],
+  ])('a malformed %s (%s) is a deployment fault: 500', async (name, value) => {
+    process.env.SIB_WITNESS_KEYS = witnesses.map((w) => w.key).join(',');
+    process.env[name] = value;
+    const answer = await call('getTrustPolicy', { contract: f.contract });
+    expect(answer.status).toBe(500);
   });
 });

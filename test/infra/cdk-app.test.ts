@@ -94,6 +94,13 @@ describe('the CDK app with cdk-nag AwsSolutions', () => {
     [{ reportRetentionDays: '0' }, /context "reportRetentionDays" must be a positive integer/],
     [{ archiveRetentionDays: 'seven years' }, /context "archiveRetentionDays" must be a positive integer/],
     [{ cognitoDomainPrefix: 42 }, /context "cognitoDomainPrefix" must be a string/],
+    [
+      { witnessKeys: 'a+00000000+AA', witnessQuorum: '2' },
+      /context "witnessQuorum" must be a whole number from 0 to the 1/,
+    ],
+    [{ witnessQuorum: 'all' }, /context "witnessQuorum" must be a whole number/],
+    [{ partyKeys: '["ministry"]' }, /context "partyKeys" must be a JSON object/],
+    [{ partyKeys: 'not json' }, /context "partyKeys" must be a JSON object/],
   ])('refuses bad context %o', (context, message) => {
     const { built } = appWith(context);
     expect(built).toThrow(message);
@@ -133,5 +140,29 @@ describe('the CDK app with cdk-nag AwsSolutions', () => {
     expect(statefulTypes).toContain('AWS::DynamoDB::Table');
     expect(statelessTypes).not.toContain('AWS::DynamoDB::Table');
     expect(statelessTypes.filter((t) => t === 'AWS::S3::Bucket')).toEqual([]);
+  });
+
+  it.each([
+    ['JSON text', '{"ministry":["ministry-boris+1a2b3c4d+AX"]}'],
+    ['an object (cdk.json)', { ministry: ['ministry-boris+1a2b3c4d+AX'] }],
+  ])('publishes the witness quorum and the party keys (%s) in every function environment', (_, partyKeys) => {
+    const { app, built } = appWith({ witnessKeys: 'w1+00000000+AA,w2+11111111+BB', witnessQuorum: '1', partyKeys });
+    const { stateless } = built();
+    const resources = app.synth().getStackByName(stateless.stackName).template.Resources as Record<
+      string,
+      { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } } }
+    >;
+    const environments = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Environment?.Variables ?? {})
+      .filter((v) => 'LEDGER_TABLE' in v);
+    expect(environments.length).toBeGreaterThan(0);
+    for (const variables of environments) {
+      expect(variables).toMatchObject({
+        SIB_WITNESS_KEYS: 'w1+00000000+AA,w2+11111111+BB',
+        SIB_WITNESS_QUORUM: '1',
+        SIB_PARTY_KEYS: '{"ministry":["ministry-boris+1a2b3c4d+AX"]}',
+      });
+    }
   });
 });

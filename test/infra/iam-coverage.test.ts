@@ -234,6 +234,7 @@ beforeAll(async () => {
   const checkpoint = await api('getCheckpoint', { claims: claims('investor') });
   await api('getConsistencyProof', { claims: claims('investor'), query: { from: '1' } });
   await api('exportLog', { claims: claims('investor') });
+  await api('getTrustPolicy', { claims: claims('investor') });
   const witness = memoryWitness('evaluator.example/witness');
   const logKey = verifierKey(own.signer.name, await own.signer.publicKey());
   const cosigned = await cosignNote(checkpoint.body.note, logKey, witness.signer, 1_767_000_000);

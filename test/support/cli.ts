@@ -20,12 +20,13 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `sib <args>` with the pinned Node (vitest's own) in data dir `dataDir` (and a config dir of its own). */
+/** Runs `sib <args>` with the pinned Node (vitest's own) in data dir `dataDir` (and a config dir of its own), from `cwd`. */
 export function sib(
   dataDir: string,
   args: readonly string[],
   input?: string,
   extraEnv: Record<string, string> = {},
+  cwd: string = REPO,
 ): Promise<Run> {
   // The user's config dir (remembered checkpoints) lives with the test's data dir, never in the real home.
   const env: NodeJS.ProcessEnv = {
@@ -37,7 +38,7 @@ export function sib(
   delete env.SIB_DEBUG; // it adds stack traces
   delete env.NODE_OPTIONS; // whatever the test runner injects is not the user's environment
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SIB, ...args], { cwd: REPO, env, stdio: 'pipe' });
+    const child = spawn(process.execPath, [SIB, ...args], { cwd, env, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

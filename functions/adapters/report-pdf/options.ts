@@ -1,9 +1,10 @@
 /**
  * What a caller hands the PDF renderer besides the report: the language, the
- * signed JSON file the PDF accompanies (its name and hash) and the earlier
- * periods' figures for the chart.
+ * signed JSON file the PDF accompanies (its name and hash), the earlier
+ * periods' figures for the chart, and the deployment's trust policy.
  */
 
+import type { LogTrust } from '#ledger';
 import type { PeriodFigures, ReportLang } from '#services';
 
 /** The report's language and the earlier periods' figures for the chart are the report use case's (services/ports.ts). */
@@ -17,4 +18,10 @@ export interface ReportPdfOptions {
   readonly jsonFileName: string;
   /** Earlier periods, oldest first (the chart shows them before this period). */
   readonly history?: readonly PeriodFigures[];
+  /**
+   * The deployment's trust policy for the report's log (its log key, the
+   * witnesses with their quorum, the parties' keys): printed in full, with
+   * verify commands that work as printed. Without it, the command names the file only.
+   */
+  readonly trust?: LogTrust;
 }

@@ -38,6 +38,14 @@ export interface Words {
   readonly jsonFile: string;
   readonly jsonHash: string;
   readonly command: string;
+  /** The verify command with the keys on the command line. */
+  readonly commandKeys: string;
+  /** The verify command with the investor's trust policy, and where the policy file comes from. */
+  readonly commandTrust: string;
+  readonly trustFrom: string;
+  readonly logKey: string;
+  readonly witnessKeys: (quorum: number, of: number) => string;
+  readonly partyKeys: (role: string) => string;
   // Outcomes and groups
   readonly outcomes: string;
   readonly metric: string;
