@@ -7,6 +7,7 @@
  */
 export * from './checkpoint.ts';
 export * from './cosignature.ts';
+export * from './decisions.ts';
 export * from './entry.ts';
 export * from './export-scan.ts';
 export * from './export-verify.ts';
@@ -17,5 +18,6 @@ export * from './merkle.ts';
 export * from './note.ts';
 export * from './proof.ts';
 export * from './rollback.ts';
+export * from './statement.ts';
 export * from './trust.ts';
 export * from './verify-result.ts';

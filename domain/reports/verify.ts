@@ -21,6 +21,7 @@ import {
 } from './verify-entries.ts';
 import { checkAggregates, checkIndicators, checkMetrics } from './verify-figures.ts';
 import { parseReport } from './verify-parse.ts';
+import { checkParties } from './verify-parties.ts';
 import { checkAllocation, checkCaps, checkEarlier, checkLines, checkTotal } from './verify-payments.ts';
 import { checkCheckpoint, checkKeys, checkReportSignature, checkWitnesses } from './verify-signatures.ts';
 
@@ -103,6 +104,7 @@ function checksOf(r: AuditReport): [string, Check][] {
     ['period', checkPeriod],
     ['workflow', checkWorkflow],
     ['separation of duties', checkDuties],
+    ['party signatures', checkParties],
     ['aggregates only', checkAggregates],
     ['earlier payments', checkEarlier],
     ['metrics', checkMetrics],

@@ -10,11 +10,15 @@ import {
 import {
   type Actor,
   ActorSchema,
+  checkSignedStatement,
+  decisionStatement,
   type Entry,
+  EvaluationEntryBodySchema,
   type Intent,
   PAYMENT_STEP_KINDS,
   type PaymentStep,
   type PaymentStepBody,
+  type SignedStatement,
 } from '#ledger';
 import {
   act,
@@ -72,6 +76,12 @@ export interface PaymentStepRequest {
   /** Seq of the payment's evaluation.recorded entry. */
   readonly payment: number;
   readonly actor: Actor;
+  /**
+   * The acting party's signature over the step's decision statement
+   * (statement.ts): checked against what is about to be appended, then
+   * stored in the entry. Optional here: the verifier's trust policy decides.
+   */
+  readonly signature?: SignedStatement;
 }
 
 export interface PaymentStepReceipt {
@@ -221,6 +231,10 @@ async function decide(
     total: status.total,
     ...definedOf(extra),
   };
+  if (request.signature !== undefined) {
+    const statement = decisionStatement({ ...stepFacts(contract, entries, status, step), ...definedOf(extra) });
+    body.signature = checkSignedStatement(statement, request.signature);
+  }
   const receipt: Receipt = (seq, replayed, entryHash, at) => ({
     contract,
     payment,
@@ -256,6 +270,22 @@ async function decide(
   checkSeparation(id, status, step, actor.sub);
   if (step === 'approved') checkApproval(contract, entries, states, status);
   return { intent, receipt };
+}
+
+/** What a step's decision statement names, from the payment and its evaluation entry. */
+function stepFacts(contract: string, entries: readonly Entry[], status: PaymentStatus, step: PaymentStep) {
+  const evaluation = EvaluationEntryBodySchema.parse((entries[status.payment] as Entry).body);
+  return {
+    contract,
+    payment: status.payment,
+    period: status.period,
+    step,
+    result: status.result,
+    summary: evaluation.summary,
+    total: status.total,
+    minorUnit: status.minorUnit,
+    currency: status.currency,
+  };
 }
 
 /**
