@@ -13,7 +13,6 @@ import {
   checkSignedStatement,
   decisionStatement,
   type Entry,
-  EvaluationEntryBodySchema,
   type Intent,
   PAYMENT_STEP_KINDS,
   type PaymentStep,
@@ -232,7 +231,7 @@ async function decide(
     ...definedOf(extra),
   };
   if (request.signature !== undefined) {
-    const statement = decisionStatement({ ...stepFacts(contract, entries, status, step), ...definedOf(extra) });
+    const statement = decisionStatement({ ...stepFacts(contract, status, step), ...definedOf(extra) });
     body.signature = checkSignedStatement(statement, request.signature);
   }
   const receipt: Receipt = (seq, replayed, entryHash, at) => ({
@@ -272,16 +271,15 @@ async function decide(
   return { intent, receipt };
 }
 
-/** What a step's decision statement names, from the payment and its evaluation entry. */
-function stepFacts(contract: string, entries: readonly Entry[], status: PaymentStatus, step: PaymentStep) {
-  const evaluation = EvaluationEntryBodySchema.parse((entries[status.payment] as Entry).body);
+/** What a step's decision statement names, from the payment's status. */
+function stepFacts(contract: string, status: PaymentStatus, step: PaymentStep) {
   return {
     contract,
     payment: status.payment,
     period: status.period,
     step,
     result: status.result,
-    summary: evaluation.summary,
+    summary: status.summary,
     total: status.total,
     minorUnit: status.minorUnit,
     currency: status.currency,
