@@ -9,6 +9,7 @@ export * from './checkpoint.ts';
 export * from './cosignature.ts';
 export * from './decisions.ts';
 export * from './entry.ts';
+export * from './export-parties.ts';
 export * from './export-scan.ts';
 export * from './export-verify.ts';
 export * from './kinds.ts';

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#kernel';
 import {
+  checkExportParties,
   checkpointOrigin,
   checkSignedStatement,
   comparisonStatement,
@@ -282,6 +283,35 @@ describe('decisionProblem without a policy', () => {
     expect(decisionProblem(decision, undefined, [parseVerifierKey(impostor.key)])).toBeUndefined();
     expect(decisionProblem(decision, undefined, [parseVerifierKey(analyst.key)])).toMatch(
       /not by the given key analyst\.test\+/,
+    );
+  });
+});
+
+describe('the party signatures of a log export', () => {
+  const exportLines = (f: ReportFixture) => [...f.log.leaves, new TextEncoder().encode('{"checkpoint":"x"}')];
+
+  it('passes when every decision is signed by its role key, and fails naming an unsigned one', async () => {
+    const parties = memoryParties();
+    const signed = await secondChanceReport({ parties });
+    const ok = checkExportParties(exportLines(signed), signed.spec.id, { trust: policyOf(signed, keysOf(parties)) });
+    expect(ok).toEqual({ ok: true, decisions: 8, signed: 8, required: true, problems: [] });
+
+    const unsigned = await secondChanceReport();
+    const bad = checkExportParties(exportLines(unsigned), unsigned.spec.id, {
+      trust: policyOf(unsigned, keysOf(parties)),
+    });
+    expect(bad.ok).toBe(false);
+    expect(bad.problems[0]).toMatch(/^entry 2 \(calculated, signed by the analyst\) carries no party signature/);
+    expect(checkExportParties(exportLines(unsigned), unsigned.spec.id)).toMatchObject({ ok: true, signed: 0 });
+  });
+
+  it('catches a step signed by another role', async () => {
+    const parties = memoryParties();
+    const f = await secondChanceReport({ parties: { ...parties, treasury: parties.ministry } });
+    const check = checkExportParties(exportLines(f), f.spec.id, { trust: policyOf(f, keysOf(parties)) });
+    expect(check.problems).toHaveLength(2);
+    expect(check.problems[0]).toMatch(
+      /\(paid, signed by the treasury\) is signed by ministry\.test\+[0-9a-f]{8}, not by a treasury key/,
     );
   });
 });
