@@ -33,6 +33,7 @@ import { type LedgerContext, openLedger, trustedKeys } from '../context.ts';
 import { Exit, runAction, usage } from '../errors.ts';
 import { readExportFile } from '../export-file.ts';
 import { readInput, readStdin } from '../files.ts';
+import { reportExportParties } from '../party-verification.ts';
 import { type LogId, logIdOf, recall, remember } from '../seen-checkpoints.ts';
 import { printVerify } from '../verification.ts';
 
@@ -187,6 +188,9 @@ async function verifyFile(file: string, opts: VerifyOptions, witnessOptions: Wit
     await remember(log, result.checkpoint, note);
   }
   printVerify(withWitnesses(result, note, witnessOptions), opts.json === true);
+  if (result.ok && result.contract !== undefined && !reportExportParties(data.subarray(1), result.contract)) {
+    process.exitCode = 1;
+  }
 }
 
 /** The log a signed checkpoint is of, if it verifies with `keys` (else the verification says why). */

@@ -142,6 +142,13 @@ describe('deciding with --key', () => {
     for (const d of decisions) {
       expect(decisionProblem(d, [keys[d.role]?.key as string]), `${d.step}`).toBeUndefined();
     }
+    // The export verifier checks and reports them.
+    const file = join(cli.path, 'log.jsonl');
+    const exported = await cli.run(['ledger', 'export', '--contract', contract, '-o', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const verified = await cli.run(['ledger', 'verify', '--file', file]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stderr).toContain('party signatures: 5 of 5 decisions signed, each verifies\n');
     // A decision signed with another role's key is not the role's.
     expect(decisionProblem(decisions[2] as never, [keys.treasury?.key as string])).toMatch(/not by a ministry key/);
   });

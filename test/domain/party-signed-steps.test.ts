@@ -78,6 +78,16 @@ describe('a signed evaluation', () => {
     const [decision] = decisionsOfLog(w.contract, entries);
     expect(decision?.statement).toBe(decisionStatement(facts));
     expect(decisionProblem(decision as never, [parties.analyst.key])).toBeUndefined();
+    // The same signed evaluation again, on a log grown since: the original entry.
+    await w.addBatch([]);
+    const again = await runEvaluation(w.ports(), {
+      contract: w.contract,
+      period: 'y1',
+      checkpoint: facts.payment,
+      actor: analyst,
+      signature: parties.analyst.signed(decisionStatement(facts)),
+    });
+    expect(again.entry).toMatchObject({ seq: run.entry.seq, replayed: true });
   });
 
   it('is refused, naming the field, when the signed amount is not the computed one', async () => {
