@@ -156,9 +156,11 @@ export function decisionProblem(
     return `${decisionName(d)}: the signature by ${keyIdOf(key)} does not verify over the entry's statement (the entry was changed after it was signed)`;
   }
   if (roleKeys !== undefined) {
-    const trusted = roleKeys.some(
-      (k) => parsedKey(k) !== undefined && formatVerifierKey(parsedKey(k) as VerifierKey) === formatVerifierKey(key),
-    );
+    const signer = formatVerifierKey(key);
+    const trusted = roleKeys.some((k) => {
+      const named = parsedKey(k);
+      return named !== undefined && formatVerifierKey(named) === signer;
+    });
     return trusted
       ? undefined
       : `${decisionName(d)} is signed by ${keyIdOf(key)}, not by a ${d.role} key (${expected()})`;
