@@ -30,6 +30,7 @@ import { auditReport, witnessKey } from '../demo/audit.ts';
 import { clientsFor, DEMO_CONTRACT, olderDataDir } from '../demo/cast.ts';
 import { enrolCohort, registerContract } from '../demo/enrolment.ts';
 import { checkLog } from '../demo/log-checks.ts';
+import { type PartyKeys, partyKeys, partyKeysEnv } from '../demo/parties.ts';
 import { runPeriods } from '../demo/periods.ts';
 import { printSummary } from '../demo/summary.ts';
 import { runAction, usage } from '../errors.ts';
@@ -98,14 +99,22 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
     // The evaluator's witness key: reports name the witnesses whose keys the API knows (SIB_WITNESS_KEYS).
     const witness = await witnessKey(dir);
     process.env.SIB_WITNESS_KEYS = witness.verifierKey;
+    // Each deciding subject's own key: the deployment publishes them (SIB_PARTY_KEYS), every decision is signed.
+    const parties = await partyKeys(dir);
+    process.env.SIB_PARTY_KEYS = partyKeysEnv(parties);
     // The handlers run in this process: their JSON logs and metrics would drown the scenario's story.
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     gateway = await startGateway({ dataDir: dir, port: apiPort ?? 0 });
     say(`\nThe HTTP API is up at ${gateway.url} (OpenAPI: ${gateway.url}/openapi.json); log key (verifier): ${key}`);
+    say(
+      `Each deciding party signs with its own key (SIB_PARTY_KEYS): ${Object.entries(parties)
+        .map(([role, k]) => `${role} ${k.verifierKey}`)
+        .join(', ')}`,
+    );
     ok =
       options.scenario === 'second-chance'
-        ? await secondChance(dir, gateway.url, store, { key, witness })
+        ? await secondChance(dir, gateway.url, store, { key, witness, parties })
         : await (options.scenario === 'antares' ? runAntares : runQarmet)({ dataDir: dir, url: gateway.url, say });
     if (options.serve) await serve(dir, gateway.url);
   } finally {
@@ -121,12 +130,12 @@ async function secondChance(
   dir: string,
   url: string,
   store: DynamoLedger,
-  keys: { key: string; witness: Awaited<ReturnType<typeof witnessKey>> },
+  keys: { key: string; witness: Awaited<ReturnType<typeof witnessKey>>; parties: PartyKeys },
 ): Promise<boolean> {
   const clients = await clientsFor(dir, url);
   await registerContract(clients);
   const cohort = await enrolCohort(clients);
-  const periods = await runPeriods(clients);
+  const periods = await runPeriods(clients, keys.parties);
   const last = periods.payments.at(-1);
   const reported = last === undefined ? false : await auditReport(clients, dir, last, keys.key, keys.witness);
   const logOk = await checkLog(clients, store, dir, keys.key);

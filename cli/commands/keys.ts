@@ -4,20 +4,20 @@
  * sib keys witness: a witness's key (e.g. the independent evaluator's), with
  * which it cosigns checkpoints (`sib evaluator cosign`); its verifier key is
  * a C2SP tlog-cosignature/v1 key (type 0x04).
+ * sib keys party: a deciding party's key (party-keys.ts).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { open, unlink } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Signer } from '#kernel';
 import { toBase64, toHex, ValidationError } from '#kernel';
-import { ALG_COSIGNATURE_V1, cosignerKey, ed25519PublicKeyFromSpki, isValidKeyName, keyId, verifierKey } from '#ledger';
+import { ALG_COSIGNATURE_V1, cosignerKey, isValidKeyName, keyId, verifierKey } from '#ledger';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir } from '../../infra/local/stack.ts';
 import { runAction } from '../errors.ts';
+import { createKeyFile, openKeyFile } from './key-files.ts';
+import { registerPartyKeys } from './party-keys.ts';
 
 /** The header line naming the witness in its key file, before the PEM block (RFC 7468 allows text there). */
 const NAME_HEADER = 'Witness-Name: ';
-const PEM_BEGIN = '-----BEGIN ';
 
 /** Now, in whole POSIX seconds: the time a cosignature carries. */
 export function nowSeconds(): number {
@@ -36,56 +36,8 @@ export interface WitnessKey {
  * the log's own key.
  */
 export async function openWitnessKey(file: string, name?: string): Promise<WitnessKey> {
-  const handle = await open(file, 'r');
-  let text: string;
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new ValidationError(`${file} is not a regular file`);
-    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-      const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-      throw new ValidationError(
-        `refusing to use witness key ${file}: its mode ${mode} gives group/others access; run chmod 600 ${file}`,
-      );
-    }
-    text = await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
-  const begin = text.indexOf(PEM_BEGIN);
-  if (begin < 0) throw new ValidationError(`${file} is not a PEM private key`);
-  const header = text
-    .slice(0, begin)
-    .split('\n')
-    .find((line) => line.startsWith(NAME_HEADER))
-    ?.slice(NAME_HEADER.length)
-    .trim();
-  if (name !== undefined && header !== undefined && name !== header) {
-    throw new ValidationError(`${file} is the key of witness ${header}, not ${name}`);
-  }
-  const witnessName = name ?? header;
-  if (witnessName === undefined) {
-    throw new ValidationError(`${file} does not name its witness (no ${NAME_HEADER.trim()} line): give --name`);
-  }
-  if (!isValidKeyName(witnessName)) throw new ValidationError(`invalid witness name ${JSON.stringify(witnessName)}`);
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: text.slice(begin), format: 'pem' });
-  } catch (error) {
-    throw new ValidationError(`${file} is not a PEM private key`, [], { cause: error });
-  }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new ValidationError(`${file} holds a ${key.asymmetricKeyType} key, not Ed25519`);
-  }
-  const publicKey = ed25519PublicKeyFromSpki(
-    new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' })),
-  );
-  const signer: Signer = {
-    name: witnessName,
-    publicKey: async () => publicKey.slice(),
-    // Algorithm null selects pure Ed25519 (RFC 8032).
-    sign: async (message) => new Uint8Array(sign(null, message, key)),
-  };
-  return { signer, verifierKey: cosignerKey(witnessName, publicKey) };
+  const signer = await openKeyFile(file, NAME_HEADER, 'witness', name);
+  return { signer, verifierKey: cosignerKey(signer.name, await signer.publicKey()) };
 }
 
 /** Creates a new witness key file (mode 0600); refuses to overwrite an existing file. */
@@ -95,25 +47,7 @@ export async function createWitnessKey(file: string, name: string): Promise<Witn
       `invalid witness name ${JSON.stringify(name)}: no spaces, no '+', e.g. evaluator.example/witness`,
     );
   }
-  const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, 'wx', 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ValidationError(`${file} already exists; refusing to overwrite a key file`);
-    }
-    throw error;
-  }
-  try {
-    await handle.writeFile(`${NAME_HEADER}${name}\n${pem}`);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(file).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
+  await createKeyFile(file, `${NAME_HEADER}${name}\n`);
   return openWitnessKey(file);
 }
 
@@ -175,4 +109,6 @@ export function register(program: Command): void {
         }
       }),
     );
+
+  registerPartyKeys(keys);
 }

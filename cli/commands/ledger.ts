@@ -35,6 +35,7 @@ import { type LedgerContext, openLedger, trustedKeys } from '../context.ts';
 import { Exit, runAction, usage } from '../errors.ts';
 import { readExportFile } from '../export-file.ts';
 import { readInput, readStdin } from '../files.ts';
+import { reportExportParties } from '../party-verification.ts';
 import { type LogId, logIdOf, recall, remember } from '../seen-checkpoints.ts';
 import { keysWith, logTrustFor, readTrustOption, withTrust } from '../trust.ts';
 import { printVerify } from '../verification.ts';
@@ -215,6 +216,13 @@ async function verifyFile(
     await remember(log, result.checkpoint, note);
   }
   printVerify(withWitnesses(result, note, witnessOptions), opts.json === true);
+  if (
+    result.ok &&
+    result.contract !== undefined &&
+    !reportExportParties(data.subarray(1), result.contract, trust === undefined ? {} : { trust })
+  ) {
+    process.exitCode = 1;
+  }
 }
 
 /** The log a signed checkpoint is of, if it verifies with `keys` (else the verification says why). */

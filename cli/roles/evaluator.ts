@@ -24,6 +24,7 @@ import {
   SEPARATION,
   type StepOptions,
 } from './shared.ts';
+import { comparisonSignature, signedEvaluation, signingKey } from './signing.ts';
 
 export function register(program: Command): void {
   const evaluator = roleGroup(
@@ -32,7 +33,10 @@ export function register(program: Command): void {
     'the independent evaluator: evaluate periods, attest payments, publish comparison figures, cosign checkpoints',
   );
   registerEvaluate(evaluator);
-  const attest = paymentTarget(evaluator.command('attest')).description('attest a calculated payment');
+  const attest = signingKey(
+    paymentTarget(evaluator.command('attest')).description('attest a calculated payment'),
+    "the independent evaluator's",
+  );
   examples(
     connection(attest, 'print the receipt as JSON'),
     ['sib evaluator attest --contract second-chance-kamchatka --payment 13'],
@@ -59,6 +63,7 @@ function registerEvaluate(evaluator: Command): void {
     .requiredOption('--contract <id>', 'contract id')
     .requiredOption('--period <id>', 'a measurement period of the contract')
     .option('--checkpoint <size>', 'evaluate the log as it was at this tree size (default: its current size)', sizeArg);
+  signingKey(evaluate, "the analyst's");
   examples(
     connection(
       evaluate,
@@ -70,17 +75,25 @@ function registerEvaluate(evaluator: Command): void {
     ],
     "The same period at the same checkpoint gives the same result (and the same entry). The payment is the\nentry's seq; another evaluator subject attests it (sib evaluator attest).",
   ).action(
-    apiAction(async (_ctx, opts: ConnectionOptions & { contract: string; period: string; checkpoint?: number }) => {
+    apiAction(async (_ctx, opts: EvaluateOptions) => {
       const api = connect('evaluator', opts);
       const spin = spinner(`evaluating ${opts.contract} period ${opts.period}`);
+      const checkpoint = opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint };
       let run: EvaluationRun;
       try {
-        run = (
-          await api.call<EvaluationRun>('evaluate', {
-            params: { contract: opts.contract },
-            body: { period: opts.period, ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }) },
-          })
-        ).body;
+        run =
+          opts.key === undefined
+            ? (
+                await api.call<EvaluationRun>('evaluate', {
+                  params: { contract: opts.contract },
+                  body: { period: opts.period, ...checkpoint },
+                })
+              ).body
+            : await signedEvaluation<EvaluationRun>(api, opts.key, {
+                contract: opts.contract,
+                period: opts.period,
+                ...checkpoint,
+              });
       } finally {
         spin.stop();
       }
@@ -97,6 +110,14 @@ function registerEvaluate(evaluator: Command): void {
   );
 }
 
+interface EvaluateOptions extends ConnectionOptions {
+  contract: string;
+  period: string;
+  checkpoint?: number;
+  /** The analyst's party key file: the calculation is signed. */
+  key?: string;
+}
+
 interface ComparisonOptions extends ConnectionOptions {
   contract: string;
   comparison: string;
@@ -105,6 +126,8 @@ interface ComparisonOptions extends ConnectionOptions {
   denominator?: number;
   period?: string;
   note?: string;
+  /** The evaluator's party key file: the figure is signed. */
+  key?: string;
 }
 
 function registerPublishComparison(evaluator: Command): void {
@@ -118,22 +141,27 @@ function registerPublishComparison(evaluator: Command): void {
     .option('--denominator <n>', 'how many people the figure is over', seqArg)
     .option('--period <id>', 'the period the figure is for')
     .option('--note <text>', 'where the figure comes from (at most 500 characters)');
+  signingKey(comparison, "the evaluator's");
   examples(connection(comparison, 'print the receipt as JSON'), [
     'sib evaluator publish-comparison --contract peterborough --comparison reconviction --group cohort-1 --value 0.31 --denominator 1000',
   ]).action(
     apiAction(async (_ctx, opts: ComparisonOptions) => {
       const api = connect('evaluator', opts);
+      const figure = {
+        comparison: opts.comparison,
+        group: opts.group,
+        value: opts.value,
+        ...(opts.denominator === undefined ? {} : { denominator: opts.denominator }),
+        ...(opts.period === undefined ? {} : { period: opts.period }),
+      };
+      const signature =
+        opts.key === undefined
+          ? {}
+          : { signature: await comparisonSignature(opts.key, { contract: opts.contract, ...figure }) };
       const r = (
         await api.call<{ contract: string; seq: number; entryHash: string; replayed: boolean }>('publishComparison', {
           params: { contract: opts.contract },
-          body: {
-            comparison: opts.comparison,
-            group: opts.group,
-            value: opts.value,
-            ...(opts.denominator === undefined ? {} : { denominator: opts.denominator }),
-            ...(opts.period === undefined ? {} : { period: opts.period }),
-            ...(opts.note === undefined ? {} : { note: opts.note }),
-          },
+          body: { ...figure, ...(opts.note === undefined ? {} : { note: opts.note }), ...signature },
         })
       ).body;
       if (opts.json) printJson(r);

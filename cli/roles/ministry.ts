@@ -14,6 +14,7 @@ import type { ApprovalReport, IssuedReport, StepReceipt } from './answers.ts';
 import { type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
 import { renderIssued, renderList, renderShow, renderStep } from './render.ts';
 import { paymentStep, paymentTarget, registerContractVersions, SEPARATION, type StepOptions } from './shared.ts';
+import { signingKey } from './signing.ts';
 
 export function register(program: Command): void {
   const ministry = roleGroup(
@@ -106,6 +107,7 @@ function registerSteps(ministry: Command): void {
   const approve = paymentTarget(ministry.command('approve'))
     .description('approve an attested payment; its audit report is issued with the approval')
     .option('--lang <lang>', 'language of the report PDF: ru or en', langArg, 'ru' as ReportLang);
+  signingKey(approve, "the ministry's");
   examples(
     connection(approve, 'print {receipt, report} as JSON'),
     [
@@ -133,6 +135,7 @@ function registerSteps(ministry: Command): void {
   const reject = paymentTarget(ministry.command('reject'))
     .description('reject an attested payment, saying why; the period may then be recalculated')
     .requiredOption('--reason <text>', 'why (no personal data: no names, no ID numbers)');
+  signingKey(reject, "the ministry's");
   examples(connection(reject, 'print the receipt as JSON'), [
     'sib ministry reject --contract second-chance-kamchatka --payment 13 --reason "employment records for March are missing"',
   ]).action(
@@ -145,6 +148,7 @@ function registerSteps(ministry: Command): void {
     .description('record that an approved payment was paid: the payment order and the day')
     .requiredOption('--order <number>', "the payment order's number")
     .requiredOption('--date <YYYY-MM-DD>', 'the day the money was paid');
+  signingKey(paid, "the treasury's");
   examples(
     connection(paid, 'print the receipt as JSON'),
     [

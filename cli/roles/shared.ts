@@ -12,6 +12,7 @@ import { printJson, say } from '../output.ts';
 import type { ContractVersions, QueriedRecords, StepReceipt } from './answers.ts';
 import { type Api, type ConnectionOptions, connect, connection, examples } from './connection.ts';
 import { renderRecords, renderStep, renderVersions } from './render.ts';
+import { stepSignature } from './signing.ts';
 
 /** `records`: evidence records by participant, batch, or type and dates; every page (or --limit). */
 export function registerRecords(parent: Command, role: 'operator' | 'evaluator'): void {
@@ -137,6 +138,8 @@ export function registerContractVersions(parent: Command, role: ApiRole): void {
 export interface StepOptions extends ConnectionOptions {
   contract: string;
   payment: string;
+  /** The acting party's key file: the step is signed (signing.ts). */
+  key?: string;
 }
 
 /** The options that name a payment. */
@@ -149,19 +152,28 @@ export function paymentTarget(cmd: Command): Command {
 export const SEPARATION =
   "Separation of duties: each step of a payment is taken by another subject (the token's). Act as another\nsubject with sib login --as <role> --subject <sub> --contract <id>, or --token.";
 
-/** Takes a payment step through the API and prints its receipt (the approval's, its caller prints). */
+/**
+ * Takes a payment step through the API and prints its receipt (the
+ * approval's, its caller prints); with --key, signed by the acting party.
+ */
 export async function paymentStep(
   role: ApiRole,
   route: string,
   opts: StepOptions,
-  body?: unknown,
+  body?: { lang?: string; reason?: string; paymentOrder?: string; paidOn?: string },
 ): Promise<{ api: Api; answer: unknown }> {
   const payment = paymentOf(opts.contract, opts.payment);
   const api = connect(role, opts);
+  const { lang: _lang, ...fields } = body ?? {};
+  const signature =
+    opts.key === undefined
+      ? undefined
+      : await stepSignature(api, opts.key, route, { contract: opts.contract, payment }, fields);
+  const sent = signature === undefined ? body : { ...body, signature };
   const answer = (
     await api.call<unknown>(route, {
       params: { contract: opts.contract, payment },
-      ...(body === undefined ? {} : { body }),
+      ...(sent === undefined ? {} : { body: sent }),
     })
   ).body;
   if (opts.json) printJson(answer);

@@ -7,7 +7,9 @@
  */
 export * from './checkpoint.ts';
 export * from './cosignature.ts';
+export * from './decisions.ts';
 export * from './entry.ts';
+export * from './export-parties.ts';
 export * from './export-scan.ts';
 export * from './export-verify.ts';
 export * from './kinds.ts';
@@ -17,6 +19,7 @@ export * from './merkle.ts';
 export * from './note.ts';
 export * from './proof.ts';
 export * from './rollback.ts';
+export * from './statement.ts';
 export * from './trust.ts';
 export * from './trust-check.ts';
 export * from './verify-result.ts';

@@ -30,6 +30,22 @@ export const PAYMENT_PAID_KIND = 'payment.paid';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
+/**
+ * A deciding party's signature over the entry's statement (statement.ts):
+ * the signer's verifier key and its C2SP signature line. Optional: the
+ * verifier's trust policy decides whether a decision must carry one.
+ */
+export const PartySignatureSchema = z.strictObject({
+  key: z.string().min(1),
+  line: z.string().startsWith('\u2014 '),
+});
+
+/** A party's signature as a request carries it: the verifier key and the whole signed note (statement.ts). */
+export const SignedStatementSchema = z.strictObject({
+  key: z.string().min(1).max(300).describe("the signer's verifier key, as `sib keys party` prints it"),
+  note: z.string().min(1).max(4096).describe('the signed note: the statement, a blank line, the signature line'),
+});
+
 /** The body of a `contract.registered` entry; `spec` is parsed by the contracts context (ContractSpecSchema). */
 export const ContractRegisteredBodySchema = z.object({
   version: z.int().min(1),
@@ -57,6 +73,8 @@ export const ComparisonBodySchema = z.strictObject({
   denominator: z.int().min(0).optional(),
   period: z.string().optional(),
   note: z.string().max(500).optional(),
+  /** The evaluator's signature over the comparison statement. */
+  signature: PartySignatureSchema.optional(),
 });
 export type ComparisonBody = z.infer<typeof ComparisonBodySchema>;
 
@@ -70,6 +88,8 @@ export const EvaluationEntryBodySchema = z.strictObject({
   summary: Hex64,
   total: z.string(),
   currency: z.string(),
+  /** The analyst's signature over the `calculated` decision statement. */
+  signature: PartySignatureSchema.optional(),
 });
 export type EvaluationEntryBody = z.infer<typeof EvaluationEntryBodySchema>;
 
@@ -107,6 +127,8 @@ export const PaymentStepBodySchema = z.strictObject({
   reason: z.string().optional(),
   paymentOrder: z.string().optional(),
   paidOn: z.string().optional(),
+  /** The deciding party's signature over the step's decision statement. */
+  signature: PartySignatureSchema.optional(),
 });
 export type PaymentStepBody = z.infer<typeof PaymentStepBodySchema>;
 

@@ -54,6 +54,8 @@ export interface PaymentStatus {
   readonly period: string;
   /** SHA-256 of the evaluation result. */
   readonly result: string;
+  /** SHA-256 of the public summary reports carry (the evaluation entry's `summary`): a decision statement names it. */
+  readonly summary: string;
   /** This payment's total, minor units (negative for a net adjustment). */
   readonly total: string;
   readonly currency: string;
@@ -126,6 +128,7 @@ export function paymentStates(entries: readonly Entry[]): PaymentStatus[] {
         payment: e.seq,
         period: b.period,
         result: b.result.sha256,
+        summary: b.summary,
         total: b.total,
         currency: b.currency,
         minorUnit: version.spec.minorUnit,

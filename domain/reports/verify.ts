@@ -22,6 +22,7 @@ import {
 } from './verify-entries.ts';
 import { checkAggregates, checkIndicators, checkMetrics } from './verify-figures.ts';
 import { parseReport } from './verify-parse.ts';
+import { checkParties } from './verify-parties.ts';
 import { checkAllocation, checkCaps, checkLines, checkTotal } from './verify-payments.ts';
 import { checkCheckpoint, checkKeys, checkReportSignature, checkWitnesses } from './verify-signatures.ts';
 import { checkTrust, keysWithPolicy } from './verify-trust.ts';
@@ -113,6 +114,7 @@ function checksOf(r: AuditReport, options: VerifyOptions): [string, Check][] {
     ['period', checkPeriod],
     ['workflow', checkWorkflow],
     ['separation of duties', checkDuties],
+    ['party signatures', checkParties],
     ['aggregates only', checkAggregates],
     ['earlier payments', checkEarlier],
     ['metrics', checkMetrics],

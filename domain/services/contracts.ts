@@ -11,6 +11,9 @@ import {
   CONTRACT_REGISTERED_KIND,
   type ComparisonBody,
   ComparisonBodySchema,
+  checkSignedStatement,
+  comparisonStatement,
+  type SignedStatement,
 } from '#ledger';
 import { readVerifiedEntries } from './log-reader.ts';
 import { appendOnce } from './log-writer.ts';
@@ -116,15 +119,18 @@ export async function contractVersions(ports: Pick<ContractPorts, 'log'>, contra
 /**
  * Publishes a comparison-group figure (`comparison.published`, by the
  * evaluator). The comparison must be a `published` comparison of the latest
- * version, the group `all` or a cohort it is computed for.
+ * version, the group `all` or a cohort it is computed for. With the
+ * evaluator's `signature` over the comparison statement (statement.ts), the
+ * signature is checked against the figure and stored in the entry.
  */
 export async function publishComparison(
   ports: Pick<ContractPorts, 'log'>,
   contract: string,
   value: unknown,
   actor: Actor,
+  signature?: SignedStatement,
 ): Promise<{ seq: number; entryHash: string; replayed: boolean }> {
-  const parsed = ComparisonBodySchema.safeParse(value);
+  const parsed = ComparisonBodySchema.omit({ signature: true }).safeParse(value);
   if (!parsed.success) {
     throw new ValidationError(
       'comparison figure is invalid',
@@ -157,11 +163,15 @@ export async function publishComparison(
     ]);
   }
   const digest = toHex(sha256(canonicalBytes(body))).slice(0, 32);
+  const signed: ComparisonBody =
+    signature === undefined
+      ? body
+      : { ...body, signature: checkSignedStatement(comparisonStatement({ contract, ...body }), signature) };
   const appended = await appendOnce(
     ports.log,
     contract,
     `comparison:${digest}`,
-    { kind: COMPARISON_PUBLISHED_KIND, actor, body: body as never },
+    { kind: COMPARISON_PUBLISHED_KIND, actor, body: signed as never },
     0,
   );
   return { seq: appended.seq, entryHash: appended.entryHash, replayed: appended.replayed };

@@ -23,7 +23,15 @@ import {
   toHex,
   ValidationError,
 } from '#kernel';
-import { type Actor, EVALUATION_RECORDED_KIND, type EvaluationEntryBody, recordedEvaluations } from '#ledger';
+import {
+  type Actor,
+  checkSignedStatement,
+  decisionStatement,
+  EVALUATION_RECORDED_KIND,
+  type EvaluationEntryBody,
+  recordedEvaluations,
+  type SignedStatement,
+} from '#ledger';
 import { publicSummary, summaryHash } from '#reports';
 import { Evaluation } from './evaluation-run.ts';
 import { readVerifiedEntries } from './log-reader.ts';
@@ -53,6 +61,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * on the condition that the log is still the one its checks read (a period
  * attested meanwhile is not recalculated). The same period at the same
  * checkpoint gives the same bytes and the same entry (replayed).
+ *
+ * With the analyst's `signature` over the `calculated` decision statement
+ * (statement.ts), whose payment is the seq the entry gets (the checkpoint
+ * size: a signed evaluation is recorded only on a log that has not moved
+ * past the checkpoint), the signature is checked and stored in the entry.
  */
 export async function runEvaluation(
   ports: ContractPorts,
@@ -61,6 +74,7 @@ export async function runEvaluation(
     readonly period: string;
     readonly checkpoint?: number;
     readonly actor: Actor;
+    readonly signature?: SignedStatement;
     readonly onProgress?: (done: number, total: number) => void;
   },
 ): Promise<EvaluationRun> {
@@ -78,6 +92,13 @@ export async function runEvaluation(
     currency: result.payments.currency,
   };
   const size = result.checkpoint.size;
+  if (request.signature !== undefined) {
+    // The statement names seq `size`: the log must not have moved, unless this is that entry again (a replay).
+    if (checked !== size && !(await recordedAt(ports.log, request.contract, request.period, size))) {
+      throw new LogMovedError(request.contract, size, checked);
+    }
+    body.signature = signedCalculation(request.contract, size, body, result.payments.minorUnit, request.signature);
+  }
   const intent = { kind: EVALUATION_RECORDED_KIND, actor: request.actor, body: body as never };
   const idempotencyKey = evaluationIdempotencyKey(request.period, size);
   for (let attempt = 1; ; attempt++) {
@@ -85,7 +106,7 @@ export async function runEvaluation(
       const entry = await appendOnce(ports.log, request.contract, idempotencyKey, intent, size, checked);
       return { result, sha256: digest, key, bytes, entry };
     } catch (error) {
-      if (error instanceof LogMovedError && attempt < RECORD_ATTEMPTS) {
+      if (error instanceof LogMovedError && attempt < RECORD_ATTEMPTS && body.signature === undefined) {
         // Appended meanwhile (an attestation, a decision): check again on the log as it is now.
         checked = await checkStillEvaluable(ports.log, request.contract, request.period, size);
         continue;
@@ -94,6 +115,34 @@ export async function runEvaluation(
       throw await alreadyEvaluated(ports.log, request, size, digest, error);
     }
   }
+}
+
+/** The analyst's signature checked against the `calculated` statement of the entry about to be appended at `seq`. */
+function signedCalculation(
+  contract: string,
+  seq: number,
+  body: EvaluationEntryBody,
+  minorUnit: number,
+  signature: SignedStatement,
+) {
+  const statement = decisionStatement({
+    contract,
+    payment: seq,
+    period: body.period,
+    step: 'calculated',
+    result: body.result.sha256,
+    summary: body.summary,
+    total: body.total,
+    minorUnit,
+    currency: body.currency,
+  });
+  return checkSignedStatement(statement, signature);
+}
+
+/** Whether entry `seq` is an evaluation of `period` at checkpoint `seq`: a signed evaluation recorded before. */
+async function recordedAt(log: ContractLog, contract: string, period: string, seq: number): Promise<boolean> {
+  const { entries } = await readVerifiedEntries(log, contract, await log.size(contract));
+  return recordedEvaluations(entries).some((r) => r.seq === seq && r.period === period && r.checkpoint.size === seq);
 }
 
 /** How often recording an evaluation is checked again when the log moved between its checks and its append. */

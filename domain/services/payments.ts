@@ -10,11 +10,14 @@ import {
 import {
   type Actor,
   ActorSchema,
+  checkSignedStatement,
+  decisionStatement,
   type Entry,
   type Intent,
   PAYMENT_STEP_KINDS,
   type PaymentStep,
   type PaymentStepBody,
+  type SignedStatement,
 } from '#ledger';
 import {
   act,
@@ -72,6 +75,12 @@ export interface PaymentStepRequest {
   /** Seq of the payment's evaluation.recorded entry. */
   readonly payment: number;
   readonly actor: Actor;
+  /**
+   * The acting party's signature over the step's decision statement
+   * (statement.ts): checked against what is about to be appended, then
+   * stored in the entry. Optional here: the verifier's trust policy decides.
+   */
+  readonly signature?: SignedStatement;
 }
 
 export interface PaymentStepReceipt {
@@ -221,6 +230,10 @@ async function decide(
     total: status.total,
     ...definedOf(extra),
   };
+  if (request.signature !== undefined) {
+    const statement = decisionStatement({ ...stepFacts(contract, status, step), ...definedOf(extra) });
+    body.signature = checkSignedStatement(statement, request.signature);
+  }
   const receipt: Receipt = (seq, replayed, entryHash, at) => ({
     contract,
     payment,
@@ -256,6 +269,21 @@ async function decide(
   checkSeparation(id, status, step, actor.sub);
   if (step === 'approved') checkApproval(contract, entries, states, status);
   return { intent, receipt };
+}
+
+/** What a step's decision statement names, from the payment's status. */
+function stepFacts(contract: string, status: PaymentStatus, step: PaymentStep) {
+  return {
+    contract,
+    payment: status.payment,
+    period: status.period,
+    step,
+    result: status.result,
+    summary: status.summary,
+    total: status.total,
+    minorUnit: status.minorUnit,
+    currency: status.currency,
+  };
 }
 
 /**

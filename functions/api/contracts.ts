@@ -2,9 +2,17 @@ import * as z from 'zod';
 import { ContractSpecSchema } from '#contracts';
 import type { EvaluationResult } from '#evaluation';
 import { IntegrityError, NotFoundError, ValidationError } from '#kernel';
-import { ActorSchema, ComparisonBodySchema, ContractIdSchema, type Role, recordedEvaluations } from '#ledger';
-import { PSEUDONYM_IN_TEXT } from '#reports';
 import {
+  ActorSchema,
+  ComparisonBodySchema,
+  ContractIdSchema,
+  type Role,
+  recordedEvaluations,
+  SignedStatementSchema,
+} from '#ledger';
+import { PSEUDONYM_IN_TEXT, publicSummary, summaryHash } from '#reports';
+import {
+  computeEvaluation,
   contractVersions,
   loadResult,
   publishComparison,
@@ -104,6 +112,22 @@ export const EvaluateBodySchema = z.strictObject({
     .max(Number.MAX_SAFE_INTEGER)
     .optional()
     .describe("evaluate the log as it was at this tree size (default: the log's current size)"),
+  dryRun: z
+    .boolean()
+    .optional()
+    .describe(
+      'evaluate only: answer what the entry would name (result and summary hashes, total) at the checkpoint, for the analyst to sign; nothing is stored or recorded',
+    ),
+  signature: SignedStatementSchema.optional().describe(
+    "the analyst's signed note over the calculated decision statement (sib-ledger/decision/v1), whose payment is the checkpoint: recorded only if the log has not moved past it",
+  ),
+});
+
+/** A comparison figure to publish, with the evaluator's signed note over its statement (sib-ledger/comparison/v1). */
+export const PublishComparisonBodySchema = ComparisonBodySchema.omit({ signature: true }).extend({
+  signature: SignedStatementSchema.optional().describe(
+    "the evaluator's signed note over the figure's statement (sib-ledger/comparison/v1)",
+  ),
 });
 
 /** An evaluation result (domain/services/evaluation-run.ts, format sib-ledger/evaluation/v1); the main members are named. */
@@ -126,6 +150,19 @@ export const EvaluationResultSchema = z
       .describe('the pseudonyms behind each rate and mean: the evaluator only'),
   })
   .describe('the evaluation result; outcomes and numerators (pseudonyms) only for the evaluator');
+
+/** A dry run's answer: what the evaluation entry would name if recorded at `checkpoint.size` (its seq). */
+export const EvaluationPreviewSchema = z.strictObject({
+  contract: ContractIdSchema,
+  dryRun: z.literal(true),
+  period: z.string(),
+  checkpoint: z.strictObject({ size: z.int().min(1), root: Hex64Schema }),
+  sha256: Hex64Schema,
+  summary: Hex64Schema,
+  total: z.string(),
+  currency: z.string(),
+  minorUnit: z.int().min(0),
+});
 
 export const EvaluationRunSchema = z.strictObject({
   contract: ContractIdSchema,
@@ -186,6 +223,31 @@ async function checkPeriod(ports: Parameters<typeof contractVersions>[0], contra
   }
 }
 
+/** What an evaluation entry would name, recorded at the checkpoint (default: the log's size): nothing is written. */
+async function previewEvaluation(
+  ports: Parameters<typeof computeEvaluation>[0],
+  contract: string,
+  period: string,
+  checkpoint: number | undefined,
+): Promise<z.input<typeof EvaluationPreviewSchema>> {
+  const { result, sha256 } = await computeEvaluation(ports, {
+    contract,
+    period,
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+  });
+  return {
+    contract,
+    dryRun: true,
+    period,
+    checkpoint: result.checkpoint,
+    sha256,
+    summary: summaryHash(publicSummary(result)),
+    total: result.payments.total,
+    currency: result.payments.currency,
+    minorUnit: result.payments.minorUnit,
+  };
+}
+
 export const IMPLS = {
   registerContract: defineRoute(
     { body: RegisterBodySchema, response: RegistrationReceiptSchema, status: 201 },
@@ -220,26 +282,35 @@ export const IMPLS = {
   ),
 
   publishComparison: defineRoute(
-    { params: ContractParamsSchema, body: ComparisonBodySchema, response: PublishReceiptSchema, status: 201 },
+    { params: ContractParamsSchema, body: PublishComparisonBodySchema, response: PublishReceiptSchema, status: 201 },
     async (request) => {
       const { contract } = request.params;
-      const receipt = await publishComparison(request.rt.contracts, contract, request.body, actor(request));
+      const { signature, ...figure } = request.body;
+      const receipt = await publishComparison(request.rt.contracts, contract, figure, actor(request), signature);
       logger.info(receipt.replayed ? 'comparison already published' : 'comparison published', { seq: receipt.seq });
       return json(receipt.replayed ? 200 : 201, { contract, ...receipt });
     },
   ),
 
   evaluate: defineRoute(
-    { params: ContractParamsSchema, body: EvaluateBodySchema, response: EvaluationRunSchema, status: 201 },
+    {
+      params: ContractParamsSchema,
+      body: EvaluateBodySchema,
+      response: z.union([EvaluationRunSchema, EvaluationPreviewSchema]),
+      status: 201,
+    },
     async (request) => {
       const { contract } = request.params;
-      const { period, checkpoint } = request.body;
+      const { period, checkpoint, signature, dryRun } = request.body;
       const who = actor(request);
       await checkPeriod(request.rt.contracts, contract, period);
+      if (dryRun === true)
+        return json(200, await previewEvaluation(request.rt.contracts, contract, period, checkpoint));
       const run = await runEvaluation(request.rt.contracts, {
         contract,
         period,
         ...(checkpoint === undefined ? {} : { checkpoint }),
+        ...(signature === undefined ? {} : { signature }),
         actor: who,
       });
       logger.info(run.entry.replayed ? 'evaluation already recorded' : 'evaluation recorded', {

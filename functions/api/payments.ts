@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ActorSchema, ContractIdSchema, PAYMENT_STATES } from '#ledger';
+import { ActorSchema, ContractIdSchema, PAYMENT_STATES, SignedStatementSchema } from '#ledger';
 import { parsePaymentId } from '#payments';
 import {
   approvePayment,
@@ -61,6 +61,8 @@ export const PaymentStatusSchema = z.strictObject({
   period: z.string(),
   /** SHA-256 of the evaluation result. */
   result: Hex64Schema,
+  /** SHA-256 of the public summary reports carry: what a decision statement names. */
+  summary: Hex64Schema,
   /** Minor units, as a decimal string (negative for a net adjustment). */
   total: z.string(),
   currency: z.string(),
@@ -95,8 +97,16 @@ export const PaymentStepReceiptSchema = z.strictObject({
   replayed: z.boolean(),
 });
 
+/** The acting party's signed note over the step's decision statement (docs/party-signatures.md). */
+const StepSignatureSchema = SignedStatementSchema.optional().describe(
+  "the acting party's signed note over the step's decision statement (sib-ledger/decision/v1); checked against the entry, then stored in it",
+);
+
+export const AttestBodySchema = z.strictObject({ signature: StepSignatureSchema });
+
 export const ApproveBodySchema = z.strictObject({
   lang: ReportLangSchema.optional().describe('language of the audit report PDF issued on approval (default ru)'),
+  signature: StepSignatureSchema,
 });
 
 /** The approval's receipt, and the audit report issued with it (or why not). */
@@ -120,19 +130,27 @@ export const ApprovalSchema = z.strictObject({
 
 export const RejectBodySchema = z.strictObject({
   reason: z.string().max(2000).describe('why the payment is rejected (no personal data: no names, no ID numbers)'),
+  signature: StepSignatureSchema,
 });
 
 export const PaidBodySchema = z.strictObject({
   paymentOrder: z.string().max(64).describe("the payment order's number"),
   paidOn: z.iso.date().describe('the day the money was paid (YYYY-MM-DD)'),
+  signature: StepSignatureSchema,
 });
 
 type Target = { contract: string; payment: string };
 
-/** The step's target (the payment id parsed: 422 if malformed, 403 if of another contract) and its actor. */
-function stepRequest(request: RouteRequest<Target, unknown, unknown>) {
+/** The step's target (the payment id parsed: 422 if malformed, 403 if of another contract), its actor and signature. */
+function stepRequest(request: RouteRequest<Target, unknown, { signature?: z.infer<typeof SignedStatementSchema> }>) {
   const { contract } = request.params;
-  return { contract, payment: parsePaymentId(contract, request.params.payment), actor: actor(request) };
+  const signature = request.body?.signature;
+  return {
+    contract,
+    payment: parsePaymentId(contract, request.params.payment),
+    actor: actor(request),
+    ...(signature === undefined ? {} : { signature }),
+  };
 }
 
 function answer(receipt: PaymentStepReceipt) {
@@ -157,7 +175,7 @@ export const IMPLS = {
   ),
 
   attestPayment: defineRoute(
-    { params: PaymentParamsSchema, response: PaymentStepReceiptSchema, status: 201 },
+    { params: PaymentParamsSchema, body: AttestBodySchema, response: PaymentStepReceiptSchema, status: 201 },
     async (request) => answer(await attestPayment(request.rt.contracts, stepRequest(request))),
   ),
 

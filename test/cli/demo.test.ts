@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseTrustPolicy } from '#ledger';
+import { checkExportParties, parseTrustPolicy, TRUST_POLICY_FORMAT, type TrustPolicy } from '#ledger';
+import { partyKeys } from '../../cli/demo/parties.ts';
 import { freePorts } from '../../infra/local/processes.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -167,6 +168,17 @@ describe('the main job (npm run demo)', () => {
     expect(readFileSync(join(dataDir, 'exports/second-chance-kamchatka.jsonl'), 'utf8').split('\n')).toHaveLength(
       ENTRIES + 2,
     );
+    // Each deciding subject has its own key; every decision in the log is signed by its role's key.
+    expect(run.stdout).toMatch(
+      /Each deciding party signs with its own key \(SIB_PARTY_KEYS\): analyst evaluator-analyst/,
+    );
+    expect(await partiesOfExport()).toEqual({
+      ok: true,
+      decisions: ENTRIES - 1 - COHORT_BATCHES,
+      signed: ENTRIES - 1 - COHORT_BATCHES,
+      required: true,
+      problems: [],
+    });
   }, 200_000);
 
   it('is idempotent: a second run finds the entries and batches already there, and rejects the faulty batch again', async () => {
@@ -181,5 +193,30 @@ describe('the main job (npm run demo)', () => {
     expect(run.stdout).toContain(`Verify as stored in DynamoDB: OK, ${ENTRIES} entries`);
     expect(run.stdout).toContain('Audit report of payment 14 (final), already issued:');
     expect(run.stdout).toContain('Everything verified.');
+    // The same keys, reused: the replayed decisions still verify against them.
+    expect((await partiesOfExport()).problems).toEqual([]);
   }, 200_000);
 });
+
+/** The party signatures of the demo's export, against the key files it keeps under the data dir. */
+async function partiesOfExport() {
+  const keys = await partyKeys(dataDir);
+  const lines = readFileSync(join(dataDir, 'exports/second-chance-kamchatka.jsonl'))
+    .toString('utf8')
+    .split('\n')
+    .map((l) => new TextEncoder().encode(l));
+  const contract = 'second-chance-kamchatka';
+  const trust: TrustPolicy = {
+    format: TRUST_POLICY_FORMAT,
+    logs: [
+      {
+        contract,
+        origin: `x/${contract}`,
+        logKey: keys.analyst.verifierKey,
+        witnesses: { quorum: 0, keys: [] },
+        parties: Object.fromEntries(Object.entries(keys).map(([role, k]) => [role, [k.verifierKey]])) as never,
+      },
+    ],
+  };
+  return checkExportParties(lines, contract, { trust });
+}

@@ -38,7 +38,7 @@ describe.concurrent('sib report verify', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = lines(run.stdout);
-    expect(out[0]).toMatch(/^OK: the report of second-chance-kamchatka period y2 verifies: all 27 checks hold$/);
+    expect(out[0]).toMatch(/^OK: the report of second-chance-kamchatka period y2 verifies: all 28 checks hold$/);
     expect(run.stdout).toContain('  checkpoint witnesses: cosigned by test.witness\n');
     expect(run.stdout).toContain('  total: 3500000000 RUB (35,000,000.00); to date 6500000000\n');
   });
@@ -76,7 +76,7 @@ describe.concurrent('sib report verify', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toEqual([
-      'FAILED: 4 of 27 check(s) of the report of second-chance-kamchatka period y2 do not hold',
+      'FAILED: 4 of 28 check(s) of the report of second-chance-kamchatka period y2 do not hold',
       '  report signature: the signature by test.log+' +
         f.report.signature.keyId +
         ' does not verify: the report was changed after it was signed',

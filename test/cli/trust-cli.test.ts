@@ -4,7 +4,11 @@ import { beforeAll, describe, it } from 'vitest';
 import { checkpointOrigin, signCheckpoint, TRUST_POLICY_FORMAT, type TrustPolicy } from '#ledger';
 import { type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { sib, useDataDir } from '../support/cli.ts';
+import { memoryParties, partyKeysOf } from '../support/parties.ts';
 import { memoryWitness } from '../support/signer.ts';
+
+/** Each decision in the fixture is signed by its role's key, as the policy names them. */
+const parties = memoryParties();
 
 /**
  * `sib report verify --trust` and `sib ledger verify --file --trust` as an
@@ -28,7 +32,7 @@ function policy(quorum: number, keys: string[], contract = CONTRACT): TrustPolic
         origin: `test.log/${contract}`,
         logKey: f.logKey,
         witnesses: { quorum, keys },
-        parties: { analyst: [], evaluator: [], ministry: [], treasury: [] },
+        parties: partyKeysOf(parties),
       },
     ],
   };
@@ -37,7 +41,7 @@ function policy(quorum: number, keys: string[], contract = CONTRACT): TrustPolic
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 beforeAll(async () => {
-  f = await secondChanceReport();
+  f = await secondChanceReport({ parties });
   const other = memoryWitness('other.witness');
   await writeFile(file('report.json'), f.bytes);
   await writeFile(file('trust.json'), json(policy(1, [f.witnessKey])));
@@ -69,7 +73,7 @@ describe.concurrent('sib report verify --trust', () => {
     const run = await sib(data.path, ['report', 'verify', file('report.json'), '--trust', file('trust.json')]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^OK: the report of second-chance-kamchatka period y2 verifies: all 28 checks hold$/m);
+    expect(run.stdout).toMatch(/^OK: the report of second-chance-kamchatka period y2 verifies: all 29 checks hold$/m);
     expect(run.stdout).toMatch(
       /^ {2}trust policy: test\.log\/second-chance-kamchatka signed by the policy's log key; 1 of the policy's 1 witness\(es\) cosigned the checkpoint, the quorum is 1/m,
     );
@@ -127,7 +131,9 @@ describe.concurrent('sib report verify --trust', () => {
 describe.concurrent('sib ledger verify --file', () => {
   it('with --trust: the checkpoint signed by the log key and a quorum of witnesses, exit 0', async ({ expect }) => {
     const run = await sib(data.path, ['ledger', 'verify', '--file', file('log.jsonl'), '--trust', file('trust.json')]);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(
+      'party signatures: 8 of 8 decisions signed, each verifies with a key the trust policy names for its role\n',
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^OK: \d+ entries of second-chance-kamchatka verified/);
   });

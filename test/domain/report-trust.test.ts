@@ -10,11 +10,15 @@ import { TRUST_POLICY_FORMAT, type TrustPolicy } from '#ledger';
 import type { ReportVerification } from '#reports';
 import { verifyReport } from '#reports';
 import { copyOf, type ReportFixture, resigned, secondChanceReport } from '../support/audit-report.ts';
+import { memoryParties, partyKeysOf } from '../support/parties.ts';
 import { memorySigner, memoryWitness } from '../support/signer.ts';
+
+/** Each decision in the fixture is signed by its role's key, as the policy names them. */
+const parties = memoryParties();
 
 let f: ReportFixture;
 beforeAll(async () => {
-  f = await secondChanceReport();
+  f = await secondChanceReport({ parties });
 });
 
 const CONTRACT = 'second-chance-kamchatka';
@@ -30,7 +34,7 @@ function policy(change: Partial<TrustPolicy['logs'][number]> = {}): TrustPolicy 
         origin: `test.log/${CONTRACT}`,
         logKey: f.logKey,
         witnesses: { quorum: 1, keys: [f.witnessKey] },
-        parties: { analyst: [], evaluator: [], ministry: [], treasury: [] },
+        parties: partyKeysOf(parties),
         ...change,
       },
     ],
@@ -82,7 +86,7 @@ describe('a report verified against a trust policy', () => {
       .filter((l) => !l.startsWith('— test.witness '))
       .join('\n');
     (report.checkpoint as { note: string }).note = `${body}\n\n${kept}`;
-    (report as { witnesses: string[] }).witnesses = [];
+    (report as unknown as { witnesses: string[] }).witnesses = [];
     const bytes = await resigned(report, f.logSigner);
     // With bare keys this passes (no witness key is given, so none is missed); with the policy it fails.
     expect(verifyReport(bytes, [f.logKey]).ok).toBe(true);

@@ -56,6 +56,7 @@ const CHECKS = [
   'period',
   'workflow',
   'separation of duties',
+  'party signatures',
   'aggregates only',
   'earlier payments',
   'metrics',

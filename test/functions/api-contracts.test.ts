@@ -286,7 +286,7 @@ describe('POST /contracts/{contract}/evaluations (evaluate) and GET …/evaluati
     const badCheckpoint = await api('evaluate', contract, { body: { period: 'y1', checkpoint: 0 }, claims: EVALUATOR });
     const tooFar = await api('evaluate', contract, { body: { period: 'y1', checkpoint: 99 }, claims: EVALUATOR });
     const badPeriod = await api('evaluate', contract, { body: { period: 'y9' }, claims: EVALUATOR });
-    const extra = await api('evaluate', contract, { body: { period: 'y1', dryRun: true }, claims: EVALUATOR });
+    const extra = await api('evaluate', contract, { body: { period: 'y1', force: true }, claims: EVALUATOR });
     const later = await api('evaluate', contract, { body: { period: 'y2' }, claims: EVALUATOR });
 
     expect(refusals.map((a) => a.status)).toEqual([403, 403, 403]);

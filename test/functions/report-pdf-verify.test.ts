@@ -15,14 +15,17 @@ import { commandWords, TRUST_FILE, verifyCommands } from '../../functions/adapte
 import { renderReportPdf } from '../../functions/adapters/report-pdf.ts';
 import { type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { sib, useDataDir } from '../support/cli.ts';
+import { memoryParties, partyKeysOf } from '../support/parties.ts';
 import { pdfPageTexts } from '../support/pdf.ts';
 import { memorySigner } from '../support/signer.ts';
+
+/** Each decision in the fixture is signed by its role's key, as the policy names them. */
+const parties = memoryParties();
 
 const data = useDataDir({ withStack: false });
 let f: ReportFixture;
 let trust: LogTrust;
 let fileName: string;
-const ministry = memorySigner('ministry-boris');
 
 /** The PDF's text with every white space removed: long keys and commands wrap in the box. */
 const squeezed = (pdf: Uint8Array) => pdfPageTexts(pdf).join('').replace(/\s+/g, '');
@@ -35,7 +38,7 @@ const argsOf = (command: string) => {
 };
 
 beforeAll(async () => {
-  f = await secondChanceReport();
+  f = await secondChanceReport({ parties });
   const sha256 = createHash('sha256').update(f.bytes).digest('hex');
   fileName = reportFileName({ contract: f.report.contract.id, period: f.report.period.id, sha256 }, 'json');
   trust = {
@@ -43,7 +46,7 @@ beforeAll(async () => {
     origin: `test.log/${f.report.contract.id}`,
     logKey: f.logKey,
     witnesses: { quorum: 1, keys: [f.witnessKey] },
-    parties: { analyst: [], evaluator: [], ministry: [ministry.key], treasury: [] },
+    parties: partyKeysOf(parties),
   };
   await writeFile(join(data.path, fileName), f.bytes);
 });
@@ -57,7 +60,8 @@ describe.each(['ru', 'en'] as const)('the %s PDF of a report', (lang) => {
   it('prints every verifier key in full and the commands', () => {
     const c = verifyCommands(f.report.contract.id, { jsonFileName: fileName, trust });
     const text = squeezed(pdf);
-    for (const key of [f.logKey, f.witnessKey, ministry.key]) expect(text).toContain(squeeze(key));
+    for (const key of [f.logKey, f.witnessKey, parties.ministry.key, parties.treasury.key])
+      expect(text).toContain(squeeze(key));
     expect(c.trust).toBeDefined();
     for (const command of [c.withKeys, c.trust?.fetch ?? '', c.trust?.verify ?? '']) {
       expect(text).toContain(squeeze(command));

@@ -22,6 +22,7 @@ import {
   CONTRACT_REGISTERED_KIND,
   checkpointOrigin,
   cosignNote,
+  decisionStatement,
   type Entry,
   EVALUATION_RECORDED_KIND,
   EVIDENCE_BATCH_KIND,
@@ -35,6 +36,8 @@ import {
   PAYMENT_PAID_KIND,
   PAYMENT_REJECTED_KIND,
   rootFromLeaves,
+  SIGNING_ROLE_OF_STEP,
+  STEP_OF_KIND,
   signCheckpoint,
 } from '#ledger';
 import {
@@ -47,6 +50,7 @@ import {
 } from '#reports';
 import { evaluate, evaluationKey } from '#services';
 import { type FixtureLedger, loadSpec, pseudonym, Records } from './evaluation-fixtures.ts';
+import type { Parties } from './parties.ts';
 import { memorySigner, memoryWitness } from './signer.ts';
 
 export const ACTORS = {
@@ -67,9 +71,21 @@ export class MemoryLog {
   readonly leaves: Uint8Array[] = [];
   readonly records: StoredRecord[] = [];
   readonly results = new Map<string, EvaluationResult>();
+  /** When given, each decision is signed by its role's party key. */
+  readonly parties: Parties | undefined;
+  readonly #minorUnits = new Map<number, number>();
 
-  constructor(contract: string) {
+  constructor(contract: string, parties?: Parties) {
     this.contract = contract;
+    this.parties = parties;
+  }
+
+  /** The signature of the party of `role` over a decision, if parties sign. */
+  #signature(role: keyof Parties, facts: Omit<Parameters<typeof decisionStatement>[0], 'contract'>) {
+    const party = this.parties?.[role];
+    return party === undefined
+      ? {}
+      : { signature: party.sign(decisionStatement({ contract: this.contract, ...facts })) };
   }
 
   append(kind: string, body: Record<string, unknown>, actor: Actor): Entry {
@@ -135,15 +151,42 @@ export class MemoryLog {
       total: result.payments.total,
       currency: result.payments.currency,
     };
-    return { result, entry: this.append(EVALUATION_RECORDED_KIND, body, ACTORS.calculator) };
+    const seq = this.entries.length;
+    this.#minorUnits.set(seq, result.payments.minorUnit);
+    const signature = this.#signature('analyst', {
+      payment: seq,
+      period,
+      step: 'calculated',
+      result: sha,
+      summary: body.summary,
+      total: body.total,
+      minorUnit: result.payments.minorUnit,
+      currency: body.currency,
+    });
+    return { result, entry: this.append(EVALUATION_RECORDED_KIND, { ...body, ...signature }, ACTORS.calculator) };
   }
 
   /** A payment step on the payment of `evaluation`. */
   step(kind: string, evaluation: Entry, actor: Actor, extra: Record<string, unknown> = {}): Entry {
     const b = evaluation.body as unknown as EvaluationEntryBody;
+    const step = STEP_OF_KIND.get(kind);
+    const signature =
+      step === undefined
+        ? {}
+        : this.#signature(SIGNING_ROLE_OF_STEP[step], {
+            payment: evaluation.seq,
+            period: b.period,
+            step,
+            result: b.result.sha256,
+            summary: b.summary,
+            total: b.total,
+            minorUnit: this.#minorUnits.get(evaluation.seq) ?? 2,
+            currency: b.currency,
+            ...(extra as { reason?: string; paymentOrder?: string; paidOn?: string }),
+          });
     return this.append(
       kind,
-      { payment: evaluation.seq, period: b.period, result: b.result.sha256, total: b.total, ...extra },
+      { payment: evaluation.seq, period: b.period, result: b.result.sha256, total: b.total, ...extra, ...signature },
       actor,
     );
   }
@@ -206,13 +249,15 @@ export async function secondChanceReport(
     actors?: Partial<Record<'attester' | 'approver' | 'treasury', Actor>>;
     /** y1 first calculated, attested and rejected, then calculated again (the payment y2 builds on). */
     rejectedY1?: boolean;
+    /** Party keys: each decision signed by its role's key. */
+    parties?: Parties;
   } = {},
 ): Promise<ReportFixture> {
   const log = options.logSigner ?? memorySigner('test.log');
   const witness = options.witnessSigner ?? memoryWitness('test.witness');
   const spec = options.spec ?? loadSpec('second-chance-kamchatka');
   const actors = { ...ACTORS, ...options.actors };
-  const ledger = new MemoryLog(spec.id);
+  const ledger = new MemoryLog(spec.id, options.parties);
   const registration = ledger.register(spec);
   const ev = new Records();
   ledger.addBatch([
