@@ -16,6 +16,7 @@ import { register as ledger } from './commands/ledger.ts';
 import { register as login } from './commands/login.ts';
 import { register as report } from './commands/report.ts';
 import { register as stack } from './commands/stack.ts';
+import { register as witness } from './commands/witness.ts';
 import { EXIT_HELP } from './errors.ts';
 import { register as evaluator } from './roles/evaluator.ts';
 import { register as investor } from './roles/investor.ts';
@@ -50,6 +51,7 @@ for (const register of [
   contract,
   exporter,
   demo,
+  witness,
 ]) {
   register(program);
 }

@@ -67,13 +67,23 @@ export function verifyExportText(text: string, keys: readonly string[], contract
   return verifyExportBytes(new TextEncoder().encode(text), [...keys], { contract });
 }
 
+/** The contract a report says it is of, if it says (for the local log key). */
+function reportContract(bytes: Uint8Array): string | undefined {
+  try {
+    const id = (JSON.parse(new TextDecoder().decode(bytes)) as { contract?: { id?: unknown } }).contract?.id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Verifies an audit report file offline and prints the result (`sib report verify`, `sib investor verify`). */
 export async function verifyReportFile(
   file: string,
   opts: { key: readonly string[]; json?: boolean; verbose?: boolean },
 ): Promise<void> {
-  const keys = await trustedKeys(opts.key);
   const bytes = new Uint8Array(await readInput(file));
+  const keys = await trustedKeys(opts.key, reportContract(bytes));
   let result = verifyReport(bytes, keys);
   if (result.ok) result = await againstSeen(result, bytes, keys);
   printVerification(result, { json: opts.json === true, verbose: opts.verbose === true });

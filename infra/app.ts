@@ -10,6 +10,7 @@
  *   alarmEmail             subscribed to the alarm topic (default: none)
  *   ingestRejectsPerHour   rejected records per hour that raise the alarm (default 100)
  *   witnessKeys            comma-separated verifier keys of the witnesses that may cosign (SIB_WITNESS_KEYS; default: none)
+ *   witnessUrls            comma-separated URLs of the witnesses each new checkpoint is pushed to (SIB_WITNESS_URLS; default: none)
  *   sib:skipBundling       true: no esbuild (template tests)
  */
 import { type App, Tags, Validations } from 'aws-cdk-lib';
@@ -80,6 +81,7 @@ export function buildApp(app: App): SibLedgerApp {
   const alarmEmail = stringContext(app, 'alarmEmail');
   const ingestRejectsPerHour = numberContext(app, 'ingestRejectsPerHour', 100);
   const witnessKeys = stringContext(app, 'witnessKeys');
+  const witnessUrls = stringContext(app, 'witnessUrls');
 
   // Cross-stack references (the stateless stack uses the stateful one's resources) stay strong:
   // CloudFormation refuses to remove an export still in use.
@@ -103,6 +105,7 @@ export function buildApp(app: App): SibLedgerApp {
     ...(cognitoDomainPrefix === undefined ? {} : { cognitoDomainPrefix }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(witnessKeys === undefined ? {} : { witnessKeys }),
+    ...(witnessUrls === undefined ? {} : { witnessUrls }),
     description: `sib-ledger ${stage}: API, functions, users, alarms`,
     terminationProtection: stage === 'prod',
   });

@@ -14,10 +14,12 @@ import { toBase64 } from '#kernel';
 import {
   checkEntryProof,
   checkRecordProof,
+  contractOfNote,
   type EntryProofDocument,
   exportCheckpointNote,
   exportLog,
   isRecordProof,
+  noteOrigin,
   parseVerifierKey,
   publishCheckpoint,
   type SeenCheckpoint,
@@ -170,11 +172,11 @@ async function verify(opts: VerifyOptions): Promise<void> {
  * with --checkpoint and the one last verified on this machine.
  */
 async function verifyFile(file: string, opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
-  const keys = await trustedKeys(opts.key);
-  const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys)];
   const data = await readExportFile(file);
   // The note first: verification borrows the buffer.
   const note = exportCheckpointNote(data.subarray(1));
+  const keys = await trustedKeys(opts.key, opts.contract ?? contractOfNote(note) ?? firstEntryContract(data));
+  const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys, note)];
   const log = logOfNote(note, keys);
   const remembered = log === undefined ? undefined : await recall(log);
   const result = await verifyExportBytes(data, keys, {
@@ -200,8 +202,26 @@ function logOfNote(note: string | undefined, keys: readonly string[]): LogId | u
 }
 
 /** The checkpoint of --checkpoint: a signed checkpoint that verifies with `keys`, else exit 1. */
-async function givenCheckpoint(file: string, keys: readonly string[]): Promise<SeenCheckpoint> {
+/** The contract the first entry of an export (after readExportFile's leading byte) names, if it parses. */
+function firstEntryContract(data: Uint8Array): string | undefined {
+  const end = data.indexOf(0x0a, 1);
+  try {
+    const entry = JSON.parse(new TextDecoder().decode(data.subarray(1, end < 0 ? data.length : end))) as {
+      contract?: unknown;
+    };
+    return typeof entry.contract === 'string' ? entry.contract : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function givenCheckpoint(file: string, keys: readonly string[], of?: string): Promise<SeenCheckpoint> {
   const note = (await readInput(file)).toString('utf8');
+  // Each log has its own key (named by its origin): a checkpoint of another log is named as such.
+  const [origin, expected] = [noteOrigin(note), of === undefined ? undefined : noteOrigin(of)];
+  if (expected !== undefined && origin !== expected && note.includes('\n')) {
+    throw new Exit(1, `--checkpoint ${file} is of log ${origin}, not of ${expected}`);
+  }
   try {
     const cp = verifyCheckpoint(note, keys);
     return {
@@ -219,7 +239,7 @@ async function givenCheckpoint(file: string, keys: readonly string[]): Promise<S
 async function verifyStored(opts: VerifyOptions, witnessOptions: WitnessOptions): Promise<void> {
   const ctx = await openLedger();
   try {
-    const keys = await trustedKeys(opts.key);
+    const keys = await trustedKeys(opts.key, opts.contract);
     const pinned = opts.checkpoint === undefined ? {} : { pinned: (await readInput(opts.checkpoint)).toString('utf8') };
     const contract = opts.contract as string;
     const log = logOfNote(await ctx.store.latestCheckpoint(contract), keys);
@@ -274,7 +294,7 @@ function registerVerifyProof(ledger: Command): void {
       runAction(async (file: string | undefined, opts: { key: string[] }) => {
         const text = file ? (await readInput(file)).toString('utf8') : await readStdin();
         const doc = JSON.parse(text) as EntryProofDocument;
-        const keys = await trustedKeys(opts.key);
+        const keys = await trustedKeys(opts.key, contractOfNote(doc.checkpoint));
         const failure = isRecordProof(doc) ? checkRecordProof(doc, keys) : checkEntryProof(doc, keys);
         if (failure) {
           process.stderr.write(`FAILED: ${failure}\n`);

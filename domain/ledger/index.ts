@@ -19,3 +19,5 @@ export * from './proof.ts';
 export * from './rollback.ts';
 export * from './trust.ts';
 export * from './verify-result.ts';
+export * from './witness.ts';
+export * from './witness-push.ts';

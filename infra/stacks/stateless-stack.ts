@@ -64,6 +64,8 @@ export interface StatelessStackProps extends StackProps, GrantTargets {
   readonly checkpointSchedule?: events.Schedule;
   /** Comma-separated verifier keys of the witnesses that may cosign (SIB_WITNESS_KEYS); default none. */
   readonly witnessKeys?: string;
+  /** Comma-separated URLs of the C2SP witnesses each new checkpoint is pushed to (SIB_WITNESS_URLS); default none. */
+  readonly witnessUrls?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -144,6 +146,8 @@ export class StatelessStack extends Stack {
       PSEUDONYM_KEY_ID: props.pseudonymKey.keyArn,
       LOG_NAME: props.logName ?? `sib-ledger-${stage}`,
       ...(props.witnessKeys === undefined ? {} : { SIB_WITNESS_KEYS: props.witnessKeys }),
+      // Every function that signs a checkpoint (the publisher, and the API on demand) pushes it to the witnesses.
+      ...(props.witnessUrls === undefined ? {} : { SIB_WITNESS_URLS: props.witnessUrls }),
     };
     const fns: Partial<Record<FunctionName, lambda.Function>> = {};
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {

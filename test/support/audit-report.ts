@@ -30,6 +30,8 @@ import {
   entryHash,
   GENESIS_PREV,
   inclusionProof,
+  logSigner,
+  logVerifierKey,
   PAYMENT_APPROVED_KIND,
   PAYMENT_ATTESTED_KIND,
   PAYMENT_PAID_KIND,
@@ -203,9 +205,11 @@ export async function secondChanceReport(
     actors?: Partial<Record<'attester' | 'approver' | 'treasury', Actor>>;
   } = {},
 ): Promise<ReportFixture> {
-  const log = options.logSigner ?? memorySigner('test.log');
+  const base = options.logSigner ?? memorySigner('test.log');
   const witness = options.witnessSigner ?? memoryWitness('test.witness');
   const spec = options.spec ?? loadSpec('second-chance-kamchatka');
+  // The log signs with its key named by the checkpoint origin, `test.log/<contract>`.
+  const log = { signer: logSigner(base.signer, spec.id), key: await logVerifierKey(base.signer, spec.id) };
   const actors = { ...ACTORS, ...options.actors };
   const ledger = new MemoryLog(spec.id);
   const registration = ledger.register(spec);
@@ -228,7 +232,7 @@ export async function secondChanceReport(
     const { root } = ledger.checkpoint(size);
     const note = await signCheckpoint(
       {
-        origin: checkpointOrigin(log.signer.name, spec.id),
+        origin: checkpointOrigin(base.signer.name, spec.id),
         size,
         root: Uint8Array.from(Buffer.from(root, 'hex')),
       },
@@ -293,7 +297,7 @@ export async function reportOfLedger(ledger: FixtureLedger, period: string, sign
   const size = ledger.size;
   const note = await signCheckpoint(
     { origin: checkpointOrigin(signer.name, spec.id), size, root: Uint8Array.from(Buffer.from(root, 'hex')) },
-    [signer],
+    [logSigner(signer, spec.id)],
   );
   const unsigned = buildReport({
     spec,
@@ -308,7 +312,7 @@ export async function reportOfLedger(ledger: FixtureLedger, period: string, sign
     witnesses: [],
     issuedAt: '2030-01-01T00:00:00.000Z',
   });
-  return signReport(unsigned, signer);
+  return signReport(unsigned, logSigner(signer, spec.id));
 }
 
 /** A deep copy of a report to change. */
