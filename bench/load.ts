@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ContractProfile } from '#contracts';
-import { verifierKey, verifyExportBytes } from '#ledger';
+import { logVerifierKey, verifyExportBytes } from '#ledger';
 import { ApiClient, ApiError } from '../cli/api-client.ts';
 import { type ApiRole, issueToken } from '../functions/adapters/local-token.ts';
 import { resetRuntime, runtime } from '../functions/shared/composition.ts';
@@ -293,7 +293,7 @@ export async function benchLoad(options: { clients?: number; seconds?: number } 
     const exportMs = performance.now() - t0;
     const bytes = new TextEncoder().encode(exported.text);
     const rt = await runtime();
-    const key = verifierKey(rt.signer.name, await rt.signer.publicKey());
+    const key = await logVerifierKey(rt.signer, contract);
     t0 = performance.now();
     const verification = await verifyExportBytes(bytes, [key], { contract });
     const verifyMs = performance.now() - t0;

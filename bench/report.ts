@@ -19,9 +19,10 @@ import {
   encodeEntry,
   entryHash,
   type Intent,
+  logSigner,
+  logVerifierKey,
   rootFromLeaves,
   signCheckpoint,
-  verifierKey,
 } from '#ledger';
 import { verifyReport } from '#reports';
 import {
@@ -181,7 +182,7 @@ export async function benchReport(options: { participants?: number } = {}): Prom
     checkpoint: async (contract, size) =>
       signCheckpoint(
         { origin: checkpointOrigin(signer.name, contract), size, root: await log.rootAt(contract, size) },
-        [signer],
+        [logSigner(signer, contract)],
       ),
     renderPdf: async (report, opts) =>
       (await import('../functions/adapters/report-pdf.ts')).renderReportPdf(report, opts),
@@ -194,7 +195,7 @@ export async function benchReport(options: { participants?: number } = {}): Prom
   const json = store.objects.get(issued.jsonKey) as Uint8Array;
   const pdf = store.objects.get(issued.pdfKeys.ru as string) as Uint8Array;
 
-  const logKey = verifierKey(signer.name, await signer.publicKey());
+  const logKey = await logVerifierKey(signer, spec.id);
   const t2 = performance.now();
   const verification = verifyReport(json, [logKey]);
   const verifySeconds = (performance.now() - t2) / 1000;

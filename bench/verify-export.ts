@@ -9,6 +9,8 @@ import {
   type Entry,
   entryHash,
   GENESIS_PREV,
+  logSigner,
+  logVerifierKey,
   signCheckpoint,
   splitLines,
   TreeBuilder,
@@ -19,8 +21,9 @@ import { memorySigner } from '../test/support/signer.ts';
 
 /** Builds an export of `n` realistic entries (evidence batch summaries) in memory. */
 export async function buildExport(n: number): Promise<{ data: Uint8Array; key: string }> {
-  const { signer, key } = memorySigner('sib-ledger.bench');
+  const { signer } = memorySigner('sib-ledger.bench');
   const contract = 'second-chance-kamchatka';
+  const key = await logVerifierKey(signer, contract);
   const tree = new TreeBuilder();
   const parts: Uint8Array[] = [];
   let prev = GENESIS_PREV;
@@ -48,7 +51,7 @@ export async function buildExport(n: number): Promise<{ data: Uint8Array; key: s
     parts.push(bytes, new Uint8Array([0x0a]));
   }
   const note = await signCheckpoint({ origin: checkpointOrigin(signer.name, contract), size: n, root: tree.root() }, [
-    signer,
+    logSigner(signer, contract),
   ]);
   parts.push(new TextEncoder().encode(`${JSON.stringify({ checkpoint: note })}\n`));
   return { data: new Uint8Array(Buffer.concat(parts)), key };

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { verifierKey } from '#ledger';
+import { logVerifierKey } from '#ledger';
 import { DynamoLedger } from '../functions/adapters/dynamo-ledger.ts';
 import { DEFAULT_KEY_FILE, LocalSigner } from '../functions/adapters/local-signer.ts';
 import type { StackConfig } from '../functions/adapters/storage-layout.ts';
@@ -56,14 +56,23 @@ export async function openRuntime(dir = dataDir()): Promise<RuntimeContext> {
   };
 }
 
-/** The verifier keys to trust: those given, else the local log key (never created here); with neither, a usage error. */
-export async function trustedKeys(given: readonly string[], dir = dataDir()): Promise<string[]> {
+/**
+ * The verifier keys to trust: those given, else the local log's key for the
+ * log of `contract` (named by its checkpoint origin; never created here);
+ * with neither, a usage error.
+ */
+export async function trustedKeys(
+  given: readonly string[],
+  contract: string | undefined,
+  dir = dataDir(),
+): Promise<string[]> {
   if (given.length > 0) return [...given];
   if (!existsSync(join(dir, 'keys', DEFAULT_KEY_FILE))) {
     throw usage(
       `no verifier key: give --key <name+id+key> (the log's key, from \`sib keys show\` where the log runs); no local log key in ${dir}`,
     );
   }
-  const signer = await LocalSigner.open({ dataDir: dir });
-  return [verifierKey(signer.name, await signer.publicKey())];
+  if (contract === undefined)
+    throw usage("give --key <name+id+key>: the log's verifier key (sib keys show --contract C)");
+  return [await logVerifierKey(await LocalSigner.open({ dataDir: dir }), contract)];
 }

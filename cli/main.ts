@@ -17,6 +17,7 @@ import { register as login } from './commands/login.ts';
 import { register as report } from './commands/report.ts';
 import { register as stack } from './commands/stack.ts';
 import { register as trust } from './commands/trust.ts';
+import { register as witness } from './commands/witness.ts';
 import { EXIT_HELP } from './errors.ts';
 import { register as evaluator } from './roles/evaluator.ts';
 import { register as investor } from './roles/investor.ts';
@@ -52,6 +53,7 @@ for (const register of [
   contract,
   exporter,
   demo,
+  witness,
 ]) {
   register(program);
 }

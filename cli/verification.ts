@@ -68,15 +68,25 @@ export function verifyExportText(text: string, keys: readonly string[], contract
   return verifyExportBytes(new TextEncoder().encode(text), [...keys], { contract });
 }
 
+/** The contract a report says it is of, if it says (for the local log key). */
+function reportContract(bytes: Uint8Array): string | undefined {
+  try {
+    const id = (JSON.parse(new TextDecoder().decode(bytes)) as { contract?: { id?: unknown } }).contract?.id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Verifies an audit report file offline and prints the result (`sib report verify`, `sib investor verify`). */
 export async function verifyReportFile(
   file: string,
   opts: { key: readonly string[]; json?: boolean; verbose?: boolean } & TrustOptions,
 ): Promise<void> {
   const trust = await readTrustOption(opts);
-  // With a policy, its keys are trusted (and --key besides); without, --key or the local log key.
-  const keys = trust === undefined ? await trustedKeys(opts.key) : [...opts.key];
   const bytes = new Uint8Array(await readInput(file));
+  // With a policy, its keys are trusted (and --key besides); without, --key or the local log key of the report's contract.
+  const keys = trust === undefined ? await trustedKeys(opts.key, reportContract(bytes)) : [...opts.key];
   let result = verifyReport(bytes, keys, {
     ...(trust === undefined ? {} : { trust }),
     allowFewerWitnesses: opts.allowFewerWitnesses === true,

@@ -13,6 +13,7 @@
  *   witnessQuorum          cosignatures of those witnesses the published trust policy requires (SIB_WITNESS_QUORUM; default: all)
  *   partyKeys              JSON object signing role -> array of the parties' verifier keys, published in the
  *                          trust policy (SIB_PARTY_KEYS; a JSON string, or an object in cdk.json; default: none)
+ *   witnessUrls            comma-separated URLs of the witnesses each new checkpoint is pushed to (SIB_WITNESS_URLS; default: none)
  *   sib:skipBundling       true: no esbuild (template tests)
  */
 import { type App, Tags, Validations } from 'aws-cdk-lib';
@@ -117,6 +118,7 @@ export function buildApp(app: App): SibLedgerApp {
   const witnessKeys = stringContext(app, 'witnessKeys');
   const witnessQuorum = quorumContext(app, witnessKeys);
   const partyKeys = partyKeysContext(app);
+  const witnessUrls = stringContext(app, 'witnessUrls');
 
   // Cross-stack references (the stateless stack uses the stateful one's resources) stay strong:
   // CloudFormation refuses to remove an export still in use.
@@ -142,6 +144,7 @@ export function buildApp(app: App): SibLedgerApp {
     ...(witnessKeys === undefined ? {} : { witnessKeys }),
     ...(witnessQuorum === undefined ? {} : { witnessQuorum }),
     ...(partyKeys === undefined ? {} : { partyKeys }),
+    ...(witnessUrls === undefined ? {} : { witnessUrls }),
     description: `sib-ledger ${stage}: API, functions, users, alarms`,
     terminationProtection: stage === 'prod',
   });

@@ -8,16 +8,17 @@
  * contract; the operator enrols a synthetic cohort batch by batch and
  * submits a batch with mistakes, which is rejected with its problem table;
  * for each period the evaluator evaluates and attests, the ministry approves
- * (an audit report is issued) and records the payment; the evaluator
- * cosigns the checkpoint as a witness; the investor downloads the final
- * report, fetches the deployment's trust policy and verifies the report
+ * (an audit report is issued) and records the payment; the stack pushes
+ * each new checkpoint to the evaluator's witness, a C2SP tlog-witness
+ * server (`sib witness serve`), which cosigns it; the investor downloads the
+ * final report, fetches the deployment's trust policy and verifies the report
  * offline against it; the log is verified. All idempotent, so
  * re-runs add nothing. The Antares and Qarmet scenarios are in scenarios/.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { IntegrityError } from '#kernel';
-import { verifierKey } from '#ledger';
+import { logVerifierKey } from '#ledger';
 import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { announceGateway, type Gateway, startGateway } from '../../infra/local/gateway.ts';
@@ -26,7 +27,7 @@ import { runAntares } from '../../scenarios/antares/run.ts';
 import { ANTARES_CONTRACT, QARMET_CONTRACT } from '../../scenarios/programmes.ts';
 import { runQarmet } from '../../scenarios/qarmet/run.ts';
 import { ledgerFor } from '../context.ts';
-import { auditReport, witnessKey } from '../demo/audit.ts';
+import { auditReport, startDemoWitness, witnessKey } from '../demo/audit.ts';
 import { clientsFor, DEMO_CONTRACT, olderDataDir } from '../demo/cast.ts';
 import { enrolCohort, registerContract } from '../demo/enrolment.ts';
 import { checkLog } from '../demo/log-checks.ts';
@@ -35,6 +36,7 @@ import { runPeriods } from '../demo/periods.ts';
 import { printSummary } from '../demo/summary.ts';
 import { runAction, usage } from '../errors.ts';
 import { say } from '../output.ts';
+import type { RunningWitness } from '../witness/server.ts';
 import { envPort } from './stack.ts';
 
 const SCENARIOS = ['second-chance', 'antares', 'qarmet'] as const;
@@ -86,6 +88,7 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
   process.env.SIB_DATA_DIR ??= dir;
   const { store, client } = ledgerFor(up.stack);
   let gateway: Gateway | undefined;
+  let witnessServer: RunningWitness | undefined;
   let ok = false;
   try {
     // A log whose HEAD an older version kept elsewhere cannot be continued: say so before anything runs.
@@ -95,13 +98,17 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
       });
     }
     const signer = await LocalSigner.open({ dataDir: dir });
-    const key = verifierKey(signer.name, await signer.publicKey());
+    const key = await logVerifierKey(signer, DEMO_CONTRACT);
     // The evaluator's witness key: reports name the witnesses whose keys the API knows (SIB_WITNESS_KEYS).
     const witness = await witnessKey(dir);
     process.env.SIB_WITNESS_KEYS = witness.verifierKey;
     // Each deciding subject's own key: the deployment publishes them (SIB_PARTY_KEYS), every decision is signed.
     const parties = await partyKeys(dir);
     process.env.SIB_PARTY_KEYS = partyKeysEnv(parties);
+    // The evaluator's witness runs as a C2SP tlog-witness server; the stack pushes each new checkpoint to it.
+    witnessServer = await startDemoWitness(dir, witness, signer);
+    process.env.SIB_WITNESS_URLS = witnessServer.url;
+    say(`The evaluator's witness (sib witness serve) is up at ${witnessServer.url}`);
     // The handlers run in this process: their JSON logs and metrics would drown the scenario's story.
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -119,6 +126,7 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
     if (options.serve) await serve(dir, gateway.url);
   } finally {
     await gateway?.close();
+    await witnessServer?.close();
     client.destroy();
     if (startedHere) for (const m of (await stackDown(dir)).messages) say(m);
   }
@@ -137,7 +145,7 @@ async function secondChance(
   const cohort = await enrolCohort(clients);
   const periods = await runPeriods(clients, keys.parties);
   const last = periods.payments.at(-1);
-  const reported = last === undefined ? false : await auditReport(clients, dir, last, keys.key, keys.witness);
+  const reported = last === undefined ? false : await auditReport(clients, dir, last, keys.witness);
   const logOk = await checkLog(clients, store, dir, keys.key);
   const summaryOk = await printSummary(clients, cohort.submitted);
   const ok = logOk && cohort.ok && summaryOk && periods.ok && reported;

@@ -1,6 +1,7 @@
 /**
  * sib keys show: the log's verifier key, which anyone needs to check our
- * signed checkpoints (e.g. with Go's golang.org/x/mod/sumdb/note).
+ * signed checkpoints (e.g. with Go's golang.org/x/mod/sumdb/note); each
+ * contract's log signs with it under the name of its origin (--contract).
  * sib keys witness: a witness's key (e.g. the independent evaluator's), with
  * which it cosigns checkpoints (`sib evaluator cosign`); its verifier key is
  * a C2SP tlog-cosignature/v1 key (type 0x04).
@@ -9,7 +10,7 @@
 import type { Command } from 'commander';
 import type { Signer } from '#kernel';
 import { toBase64, toHex, ValidationError } from '#kernel';
-import { ALG_COSIGNATURE_V1, cosignerKey, isValidKeyName, keyId, verifierKey } from '#ledger';
+import { ALG_COSIGNATURE_V1, cosignerKey, isValidKeyName, keyId, logSigner, verifierKey } from '#ledger';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { dataDir } from '../../infra/local/stack.ts';
 import { runAction } from '../errors.ts';
@@ -56,22 +57,26 @@ export function register(program: Command): void {
 
   keys
     .command('show')
-    .description("print the local log's verifier key (<name>+<keyid>+<key>), creating the key on first use")
+    .description(
+      "print the local log's verifier key (<name>+<keyid>+<key>), creating the key on first use; with --contract, the key of that contract's log, named by its checkpoint origin",
+    )
+    .option('--contract <id>', "the contract whose log's key to print (named <log name>/<contract>)")
     .option('--json', 'print name, key ID, public key, verifier key and key file as JSON')
     .action(
-      runAction(async (options: { json?: boolean }) => {
-        const signer = await LocalSigner.open({ dataDir: dataDir() });
+      runAction(async (options: { json?: boolean; contract?: string }) => {
+        const base = await LocalSigner.open({ dataDir: dataDir() });
+        const signer = options.contract === undefined ? base : logSigner(base, options.contract);
         const publicKey = await signer.publicKey();
         const vkey = verifierKey(signer.name, publicKey);
         // Creating a key is a notable event; say so on stderr so stdout stays just the key.
-        if (signer.created) console.error(`created a new signing key at ${signer.keyFile}`);
+        if (base.created) console.error(`created a new signing key at ${base.keyFile}`);
         if (options.json) {
           const out = {
             name: signer.name,
             keyId: toHex(keyId(signer.name, publicKey)),
             publicKey: toBase64(publicKey),
             verifierKey: vkey,
-            keyFile: signer.keyFile,
+            keyFile: base.keyFile,
           };
           console.log(JSON.stringify(out, null, 2));
         } else {

@@ -14,11 +14,12 @@ import { toBase64 } from '#kernel';
 import {
   checkEntryProof,
   checkRecordProof,
+  contractOfNote,
   type EntryProofDocument,
   exportCheckpointNote,
   exportLog,
   isRecordProof,
-  parseCheckpoint,
+  noteOrigin,
   parseVerifierKey,
   publishCheckpoint,
   type SeenCheckpoint,
@@ -201,8 +202,11 @@ async function verifyFile(
     );
   }
   const logTrust = trust === undefined ? undefined : logTrustFor(trust, contract as string);
-  const keys = logTrust === undefined ? await trustedKeys(opts.key) : keysWith(opts.key, logTrust);
-  const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys)];
+  const keys =
+    logTrust === undefined
+      ? await trustedKeys(opts.key, contract ?? firstEntryContract(data))
+      : keysWith(opts.key, logTrust);
+  const given = opts.checkpoint === undefined ? [] : [await givenCheckpoint(opts.checkpoint, keys, note)];
   const log = logOfNote(note, keys);
   const remembered = log === undefined ? undefined : await recall(log);
   const verified = await verifyExportBytes(data, keys, {
@@ -235,21 +239,27 @@ function logOfNote(note: string | undefined, keys: readonly string[]): LogId | u
   }
 }
 
-/** The contract of a signed checkpoint's log: the last part of its origin `<log name>/<contract>`. */
-function contractOfNote(note: string | undefined): string | undefined {
-  const split = note?.indexOf('\n\n') ?? -1;
-  if (note === undefined || split < 0) return undefined;
+/** The contract the first entry of an export (after readExportFile's leading byte) names, if it parses. */
+function firstEntryContract(data: Uint8Array): string | undefined {
+  const end = data.indexOf(0x0a, 1);
   try {
-    const origin = parseCheckpoint(note.slice(0, split + 1)).origin;
-    return origin.slice(origin.lastIndexOf('/') + 1);
+    const entry = JSON.parse(new TextDecoder().decode(data.subarray(1, end < 0 ? data.length : end))) as {
+      contract?: unknown;
+    };
+    return typeof entry.contract === 'string' ? entry.contract : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The checkpoint of --checkpoint: a signed checkpoint that verifies with `keys`, else exit 1. */
-async function givenCheckpoint(file: string, keys: readonly string[]): Promise<SeenCheckpoint> {
+async function givenCheckpoint(file: string, keys: readonly string[], of?: string): Promise<SeenCheckpoint> {
   const note = (await readInput(file)).toString('utf8');
+  // Each log has its own key (named by its origin): a checkpoint of another log is named as such.
+  const [origin, expected] = [noteOrigin(note), of === undefined ? undefined : noteOrigin(of)];
+  if (expected !== undefined && origin !== expected && note.includes('\n')) {
+    throw new Exit(1, `--checkpoint ${file} is of log ${origin}, not of ${expected}`);
+  }
   try {
     const cp = verifyCheckpoint(note, keys);
     return {
@@ -273,7 +283,7 @@ async function verifyStored(
   try {
     const contract = opts.contract as string;
     const logTrust = trust === undefined ? undefined : logTrustFor(trust, contract);
-    const keys = logTrust === undefined ? await trustedKeys(opts.key) : keysWith(opts.key, logTrust);
+    const keys = logTrust === undefined ? await trustedKeys(opts.key, contract) : keysWith(opts.key, logTrust);
     const pinned = opts.checkpoint === undefined ? {} : { pinned: (await readInput(opts.checkpoint)).toString('utf8') };
     const note = await ctx.store.latestCheckpoint(contract);
     const log = logOfNote(note, keys);
@@ -329,7 +339,7 @@ function registerVerifyProof(ledger: Command): void {
       runAction(async (file: string | undefined, opts: { key: string[] }) => {
         const text = file ? (await readInput(file)).toString('utf8') : await readStdin();
         const doc = JSON.parse(text) as EntryProofDocument;
-        const keys = await trustedKeys(opts.key);
+        const keys = await trustedKeys(opts.key, contractOfNote(doc.checkpoint));
         const failure = isRecordProof(doc) ? checkRecordProof(doc, keys) : checkEntryProof(doc, keys);
         if (failure) {
           process.stderr.write(`FAILED: ${failure}\n`);

@@ -1,20 +1,22 @@
 /**
- * The investor's side of the scenario: the evaluator cosigns the log's
- * checkpoint as a witness with its own key, the audit report of the final
- * payment is issued, and the investor downloads it through presigned URLs,
- * fetches the trust policy the deployment publishes (kept in
+ * The investor's side of the scenario: the evaluator's witness server (a
+ * C2SP tlog-witness the stack pushes its checkpoints to), the audit report
+ * of the final payment is issued, and the investor downloads it through
+ * presigned URLs, fetches the trust policy the deployment publishes (kept in
  * `<data dir>/trust/<contract>.json`) and verifies the report offline
  * against it: signatures, the log key and a quorum of witnesses the policy
- * names, proofs and every amount recomputed.
+ * names, the parties' signatures, proofs and every amount recomputed.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Signer } from '#kernel';
-import { cosignNote, parseTrustPolicy, type TrustPolicy } from '#ledger';
+import { checkSigners, logVerifierKey, parseTrustPolicy, type TrustPolicy } from '#ledger';
 import { verifyReport } from '#reports';
-import { createWitnessKey, nowSeconds, openWitnessKey } from '../commands/keys.ts';
+import { ANTARES_CONTRACT, QARMET_CONTRACT } from '../../scenarios/programmes.ts';
+import { createWitnessKey, openWitnessKey } from '../commands/keys.ts';
 import { say } from '../output.ts';
+import { type RunningWitness, startWitnessServer } from '../witness/server.ts';
 import { type Clients, DEMO_CONTRACT } from './cast.ts';
 
 export interface Witness {
@@ -30,20 +32,24 @@ export async function witnessKey(dir: string): Promise<Witness> {
 
 const params = { contract: DEMO_CONTRACT };
 
-/** The evaluator cosigns the latest checkpoint (POST .../checkpoint/cosignatures). */
-async function cosign(clients: Clients, logKey: string, witness: Witness): Promise<void> {
+/**
+ * The evaluator's witness as a C2SP tlog-witness server (the code of `sib
+ * witness serve`), in this process, with its state under the data dir; it
+ * witnesses the logs of every demo contract.
+ */
+export async function startDemoWitness(dir: string, witness: Witness, log: Signer): Promise<RunningWitness> {
+  const logs = await Promise.all(
+    [DEMO_CONTRACT, ANTARES_CONTRACT, QARMET_CONTRACT].map((contract) => logVerifierKey(log, contract)),
+  );
+  return startWitnessServer({ witness: witness.signer, stateDir: join(dir, 'witness-state'), logs });
+}
+
+/** The latest checkpoint, which the stack pushed to the evaluator's witness when it signed it. */
+async function showCosigned(clients: Clients, witness: Witness): Promise<void> {
   const checkpoint = (await clients.evaluator.call<{ note: string; size: number }>('getCheckpoint', { params })).body;
-  const cosigned = (
-    await clients.evaluator.call<{ added: boolean; size: number }>('cosignCheckpoint', {
-      params,
-      body: {
-        note: await cosignNote(checkpoint.note, logKey, witness.signer, nowSeconds()),
-        witnessKey: witness.verifierKey,
-      },
-    })
-  ).body;
+  const cosigned = checkSigners(checkpoint.note, [witness.verifierKey])[0]?.status === 'signed';
   say(
-    `\nThe evaluator cosigns the checkpoint of size ${cosigned.size} as a witness (${witness.verifierKey})${cosigned.added ? '' : '  (already cosigned)'}`,
+    `\nThe checkpoint of size ${checkpoint.size} ${cosigned ? 'carries' : 'LACKS'} the cosignature of the evaluator's witness (${witness.verifierKey}), pushed to it by the stack`,
   );
 }
 
@@ -91,10 +97,9 @@ export async function auditReport(
   clients: Clients,
   dir: string,
   payment: { period: string; seq: number },
-  logKey: string,
   witness: Witness,
 ): Promise<boolean> {
-  await cosign(clients, logKey, witness);
+  await showCosigned(clients, witness);
   const issued = (
     await clients.ministry.call<{ sha256: string; jsonKey: string; reused: boolean }>('issueReport', {
       params,

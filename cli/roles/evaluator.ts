@@ -211,7 +211,7 @@ function registerCosign(evaluator: Command): void {
       if (opts.logKey === undefined && !api.local) {
         throw usage(`give --log-key <name+id+key>: the log's verifier key of ${api.url}`);
       }
-      const [logKey] = await trustedKeys(opts.logKey === undefined ? [] : [opts.logKey]).catch(() => {
+      const [logKey] = await trustedKeys(opts.logKey === undefined ? [] : [opts.logKey], opts.contract).catch(() => {
         throw usage("no local log key: give --log-key <name+id+key> (the log's key, from sib keys show where it runs)");
       });
       const params = { contract: opts.contract };

@@ -231,7 +231,7 @@ function registerExport(investor: Command): void {
       if (opts.verify && opts.key.length === 0 && !api.local) {
         throw usage(`give --key <name+id+key> with --verify: the log's verifier key of ${api.url}`);
       }
-      const keys = opts.verify ? await trustedKeys(opts.key) : [];
+      const keys = opts.verify ? await trustedKeys(opts.key, opts.contract) : [];
       const text = (await api.call<string>('exportLog', { params: { contract: opts.contract } })).text;
       const entries = text.split('\n').filter((l) => l !== '').length - 1;
       if (opts.output === undefined) process.stdout.write(text);

@@ -22,11 +22,11 @@ import { logIdOf, recall, remember } from '../seen-checkpoints.ts';
 type Call = <T>(id: string, options: CallOptions) => Promise<ApiAnswer<T>>;
 
 /** The log key to check the API's checkpoints with, if one is known. */
-async function logKeys(local: boolean): Promise<string[] | undefined> {
+async function logKeys(local: boolean, contract: string): Promise<string[] | undefined> {
   const given = process.env.SIB_LOG_KEY;
   if (given !== undefined && given !== '') return [given];
   if (!local || !existsSync(join(dataDir(), 'keys', DEFAULT_KEY_FILE))) return undefined;
-  return trustedKeys([]);
+  return trustedKeys([], contract);
 }
 
 /** The API's current checkpoint of `contract`, verified; undefined when the API has none to give (no log yet). */
@@ -55,7 +55,7 @@ async function currentCheckpoint(
 
 /** Checks the log of `contract` against the checkpoint remembered for it, then remembers the current one. */
 export async function checkAgainstSeen(call: Call, contract: string, local: boolean): Promise<void> {
-  const keys = await logKeys(local);
+  const keys = await logKeys(local, contract);
   if (keys === undefined) return;
   const current = await currentCheckpoint(call, contract, keys);
   const log = current === undefined ? undefined : logIdOf(current.cp);

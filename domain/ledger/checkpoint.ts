@@ -6,7 +6,15 @@
  */
 import type { Signer } from '#kernel';
 import { fromBase64, IntegrityError, toBase64, ValidationError } from '#kernel';
-import { isValidKeyName, type NoteSignature, noteTextProblem, openNote, signNote, type VerifierKey } from './note.ts';
+import {
+  isValidKeyName,
+  type NoteSignature,
+  noteTextProblem,
+  openNote,
+  signNote,
+  type VerifierKey,
+  verifierKey,
+} from './note.ts';
 
 export interface Checkpoint {
   /** Log identity, e.g. `sib-ledger.local/<contract>`. */
@@ -81,6 +89,35 @@ export function parseCheckpoint(body: string): Checkpoint & { readonly extension
   return { origin, size, root, extensions };
 }
 
+/**
+ * The log's signer for the log of `contract`: the same key, named by the
+ * checkpoint origin (`<log name>/<contract>`), as C2SP recommends. One
+ * verifier key per contract log; the key IDs differ by name.
+ */
+export function logSigner(signer: Signer, contract: string): Signer {
+  const name = checkpointOrigin(signer.name, contract);
+  return { name, publicKey: () => signer.publicKey(), sign: (message) => signer.sign(message) };
+}
+
+/** The verifier key of the log of `contract` (see logSigner). */
+export async function logVerifierKey(signer: Signer, contract: string): Promise<string> {
+  return verifierKey(checkpointOrigin(signer.name, contract), await signer.publicKey());
+}
+
+/** The origin (first line) of a checkpoint note, without checking anything else. */
+export function noteOrigin(note: string): string {
+  const end = note.indexOf('\n');
+  return end < 0 ? note : note.slice(0, end);
+}
+
+/** The contract a checkpoint note's origin (`<log name>/<contract>`) names, unchecked; undefined if none. */
+export function contractOfNote(note: string | undefined): string | undefined {
+  if (note === undefined) return undefined;
+  const origin = noteOrigin(note);
+  const slash = origin.lastIndexOf('/');
+  return slash < 0 || slash === origin.length - 1 ? undefined : origin.slice(slash + 1);
+}
+
 /** Formats and signs a checkpoint, returning the signed note. */
 export function signCheckpoint(cp: Checkpoint, signers: readonly Signer[]): Promise<string> {
   return signNote(formatCheckpoint(cp), signers);
@@ -100,7 +137,11 @@ export function verifyCheckpoint(
   return { ...cp, verified: opened.verified, unverified: opened.unverified };
 }
 
-/** Verifies a signed checkpoint (verifyCheckpoint) and that it is of the log of `contract`. Throws IntegrityError. */
+/**
+ * Verifies a signed checkpoint (verifyCheckpoint), that it is of the log of
+ * `contract`, and that the log's key (the key named by the origin) signed it.
+ * Throws IntegrityError.
+ */
 export function openCheckpoint(
   note: string,
   keys: readonly (string | VerifierKey)[],
@@ -109,6 +150,13 @@ export function openCheckpoint(
   const cp = verifyCheckpoint(note, keys);
   if (!cp.origin.endsWith(`/${contract}`)) {
     throw new IntegrityError(`the checkpoint is for log ${JSON.stringify(cp.origin)}, not contract ${contract}`);
+  }
+  if (!cp.verified.some((v) => v.name === cp.origin)) {
+    throw new IntegrityError(
+      `the checkpoint is not signed by the log's key, the key named ${cp.origin} (its origin); verified: ${
+        cp.verified.map((v) => v.name).join(', ') || 'none'
+      }`,
+    );
   }
   return cp;
 }

@@ -23,3 +23,5 @@ export * from './statement.ts';
 export * from './trust.ts';
 export * from './trust-check.ts';
 export * from './verify-result.ts';
+export * from './witness.ts';
+export * from './witness-push.ts';

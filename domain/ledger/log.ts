@@ -5,7 +5,7 @@
  */
 import type { Signer } from '#kernel';
 import { bytesEqual, ForbiddenError, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
-import { checkpointOrigin, openCheckpoint, signCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
+import { checkpointOrigin, logSigner, openCheckpoint, signCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
 import { LogVerifier } from './log-verifier.ts';
 import { foldRange, nodeHash, rangeNodes } from './merkle.ts';
 import {
@@ -73,7 +73,8 @@ export async function publishCheckpoint(
   if (head.size === 0) throw new NotFoundError(`there is no log for contract ${contract} (no entries)`);
   const at = size ?? head.size;
   const root = at === head.size ? head.root : await store.rootAt(contract, at);
-  const note = await signCheckpoint({ origin: checkpointOrigin(signer.name, contract), size: at, root }, [signer]);
+  const origin = checkpointOrigin(signer.name, contract);
+  const note = await signCheckpoint({ origin, size: at, root }, [logSigner(signer, contract)]);
   return store.saveCheckpoint(contract, at, note);
 }
 

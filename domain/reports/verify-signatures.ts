@@ -24,15 +24,13 @@ export function checkKeys(ctx: ReportContext, fail: Fail): string | undefined {
 
 const keyList = (ctx: ReportContext) => ctx.keys.map((k) => `${k.name}+${k.keyId}`).join(', ');
 
-/** The log's name: the checkpoint origin is `<log name>/<contract>`. */
+/** The name of the log's key: the checkpoint origin (`<log name>/<contract>`). */
 function logName(ctx: ReportContext): string | undefined {
   const note = ctx.report.checkpoint.note;
   const split = note.lastIndexOf('\n\n');
   if (split < 0) return undefined;
   try {
-    const origin = parseCheckpoint(note.slice(0, split + 1)).origin;
-    const slash = origin.lastIndexOf('/');
-    return slash < 0 ? origin : origin.slice(0, slash);
+    return parseCheckpoint(note.slice(0, split + 1)).origin;
   } catch {
     return undefined;
   }
@@ -57,7 +55,9 @@ export function checkReportSignature(ctx: ReportContext, fail: Fail): string | u
   }
   const log = logName(ctx);
   if (log !== undefined && log !== sig.keyName) {
-    fail(`the report is signed by ${sig.keyName}, not by the log's key (${log}, the checkpoint's origin)`);
+    fail(
+      `the report is signed by ${sig.keyName}, not by the log's key (the key named ${log}, the checkpoint's origin)`,
+    );
   }
   return `signed by ${id}`;
 }

@@ -1,6 +1,13 @@
 import { registeredVersions } from '#contracts';
 import { NotFoundError, sha256 as sha256Of, toHex } from '#kernel';
-import { inclusionProof, recordedEvaluations, STEP_OF_KIND, verifierKey, verifyCheckpoint } from '#ledger';
+import {
+  inclusionProof,
+  logSigner,
+  logVerifierKey,
+  recordedEvaluations,
+  STEP_OF_KIND,
+  verifyCheckpoint,
+} from '#ledger';
 import type { AuditReport } from '#reports';
 import { buildReport, type EntryWithProof, encodeReport, signReport } from '#reports';
 import { loadResult } from './evaluations.ts';
@@ -142,9 +149,10 @@ export async function issueReport(
     steps: stepsOf(p.seq),
   }));
   const note = await ports.checkpoint(contract, size);
-  const logKey = verifierKey(ports.signer.name, await ports.signer.publicKey());
+  const log = logSigner(ports.signer, contract);
+  const logKey = await logVerifierKey(ports.signer, contract);
   const signedBy = verifyCheckpoint(note, [logKey, ...(request.witnessKeys ?? [])]).verified;
-  const witnesses = [...new Set(signedBy.map((s) => s.name).filter((name) => name !== ports.signer.name))].sort();
+  const witnesses = [...new Set(signedBy.map((s) => s.name).filter((name) => name !== log.name))].sort();
   const unsigned = buildReport({
     spec: registeredSpec(entries, result.contract.seq).spec,
     registration: proven(result.contract.seq),
@@ -155,7 +163,7 @@ export async function issueReport(
     witnesses,
     issuedAt: request.issuedAt,
   });
-  const report = await signReport(unsigned, ports.signer);
+  const report = await signReport(unsigned, log);
   const { bytes: json, sha256 } = encodeReport(report);
   const base = { contract, period, payment: request.payment, size, sha256 };
   const jsonKey = reportKey(contract, period, request.payment, size, sha256, 'json');

@@ -51,6 +51,11 @@ export interface DynamoLedgerOptions {
   /** Injected for deterministic tests. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /**
+   * Called with each checkpoint this instance newly stores (e.g. to push it
+   * to witnesses); returns the note as stored afterwards.
+   */
+  readonly afterCheckpoint?: (contract: string, size: number, note: string) => Promise<string>;
 }
 
 const systemClock: Clock = { now: () => new Date() };
@@ -58,9 +63,11 @@ const systemClock: Clock = { now: () => new Date() };
 export class DynamoLedger {
   readonly #ledger: LedgerDb;
   readonly #appender: LedgerAppender;
+  readonly #afterCheckpoint: ((contract: string, size: number, note: string) => Promise<string>) | undefined;
 
   constructor(options: DynamoLedgerOptions) {
     this.#ledger = { io: new DynamoIo(options), tables: options.tables };
+    this.#afterCheckpoint = options.afterCheckpoint;
     this.#appender = new LedgerAppender(this.#ledger, options.clock ?? systemClock, (contract) => this.head(contract));
   }
 
@@ -240,8 +247,11 @@ export class DynamoLedger {
   }
 
   /** Stores a signed checkpoint note for `size`, once; returns the stored note. */
-  saveCheckpoint(contract: string, size: number, note: string): Promise<string> {
-    return checkpoints.saveCheckpoint(this.#ledger, contract, size, note);
+  async saveCheckpoint(contract: string, size: number, note: string): Promise<string> {
+    const stored = await checkpoints.saveCheckpoint(this.#ledger, contract, size, note);
+    return stored === note && this.#afterCheckpoint !== undefined
+      ? this.#afterCheckpoint(contract, size, stored)
+      : stored;
   }
 
   /** The checkpoint note published for `size`, if any. */

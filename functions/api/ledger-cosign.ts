@@ -10,9 +10,9 @@
 import type * as z from 'zod';
 import { ForbiddenError, fromBase64, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
 import {
-  checkpointOrigin,
   checkSigners,
   formatVerifierKey,
+  noteOrigin,
   parseVerifierKey,
   type VerifierKey,
   verifyCheckpoint,
@@ -69,19 +69,21 @@ export const cosignCheckpoint = defineRoute(
     } catch (error) {
       return refuse((error as Error).message, 'witnessKey', 'must be a verifier key name+keyid+base64');
     }
-    const log = parseVerifierKey(await logKey(rt));
+    const log = parseVerifierKey(await logKey(rt, contract));
     if (witness.name === log.name || witness.keyId === log.keyId) {
       refuse("the witness key is the log's own key: a witness cosigns with its own key", 'witnessKey');
     }
     requireConfiguredWitness(witness);
     // The log's signature first: a witness never vouches for text the log did not publish.
     let size = 0;
+    // The log's key is named by the origin: a checkpoint of another log is named as such, not as unsigned.
+    const origin = noteOrigin(body.note);
+    if (origin !== log.name && body.note.includes('\n')) {
+      refuse(`the note is a checkpoint of log ${JSON.stringify(origin)}, not of contract ${contract}`, 'note');
+    }
     try {
       const cp = verifyCheckpoint(body.note, [log]);
       size = cp.size;
-      if (cp.origin !== checkpointOrigin(log.name, contract)) {
-        refuse(`the note is a checkpoint of log ${JSON.stringify(cp.origin)}, not of contract ${contract}`, 'note');
-      }
     } catch (error) {
       if (error instanceof ValidationError) throw error;
       if (!(error instanceof IntegrityError)) throw error;

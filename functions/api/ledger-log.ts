@@ -6,7 +6,7 @@
  */
 import { NotFoundError, toBase64, ValidationError } from '#kernel';
 import type { EntryProofDocument, RecordProofDocument } from '#ledger';
-import { publishCheckpoint, verifierKey } from '#ledger';
+import { logVerifierKey, publishCheckpoint } from '#ledger';
 import type { Head } from '../adapters/dynamo-ledger.ts';
 import { recordInBatch } from '../adapters/evidence-ledger.ts';
 import type { Runtime } from '../shared/composition.ts';
@@ -23,8 +23,9 @@ export async function checkpointAt(rt: Runtime, contract: string, size: number):
   return (await rt.log.checkpointAt(contract, size)) ?? publishCheckpoint(rt.log, rt.signer, contract, size);
 }
 
-export async function logKey(rt: Runtime): Promise<string> {
-  return verifierKey(rt.signer.name, await rt.signer.publicKey());
+/** The verifier key of the log of `contract`: named by its checkpoint origin. */
+export async function logKey(rt: Runtime, contract: string): Promise<string> {
+  return logVerifierKey(rt.signer, contract);
 }
 
 export async function entryProof(

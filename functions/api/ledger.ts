@@ -240,7 +240,7 @@ const getCheckpoint = defineRoute(
       latest !== undefined && latest.split('\n')[1] === String(head.size)
         ? latest
         : await checkpointAt(rt, contract, head.size);
-    const cp = verifyCheckpoint(note, [await logKey(rt)]);
+    const cp = verifyCheckpoint(note, [await logKey(rt, contract)]);
     return json(200, {
       contract,
       origin: cp.origin,

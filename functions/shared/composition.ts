@@ -15,6 +15,8 @@ import { KmsSigner } from '../adapters/kms-signer.ts';
 import { S3ReportStore } from '../adapters/report-store.ts';
 import { S3Archive } from '../adapters/s3-archive.ts';
 import type { StackConfig } from '../adapters/storage-layout.ts';
+import { checkpointPusher, witnessUrlsFromEnv } from '../adapters/witness-push.ts';
+import { witnessKeysFromEnv } from '../api/witness-keys.ts';
 import { publishedLogTrust } from './published-trust.ts';
 
 /**
@@ -23,7 +25,8 @@ import { publishedLogTrust } from './published-trust.ts';
  *
  * In AWS the environment names the resources (set by the CDK stack):
  *   LEDGER_TABLE, RECORDS_TABLE, ARCHIVE_BUCKET, REPORTS_BUCKET, UPLOADS_BUCKET,
- *   SIGNING_KEY_ID, PSEUDONYM_KEY_ID, LOG_NAME (the signer's key name).
+ *   SIGNING_KEY_ID, PSEUDONYM_KEY_ID, LOG_NAME (the log's name; each contract's log signs
+ *   as <LOG_NAME>/<contract>), SIB_WITNESS_KEYS and SIB_WITNESS_URLS (witnesses, witness-push.ts).
  * Elsewhere the host hands the handlers its own runtime: the local gateway
  * and the local S3 event player install the local stack's
  * (setRuntimeFactory, infra/local/runtime.ts), tests set one (setRuntime).
@@ -64,7 +67,15 @@ export async function wireRuntime(
   options: { readBack?: boolean } = {},
 ): Promise<Runtime> {
   const dynamo = DynamoDBDocumentClient.from(clients.dynamo);
-  const log = new DynamoLedger({ client: dynamo, tables: stack.tables });
+  // Each new checkpoint goes to the witnesses (SIB_WITNESS_URLS); only configured ones' cosignatures are kept.
+  const witnessUrls = witnessUrlsFromEnv();
+  const log: DynamoLedger = new DynamoLedger({
+    client: dynamo,
+    tables: stack.tables,
+    ...(witnessUrls.length === 0
+      ? {}
+      : { afterCheckpoint: checkpointPusher(() => log, { urls: witnessUrls, witnessKeys: witnessKeysFromEnv() }) }),
+  });
   const ledger = new DynamoEvidenceLedger(log, keys.signer);
   const store = new DynamoEvidenceStore({
     client: dynamo,

@@ -12,13 +12,13 @@ import type { Signer } from '#kernel';
 import {
   checkpointOrigin,
   type LogTrust,
+  logVerifierKey,
   parseVerifierKey,
   SIGNING_ROLES,
   type SigningRole,
   TRUST_POLICY_FORMAT,
   type TrustPolicy,
   TrustPolicySchema,
-  verifierKey,
 } from '#ledger';
 import { witnessKeysFromEnv } from '../api/witness-keys.ts';
 
@@ -82,8 +82,8 @@ export function partyKeysFromEnv(env: NodeJS.ProcessEnv = process.env): Record<S
 }
 
 /** The verifier key of a contract's log, made by the log's signer. */
-export async function contractLogKey(signer: Signer, _contract: string): Promise<string> {
-  return verifierKey(signer.name, await signer.publicKey());
+export function contractLogKey(signer: Signer, contract: string): Promise<string> {
+  return logVerifierKey(signer, contract);
 }
 
 /** The policy of one contract's log, as this deployment is configured (the log's signer, the environment). */

@@ -68,6 +68,8 @@ export interface StatelessStackProps extends StackProps, GrantTargets {
   readonly witnessQuorum?: number;
   /** The parties' verifier keys per signing role, JSON (SIB_PARTY_KEYS), published in the trust policy. */
   readonly partyKeys?: string;
+  /** Comma-separated URLs of the C2SP witnesses each new checkpoint is pushed to (SIB_WITNESS_URLS); default none. */
+  readonly witnessUrls?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -150,6 +152,8 @@ export class StatelessStack extends Stack {
       ...(props.witnessKeys === undefined ? {} : { SIB_WITNESS_KEYS: props.witnessKeys }),
       ...(props.witnessQuorum === undefined ? {} : { SIB_WITNESS_QUORUM: String(props.witnessQuorum) }),
       ...(props.partyKeys === undefined ? {} : { SIB_PARTY_KEYS: props.partyKeys }),
+      // Every function that signs a checkpoint (the publisher, and the API on demand) pushes it to the witnesses.
+      ...(props.witnessUrls === undefined ? {} : { SIB_WITNESS_URLS: props.witnessUrls }),
     };
     const fns: Partial<Record<FunctionName, lambda.Function>> = {};
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {

@@ -111,7 +111,10 @@ describe('the main job (npm run demo)', () => {
       }
     }
     // The investor's report: cosigned checkpoint, issued, downloaded, verified offline.
-    expect(run.stdout).toContain(`The evaluator cosigns the checkpoint of size ${ENTRIES} as a witness`);
+    expect(run.stdout).toMatch(/The evaluator's witness \(sib witness serve\) is up at http:\/\/127\.0\.0\.1:[0-9]+\n/);
+    expect(run.stdout).toContain(
+      `The checkpoint of size ${ENTRIES} carries the cosignature of the evaluator's witness (evaluator.kamchatka.example+`,
+    );
     expect(run.stdout).toMatch(/Audit report of payment 14 \(final\), issued: [0-9a-f]{64}\n/);
     expect(run.stdout).toMatch(/downloaded \(presigned URLs, 300 s\): .*\.json, .*\.ru\.pdf\n/);
     expect(run.stdout).toMatch(/npx sib report verify .*: OK, [0-9]+ checks/);
@@ -133,6 +136,12 @@ describe('the main job (npm run demo)', () => {
     expect(trust.logs[0]?.witnesses.keys).toHaveLength(1);
     const reports = readdirSync(join(dataDir, 'reports'));
     expect(reports.filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    // The final report's checkpoint carries the witness server's cosignature, and names it.
+    const reportJson = JSON.parse(
+      readFileSync(join(dataDir, 'reports', reports.find((f) => f.endsWith('.json')) as string), 'utf8'),
+    ) as { witnesses: string[]; checkpoint: { note: string } };
+    expect(reportJson.witnesses).toEqual(['evaluator.kamchatka.example']);
+    expect(reportJson.checkpoint.note).toContain('\n\u2014 evaluator.kamchatka.example ');
     const pdf = reports.find((f) => f.endsWith('.ru.pdf')) as string;
     expect(
       readFileSync(join(dataDir, 'reports', pdf))

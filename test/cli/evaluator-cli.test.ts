@@ -245,7 +245,7 @@ describe('sib evaluator cosign, then sib ledger verify --witness', () => {
   });
 
   it('prints the checkpoint with both signature lines; again adds nothing; verify lists the witness', async () => {
-    const logKey = (await cli.run(['keys', 'show'])).stdout.trim();
+    const logKey = (await cli.run(['keys', 'show', '--contract', contract])).stdout.trim();
     const first = await cli.run(['evaluator', 'cosign', '--contract', contract, '--key', keyFile]);
     const again = await cli.run(['evaluator', 'cosign', '--contract', contract, '--key', keyFile]);
     const verified = await cli.run(['ledger', 'verify', '--contract', contract, '--witness', witnessKey]);
@@ -253,7 +253,10 @@ describe('sib evaluator cosign, then sib ledger verify --witness', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(lines(first.stdout)[1]).toBe('3');
     expect(sigLines(first.stdout)).toHaveLength(2);
-    expect(noteSigners(first.stdout, [logKey, witnessKey])).toEqual(['sib-ledger.local', 'evaluator.example/witness']);
+    expect(noteSigners(first.stdout, [logKey, witnessKey])).toEqual([
+      `sib-ledger.local/${contract}`,
+      'evaluator.example/witness',
+    ]);
     expect(first.stderr).toBe(`cosigned checkpoint size 3 of ${contract} by witness ${witnessKey}\n`);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(first.stdout);
@@ -274,7 +277,7 @@ describe('sib evaluator cosign, then sib ledger verify --witness', () => {
       '--key',
       keyFile,
       '--log-key',
-      memorySigner('sib-ledger.local').key,
+      memorySigner('sib-ledger.local').keyFor(contract),
     );
     const readable = await cosign('--contract', contract, '--key', loose);
     const absent = await cosign('--contract', contract, '--key', join(cli.path, 'absent.pem'));

@@ -24,6 +24,7 @@ const GROUPS = [
   'contract',
   'export',
   'demo',
+  'witness',
 ];
 
 /** The modules under cli/ that register a command group. */

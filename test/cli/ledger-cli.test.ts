@@ -4,6 +4,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseVerifierKey } from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { DEFAULT_KEY_NAME } from '../../functions/adapters/local-signer.ts';
 import { lines, sib, stackFileFor, useDataDir } from '../support/cli.ts';
@@ -51,6 +52,21 @@ describe('sib keys show', () => {
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toBe('');
   });
+
+  it("--contract prints the key of that contract's log: the same key, named by its checkpoint origin", async () => {
+    // Act
+    const base = await sib(data.path, ['keys', 'show']);
+    const run = await sib(data.path, ['keys', 'show', '--contract', 'second-chance-kamchatka']);
+    const json = await sib(data.path, ['keys', 'show', '--contract', 'second-chance-kamchatka', '--json']);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const key = parseVerifierKey(run.stdout.trim());
+    expect(key.name).toBe(`${DEFAULT_KEY_NAME}/second-chance-kamchatka`);
+    expect(key.publicKey).toEqual(parseVerifierKey(base.stdout.trim()).publicKey);
+    expect(key.keyId).not.toBe(parseVerifierKey(base.stdout.trim()).keyId);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: key.name, keyId: key.keyId, verifierKey: run.stdout.trim() });
+  });
 });
 
 describe('sib ledger on a log filled through the library', () => {
@@ -70,7 +86,10 @@ describe('sib ledger on a log filled through the library', () => {
     expect(note[1]).toBe('5');
     expect(note[2]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(note[3]).toBe('');
-    expect(note[4]).toMatch(new RegExp(`^\u2014 ${DEFAULT_KEY_NAME.replaceAll('.', '\\.')} [A-Za-z0-9+/]+=*$`));
+    // Signed by the log's key named by the origin, <log name>/<contract>.
+    expect(note[4]).toMatch(
+      new RegExp(`^\u2014 ${DEFAULT_KEY_NAME.replaceAll('.', '\\.')}/${contract} [A-Za-z0-9+/]+=*$`),
+    );
   });
 
   it('export then verify --file (fast and --strict) and verify --contract all exit 0 with OK', async () => {

@@ -185,7 +185,7 @@ describe('the audit reports', () => {
   it('investor download writes the JSON (hashing to the id, no pseudonyms) and the PDF; verify with the log key', async () => {
     const result = await cli.run(['investor', 'download', '--contract', contract, '--report', short(), '-o', outDir()]);
     const file = join(outDir(), `report-${contract}-y1-${short()}.json`);
-    const logKey = (await cli.run(['keys', 'show'])).stdout.trim();
+    const logKey = (await cli.run(['keys', 'show', '--contract', contract])).stdout.trim();
     const verified = await cli.run(['report', 'verify', file, '--key', logKey]);
     const byDefault = await cli.run(['investor', 'verify', file]);
 

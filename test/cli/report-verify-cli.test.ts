@@ -77,7 +77,7 @@ describe.concurrent('sib report verify', () => {
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toEqual([
       'FAILED: 4 of 28 check(s) of the report of second-chance-kamchatka period y2 do not hold',
-      '  report signature: the signature by test.log+' +
+      '  report signature: the signature by test.log/second-chance-kamchatka+' +
         f.report.signature.keyId +
         ' does not verify: the report was changed after it was signed',
       expect.stringMatching(
@@ -144,7 +144,7 @@ describe.concurrent('sib report verify', () => {
 
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /^ {2}report signature: the report is signed by test\.log\+[0-9a-f]{8}, which is not among/m,
+      /^ {2}report signature: the report is signed by test\.log\/second-chance-kamchatka\+[0-9a-f]{8}, which is not among/m,
     );
     expect(run.stderr).toMatch(/^ {2}checkpoint signature: the checkpoint is not signed by the log's key test\.log/m);
   });

@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64, toHex } from '#kernel';
-import { checkpointOrigin, type Entry, encodeEntry, entryHash, rootFromLeaves, signCheckpoint } from '#ledger';
+import {
+  checkpointOrigin,
+  type Entry,
+  encodeEntry,
+  entryHash,
+  logSigner,
+  rootFromLeaves,
+  signCheckpoint,
+} from '#ledger';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { checkpointPk, headKey, logPk } from '../../functions/adapters/ledger-items.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
@@ -71,7 +79,7 @@ describe('sib ledger verify --file against a kept or remembered checkpoint', () 
   async function truncated(size: number): Promise<string> {
     const origin = checkpointOrigin(signer.name, contract);
     const note = await signCheckpoint({ origin, size, root: Buffer.from(rootOf(entries.slice(0, size)), 'base64') }, [
-      signer,
+      logSigner(signer, contract),
     ]);
     const file = path(`truncated-${size}-${randomUUID().slice(0, 8)}.jsonl`);
     await writeFile(file, exportText(entries.slice(0, size), note));
@@ -88,7 +96,9 @@ describe('sib ledger verify --file against a kept or remembered checkpoint', () 
     }
     const root = rootOf(rewritten);
     const origin = checkpointOrigin(signer.name, contract);
-    const note = await signCheckpoint({ origin, size: 6, root: Buffer.from(root, 'base64') }, [signer]);
+    const note = await signCheckpoint({ origin, size: 6, root: Buffer.from(root, 'base64') }, [
+      logSigner(signer, contract),
+    ]);
     const file = path(`forked-${randomUUID().slice(0, 8)}.jsonl`);
     await writeFile(file, exportText(rewritten, note));
     return { file, root };
@@ -110,7 +120,7 @@ describe('sib ledger verify --file against a kept or remembered checkpoint', () 
     const flipped = `${(root as string)[0] === 'A' ? 'B' : 'A'}${(root as string).slice(1)}`;
     const forgedRoot = path('forged-root.checkpoint');
     await writeFile(forgedRoot, [origin, size, flipped, ...rest].join('\n'));
-    const other = memorySigner(signer.name).signer;
+    const other = logSigner(memorySigner(signer.name).signer, contract);
     const forgedKey = path('forged-key.checkpoint');
     await writeFile(
       forgedKey,

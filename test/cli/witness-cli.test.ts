@@ -97,7 +97,7 @@ describe('sib ledger verify --witness', () => {
     const keyFile = join(data.path, 'evaluator.pem');
     const created = await sib(data.path, ['keys', 'witness', '--name', WITNESS, '--file', keyFile]);
     witnessKey = created.stdout.trim();
-    const logKey = (await sib(data.path, ['keys', 'show'])).stdout.trim();
+    const logKey = (await sib(data.path, ['keys', 'show', '--contract', contract])).stdout.trim();
     expect((await sib(data.path, ['ledger', 'checkpoint', '--contract', contract])).code).toBe(0);
     const witness = await openWitnessKey(keyFile);
     const cosigned = await cosignCheckpoint(store, contract, logKey, witness.signer, { time: 1_767_000_000 });
@@ -130,7 +130,7 @@ describe('sib ledger verify --witness', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(
         new RegExp(
-          `^OK: 4 entries of ${contract} verified; checkpoint .* signed by sib-ledger\\.local; cosigned by ${WITNESS}\\n$`,
+          `^OK: 4 entries of ${contract} verified; checkpoint .* signed by sib-ledger\\.local/${contract}; cosigned by ${WITNESS}\\n$`,
         ),
       );
       expect(run.stderr).toBe('');

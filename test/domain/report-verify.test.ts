@@ -11,6 +11,7 @@ import { type ContractSpec, specHash } from '#contracts';
 import { fixed, wilsonInterval } from '#evaluation';
 import type { StoredRecord } from '#evidence';
 import { canonicalize, Decimal } from '#kernel';
+import { logSigner, parseVerifierKey, verifierKey } from '#ledger';
 import type { AuditReport } from '#reports';
 import { encodeReport, type ReportVerification, verifyReport } from '#reports';
 import { copyOf, type ReportFixture, reportOfLedger, resigned, secondChanceReport } from '../support/audit-report.ts';
@@ -289,7 +290,7 @@ describe('a wrong key', () => {
     const result = verifyReport(f.bytes, [other.key]);
     expect(failed(result)).toEqual(['report signature', 'checkpoint signature', 'checkpoint witnesses']);
     expect(messageOf(result, 'report signature')).toMatch(
-      /^the report is signed by test\.log\+[0-9a-f]{8}, which is not among the trusted keys \(test\.log\+[0-9a-f]{8}\)$/,
+      /^the report is signed by test\.log\/second-chance-kamchatka\+[0-9a-f]{8}, which is not among the trusted keys \(test\.log\+[0-9a-f]{8}\)$/,
     );
     expect(messageOf(result, 'checkpoint signature')).toMatch(/no verifiable signatures/);
   });
@@ -307,7 +308,7 @@ describe('a wrong key', () => {
     // The witness's trusted key is a cosigner key (0x04): a plain note signature by the same key is not its.
     expect(messageOf(result, 'report signature')).toMatch(/signed by test\.witness\+[0-9a-f]{8}, which is not among/);
     expect(messageOf(result, 'report signature')).toContain(
-      "the report is signed by test.witness, not by the log's key (test.log, the checkpoint's origin)",
+      "the report is signed by test.witness, not by the log's key (the key named test.log/second-chance-kamchatka, the checkpoint's origin)",
     );
   });
 
@@ -502,17 +503,20 @@ describe('a file that is not a report', () => {
 });
 
 describe('recomputes the amounts of every kind of payment rule', () => {
-  const { signer, key } = memorySigner('test.log');
+  const { signer, key: baseKey } = memorySigner('test.log');
+  // The log's key for a report's contract: named by the checkpoint origin, test.log/<contract>.
+  const keyOf = (r: AuditReport) => verifierKey(`test.log/${r.contract.id}`, parseVerifierKey(baseKey).publicKey);
+  const resignedAs = (r: AuditReport) => resigned(r, logSigner(signer, r.contract.id));
 
   /** Verifies the report of `period`, then the report with its first non-zero line's amount one unit more. */
   async function check(ledger: FixtureLedger, period: string) {
     const report = await reportOfLedger(ledger, period, signer);
-    const ok = verifyReport(bytesOf(report), [key]);
+    const ok = verifyReport(bytesOf(report), [keyOf(report)]);
     const changed = copyOf(report);
     const line = changed.payments.lines.find((l) => l.amount !== '0') ?? changed.payments.lines[0];
     if (line === undefined) throw new Error('no payment line');
     (line as { amount: string }).amount = (BigInt(line.amount) + 1n).toString();
-    const tamperedResult = verifyReport(await resigned(changed, signer), [key]);
+    const tamperedResult = verifyReport(await resignedAs(changed), [keyOf(changed)]);
     return { report, ok, tampered: tamperedResult, line: line.rule };
   }
 
@@ -661,7 +665,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     (more.payments.lines[1] as { amount: string }).amount = '10000001';
     Object.assign(more.payments, { total: '5000001', cumulative: '20000001' });
     (more.payments.allocation[0] as { amount: string }).amount = '5000001';
-    const result = verifyReport(await resigned(more, signer), [key]);
+    const result = verifyReport(await resignedAs(more), [keyOf(more)]);
     expect(failed(result)).toEqual(['evaluation entry', 'payment lines']);
     expect(messageOf(result, 'payment lines')).toBe(
       'payment line job: amount 10000001 but 2 outcome(s) × 5000000 = 10000000: never more; payment line job: 10000001 of 10000000 due is paid, but no cap is named that cut it',
@@ -747,7 +751,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     // A test statistic that is not the data's.
     const z = copyOf(y1.report);
     (z.evaluation.comparisons[0]?.test as { statistic: string }).statistic = '1.000000';
-    const result = verifyReport(await resigned(z, signer), [key]);
+    const result = verifyReport(await resignedAs(z), [keyOf(z)]);
     expect(failed(result)).toEqual(['comparisons']);
     expect(messageOf(result, 'comparisons')).toBe(
       'comparison ctl (all): test z 1.000000 p 0.000132, but the two-proportion z-test gives z 3.647351 p 0.000132',

@@ -228,7 +228,7 @@ describe('signReport and encodeReport', () => {
   it('signs the canonical JSON of the report without its signature with the log key', () => {
     const { signature } = f.report;
     const key = parseVerifierKey(f.logKey);
-    expect(signature).toMatchObject({ keyName: 'test.log', keyId: key.keyId });
+    expect(signature).toMatchObject({ keyName: 'test.log/second-chance-kamchatka', keyId: key.keyId });
     expect(ed25519Verify(key.publicKey, reportSigningBytes(f.report), fromBase64(signature.value))).toBe(true);
     const { signature: _, ...unsigned } = f.report;
     expect(toHex(reportSigningBytes(f.report))).toBe(toHex(canonicalBytes(unsigned)));

@@ -29,10 +29,12 @@ import { memorySigner, memoryWitness } from '../support/signer.ts';
 const root = new Uint8Array(32).map((_, i) => i * 7);
 
 async function fixture() {
-  const log = memorySigner('sib-ledger.local');
+  const log = memorySigner('sib-ledger.local/c1');
   const evaluator = memoryWitness('evaluator.example/witness');
   const ministry = memoryWitness('ministry.example/witness');
-  const note = await signCheckpoint({ origin: checkpointOrigin(log.signer.name, 'c1'), size: 5, root }, [log.signer]);
+  const note = await signCheckpoint({ origin: checkpointOrigin('sib-ledger.local', 'c1'), size: 5, root }, [
+    log.signer,
+  ]);
   return { log, evaluator, ministry, note };
 }
 
@@ -57,7 +59,7 @@ describe('cosignNote', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(sigLines(note)[0]);
     expect(lines[1]).toMatch(/^— evaluator\.example\/witness [A-Za-z0-9+/]+=*$/);
-    expect(openNote(cosigned, [log.key]).verified.map((s) => s.name)).toEqual(['sib-ledger.local']);
+    expect(openNote(cosigned, [log.key]).verified.map((s) => s.name)).toEqual(['sib-ledger.local/c1']);
     expect(openNote(cosigned, [log.key]).unverified).toEqual([
       { name: 'evaluator.example/witness', keyId: idOf(evaluator.key) },
     ]);
@@ -83,7 +85,7 @@ describe('cosignNote', () => {
     expect(noteSigners(both, [ministry.key, evaluator.key, log.key])).toEqual([
       'ministry.example/witness',
       'evaluator.example/witness',
-      'sib-ledger.local',
+      'sib-ledger.local/c1',
     ]);
   });
 
@@ -108,7 +110,7 @@ describe('cosignNote', () => {
 
     // Act / Assess
     await expect(cosignNote(tampered, log.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(
-      /invalid signature for key sib-ledger\.local\+/,
+      /invalid signature for key sib-ledger\.local\/c1\+/,
     );
     await expect(cosignNote(note, otherLog.key, evaluator.signer, 1_767_000_000)).rejects.toThrow(
       /no verifiable signatures/,
@@ -174,7 +176,7 @@ describe('checkSigners and noteSigners', () => {
       { name: 'ministry.example/witness', keyId: idOf(ministry.key), status: 'missing' },
       { name: 'third.example/witness', keyId: idOf(third.key), status: 'invalid' },
     ]);
-    expect(signers).toEqual(['evaluator.example/witness', 'sib-ledger.local']);
+    expect(signers).toEqual(['evaluator.example/witness', 'sib-ledger.local/c1']);
   });
 
   it('find no signer on a note whose text was changed after cosigning', async () => {

@@ -18,6 +18,7 @@ import {
   checkSigners,
   cosignNote,
   type EntryProofDocument,
+  logSigner,
   parseTrustPolicy,
   type RecordProofDocument,
   signCheckpoint,
@@ -56,13 +57,15 @@ const dir = mkdtempSync(join(tmpdir(), 'sib-api-ledger-'));
 const contracts = join(dir, 'contracts');
 const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
 let rt: Runtime;
-let logKey: string;
+/** The log's verifier key for a contract: named by its checkpoint origin. */
+let logKey: (contract: string) => string;
 
 beforeAll(async () => {
   process.env.SIB_DATA_DIR = dir;
   process.env.SIB_CONTRACTS_DIR = contracts;
   rt = await localRuntime(dir, testStack());
-  logKey = verifierKey(rt.signer.name, await rt.signer.publicKey());
+  const publicKey = await rt.signer.publicKey();
+  logKey = (contract) => verifierKey(`${rt.signer.name}/${contract}`, publicKey);
 });
 beforeEach(() => setRuntime(rt));
 afterAll(() => {
@@ -228,7 +231,7 @@ describe('GET /contracts/{contract}/batches/{batchId}', () => {
     expect(ReceiptSchema.parse(answer.body)).toBeTruthy();
     const { replayed: _, ...expected } = receipt;
     expect(answer.body).toEqual({ ...expected, types: { enrolment: 1 } });
-    expect(verifyCheckpoint(answer.body.checkpoint, [logKey]).size).toBe(receipt.seq + 1);
+    expect(verifyCheckpoint(answer.body.checkpoint, [logKey(f.contract)]).size).toBe(receipt.seq + 1);
   });
 
   it('answers 404 for a batch never appended, and 422 for a malformed batch id', async () => {
@@ -412,11 +415,11 @@ describe('GET /contracts/{contract}/records/{eventId}/proof', () => {
 
     expect(answer.status).toBe(200);
     const doc = RecordProofSchema.parse(answer.body) as RecordProofDocument;
-    expect(checkRecordProof(doc, [logKey])).toBeUndefined();
+    expect(checkRecordProof(doc, [logKey(f.contract)])).toBeUndefined();
     expect(doc).toMatchObject({ eventId: 'e4', seq: 1, size: 3, batch: { batchId: '2024-05/b', index: 0, count: 1 } });
-    expect(checkRecordProof(old.body, [logKey])).toBeUndefined();
+    expect(checkRecordProof(old.body, [logKey(f.contract)])).toBeUndefined();
     expect(old.body).toMatchObject({ seq: 0, size: 1, batch: { index: 2, count: 3 } });
-    expect(checkRecordProof({ ...doc, record: doc.record.replace('e4', 'e9') }, [logKey])).toBeDefined();
+    expect(checkRecordProof({ ...doc, record: doc.record.replace('e4', 'e9') }, [logKey(f.contract)])).toBeDefined();
   });
 
   it('answers 404 for an unknown event, 422 for a malformed one or a size before its batch', async () => {
@@ -440,8 +443,8 @@ describe('GET /contracts/{contract}/entries/{seq}/proof', () => {
     expect(current.status).toBe(200);
     const doc = EntryProofSchema.parse(current.body) as EntryProofDocument;
     expect(doc).toMatchObject({ contract: f.contract, seq: 1, size: 3 });
-    expect(checkEntryProof(doc, [logKey])).toBeUndefined();
-    expect(checkEntryProof(older.body, [logKey])).toBeUndefined();
+    expect(checkEntryProof(doc, [logKey(f.contract)])).toBeUndefined();
+    expect(checkEntryProof(older.body, [logKey(f.contract)])).toBeUndefined();
     expect(older.body).toMatchObject({ seq: 0, size: 2 });
     expect(checkEntryProof(doc, [memorySigner('sib-ledger.local').key])).toMatch(/no verifiable signatures/);
   });
@@ -471,14 +474,14 @@ describe('GET /contracts/{contract}/checkpoint and /consistency', () => {
 
     expect(before.status).toBe(200);
     expect(CheckpointSchema.parse(before.body)).toMatchObject({ contract, size: 3 });
-    const cp = verifyCheckpoint(before.body.note, [logKey]);
+    const cp = verifyCheckpoint(before.body.note, [logKey(contract)]);
     expect(cp.origin).toBe(before.body.origin);
     expect(Buffer.from(cp.root).toString('hex')).toBe(before.body.root);
     expect(after.body.size).toBe(5);
     expect(ConsistencySchema.parse(proof.body)).toMatchObject({ contract, from: 3, to: 5 });
     expect(proof.body.fromRoot).toBe(before.body.root);
     expect(proof.body.toRoot).toBe(after.body.root);
-    expect(verifyCheckpoint(proof.body.checkpoint, [logKey]).size).toBe(5);
+    expect(verifyCheckpoint(proof.body.checkpoint, [logKey(contract)]).size).toBe(5);
     const ok = verifyConsistency(
       3,
       5,
@@ -526,7 +529,10 @@ describe('GET /contracts/{contract}/export', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/x-ndjson');
     expect(answer.headers['content-disposition']).toBe(`attachment; filename="${f.contract}.jsonl"`);
-    const result = await verifyExportBytes(bytesOf(answer), [logKey], { contract: f.contract, strict: true });
+    const result = await verifyExportBytes(bytesOf(answer), [logKey(f.contract)], {
+      contract: f.contract,
+      strict: true,
+    });
     expect(result).toMatchObject({ ok: true, entries: 3, checkpoint: { size: 3 } });
     expect(answer.text.trimEnd().split('\n')).toHaveLength(4);
   });
@@ -535,9 +541,9 @@ describe('GET /contracts/{contract}/export', () => {
     const first = await call('exportLog', { contract: f.contract }, { query: { to: '1' } });
     const rest = await call('exportLog', { contract: f.contract }, { query: { from: '1', to: '3' } });
 
-    expect(await verifyExportBytes(bytesOf(first), [logKey])).toMatchObject({ ok: true, entries: 1 });
+    expect(await verifyExportBytes(bytesOf(first), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 1 });
     const joined = `${first.text.split('\n').slice(0, 1).join('\n')}\n${rest.text}`;
-    expect(await verifyExportBytes(utf8(joined), [logKey])).toMatchObject({ ok: true, entries: 3 });
+    expect(await verifyExportBytes(utf8(joined), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 3 });
     expect(rest.headers['content-disposition']).toContain(`${f.contract}-1-3.jsonl`);
   });
 
@@ -589,7 +595,7 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     const witness = memoryWitness(WITNESS);
     configure(witness.key);
     const { note, size } = await latest(contract);
-    const cosigned = await cosignNote(note, logKey, witness.signer, 1_767_000_000);
+    const cosigned = await cosignNote(note, logKey(contract), witness.signer, 1_767_000_000);
 
     const first = await call('cosignCheckpoint', { contract }, { body: { note: cosigned, witnessKey: witness.key } });
     const again = await call('cosignCheckpoint', { contract }, { body: { note: cosigned, witnessKey: witness.key } });
@@ -602,7 +608,10 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
       added: true,
       note: cosigned,
     });
-    expect(checkSigners(first.body.note, [logKey, witness.key]).map((s) => s.status)).toEqual(['signed', 'signed']);
+    expect(checkSigners(first.body.note, [logKey(contract), witness.key]).map((s) => s.status)).toEqual([
+      'signed',
+      'signed',
+    ]);
     expect(await rt.log.checkpointAt(contract, size)).toBe(cosigned);
     expect((await latest(contract)).note).toBe(cosigned);
     expect(again.status).toBe(200);
@@ -615,8 +624,8 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     const b = memoryWitness('b.example/witness');
     configure(a.key, b.key);
     const { note, size } = await latest(contract);
-    const byA = await cosignNote(note, logKey, a.signer, 1_767_000_000);
-    const byBoth = await cosignNote(byA, logKey, b.signer, 1_767_000_000);
+    const byA = await cosignNote(note, logKey(contract), a.signer, 1_767_000_000);
+    const byBoth = await cosignNote(byA, logKey(contract), b.signer, 1_767_000_000);
 
     // B sends a note carrying A's line too: only B's is B's to add.
     const answer = await call('cosignCheckpoint', { contract }, { body: { note: byBoth, witnessKey: b.key } });
@@ -624,7 +633,9 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     expect(answer.status).toBe(201);
     expect(checkSigners(answer.body.note, [a.key, b.key]).map((s) => s.status)).toEqual(['missing', 'signed']);
     const fromA = await call('cosignCheckpoint', { contract }, { body: { note: byA, witnessKey: a.key } });
-    expect(checkSigners(fromA.body.note, [logKey, a.key, b.key]).every((s) => s.status === 'signed')).toBe(true);
+    expect(checkSigners(fromA.body.note, [logKey(contract), a.key, b.key]).every((s) => s.status === 'signed')).toBe(
+      true,
+    );
     expect(await rt.log.checkpointAt(contract, size)).toBe(fromA.body.note);
   });
 
@@ -635,15 +646,22 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     const forger = memorySigner(rt.signer.name);
     configure(witness.key, stranger.key);
     const { note, size } = await latest(contract);
-    const cosigned = await cosignNote(note, logKey, witness.signer, 1_767_000_000);
-    const cp = verifyCheckpoint(note, [logKey]);
+    const cosigned = await cosignNote(note, logKey(contract), witness.signer, 1_767_000_000);
+    const cp = verifyCheckpoint(note, [logKey(contract)]);
     const forged = await cosignNote(
-      await signCheckpoint({ origin: cp.origin, size: cp.size, root: new Uint8Array(32) }, [forger.signer]),
-      forger.key,
+      await signCheckpoint({ origin: cp.origin, size: cp.size, root: new Uint8Array(32) }, [
+        logSigner(forger.signer, contract),
+      ]),
+      forger.keyFor(contract),
       witness.signer,
       1_767_000_000,
     );
-    const otherContract = await cosignNote((await latest(f.contract)).note, logKey, witness.signer, 1_767_000_000);
+    const otherContract = await cosignNote(
+      (await latest(f.contract)).note,
+      logKey(f.contract),
+      witness.signer,
+      1_767_000_000,
+    );
     // A character of the witness's signature (past its key id) changed.
     const tampered = cosigned.replace(
       /(\n\u2014 evaluator\.example\/witness \S{30})(\S)/,
@@ -653,7 +671,7 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
 
     const answers = {
       notSigned: await post({ note: cosigned, witnessKey: stranger.key }),
-      logKey: await post({ note: cosigned, witnessKey: logKey }),
+      logKey: await post({ note: cosigned, witnessKey: logKey(contract) }),
       forged: await post({ note: forged, witnessKey: witness.key }),
       otherContract: await post({ note: otherContract, witnessKey: witness.key }),
       tampered: await post({ note: tampered, witnessKey: witness.key }),
@@ -683,12 +701,12 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
 
     const refused = [];
     for (const j of junk) {
-      const body = { note: await cosignNote(note, logKey, j.signer, 1_767_000_000), witnessKey: j.key };
+      const body = { note: await cosignNote(note, logKey(contract), j.signer, 1_767_000_000), witnessKey: j.key };
       refused.push(await call('cosignCheckpoint', { contract }, { body }));
     }
     // A configured name with another key is not the configured witness either.
     const impostor = memoryWitness(WITNESS);
-    const byImpostor = await cosignNote(note, logKey, impostor.signer, 1_767_000_000);
+    const byImpostor = await cosignNote(note, logKey(contract), impostor.signer, 1_767_000_000);
     const impostorAnswer = await call(
       'cosignCheckpoint',
       { contract },
@@ -698,7 +716,12 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     const real = await call(
       'cosignCheckpoint',
       { contract },
-      { body: { note: await cosignNote(note, logKey, witness.signer, 1_767_000_000), witnessKey: witness.key } },
+      {
+        body: {
+          note: await cosignNote(note, logKey(contract), witness.signer, 1_767_000_000),
+          witnessKey: witness.key,
+        },
+      },
     );
 
     expect(refused.map((r) => r.status)).toEqual(junk.map(() => 403));
@@ -706,7 +729,10 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     expectProblem(impostorAnswer, 403, /not a configured witness/);
     expect(stored).toBe(note);
     expect(real.status).toBe(201);
-    expect(checkSigners(real.body.note, [logKey, witness.key]).map((s) => s.status)).toEqual(['signed', 'signed']);
+    expect(checkSigners(real.body.note, [logKey(contract), witness.key]).map((s) => s.status)).toEqual([
+      'signed',
+      'signed',
+    ]);
     expect(
       real.body.note
         .trimEnd()
@@ -720,7 +746,10 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     const witness = memoryWitness(WITNESS);
     configure();
     const { note, size } = await latest(contract);
-    const body = { note: await cosignNote(note, logKey, witness.signer, 1_767_000_000), witnessKey: witness.key };
+    const body = {
+      note: await cosignNote(note, logKey(contract), witness.signer, 1_767_000_000),
+      witnessKey: witness.key,
+    };
 
     expectProblem(await call('cosignCheckpoint', { contract }, { body }), 403, /not a configured witness/);
     expect(await rt.log.checkpointAt(contract, size)).toBe(note);
@@ -731,12 +760,12 @@ describe('POST /contracts/{contract}/checkpoint/cosignatures', () => {
     const ministry = await call(
       'cosignCheckpoint',
       { contract: f.contract },
-      { role: 'ministry', body: { note, witnessKey: logKey } },
+      { role: 'ministry', body: { note, witnessKey: logKey(f.contract) } },
     );
     const text = await call(
       'cosignCheckpoint',
       { contract: f.contract },
-      { body: { note, witnessKey: logKey }, headers: { 'content-type': 'text/plain' } },
+      { body: { note, witnessKey: logKey(f.contract) }, headers: { 'content-type': 'text/plain' } },
     );
 
     expectProblem(ministry, 403);

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseContractSpec } from '#contracts';
-import { verifierKey } from '#ledger';
+import { logVerifierKey } from '#ledger';
 import { verifyReport } from '#reports';
 import { ingestBatch } from '#services';
 import * as contractsApi from '../../functions/api/contracts.ts';
@@ -38,7 +38,7 @@ let logKey = '';
 
 beforeAll(async () => {
   rt = await localRuntime(dir, testStack());
-  logKey = verifierKey(rt.signer.name, await rt.signer.publicKey());
+  logKey = await logVerifierKey(rt.signer, contract);
   setRuntime(rt); // for the flow set up in beforeAll, before any beforeEach
 });
 beforeEach(() => setRuntime(rt));

@@ -55,7 +55,9 @@ describe('DynamoLedger cosignatures', () => {
     const evaluator = memoryWitness('evaluator.example/witness');
 
     // Act
-    const result = await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
+    const result = await cosignCheckpoint(store, contract, log.keyFor(contract), evaluator.signer, {
+      time: 1_767_000_000,
+    });
 
     // Assess
     expect(result).toMatchObject({ size, added: true, witness: evaluator.key });
@@ -69,8 +71,8 @@ describe('DynamoLedger cosignatures', () => {
     const exported: string[] = [];
     for await (const line of exportLog(store, log.signer, contract)) exported.push(line);
     expect(JSON.parse(exported.at(-1) as string).checkpoint).toBe(result.note);
-    expect(noteSigners(result.note, [log.key, evaluator.key])).toEqual([
-      'sib-ledger.test',
+    expect(noteSigners(result.note, [log.keyFor(contract), evaluator.key])).toEqual([
+      `sib-ledger.test/${contract}`,
       'evaluator.example/witness',
     ]);
   });
@@ -79,10 +81,14 @@ describe('DynamoLedger cosignatures', () => {
     // Prepare
     const { store, log, contract, size } = await publishedLog();
     const evaluator = memoryWitness('evaluator.example/witness');
-    const first = await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
+    const first = await cosignCheckpoint(store, contract, log.keyFor(contract), evaluator.signer, {
+      time: 1_767_000_000,
+    });
 
     // Act
-    const second = await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
+    const second = await cosignCheckpoint(store, contract, log.keyFor(contract), evaluator.signer, {
+      time: 1_767_000_000,
+    });
     const direct = await store.addCosignature(contract, size, first.note);
 
     // Assess
@@ -98,7 +104,9 @@ describe('DynamoLedger cosignatures', () => {
 
     // Act
     const results = await Promise.all(
-      witnesses.map((w) => cosignCheckpoint(ledger(), contract, log.key, w.signer, { time: 1_767_000_000 })),
+      witnesses.map((w) =>
+        cosignCheckpoint(ledger(), contract, log.keyFor(contract), w.signer, { time: 1_767_000_000 }),
+      ),
     );
 
     // Assess
@@ -111,7 +119,7 @@ describe('DynamoLedger cosignatures', () => {
         witnesses.map((w) => w.key),
       ),
     ).toHaveLength(8);
-    expect(openNote(final, [log.key, ...witnesses.map((w) => w.key)]).verified).toHaveLength(9);
+    expect(openNote(final, [log.keyFor(contract), ...witnesses.map((w) => w.key)]).verified).toHaveLength(9);
     for (const [i, r] of results.entries()) {
       expect(r.added).toBe(true);
       expect(noteSigners(r.note, [witnesses[i]?.key as string])).toHaveLength(1);
@@ -123,8 +131,8 @@ describe('DynamoLedger cosignatures', () => {
     const { store, log, contract, note, size } = await publishedLog();
     const a = memoryWitness('a.example');
     const b = memoryWitness('b.example');
-    const byA = await cosignNote(note, log.key, a.signer, 1_767_000_000);
-    const byB = await cosignNote(note, log.key, b.signer, 1_767_000_000);
+    const byA = await cosignNote(note, log.keyFor(contract), a.signer, 1_767_000_000);
+    const byB = await cosignNote(note, log.keyFor(contract), b.signer, 1_767_000_000);
     await store.addCosignature(contract, size, byA);
 
     // Act
@@ -132,7 +140,7 @@ describe('DynamoLedger cosignatures', () => {
 
     // Assess
     expect(stored.startsWith(byA)).toBe(true);
-    expect(noteSigners(stored, [log.key, a.key, b.key])).toHaveLength(3);
+    expect(noteSigners(stored, [log.keyFor(contract), a.key, b.key])).toHaveLength(3);
     expect(await storedNote(contract, size)).toBe(stored);
   });
 
@@ -141,7 +149,7 @@ describe('DynamoLedger cosignatures', () => {
     const { store, log, contract, note, size } = await publishedLog();
     const a = memoryWitness('a.example');
     const b = memoryWitness('b.example');
-    const byB = await cosignNote(note, log.key, b.signer, 1_767_000_000);
+    const byB = await cosignNote(note, log.keyFor(contract), b.signer, 1_767_000_000);
     let updates = 0;
     const racing = {
       send: async (command: unknown) => {
@@ -152,13 +160,17 @@ describe('DynamoLedger cosignatures', () => {
     const witnessA = new DynamoLedger({ client: racing, tables: testStack().tables });
 
     // Act
-    const result = await cosignCheckpoint(witnessA, contract, log.key, a.signer, { time: 1_767_000_000 });
+    const result = await cosignCheckpoint(witnessA, contract, log.keyFor(contract), a.signer, { time: 1_767_000_000 });
 
     // Assess
     expect(updates).toBe(2);
     expect(result.note).toBe(await storedNote(contract, size));
     expect(result.note.startsWith(byB)).toBe(true);
-    expect(noteSigners(result.note, [log.key, b.key, a.key])).toEqual(['sib-ledger.test', 'b.example', 'a.example']);
+    expect(noteSigners(result.note, [log.keyFor(contract), b.key, a.key])).toEqual([
+      `sib-ledger.test/${contract}`,
+      'b.example',
+      'a.example',
+    ]);
   });
 
   it('refuses a checkpoint that was never published, and a note of other text, changing nothing', async () => {
@@ -190,7 +202,9 @@ describe('DynamoLedger cosignatures', () => {
 
     // Act / Assess
     await expect(
-      cosignCheckpoint(store, contract, log.key, memoryWitness('evaluator.example').signer, { time: 1_767_000_000 }),
+      cosignCheckpoint(store, contract, log.keyFor(contract), memoryWitness('evaluator.example').signer, {
+        time: 1_767_000_000,
+      }),
     ).rejects.toThrow(/invalid signature/);
   });
 });
@@ -201,16 +215,18 @@ describe('verifyStoredLog with witnesses', () => {
     const { store, log, contract } = await publishedLog();
     const evaluator = memoryWitness('evaluator.example/witness');
     const ministry = memoryWitness('ministry.example/witness');
-    await cosignCheckpoint(store, contract, log.key, evaluator.signer, { time: 1_767_000_000 });
+    await cosignCheckpoint(store, contract, log.keyFor(contract), evaluator.signer, { time: 1_767_000_000 });
 
     // Act
-    const plain = await verifyStoredLog(store, contract, [log.key]);
-    const reported = await verifyStoredLog(store, contract, [log.key], { witnesses: [evaluator.key, ministry.key] });
-    const required = await verifyStoredLog(store, contract, [log.key], {
+    const plain = await verifyStoredLog(store, contract, [log.keyFor(contract)]);
+    const reported = await verifyStoredLog(store, contract, [log.keyFor(contract)], {
+      witnesses: [evaluator.key, ministry.key],
+    });
+    const required = await verifyStoredLog(store, contract, [log.keyFor(contract)], {
       witnesses: [evaluator.key, ministry.key],
       requireWitnesses: true,
     });
-    const satisfied = await verifyStoredLog(store, contract, [log.key], {
+    const satisfied = await verifyStoredLog(store, contract, [log.keyFor(contract)], {
       witnesses: [evaluator.key],
       requireWitnesses: true,
     });
@@ -218,16 +234,16 @@ describe('verifyStoredLog with witnesses', () => {
     // Assess
     expect(plain.ok).toBe(true);
     expect(plain.witnesses).toBeUndefined();
-    expect(plain.checkpoint?.signedBy).toEqual(['sib-ledger.test']);
+    expect(plain.checkpoint?.signedBy).toEqual([`sib-ledger.test/${contract}`]);
     expect(reported.ok).toBe(true);
     expect(reported.witnesses?.map((w) => w.status)).toEqual(['signed', 'missing']);
     expect(required.ok).toBe(false);
     expect(required.failure?.message).toMatch(/not cosigned by every required witness: ministry\.example\/witness\+/);
     expect(satisfied).toMatchObject({ ok: true, witnesses: [{ name: 'evaluator.example/witness', status: 'signed' }] });
-    await expect(verifyStoredLog(store, contract, [log.key], { witnesses: ['nonsense'] })).rejects.toThrow(
+    await expect(verifyStoredLog(store, contract, [log.keyFor(contract)], { witnesses: ['nonsense'] })).rejects.toThrow(
       ValidationError,
     );
-    await expect(verifyStoredLog(store, contract, [log.key], { requireWitnesses: true })).rejects.toThrow(
+    await expect(verifyStoredLog(store, contract, [log.keyFor(contract)], { requireWitnesses: true })).rejects.toThrow(
       ValidationError,
     );
   });

@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContractProfile } from '#contracts';
 import { ConflictError, ValidationError } from '#kernel';
-import { verifierKey, verifyStoredLog } from '#ledger';
+import { logVerifierKey, verifyStoredLog } from '#ledger';
 import { type IngestRequest, ingestBatch } from '#services';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { S3Archive } from '../../functions/adapters/s3-archive.ts';
@@ -77,7 +77,7 @@ describe('ingesting a batch', () => {
     expect((await ctx.store.byParticipant(profile.id, participant)).map((r) => r.record.eventId)).toEqual(['e1', 'e2']);
     expect((await ctx.store.byType(profile.id, 'enrolment', '2024-01-01', '2024-12-31')).length).toBe(2);
     const signer = await LocalSigner.open({ dataDir: dir });
-    const key = verifierKey(signer.name, await signer.publicKey());
+    const key = await logVerifierKey(signer, profile.id);
     expect((await verifyStoredLog(ctx.log, profile.id, [key])).ok).toBe(true);
   });
 

@@ -14,7 +14,7 @@ import { memorySigner } from '../support/signer.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 const ENTRIES = 12;
-const { signer, key } = memorySigner('sib-ledger.test');
+const { signer, keyFor } = memorySigner('sib-ledger.test');
 const other = memorySigner('sib-ledger.test');
 let counter = 0;
 
@@ -60,7 +60,10 @@ async function exportText(store: DynamoLedger, contract: string): Promise<string
   return text;
 }
 
-const verifyText = (text: string, keys = [key]) => verifyExportLines(splitLines(new TextEncoder().encode(text)), keys);
+/** The contract of the export the export tests tamper with. */
+let exported = '';
+const verifyText = (text: string, keys = [keyFor(exported)]) =>
+  verifyExportLines(splitLines(new TextEncoder().encode(text)), keys);
 
 describe('tampering in DynamoDB is detected and the seq named', () => {
   const { db, store, table } = setup();
@@ -68,9 +71,9 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
   async function tamperedResult(change: (contract: string) => Promise<void>) {
     const contract = await filledLog(store);
     await exportText(store, contract); // publishes a checkpoint over all entries
-    expect((await verifyStoredLog(store, contract, [key])).ok).toBe(true);
+    expect((await verifyStoredLog(store, contract, [keyFor(contract)])).ok).toBe(true);
     await change(contract);
-    return verifyStoredLog(store, contract, [key]);
+    return verifyStoredLog(store, contract, [keyFor(contract)]);
   }
 
   async function rewrite(contract: string, seq: number, edit: (text: string) => string) {
@@ -83,12 +86,12 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
     const contract = await filledLog(store);
     await exportText(store, contract);
 
-    const result = await verifyStoredLog(store, contract, [key]);
+    const result = await verifyStoredLog(store, contract, [keyFor(contract)]);
 
     expect(result).toMatchObject({
       ok: true,
       entries: ENTRIES,
-      checkpoint: { size: ENTRIES, signedBy: ['sib-ledger.test'] },
+      checkpoint: { size: ENTRIES, signedBy: [`sib-ledger.test/${contract}`] },
     });
   });
 
@@ -173,7 +176,7 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
     })();
 
     const results = [];
-    for (let round = 0; round < 3; round++) results.push(await verifyStoredLog(store, contract, [key]));
+    for (let round = 0; round < 3; round++) results.push(await verifyStoredLog(store, contract, [keyFor(contract)]));
     appending = false;
     await writer;
 
@@ -221,8 +224,8 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
     }
     await publishCheckpoint(rewriter, signer, contract);
 
-    const alone = await verifyStoredLog(rewriter, contract, [key]);
-    const pinned = await verifyStoredLog(rewriter, contract, [key], { pinned: kept });
+    const alone = await verifyStoredLog(rewriter, contract, [keyFor(contract)]);
+    const pinned = await verifyStoredLog(rewriter, contract, [keyFor(contract)], { pinned: kept });
 
     // Assess: on its own the rewritten log is consistent; against the kept checkpoint it is not.
     expect(alone.ok).toBe(true);
@@ -234,7 +237,7 @@ describe('tampering in DynamoDB is detected and the seq named', () => {
     const contract = await filledLog(store);
     await exportText(store, contract);
 
-    const result = await verifyStoredLog(store, contract, [other.key]);
+    const result = await verifyStoredLog(store, contract, [other.keyFor(contract)]);
 
     expect(result.ok).toBe(false);
     expect(result.failure?.message).toMatch(/signature|unknown|verif/i);
@@ -249,6 +252,7 @@ describe('tampering in an export file is detected and the seq named', () => {
 
   beforeAll(async () => {
     contract = await filledLog(store);
+    exported = contract;
     text = await exportText(store, contract);
     lines = text.trimEnd().split('\n');
   });
@@ -276,8 +280,8 @@ describe('tampering in an export file is detected and the seq named', () => {
           const data = Buffer.concat(
             lines.map((l, i) => Buffer.concat([i === seq ? Buffer.from(bytes) : Buffer.from(l), Buffer.from('\n')])),
           );
-          const strict = await verifyExportLines(splitLines(new Uint8Array(data)), [key]);
-          const fast = await verifyExportBytes(new Uint8Array(data), [key]);
+          const strict = await verifyExportLines(splitLines(new Uint8Array(data)), [keyFor(contract)]);
+          const fast = await verifyExportBytes(new Uint8Array(data), [keyFor(contract)]);
           for (const result of [strict, fast]) {
             expect(result.ok).toBe(false);
             // The last entry's prev field is the one case the file alone cannot tell from its predecessor.
@@ -295,7 +299,10 @@ describe('tampering in an export file is detected and the seq named', () => {
     const at = first.indexOf(`"contract":"${contract}"`) + '"contract":"'.length;
     const altered = `${first.slice(0, at)}${first[at] === 'x' ? 'y' : 'x'}${first.slice(at + 1)}`;
     const data = new TextEncoder().encode([altered, ...lines.slice(1)].map((l) => `${l}\n`).join(''));
-    for (const result of [await verifyExportLines(splitLines(data), [key]), await verifyExportBytes(data, [key])]) {
+    for (const result of [
+      await verifyExportLines(splitLines(data), [keyFor(contract)]),
+      await verifyExportBytes(data, [keyFor(contract)]),
+    ]) {
       expect(result).toMatchObject({ ok: false, failure: { seq: 0 } });
     }
   });
@@ -330,7 +337,7 @@ describe('tampering in an export file is detected and the seq named', () => {
   });
 
   it('the wrong verifier key', async () => {
-    const result = await verifyText(text, [other.key]);
+    const result = await verifyText(text, [other.keyFor(contract)]);
 
     expect(result.ok).toBe(false);
   });

@@ -90,8 +90,8 @@ describe('publishCheckpoints', () => {
     expect(await store.checkpointAt('b', 2)).toBe(bNote);
     for (const contract of ['a', 'c']) {
       const note = (await store.latestCheckpoint(contract)) as string;
-      expect(openNote(note, [log.key]).text).toContain(`\n3\n`);
-      const verified = await verifyStoredLog(store, contract, [log.key]);
+      expect(openNote(note, [log.keyFor(contract)]).text).toContain(`\n3\n`);
+      const verified = await verifyStoredLog(store, contract, [log.keyFor(contract)]);
       expect(verified).toMatchObject({ ok: true, checkpoint: { size: 3 } });
     }
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContractSpec } from '#contracts';
 import { NotFoundError } from '#kernel';
 import type { Actor } from '#ledger';
-import { cosignCheckpoint, publishCheckpoint, verifierKey } from '#ledger';
+import { cosignCheckpoint, logVerifierKey, publishCheckpoint } from '#ledger';
 import { verifyReport } from '#reports';
 import {
   approvePayment,
@@ -104,7 +104,7 @@ let first: Awaited<ReturnType<typeof issueReport>>;
 
 beforeAll(async () => {
   ctx = await openEvidence(dir, testStack());
-  logKey = verifierKey(ctx.signer.name, await ctx.signer.publicKey());
+  logKey = await logVerifierKey(ctx.signer, contract);
   await registerContract(ctx.contracts, raw, MINISTRY);
   await ingest('b-1', BATCH);
   const y1 = await runEvaluation(ctx.contracts, { contract, period: 'y1', actor: ANALYST });

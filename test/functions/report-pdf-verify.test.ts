@@ -17,7 +17,6 @@ import { type ReportFixture, secondChanceReport } from '../support/audit-report.
 import { sib, useDataDir } from '../support/cli.ts';
 import { memoryParties, partyKeysOf } from '../support/parties.ts';
 import { pdfPageTexts } from '../support/pdf.ts';
-import { memorySigner } from '../support/signer.ts';
 
 /** Each decision in the fixture is signed by its role's key, as the policy names them. */
 const parties = memoryParties();

@@ -165,4 +165,29 @@ describe('the CDK app with cdk-nag AwsSolutions', () => {
       });
     }
   });
+
+  it('gives the witness URLs of context witnessUrls to the checkpoint publisher (and every function), SIB_WITNESS_URLS', () => {
+    // Prepare
+    const urls = 'https://witness.example/a,https://witness.example/b';
+    const { app, built } = appWith({ witnessUrls: urls });
+    const { stateless } = built();
+
+    // Act
+    const resources = app.synth().getStackByName(stateless.stackName).template.Resources as Record<
+      string,
+      { Type: string; Properties?: { Description?: string; Environment?: { Variables?: Record<string, unknown> } } }
+    >;
+
+    // Assess
+    const functions = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Environment?.Variables?.LEDGER_TABLE !== undefined,
+    );
+    const publisher = functions.find((f) => /checkpoint/i.test(f.Properties?.Description ?? ''));
+    expect(publisher?.Properties?.Environment?.Variables?.SIB_WITNESS_URLS).toBe(urls);
+    expect(functions.every((f) => f.Properties?.Environment?.Variables?.SIB_WITNESS_URLS === urls)).toBe(true);
+    const without = appWith({});
+    const plainStack = without.built().stateless.stackName;
+    const plain = without.app.synth().getStackByName(plainStack).template;
+    expect(JSON.stringify(plain)).not.toContain('SIB_WITNESS_URLS');
+  });
 });

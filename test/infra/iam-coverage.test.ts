@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { utf8 } from '#kernel';
-import { cosignNote, verifierKey } from '#ledger';
+import { cosignNote, logVerifierKey } from '#ledger';
 import * as contractsApi from '../../functions/api/contracts.ts';
 import * as ledgerApi from '../../functions/api/ledger.ts';
 import * as openapiApi from '../../functions/api/openapi.ts';
@@ -236,7 +236,7 @@ beforeAll(async () => {
   await api('exportLog', { claims: claims('investor') });
   await api('getTrustPolicy', { claims: claims('investor') });
   const witness = memoryWitness('evaluator.example/witness');
-  const logKey = verifierKey(own.signer.name, await own.signer.publicKey());
+  const logKey = await logVerifierKey(own.signer, contract);
   const cosigned = await cosignNote(checkpoint.body.note, logKey, witness.signer, 1_767_000_000);
   // Only a configured witness may cosign.
   const configured = process.env.SIB_WITNESS_KEYS;

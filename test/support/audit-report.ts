@@ -31,6 +31,8 @@ import {
   entryHash,
   GENESIS_PREV,
   inclusionProof,
+  logSigner,
+  logVerifierKey,
   PAYMENT_APPROVED_KIND,
   PAYMENT_ATTESTED_KIND,
   PAYMENT_PAID_KIND,
@@ -253,9 +255,11 @@ export async function secondChanceReport(
     parties?: Parties;
   } = {},
 ): Promise<ReportFixture> {
-  const log = options.logSigner ?? memorySigner('test.log');
+  const base = options.logSigner ?? memorySigner('test.log');
   const witness = options.witnessSigner ?? memoryWitness('test.witness');
   const spec = options.spec ?? loadSpec('second-chance-kamchatka');
+  // The log signs with its key named by the checkpoint origin, `test.log/<contract>`.
+  const log = { signer: logSigner(base.signer, spec.id), key: await logVerifierKey(base.signer, spec.id) };
   const actors = { ...ACTORS, ...options.actors };
   const ledger = new MemoryLog(spec.id, options.parties);
   const registration = ledger.register(spec);
@@ -281,7 +285,7 @@ export async function secondChanceReport(
     const { root } = ledger.checkpoint(size);
     const note = await signCheckpoint(
       {
-        origin: checkpointOrigin(log.signer.name, spec.id),
+        origin: checkpointOrigin(base.signer.name, spec.id),
         size,
         root: Uint8Array.from(Buffer.from(root, 'hex')),
       },
@@ -362,7 +366,7 @@ export async function reportOfLedger(ledger: FixtureLedger, period: string, sign
   const size = ledger.size;
   const note = await signCheckpoint(
     { origin: checkpointOrigin(signer.name, spec.id), size, root: Uint8Array.from(Buffer.from(root, 'hex')) },
-    [signer],
+    [logSigner(signer, spec.id)],
   );
   const unsigned = buildReport({
     spec,
@@ -377,7 +381,7 @@ export async function reportOfLedger(ledger: FixtureLedger, period: string, sign
     witnesses: [],
     issuedAt: '2030-01-01T00:00:00.000Z',
   });
-  return signReport(unsigned, signer);
+  return signReport(unsigned, logSigner(signer, spec.id));
 }
 
 /**

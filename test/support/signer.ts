@@ -16,10 +16,18 @@ function memoryKey(name: string): { signer: Signer; publicKey: Uint8Array } {
   return { signer, publicKey };
 }
 
-/** An in-memory Ed25519 signer and its verifier key, for tests. */
-export function memorySigner(name = 'test.log'): { signer: Signer; key: string } {
+/**
+ * An in-memory Ed25519 signer and its verifier key, for tests; `keyFor(C)`
+ * is the key of the log of contract C when it is the log's signer (the same
+ * key named by the checkpoint origin, `<name>/C`).
+ */
+export function memorySigner(name = 'test.log'): { signer: Signer; key: string; keyFor: (contract: string) => string } {
   const { signer, publicKey } = memoryKey(name);
-  return { signer, key: verifierKey(name, publicKey) };
+  return {
+    signer,
+    key: verifierKey(name, publicKey),
+    keyFor: (contract) => verifierKey(`${name}/${contract}`, publicKey),
+  };
 }
 
 /** An in-memory witness: its signer and its tlog-cosignature/v1 verifier key (type 0x04). */
