@@ -53,7 +53,7 @@ export interface ReportBench {
   readonly ok: boolean;
 }
 
-function memorySigner(name: string): Signer {
+export function memorySigner(name: string): Signer {
   const { privateKey } = generateKeyPairSync('ed25519');
   const publicKey = ed25519PublicKeyFromSpki(
     new Uint8Array(createPublicKey(privateKey).export({ format: 'der', type: 'spki' })),

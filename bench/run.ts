@@ -13,6 +13,7 @@ import { benchLayout, formatLayout } from './layout.ts';
 import { benchLedger } from './ledger-dynamo.ts';
 import { benchReport } from './report.ts';
 import { benchVerifyExport } from './verify-export.ts';
+import { benchWitness } from './witness.ts';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -24,6 +25,7 @@ const ledger = await benchLedger(quick ? { appendEntries: 100, sizes: [200, 1_00
 const ingest = await benchIngest(quick ? { records: 2_000, rounds: 1 } : { records: 10_000, rounds: 2 });
 const evaluation = await benchEvaluate(quick ? { participants: [5_000, 10_000] } : {});
 const report = await benchReport(quick ? { participants: 2_000 } : {});
+const witness = await benchWitness(quick ? { requests: 50 } : {});
 const bundles = await benchBundles(quick ? { runs: 3 } : {});
 const layout = await benchLayout(quick ? { runs: 3 } : {});
 const stream = withStream
@@ -32,7 +34,7 @@ const stream = withStream
 
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, bundles, layout, stream }, null, 2)}\n`,
+    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, witness, bundles, layout, stream }, null, 2)}\n`,
   );
 } else {
   const mb = verify.bytes / 1e6;
@@ -82,6 +84,12 @@ if (json) {
   );
   console.log(
     `  offline verification (${report.checks} checks, every amount recomputed)  ${fmt(report.verifySeconds * 1000, 1)} ms: ${report.ok ? 'OK' : 'FAILED'}`,
+  );
+  console.log(
+    `\nWitness add-checkpoint (sib witness serve over HTTP on localhost, state fsynced; ${witness.requests} checkpoints, ${witness.entriesPerCheckpoint} entries apart):`,
+  );
+  console.log(
+    `  latency mean ${fmt(witness.meanMs, 2)} ms, p50 ${fmt(witness.p50Ms, 2)} ms, p95 ${fmt(witness.p95Ms, 2)} ms, max ${fmt(witness.maxMs, 2)} ms; cosignatures verified ${witness.cosigned} of ${witness.requests}`,
   );
   console.log(`\n${formatBundles(bundles).join('\n')}`);
   console.log(`\n${formatLayout(layout).join('\n')}`);

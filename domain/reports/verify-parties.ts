@@ -7,6 +7,7 @@ import {
   stepDecision,
   trustForContract,
 } from '#ledger';
+import type { ProvenEntry } from './types.ts';
 import type { Fail, ReportContext } from './verify-context.ts';
 
 /**
@@ -34,16 +35,43 @@ export function checkParties(ctx: ReportContext, fail: Fail): string | undefined
   return `${signed.length} of ${decisions.length} decisions signed${signed.length === 0 ? '' : `: ${decisions.map(signedBy).join(', ')}`}${trust === undefined ? ' (no trust policy: not required)' : ''}`;
 }
 
-/** The decisions the report carries: its evaluation entry, then each workflow step. */
+/**
+ * The decisions the report carries: each earlier period's evaluation entry
+ * and steps (what "paid before" rests on), then its own evaluation entry and
+ * each workflow step.
+ */
 function reportDecisions(ctx: ReportContext): SignedDecision[] {
+  const earlier = ctx.report.earlier.flatMap((e) =>
+    paymentDecisions(
+      ctx,
+      e.evaluation,
+      e.steps.map((s) => ({ entry: s.entry, what: `period ${e.period}'s ${s.step} step` })),
+    ),
+  );
+  const own = paymentDecisions(
+    ctx,
+    ctx.report.evaluation.entry,
+    ctx.report.workflow.steps.map((s) => ({ entry: s.entry, what: `the ${s.step} step` })),
+  );
+  return [...earlier, ...own];
+}
+
+/** A payment's decisions: its evaluation entry (calculated), then its steps. */
+function paymentDecisions(
+  ctx: ReportContext,
+  evaluationEntry: ProvenEntry,
+  steps: readonly { readonly entry: ProvenEntry; readonly what: string }[],
+): SignedDecision[] {
   const contract = ctx.report.contract.id;
-  const evaluation = ctx.entry(ctx.report.evaluation.entry);
-  if (evaluation === undefined) throw new Error('the evaluation entry does not decode');
   const minorUnit = ctx.spec.minorUnit;
-  const steps = ctx.report.workflow.steps.map((s) => {
-    const entry: Entry | undefined = ctx.entry(s.entry);
-    if (entry === undefined) throw new Error(`the ${s.step} step's entry does not decode`);
-    return stepDecision(contract, entry, evaluation, minorUnit);
-  });
-  return [evaluationDecision(contract, evaluation, minorUnit), ...steps];
+  const evaluation = ctx.entry(evaluationEntry);
+  if (evaluation === undefined) throw new Error(`the evaluation entry ${evaluationEntry.seq} does not decode`);
+  return [
+    evaluationDecision(contract, evaluation, minorUnit),
+    ...steps.map((s) => {
+      const entry: Entry | undefined = ctx.entry(s.entry);
+      if (entry === undefined) throw new Error(`${s.what}'s entry does not decode`);
+      return stepDecision(contract, entry, evaluation, minorUnit);
+    }),
+  ];
 }

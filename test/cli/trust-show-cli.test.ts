@@ -39,7 +39,7 @@ describe('sib trust show', () => {
 
     expect(run.code, run.stderr).toBe(0);
     const policy = parseTrustPolicy(run.stdout);
-    const logKey = verifierKey(cli.rt.signer.name, await cli.rt.signer.publicKey());
+    const logKey = verifierKey(`${cli.rt.signer.name}/${contract}`, await cli.rt.signer.publicKey());
     expect(policy.logs).toEqual([
       {
         contract,

@@ -6,6 +6,7 @@
  * and its report verifies.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { logSigner } from '#ledger';
 import { type AuditReport, encodeReport, type ReportVerification, verifyReport } from '#reports';
 import { copyOf, type ReportFixture, reportOfLedger, resigned, secondChanceReport } from '../support/audit-report.ts';
 import { ledgerFor, pseudonym, Records, specWith } from '../support/evaluation-fixtures.ts';
@@ -63,7 +64,10 @@ describe('the formula text of a report', () => {
 });
 
 describe('outcomes carried over from a capped period', () => {
-  const { signer, key } = memorySigner('test.log');
+  const { signer, keyFor } = memorySigner('test.log');
+  const key = keyFor('second-chance-kamchatka');
+  // The report is signed by the log's key, named by the checkpoint origin.
+  const log = logSigner(signer, 'second-chance-kamchatka');
 
   it('y2 pays the outcome y1 paid in part: its line says so, its arithmetic holds, and the report verifies', async () => {
     // Prepare: 50,000.00 per job, at most 125,000.00 a period. y1: a, b and c employed: 150,000.00 due,
@@ -107,7 +111,7 @@ describe('outcomes carried over from a capped period', () => {
     Object.assign(old.payments.lines[0] as Line, {
       formula: '3 new employed outcome(s) × 50,000.00 RUB = 125,000.00 RUB',
     });
-    const result = verifyReport(await resigned(old, signer), [key]);
+    const result = verifyReport(await resigned(old, log), [key]);
     expect(failed(result)).toEqual(['public summary', 'payment lines']);
     expect(messageOf(result, 'payment lines')).toContain(
       'payment line job: the formula text reads "3 new employed outcome(s) × 50,000.00 RUB = 125,000.00 RUB", but its figures give "2 new employed outcome(s)',
@@ -120,7 +124,7 @@ describe('outcomes carried over from a capped period', () => {
       figures: { ...line.figures, new: 3, newAmount: '12500000', carried: 0, carriedAmount: '0' },
     });
     Object.assign(line, { formula: '3 new employed outcome(s) × 50,000.00 RUB = 125,000.00 RUB' });
-    const forgedFigures = verifyReport(await resigned(figures, signer), [key]);
+    const forgedFigures = verifyReport(await resigned(figures, log), [key]);
     expect(messageOf(forgedFigures, 'payment lines')).toBe(
       'payment line job: 3 new outcome(s) × 5000000 is 15000000, not 12500000',
     );

@@ -793,7 +793,7 @@ describe('GET /contracts/{contract}/trust', () => {
           {
             contract: f.contract,
             origin: checkpointOrigin(rt.signer.name, f.contract),
-            logKey,
+            logKey: logKey(f.contract),
             witnesses: { quorum: 1, keys: witnesses.map((w) => w.key) },
             parties: { analyst: [], evaluator: [], ministry: [ministry.key], treasury: [] },
           },

@@ -71,8 +71,9 @@ describe.each(['ru', 'en'] as const)('the %s PDF of a report', (lang) => {
   it('the command with the keys, run as printed next to the downloaded report: exit 0', async () => {
     const c = verifyCommands(f.report.contract.id, { jsonFileName: fileName, trust });
     // One option a line, continued with ` \`: every line is in the PDF as it is, none wrapped.
-    const page = pdfPageTexts(pdf)[0] as string;
     const printed = c.withKeys.split('\n');
+    // The box that prints it may start on the first page or the next (the party keys make it long).
+    const page = pdfPageTexts(pdf).find((p) => p.includes(`${(printed[0] as string).trim()}\n`)) ?? '';
     expect(printed).toHaveLength(3);
     for (const line of printed) expect(page).toContain(`${line.trim()}\n`);
     const run = await sib(data.path, argsOf(c.withKeys), undefined, {}, data.path);
@@ -95,5 +96,15 @@ describe.each(['ru', 'en'] as const)('the %s PDF of a report', (lang) => {
 describe('without the trust policy', () => {
   it('the PDF names the file alone, as before', () => {
     expect(verifyCommands('c', { jsonFileName: 'r.json' })).toEqual({ withKeys: 'npx sib report verify r.json' });
+  });
+});
+
+describe('the footer of a report with the deployment keys', () => {
+  it.each(['ru', 'en'] as const)('(%s) names the command with the trust policy on every page', async (lang) => {
+    const pdf = await renderReportPdf(f.report, { lang, jsonSha256: 'a'.repeat(64), jsonFileName: fileName, trust });
+    const title = lang === 'ru' ? 'Как проверить' : 'How to verify';
+    for (const page of pdfPageTexts(pdf)) {
+      expect(page.replace(/\s+/g, ' ')).toContain(`npx sib report verify ${fileName} --trust trust.json (${title})`);
+    }
   });
 });

@@ -65,7 +65,11 @@ export function openDocument(report: AuditReport, options: ReportPdfOptions, t: 
 export function drawFooters(w: Writer, t: Words, options: ReportPdfOptions): void {
   const { doc } = w;
   const range = doc.bufferedPageRange();
-  const footerVerify = `${t.footerVerify}: npx sib report verify ${options.jsonFileName}`;
+  // With the deployment's keys printed, the footer's command is the one that works as printed (with the policy file).
+  const footerVerify =
+    options.trust === undefined
+      ? `${t.footerVerify}: npx sib report verify ${options.jsonFileName}`
+      : `${t.footerVerify}: npx sib report verify ${options.jsonFileName} --trust trust.json (${t.verifyTitle})`;
   for (let i = 0; i < range.count; i++) {
     doc.switchToPage(range.start + i);
     doc.page.margins.bottom = 0;

@@ -10,7 +10,6 @@ import { COLOR, CONTENT_WIDTH, MARGIN, SIZE } from '../layout.ts';
 import { verifyCommands } from '../verify-commands.ts';
 
 const INNER = CONTENT_WIDTH - 20;
-const LABEL_WIDTH = 90;
 
 /** The box's rows: a label and its value (mono), in order. */
 function rows({ t, options, report }: ReportContext): [string, string][] {
@@ -31,18 +30,32 @@ function rows({ t, options, report }: ReportContext): [string, string][] {
   ];
 }
 
+/** Width of a glyph of the mono font, in ems (DejaVu Sans Mono and Courier alike: 0.6). */
+const MONO_EM = 0.61;
+
+/**
+ * The mono size at which every line of `value` fits the box's width, so a
+ * command or a key is never wrapped (what is printed must work when typed
+ * or copied as it is): the body size, or smaller for long lines.
+ */
+function fittedMonoSize(value: string): number {
+  const longest = Math.max(...value.split('\n').map((l) => l.length));
+  return Math.min(SIZE.body - 0.5, INNER / (longest * MONO_EM));
+}
+
 export function verifyBox(ctx: ReportContext): void {
   const { w, t } = ctx;
   const lines = rows(ctx);
   w.use('regular', SIZE.body);
   const hText = w.measure(t.verifyText, INNER);
+  // Each row: its label, then its value under it at the full width of the box.
   const heights = lines.map(([label, value]) => {
     w.use('bold', SIZE.body);
-    const hLabel = w.measure(label, LABEL_WIDTH - 4);
-    w.use('mono', SIZE.body - 0.5);
-    return Math.max(hLabel, w.measure(value, INNER - LABEL_WIDTH));
+    const hLabel = w.measure(label, INNER);
+    w.use('mono', fittedMonoSize(value));
+    return hLabel + 1 + w.measure(value, INNER);
   });
-  const height = 10 + 14 + hText + 6 + heights.reduce((a, h) => a + h + 4, 0) + 4 + 10;
+  const height = 10 + 14 + hText + 6 + heights.reduce((a, h) => a + h + 5, 0) + 4 + 10;
   w.y += 8;
   w.ensure(height);
   const top = w.y;
@@ -53,9 +66,9 @@ export function verifyBox(ctx: ReportContext): void {
   y += 14;
   y += w.use('regular', SIZE.body, COLOR.ink).put(t.verifyText, MARGIN.left + 10, y, INNER) + 6;
   lines.forEach(([label, value], i) => {
-    w.use('bold', SIZE.body, COLOR.muted).put(label, MARGIN.left + 10, y, LABEL_WIDTH - 4);
-    w.use('mono', SIZE.body - 0.5, COLOR.ink).put(value, MARGIN.left + 10 + LABEL_WIDTH, y, INNER - LABEL_WIDTH);
-    y += (heights[i] ?? 0) + 4;
+    const hLabel = w.use('bold', SIZE.body, COLOR.muted).put(label, MARGIN.left + 10, y, INNER);
+    w.use('mono', fittedMonoSize(value), COLOR.ink).put(value, MARGIN.left + 10, y + hLabel + 1, INNER);
+    y += (heights[i] ?? 0) + 5;
   });
   w.y = top + height + 4;
 }
