@@ -9,8 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ContractSpec } from '#contracts';
-import type { EvaluationResult } from '#evaluation';
-import { TRUST_POLICY_FORMAT, type TrustPolicy } from '#ledger';
+import { type Entry, TRUST_POLICY_FORMAT, type TrustPolicy } from '#ledger';
 import { type AuditReport, type ReportVerification, verifyReport } from '#reports';
 import { type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
 import { forgeReport } from '../support/forger.ts';
@@ -239,9 +238,9 @@ describe('forgeries by the holder of the log key', () => {
     const bytes = await forgeReport(f, {
       keepWitnessLine: false,
       entries: (entries) => {
-        const e = entries[approvedSeq];
-        const sig = (entries[f.input.steps[2]?.seq as number]?.body as { signature?: unknown }).signature;
-        if (e !== undefined) Object.assign(e.body, { signature: sig });
+        const approved = entries[approvedSeq] as Entry;
+        const paid = entries[f.input.steps[2]?.seq as number] as Entry;
+        Object.assign(approved.body, { signature: paid.body.signature });
       },
     });
     const result = verified(bytes);

@@ -66,6 +66,11 @@ describe.each(['ru', 'en'] as const)('the %s PDF of a report', (lang) => {
       expect(text).toContain(squeeze(command));
     }
     expect(text).toContain(squeeze(lang === 'en' ? 'Witnesses (1 of 1 must cosign)' : 'Свидетели (нужно 1 из 1)'));
+    // The parties' roles in the reader's language.
+    expect(text).toContain(
+      squeeze(lang === 'en' ? 'Keys: ministry (approval, rejection)' : 'Ключи: министерство (одобрение, отказ)'),
+    );
+    expect(text).toContain(squeeze(lang === 'en' ? 'Keys: treasury (payment)' : 'Ключи: казначейство (оплата)'));
   });
 
   it('the command with the keys, run as printed next to the downloaded report: exit 0', async () => {

@@ -39,7 +39,15 @@ export const EN: Words = {
   trustFrom: 'The policy file',
   logKey: 'Log key',
   witnessKeys: (quorum: number, of: number) => `Witnesses (${quorum} of ${of} must cosign)`,
-  partyKeys: (role: string) => `Keys: ${role}`,
+  partyKeys: (role: string) =>
+    `Keys: ${
+      {
+        analyst: "evaluator's analyst (calculation)",
+        evaluator: 'independent evaluator (attestation)',
+        ministry: 'ministry (approval, rejection)',
+        treasury: 'treasury (payment)',
+      }[role] ?? role
+    }`,
   outcomes: 'Outcomes against targets',
   metric: 'Metric',
   value: 'Value',

@@ -39,7 +39,15 @@ export const RU: Words = {
   trustFrom: 'Файл политики',
   logKey: 'Ключ журнала',
   witnessKeys: (quorum: number, of: number) => `Свидетели (нужно ${quorum} из ${of})`,
-  partyKeys: (role: string) => `Ключи: ${role}`,
+  partyKeys: (role: string) =>
+    `Ключи: ${
+      {
+        analyst: 'аналитик оценщика (расчёт)',
+        evaluator: 'независимый оценщик (заверение)',
+        ministry: 'министерство (одобрение, отказ)',
+        treasury: 'казначейство (оплата)',
+      }[role] ?? role
+    }`,
   outcomes: 'Результаты и целевые значения',
   metric: 'Показатель',
   value: 'Значение',
