@@ -32,7 +32,17 @@ export function checkParties(ctx: ReportContext, fail: Fail): string | undefined
     if (problem !== undefined) fail(problem);
   }
   const signed = decisions.filter((d) => d.signature !== undefined);
-  return `${signed.length} of ${decisions.length} decisions signed${signed.length === 0 ? '' : `: ${decisions.map(signedBy).join(', ')}`}${trust === undefined ? ' (no trust policy: not required)' : ''}`;
+  return `${signed.length} of ${decisions.length} decisions signed${signed.length === 0 ? '' : `: ${byPayment(decisions)}`}${trust === undefined ? ' (no trust policy: not required)' : ''}`;
+}
+
+/** The decisions, one payment after another: `payment 6: calculated by …, attested by …; payment 10: …`. */
+function byPayment(decisions: readonly SignedDecision[]): string {
+  const groups: SignedDecision[][] = [];
+  for (const d of decisions) {
+    if (d.step === 'calculated' || groups.length === 0) groups.push([]);
+    groups.at(-1)?.push(d);
+  }
+  return groups.map((g) => `payment ${g[0]?.seq ?? ''}: ${g.map(signedBy).join(', ')}`).join('; ');
 }
 
 /**
