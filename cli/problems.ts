@@ -6,7 +6,7 @@ import type { Problem } from '#kernel';
 import { table } from './table.ts';
 
 /** What a problem's `at` counts: records of a JSON batch, lines of a CSV file, or none (command input). */
-export type ProblemUnit = 'record' | 'line' | 'option';
+export type ProblemUnit = 'record' | 'line' | 'row' | 'option';
 
 /** Domain and API field names as the options that carry them. */
 const OPTION_OF: Readonly<Record<string, string>> = {
@@ -32,8 +32,8 @@ const OPTION_OF: Readonly<Record<string, string>> = {
   payment: '--payment',
 };
 
-/** A batch's problems: by record (JSON) or line (CSV). */
-export function problemTable(problems: readonly Problem[], unit: 'record' | 'line'): string {
+/** A batch's problems: by record (JSON), line (CSV) or row (XLSX). */
+export function problemTable(problems: readonly Problem[], unit: 'record' | 'line' | 'row'): string {
   return table(
     [unit, 'field', 'problem'],
     problems.map((p) => [p.at, p.field, p.message]),

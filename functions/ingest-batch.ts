@@ -13,12 +13,13 @@ import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
 import { UnsupportedMediaTypeError } from './shared/problem.ts';
-import { bodyBytes, contentType, contractParam, header } from './shared/request.ts';
+import { bodyBytes, contentType, contractParam, header, XLSX_MEDIA_TYPE } from './shared/request.ts';
 
 /**
  * POST /contracts/{contract}/batches: one evidence batch through the API, as
- * JSON (`{"batchId", "records"}`) or CSV (the batch id in the `batchId` query
- * parameter or the Idempotency-Key header), at most LIMITS.jsonBytes.
+ * JSON (`{"batchId", "records"}`), CSV or XLSX (the batch id in the `batchId`
+ * query parameter or the Idempotency-Key header; of a workbook, the first
+ * sheet or the one the `sheet` query parameter names), at most LIMITS.jsonBytes.
  * 201 with the receipt for a new batch, 200 with the original receipt for a
  * replay; errors are mapped by the middleware (422 every problem, 409 both
  * hashes). Larger batches go through POST /contracts/{contract}/uploads.
@@ -55,7 +56,9 @@ interface ParsedBody {
   readonly batchId: string | undefined;
   readonly records: readonly ParsedRecord[];
   readonly problems: Problem[];
-  readonly unit: 'record' | 'line';
+  readonly unit: 'record' | 'line' | 'row';
+  /** Names the sheet and cell of each problem (XLSX). */
+  readonly locate?: (problems: readonly Problem[]) => Problem[];
 }
 
 /** The batch id given beside the body: query `batchId` or header Idempotency-Key (they must agree). */
@@ -68,18 +71,19 @@ function batchIdBeside(event: APIGatewayProxyEventV2, problems: Problem[]): stri
   return query || key || undefined;
 }
 
-function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
+async function parseBody(event: APIGatewayProxyEventV2): Promise<ParsedBody> {
   const type = contentType(event);
+  if (type?.type === XLSX_MEDIA_TYPE) return parseXlsxBody(event);
   if (type?.charset !== undefined && type.charset !== 'utf-8' && type.charset !== 'utf8') {
     throw new UnsupportedMediaTypeError(`bodies are read as UTF-8, not ${type.charset}`);
   }
   if (type?.type !== 'application/json' && type?.type !== 'text/csv') {
-    throw new UnsupportedMediaTypeError('send the batch as application/json or text/csv');
+    throw new UnsupportedMediaTypeError(`send the batch as application/json, text/csv or ${XLSX_MEDIA_TYPE}`);
   }
   const bytes = bodyBytes(event, { name: 'jsonBytes', value: LIMITS.jsonBytes });
   const problems: Problem[] = [];
-  const beside = batchIdBeside(event, problems);
   if (type.type === 'application/json') {
+    const beside = batchIdBeside(event, problems);
     const parsed = parseJsonBatch(bytes);
     if (beside && parsed.batchId && beside !== parsed.batchId) {
       problems.push({ field: 'batchId', message: `the body's batchId ${parsed.batchId} differs from ${beside}` });
@@ -91,14 +95,38 @@ function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
       unit: 'record',
     };
   }
+  const beside = tableBatchId(event, problems);
+  const parsed = parseCsv(bytes);
+  return { batchId: beside, records: parsed.records, problems: [...parsed.problems, ...problems], unit: 'line' };
+}
+
+/** The batch id of a CSV or XLSX body: beside it, or a problem saying where to give it. */
+function tableBatchId(event: APIGatewayProxyEventV2, problems: Problem[]): string | undefined {
+  const beside = batchIdBeside(event, problems);
   if (!beside) {
     problems.push({
       field: 'batchId',
       message: 'give the batch id as query parameter batchId or header Idempotency-Key',
     });
   }
-  const parsed = parseCsv(bytes);
-  return { batchId: beside, records: parsed.records, problems: [...parsed.problems, ...problems], unit: 'line' };
+  return beside;
+}
+
+/** An XLSX body: the reader (and exceljs) loaded on the first workbook only. */
+async function parseXlsxBody(event: APIGatewayProxyEventV2): Promise<ParsedBody> {
+  const bytes = bodyBytes(event, { name: 'jsonBytes', value: LIMITS.jsonBytes });
+  const problems: Problem[] = [];
+  const batchId = tableBatchId(event, problems);
+  const sheet = event.queryStringParameters?.sheet || undefined;
+  const { readXlsxBatch } = await import('./adapters/xlsx-batch.ts');
+  const parsed = await readXlsxBatch(bytes, sheet === undefined ? {} : { sheet });
+  return {
+    batchId,
+    records: parsed.records,
+    problems: [...parsed.problems, ...problems],
+    unit: 'row',
+    locate: parsed.locate,
+  };
 }
 
 /**
@@ -115,7 +143,7 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
   if (caller === undefined) throw new Error(`${ROUTE.id} is not a public route`);
   const actor = actorOf(caller);
   const profile = await profileForRequest(contractParam(event));
-  const body = parseBody(event);
+  const body = await parseBody(event);
   const { batchId, records } = body;
   logger.appendKeys({ batchId });
   metrics.addMetric('BatchSize', MetricUnit.Count, records.length);
@@ -145,7 +173,11 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
       recordCount: receipt.recordCount,
     });
     return json(receipt.replayed ? 200 : 201, receipt satisfies z.input<typeof BatchReceiptSchema>);
-  } catch (error) {
+  } catch (thrown) {
+    const error =
+      thrown instanceof ValidationError && body.locate !== undefined
+        ? new ValidationError(thrown.message, body.locate(thrown.problems))
+        : thrown;
     if (error instanceof ValidationError) {
       // All or nothing: every record of a rejected batch is rejected, not only those with problems.
       const located = new Set(error.problems.map((p) => p.at).filter((at) => at !== undefined)).size;

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { XLSX_MEDIA_TYPE } from '../../functions/shared/request.ts';
 import { ApiError } from '../api-client.ts';
 import { secondsArg } from '../args.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
@@ -36,38 +37,61 @@ export function register(program: Command): void {
   registerContractVersions(operator, 'operator');
 }
 
+/** The media type each batch format is sent as. */
+const MEDIA_TYPES = { json: 'application/json', csv: 'text/csv', xlsx: XLSX_MEDIA_TYPE } as const;
+type BatchFormat = keyof typeof MEDIA_TYPES;
+
+/** The format of a batch file: --format, else its extension (.csv, .xlsx), else JSON. */
+function batchFormat(file: string, given: string | undefined): BatchFormat {
+  const format = (given ?? extname(file).slice(1)).toLowerCase();
+  if (given === undefined && !(format in MEDIA_TYPES)) return 'json';
+  if (!(format in MEDIA_TYPES)) throw usage(`--format must be json, csv or xlsx, not ${format}`);
+  return format as BatchFormat;
+}
+
 function registerSubmit(operator: Command): void {
   const submit = operator
     .command('submit')
-    .description('submit an evidence batch (JSON or CSV) to the API: all or nothing, every problem listed')
+    .description('submit an evidence batch (JSON, CSV or XLSX) to the API: all or nothing, every problem listed')
     .requiredOption('--contract <id>', 'contract id')
-    .argument('<file>', 'a JSON batch {"batchId", "records": [...]} or a CSV file (docs/evidence.md)')
-    .option('--batch-id <id>', 'the batch id (required for CSV; for JSON it may stand in the file)')
-    .option('--format <format>', 'json or csv (default: from the file name)');
+    .argument(
+      '<file>',
+      'a JSON batch {"batchId", "records": [...]}, a CSV file, or an XLSX workbook with the CSV columns (docs/evidence.md)',
+    )
+    .option('--batch-id <id>', 'the batch id (required for CSV and XLSX; for JSON it may stand in the file)')
+    .option('--format <format>', 'json, csv or xlsx (default: from the file name)')
+    .option('--sheet <name>', "the workbook's sheet to read (XLSX; default: the first)");
   examples(
     connection(submit, 'print the receipt, or the problem document (RFC 9457), as JSON'),
     [
       'sib operator submit --contract second-chance-kamchatka batch-2024-05.json',
       'sib operator submit --contract antares-vko-2017 --batch-id 2017-09-a services.csv',
+      'sib operator submit --contract second-chance-kamchatka --batch-id 2024-05 --sheet "May 2024" evidence.xlsx',
       'sib operator submit --contract second-chance-kamchatka batch.json --api https://api.example.org --token "$SIB_TOKEN"',
     ],
     'Submitting the same batch again answers the original receipt (Already accepted). Batches larger than the API\ntakes: sib operator upload.',
   ).action(
     apiAction(
-      async (ctx, file: string, opts: ConnectionOptions & { contract: string; batchId?: string; format?: string }) => {
-        const format = (opts.format ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'json')).toLowerCase();
-        if (format !== 'csv' && format !== 'json') throw usage(`--format must be json or csv, not ${format}`);
-        if (format === 'csv' && opts.batchId === undefined)
-          throw usage('give the batch id of a CSV batch with --batch-id');
-        ctx.unit = format === 'csv' ? 'line' : 'record';
-        const body = (await readInput(file)).toString('utf8');
+      async (
+        ctx,
+        file: string,
+        opts: ConnectionOptions & { contract: string; batchId?: string; format?: string; sheet?: string },
+      ) => {
+        const format = batchFormat(file, opts.format);
+        if (format !== 'json' && opts.batchId === undefined) {
+          throw usage(`give the batch id of a${format === 'csv' ? ' CSV' : 'n XLSX'} batch with --batch-id`);
+        }
+        if (opts.sheet !== undefined && format !== 'xlsx') throw usage('--sheet names a sheet of an XLSX workbook');
+        ctx.unit = format === 'json' ? 'record' : format === 'csv' ? 'line' : 'row';
+        const bytes = await readInput(file);
+        const body = format === 'xlsx' ? new Uint8Array(bytes) : bytes.toString('utf8');
         const api = connect('operator', opts);
         const answer = await api
           .call<BatchReceipt>('submitBatch', {
             params: { contract: opts.contract },
-            query: { batchId: opts.batchId },
+            query: { batchId: opts.batchId, sheet: opts.sheet },
             body,
-            contentType: format === 'csv' ? 'text/csv' : 'application/json',
+            contentType: MEDIA_TYPES[format],
           })
           .catch((error: unknown) => {
             if (error instanceof ApiError && error.status === 413 && !opts.json) {

@@ -43,8 +43,8 @@ export function knownStateQueries(records: Iterable<StoredRecord>): KnownStateQu
 }
 
 export interface BatchCheckOptions {
-  /** How positions are named in messages ("record 3" or "line 12"); default `record`. */
-  readonly unit?: 'record' | 'line';
+  /** How positions are named in messages ("record 3", "line 12" of a CSV file, "row 7" of a sheet); default `record`. */
+  readonly unit?: 'record' | 'line' | 'row';
 }
 
 /**
@@ -54,7 +54,7 @@ export interface BatchCheckOptions {
  */
 export class BatchChecker {
   readonly #known: KnownState;
-  readonly #unit: 'record' | 'line';
+  readonly #unit: 'record' | 'line' | 'row';
   /** eventId -> position of its first record in this batch. */
   readonly #eventIds = new Map<string, number>();
   /** pseudonym -> position of its enrolment in this batch. */

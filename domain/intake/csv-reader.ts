@@ -1,23 +1,12 @@
-import { ALL_FIELDS, describeLimit, formatCount, isEvidenceType, isFieldOf, type Limits } from '#evidence';
+import { describeLimit, formatCount, type Limits } from '#evidence';
 import type { Problem } from '#kernel';
+import { type CsvRow, type TableHeader, tableHeader, tableRow } from './record-rows.ts';
 
 /**
- * The CSV reader: the RFC 4180 state machine over text pushed in pieces,
- * the header row (the record fields by their JSON names), and each data row
- * as a raw record for validateRecord, with its problems.
+ * The CSV reader: the RFC 4180 state machine over text pushed in pieces;
+ * its rows become raw records through record-rows.ts (the header, and each
+ * data row for validateRecord, with its problems).
  */
-
-/** One CSV data row (or a file-level finding): its line, its fields when the row could be read, its problems. */
-export interface CsvRow {
-  readonly at: number;
-  readonly value?: Record<string, unknown>;
-  readonly problems: Problem[];
-}
-
-/** Columns every CSV file must have. */
-const REQUIRED_COLUMNS = ['eventId', 'participant', 'type', 'date', 'source'] as const;
-const COLUMN_SET: ReadonlySet<string> = new Set(ALL_FIELDS);
-const INTEGER_CELL = /^-?[0-9]{1,9}$/;
 
 const State = { FIELD_START: 0, UNQUOTED: 1, QUOTED: 2, QUOTE_IN_QUOTED: 3 } as const;
 
@@ -29,7 +18,7 @@ const State = { FIELD_START: 0, UNQUOTED: 1, QUOTED: 2, QUOTE_IN_QUOTED: 3 } as 
 export class CsvReader {
   readonly #limits: Limits;
   #header: string[] | undefined;
-  #typeColumn = -1;
+  #table: TableHeader | undefined;
   #state: number = State.FIELD_START;
   /** Line the reader is on (1-based). */
   #line = 1;
@@ -279,49 +268,17 @@ export class CsvReader {
   }
 
   *#readHeader(at: number, cells: string[], problems: Problem[]): Generator<CsvRow> {
-    const header = cells.map((c) => c.trim());
-    const seen = new Set<string>();
-    for (const [i, name] of header.entries()) {
-      if (name === '') problems.push({ at, field: `column ${i + 1}`, message: 'empty column name' });
-      else if (!COLUMN_SET.has(name)) {
-        problems.push({
-          at,
-          field: name,
-          message: 'unknown column (the columns are the record fields in docs/evidence.md)',
-        });
-      } else if (seen.has(name)) problems.push({ at, field: name, message: 'duplicate column' });
-      seen.add(name);
-    }
-    for (const name of REQUIRED_COLUMNS) {
-      if (!seen.has(name)) problems.push({ at, field: name, message: 'missing required column' });
-    }
-    if (problems.length > 0) {
+    const header = tableHeader(at, cells, problems);
+    if (header === undefined) {
       this.stopped = true;
       yield { at, problems };
       return;
     }
-    this.#header = header;
-    this.#typeColumn = header.indexOf('type');
+    this.#header = header.columns as string[];
+    this.#table = header;
   }
 
   #row(at: number, cells: string[], problems: Problem[], tooLong: boolean): CsvRow {
-    const header = this.#header as string[];
-    if (!tooLong && cells.length !== header.length) {
-      problems.push({ at, message: `the row has ${cells.length} cells; the header has ${header.length} columns` });
-    }
-    if (problems.length > 0) return { at, problems };
-    const type = cells[this.#typeColumn];
-    const typed = isEvidenceType(type) ? type : undefined;
-    const value: Record<string, unknown> = {};
-    for (const [i, column] of header.entries()) {
-      const cell = cells[i] as string;
-      if (cell === '') continue;
-      if (typed !== undefined && !isFieldOf(typed, column)) {
-        problems.push({ at, field: column, message: `not a field of type ${typed}` });
-        continue;
-      }
-      value[column] = column === 'birthYear' && INTEGER_CELL.test(cell) ? Number(cell) : cell;
-    }
-    return { at, value, problems };
+    return tableRow(this.#table as TableHeader, at, cells, problems, tooLong);
   }
 }

@@ -1,7 +1,8 @@
 import { describeLimit, type Limits } from '#evidence';
 import type { Problem } from '#kernel';
-import { CsvReader, type CsvRow } from './csv-reader.ts';
+import { CsvReader } from './csv-reader.ts';
 import { limitsOf, type ParsedRecord, type ParseOptions } from './parse-options.ts';
+import type { CsvRow } from './record-rows.ts';
 import { Utf8Chunks, utf8Message } from './utf8.ts';
 
 /**

@@ -13,5 +13,6 @@ export * from './csv-reader.ts';
 export * from './json.ts';
 export * from './parse-options.ts';
 export * from './pseudonym.ts';
+export * from './record-rows.ts';
 export * from './rejection.ts';
 export * from './utf8.ts';

@@ -49,7 +49,7 @@ export interface IngestRequest {
   /** Today's date (YYYY-MM-DD), in the contract's time zone: no evidence may be dated after it. */
   readonly today: string;
   /** What `at` counts in messages: record indexes (JSON) or file lines (CSV). */
-  readonly unit?: 'record' | 'line';
+  readonly unit?: 'record' | 'line' | 'row';
   /** Told as records are validated (phase scan) and written (phase write), for a progress bar. */
   readonly onProgress?: (progress: StreamProgress) => void;
   /**

@@ -110,13 +110,16 @@ const HAND: Readonly<Record<string, RouteDoc>> = {
   submitBatch: {
     description:
       'The batch is validated whole: any problem rejects it (422, every problem listed) and nothing is written. ' +
-      'As JSON the body names its batch id; as CSV the id is the batchId query parameter or the Idempotency-Key header.',
+      'As JSON the body names its batch id; as CSV or XLSX the id is the batchId query parameter or the Idempotency-Key header.',
     params: z.object({ contract: ContractIdSchema }),
-    query: z.object({ batchId: BatchId.optional() }),
+    query: z.object({
+      batchId: BatchId.optional(),
+      sheet: z.string().optional().describe("The workbook's sheet to read (XLSX; default: the first)"),
+    }),
     headers: [
       {
         name: 'Idempotency-Key',
-        description: 'The batch id of a CSV body (instead of the batchId query parameter; they must agree)',
+        description: 'The batch id of a CSV or XLSX body (instead of the batchId query parameter; they must agree)',
         schema: { type: 'string' },
       },
     ],
@@ -130,6 +133,11 @@ const HAND: Readonly<Record<string, RouteDoc>> = {
       'text/csv': {
         type: 'string',
         description: 'Evidence records as CSV (UTF-8, a header line naming the columns; docs/evidence.md)',
+      },
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+        type: 'string',
+        contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        description: 'Evidence records as an XLSX workbook: one sheet with the CSV columns (docs/evidence.md)',
       },
     },
     response: receipt ?? ReceiptSchema,

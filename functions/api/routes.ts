@@ -50,7 +50,7 @@ export const ROUTES: readonly RouteDef[] = [
     id: 'submitBatch',
     method: 'POST',
     path: '/contracts/{contract}/batches',
-    summary: 'Submit an evidence batch (JSON or CSV): all or nothing, every problem listed',
+    summary: 'Submit an evidence batch (JSON, CSV or XLSX): all or nothing, every problem listed',
     roles: ['operator'],
     contract: 'path',
     writes: true,

@@ -30,6 +30,9 @@ export function contentType(event: APIGatewayProxyEventV2): { type: string; char
   return charset === undefined ? { type: type.toLowerCase() } : { type: type.toLowerCase(), charset };
 }
 
+/** The media type of an XLSX workbook (Excel 2007 and later). */
+export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**

@@ -7,7 +7,8 @@
  *
  * The report functions (PDF_MODULES) are bundled with code splitting, so the
  * PDF renderer is a chunk loaded on the first report, and carry the DejaVu
- * fonts in `fonts/`. bench/bundles.ts and test/infra/cdk-bundling.test.ts
+ * fonts in `fonts/`; so is the batch route (XLSX_MODULES), whose XLSX reader
+ * is a chunk loaded on the first workbook. bench/bundles.ts and test/infra/cdk-bundling.test.ts
  * build with the same esbuild options (BUNDLE_OPTIONS, bundleBuildOptions).
  *
  * The entry is `functions/<module>.ts`. Template tests set the context
@@ -91,6 +92,23 @@ export const FONTS_SOURCE_DIR = 'node_modules/dejavu-fonts-ttf/ttf';
  */
 export const LAZY_PDF_IMPORT = '*/adapters/report-pdf.ts';
 
+/** The one lazy import of the XLSX reader (functions/ingest-batch.ts): exceljs is about 1.2 MB minified. */
+export const LAZY_XLSX_IMPORT = '*/adapters/xlsx-batch.ts';
+
+/** The modules that read XLSX workbooks (the batch route): bundled with splitting, the reader a chunk. */
+export const XLSX_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>(['ingest-batch']);
+
+/** The modules bundled with code splitting: each lazy import it reaches becomes a chunk. */
+export const SPLIT_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>([...PDF_MODULES, ...XLSX_MODULES]);
+
+/** The lazy imports `module` never reaches, left external (a function may import another's module for its schemas). */
+export function lazyExternals(module: FunctionModule): string[] {
+  return [
+    ...(PDF_MODULES.has(module) ? [] : [LAZY_PDF_IMPORT]),
+    ...(XLSX_MODULES.has(module) ? [] : [LAZY_XLSX_IMPORT]),
+  ];
+}
+
 /**
  * The esbuild options of every function bundle, in esbuild's own terms: the
  * construct hands them to NodejsFunction, and bench/bundles.ts and
@@ -110,7 +128,7 @@ export const BUNDLE_OPTIONS = {
   external: [] as string[],
 } satisfies BuildOptions;
 
-/** How a PDF module's split bundle is laid out: `index.mjs` and chunks beside it (so `./fonts/` is theirs too). */
+/** How a split bundle is laid out: `index.mjs` and chunks beside it (so a PDF module's `./fonts/` is theirs too). */
 const SPLIT_LAYOUT = {
   splitting: true,
   entryNames: 'index',
@@ -129,21 +147,22 @@ export const entryOf = (module: FunctionModule) => `functions/${module}.ts`;
  */
 export function bundleBuildOptions(module: FunctionModule, outdir: string): BuildOptions {
   const common = { ...BUNDLE_OPTIONS, entryPoints: [entryOf(module)], banner: { ...BUNDLE_OPTIONS.banner } };
-  return PDF_MODULES.has(module)
-    ? { ...common, ...SPLIT_LAYOUT, outExtension: { ...SPLIT_LAYOUT.outExtension }, outdir }
-    : { ...common, external: [...BUNDLE_OPTIONS.external, LAZY_PDF_IMPORT], outfile: `${outdir}/index.mjs` };
+  const external = [...BUNDLE_OPTIONS.external, ...lazyExternals(module)];
+  return SPLIT_MODULES.has(module)
+    ? { ...common, ...SPLIT_LAYOUT, external, outExtension: { ...SPLIT_LAYOUT.outExtension }, outdir }
+    : { ...common, external, outfile: `${outdir}/index.mjs` };
 }
 
 /** Quotes a word for `bash -c` (the command hooks run in a shell). */
 const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 
 /**
- * The shell commands that finish a PDF module's asset after NodejsFunction's
+ * The shell commands that finish a split module's asset after NodejsFunction's
  * esbuild run: NodejsFunction can only write one file (`--outfile`), so the
  * bundle is built again with splitting into the same directory (replacing
- * `index.mjs` and its map), then the fonts are copied to `fonts/`.
+ * `index.mjs` and its map), then a PDF module's fonts are copied to `fonts/`.
  */
-export function pdfAfterBundling(module: FunctionModule, inputDir: string, outputDir: string): string[] {
+export function splitAfterBundling(module: FunctionModule, inputDir: string, outputDir: string): string[] {
   const split = [
     `${inputDir}/node_modules/.bin/esbuild`,
     '--bundle',
@@ -156,7 +175,7 @@ export function pdfAfterBundling(module: FunctionModule, inputDir: string, outpu
     '--minify',
     '--sourcemap',
     `--sources-content=${BUNDLE_OPTIONS.sourcesContent}`,
-    ...BUNDLE_OPTIONS.external.map((name) => `--external:${name}`),
+    ...[...BUNDLE_OPTIONS.external, ...lazyExternals(module)].map((name) => `--external:${name}`),
     '--splitting',
     `--outdir=${outputDir}`,
     `--entry-names=${SPLIT_LAYOUT.entryNames}`,
@@ -165,6 +184,7 @@ export function pdfAfterBundling(module: FunctionModule, inputDir: string, outpu
     '--log-level=warning',
   ];
   const fonts = `${outputDir}/${BUNDLE_FONTS_DIR}`;
+  if (!PDF_MODULES.has(module)) return [split.map(shellQuote).join(' ')];
   return [
     split.map(shellQuote).join(' '),
     `mkdir -p ${shellQuote(fonts)}`,
@@ -252,15 +272,15 @@ function stubFunction(scope: Construct, module: FunctionModule, common: CommonFu
   });
 }
 
-/** The command hooks of a PDF or profile module: the split bundle and fonts, the contract profiles. */
+/** The command hooks of a split or profile module: the split bundle (and fonts), the contract profiles. */
 function commandHooks(module: FunctionModule): Pick<nodejs.BundlingOptions, 'commandHooks'> {
-  if (!(PDF_MODULES.has(module) || PROFILE_MODULES.has(module))) return {};
+  if (!(SPLIT_MODULES.has(module) || PROFILE_MODULES.has(module))) return {};
   return {
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
       afterBundling: (inputDir: string, outputDir: string) => [
-        ...(PDF_MODULES.has(module) ? pdfAfterBundling(module, inputDir, outputDir) : []),
+        ...(SPLIT_MODULES.has(module) ? splitAfterBundling(module, inputDir, outputDir) : []),
         ...(PROFILE_MODULES.has(module) ? profilesAfterBundling(inputDir, outputDir) : []),
       ],
     },
@@ -284,8 +304,8 @@ function bundledFunction(scope: Construct, module: FunctionModule, common: Commo
       sourceMap: BUNDLE_OPTIONS.sourcemap,
       sourcesContent: BUNDLE_OPTIONS.sourcesContent,
       target: BUNDLE_OPTIONS.target,
-      // The PDF modules' first build is replaced by the split one (pdfAfterBundling); keep it cheap.
-      externalModules: [...BUNDLE_OPTIONS.external, LAZY_PDF_IMPORT],
+      // The split modules' first build is replaced by the split one (splitAfterBundling); keep it cheap.
+      externalModules: [...BUNDLE_OPTIONS.external, LAZY_PDF_IMPORT, LAZY_XLSX_IMPORT],
       ...commandHooks(module),
     },
   });

@@ -141,9 +141,13 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(components.responses)).toHaveLength(10);
   });
 
-  it('takes a CSV or JSON body for submitBatch, and JSON bodies elsewhere', () => {
+  it('takes a CSV, XLSX or JSON body for submitBatch, and JSON bodies elsewhere', () => {
     const submit = operationOf(ROUTES.find((r) => r.id === 'submitBatch') as RouteDef);
-    expect(Object.keys(submit.requestBody?.content ?? {}).sort()).toEqual(['application/json', 'text/csv']);
+    expect(Object.keys(submit.requestBody?.content ?? {}).sort()).toEqual([
+      'application/json',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'text/csv',
+    ]);
     for (const route of ROUTES.filter((r) => r.id !== 'submitBatch')) {
       const body = operationOf(route).requestBody;
       if (body !== undefined) expect(Object.keys(body.content), route.id).toEqual(['application/json']);

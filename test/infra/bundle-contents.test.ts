@@ -5,13 +5,19 @@
  * must hold no module of infra/ and none of the local stack's packages
  * (DynamoDB Local, s3rver): functions/ stands on its own, and the local
  * runtime (infra/local/runtime.ts) reaches the handlers only by injection.
+ * exceljs is in the bundles of the modules that read workbooks only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleBuildOptions, FUNCTION_MODULES, type FunctionModule } from '../../infra/constructs/handler-function.ts';
+import {
+  bundleBuildOptions,
+  FUNCTION_MODULES,
+  type FunctionModule,
+  XLSX_MODULES,
+} from '../../infra/constructs/handler-function.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 /** The packages of the local stack: never in a deployed function. */
@@ -70,5 +76,10 @@ describe('function bundle contents', () => {
   it.each(FUNCTION_MODULES)('%s: holds none of the local stack packages (DynamoDB Local, s3rver)', (module) => {
     const local = (inputs.get(module) ?? []).filter((input) => LOCAL_STACK_PACKAGES.includes(packageOf(input) ?? ''));
     expect(local).toEqual([]);
+  });
+
+  it.each(FUNCTION_MODULES)('%s: holds exceljs exactly if it reads XLSX workbooks', (module) => {
+    const excel = (inputs.get(module) ?? []).some((input) => packageOf(input) === 'exceljs');
+    expect(excel).toBe(XLSX_MODULES.has(module));
   });
 });

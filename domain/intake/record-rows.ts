@@ -1,0 +1,85 @@
+import { ALL_FIELDS, isEvidenceType, isFieldOf } from '#evidence';
+import type { Problem } from '#kernel';
+
+/**
+ * Tables of cells as raw records: the header row (the record fields by their
+ * JSON names, in any order) and each data row as a raw record for
+ * validateRecord. Shared by every tabular format (the CSV reader, the XLSX
+ * adapter), so a row gives the same record whatever file it came in.
+ */
+
+/** One data row (or a file-level finding): where it is, its fields when the row could be read, its problems. */
+export interface CsvRow {
+  readonly at: number;
+  readonly value?: Record<string, unknown>;
+  readonly problems: Problem[];
+}
+
+/** The columns of a table, as its header row names them. */
+export interface TableHeader {
+  readonly columns: readonly string[];
+  readonly typeColumn: number;
+}
+
+/** Columns every table must have. */
+export const REQUIRED_COLUMNS = ['eventId', 'participant', 'type', 'date', 'source'] as const;
+const COLUMN_SET: ReadonlySet<string> = new Set(ALL_FIELDS);
+const INTEGER_CELL = /^-?[0-9]{1,9}$/;
+
+/**
+ * The header row's cells as columns: unknown, duplicate, empty and missing
+ * required columns are pushed to `problems`; the header only when there are none.
+ */
+export function tableHeader(at: number, cells: readonly string[], problems: Problem[]): TableHeader | undefined {
+  const columns = cells.map((c) => c.trim());
+  const seen = new Set<string>();
+  for (const [i, name] of columns.entries()) {
+    if (name === '') problems.push({ at, field: `column ${i + 1}`, message: 'empty column name' });
+    else if (!COLUMN_SET.has(name)) {
+      problems.push({
+        at,
+        field: name,
+        message: 'unknown column (the columns are the record fields in docs/evidence.md)',
+      });
+    } else if (seen.has(name)) problems.push({ at, field: name, message: 'duplicate column' });
+    seen.add(name);
+  }
+  for (const name of REQUIRED_COLUMNS) {
+    if (!seen.has(name)) problems.push({ at, field: name, message: 'missing required column' });
+  }
+  return problems.length > 0 ? undefined : { columns, typeColumn: columns.indexOf('type') };
+}
+
+/**
+ * A data row's cells as a raw record: an empty cell is an absent field; a
+ * non-empty cell in a column that is not a field of the row's type is a
+ * problem; values stay strings except `birthYear` (an integer). A row whose
+ * cells do not match the header (unless `cut`: already reported as too long)
+ * or that has `problems` gives no record.
+ */
+export function tableRow(
+  header: TableHeader,
+  at: number,
+  cells: readonly string[],
+  problems: Problem[],
+  cut = false,
+): CsvRow {
+  const { columns } = header;
+  if (!cut && cells.length !== columns.length) {
+    problems.push({ at, message: `the row has ${cells.length} cells; the header has ${columns.length} columns` });
+  }
+  if (problems.length > 0) return { at, problems };
+  const type = cells[header.typeColumn];
+  const typed = isEvidenceType(type) ? type : undefined;
+  const value: Record<string, unknown> = {};
+  for (const [i, column] of columns.entries()) {
+    const cell = cells[i] as string;
+    if (cell === '') continue;
+    if (typed !== undefined && !isFieldOf(typed, column)) {
+      problems.push({ at, field: column, message: `not a field of type ${typed}` });
+      continue;
+    }
+    value[column] = column === 'birthYear' && INTEGER_CELL.test(cell) ? Number(cell) : cell;
+  }
+  return { at, value, problems };
+}
