@@ -19,6 +19,7 @@ import { problemTable } from '../problems.ts';
 import { progressBar, spinner } from '../table.ts';
 import type { BatchReceipt, UploadStatus } from './answers.ts';
 import { type Api, type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
+import { registerTemplate } from './operator-template.ts';
 import { accepted, renderBatchReceipt } from './render.ts';
 import { registerContractVersions, registerRecordProof, registerRecords } from './shared.ts';
 import { putFile } from './transfer.ts';
@@ -32,6 +33,7 @@ export function register(program: Command): void {
   registerSubmit(operator);
   registerBatch(operator);
   registerUpload(operator);
+  registerTemplate(operator);
   registerRecords(operator, 'operator');
   registerRecordProof(operator, 'operator');
   registerContractVersions(operator, 'operator');

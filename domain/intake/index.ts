@@ -15,4 +15,6 @@ export * from './parse-options.ts';
 export * from './pseudonym.ts';
 export * from './record-rows.ts';
 export * from './rejection.ts';
+export * from './template.ts';
+export * from './template-labels.ts';
 export * from './utf8.ts';

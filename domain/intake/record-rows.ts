@@ -26,12 +26,22 @@ export const REQUIRED_COLUMNS = ['eventId', 'participant', 'type', 'date', 'sour
 const COLUMN_SET: ReadonlySet<string> = new Set(ALL_FIELDS);
 const INTEGER_CELL = /^-?[0-9]{1,9}$/;
 
+/** A labelled header cell ends with its column in brackets, e.g. `Дата / Date [date]` (the fill-in templates). */
+const LABELLED = /\[([A-Za-z0-9]+)\]$/;
+
+/** The column a header cell names: the cell itself, or the name in brackets at the end of a labelled cell. */
+function columnName(cell: string): string {
+  const trimmed = cell.trim();
+  return LABELLED.exec(trimmed)?.[1] ?? trimmed;
+}
+
 /**
- * The header row's cells as columns: unknown, duplicate, empty and missing
+ * The header row's cells as columns (each a field's name, or a label ending
+ * with the name in brackets): unknown, duplicate, empty and missing
  * required columns are pushed to `problems`; the header only when there are none.
  */
 export function tableHeader(at: number, cells: readonly string[], problems: Problem[]): TableHeader | undefined {
-  const columns = cells.map((c) => c.trim());
+  const columns = cells.map(columnName);
   const seen = new Set<string>();
   for (const [i, name] of columns.entries()) {
     if (name === '') problems.push({ at, field: `column ${i + 1}`, message: 'empty column name' });

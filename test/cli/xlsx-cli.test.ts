@@ -5,8 +5,9 @@
  * contract's fill-in template, filled and submitted). Steps run in order on
  * one registered contract.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useRoleCli } from '../support/gateway.ts';
 import { CONSENT_SHA256 } from '../support/http.ts';
@@ -86,5 +87,88 @@ describe('sib operator submit FILE.xlsx', () => {
     expect(noId.code).toBe(2);
     expect(noId.stderr).toMatch(/^error: give the batch id of an XLSX batch with --batch-id/);
     expect(await cli.logSize(contract)).toBe(2);
+  });
+});
+
+describe('sib operator template', () => {
+  it('writes an XLSX template (bilingual headers, drop-downs of the contract, an example) that passes once filled', async () => {
+    const file = join(cli.path, 'template.xlsx');
+
+    const written = await cli.run(['operator', 'template', '--contract', contract, '-o', file]);
+
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toContain(`Wrote ${file}`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Evidence', 'Example', 'Lists']);
+    const evidence = workbook.getWorksheet('Evidence') as ExcelJS.Worksheet;
+    const headers = (evidence.getRow(1).values as unknown[]).slice(1) as string[];
+    expect(headers).toContain('Дата / Date [date]');
+    expect(headers).toContain('Вид услуги / Service type [serviceType]');
+    const column = (field: string) => headers.findIndex((h) => h.endsWith(`[${field}]`)) + 1;
+    const listOf = (field: string, row = 2) => {
+      const formula = evidence.getCell(row, column(field)).dataValidation?.formulae?.[0] as string;
+      const [sheet, range] = formula.split('!') as [string, string];
+      const [from, to] = range.replaceAll('$', '').split(':') as [string, string];
+      const letter = from.replace(/[0-9]/g, '');
+      const lists = workbook.getWorksheet(sheet) as ExcelJS.Worksheet;
+      const values: unknown[] = [];
+      for (let r = Number(from.slice(letter.length)); r <= Number(to.slice(letter.length)); r++) {
+        values.push(lists.getCell(`${letter}${r}`).value);
+      }
+      return values;
+    };
+    expect(listOf('serviceType', 500)).toEqual([
+      'employment-assistance',
+      'job-retention-support',
+      're-socialisation',
+      'legal-aid',
+      'psychological-help',
+      'education',
+    ]);
+    expect(listOf('type')).toContain('employment-started');
+    expect(listOf('cohort')).toEqual(['2023', '2024', '2025']);
+    expect((workbook.getWorksheet('Example') as ExcelJS.Worksheet).getRow(2).getCell(column('eventId')).value).toBe(
+      'enrol-0001',
+    );
+
+    const fill: Record<string, ExcelJS.CellValue> = {
+      eventId: 't1',
+      participant: 'SC-0401',
+      type: 'enrolment',
+      date: new Date(Date.UTC(2024, 2, 1)),
+      source: 'operator',
+      cohort: '2024',
+      category: 'released',
+      sex: 'female',
+      birthYear: 1988,
+      consentSha256: CONSENT_SHA256,
+    };
+    for (const [field, value] of Object.entries(fill)) evidence.getCell(2, column(field)).value = value;
+    await workbook.xlsx.writeFile(file);
+    const submitted = await cli.run(['operator', 'submit', '--contract', contract, '--batch-id', 't-1', file]);
+
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stdout).toContain(`Accepted: batch t-1 of ${contract}, 1 records`);
+  });
+
+  it('writes a CSV template whose example row, replaced by a record, passes', async () => {
+    const file = join(cli.path, 'template.csv');
+
+    const written = await cli.run(['operator', 'template', '--contract', contract, '--format', 'csv', '-o', file]);
+    const [header, example] = (await readFile(file, 'utf8')).split('\r\n') as [string, string];
+    await writeFile(file, `${header}\r\n${example.replace('enrol-0001,OP-0001', 'c1,SC-0402')}\r\n`);
+    const submitted = await cli.run(['operator', 'submit', '--contract', contract, '--batch-id', 't-2', file]);
+
+    expect(written.code, written.stderr).toBe(0);
+    expect(header.split(',').slice(0, 4)).toEqual([
+      'Код события / Event id [eventId]',
+      'Участник (код) / Participant (reference) [participant]',
+      'Тип события / Event type [type]',
+      'Дата / Date [date]',
+    ]);
+    expect(example).toMatch(/^enrol-0001,OP-0001,enrolment,/);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(await cli.logSize(contract)).toBe(4);
   });
 });
