@@ -14,6 +14,7 @@ import { benchLedger } from './ledger-dynamo.ts';
 import { benchReport } from './report.ts';
 import { benchVerifyExport } from './verify-export.ts';
 import { benchWitness } from './witness.ts';
+import { benchXlsxIntake, formatXlsxIntake } from './xlsx-intake.ts';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -26,6 +27,7 @@ const ingest = await benchIngest(quick ? { records: 2_000, rounds: 1 } : { recor
 const evaluation = await benchEvaluate(quick ? { participants: [5_000, 10_000] } : {});
 const report = await benchReport(quick ? { participants: 2_000 } : {});
 const witness = await benchWitness(quick ? { requests: 50 } : {});
+const xlsx = await benchXlsxIntake(quick ? { records: 2_000, runs: 1 } : {});
 const bundles = await benchBundles(quick ? { runs: 3 } : {});
 const layout = await benchLayout(quick ? { runs: 3 } : {});
 const stream = withStream
@@ -34,7 +36,7 @@ const stream = withStream
 
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, witness, bundles, layout, stream }, null, 2)}\n`,
+    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, witness, xlsx, bundles, layout, stream }, null, 2)}\n`,
   );
 } else {
   const mb = verify.bytes / 1e6;
@@ -91,6 +93,7 @@ if (json) {
   console.log(
     `  latency mean ${fmt(witness.meanMs, 2)} ms, p50 ${fmt(witness.p50Ms, 2)} ms, p95 ${fmt(witness.p95Ms, 2)} ms, max ${fmt(witness.maxMs, 2)} ms; cosignatures verified ${witness.cosigned} of ${witness.requests}`,
   );
+  console.log(`\n${formatXlsxIntake(xlsx).join('\n')}`);
   console.log(`\n${formatBundles(bundles).join('\n')}`);
   console.log(`\n${formatLayout(layout).join('\n')}`);
   if (stream) {
