@@ -185,6 +185,11 @@ function registerUpload(operator: Command): void {
         if (extname(file).toLowerCase() === '.json') {
           throw usage('uploads take CSV files: submit a JSON batch with sib operator submit');
         }
+        if (extname(file).toLowerCase() === '.xlsx') {
+          throw usage(
+            'uploads take CSV files: submit a workbook with sib operator submit (up to LIMITS.jsonBytes), or save it as CSV UTF-8 and upload that',
+          );
+        }
         const batchId = opts.batchId ?? basename(file).replace(/\.csv$/i, '');
         const size = await fileSize(file);
         const api = connect('operator', opts);

@@ -90,6 +90,17 @@ describe('sib operator submit FILE.xlsx', () => {
   });
 });
 
+describe('sib operator upload FILE.xlsx', () => {
+  it('is a usage error that says to submit the workbook or upload it as CSV', async () => {
+    const file = await workbookFile('large.xlsx', [{ name: 'Evidence', rows: [HEADER, enrolRow('u1', 'SC-0309')] }]);
+
+    const result = await cli.run(['operator', 'upload', '--contract', contract, file]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: uploads take CSV files: submit a workbook with sib operator submit/);
+  });
+});
+
 describe('sib operator template', () => {
   it('writes an XLSX template (bilingual headers, drop-downs of the contract, an example) that passes once filled', async () => {
     const file = join(cli.path, 'template.xlsx');
