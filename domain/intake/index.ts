@@ -3,7 +3,9 @@
  * of a batch (UTF-8 checked, problems named by line, record and field), the
  * keyed pseudonyms that replace participant references before anything is
  * stored, the checks of a batch against what the ledger holds, the archived
- * form of a batch and its keys, and how a rejected batch is reported.
+ * form of a batch and its keys, and how a rejected batch is reported; the
+ * header and rows every table shares (CSV here, XLSX in an adapter) and the
+ * per-contract fill-in template.
  */
 export * from './archive.ts';
 export * from './batch-check.ts';
