@@ -16,21 +16,24 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { ConflictError, NotFoundError, type Problem, ValidationError } from '#kernel';
 import { type Actor, ActorSchema } from '#ledger';
-import type { IngestReceipt } from '#services';
-import { type ByteSource, ingestStream } from '#services';
+import type { IngestReceipt, IngestRequest } from '#services';
+import { type ByteSource, ingestBatch, ingestStream } from '#services';
 import { RESULTS_PREFIX } from './adapters/storage-layout.ts';
 import { todayEarliestZone } from './shared/clock.ts';
 import { type Runtime, runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { logger, metrics, tracer } from './shared/middleware.ts';
 import { PROBLEM_JSON, type ProblemDocument, toProblem } from './shared/problem.ts';
+import { XLSX_UPLOAD_BYTES } from './shared/request.ts';
 
 /**
  * The S3-event ingest: for each object created under
  * `uploads/<contract>/<batchId>.csv` (a presigned upload, functions/presign-upload.ts,
  * whose signed metadata carries `batch-id` and `submitter`), streams the CSV
  * through the ingest use case (domain/services/ingest-stream.ts: memory bounded
- * whatever the size) and writes the outcome beside the upload, as
+ * whatever the size), or reads the first sheet of a `<batchId>.xlsx` whole
+ * (at most XLSX_UPLOAD_BYTES; the reader is a lazily loaded chunk) through
+ * the batch use case, and writes the outcome beside the upload, as
  * `results/<contract>/<batchId>.json`: the receipt, or the RFC 9457 problem
  * document listing the problems. Then the upload is deleted: it holds the
  * participants' references before pseudonymisation. Uploads and results live
@@ -68,7 +71,7 @@ export const S3EventSchema = z.looseObject({
 export type S3Event = z.infer<typeof S3EventSchema>;
 type S3EventRecord = S3Event['Records'][number];
 
-const UPLOAD_KEY = /^uploads\/([^/]+)\/(.+)\.csv$/;
+const UPLOAD_KEY = /^uploads\/([^/]+)\/(.+)\.(csv|xlsx)$/;
 export const resultKey = (contract: string, batchId: string) => `${RESULTS_PREFIX}${contract}/${batchId}.json`;
 
 export interface UploadOutcome {
@@ -165,6 +168,7 @@ interface Upload {
   readonly ifMatch: string | undefined;
   /** The size the event announced. */
   readonly size: number | undefined;
+  readonly format: 'csv' | 'xlsx';
 }
 
 async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
@@ -175,13 +179,15 @@ async function ingestUpload(record: S3EventRecord): Promise<UploadOutcome> {
     logger.warn('not an upload: skipped', { key, eventName: record.eventName });
     return { key, status: 'skipped' };
   }
-  const [, contract = '', keyBatchId = ''] = match;
+  const [, contract = '', keyBatchId = '', extension] = match;
   const result = resultKey(contract, keyBatchId);
   logger.appendKeys({ contract, batchId: keyBatchId });
   const rt = await runtime();
   const eTag = record.s3.object.eTag;
   const ifMatch = eTag === undefined ? undefined : eTag.startsWith('"') ? eTag : `"${eTag}"`;
-  const upload: Upload = { bucket, key, contract, keyBatchId, result, ifMatch, size: record.s3.object.size };
+  const size = record.s3.object.size;
+  const format = extension === 'xlsx' ? 'xlsx' : 'csv';
+  const upload: Upload = { bucket, key, contract, keyBatchId, result, ifMatch, size, format };
   const progress: { rows?: number } = {};
   const started = performance.now();
   try {
@@ -205,19 +211,20 @@ async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: numb
   const { batchId, submitter } = uploadMetadata(head.Metadata, upload.keyBatchId);
   const profile = await profileForRequest(upload.contract);
   metrics.addMetric('UploadBytes', MetricUnit.Bytes, head.ContentLength ?? upload.size ?? 0);
-  const receipt = await ingestStream(
-    {
-      profile,
-      batchId,
-      submitter,
-      today: todayEarliestZone(),
-      onProgress: (p) => {
-        if (p.total !== undefined) progress.rows = p.total;
-      },
+  const request = {
+    profile,
+    batchId,
+    submitter,
+    today: todayEarliestZone(),
+    onProgress: (p: { total?: number }) => {
+      if (p.total !== undefined) progress.rows = p.total;
     },
-    objectSource(rt.s3, upload.bucket, key, upload.ifMatch),
-    rt.ports,
-  );
+  };
+  const source = objectSource(rt.s3, upload.bucket, key, upload.ifMatch);
+  const receipt =
+    upload.format === 'xlsx'
+      ? await ingestWorkbook(request, source, head.ContentLength ?? upload.size ?? 0, rt)
+      : await ingestStream(request, source, rt.ports);
   if (progress.rows !== undefined) metrics.addMetric('BatchSize', MetricUnit.Count, progress.rows);
   // A replay accepts nothing new: its records were counted the first time.
   metrics.addMetric('RecordsAccepted', MetricUnit.Count, receipt.replayed ? 0 : receipt.recordCount);
@@ -227,6 +234,38 @@ async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: numb
   });
   await writeOutcome(rt.s3, upload, receipt, 'application/json');
   return { key, result: upload.result, status: receipt.replayed ? 'replayed' : 'accepted' };
+}
+
+/**
+ * A workbook upload: read whole (at most XLSX_UPLOAD_BYTES), its first sheet
+ * through the batch use case, problems located by sheet and cell.
+ */
+async function ingestWorkbook(
+  request: Omit<IngestRequest, 'records'>,
+  source: ByteSource,
+  size: number,
+  rt: Runtime,
+): Promise<IngestReceipt> {
+  if (size > XLSX_UPLOAD_BYTES) {
+    throw new ValidationError('upload rejected: the workbook is too large', [
+      {
+        message: `a workbook is at most ${XLSX_UPLOAD_BYTES.toLocaleString('en')} bytes: save a larger one as CSV UTF-8 and upload that`,
+      },
+    ]);
+  }
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of source()) chunks.push(chunk);
+  const { readXlsxBatch } = await import('./adapters/xlsx-batch.ts');
+  const sheet = await readXlsxBatch(Buffer.concat(chunks));
+  try {
+    return await ingestBatch(
+      { ...request, records: sheet.records, parseProblems: sheet.problems, unit: 'row' },
+      rt.ports,
+    );
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(error.message, sheet.locate(error.problems));
+    throw error;
+  }
 }
 
 /** The upload's metadata, pinned to the event's ETag; undefined when it was replaced or deleted since the event. */

@@ -14,7 +14,7 @@ import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
 import { BadRequestError } from './shared/problem.ts';
-import { bodyBytes, contractParam } from './shared/request.ts';
+import { bodyBytes, contractParam, XLSX_MEDIA_TYPE, XLSX_UPLOAD_BYTES } from './shared/request.ts';
 
 /**
  * POST /contracts/{contract}/uploads: a presigned S3 PUT for a batch too
@@ -40,7 +40,13 @@ function routeOrThrow(key: string, id: string): RouteDef {
 }
 
 export const UPLOAD_EXPIRES_IN = 15 * 60;
-export const uploadKey = (contract: string, batchId: string) => `${UPLOADS_PREFIX}${contract}/${batchId}.csv`;
+/** The media types an upload may have, and the extension of its key. */
+export const UPLOAD_EXTENSIONS = { 'text/csv': 'csv', [XLSX_MEDIA_TYPE]: 'xlsx' } as const;
+export type UploadType = keyof typeof UPLOAD_EXTENSIONS;
+const UPLOAD_TYPES = Object.keys(UPLOAD_EXTENSIONS) as [UploadType, ...UploadType[]];
+
+export const uploadKey = (contract: string, batchId: string, type: UploadType = 'text/csv') =>
+  `${UPLOADS_PREFIX}${contract}/${batchId}.${UPLOAD_EXTENSIONS[type]}`;
 
 // The rule of domain/intake/archive.ts for batch ids, and no `.`/`..` segments: the id becomes part of an object key.
 const BatchIdSchema = z
@@ -50,7 +56,7 @@ const BatchIdSchema = z
 
 export const PresignRequestSchema = z.strictObject({
   batchId: BatchIdSchema,
-  contentType: z.literal('text/csv'),
+  contentType: z.enum(UPLOAD_TYPES),
   contentLength: z
     .number()
     .int()
@@ -75,7 +81,7 @@ export const UploadResponseSchema = z.strictObject({
   expiresIn: z.number().int(),
   method: z.literal('PUT'),
   headers: z.strictObject({
-    'content-type': z.literal('text/csv'),
+    'content-type': z.enum(UPLOAD_TYPES),
     'x-amz-meta-batch-id': z.string(),
     'x-amz-meta-submitter': z.string(),
     'x-amz-checksum-sha256': z.string().optional(),
@@ -115,9 +121,17 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const contract = contractParam(event);
   await profileForRequest(contract); // 404 for an unknown contract before anything is signed
   const request = parseRequest(event);
+  if (request.contentType === XLSX_MEDIA_TYPE && (request.contentLength ?? 0) > XLSX_UPLOAD_BYTES) {
+    throw new ValidationError('upload request rejected', [
+      {
+        field: 'contentLength',
+        message: `a workbook is at most ${XLSX_UPLOAD_BYTES.toLocaleString('en')} bytes: save a larger one as CSV UTF-8 and upload that`,
+      },
+    ]);
+  }
   const rt = await runtime();
   const bucket = rt.stack.buckets.uploads;
-  const key = uploadKey(contract, request.batchId);
+  const key = uploadKey(contract, request.batchId, request.contentType);
   const metadata = { 'batch-id': request.batchId, submitter: actor.sub };
   const checksum = request.sha256 === undefined ? undefined : Buffer.from(request.sha256, 'hex').toString('base64');
   const url = await getSignedUrl(

@@ -162,11 +162,11 @@ function registerUpload(operator: Command): void {
   const upload = operator
     .command('upload')
     .description(
-      'upload a large CSV batch: a presigned upload, the file sent with a progress bar, then wait until it is accepted or rejected',
+      'upload a large CSV batch (or an XLSX workbook, its first sheet): a presigned upload, the file sent with a progress bar, then wait until it is accepted or rejected',
     )
     .requiredOption('--contract <id>', 'contract id')
-    .argument('<file.csv>', 'the CSV batch (docs/evidence.md)')
-    .option('--batch-id <id>', "the batch id (default: the file's name without .csv)")
+    .argument('<file.csv>', 'the CSV batch, or an XLSX workbook up to 16 MiB (docs/evidence.md)')
+    .option('--batch-id <id>', "the batch id (default: the file's name without .csv or .xlsx)")
     .option('--wait <seconds>', 'how long to wait for the ingest', secondsArg, 900)
     .option('--no-wait', 'return once the file is uploaded (then: sib operator batch)');
   examples(
@@ -185,16 +185,12 @@ function registerUpload(operator: Command): void {
         if (extname(file).toLowerCase() === '.json') {
           throw usage('uploads take CSV files: submit a JSON batch with sib operator submit');
         }
-        if (extname(file).toLowerCase() === '.xlsx') {
-          throw usage(
-            'uploads take CSV files: submit a workbook with sib operator submit (up to LIMITS.jsonBytes), or save it as CSV UTF-8 and upload that',
-          );
-        }
-        const batchId = opts.batchId ?? basename(file).replace(/\.csv$/i, '');
+        const type = extname(file).toLowerCase() === '.xlsx' ? MEDIA_TYPES.xlsx : MEDIA_TYPES.csv;
+        const batchId = opts.batchId ?? basename(file).replace(/\.(csv|xlsx)$/i, '');
         const size = await fileSize(file);
         const api = connect('operator', opts);
         ctx.unit = 'option';
-        await sendUpload(api, opts.contract, batchId, file, size);
+        await sendUpload(api, opts.contract, { batchId, file, size, type });
         if (!opts.json)
           process.stderr.write(`uploaded ${file} (${size.toLocaleString('en')} bytes) as batch ${batchId}\n`);
         if (opts.wait === false) {
@@ -207,7 +203,7 @@ function registerUpload(operator: Command): void {
         }
         const status = await waitForUpload(api, opts.contract, batchId, opts.wait);
         ctx.unit = 'line';
-        printUpload(status, opts.contract, opts.json === true);
+        printUpload(status, opts.contract, opts.json === true, type === MEDIA_TYPES.xlsx ? 'row' : 'line');
       },
       'operator',
     ),
@@ -234,11 +230,16 @@ async function fileSha256(file: string): Promise<string> {
 }
 
 /** A presigned upload, then the file sent to it with a progress bar. */
-async function sendUpload(api: Api, contract: string, batchId: string, file: string, size: number): Promise<void> {
+async function sendUpload(
+  api: Api,
+  contract: string,
+  upload: { batchId: string; file: string; size: number; type: string },
+): Promise<void> {
+  const { batchId, file, size, type } = upload;
   const presigned = (
     await api.call<{ url: string; key: string; expiresIn: number; headers: Record<string, string> }>('presignUpload', {
       params: { contract },
-      body: { batchId, contentType: 'text/csv', contentLength: size, sha256: await fileSha256(file) },
+      body: { batchId, contentType: type, contentLength: size, sha256: await fileSha256(file) },
     })
   ).body;
   const bar = progressBar('uploading');
@@ -276,8 +277,8 @@ async function waitForUpload(api: Api, contract: string, batchId: string, second
   }
 }
 
-/** An upload's status: pending (exit 0), accepted (its receipt), rejected (its problems, exit 1). */
-function printUpload(status: UploadStatus, contract: string, json: boolean): void {
+/** An upload's status: pending (exit 0), accepted (its receipt), rejected (its problems by CSV line or sheet row, exit 1). */
+function printUpload(status: UploadStatus, contract: string, json: boolean, unit: 'line' | 'row' = 'line'): void {
   if (status.status === 'rejected') process.exitCode = 1;
   if (json) {
     printJson(status);
@@ -291,7 +292,7 @@ function printUpload(status: UploadStatus, contract: string, json: boolean): voi
     say(accepted(status.receipt));
   } else {
     process.stderr.write(
-      `error: ${status.detail || status.title}${status.problems.length > 0 ? `\n\n${problemTable(status.problems, 'line')}` : ''}\n`,
+      `error: ${status.detail || status.title}${status.problems.length > 0 ? `\n\n${problemTable(status.problems, unit)}` : ''}\n`,
     );
   }
 }

@@ -23,6 +23,7 @@ import { resultKey } from '../ingest-s3.ts';
 import { uploadKey } from '../presign-upload.ts';
 import type { Runtime } from '../shared/composition.ts';
 import type { HttpResult } from '../shared/middleware.ts';
+import { XLSX_MEDIA_TYPE } from '../shared/request.ts';
 import { apiHandler, defineRoute, json } from './http.ts';
 import { cosignCheckpoint } from './ledger-cosign.ts';
 import { exportLog } from './ledger-export.ts';
@@ -137,10 +138,13 @@ const getUpload = defineRoute(
   { params: UploadParams, response: UploadStatusSchema, status: 200 },
   async ({ params, rt }): Promise<HttpResult> => {
     const { contract, batchId } = params;
-    const [result, upload] = await Promise.all([
+    const [result, csv, xlsx] = await Promise.all([
       s3Get(rt, resultKey(contract, batchId)),
       s3Head(rt, uploadKey(contract, batchId)),
+      s3Head(rt, uploadKey(contract, batchId, XLSX_MEDIA_TYPE)),
     ]);
+    // The latest upload of the batch id, CSV or XLSX.
+    const upload = (xlsx?.lastModified?.getTime() ?? -1) > (csv?.lastModified?.getTime() ?? -1) ? xlsx : (csv ?? xlsx);
     const pending = () =>
       json(200, {
         status: 'pending',

@@ -33,6 +33,12 @@ export function contentType(event: APIGatewayProxyEventV2): { type: string; char
 /** The media type of an XLSX workbook (Excel 2007 and later). */
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+/**
+ * A workbook upload is read whole (its first sheet), not streamed: at most
+ * this many bytes (some 200,000 rows); larger batches go as CSV.
+ */
+export const XLSX_UPLOAD_BYTES = 16 * 1024 ** 2;
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**

@@ -1,16 +1,21 @@
 /**
  * XLSX through the `sib` command and the HTTP API, as processes:
  * `sib operator submit FILE.xlsx` (the first sheet or --sheet), the problems
- * table by row with the sheet and cell, and `sib operator template` (a
+ * table by row with the sheet and cell, `sib operator upload FILE.xlsx`, and `sib operator template` (a
  * contract's fill-in template, filled and submitted). Steps run in order on
  * one registered contract.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { S3Event } from '../../functions/ingest-s3.ts';
 import { useRoleCli } from '../support/gateway.ts';
-import { CONSENT_SHA256 } from '../support/http.ts';
+import { CONSENT_SHA256, lambdaContext } from '../support/http.ts';
+import { objectCreatedEvent } from '../support/s3-event.ts';
+import { testStack } from '../support/stack.ts';
 import { excelDate, type TestCell, workbookBytes } from '../support/xlsx.ts';
 
 const cli = useRoleCli();
@@ -91,15 +96,44 @@ describe('sib operator submit FILE.xlsx', () => {
 });
 
 describe('sib operator upload FILE.xlsx', () => {
-  it('is a usage error that says to submit the workbook or upload it as CSV', async () => {
-    const file = await workbookFile('large.xlsx', [{ name: 'Evidence', rows: [HEADER, enrolRow('u1', 'SC-0309')] }]);
+  it('uploads a workbook and waits for its ingest: accepted, or rejected with its problems by row, sheet and cell', async () => {
+    const good = await workbookFile('up-x1.xlsx', [{ name: 'Evidence', rows: [HEADER, enrolRow('u1', 'SC-0309')] }]);
+    const wrong = enrolRow('u2', 'SC-0310');
+    wrong[3] = 'yesterday';
+    const bad = await workbookFile('up-x2.xlsx', [{ name: 'Evidence', rows: [HEADER, wrong] }]);
 
-    const result = await cli.run(['operator', 'upload', '--contract', contract, file]);
+    const uploading = cli.run(['operator', 'upload', '--contract', contract, good, '--wait', '30']);
+    await playNotification(`uploads/${contract}/up-x1.xlsx`);
+    const accepted = await uploading;
+    const rejecting = cli.run(['operator', 'upload', '--contract', contract, bad, '--wait', '30']);
+    await playNotification(`uploads/${contract}/up-x2.xlsx`);
+    const rejected = await rejecting;
 
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: uploads take CSV files: submit a workbook with sib operator submit/);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toContain(`Accepted: batch up-x1 of ${contract}, 1 records`);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/^row\s+field\s+problem$/m);
+    expect(rejected.stderr).toMatch(/\n2\s+date\s+sheet Evidence, cell D2: /);
+    expect(await cli.logSize(contract)).toBe(3);
   });
 });
+
+/** Plays the S3 notification of an upload once it has landed (the local stack sends none by itself). */
+async function playNotification(key: string): Promise<void> {
+  const bucket = testStack().buckets.uploads;
+  let head: { ETag?: string; ContentLength?: number } | undefined;
+  for (let i = 0; i < 200 && head === undefined; i++) {
+    head = await cli.rt.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    if (head === undefined) await sleep(100);
+  }
+  if (head === undefined) throw new Error(`the upload ${key} never landed`);
+  const event = objectCreatedEvent({ bucket, key, size: head.ContentLength ?? 0, eTag: head.ETag ?? '' });
+  const { handler } = await import('../../functions/ingest-s3.ts');
+  await (handler as unknown as (e: S3Event, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(
+    event,
+    lambdaContext(),
+  );
+}
 
 describe('sib operator template', () => {
   it('writes an XLSX template (bilingual headers, drop-downs of the contract, an example) that passes once filled', async () => {
@@ -180,6 +214,6 @@ describe('sib operator template', () => {
     ]);
     expect(example).toMatch(/^enrol-0001,OP-0001,enrolment,/);
     expect(submitted.code, submitted.stderr).toBe(0);
-    expect(await cli.logSize(contract)).toBe(4);
+    expect(await cli.logSize(contract)).toBe(5);
   });
 });

@@ -2,24 +2,30 @@
  * XLSX intake: a workbook's sheet read as the records of a CSV file (the
  * same rows give the same records), Excel dates and numbers as text, problems
  * named by sheet, cell and field; then through the ingest use case and the
- * API's batch route (the XLSX content type, the `sheet` query parameter).
+ * API's batch route (the XLSX content type, the `sheet` query parameter), and
+ * a presigned upload of a workbook through the S3-event ingest.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseCsv } from '#intake';
 import { type Problem, ValidationError } from '#kernel';
 import { ingestBatch } from '#services';
 import { columnLetter, numberText } from '../../functions/adapters/xlsx/cells.ts';
 import { readXlsxBatch } from '../../functions/adapters/xlsx-batch.ts';
 import { handler as ingestHandler } from '../../functions/ingest-batch.ts';
+import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
+import { handler as presignHandler } from '../../functions/presign-upload.ts';
 import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
-import { XLSX_MEDIA_TYPE } from '../../functions/shared/request.ts';
+import { XLSX_MEDIA_TYPE, XLSX_UPLOAD_BYTES } from '../../functions/shared/request.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
-import { apiEvent, CONSENT_SHA256, freshContract, invoke, saveEnv } from '../support/http.ts';
-import { testStack } from '../support/stack.ts';
+import { apiEvent, CONSENT_SHA256, freshContract, invoke, lambdaContext, saveEnv } from '../support/http.ts';
+import { objectCreatedEvent } from '../support/s3-event.ts';
+import { s3Client, testStack } from '../support/stack.ts';
 import { excelDate, type TestCell, workbookBytes } from '../support/xlsx.ts';
 
 const HEADER = [
@@ -310,5 +316,79 @@ describe('POST /contracts/{contract}/batches with an XLSX body', () => {
       expect.objectContaining({ at: 2, field: 'sex', message: expect.stringMatching(/^sheet Evidence, cell H2: /) }),
     ]);
     expect(await rt.store.byBatch(contract, 'api-2')).toEqual([]);
+  });
+});
+
+describe('an XLSX upload (POST /contracts/{contract}/uploads, then the S3-event ingest)', () => {
+  async function upload(contract: string, batchId: string, bytes: Uint8Array, contentLength = bytes.length) {
+    const answer = await invoke(
+      presignHandler,
+      apiEvent({
+        route: 'uploads',
+        contract,
+        body: JSON.stringify({ batchId, contentType: XLSX_MEDIA_TYPE, contentLength }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    if (answer.status !== 201) return { answer };
+    const { url, key, bucket, headers } = answer.body as {
+      url: string;
+      key: string;
+      bucket: string;
+      headers: Record<string, string>;
+    };
+    expect((await fetch(url, { method: 'PUT', headers, body: bytes })).status).toBe(200);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const ingested = await (s3Handler as unknown as (e: S3Event, c: Context) => Promise<{ uploads: unknown[] }>)(
+        objectCreatedEvent({ bucket, key, size: bytes.length }),
+        lambdaContext(),
+      );
+      const result = await s3Client().send(
+        new GetObjectCommand({ Bucket: bucket, Key: `results/${contract}/${batchId}.json` }),
+      );
+      return {
+        answer,
+        key,
+        ingested,
+        result: JSON.parse(await (result.Body as { transformToString(): Promise<string> }).transformToString()),
+      };
+    } finally {
+      out.mockRestore();
+    }
+  }
+
+  it('ingests the first sheet of a workbook uploaded as <batchId>.xlsx', async () => {
+    const contract = freshContract(contracts, 'xlsx-up');
+    const bytes = await workbookBytes([evidenceSheet([enrolRow('e1', 'OP-1'), jobRow('e2', 'OP-1')])]);
+
+    const { answer, key, ingested, result } = await upload(contract, 'up-1', bytes);
+
+    expect(answer.status).toBe(201);
+    expect(key).toBe(`uploads/${contract}/up-1.xlsx`);
+    expect(ingested?.uploads).toEqual([expect.objectContaining({ key, status: 'accepted' })]);
+    expect(result).toMatchObject({ batchId: 'up-1', recordCount: 2 });
+  });
+
+  it('writes the problems of a rejected workbook by sheet and cell; refuses a workbook over the bound before signing', async () => {
+    const contract = freshContract(contracts, 'xlsx-up');
+    const wrong = enrolRow('e1', 'OP-1');
+    wrong[6] = 'free';
+    const bytes = await workbookBytes([evidenceSheet([wrong])]);
+
+    const rejected = await upload(contract, 'up-2', bytes);
+    const large = await upload(contract, 'up-3', bytes, XLSX_UPLOAD_BYTES + 1);
+
+    expect(rejected.ingested?.uploads).toEqual([expect.objectContaining({ status: 'rejected' })]);
+    expect(rejected.result.errors).toEqual([
+      expect.objectContaining({
+        at: 2,
+        field: 'category',
+        message: expect.stringMatching(/^sheet Evidence, cell G2: /),
+      }),
+    ]);
+    expect(await rt.store.byBatch(contract, 'up-2')).toEqual([]);
+    expect(large.answer.status).toBe(422);
+    expect(JSON.stringify(large.answer.body)).toContain('save a larger one as CSV');
   });
 });
