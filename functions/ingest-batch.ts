@@ -12,8 +12,8 @@ import { todayEarliestZone } from './shared/clock.ts';
 import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
-import { UnsupportedMediaTypeError } from './shared/problem.ts';
-import { bodyBytes, contentType, contractParam, header, XLSX_MEDIA_TYPE } from './shared/request.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from './shared/problem.ts';
+import { bodyBytes, contentType, contractParam, header, XLSX_BYTES, XLSX_MEDIA_TYPE } from './shared/request.ts';
 
 /**
  * POST /contracts/{contract}/batches: one evidence batch through the API, as
@@ -115,6 +115,11 @@ function tableBatchId(event: APIGatewayProxyEventV2, problems: Problem[]): strin
 /** An XLSX body: the reader (and exceljs) loaded on the first workbook only. */
 async function parseXlsxBody(event: APIGatewayProxyEventV2): Promise<ParsedBody> {
   const bytes = bodyBytes(event, { name: 'jsonBytes', value: LIMITS.jsonBytes });
+  if (bytes.length > XLSX_BYTES) {
+    throw new PayloadTooLargeError(
+      `the workbook is ${bytes.length.toLocaleString('en')} bytes; a workbook is at most ${XLSX_BYTES.toLocaleString('en')} bytes: save a larger one as CSV UTF-8 and upload that (POST /contracts/{contract}/uploads)`,
+    );
+  }
   const problems: Problem[] = [];
   const batchId = tableBatchId(event, problems);
   const sheet = event.queryStringParameters?.sheet || undefined;

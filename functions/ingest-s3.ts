@@ -24,7 +24,7 @@ import { type Runtime, runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { logger, metrics, tracer } from './shared/middleware.ts';
 import { PROBLEM_JSON, type ProblemDocument, toProblem } from './shared/problem.ts';
-import { XLSX_UPLOAD_BYTES } from './shared/request.ts';
+import { XLSX_BYTES } from './shared/request.ts';
 
 /**
  * The S3-event ingest: for each object created under
@@ -32,7 +32,7 @@ import { XLSX_UPLOAD_BYTES } from './shared/request.ts';
  * whose signed metadata carries `batch-id` and `submitter`), streams the CSV
  * through the ingest use case (domain/services/ingest-stream.ts: memory bounded
  * whatever the size), or reads the first sheet of a `<batchId>.xlsx` whole
- * (at most XLSX_UPLOAD_BYTES; the reader is a lazily loaded chunk) through
+ * (at most XLSX_BYTES; the reader is a lazily loaded chunk) through
  * the batch use case, and writes the outcome beside the upload, as
  * `results/<contract>/<batchId>.json`: the receipt, or the RFC 9457 problem
  * document listing the problems. Then the upload is deleted: it holds the
@@ -237,7 +237,7 @@ async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: numb
 }
 
 /**
- * A workbook upload: read whole (at most XLSX_UPLOAD_BYTES), its first sheet
+ * A workbook upload: read whole (at most XLSX_BYTES), its first sheet
  * through the batch use case, problems located by sheet and cell.
  */
 async function ingestWorkbook(
@@ -246,10 +246,10 @@ async function ingestWorkbook(
   size: number,
   rt: Runtime,
 ): Promise<IngestReceipt> {
-  if (size > XLSX_UPLOAD_BYTES) {
+  if (size > XLSX_BYTES) {
     throw new ValidationError('upload rejected: the workbook is too large', [
       {
-        message: `a workbook is at most ${XLSX_UPLOAD_BYTES.toLocaleString('en')} bytes: save a larger one as CSV UTF-8 and upload that`,
+        message: `a workbook is at most ${XLSX_BYTES.toLocaleString('en')} bytes: save a larger one as CSV UTF-8 and upload that`,
       },
     ]);
   }

@@ -14,7 +14,7 @@ import { runtime } from './shared/composition.ts';
 import { profileForRequest } from './shared/contracts.ts';
 import { type HttpResult, httpHandler, json, logger, metrics } from './shared/middleware.ts';
 import { BadRequestError } from './shared/problem.ts';
-import { bodyBytes, contractParam, XLSX_MEDIA_TYPE, XLSX_UPLOAD_BYTES } from './shared/request.ts';
+import { bodyBytes, contractParam, XLSX_BYTES, XLSX_MEDIA_TYPE } from './shared/request.ts';
 
 /**
  * POST /contracts/{contract}/uploads: a presigned S3 PUT for a batch too
@@ -121,11 +121,11 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const contract = contractParam(event);
   await profileForRequest(contract); // 404 for an unknown contract before anything is signed
   const request = parseRequest(event);
-  if (request.contentType === XLSX_MEDIA_TYPE && (request.contentLength ?? 0) > XLSX_UPLOAD_BYTES) {
+  if (request.contentType === XLSX_MEDIA_TYPE && (request.contentLength ?? 0) > XLSX_BYTES) {
     throw new ValidationError('upload request rejected', [
       {
         field: 'contentLength',
-        message: `a workbook is at most ${XLSX_UPLOAD_BYTES.toLocaleString('en')} bytes: save a larger one as CSV UTF-8 and upload that`,
+        message: `a workbook is at most ${XLSX_BYTES.toLocaleString('en')} bytes: save a larger one as CSV UTF-8 and upload that`,
       },
     ]);
   }

@@ -165,7 +165,7 @@ function registerUpload(operator: Command): void {
       'upload a large CSV batch (or an XLSX workbook, its first sheet): a presigned upload, the file sent with a progress bar, then wait until it is accepted or rejected',
     )
     .requiredOption('--contract <id>', 'contract id')
-    .argument('<file.csv>', 'the CSV batch, or an XLSX workbook up to 16 MiB (docs/evidence.md)')
+    .argument('<file.csv>', 'the CSV batch, or an XLSX workbook up to 1 MiB (docs/evidence.md)')
     .option('--batch-id <id>', "the batch id (default: the file's name without .csv or .xlsx)")
     .option('--wait <seconds>', 'how long to wait for the ingest', secondsArg, 900)
     .option('--no-wait', 'return once the file is uploaded (then: sib operator batch)');

@@ -21,7 +21,7 @@ import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts
 import { handler as presignHandler } from '../../functions/presign-upload.ts';
 import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
-import { XLSX_MEDIA_TYPE, XLSX_UPLOAD_BYTES } from '../../functions/shared/request.ts';
+import { XLSX_BYTES, XLSX_MEDIA_TYPE } from '../../functions/shared/request.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, CONSENT_SHA256, freshContract, invoke, lambdaContext, saveEnv } from '../support/http.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
@@ -303,6 +303,18 @@ describe('POST /contracts/{contract}/batches with an XLSX body', () => {
     expect(answer.body).toMatchObject({ batchId: 'api-1', recordCount: 2 });
   });
 
+  it('answers 413 for a workbook over XLSX_BYTES, before reading it', async () => {
+    const contract = freshContract(contracts, 'xlsx-api');
+
+    const answer = await invoke(
+      ingestHandler,
+      xlsxEvent(contract, new Uint8Array(XLSX_BYTES + 1), { batchId: 'api-3' }),
+    );
+
+    expect(answer.status).toBe(413);
+    expect(answer.body.detail).toMatch(/a workbook is at most 1,048,576 bytes: save a larger one as CSV UTF-8/);
+  });
+
   it('answers 422 with every problem located by sheet and cell, nothing written', async () => {
     const contract = freshContract(contracts, 'xlsx-api');
     const wrong = enrolRow('e1', 'OP-1');
@@ -377,7 +389,7 @@ describe('an XLSX upload (POST /contracts/{contract}/uploads, then the S3-event 
     const bytes = await workbookBytes([evidenceSheet([wrong])]);
 
     const rejected = await upload(contract, 'up-2', bytes);
-    const large = await upload(contract, 'up-3', bytes, XLSX_UPLOAD_BYTES + 1);
+    const large = await upload(contract, 'up-3', bytes, XLSX_BYTES + 1);
 
     expect(rejected.ingested?.uploads).toEqual([expect.objectContaining({ status: 'rejected' })]);
     expect(rejected.result.errors).toEqual([
