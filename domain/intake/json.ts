@@ -1,4 +1,11 @@
-import { describeLimit, EVENT_ID, FORBIDDEN_KEYS, formatCount, type Limits } from '#evidence';
+import {
+  describeLimit,
+  EVENT_ID,
+  FORBIDDEN_KEYS,
+  formatCount,
+  type Limits,
+  UNPAIRED_SURROGATE_MESSAGE,
+} from '#evidence';
 import type { Problem } from '#kernel';
 import { limitsOf, type ParsedRecord, type ParseOptions } from './parse-options.ts';
 import { Utf8Chunks, utf8Length, utf8Message } from './utf8.ts';
@@ -228,7 +235,7 @@ class JsonReader {
       loneSurrogate = true; // checked below, only for strings with escapes
     }
     if (loneSurrogate && !out.isWellFormed()) {
-      this.problem(path, 'contains an unpaired surrogate (\\uD800-\\uDFFF escape): not valid Unicode text');
+      this.problem(path, UNPAIRED_SURROGATE_MESSAGE);
     }
     return out;
   }

@@ -16,7 +16,7 @@ export function rejectBatch(
   limit?: { readonly max: number; readonly total: number; readonly records: number },
 ): never {
   const order = (p: Problem) => (typeof p.at === 'number' ? p.at : -1);
-  const sorted = [...unsorted].sort((a, b) => order(a) - order(b));
+  const sorted = distinct(unsorted).sort((a, b) => order(a) - order(b));
   const problems = limit === undefined ? sorted : sorted.slice(0, limit.max);
   const total = limit?.total ?? problems.length;
   const records = limit?.records ?? new Set(problems.map((p) => p.at)).size;
@@ -25,6 +25,17 @@ export function rejectBatch(
     `batch rejected: ${total} problem${total === 1 ? '' : 's'} in ${records} record${records === 1 ? '' : 's'}; nothing was written${listed}`,
     problems,
   );
+}
+
+/** The problems without repeats (the parser and the record checks may find the same one). */
+function distinct(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.at ?? ''}\u0000${p.field ?? ''}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The first `max` problems in the order found, and how many there were, on how many records. */

@@ -147,6 +147,35 @@ describe('POST /contracts/{contract}/batches', () => {
     expect(await rt.store.byBatch(contract, 'b-bad')).toEqual([]);
   });
 
+  it('refuses a lone surrogate in any string of a record with 422 naming the record and field, never a 500', async () => {
+    const contract = freshContract(contracts, 'api');
+    const body = JSON.stringify({
+      batchId: 'b-sur',
+      records: [
+        enrol('e1', 'OP-0001'),
+        {
+          eventId: 'e2',
+          participant: 'OP-0001',
+          type: 'probation-violation',
+          date: '2024-05-01',
+          source: 'probation-service',
+          note: 'NOTE',
+        },
+      ],
+    }).replace('"NOTE"', '"visit \\ud83d missed"');
+
+    const answer = await ingest(
+      apiEvent({ route: 'batches', contract, body, headers: { 'content-type': 'application/json' } }),
+    );
+
+    expect(answer.status).toBe(422);
+    expectProblem(answer);
+    const errors = answer.body.errors as { at: number; field?: string; message: string }[];
+    expect(errors).toContainEqual({ at: 1, field: 'note', message: expect.stringMatching(/unpaired surrogate/) });
+    expect(errors.every((e) => e.at === 1)).toBe(true);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
   it('accepts a CSV body with Cyrillic free text, the batch id in the query', async () => {
     const contract = freshContract(contracts, 'api');
     const note = 'неявка на регистрацию, без уважительной причины';
