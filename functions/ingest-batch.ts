@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { LIMITS } from '#evidence';
-import { type ParsedRecord, parseCsv, parseJsonBatch } from '#intake';
+import { type ParsedRecord, parseCsv, parseJsonBatch, rejectBatch } from '#intake';
 import type { Problem } from '#kernel';
 import { ValidationError } from '#kernel';
 import { ingestBatch } from '#services';
@@ -121,9 +121,7 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
   metrics.addMetric('BatchSize', MetricUnit.Count, records.length);
   const started = performance.now();
   try {
-    if (batchId === undefined) {
-      throw new ValidationError(`batch rejected: ${body.problems.length} problems; nothing was written`, body.problems);
-    }
+    if (batchId === undefined) rejectBatch(body.problems);
     const ports = (await runtime()).ports;
     const receipt = await ingestBatch(
       {

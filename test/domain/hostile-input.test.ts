@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ContractProfile, ContractProfileSchema } from '#contracts';
 import { validateRecord } from '#evidence';
+import { MAX_LISTED_PROBLEMS, ProblemLog, rejectBatch, rejectProblemLogs } from '#intake';
+import { type Problem, ValidationError } from '#kernel';
 import { enrol, job } from '../support/evidence.ts';
 
 const profileOf = (name: string): ContractProfile =>
@@ -55,5 +57,50 @@ describe('strings that are not valid Unicode', () => {
 
     expect(result.problems).toEqual([]);
     expect(result.record).toBeDefined();
+  });
+});
+
+describe('long problem lists', () => {
+  const many = (n: number, field?: string): Problem[] =>
+    Array.from({ length: n }, (_, at) => ({ at, ...(field === undefined ? {} : { field }), message: 'is required' }));
+  const thrown = (f: () => never): ValidationError => {
+    try {
+      f();
+    } catch (error) {
+      if (error instanceof ValidationError) return error;
+      throw error;
+    }
+  };
+
+  it('lists the first MAX_LISTED_PROBLEMS in batch order, with the count of all and per field', () => {
+    const problems = [...many(3_000, 'eventId'), ...many(2_000, 'type'), ...many(10), { message: 'batch-wide' }];
+
+    const error = thrown(() => rejectBatch(problems));
+
+    expect(MAX_LISTED_PROBLEMS).toBe(1_000);
+    expect(error.problems).toHaveLength(1_000);
+    expect(error.problems[0]).toEqual({ message: 'batch-wide' });
+    const ats = error.problems.slice(1).map((p) => p.at as number);
+    expect(ats).toEqual([...ats].sort((x, y) => x - y));
+    expect(ats.at(-1)).toBe(494); // 10 records with 3 problems, then 2 a record
+    expect(error.summary).toEqual({
+      total: 5_011,
+      byField: { '(batch)': 1, '(record)': 10, eventId: 3_000, type: 2_000 },
+    });
+    expect(error.message).toBe(
+      'batch rejected: 5011 problems in 3000 records; nothing was written; the first 1000 are listed',
+    );
+  });
+
+  it('merges two problem logs (record checks, cross-record checks) the same way', () => {
+    const a = new ProblemLog();
+    const b = new ProblemLog();
+    for (const p of many(1_500, 'note')) a.add(p);
+    for (const p of many(700, 'participant')) b.add(p);
+
+    const error = thrown(() => rejectProblemLogs(a, b));
+
+    expect(error.problems).toHaveLength(1_000);
+    expect(error.summary).toEqual({ total: 2_200, byField: { note: 1_500, participant: 700 } });
   });
 });

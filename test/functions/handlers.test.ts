@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS } from '#evidence';
@@ -173,6 +173,27 @@ describe('POST /contracts/{contract}/batches', () => {
     const errors = answer.body.errors as { at: number; field?: string; message: string }[];
     expect(errors).toContainEqual({ at: 1, field: 'note', message: expect.stringMatching(/unpaired surrogate/) });
     expect(errors.every((e) => e.at === 1)).toBe(true);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
+  it('lists at most 1,000 problems of a bad batch, with the count of all and per field', async () => {
+    const contract = freshContract(contracts, 'api');
+    const empty = Array.from({ length: 1_500 }, () => ({}));
+
+    const answer = await ingest(jsonBatch(contract, 'b-empty', empty));
+
+    expect(answer.status).toBe(422);
+    expectProblem(answer);
+    expect((answer.body.errors as unknown[]).length).toBe(1_000);
+    expect(answer.body.problemCount).toBe(7_500);
+    expect(answer.body.problemsByField).toEqual({
+      date: 1_500,
+      eventId: 1_500,
+      participant: 1_500,
+      source: 1_500,
+      type: 1_500,
+    });
+    expect(answer.body.detail).toMatch(/7500 problems in 1500 records.*the first 1000 are listed/);
     expect((await rt.log.head(contract)).size).toBe(0);
   });
 
@@ -423,6 +444,31 @@ describe('POST /contracts/{contract}/uploads', () => {
     expect(ingested.uploads).toEqual([expect.objectContaining({ key, status: 'accepted' })]);
     const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
     expect(entry.actor).toEqual({ sub: 'cognito-sub-9', role: 'operator' });
+  });
+
+  it("caps the problems of a rejected upload's outcome at 1,000, with the count of all and per field", async () => {
+    const contract = freshContract(contracts, 'up');
+    const rows = Array.from({ length: 1_200 }, (_, i) => `u${i},,,,`);
+    const csv = new TextEncoder().encode(`eventId,participant,type,date,source\n${rows.join('\n')}\n`);
+
+    const answer = await presign(contract, { batchId: 'up-bad', contentType: 'text/csv' });
+    const { url, key, bucket, headers } = answer.body as {
+      url: string;
+      key: string;
+      bucket: string;
+      headers: Record<string, string>;
+    };
+    expect((await fetch(url, { method: 'PUT', headers, body: csv })).status).toBe(200);
+    const ingested = await invokeS3Handler(bucket, key, csv.length);
+
+    expect(ingested.uploads).toEqual([expect.objectContaining({ key, status: 'rejected' })]);
+    const object = await s3Client().send(
+      new GetObjectCommand({ Bucket: bucket, Key: `results/${contract}/up-bad.json` }),
+    );
+    const outcome = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+    expect(outcome.errors.length).toBe(1_000);
+    expect(outcome.problemCount).toBe(4_800);
+    expect(outcome.problemsByField).toEqual({ date: 1_200, participant: 1_200, source: 1_200, type: 1_200 });
   });
 
   it('rejects a bad batch id and content type with 422 listing both, and an unknown contract with 404', async () => {
