@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ContractProfile, ContractProfileSchema } from '#contracts';
 import { validateRecord } from '#evidence';
-import { MAX_LISTED_PROBLEMS, ProblemLog, rejectBatch, rejectProblemLogs } from '#intake';
+import { MAX_LISTED_PROBLEMS, ProblemLog, parseJsonBatch, rejectBatch, rejectProblemLogs } from '#intake';
 import { type Problem, ValidationError } from '#kernel';
 import { enrol, job } from '../support/evidence.ts';
 
@@ -102,5 +102,43 @@ describe('long problem lists', () => {
 
     expect(error.problems).toHaveLength(1_000);
     expect(error.summary).toEqual({ total: 2_200, byField: { note: 1_500, participant: 700 } });
+  });
+});
+
+describe('JSON syntax errors', () => {
+  const parse = (text: string) => parseJsonBatch(new TextEncoder().encode(text));
+
+  it('names line, column and the batch id read before the error', () => {
+    const batch = parse('{"batchId": "b-7",\n "records": [\n  {"eventId": "e1",}\n]}');
+
+    expect(batch.batchId).toBe('b-7');
+    expect(batch.problems).toEqual([
+      {
+        at: 0,
+        message:
+          'invalid JSON at line 3, column 20 (batch b-7): expected a key in double quotes; nothing after it was read',
+      },
+    ]);
+  });
+
+  it('finds a batch id written after the error', () => {
+    const batch = parse('{"records": [{"eventId": "e1" "type": "x"}],\n "batchId": "b-8"}');
+
+    expect(batch.batchId).toBe('b-8');
+    expect(batch.problems).toEqual([
+      {
+        at: 0,
+        message: "invalid JSON at line 1, column 31 (batch b-8): expected ',' or '}'; nothing after it was read",
+      },
+    ]);
+  });
+
+  it('takes no batch id from inside a string, nor a malformed one', () => {
+    const quoted = parse('{"records": [{"note": "see \\"batchId\\": \\"b-9\\"" oops}]}');
+    const malformed = parse('{"batchId": "../etc", "records": [}');
+
+    expect(quoted.batchId).toBeUndefined();
+    expect(quoted.problems[0]?.message).toMatch(/^invalid JSON at line 1, column 50: /);
+    expect(malformed.batchId).toBeUndefined();
   });
 });

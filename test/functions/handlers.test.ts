@@ -197,6 +197,26 @@ describe('POST /contracts/{contract}/batches', () => {
     expect((await rt.log.head(contract)).size).toBe(0);
   });
 
+  it('answers a JSON syntax error with 422 naming its line, column and the batch id', async () => {
+    const contract = freshContract(contracts, 'api');
+    const body = '{"batchId": "b-syn",\n "records": [\n  {"eventId": "e1",}\n]}';
+
+    const answer = await ingest(
+      apiEvent({ route: 'batches', contract, body, headers: { 'content-type': 'application/json' } }),
+    );
+
+    expect(answer.status).toBe(422);
+    expectProblem(answer);
+    expect(answer.body.errors).toEqual([
+      {
+        at: 0,
+        message:
+          'invalid JSON at line 3, column 20 (batch b-syn): expected a key in double quotes; nothing after it was read',
+      },
+    ]);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
   it('accepts a CSV body with Cyrillic free text, the batch id in the query', async () => {
     const contract = freshContract(contracts, 'api');
     const note = 'неявка на регистрацию, без уважительной причины';
