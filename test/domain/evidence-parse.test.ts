@@ -580,7 +580,13 @@ describe('parseCsv', () => {
     // Assess
     expect(csv).toEqual({
       records: [],
-      problems: [{ at: 2, field: 'note', message: 'the value is longer than 1,000 characters (LIMITS.fieldChars)' }],
+      problems: [
+        {
+          at: 2,
+          field: 'note',
+          message: 'the value is 1,001 characters; the limit of a cell is 1,000 characters (LIMITS.fieldChars)',
+        },
+      ],
     });
   });
 

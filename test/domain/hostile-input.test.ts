@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ContractProfile, ContractProfileSchema } from '#contracts';
 import { validateRecord } from '#evidence';
-import { MAX_LISTED_PROBLEMS, ProblemLog, parseJsonBatch, rejectBatch, rejectProblemLogs } from '#intake';
+import { MAX_LISTED_PROBLEMS, ProblemLog, parseCsv, parseJsonBatch, rejectBatch, rejectProblemLogs } from '#intake';
 import { type Problem, ValidationError } from '#kernel';
 import { enrol, job } from '../support/evidence.ts';
 
@@ -140,5 +140,52 @@ describe('JSON syntax errors', () => {
     expect(quoted.batchId).toBeUndefined();
     expect(quoted.problems[0]?.message).toMatch(/^invalid JSON at line 1, column 50: /);
     expect(malformed.batchId).toBeUndefined();
+  });
+});
+
+describe('the bound of a cell', () => {
+  const HEADER = 'eventId,participant,type,date,source,note';
+
+  it('names the cell and LIMITS.fieldChars for a 30,000-character note, beside the row size', () => {
+    const text = `${HEADER}\ne-1,SC 1,probation-violation,2024-05-01,probation-service,"${'a'.repeat(30_000)}"\n`;
+
+    const csv = parseCsv(new TextEncoder().encode(text));
+
+    expect(csv.records).toEqual([]);
+    expect(csv.problems).toEqual([
+      {
+        at: 2,
+        field: 'note',
+        message: 'the value is 30,000 characters; the limit of a cell is 1,000 characters (LIMITS.fieldChars)',
+      },
+      { at: 2, message: expect.stringMatching(/^the row is 30,0\d\d bytes; the limit is 8,192 bytes/) },
+    ]);
+  });
+
+  it('names each long cell of a row with its length', () => {
+    const text = `${HEADER}\ne-1,${'b'.repeat(1_200)},probation-violation,2024-05-01,probation-service,"${'я'.repeat(3_000)}"\n`;
+    const reader = new TextEncoder().encode(text);
+
+    const csv = parseCsv(reader);
+
+    expect(csv.problems.filter((p) => p.field !== undefined)).toEqual([
+      { at: 2, field: 'participant', message: expect.stringMatching(/^the value is 1,200 characters; the limit/) },
+      { at: 2, field: 'note', message: expect.stringMatching(/^the value is 3,000 characters; the limit/) },
+    ]);
+  });
+
+  it('names the field and LIMITS.freeTextChars for a 30,000-character note in a JSON record', () => {
+    const record = violation('e1', 'OP-1', 'a'.repeat(30_000));
+
+    const batch = parseJsonBatch(new TextEncoder().encode(JSON.stringify({ batchId: 'b', records: [record] })));
+    const result = validateRecord(batch.records[0]?.value, CTX);
+
+    expect(batch.problems).toEqual([
+      { at: 0, message: expect.stringMatching(/^the record is 30,\d+ bytes; the limit/) },
+    ]);
+    expect(result.problems).toContainEqual({
+      field: 'note',
+      message: 'is longer than 500 characters (LIMITS.freeTextChars)',
+    });
   });
 });
