@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ContractProfile, ContractProfileSchema } from '#contracts';
-import { validateRecord } from '#evidence';
+import { freeTextProblems, validateRecord } from '#evidence';
 import { MAX_LISTED_PROBLEMS, ProblemLog, parseCsv, parseJsonBatch, rejectBatch, rejectProblemLogs } from '#intake';
 import { type Problem, ValidationError } from '#kernel';
 import { enrol, job } from '../support/evidence.ts';
@@ -187,5 +187,31 @@ describe('the bound of a cell', () => {
       field: 'note',
       message: 'is longer than 500 characters (LIMITS.freeTextChars)',
     });
+  });
+});
+
+describe('personal data in free text: a corpus of real formats (synthetic values)', () => {
+  const corpus = JSON.parse(readFileSync(new URL('../fixtures/free-text/corpus.json', import.meta.url), 'utf8')) as {
+    personal: { text: string; kind: string }[];
+    harmless: string[];
+  };
+
+  it.each(corpus.personal.map((c) => [c.text, c.kind]))('refuses %j (%s)', (text, kind) => {
+    const problems = freeTextProblems(text);
+
+    expect(problems).toContainEqual(
+      expect.stringContaining(`looks like it contains a${kind === 'ID number' ? 'n' : ''} ${kind}`),
+    );
+    expect(problems.join('\n')).not.toContain(text);
+  });
+
+  it.each(corpus.harmless)('passes %j', (text) => {
+    expect(freeTextProblems(text)).toEqual([]);
+  });
+
+  it('holds enough of each kind', () => {
+    expect(corpus.personal.filter((c) => c.kind === 'ID number').length).toBeGreaterThanOrEqual(20);
+    expect(corpus.personal.filter((c) => c.kind === 'personal name').length).toBeGreaterThanOrEqual(15);
+    expect(corpus.harmless.length).toBeGreaterThanOrEqual(25);
   });
 });
