@@ -217,6 +217,40 @@ describe('POST /contracts/{contract}/batches', () => {
     expect((await rt.log.head(contract)).size).toBe(0);
   });
 
+  it('reports record and cross-record problems in one answer, with or without the batch id', async () => {
+    const contract = freshContract(contracts, 'api');
+    const ended = {
+      eventId: 'e3',
+      participant: 'OP-0001',
+      type: 'employment-ended',
+      date: '2024-06-01',
+      source: 'employer',
+      employerId: 'NOBODY-HIRED',
+      reason: 'resigned',
+    };
+    const records = [enrol('e1', 'OP-0001'), { ...job('e2', 'OP-0001'), monthlyWage: '-5' }, ended];
+    const expected = [
+      { at: 1, field: 'monthlyWage', message: expect.any(String) },
+      { at: 2, field: 'employerId', message: expect.stringMatching(/no employment-started/) },
+    ];
+
+    const withId = await ingest(jsonBatch(contract, 'b-both', records));
+    const withoutId = await ingest(
+      apiEvent({
+        route: 'batches',
+        contract,
+        body: JSON.stringify({ records }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+
+    expect(withId.status).toBe(422);
+    expect(withId.body.errors).toEqual(expected);
+    expect(withoutId.status).toBe(422);
+    expect(withoutId.body.errors).toEqual([{ field: 'batchId', message: 'is required' }, ...expected]);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
   it('accepts a CSV body with Cyrillic free text, the batch id in the query', async () => {
     const contract = freshContract(contracts, 'api');
     const note = 'неявка на регистрацию, без уважительной причины';
@@ -489,6 +523,39 @@ describe('POST /contracts/{contract}/uploads', () => {
     expect(outcome.errors.length).toBe(1_000);
     expect(outcome.problemCount).toBe(4_800);
     expect(outcome.problemsByField).toEqual({ date: 1_200, participant: 1_200, source: 1_200, type: 1_200 });
+  });
+
+  it("reports a CSV upload's record and cross-record problems in one outcome", async () => {
+    const contract = freshContract(contracts, 'up');
+    const csv = new TextEncoder().encode(
+      [
+        'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256,employerId,contractType,monthlyWage,reason',
+        `u1,SC-0400,enrolment,2024-03-01,operator,2024,released,female,1991,${CONSENT_SHA256},,,,`,
+        'u2,SC-0400,employment-started,2024-04-01,employer,,,,,,KAMRYBPROM,permanent,-5,',
+        'u3,SC-0400,employment-ended,2024-06-01,employer,,,,,,NOBODY-HIRED,,,resigned',
+        '',
+      ].join('\n'),
+    );
+
+    const answer = await presign(contract, { batchId: 'up-both', contentType: 'text/csv' });
+    const { url, key, bucket, headers } = answer.body as {
+      url: string;
+      key: string;
+      bucket: string;
+      headers: Record<string, string>;
+    };
+    expect((await fetch(url, { method: 'PUT', headers, body: csv })).status).toBe(200);
+    await invokeS3Handler(bucket, key, csv.length);
+
+    const object = await s3Client().send(
+      new GetObjectCommand({ Bucket: bucket, Key: `results/${contract}/up-both.json` }),
+    );
+    const outcome = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+    expect(outcome.errors).toEqual([
+      { at: 3, field: 'monthlyWage', message: expect.any(String) },
+      { at: 4, field: 'employerId', message: expect.stringMatching(/no employment-started/) },
+    ]);
+    expect((await rt.log.head(contract)).size).toBe(0);
   });
 
   it('rejects a bad batch id and content type with 422 listing both, and an unknown contract with 404', async () => {
