@@ -11,6 +11,9 @@ export interface ProblemBody {
   readonly status?: number;
   readonly detail?: string;
   readonly errors?: readonly { at?: number | string; field?: string; message: string }[];
+  /** A rejected batch: all its problems (`errors` lists the first of them), and per field. */
+  readonly problemCount?: number;
+  readonly problemsByField?: Readonly<Record<string, number>>;
   readonly requestId?: string;
   readonly [key: string]: unknown;
 }

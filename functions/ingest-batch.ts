@@ -5,7 +5,7 @@ import { LIMITS } from '#evidence';
 import { type ParsedRecord, parseCsv, parseJsonBatch } from '#intake';
 import type { Problem } from '#kernel';
 import { ValidationError } from '#kernel';
-import { ingestBatch } from '#services';
+import { ingestBatch, rejectUnwritableBatch } from '#services';
 import { actorOf, authorize } from './api/auth.ts';
 import { type RouteDef, routeOf } from './api/routes.ts';
 import { todayEarliestZone } from './shared/clock.ts';
@@ -121,10 +121,14 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
   metrics.addMetric('BatchSize', MetricUnit.Count, records.length);
   const started = performance.now();
   try {
-    if (batchId === undefined) {
-      throw new ValidationError(`batch rejected: ${body.problems.length} problems; nothing was written`, body.problems);
-    }
     const ports = (await runtime()).ports;
+    if (batchId === undefined) {
+      // Not writable, but every other problem of the file still belongs in the one answer.
+      return await rejectUnwritableBatch(
+        { profile, records, parseProblems: body.problems, today: todayEarliestZone(), unit: body.unit },
+        ports,
+      );
+    }
     const receipt = await ingestBatch(
       {
         profile,

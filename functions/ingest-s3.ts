@@ -270,7 +270,9 @@ async function rejectUpload(
     metrics.addMetric('RecordsRejected', MetricUnit.Count, Math.max(rows ?? 0, located));
   }
   // The problem list is not logged: its messages may quote what the operator sent.
-  logger.info('batch rejected', { status: document.status, type: document.type, problems: document.errors?.length });
+  // The count of all problems, not only of those listed (at most 1,000).
+  const problems = document.problemCount ?? document.errors?.length;
+  logger.info('batch rejected', { status: document.status, type: document.type, problems });
   await writeOutcome(rt.s3, upload, document, PROBLEM_JSON);
   return { key, result: upload.result, status: 'rejected' };
 }

@@ -14,7 +14,7 @@ import { secondsArg } from '../args.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
 import { readInput } from '../files.ts';
 import { printJson, say } from '../output.ts';
-import { problemTable } from '../problems.ts';
+import { problemCounts, problemTable } from '../problems.ts';
 import { progressBar, spinner } from '../table.ts';
 import type { BatchReceipt, UploadStatus } from './answers.ts';
 import { type Api, type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
@@ -259,8 +259,9 @@ function printUpload(status: UploadStatus, contract: string, json: boolean): voi
   } else if (status.status === 'accepted') {
     say(accepted(status.receipt));
   } else {
+    const more = problemCounts(status.problems.length, status.problemCount, status.problemsByField);
     process.stderr.write(
-      `error: ${status.detail || status.title}${status.problems.length > 0 ? `\n\n${problemTable(status.problems, 'line')}` : ''}\n`,
+      `error: ${status.detail || status.title}${status.problems.length > 0 ? `\n\n${problemTable(status.problems, 'line')}` : ''}\n${more}`,
     );
   }
 }

@@ -37,6 +37,8 @@ export class CsvReader {
   #rowLine = 1;
   #cells: string[] = [];
   #cell = '';
+  /** Characters of the current cell, counted to its end even when it is not kept. */
+  #cellChars = 0;
   #cellTooLong = false;
   #rowBytes = 0;
   #rowHasText = false;
@@ -222,12 +224,13 @@ export class CsvReader {
   }
 
   #appendText(piece: string): void {
-    if (this.#cellTooLong || this.#rowBytes > this.#limits.recordBytes) return;
-    if (this.#cell.length + piece.length > this.#limits.fieldChars) {
+    // Counted before the row's bound: a cell over its own bound is named even in a row over LIMITS.recordBytes.
+    this.#cellChars += piece.length;
+    if (this.#cellChars > this.#limits.fieldChars) {
       this.#cellTooLong = true;
       this.#cell = '';
-      return;
     }
+    if (this.#cellTooLong || this.#rowBytes > this.#limits.recordBytes) return;
     this.#cell += piece;
   }
 
@@ -235,11 +238,12 @@ export class CsvReader {
     if (this.#cellTooLong) {
       this.#rowProblem(
         this.#column() ?? `column ${this.#cells.length + 1}`,
-        `the value is longer than ${describeLimit('fieldChars', this.#limits.fieldChars)}`,
+        `the value is ${formatCount(this.#cellChars)} characters; the limit of a cell is ${describeLimit('fieldChars', this.#limits.fieldChars)}`,
       );
     }
     if (this.#rowBytes <= this.#limits.recordBytes) this.#cells.push(this.#cell);
     this.#cell = '';
+    this.#cellChars = 0;
     this.#cellTooLong = false;
   }
 

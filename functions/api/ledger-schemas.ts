@@ -143,6 +143,9 @@ export const UploadStatusSchema = z.discriminatedUnion('status', [
     title: z.string(),
     detail: z.string(),
     problems: z.array(ProblemItem),
+    /** How many problems there were in all (`problems` lists at most the first 1,000), and per field. */
+    problemCount: z.number().int().optional(),
+    problemsByField: z.record(z.string(), z.number().int()).optional(),
   }),
 ]);
 
@@ -228,4 +231,6 @@ export const StoredProblemSchema = z.object({
   title: z.string(),
   detail: z.string(),
   errors: z.array(ProblemItem).optional(),
+  problemCount: z.number().int().optional(),
+  problemsByField: z.record(z.string(), z.number().int()).optional(),
 });

@@ -52,7 +52,14 @@ export const ProblemDetailsSchema = z
         }),
       )
       .optional()
-      .describe('Every problem found (422): the request was refused whole, nothing was written'),
+      .describe(
+        'Every problem found (422): the request was refused whole, nothing was written. A rejected batch lists at most the first 1,000',
+      ),
+    problemCount: z.int().min(0).optional().describe('A rejected batch: how many problems there were in all'),
+    problemsByField: z
+      .record(z.string(), z.int().min(0))
+      .optional()
+      .describe('A rejected batch: problems per field, all counted ((record): a whole record, (batch): the batch)'),
   })
   .describe('RFC 9457 problem details');
 
