@@ -60,7 +60,8 @@ function registerSubmit(operator: Command): void {
         if (format === 'csv' && opts.batchId === undefined)
           throw usage('give the batch id of a CSV batch with --batch-id');
         ctx.unit = format === 'csv' ? 'line' : 'record';
-        const body = (await readInput(file)).toString('utf8');
+        // The file's bytes as they are: the server decides what they hold (a decoded file could not be undone).
+        const body = await readInput(file);
         const api = connect('operator', opts);
         const answer = await api
           .call<BatchReceipt>('submitBatch', {

@@ -1,0 +1,68 @@
+/**
+ * `sib operator submit` sends the file's bytes as they are: the API decides
+ * what they hold. A stand-in API records what it receives, so the test sees
+ * the bytes on the wire (a Windows-1251 CSV decoded by the CLI was stored
+ * garbled for good).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, sib, useDataDir } from '../support/cli.ts';
+
+const dir = useDataDir({ withStack: false });
+const FIXTURE = `${REPO}test/fixtures/russian-excel/cp1251.csv`;
+
+interface Received {
+  readonly url: string;
+  readonly contentType: string | undefined;
+  readonly body: Buffer;
+}
+const received: Received[] = [];
+let server: Server;
+let api = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks) });
+      res.writeHead(422, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ status: 422, title: 'Batch rejected', detail: 'stand-in', errors: [] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('sib operator submit: the bytes on the wire', () => {
+  it("sends a Windows-1251 CSV's bytes untouched, not decoded as UTF-8", async () => {
+    const bytes = await readFile(FIXTURE);
+    expect(bytes.includes(0xed)).toBe(true); // 'н' in Windows-1251: not UTF-8
+
+    const run = await sib(dir.path, [
+      'operator',
+      'submit',
+      '--contract',
+      'c-1',
+      '--batch-id',
+      'b-1251',
+      FIXTURE,
+      '--api',
+      api,
+      '--token',
+      'a.b.c',
+    ]);
+
+    expect(run.code).toBe(1);
+    const request = received.at(-1);
+    expect(request?.url).toMatch(/^\/contracts\/c-1\/batches\?batchId=b-1251$/);
+    expect(request?.contentType).toBe('text/csv');
+    expect(request?.body.equals(bytes)).toBe(true);
+  });
+});
