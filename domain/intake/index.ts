@@ -10,6 +10,7 @@ export * from './batch-check.ts';
 export * from './check-tape.ts';
 export * from './csv.ts';
 export * from './csv-reader.ts';
+export * from './encoding.ts';
 export * from './json.ts';
 export * from './parse-options.ts';
 export * from './pseudonym.ts';

@@ -65,4 +65,18 @@ describe('sib operator submit: the bytes on the wire', () => {
     expect(request?.contentType).toBe('text/csv');
     expect(request?.body.equals(bytes)).toBe(true);
   });
+
+  it('--encoding windows-1251 names the charset beside the same bytes; other encodings are usage errors', async () => {
+    const bytes = await readFile(FIXTURE);
+    const args = ['operator', 'submit', '--contract', 'c-1', '--batch-id', 'b-1251', FIXTURE, '--api', api];
+
+    const named = await sib(dir.path, [...args, '--token', 'a.b.c', '--encoding', 'cp1251']);
+    const koi8 = await sib(dir.path, [...args, '--token', 'a.b.c', '--encoding', 'koi8-r']);
+
+    expect(named.code).toBe(1);
+    expect(received.at(-1)?.contentType).toBe('text/csv; charset=windows-1251');
+    expect(received.at(-1)?.body.equals(bytes)).toBe(true);
+    expect(koi8.code).toBe(2);
+    expect(koi8.stderr).toMatch(/^error: --encoding must be utf-8 or windows-1251, not koi8-r/);
+  });
 });
