@@ -2,7 +2,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { LIMITS } from '#evidence';
-import { type ParsedRecord, parseCsv, parseJsonBatch, type TextEncoding, textEncodingOf } from '#intake';
+import {
+  type CsvDialect,
+  type ParsedRecord,
+  parseCsv,
+  parseJsonBatch,
+  type TextEncoding,
+  textEncodingOf,
+} from '#intake';
 import type { Problem } from '#kernel';
 import { ValidationError } from '#kernel';
 import { ingestBatch } from '#services';
@@ -50,6 +57,15 @@ export const BatchReceiptSchema = z.strictObject({
   archive: z.strictObject({ key: z.string(), sha256: z.string() }),
   checkpoint: z.string(),
   replayed: z.boolean(),
+  /** What a CSV batch used beyond the documented form (docs/evidence.md, "Russian Excel"); absent when nothing. */
+  dialect: z
+    .strictObject({
+      encoding: z.literal('windows-1251').optional(),
+      separator: z.literal(';').optional(),
+      dates: z.literal('dd.mm.yyyy').optional(),
+      upperCaseHashes: z.literal(true).optional(),
+    })
+    .optional(),
 });
 
 interface ParsedBody {
@@ -57,6 +73,7 @@ interface ParsedBody {
   readonly records: readonly ParsedRecord[];
   readonly problems: Problem[];
   readonly unit: 'record' | 'line';
+  readonly dialect?: CsvDialect;
 }
 
 /** The batch id given beside the body: query `batchId` or header Idempotency-Key (they must agree). */
@@ -110,7 +127,13 @@ function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
     });
   }
   const parsed = parseCsv(bytes, { encoding });
-  return { batchId: beside, records: parsed.records, problems: [...parsed.problems, ...problems], unit: 'line' };
+  return {
+    batchId: beside,
+    records: parsed.records,
+    problems: [...parsed.problems, ...problems],
+    unit: 'line',
+    dialect: parsed.dialect,
+  };
 }
 
 /**
@@ -146,6 +169,7 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
         parseProblems: body.problems,
         today: todayEarliestZone(),
         unit: body.unit,
+        ...(body.dialect === undefined ? {} : { dialect: body.dialect }),
         leaseWaitMs: Math.max(0, context.getRemainingTimeInMillis() - INGEST_WORK_MS),
       },
       ports,

@@ -1,5 +1,6 @@
 import { describeLimit, type Limits } from '#evidence';
 import type { Problem } from '#kernel';
+import type { CsvDialect } from './csv-dialect.ts';
 import { CsvReader, type CsvRow } from './csv-reader.ts';
 import { type TextChunks, textChunks } from './encoding.ts';
 import { limitsOf, type ParsedRecord, type ParseOptions } from './parse-options.ts';
@@ -13,6 +14,8 @@ import { limitsOf, type ParsedRecord, type ParseOptions } from './parse-options.
 export interface CsvFile {
   readonly records: ParsedRecord[];
   readonly problems: Problem[];
+  /** What the file used beyond the documented form (csv-dialect.ts); absent when nothing. */
+  readonly dialect?: CsvDialect;
 }
 
 /**
@@ -24,9 +27,11 @@ class CsvRun {
   readonly #limits: Limits;
   readonly #text: TextChunks;
   readonly #reader: CsvReader;
+  readonly #encoding: string | undefined;
   #bytes = 0;
 
   constructor(options: ParseOptions) {
+    this.#encoding = options.encoding;
     this.#limits = limitsOf(options);
     this.#text = textChunks(options.encoding);
     this.#reader = new CsvReader(this.#limits);
@@ -34,6 +39,10 @@ class CsvRun {
 
   get stopped(): boolean {
     return this.#reader.stopped;
+  }
+
+  get dialect(): CsvDialect {
+    return this.#reader.rules.dialect(this.#encoding);
   }
 
   *push(chunk: Uint8Array): Generator<CsvRow> {
@@ -80,7 +89,8 @@ export function parseCsv(bytes: Uint8Array, options: ParseOptions = {}): CsvFile
   };
   for (const row of run.push(bytes)) collect(row);
   for (const row of run.end()) collect(row);
-  return { records, problems };
+  const dialect = run.dialect;
+  return Object.keys(dialect).length === 0 ? { records, problems } : { records, problems, dialect };
 }
 
 /**
@@ -88,16 +98,21 @@ export function parseCsv(bytes: Uint8Array, options: ParseOptions = {}): CsvFile
  * characters and quoted line breaks may be split between chunks). Holds only
  * the current chunk and the current row; stops reading the source (and
  * returns) after a file-level problem: bad header, invalid UTF-8, a bound
- * exceeded.
+ * exceeded. `seen.dialect` is set when the rows end: what the file used.
  */
 export async function* parseCsvStream(
   chunks: AsyncIterable<Uint8Array>,
   options: ParseOptions = {},
+  seen: { dialect?: CsvDialect } = {},
 ): AsyncGenerator<CsvRow> {
   const run = new CsvRun(options);
-  for await (const chunk of chunks) {
-    yield* run.push(chunk);
-    if (run.stopped) return;
+  try {
+    for await (const chunk of chunks) {
+      yield* run.push(chunk);
+      if (run.stopped) return;
+    }
+    yield* run.end();
+  } finally {
+    seen.dialect = run.dialect;
   }
-  yield* run.end();
 }

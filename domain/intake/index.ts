@@ -9,6 +9,7 @@ export * from './archive.ts';
 export * from './batch-check.ts';
 export * from './check-tape.ts';
 export * from './csv.ts';
+export * from './csv-dialect.ts';
 export * from './csv-reader.ts';
 export * from './encoding.ts';
 export * from './json.ts';

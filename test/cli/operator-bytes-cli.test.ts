@@ -13,6 +13,20 @@ import { REPO, sib, useDataDir } from '../support/cli.ts';
 const dir = useDataDir({ withStack: false });
 const FIXTURE = `${REPO}test/fixtures/russian-excel/cp1251.csv`;
 
+/** A receipt the stand-in answers for batch ids starting xl: a dialect was detected. */
+const RECEIPT = {
+  contract: 'c-1',
+  batchId: 'xl-1',
+  seq: 1,
+  entryHash: 'e'.repeat(64),
+  recordsRoot: 'r'.repeat(64),
+  recordCount: 3,
+  archive: { key: 'archive/c-1/x.ndjson', sha256: 'a'.repeat(64) },
+  checkpoint: 'sib-ledger/c-1\n2\nroot\n',
+  replayed: false,
+  dialect: { encoding: 'windows-1251', separator: ';', dates: 'dd.mm.yyyy', upperCaseHashes: true },
+};
+
 interface Received {
   readonly url: string;
   readonly contentType: string | undefined;
@@ -28,6 +42,11 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       received.push({ url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks) });
+      if (req.url?.includes('batchId=xl')) {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(RECEIPT));
+        return;
+      }
       res.writeHead(422, { 'content-type': 'application/problem+json' });
       res.end(JSON.stringify({ status: 422, title: 'Batch rejected', detail: 'stand-in', errors: [] }));
     });
@@ -78,5 +97,16 @@ describe('sib operator submit: the bytes on the wire', () => {
     expect(received.at(-1)?.body.equals(bytes)).toBe(true);
     expect(koi8.code).toBe(2);
     expect(koi8.stderr).toMatch(/^error: --encoding must be utf-8 or windows-1251, not koi8-r/);
+  });
+
+  it('prints the dialect the receipt states', async () => {
+    const args = ['operator', 'submit', '--contract', 'c-1', '--batch-id', 'xl-1', FIXTURE, '--api', api];
+
+    const run = await sib(dir.path, [...args, '--token', 'a.b.c', '--encoding', 'windows-1251']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /\n {2}read as +Windows-1251 \(converted to UTF-8\), separator ';', dates dd\.mm\.yyyy, upper-case hashes \(lower-cased\)\n/,
+    );
   });
 });

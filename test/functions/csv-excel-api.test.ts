@@ -2,7 +2,8 @@
  * The operator's CSV files as Russian Excel saves them, through the API's
  * batch route and the presigned upload with its S3-event ingest (hand-built
  * API Gateway v2 events, the real local test stack): Windows-1251 refused
- * with how to convert it, or converted when the request names it.
+ * with how to convert it, or converted when the request names it; the
+ * Russian-Excel dialect accepted, stated in the receipt, or refused.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler as ingestHandler } from '../../functions/ingest-batch.ts';
+import { BatchReceiptSchema, handler as ingestHandler } from '../../functions/ingest-batch.ts';
 import { resultKey, type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
 import { handler as presignHandler, UploadResponseSchema } from '../../functions/presign-upload.ts';
 import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
@@ -158,5 +159,47 @@ describe('Windows-1251 through the presigned upload', () => {
     expect(unnamed.ingested.uploads).toEqual([expect.objectContaining({ status: 'rejected' })]);
     expect(JSON.stringify(unnamed.outcome)).toContain('iconv -f WINDOWS-1251 -t UTF-8');
     expect(await rt.store.byBatch(contract, 'up-plain')).toEqual([]);
+  });
+});
+
+describe("Russian Excel's dialect", () => {
+  it('through the batch route: accepted, its dialect in the receipt, the records as the documented form', async () => {
+    const contract = freshContract(contracts, 'xl');
+
+    const answer = await csvBatch(contract, 'xl-1', fixture('excel-ru-utf8.csv'));
+
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(BatchReceiptSchema.parse(answer.body)).toEqual(answer.body);
+    expect(answer.body).toMatchObject({
+      recordCount: 3,
+      dialect: { separator: ';', dates: 'dd.mm.yyyy', upperCaseHashes: true },
+    });
+    const stored = (await rt.store.byBatch(contract, 'xl-1')).map((r) => r.text).join('\n');
+    expect(stored).toContain('"date":"2024-03-01"');
+    expect(stored).not.toMatch(/[0-9A-F]{64}/);
+  });
+
+  it('through the presigned upload, in Windows-1251: the receipt states the encoding too', async () => {
+    const contract = freshContract(contracts, 'xl');
+
+    const uploaded = await upload(contract, 'xl-2', fixture('excel-ru-cp1251.csv'), { encoding: 'windows-1251' });
+
+    expect(uploaded.ingested.uploads).toEqual([expect.objectContaining({ status: 'accepted' })]);
+    expect(uploaded.outcome).toMatchObject({
+      recordCount: 3,
+      dialect: { encoding: 'windows-1251', separator: ';', dates: 'dd.mm.yyyy', upperCaseHashes: true },
+    });
+  });
+
+  it('an amount as Excel shows it is refused by line and column with the digits to write; nothing is written', async () => {
+    const contract = freshContract(contracts, 'xl');
+
+    const answer = await csvBatch(contract, 'xl-3', fixture('excel-ru-amounts.csv'));
+
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors).toEqual([
+      expect.objectContaining({ at: 3, field: 'monthlyWage', message: expect.stringContaining(': 1250050 for 12') }),
+    ]);
+    expect(await rt.store.byBatch(contract, 'xl-3')).toEqual([]);
   });
 });
