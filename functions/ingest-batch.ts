@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { LIMITS } from '#evidence';
 import {
   type CsvDialect,
+  CsvDialectSchema,
   type ParsedRecord,
   parseCsv,
   parseJsonBatch,
@@ -58,14 +59,7 @@ export const BatchReceiptSchema = z.strictObject({
   checkpoint: z.string(),
   replayed: z.boolean(),
   /** What a CSV batch used beyond the documented form (docs/evidence.md, "Russian Excel"); absent when nothing. */
-  dialect: z
-    .strictObject({
-      encoding: z.literal('windows-1251').optional(),
-      separator: z.literal(';').optional(),
-      dates: z.literal('dd.mm.yyyy').optional(),
-      upperCaseHashes: z.literal(true).optional(),
-    })
-    .optional(),
+  dialect: CsvDialectSchema.optional(),
 });
 
 interface ParsedBody {

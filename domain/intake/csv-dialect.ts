@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { Problem } from '#kernel';
 
 /**
@@ -11,17 +12,18 @@ import type { Problem } from '#kernel';
  * docs/decisions/0010-russian-excel-csv.md says why.
  */
 
-/** What a CSV file used beyond the documented form (absent: the documented form). */
-export interface CsvDialect {
+/** What a CSV file used beyond the documented form (a member only when used), as receipts state it. */
+export const CsvDialectSchema = z.strictObject({
   /** The file was Windows-1251, converted to UTF-8 (the sender named it). */
-  readonly encoding?: 'windows-1251';
+  encoding: z.literal('windows-1251').optional(),
   /** Cells separated by semicolons (the header line has semicolons and no comma). */
-  readonly separator?: ';';
+  separator: z.literal(';').optional(),
   /** Dates written dd.mm.yyyy, converted to YYYY-MM-DD. */
-  readonly dates?: 'dd.mm.yyyy';
+  dates: z.literal('dd.mm.yyyy').optional(),
   /** SHA-256 hashes in upper case, converted to lower case. */
-  readonly upperCaseHashes?: true;
-}
+  upperCaseHashes: z.literal(true).optional(),
+});
+export type CsvDialect = Readonly<z.infer<typeof CsvDialectSchema>>;
 
 /** The columns holding a day, and those holding a SHA-256 hash. */
 const DATE_COLUMNS: ReadonlySet<string> = new Set(['date', 'offenceDate', 'to']);
