@@ -164,7 +164,7 @@ export class CsvReader {
           } else {
             this.#rowProblem(
               this.#column(),
-              'text after a closing quote: a quoted field must end at a comma or line end (double a quote inside quotes)',
+              `text after a closing quote: a quoted field must end at a ${separator === 0x3b ? 'semicolon' : 'comma'} or line end (double a quote inside quotes)`,
             );
             this.#state = State.UNQUOTED;
             segment = i;

@@ -167,6 +167,21 @@ describe('refused with what to write instead, by line and column', () => {
     ]);
   });
 
+  it('structural problems of a semicolon file name the semicolon', () => {
+    const { problems } = parseCsv(
+      csv(HEADER, `"e1"x;SC-1;enrolment;2024-03-01;operator;2024;released;male;1990;${CONSENT_SHA256}`),
+    );
+
+    expect(problems).toEqual([
+      {
+        at: 2,
+        field: 'eventId',
+        message:
+          'text after a closing quote: a quoted field must end at a semicolon or line end (double a quote inside quotes)',
+      },
+    ]);
+  });
+
   it('a hash that is not 64 hex digits is left to the record check (not lower-cased, no dialect)', () => {
     const file = parseCsv(csv(HEADER, enrolRow('e1', '2024-03-01', 'ABC')));
 
