@@ -2,7 +2,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { LIMITS } from '#evidence';
-import { type ParsedRecord, parseCsv, parseJsonBatch } from '#intake';
+import {
+  type CsvDialect,
+  CsvDialectSchema,
+  type ParsedRecord,
+  parseCsv,
+  parseJsonBatch,
+  type TextEncoding,
+  textEncodingOf,
+} from '#intake';
 import type { Problem } from '#kernel';
 import { ValidationError } from '#kernel';
 import { ingestBatch, rejectUnwritableBatch } from '#services';
@@ -18,7 +26,8 @@ import { bodyBytes, contentType, contractParam, header } from './shared/request.
 /**
  * POST /contracts/{contract}/batches: one evidence batch through the API, as
  * JSON (`{"batchId", "records"}`) or CSV (the batch id in the `batchId` query
- * parameter or the Idempotency-Key header), at most LIMITS.jsonBytes.
+ * parameter or the Idempotency-Key header; UTF-8, or Windows-1251 named by
+ * `charset=windows-1251`), at most LIMITS.jsonBytes.
  * 201 with the receipt for a new batch, 200 with the original receipt for a
  * replay; errors are mapped by the middleware (422 every problem, 409 both
  * hashes). Larger batches go through POST /contracts/{contract}/uploads.
@@ -49,6 +58,8 @@ export const BatchReceiptSchema = z.strictObject({
   archive: z.strictObject({ key: z.string(), sha256: z.string() }),
   checkpoint: z.string(),
   replayed: z.boolean(),
+  /** What a CSV batch used beyond the documented form (docs/evidence.md, "Russian Excel"); absent when nothing. */
+  dialect: CsvDialectSchema.optional(),
 });
 
 interface ParsedBody {
@@ -56,6 +67,7 @@ interface ParsedBody {
   readonly records: readonly ParsedRecord[];
   readonly problems: Problem[];
   readonly unit: 'record' | 'line';
+  readonly dialect?: CsvDialect;
 }
 
 /** The batch id given beside the body: query `batchId` or header Idempotency-Key (they must agree). */
@@ -68,14 +80,25 @@ function batchIdBeside(event: APIGatewayProxyEventV2, problems: Problem[]): stri
   return query || key || undefined;
 }
 
+/**
+ * The body's encoding: UTF-8, or for CSV Windows-1251 when the charset names
+ * it (what Russian Excel saves; converted before parsing). Others are 415.
+ */
+function encodingOf(type: { type: string; charset?: string }): TextEncoding {
+  if (type.charset === undefined) return 'utf-8';
+  const encoding = textEncodingOf(type.charset);
+  if (encoding === 'utf-8' || (encoding === 'windows-1251' && type.type === 'text/csv')) return encoding;
+  throw new UnsupportedMediaTypeError(
+    `bodies are read as UTF-8 (CSV also as windows-1251), not ${type.charset}: convert the file to UTF-8`,
+  );
+}
+
 function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
   const type = contentType(event);
-  if (type?.charset !== undefined && type.charset !== 'utf-8' && type.charset !== 'utf8') {
-    throw new UnsupportedMediaTypeError(`bodies are read as UTF-8, not ${type.charset}`);
-  }
   if (type?.type !== 'application/json' && type?.type !== 'text/csv') {
     throw new UnsupportedMediaTypeError('send the batch as application/json or text/csv');
   }
+  const encoding = encodingOf(type);
   const bytes = bodyBytes(event, { name: 'jsonBytes', value: LIMITS.jsonBytes });
   const problems: Problem[] = [];
   const beside = batchIdBeside(event, problems);
@@ -97,8 +120,14 @@ function parseBody(event: APIGatewayProxyEventV2): ParsedBody {
       message: 'give the batch id as query parameter batchId or header Idempotency-Key',
     });
   }
-  const parsed = parseCsv(bytes);
-  return { batchId: beside, records: parsed.records, problems: [...parsed.problems, ...problems], unit: 'line' };
+  const parsed = parseCsv(bytes, { encoding });
+  return {
+    batchId: beside,
+    records: parsed.records,
+    problems: [...parsed.problems, ...problems],
+    unit: 'line',
+    dialect: parsed.dialect,
+  };
 }
 
 /**
@@ -138,6 +167,7 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
         parseProblems: body.problems,
         today: todayEarliestZone(),
         unit: body.unit,
+        ...(body.dialect === undefined ? {} : { dialect: body.dialect }),
         leaseWaitMs: Math.max(0, context.getRemainingTimeInMillis() - INGEST_WORK_MS),
       },
       ports,

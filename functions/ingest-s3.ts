@@ -14,6 +14,7 @@ import {
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { type TextEncoding, textEncodingOf } from '#intake';
 import { ConflictError, NotFoundError, type Problem, ValidationError } from '#kernel';
 import { type Actor, ActorSchema } from '#ledger';
 import type { IngestReceipt } from '#services';
@@ -152,6 +153,17 @@ function uploadMetadata(
   return { batchId, submitter: actor.data };
 }
 
+/** The upload's encoding, from its signed Content-Type's charset: UTF-8 unless it names windows-1251. */
+function encodingOf(contentType: string | undefined): TextEncoding {
+  const charset = /;\s*charset\s*=\s*"?([^";]+)"?/i.exec(contentType ?? '')?.[1];
+  if (charset === undefined) return 'utf-8';
+  const encoding = textEncodingOf(charset);
+  if (encoding !== undefined) return encoding;
+  throw new ValidationError('upload rejected: unknown encoding', [
+    { field: 'content-type', message: `the file is read as utf-8 or windows-1251, not ${charset}` },
+  ]);
+}
+
 /** An upload an event announced: where it is, what its key says, and where its outcome goes. */
 interface Upload {
   readonly bucket: string;
@@ -203,6 +215,7 @@ async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: numb
   const head = await headUpload(rt.s3, upload);
   if (head === undefined) return { key, status: 'skipped' };
   const { batchId, submitter } = uploadMetadata(head.Metadata, upload.keyBatchId);
+  const encoding = encodingOf(head.ContentType);
   const profile = await profileForRequest(upload.contract);
   metrics.addMetric('UploadBytes', MetricUnit.Bytes, head.ContentLength ?? upload.size ?? 0);
   const receipt = await ingestStream(
@@ -211,6 +224,7 @@ async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: numb
       batchId,
       submitter,
       today: todayEarliestZone(),
+      parse: { encoding },
       onProgress: (p) => {
         if (p.total !== undefined) progress.rows = p.total;
       },

@@ -4,7 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { describeLimit, LIMITS } from '#evidence';
-import { BATCH_ID } from '#intake';
+import { BATCH_ID, TEXT_ENCODINGS } from '#intake';
 import { ValidationError } from '#kernel';
 import { presigner } from './adapters/s3-presign.ts';
 import { UPLOADS_PREFIX } from './adapters/storage-layout.ts';
@@ -19,7 +19,8 @@ import { bodyBytes, contractParam } from './shared/request.ts';
 /**
  * POST /contracts/{contract}/uploads: a presigned S3 PUT for a batch too
  * large for the API (up to LIMITS.fileBytes), under
- * `uploads/<contract>/<batchId>.csv`. The batch id and the submitter travel
+ * `uploads/<contract>/<batchId>.csv`. The file's encoding travels as the
+ * Content-Type's charset (signed). The batch id and the submitter travel
  * as object metadata (signed, so the uploader cannot change them), which is
  * how the S3-event ingest learns them.
  *
@@ -51,6 +52,8 @@ const BatchIdSchema = z
 export const PresignRequestSchema = z.strictObject({
   batchId: BatchIdSchema,
   contentType: z.literal('text/csv'),
+  /** The file's encoding (default utf-8): windows-1251 is converted before parsing. Signed into the Content-Type. */
+  encoding: z.enum(TEXT_ENCODINGS).optional(),
   contentLength: z
     .number()
     .int()
@@ -75,7 +78,7 @@ export const UploadResponseSchema = z.strictObject({
   expiresIn: z.number().int(),
   method: z.literal('PUT'),
   headers: z.strictObject({
-    'content-type': z.literal('text/csv'),
+    'content-type': z.enum(['text/csv', 'text/csv; charset=windows-1251']),
     'x-amz-meta-batch-id': z.string(),
     'x-amz-meta-submitter': z.string(),
     'x-amz-checksum-sha256': z.string().optional(),
@@ -119,13 +122,14 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const bucket = rt.stack.buckets.uploads;
   const key = uploadKey(contract, request.batchId);
   const metadata = { 'batch-id': request.batchId, submitter: actor.sub };
+  const type = request.encoding === 'windows-1251' ? 'text/csv; charset=windows-1251' : request.contentType;
   const checksum = request.sha256 === undefined ? undefined : Buffer.from(request.sha256, 'hex').toString('base64');
   const url = await getSignedUrl(
     presigner(rt.s3),
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      ContentType: request.contentType,
+      ContentType: type,
       ContentLength: request.contentLength,
       Metadata: metadata,
       ...(checksum === undefined ? {} : { ChecksumSHA256: checksum }),
@@ -152,7 +156,7 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     method: 'PUT',
     // Content-Length, when signed, is the body's exact size; HTTP clients set it themselves.
     headers: {
-      'content-type': request.contentType,
+      'content-type': type,
       'x-amz-meta-batch-id': metadata['batch-id'],
       'x-amz-meta-submitter': metadata.submitter,
       ...(checksum === undefined ? {} : { 'x-amz-checksum-sha256': checksum }),

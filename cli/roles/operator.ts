@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { type TextEncoding, textEncodingOf } from '#intake';
 import { ApiError } from '../api-client.ts';
 import { secondsArg } from '../args.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
@@ -43,31 +44,41 @@ function registerSubmit(operator: Command): void {
     .requiredOption('--contract <id>', 'contract id')
     .argument('<file>', 'a JSON batch {"batchId", "records": [...]} or a CSV file (docs/evidence.md)')
     .option('--batch-id <id>', 'the batch id (required for CSV; for JSON it may stand in the file)')
-    .option('--format <format>', 'json or csv (default: from the file name)');
+    .option('--format <format>', 'json or csv (default: from the file name)')
+    .option('--encoding <name>', ENCODING_HELP);
   examples(
     connection(submit, 'print the receipt, or the problem document (RFC 9457), as JSON'),
     [
       'sib operator submit --contract second-chance-kamchatka batch-2024-05.json',
       'sib operator submit --contract antares-vko-2017 --batch-id 2017-09-a services.csv',
+      'sib operator submit --contract antares-vko-2017 --batch-id 2017-09-b --encoding windows-1251 excel.csv',
       'sib operator submit --contract second-chance-kamchatka batch.json --api https://api.example.org --token "$SIB_TOKEN"',
     ],
     'Submitting the same batch again answers the original receipt (Already accepted). Batches larger than the API\ntakes: sib operator upload.',
   ).action(
     apiAction(
-      async (ctx, file: string, opts: ConnectionOptions & { contract: string; batchId?: string; format?: string }) => {
+      async (
+        ctx,
+        file: string,
+        opts: ConnectionOptions & { contract: string; batchId?: string; format?: string; encoding?: string },
+      ) => {
         const format = (opts.format ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'json')).toLowerCase();
         if (format !== 'csv' && format !== 'json') throw usage(`--format must be json or csv, not ${format}`);
         if (format === 'csv' && opts.batchId === undefined)
           throw usage('give the batch id of a CSV batch with --batch-id');
+        const encoding = encodingOption(opts.encoding);
+        if (format === 'json' && encoding !== 'utf-8') throw usage('a JSON batch is UTF-8: --encoding is for CSV');
         ctx.unit = format === 'csv' ? 'line' : 'record';
-        const body = (await readInput(file)).toString('utf8');
+        // The file's bytes as they are: the server decides what they hold (a decoded file could not be undone).
+        const body = await readInput(file);
         const api = connect('operator', opts);
         const answer = await api
           .call<BatchReceipt>('submitBatch', {
             params: { contract: opts.contract },
             query: { batchId: opts.batchId },
             body,
-            contentType: format === 'csv' ? 'text/csv' : 'application/json',
+            contentType:
+              format === 'json' ? 'application/json' : `text/csv${encoding === 'utf-8' ? '' : `; charset=${encoding}`}`,
           })
           .catch((error: unknown) => {
             if (error instanceof ApiError && error.status === 413 && !opts.json) {
@@ -141,6 +152,7 @@ function registerUpload(operator: Command): void {
     .requiredOption('--contract <id>', 'contract id')
     .argument('<file.csv>', 'the CSV batch (docs/evidence.md)')
     .option('--batch-id <id>', "the batch id (default: the file's name without .csv)")
+    .option('--encoding <name>', ENCODING_HELP)
     .option('--wait <seconds>', 'how long to wait for the ingest', secondsArg, 900)
     .option('--no-wait', 'return once the file is uploaded (then: sib operator batch)');
   examples(
@@ -154,8 +166,9 @@ function registerUpload(operator: Command): void {
       async (
         ctx,
         file: string,
-        opts: ConnectionOptions & { contract: string; batchId?: string; wait: number | false },
+        opts: ConnectionOptions & { contract: string; batchId?: string; encoding?: string; wait: number | false },
       ) => {
+        const encoding = encodingOption(opts.encoding);
         if (extname(file).toLowerCase() === '.json') {
           throw usage('uploads take CSV files: submit a JSON batch with sib operator submit');
         }
@@ -163,7 +176,7 @@ function registerUpload(operator: Command): void {
         const size = await fileSize(file);
         const api = connect('operator', opts);
         ctx.unit = 'option';
-        await sendUpload(api, opts.contract, batchId, file, size);
+        await sendUpload(api, opts.contract, { batchId, encoding }, file, size);
         if (!opts.json)
           process.stderr.write(`uploaded ${file} (${size.toLocaleString('en')} bytes) as batch ${batchId}\n`);
         if (opts.wait === false) {
@@ -181,6 +194,17 @@ function registerUpload(operator: Command): void {
       'operator',
     ),
   );
+}
+
+const ENCODING_HELP =
+  'the CSV file\'s encoding: utf-8 (default) or windows-1251 (Russian Excel\'s "CSV"), converted by the server';
+
+/** The --encoding option: utf-8 or windows-1251 (also by another label, e.g. cp1251); else a usage error. */
+function encodingOption(given: string | undefined): TextEncoding {
+  if (given === undefined) return 'utf-8';
+  const encoding = textEncodingOf(given);
+  if (encoding === undefined) throw usage(`--encoding must be utf-8 or windows-1251, not ${given}`);
+  return encoding;
 }
 
 /** The size of a file to upload; an empty or unreadable one is exit 1. */
@@ -203,11 +227,24 @@ async function fileSha256(file: string): Promise<string> {
 }
 
 /** A presigned upload, then the file sent to it with a progress bar. */
-async function sendUpload(api: Api, contract: string, batchId: string, file: string, size: number): Promise<void> {
+async function sendUpload(
+  api: Api,
+  contract: string,
+  batch: { batchId: string; encoding: TextEncoding },
+  file: string,
+  size: number,
+): Promise<void> {
+  const encoding = batch.encoding === 'utf-8' ? {} : { encoding: batch.encoding };
   const presigned = (
     await api.call<{ url: string; key: string; expiresIn: number; headers: Record<string, string> }>('presignUpload', {
       params: { contract },
-      body: { batchId, contentType: 'text/csv', contentLength: size, sha256: await fileSha256(file) },
+      body: {
+        batchId: batch.batchId,
+        contentType: 'text/csv',
+        ...encoding,
+        contentLength: size,
+        sha256: await fileSha256(file),
+      },
     })
   ).body;
   const bar = progressBar('uploading');

@@ -1,10 +1,13 @@
 import { ALL_FIELDS, describeLimit, formatCount, isEvidenceType, isFieldOf, type Limits } from '#evidence';
 import type { Problem } from '#kernel';
+import { CsvDialectRules } from './csv-dialect.ts';
 
 /**
- * The CSV reader: the RFC 4180 state machine over text pushed in pieces,
+ * The CSV reader: the RFC 4180 state machine over text pushed in pieces
+ * (comma-separated, or semicolon-separated when the header line says so),
  * the header row (the record fields by their JSON names), and each data row
- * as a raw record for validateRecord, with its problems.
+ * as a raw record for validateRecord, with its problems (cells in Russian
+ * Excel's dialect converted or refused by csv-dialect.ts).
  */
 
 /** One CSV data row (or a file-level finding): its line, its fields when the row could be read, its problems. */
@@ -48,6 +51,10 @@ export class CsvReader {
   /** A CR inside quotes, waiting to see whether LF follows (CRLF in a cell becomes LF). */
   #quotedCR = false;
   #dataRows = 0;
+  /** The separator's code: undecided until the first line with text has been seen (held in #head meanwhile). */
+  #separator: number | undefined;
+  #head = '';
+  readonly rules = new CsvDialectRules();
   stopped = false;
 
   constructor(limits: Limits) {
@@ -58,7 +65,9 @@ export class CsvReader {
     return this.#line;
   }
 
-  *push(text: string): Generator<CsvRow> {
+  *push(piece: string): Generator<CsvRow> {
+    const text = this.#separator === undefined ? this.#decideSeparator(piece, false) : piece;
+    const separator = this.#separator ?? 0x2c;
     const n = text.length;
     let segment = 0;
     let i = 0;
@@ -84,7 +93,7 @@ export class CsvReader {
             this.#state = State.QUOTED;
             this.#rowHasText = true;
             segment = i + 1;
-          } else if (c === 0x2c) {
+          } else if (c === separator) {
             this.#rowHasText = true;
             this.#endCell();
           } else if (c === 0x0a || c === 0x0d) {
@@ -101,7 +110,7 @@ export class CsvReader {
           }
           break;
         case State.UNQUOTED:
-          if (c === 0x2c) {
+          if (c === separator) {
             this.#append(text, segment, i);
             this.#endCell();
             this.#state = State.FIELD_START;
@@ -143,7 +152,7 @@ export class CsvReader {
           if (c === 0x22) {
             this.#state = State.QUOTED;
             segment = i; // the second quote starts the next segment: "" is one quote
-          } else if (c === 0x2c) {
+          } else if (c === separator) {
             this.#endCell();
             this.#state = State.FIELD_START;
           } else if (c === 0x0a || c === 0x0d) {
@@ -157,7 +166,7 @@ export class CsvReader {
           } else {
             this.#rowProblem(
               this.#column(),
-              'text after a closing quote: a quoted field must end at a comma or line end (double a quote inside quotes)',
+              `text after a closing quote: a quoted field must end at a ${separator === 0x3b ? 'semicolon' : 'comma'} or line end (double a quote inside quotes)`,
             );
             this.#state = State.UNQUOTED;
             segment = i;
@@ -172,6 +181,8 @@ export class CsvReader {
   }
 
   *end(): Generator<CsvRow> {
+    if (this.stopped) return;
+    if (this.#separator === undefined) yield* this.push(this.#decideSeparator('', true));
     if (this.stopped) return;
     if (this.#quotedCR) {
       this.#quotedCR = false;
@@ -194,6 +205,25 @@ export class CsvReader {
     } else if (this.#dataRows === 0) {
       yield this.fatal('the file has no records: an empty batch is rejected', 1);
     }
+  }
+
+  /**
+   * Holds text back until the first line with text is complete (or the end,
+   * or a row's worth of bytes), then chooses the separator from it: `;` when
+   * it has semicolons and no comma, else `,`. Returns the text to read.
+   */
+  #decideSeparator(piece: string, end: boolean): string {
+    this.#head += piece;
+    const start = this.#head.search(/\S/);
+    const lineEnd = start < 0 ? -1 : this.#head.slice(start).search(/[\r\n]/);
+    if (!end && lineEnd < 0 && this.#head.length <= this.#limits.recordBytes) return '';
+    const line = start < 0 ? '' : this.#head.slice(start, lineEnd < 0 ? undefined : start + lineEnd);
+    const semicolons = !line.includes(',') && line.includes(';');
+    this.#separator = semicolons ? 0x3b : 0x2c;
+    if (semicolons) this.rules.semicolons();
+    const text = this.#head;
+    this.#head = '';
+    return text;
   }
 
   /** A file-level problem that ends reading. */
@@ -317,6 +347,7 @@ export class CsvReader {
     const type = cells[this.#typeColumn];
     const typed = isEvidenceType(type) ? type : undefined;
     const value: Record<string, unknown> = {};
+    let refused = false;
     for (const [i, column] of header.entries()) {
       const cell = cells[i] as string;
       if (cell === '') continue;
@@ -324,8 +355,13 @@ export class CsvReader {
         problems.push({ at, field: column, message: `not a field of type ${typed}` });
         continue;
       }
-      value[column] = column === 'birthYear' && INTEGER_CELL.test(cell) ? Number(cell) : cell;
+      const read = this.rules.cell(at, column, cell);
+      if ('problem' in read) {
+        problems.push(read.problem);
+        refused = true;
+      } else value[column] = column === 'birthYear' && INTEGER_CELL.test(read.value) ? Number(read.value) : read.value;
     }
-    return { at, value, problems };
+    // A cell refused for its spelling: the row's record is not checked (its message says what to write instead).
+    return refused ? { at, problems } : { at, value, problems };
   }
 }

@@ -6,6 +6,7 @@ import {
   batchIdempotencyKey,
   batchIdProblems,
   type CanonicalRecord,
+  type CsvDialect,
   checkBatch,
   knownStateQueries,
   type Pseudonymizer,
@@ -50,6 +51,8 @@ export interface IngestRequest {
   readonly today: string;
   /** What `at` counts in messages: record indexes (JSON) or file lines (CSV). */
   readonly unit?: 'record' | 'line';
+  /** What a CSV file used beyond the documented form (its separator, dates, …), stated in the receipt. */
+  readonly dialect?: CsvDialect;
   /** Told as records are validated (phase scan) and written (phase write), for a progress bar. */
   readonly onProgress?: (progress: StreamProgress) => void;
   /**
@@ -75,6 +78,8 @@ export interface IngestReceipt {
   readonly checkpoint: string;
   /** True when the batch had been appended before and this is its original receipt. */
   readonly replayed: boolean;
+  /** The CSV dialect this submission was read in, when not the documented form (not part of the entry). */
+  readonly dialect?: CsvDialect;
 }
 
 /** What a batch's ledger entry and receipt say about its records. */
@@ -116,6 +121,7 @@ export async function batchReceipt(
   summary: BatchSummary,
   entry: BatchEntry,
   replayed: boolean,
+  dialect: CsvDialect = {},
 ): Promise<IngestReceipt> {
   return {
     contract,
@@ -127,6 +133,7 @@ export async function batchReceipt(
     archive: summary.archive,
     checkpoint: await ledger.checkpoint(contract, entry.seq + 1),
     replayed,
+    ...(Object.keys(dialect).length > 0 ? { dialect } : {}),
   };
 }
 
@@ -231,7 +238,7 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
   const archive = { key: archiveKey(contract, contentHash), sha256: contentHash };
   const summary: BatchSummary = { recordCount: records.length, recordsRoot, archive, types: typeCounts(records) };
   const receipt = (entry: BatchEntry, replayed: boolean) =>
-    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed);
+    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed, request.dialect);
 
   const replay = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
   if (replay) return receipt(replay, true);

@@ -8,7 +8,7 @@
 
 import * as z from 'zod';
 import { EVENT_ID, EVIDENCE_TYPES } from '#evidence';
-import { BATCH_ID, MAX_RAW_REFERENCE_LENGTH } from '#intake';
+import { BATCH_ID, CsvDialectSchema, MAX_RAW_REFERENCE_LENGTH } from '#intake';
 import { ContractIdSchema, MAX_NOTE_BYTES } from '#ledger';
 
 // ---- parameters
@@ -126,6 +126,8 @@ export const ReceiptSchema = z.object({
   /** Signed checkpoint right after the batch's entry (tree size seq + 1). */
   checkpoint: z.string(),
   replayed: z.boolean().optional(),
+  /** What a CSV batch used beyond the documented form (an upload's receipt; the log does not keep it). */
+  dialect: CsvDialectSchema.optional(),
 });
 
 const ProblemItem = z.object({
