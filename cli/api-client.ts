@@ -11,6 +11,9 @@ export interface ProblemBody {
   readonly status?: number;
   readonly detail?: string;
   readonly errors?: readonly { at?: number | string; field?: string; message: string }[];
+  /** A rejected batch: all its problems (`errors` lists the first of them), and per field. */
+  readonly problemCount?: number;
+  readonly problemsByField?: Readonly<Record<string, number>>;
   readonly requestId?: string;
   readonly [key: string]: unknown;
 }
@@ -31,7 +34,7 @@ export class ApiError extends Error {
 export interface CallOptions {
   readonly params?: Readonly<Record<string, string | number>>;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
-  /** A JSON body (objects), or raw text or bytes with `contentType`. */
+  /** A JSON body (objects), or raw text or bytes (sent as they are) with `contentType`. */
   readonly body?: unknown;
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -81,11 +84,12 @@ export class ApiClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
-    let body: string | Uint8Array | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.body !== undefined) {
       if (typeof options.body === 'string' || options.body instanceof Uint8Array) {
-        body = options.body;
-        headers['content-type'] = options.contentType ?? 'text/plain';
+        body = options.body as string | Uint8Array<ArrayBuffer>;
+        headers['content-type'] =
+          options.contentType ?? (typeof options.body === 'string' ? 'text/plain' : 'application/octet-stream');
       } else {
         body = JSON.stringify(options.body);
         headers['content-type'] = options.contentType ?? 'application/json';

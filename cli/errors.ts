@@ -9,7 +9,7 @@ import { type Command, CommanderError } from 'commander';
 import { ValidationError } from '#kernel';
 import type { ApiRole } from '../functions/adapters/local-token.ts';
 import { ApiError } from './api-client.ts';
-import { type ProblemUnit, problemsTable } from './problems.ts';
+import { type ProblemUnit, problemCounts, problemsTable } from './problems.ts';
 
 /** The exit statuses of every command. */
 export const EXIT_CODES: readonly (readonly [number, string])[] = [
@@ -62,7 +62,8 @@ function reportApiError(error: ApiError, json: boolean, ctx: ActionContext): voi
   }
   const detail = (problem.detail || problem.title || `HTTP ${status}`).replace(/\s*\n\s*/g, ' ');
   if (status === 422 && problem.errors !== undefined && problem.errors.length > 0) {
-    process.stderr.write(`error: ${detail}\n\n${problemsTable(problem.errors, ctx.unit)}\n`);
+    const more = problemCounts(problem.errors.length, problem.problemCount, problem.problemsByField);
+    process.stderr.write(`error: ${detail}\n\n${problemsTable(problem.errors, ctx.unit)}\n${more}`);
     return;
   }
   let line = `error: ${detail}`;
@@ -91,7 +92,8 @@ function handle(error: unknown, command: Command | undefined, ctx?: ActionContex
     process.stderr.write(`error: ${error.message}${help}\n`);
     process.exitCode = error.code;
   } else if (error instanceof ValidationError && error.problems.length > 0 && ctx !== undefined) {
-    process.stderr.write(`error: ${error.message}\n\n${problemsTable(error.problems, ctx.unit)}\n`);
+    const more = problemCounts(error.problems.length, error.summary?.total, error.summary?.byField);
+    process.stderr.write(`error: ${error.message}\n\n${problemsTable(error.problems, ctx.unit)}\n${more}`);
     process.exitCode = 1;
   } else {
     reportError(error);

@@ -40,6 +40,21 @@ export function problemTable(problems: readonly Problem[], unit: 'record' | 'lin
   );
 }
 
+/**
+ * What follows a cut problem table: how many more there were, and every
+ * field's count (the operator sees the whole extent of a bad file at once).
+ * Empty when the table lists them all.
+ */
+export function problemCounts(listed: number, total?: number, byField?: Readonly<Record<string, number>>): string {
+  if (total === undefined || total <= listed) return '';
+  const fields = Object.entries(byField ?? {}).sort(([, a], [, b]) => b - a);
+  const counts = table(
+    ['field', 'problems'],
+    fields.map(([field, n]) => [field, n]),
+  );
+  return `\n… and ${total - listed} more (${total} problems in all; only the first ${listed} are listed). Problems per field:\n${counts}\n`;
+}
+
 /** Problems by record or line for evidence, by option for command input. */
 export function problemsTable(problems: readonly Problem[], unit: ProblemUnit): string {
   if (unit !== 'option') return problemTable(problems, unit);

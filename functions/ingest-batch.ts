@@ -2,10 +2,18 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { LIMITS } from '#evidence';
-import { type ParsedRecord, parseCsv, parseJsonBatch } from '#intake';
+import {
+  type CsvDialect,
+  CsvDialectSchema,
+  type ParsedRecord,
+  parseCsv,
+  parseJsonBatch,
+  type TextEncoding,
+  textEncodingOf,
+} from '#intake';
 import type { Problem } from '#kernel';
 import { ValidationError } from '#kernel';
-import { ingestBatch } from '#services';
+import { ingestBatch, rejectUnwritableBatch } from '#services';
 import { actorOf, authorize } from './api/auth.ts';
 import { type RouteDef, routeOf } from './api/routes.ts';
 import { todayEarliestZone } from './shared/clock.ts';
@@ -18,8 +26,9 @@ import { bodyBytes, contentType, contractParam, header, XLSX_BYTES, XLSX_MEDIA_T
 /**
  * POST /contracts/{contract}/batches: one evidence batch through the API, as
  * JSON (`{"batchId", "records"}`), CSV or XLSX (the batch id in the `batchId`
- * query parameter or the Idempotency-Key header; of a workbook, the first
- * sheet or the one the `sheet` query parameter names), at most LIMITS.jsonBytes.
+ * query parameter or the Idempotency-Key header; CSV in UTF-8, or Windows-1251
+ * named by `charset=windows-1251`; of a workbook, the first sheet or the one
+ * the `sheet` query parameter names), at most LIMITS.jsonBytes.
  * 201 with the receipt for a new batch, 200 with the original receipt for a
  * replay; errors are mapped by the middleware (422 every problem, 409 both
  * hashes). Larger batches go through POST /contracts/{contract}/uploads.
@@ -50,6 +59,8 @@ export const BatchReceiptSchema = z.strictObject({
   archive: z.strictObject({ key: z.string(), sha256: z.string() }),
   checkpoint: z.string(),
   replayed: z.boolean(),
+  /** What a CSV batch used beyond the documented form (docs/evidence.md, "Russian Excel"); absent when nothing. */
+  dialect: CsvDialectSchema.optional(),
 });
 
 interface ParsedBody {
@@ -59,6 +70,7 @@ interface ParsedBody {
   readonly unit: 'record' | 'line' | 'row';
   /** Names the sheet and cell of each problem (XLSX). */
   readonly locate?: (problems: readonly Problem[]) => Problem[];
+  readonly dialect?: CsvDialect;
 }
 
 /** The batch id given beside the body: query `batchId` or header Idempotency-Key (they must agree). */
@@ -71,15 +83,27 @@ function batchIdBeside(event: APIGatewayProxyEventV2, problems: Problem[]): stri
   return query || key || undefined;
 }
 
+/**
+ * The body's encoding: UTF-8, or for CSV Windows-1251 when the charset names
+ * it (what Russian Excel saves; converted before parsing). Others are 415.
+ */
+function encodingOf(type: { type: string; charset?: string }): TextEncoding {
+  if (type.charset === undefined) return 'utf-8';
+  const encoding = textEncodingOf(type.charset);
+  if (encoding === 'utf-8' || (encoding === 'windows-1251' && type.type === 'text/csv')) return encoding;
+  throw new UnsupportedMediaTypeError(
+    `bodies are read as UTF-8 (CSV also as windows-1251), not ${type.charset}: convert the file to UTF-8`,
+  );
+}
+
+/** The body as records: a workbook (binary: no charset applies) or JSON/CSV text in its encoding. */
 async function parseBody(event: APIGatewayProxyEventV2): Promise<ParsedBody> {
   const type = contentType(event);
   if (type?.type === XLSX_MEDIA_TYPE) return parseXlsxBody(event);
-  if (type?.charset !== undefined && type.charset !== 'utf-8' && type.charset !== 'utf8') {
-    throw new UnsupportedMediaTypeError(`bodies are read as UTF-8, not ${type.charset}`);
-  }
   if (type?.type !== 'application/json' && type?.type !== 'text/csv') {
     throw new UnsupportedMediaTypeError(`send the batch as application/json, text/csv or ${XLSX_MEDIA_TYPE}`);
   }
+  const encoding = encodingOf(type);
   const bytes = bodyBytes(event, { name: 'jsonBytes', value: LIMITS.jsonBytes });
   const problems: Problem[] = [];
   if (type.type === 'application/json') {
@@ -96,8 +120,14 @@ async function parseBody(event: APIGatewayProxyEventV2): Promise<ParsedBody> {
     };
   }
   const beside = tableBatchId(event, problems);
-  const parsed = parseCsv(bytes);
-  return { batchId: beside, records: parsed.records, problems: [...parsed.problems, ...problems], unit: 'line' };
+  const parsed = parseCsv(bytes, { encoding });
+  return {
+    batchId: beside,
+    records: parsed.records,
+    problems: [...parsed.problems, ...problems],
+    unit: 'line',
+    dialect: parsed.dialect,
+  };
 }
 
 /** The batch id of a CSV or XLSX body: beside it, or a problem saying where to give it. */
@@ -154,10 +184,14 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
   metrics.addMetric('BatchSize', MetricUnit.Count, records.length);
   const started = performance.now();
   try {
-    if (batchId === undefined) {
-      throw new ValidationError(`batch rejected: ${body.problems.length} problems; nothing was written`, body.problems);
-    }
     const ports = (await runtime()).ports;
+    if (batchId === undefined) {
+      // Not writable, but every other problem of the file still belongs in the one answer.
+      return await rejectUnwritableBatch(
+        { profile, records, parseProblems: body.problems, today: todayEarliestZone(), unit: body.unit },
+        ports,
+      );
+    }
     const receipt = await ingestBatch(
       {
         profile,
@@ -167,6 +201,7 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
         parseProblems: body.problems,
         today: todayEarliestZone(),
         unit: body.unit,
+        ...(body.dialect === undefined ? {} : { dialect: body.dialect }),
         leaseWaitMs: Math.max(0, context.getRemainingTimeInMillis() - INGEST_WORK_MS),
       },
       ports,

@@ -14,6 +14,7 @@ import {
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { type TextEncoding, textEncodingOf } from '#intake';
 import { ConflictError, NotFoundError, type Problem, ValidationError } from '#kernel';
 import { type Actor, ActorSchema } from '#ledger';
 import type { IngestReceipt, IngestRequest } from '#services';
@@ -155,6 +156,17 @@ function uploadMetadata(
   return { batchId, submitter: actor.data };
 }
 
+/** The upload's encoding, from its signed Content-Type's charset: UTF-8 unless it names windows-1251. */
+function encodingOf(contentType: string | undefined): TextEncoding {
+  const charset = /;\s*charset\s*=\s*"?([^";]+)"?/i.exec(contentType ?? '')?.[1];
+  if (charset === undefined) return 'utf-8';
+  const encoding = textEncodingOf(charset);
+  if (encoding !== undefined) return encoding;
+  throw new ValidationError('upload rejected: unknown encoding', [
+    { field: 'content-type', message: `the file is read as utf-8 or windows-1251, not ${charset}` },
+  ]);
+}
+
 /** An upload an event announced: where it is, what its key says, and where its outcome goes. */
 interface Upload {
   readonly bucket: string;
@@ -209,6 +221,8 @@ async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: numb
   const head = await headUpload(rt.s3, upload);
   if (head === undefined) return { key, status: 'skipped' };
   const { batchId, submitter } = uploadMetadata(head.Metadata, upload.keyBatchId);
+  // A workbook is binary (no charset applies); a CSV file is read in the encoding its content type names.
+  const encoding = upload.format === 'csv' ? encodingOf(head.ContentType) : 'utf-8';
   const profile = await profileForRequest(upload.contract);
   metrics.addMetric('UploadBytes', MetricUnit.Bytes, head.ContentLength ?? upload.size ?? 0);
   const request = {
@@ -224,7 +238,7 @@ async function acceptUpload(rt: Runtime, upload: Upload, progress: { rows?: numb
   const receipt =
     upload.format === 'xlsx'
       ? await ingestWorkbook(request, source, head.ContentLength ?? upload.size ?? 0, rt)
-      : await ingestStream(request, source, rt.ports);
+      : await ingestStream({ ...request, parse: { encoding } }, source, rt.ports);
   if (progress.rows !== undefined) metrics.addMetric('BatchSize', MetricUnit.Count, progress.rows);
   // A replay accepts nothing new: its records were counted the first time.
   metrics.addMetric('RecordsAccepted', MetricUnit.Count, receipt.replayed ? 0 : receipt.recordCount);
@@ -309,7 +323,9 @@ async function rejectUpload(
     metrics.addMetric('RecordsRejected', MetricUnit.Count, Math.max(rows ?? 0, located));
   }
   // The problem list is not logged: its messages may quote what the operator sent.
-  logger.info('batch rejected', { status: document.status, type: document.type, problems: document.errors?.length });
+  // The count of all problems, not only of those listed (at most 1,000).
+  const problems = document.problemCount ?? document.errors?.length;
+  logger.info('batch rejected', { status: document.status, type: document.type, problems });
   await writeOutcome(rt.s3, upload, document, PROBLEM_JSON);
   return { key, result: upload.result, status: 'rejected' };
 }

@@ -4,7 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { describeLimit, LIMITS } from '#evidence';
-import { BATCH_ID } from '#intake';
+import { BATCH_ID, TEXT_ENCODINGS } from '#intake';
 import { ValidationError } from '#kernel';
 import { presigner } from './adapters/s3-presign.ts';
 import { UPLOADS_PREFIX } from './adapters/storage-layout.ts';
@@ -19,9 +19,10 @@ import { bodyBytes, contractParam, XLSX_BYTES, XLSX_MEDIA_TYPE } from './shared/
 /**
  * POST /contracts/{contract}/uploads: a presigned S3 PUT for a batch too
  * large for the API (up to LIMITS.fileBytes), under
- * `uploads/<contract>/<batchId>.csv`. The batch id and the submitter travel
- * as object metadata (signed, so the uploader cannot change them), which is
- * how the S3-event ingest learns them.
+ * `uploads/<contract>/<batchId>.csv` (or `.xlsx` for a workbook). A CSV
+ * file's encoding travels as the Content-Type's charset (signed). The batch
+ * id and the submitter travel as object metadata (signed, so the uploader
+ * cannot change them), which is how the S3-event ingest learns them.
  *
  * The caller comes from the verified JWT claims and is authorized against the
  * route table before the body is read: 401 without a token, 403 for a role
@@ -57,6 +58,11 @@ const BatchIdSchema = z
 export const PresignRequestSchema = z.strictObject({
   batchId: BatchIdSchema,
   contentType: z.enum(UPLOAD_TYPES),
+  /**
+   * A CSV file's encoding (default utf-8): windows-1251 is converted before
+   * parsing. Signed into the Content-Type. Not for a workbook (binary).
+   */
+  encoding: z.enum(TEXT_ENCODINGS).optional(),
   contentLength: z
     .number()
     .int()
@@ -81,7 +87,7 @@ export const UploadResponseSchema = z.strictObject({
   expiresIn: z.number().int(),
   method: z.literal('PUT'),
   headers: z.strictObject({
-    'content-type': z.enum(UPLOAD_TYPES),
+    'content-type': z.enum([...UPLOAD_TYPES, 'text/csv; charset=windows-1251']),
     'x-amz-meta-batch-id': z.string(),
     'x-amz-meta-submitter': z.string(),
     'x-amz-checksum-sha256': z.string().optional(),
@@ -121,6 +127,11 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const contract = contractParam(event);
   await profileForRequest(contract); // 404 for an unknown contract before anything is signed
   const request = parseRequest(event);
+  if (request.contentType === XLSX_MEDIA_TYPE && request.encoding !== undefined) {
+    throw new ValidationError('upload request rejected', [
+      { field: 'encoding', message: 'a workbook is binary: encoding applies to a CSV file only' },
+    ]);
+  }
   if (request.contentType === XLSX_MEDIA_TYPE && (request.contentLength ?? 0) > XLSX_BYTES) {
     throw new ValidationError('upload request rejected', [
       {
@@ -133,13 +144,14 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const bucket = rt.stack.buckets.uploads;
   const key = uploadKey(contract, request.batchId, request.contentType);
   const metadata = { 'batch-id': request.batchId, submitter: actor.sub };
+  const type = request.encoding === 'windows-1251' ? 'text/csv; charset=windows-1251' : request.contentType;
   const checksum = request.sha256 === undefined ? undefined : Buffer.from(request.sha256, 'hex').toString('base64');
   const url = await getSignedUrl(
     presigner(rt.s3),
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      ContentType: request.contentType,
+      ContentType: type,
       ContentLength: request.contentLength,
       Metadata: metadata,
       ...(checksum === undefined ? {} : { ChecksumSHA256: checksum }),
@@ -166,7 +178,7 @@ async function presign(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     method: 'PUT',
     // Content-Length, when signed, is the body's exact size; HTTP clients set it themselves.
     headers: {
-      'content-type': request.contentType,
+      'content-type': type,
       'x-amz-meta-batch-id': metadata['batch-id'],
       'x-amz-meta-submitter': metadata.submitter,
       ...(checksum === undefined ? {} : { 'x-amz-checksum-sha256': checksum }),

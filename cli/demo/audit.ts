@@ -118,7 +118,7 @@ export async function auditReport(
   say(
     `  npx sib report verify ${json} --trust ${trust.file}: ${
       verification.ok
-        ? `OK, ${verification.checks.length} checks (signatures by the policy's log key and a quorum of its witnesses, proofs, every amount recomputed)`
+        ? `OK, ${verification.checks.length} checks (signatures by the policy's log key, a quorum of its witnesses and each decision's party key, proofs, every amount recomputed)`
         : `FAILED: ${failed.map((c) => `${c.name}: ${c.message ?? ''}`).join('; ')}`
     }`,
   );

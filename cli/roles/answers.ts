@@ -17,6 +17,8 @@ export type UploadStatus =
       readonly title: string;
       readonly detail: string;
       readonly problems: NonNullable<ProblemBody['errors']>;
+      readonly problemCount?: number;
+      readonly problemsByField?: Readonly<Record<string, number>>;
     };
 
 /** A payment step's receipt, as the API answers it. */

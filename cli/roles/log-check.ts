@@ -5,13 +5,21 @@
  * with the log key, and a consistency proof from the remembered size to it
  * must hold (GET /contracts/{contract}/consistency). A shorter or forked log
  * is refused, naming both sizes and roots; otherwise the remembered
- * checkpoint advances. The log key is SIB_LOG_KEY, else, for an API on this
+ * checkpoint advances. The log key is SIB_LOG_KEY (the contract's log key,
+ * or the bare log key it is made from), else, for an API on this
  * machine, the local log key; without one there is nothing to check against.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '#kernel';
-import { checkSeenConsistency, type VerifiedCheckpoint, verifyCheckpoint } from '#ledger';
+import {
+  checkpointOrigin,
+  checkSeenConsistency,
+  parseVerifierKey,
+  type VerifiedCheckpoint,
+  verifierKey,
+  verifyCheckpoint,
+} from '#ledger';
 import { DEFAULT_KEY_FILE } from '../../functions/adapters/local-signer.ts';
 import { dataDir } from '../../infra/local/stack.ts';
 import { type ApiAnswer, ApiError, type CallOptions } from '../api-client.ts';
@@ -21,10 +29,34 @@ import { logIdOf, recall, remember } from '../seen-checkpoints.ts';
 
 type Call = <T>(id: string, options: CallOptions) => Promise<ApiAnswer<T>>;
 
+/**
+ * The log keys of SIB_LOG_KEY (comma-separated) for `contract`: each log's
+ * key is named by its checkpoint origin `<log name>/<contract>`; a key given
+ * under the bare log name stands for the same key material, so the key of
+ * this contract's log is made from it.
+ */
+export function logKeysFor(given: string, contract: string): string[] {
+  return given
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '')
+    .map((text) => {
+      const key = parseVerifierKey(text);
+      if (key.name.includes('/')) return text;
+      return verifierKey(checkpointOrigin(key.name, contract), key.publicKey);
+    });
+}
+
 /** The log key to check the API's checkpoints with, if one is known. */
 async function logKeys(local: boolean, contract: string): Promise<string[] | undefined> {
   const given = process.env.SIB_LOG_KEY;
-  if (given !== undefined && given !== '') return [given];
+  if (given !== undefined && given.trim() !== '') {
+    try {
+      return logKeysFor(given, contract);
+    } catch (error) {
+      throw new Exit(2, `SIB_LOG_KEY: ${(error as Error).message}`);
+    }
+  }
   if (!local || !existsSync(join(dataDir(), 'keys', DEFAULT_KEY_FILE))) return undefined;
   return trustedKeys([], contract);
 }

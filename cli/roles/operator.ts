@@ -9,13 +9,14 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { type TextEncoding, textEncodingOf } from '#intake';
 import { XLSX_MEDIA_TYPE } from '../../functions/shared/request.ts';
 import { ApiError } from '../api-client.ts';
 import { secondsArg } from '../args.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
 import { readInput } from '../files.ts';
 import { printJson, say } from '../output.ts';
-import { problemTable } from '../problems.ts';
+import { problemCounts, problemTable } from '../problems.ts';
 import { progressBar, spinner } from '../table.ts';
 import type { BatchReceipt, UploadStatus } from './answers.ts';
 import { type Api, type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
@@ -62,12 +63,14 @@ function registerSubmit(operator: Command): void {
     )
     .option('--batch-id <id>', 'the batch id (required for CSV and XLSX; for JSON it may stand in the file)')
     .option('--format <format>', 'json, csv or xlsx (default: from the file name)')
-    .option('--sheet <name>', "the workbook's sheet to read (XLSX; default: the first)");
+    .option('--sheet <name>', "the workbook's sheet to read (XLSX; default: the first)")
+    .option('--encoding <name>', ENCODING_HELP);
   examples(
     connection(submit, 'print the receipt, or the problem document (RFC 9457), as JSON'),
     [
       'sib operator submit --contract second-chance-kamchatka batch-2024-05.json',
       'sib operator submit --contract antares-vko-2017 --batch-id 2017-09-a services.csv',
+      'sib operator submit --contract antares-vko-2017 --batch-id 2017-09-b --encoding windows-1251 excel.csv',
       'sib operator submit --contract second-chance-kamchatka --batch-id 2024-05 --sheet "May 2024" evidence.xlsx',
       'sib operator submit --contract second-chance-kamchatka batch.json --api https://api.example.org --token "$SIB_TOKEN"',
     ],
@@ -77,23 +80,33 @@ function registerSubmit(operator: Command): void {
       async (
         ctx,
         file: string,
-        opts: ConnectionOptions & { contract: string; batchId?: string; format?: string; sheet?: string },
+        opts: ConnectionOptions & {
+          contract: string;
+          batchId?: string;
+          format?: string;
+          sheet?: string;
+          encoding?: string;
+        },
       ) => {
         const format = batchFormat(file, opts.format);
         if (format !== 'json' && opts.batchId === undefined) {
           throw usage(`give the batch id of a${format === 'csv' ? ' CSV' : 'n XLSX'} batch with --batch-id`);
         }
         if (opts.sheet !== undefined && format !== 'xlsx') throw usage('--sheet names a sheet of an XLSX workbook');
+        const encoding = encodingOption(opts.encoding);
+        if (format === 'json' && encoding !== 'utf-8') throw usage('a JSON batch is UTF-8: --encoding is for CSV');
+        if (format === 'xlsx' && encoding !== 'utf-8') throw usage('a workbook is binary: --encoding is for CSV');
         ctx.unit = format === 'json' ? 'record' : format === 'csv' ? 'line' : 'row';
-        const bytes = await readInput(file);
-        const body = format === 'xlsx' ? new Uint8Array(bytes) : bytes.toString('utf8');
+        // The file's bytes as they are: the server decides what they hold (a decoded file could not be undone).
+        const body = await readInput(file);
         const api = connect('operator', opts);
         const answer = await api
           .call<BatchReceipt>('submitBatch', {
             params: { contract: opts.contract },
             query: { batchId: opts.batchId, sheet: opts.sheet },
             body,
-            contentType: MEDIA_TYPES[format],
+            contentType:
+              format === 'csv' && encoding !== 'utf-8' ? `text/csv; charset=${encoding}` : MEDIA_TYPES[format],
           })
           .catch((error: unknown) => {
             if (error instanceof ApiError && error.status === 413 && !opts.json) {
@@ -167,6 +180,7 @@ function registerUpload(operator: Command): void {
     .requiredOption('--contract <id>', 'contract id')
     .argument('<file.csv>', 'the CSV batch, or an XLSX workbook up to 1 MiB (docs/evidence.md)')
     .option('--batch-id <id>', "the batch id (default: the file's name without .csv or .xlsx)")
+    .option('--encoding <name>', ENCODING_HELP)
     .option('--wait <seconds>', 'how long to wait for the ingest', secondsArg, 900)
     .option('--no-wait', 'return once the file is uploaded (then: sib operator batch)');
   examples(
@@ -180,17 +194,20 @@ function registerUpload(operator: Command): void {
       async (
         ctx,
         file: string,
-        opts: ConnectionOptions & { contract: string; batchId?: string; wait: number | false },
+        opts: ConnectionOptions & { contract: string; batchId?: string; encoding?: string; wait: number | false },
       ) => {
+        const encoding = encodingOption(opts.encoding);
         if (extname(file).toLowerCase() === '.json') {
           throw usage('uploads take CSV files: submit a JSON batch with sib operator submit');
         }
         const type = extname(file).toLowerCase() === '.xlsx' ? MEDIA_TYPES.xlsx : MEDIA_TYPES.csv;
+        if (type === MEDIA_TYPES.xlsx && encoding !== 'utf-8')
+          throw usage('a workbook is binary: --encoding is for CSV');
         const batchId = opts.batchId ?? basename(file).replace(/\.(csv|xlsx)$/i, '');
         const size = await fileSize(file);
         const api = connect('operator', opts);
         ctx.unit = 'option';
-        await sendUpload(api, opts.contract, { batchId, file, size, type });
+        await sendUpload(api, opts.contract, { batchId, encoding, file, size, type });
         if (!opts.json)
           process.stderr.write(`uploaded ${file} (${size.toLocaleString('en')} bytes) as batch ${batchId}\n`);
         if (opts.wait === false) {
@@ -208,6 +225,17 @@ function registerUpload(operator: Command): void {
       'operator',
     ),
   );
+}
+
+const ENCODING_HELP =
+  'the CSV file\'s encoding: utf-8 (default) or windows-1251 (Russian Excel\'s "CSV"), converted by the server';
+
+/** The --encoding option: utf-8 or windows-1251 (also by another label, e.g. cp1251); else a usage error. */
+function encodingOption(given: string | undefined): TextEncoding {
+  if (given === undefined) return 'utf-8';
+  const encoding = textEncodingOf(given);
+  if (encoding === undefined) throw usage(`--encoding must be utf-8 or windows-1251, not ${given}`);
+  return encoding;
 }
 
 /** The size of a file to upload; an empty or unreadable one is exit 1. */
@@ -233,13 +261,14 @@ async function fileSha256(file: string): Promise<string> {
 async function sendUpload(
   api: Api,
   contract: string,
-  upload: { batchId: string; file: string; size: number; type: string },
+  upload: { batchId: string; encoding: TextEncoding; file: string; size: number; type: string },
 ): Promise<void> {
   const { batchId, file, size, type } = upload;
+  const encoding = upload.encoding === 'utf-8' ? {} : { encoding: upload.encoding };
   const presigned = (
     await api.call<{ url: string; key: string; expiresIn: number; headers: Record<string, string> }>('presignUpload', {
       params: { contract },
-      body: { batchId, contentType: type, contentLength: size, sha256: await fileSha256(file) },
+      body: { batchId, contentType: type, ...encoding, contentLength: size, sha256: await fileSha256(file) },
     })
   ).body;
   const bar = progressBar('uploading');
@@ -291,8 +320,9 @@ function printUpload(status: UploadStatus, contract: string, json: boolean, unit
   } else if (status.status === 'accepted') {
     say(accepted(status.receipt));
   } else {
+    const more = problemCounts(status.problems.length, status.problemCount, status.problemsByField);
     process.stderr.write(
-      `error: ${status.detail || status.title}${status.problems.length > 0 ? `\n\n${problemTable(status.problems, unit)}` : ''}\n`,
+      `error: ${status.detail || status.title}${status.problems.length > 0 ? `\n\n${problemTable(status.problems, unit)}` : ''}\n${more}`,
     );
   }
 }

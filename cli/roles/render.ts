@@ -15,12 +15,25 @@ export function renderBatchReceipt(r: BatchReceipt, head: string): string {
     `  ledger entry   seq ${r.seq} (${r.entryHash})`,
     `  records root   ${r.recordsRoot}`,
     `  archive        ${r.archive.key}`,
+    ...(r.dialect === undefined ? [] : [`  read as        ${describeDialect(r.dialect)}`]),
     '  checkpoint after the append:',
     ...r.checkpoint
       .trimEnd()
       .split('\n')
       .map((l) => `    ${l}`),
   ].join('\n');
+}
+
+/** A CSV dialect in words: `Windows-1251, separator ';', dates dd.mm.yyyy, upper-case hashes`. */
+export function describeDialect(d: NonNullable<BatchReceipt['dialect']>): string {
+  return [
+    d.encoding === undefined ? undefined : 'Windows-1251 (converted to UTF-8)',
+    d.separator === undefined ? undefined : `separator '${d.separator}'`,
+    d.dates === undefined ? undefined : `dates ${d.dates}`,
+    d.upperCaseHashes ? 'upper-case hashes (lower-cased)' : undefined,
+  ]
+    .filter((part) => part !== undefined)
+    .join(', ');
 }
 
 export const accepted = (r: BatchReceipt) =>

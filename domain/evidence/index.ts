@@ -8,3 +8,4 @@ export * from './free-text.ts';
 export * from './records.ts';
 export * from './timeline.ts';
 export * from './vocabulary.ts';
+export * from './well-formed.ts';

@@ -26,6 +26,7 @@ import {
   WITHDRAWAL_REASONS,
   WORKING_AGE,
 } from './vocabulary.ts';
+import { unpairedSurrogateProblems } from './well-formed.ts';
 
 /**
  * The evidence records: events on a participant's timeline, as the operator
@@ -425,7 +426,10 @@ function isPlainRecord(value: unknown): value is Raw {
  */
 export function validateRecord(value: unknown, ctx: RecordContext): RecordValidation {
   if (!isPlainRecord(value)) return { problems: [{ message: 'a record must be a JSON object' }] };
+  // Text that is not valid Unicode cannot be stored (canonical JSON refuses it): named here, never a record.
+  const malformed = unpairedSurrogateProblems(value);
   const { clean, problems } = withoutForbiddenKeys(value);
+  problems.push(...malformed);
   const parsed = EvidenceInputSchema.safeParse(clean, { error: plainEnglish });
   if (!parsed.success) {
     problems.push(...problemsOf(parsed.error.issues, clean));
@@ -441,7 +445,9 @@ export function validateRecord(value: unknown, ctx: RecordContext): RecordValida
   }
   problems.push(...contextProblems(clean, ctx));
   const unique = dedupe(problems);
-  return parsed.success && unique.length === 0 ? { record: parsed.data, problems: [] } : { problems: unique };
+  return parsed.success && unique.length === 0 && malformed.length === 0
+    ? { record: parsed.data, problems: [] }
+    : { problems: unique };
 }
 
 function dedupe<T extends Omit<Problem, 'at'>>(problems: readonly T[]): T[] {

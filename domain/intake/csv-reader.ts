@@ -1,11 +1,14 @@
 import { describeLimit, formatCount, type Limits } from '#evidence';
 import type { Problem } from '#kernel';
+import { CsvDialectRules } from './csv-dialect.ts';
 import { type CsvRow, type TableHeader, tableHeader, tableRow } from './record-rows.ts';
 
 /**
- * The CSV reader: the RFC 4180 state machine over text pushed in pieces;
+ * The CSV reader: the RFC 4180 state machine over text pushed in pieces
+ * (comma-separated, or semicolon-separated when the header line says so);
  * its rows become raw records through record-rows.ts (the header, and each
- * data row for validateRecord, with its problems).
+ * data row for validateRecord, with its problems; cells in Russian Excel's
+ * dialect converted or refused by csv-dialect.ts).
  */
 
 const State = { FIELD_START: 0, UNQUOTED: 1, QUOTED: 2, QUOTE_IN_QUOTED: 3 } as const;
@@ -26,6 +29,8 @@ export class CsvReader {
   #rowLine = 1;
   #cells: string[] = [];
   #cell = '';
+  /** Characters of the current cell, counted to its end even when it is not kept. */
+  #cellChars = 0;
   #cellTooLong = false;
   #rowBytes = 0;
   #rowHasText = false;
@@ -35,6 +40,10 @@ export class CsvReader {
   /** A CR inside quotes, waiting to see whether LF follows (CRLF in a cell becomes LF). */
   #quotedCR = false;
   #dataRows = 0;
+  /** The separator's code: undecided until the first line with text has been seen (held in #head meanwhile). */
+  #separator: number | undefined;
+  #head = '';
+  readonly rules = new CsvDialectRules();
   stopped = false;
 
   constructor(limits: Limits) {
@@ -45,7 +54,9 @@ export class CsvReader {
     return this.#line;
   }
 
-  *push(text: string): Generator<CsvRow> {
+  *push(piece: string): Generator<CsvRow> {
+    const text = this.#separator === undefined ? this.#decideSeparator(piece, false) : piece;
+    const separator = this.#separator ?? 0x2c;
     const n = text.length;
     let segment = 0;
     let i = 0;
@@ -71,7 +82,7 @@ export class CsvReader {
             this.#state = State.QUOTED;
             this.#rowHasText = true;
             segment = i + 1;
-          } else if (c === 0x2c) {
+          } else if (c === separator) {
             this.#rowHasText = true;
             this.#endCell();
           } else if (c === 0x0a || c === 0x0d) {
@@ -88,7 +99,7 @@ export class CsvReader {
           }
           break;
         case State.UNQUOTED:
-          if (c === 0x2c) {
+          if (c === separator) {
             this.#append(text, segment, i);
             this.#endCell();
             this.#state = State.FIELD_START;
@@ -130,7 +141,7 @@ export class CsvReader {
           if (c === 0x22) {
             this.#state = State.QUOTED;
             segment = i; // the second quote starts the next segment: "" is one quote
-          } else if (c === 0x2c) {
+          } else if (c === separator) {
             this.#endCell();
             this.#state = State.FIELD_START;
           } else if (c === 0x0a || c === 0x0d) {
@@ -144,7 +155,7 @@ export class CsvReader {
           } else {
             this.#rowProblem(
               this.#column(),
-              'text after a closing quote: a quoted field must end at a comma or line end (double a quote inside quotes)',
+              `text after a closing quote: a quoted field must end at a ${separator === 0x3b ? 'semicolon' : 'comma'} or line end (double a quote inside quotes)`,
             );
             this.#state = State.UNQUOTED;
             segment = i;
@@ -159,6 +170,8 @@ export class CsvReader {
   }
 
   *end(): Generator<CsvRow> {
+    if (this.stopped) return;
+    if (this.#separator === undefined) yield* this.push(this.#decideSeparator('', true));
     if (this.stopped) return;
     if (this.#quotedCR) {
       this.#quotedCR = false;
@@ -181,6 +194,25 @@ export class CsvReader {
     } else if (this.#dataRows === 0) {
       yield this.fatal('the file has no records: an empty batch is rejected', 1);
     }
+  }
+
+  /**
+   * Holds text back until the first line with text is complete (or the end,
+   * or a row's worth of bytes), then chooses the separator from it: `;` when
+   * it has semicolons and no comma, else `,`. Returns the text to read.
+   */
+  #decideSeparator(piece: string, end: boolean): string {
+    this.#head += piece;
+    const start = this.#head.search(/\S/);
+    const lineEnd = start < 0 ? -1 : this.#head.slice(start).search(/[\r\n]/);
+    if (!end && lineEnd < 0 && this.#head.length <= this.#limits.recordBytes) return '';
+    const line = start < 0 ? '' : this.#head.slice(start, lineEnd < 0 ? undefined : start + lineEnd);
+    const semicolons = !line.includes(',') && line.includes(';');
+    this.#separator = semicolons ? 0x3b : 0x2c;
+    if (semicolons) this.rules.semicolons();
+    const text = this.#head;
+    this.#head = '';
+    return text;
   }
 
   /** A file-level problem that ends reading. */
@@ -211,12 +243,13 @@ export class CsvReader {
   }
 
   #appendText(piece: string): void {
-    if (this.#cellTooLong || this.#rowBytes > this.#limits.recordBytes) return;
-    if (this.#cell.length + piece.length > this.#limits.fieldChars) {
+    // Counted before the row's bound: a cell over its own bound is named even in a row over LIMITS.recordBytes.
+    this.#cellChars += piece.length;
+    if (this.#cellChars > this.#limits.fieldChars) {
       this.#cellTooLong = true;
       this.#cell = '';
-      return;
     }
+    if (this.#cellTooLong || this.#rowBytes > this.#limits.recordBytes) return;
     this.#cell += piece;
   }
 
@@ -224,11 +257,12 @@ export class CsvReader {
     if (this.#cellTooLong) {
       this.#rowProblem(
         this.#column() ?? `column ${this.#cells.length + 1}`,
-        `the value is longer than ${describeLimit('fieldChars', this.#limits.fieldChars)}`,
+        `the value is ${formatCount(this.#cellChars)} characters; the limit of a cell is ${describeLimit('fieldChars', this.#limits.fieldChars)}`,
       );
     }
     if (this.#rowBytes <= this.#limits.recordBytes) this.#cells.push(this.#cell);
     this.#cell = '';
+    this.#cellChars = 0;
     this.#cellTooLong = false;
   }
 
@@ -279,6 +313,8 @@ export class CsvReader {
   }
 
   #row(at: number, cells: string[], problems: Problem[], tooLong: boolean): CsvRow {
-    return tableRow(this.#table as TableHeader, at, cells, problems, tooLong);
+    return tableRow(this.#table as TableHeader, at, cells, problems, tooLong, (line, column, cell) =>
+      this.rules.cell(line, column, cell),
+    );
   }
 }

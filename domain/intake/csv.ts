@@ -1,38 +1,49 @@
 import { describeLimit, type Limits } from '#evidence';
 import type { Problem } from '#kernel';
+import type { CsvDialect } from './csv-dialect.ts';
 import { CsvReader } from './csv-reader.ts';
+import { type TextChunks, textChunks } from './encoding.ts';
 import { limitsOf, type ParsedRecord, type ParseOptions } from './parse-options.ts';
 import type { CsvRow } from './record-rows.ts';
-import { Utf8Chunks, utf8Message } from './utf8.ts';
 
 /**
  * CSV files, whole (parseCsv) or streamed in chunks (parseCsvStream): bytes
- * through the UTF-8 decoder and the CSV reader, within LIMITS.fileBytes.
+ * through the text decoder (UTF-8, or Windows-1251 when the sender names it:
+ * encoding.ts) and the CSV reader, within LIMITS.fileBytes.
  */
 
 export interface CsvFile {
   readonly records: ParsedRecord[];
   readonly problems: Problem[];
+  /** What the file used beyond the documented form (csv-dialect.ts); absent when nothing. */
+  readonly dialect?: CsvDialect;
 }
 
 /**
- * Drives the UTF-8 decoder and the CSV reader with one chunk of bytes.
+ * Drives the text decoder and the CSV reader with one chunk of bytes.
  * Shared by parseCsv (one chunk) and parseCsvStream (many), so both give the
  * same rows for the same bytes.
  */
 class CsvRun {
   readonly #limits: Limits;
-  readonly #utf8 = new Utf8Chunks();
+  readonly #text: TextChunks;
   readonly #reader: CsvReader;
+  readonly #encoding: string | undefined;
   #bytes = 0;
 
-  constructor(limits: Limits) {
-    this.#limits = limits;
-    this.#reader = new CsvReader(limits);
+  constructor(options: ParseOptions) {
+    this.#encoding = options.encoding;
+    this.#limits = limitsOf(options);
+    this.#text = textChunks(options.encoding);
+    this.#reader = new CsvReader(this.#limits);
   }
 
   get stopped(): boolean {
     return this.#reader.stopped;
+  }
+
+  get dialect(): CsvDialect {
+    return this.#reader.rules.dialect(this.#encoding);
   }
 
   *push(chunk: Uint8Array): Generator<CsvRow> {
@@ -42,17 +53,17 @@ class CsvRun {
       yield this.#reader.fatal(`the file is larger than ${describeLimit('fileBytes', this.#limits.fileBytes)}`);
       return;
     }
-    const { text, invalidAt } = this.#utf8.push(chunk);
+    const { text, error } = this.#text.push(chunk);
     yield* this.#reader.push(text);
-    if (invalidAt !== undefined && !this.stopped) yield this.#reader.fatal(utf8Message(invalidAt));
+    if (error !== undefined && !this.stopped) yield this.#reader.fatal(error);
   }
 
   *end(): Generator<CsvRow> {
     if (this.stopped) return;
-    const { text, invalidAt } = this.#utf8.end();
+    const { text, error } = this.#text.end();
     yield* this.#reader.push(text);
-    if (invalidAt !== undefined) {
-      if (!this.stopped) yield this.#reader.fatal(utf8Message(invalidAt));
+    if (error !== undefined) {
+      if (!this.stopped) yield this.#reader.fatal(error);
       return;
     }
     yield* this.#reader.end();
@@ -60,7 +71,8 @@ class CsvRun {
 }
 
 /**
- * Parses a whole CSV file (RFC 4180; UTF-8, BOM stripped, LF or CRLF). The
+ * Parses a whole CSV file (RFC 4180; UTF-8 with any BOM stripped, or the
+ * encoding `options` names; LF or CRLF). The
  * first row is the header: the record fields by their JSON names, in any
  * order; unknown, duplicate, empty and missing required columns are
  * reported (and nothing else is read). An empty cell is an absent field; a
@@ -71,14 +83,15 @@ class CsvRun {
 export function parseCsv(bytes: Uint8Array, options: ParseOptions = {}): CsvFile {
   const records: ParsedRecord[] = [];
   const problems: Problem[] = [];
-  const run = new CsvRun(limitsOf(options));
+  const run = new CsvRun(options);
   const collect = (row: CsvRow) => {
     problems.push(...row.problems);
     if (row.value !== undefined) records.push({ at: row.at, value: row.value });
   };
   for (const row of run.push(bytes)) collect(row);
   for (const row of run.end()) collect(row);
-  return { records, problems };
+  const dialect = run.dialect;
+  return Object.keys(dialect).length === 0 ? { records, problems } : { records, problems, dialect };
 }
 
 /**
@@ -86,16 +99,21 @@ export function parseCsv(bytes: Uint8Array, options: ParseOptions = {}): CsvFile
  * characters and quoted line breaks may be split between chunks). Holds only
  * the current chunk and the current row; stops reading the source (and
  * returns) after a file-level problem: bad header, invalid UTF-8, a bound
- * exceeded.
+ * exceeded. `seen.dialect` is set when the rows end: what the file used.
  */
 export async function* parseCsvStream(
   chunks: AsyncIterable<Uint8Array>,
   options: ParseOptions = {},
+  seen: { dialect?: CsvDialect } = {},
 ): AsyncGenerator<CsvRow> {
-  const run = new CsvRun(limitsOf(options));
-  for await (const chunk of chunks) {
-    yield* run.push(chunk);
-    if (run.stopped) return;
+  const run = new CsvRun(options);
+  try {
+    for await (const chunk of chunks) {
+      yield* run.push(chunk);
+      if (run.stopped) return;
+    }
+    yield* run.end();
+  } finally {
+    seen.dialect = run.dialect;
   }
-  yield* run.end();
 }

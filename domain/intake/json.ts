@@ -1,4 +1,11 @@
-import { describeLimit, EVENT_ID, FORBIDDEN_KEYS, formatCount, type Limits } from '#evidence';
+import {
+  describeLimit,
+  EVENT_ID,
+  FORBIDDEN_KEYS,
+  formatCount,
+  type Limits,
+  UNPAIRED_SURROGATE_MESSAGE,
+} from '#evidence';
 import type { Problem } from '#kernel';
 import { limitsOf, type ParsedRecord, type ParseOptions } from './parse-options.ts';
 import { Utf8Chunks, utf8Length, utf8Message } from './utf8.ts';
@@ -228,7 +235,7 @@ class JsonReader {
       loneSurrogate = true; // checked below, only for strings with escapes
     }
     if (loneSurrogate && !out.isWellFormed()) {
-      this.problem(path, 'contains an unpaired surrogate (\\uD800-\\uDFFF escape): not valid Unicode text');
+      this.problem(path, UNPAIRED_SURROGATE_MESSAGE);
     }
     return out;
   }
@@ -285,7 +292,10 @@ export function parseJsonBatch(bytes: Uint8Array, options: ParseOptions = {}): J
     if (!reader.atEnd()) reader.fail('unexpected text after the batch object');
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    return { records: [], problems: [...reader.problems, syntaxProblem(reader, error)] };
+    // The batch id, read before the error or found in the text, names the batch the error is in.
+    const batchId = batch.batchId ?? batchIdInText(decoded.text);
+    const problems = [...reader.problems, syntaxProblem(reader, error, batchId)];
+    return batchId === undefined ? { records: [], problems } : { batchId, records: [], problems };
   }
   const { batchId, records } = batch;
   const problems = reader.problems;
@@ -310,13 +320,23 @@ function decodeUtf8(bytes: Uint8Array): { text: string } | { invalid: Problem } 
   return last.invalidAt === undefined ? { text: first.text } : { invalid: { message: utf8Message(last.invalidAt) } };
 }
 
-/** The problem a syntax error makes: where it is, and in which record when inside one. */
-function syntaxProblem(reader: JsonReader, error: JsonSyntaxError): Problem {
+/** The problem a syntax error makes: where it is, in which record when inside one, and in which batch when known. */
+function syntaxProblem(reader: JsonReader, error: JsonSyntaxError, batchId: string | undefined): Problem {
   const at = reader.record;
+  const batch = batchId === undefined ? '' : ` (batch ${batchId})`;
   return {
     ...(at === undefined ? {} : { at }),
-    message: `invalid JSON at ${reader.where(error.pos)}: ${error.message}`,
+    message: `invalid JSON at ${reader.where(error.pos)}${batch}: ${error.message}; nothing after it was read`,
   };
+}
+
+/** `"batchId": "<id>"` (not inside a string), for a batch whose syntax error came before its batch id. */
+const BATCH_ID_MEMBER = /(?<!\\)"batchId"\s*:\s*"([^"\\]{1,64})"/;
+
+/** The first well-formed batch id written in `text`, if any: read without parsing, as a name only. */
+function batchIdInText(text: string): string | undefined {
+  const found = BATCH_ID_MEMBER.exec(text)?.[1];
+  return found !== undefined && EVENT_ID.test(found) ? found : undefined;
 }
 
 /** The batch's `records` (after its key): each record read, at most LIMITS.batchRecords kept. */

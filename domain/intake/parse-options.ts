@@ -1,4 +1,5 @@
 import { LIMITS, type Limits } from '#evidence';
+import type { TextEncoding } from './encoding.ts';
 
 /**
  * What the parsers share: their options (bounds other than LIMITS) and the
@@ -13,6 +14,8 @@ import { LIMITS, type Limits } from '#evidence';
 export interface ParseOptions {
   /** Bounds to use instead of LIMITS (tests, or a deployment with other sizes). */
   readonly limits?: Partial<Limits>;
+  /** The encoding the sender named for a CSV file (default UTF-8); JSON is always UTF-8. */
+  readonly encoding?: TextEncoding;
 }
 
 export interface ParsedRecord {

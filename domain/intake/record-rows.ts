@@ -15,6 +15,9 @@ export interface CsvRow {
   readonly problems: Problem[];
 }
 
+/** Reads one non-empty cell: its value as the record holds it, or the problem that refuses its spelling. */
+export type CellReader = (at: number, column: string, cell: string) => { value: string } | { problem: Problem };
+
 /** The columns of a table, as its header row names them. */
 export interface TableHeader {
   readonly columns: readonly string[];
@@ -63,9 +66,11 @@ export function tableHeader(at: number, cells: readonly string[], problems: Prob
 /**
  * A data row's cells as a raw record: an empty cell is an absent field; a
  * non-empty cell in a column that is not a field of the row's type is a
- * problem; values stay strings except `birthYear` (an integer). A row whose
- * cells do not match the header (unless `cut`: already reported as too long)
- * or that has `problems` gives no record.
+ * problem; values stay strings except `birthYear` (an integer). Each cell is
+ * read by `readCell` when given (the CSV dialect's conversions); a cell it
+ * refuses leaves the row without a record. A row whose cells do not match the
+ * header (unless `cut`: already reported as too long) or that has `problems`
+ * gives no record.
  */
 export function tableRow(
   header: TableHeader,
@@ -73,6 +78,7 @@ export function tableRow(
   cells: readonly string[],
   problems: Problem[],
   cut = false,
+  readCell?: CellReader,
 ): CsvRow {
   const { columns } = header;
   if (!cut && cells.length !== columns.length) {
@@ -82,6 +88,7 @@ export function tableRow(
   const type = cells[header.typeColumn];
   const typed = isEvidenceType(type) ? type : undefined;
   const value: Record<string, unknown> = {};
+  let refused = false;
   for (const [i, column] of columns.entries()) {
     const cell = cells[i] as string;
     if (cell === '') continue;
@@ -89,7 +96,12 @@ export function tableRow(
       problems.push({ at, field: column, message: `not a field of type ${typed}` });
       continue;
     }
-    value[column] = column === 'birthYear' && INTEGER_CELL.test(cell) ? Number(cell) : cell;
+    const read = readCell === undefined ? { value: cell } : readCell(at, column, cell);
+    if ('problem' in read) {
+      problems.push(read.problem);
+      refused = true;
+    } else value[column] = column === 'birthYear' && INTEGER_CELL.test(read.value) ? Number(read.value) : read.value;
   }
-  return { at, value, problems };
+  // A cell refused for its spelling: the row's record is not checked (its message says what to write instead).
+  return refused ? { at, problems } : { at, value, problems };
 }

@@ -72,7 +72,7 @@ export class Utf8Chunks {
   #started = false;
 
   push(chunk: Uint8Array): { text: string; invalidAt?: number } {
-    const data = this.#pending.length === 0 ? chunk : concat(this.#pending, chunk);
+    const data = this.#pending.length === 0 ? chunk : concatBytes(this.#pending, chunk);
     const base = this.#offset - this.#pending.length;
     this.#offset += chunk.length;
     const cut = completePrefix(data);
@@ -107,7 +107,8 @@ export class Utf8Chunks {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+/** `a` then `b`, in one new array. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);

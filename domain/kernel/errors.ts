@@ -19,12 +19,25 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** How many problems there were in all, and per field, when `problems` lists only the first of them. */
+export interface ProblemSummary {
+  readonly total: number;
+  /** Problems per field (`(record)` for a problem of a whole record, `(batch)` for one of the whole input). */
+  readonly byField: Readonly<Record<string, number>>;
+}
+
 export class ValidationError extends DomainError {
   readonly code = 'validation';
   readonly problems: readonly Problem[];
-  constructor(message: string, problems: readonly Problem[] = [], options?: { cause?: unknown }) {
+  readonly summary?: ProblemSummary;
+  constructor(
+    message: string,
+    problems: readonly Problem[] = [],
+    options?: { cause?: unknown; summary?: ProblemSummary },
+  ) {
     super(message, options);
     this.problems = problems;
+    if (options?.summary !== undefined) this.summary = options.summary;
   }
 }
 

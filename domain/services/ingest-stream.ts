@@ -8,6 +8,7 @@ import {
   type CanonicalRecord,
   CheckTape,
   Chunker,
+  type CsvDialect,
   type KnownState,
   type ParseOptions,
   ProblemLog,
@@ -99,6 +100,8 @@ export interface BatchScan {
   readonly chunkDigests: readonly string[];
   /** What the cross-record checks need; released (undefined) once they ran. */
   tape: CheckTape | undefined;
+  /** What the file used beyond the documented CSV form, for the receipt. */
+  readonly dialect: CsvDialect;
 }
 
 const LF = new Uint8Array([ARCHIVE_LINE_END]);
@@ -120,7 +123,7 @@ async function* canonicalRecords(
   pseudonymizer: Pseudonymizer,
   phase: StreamPhase,
   problem: (p: Problem) => void,
-  counts: { rows: number },
+  counts: { rows: number; dialect?: CsvDialect },
 ): AsyncGenerator<ScannedRecord> {
   const { profile, today } = request;
   const contract = profile.id;
@@ -130,7 +133,7 @@ async function* canonicalRecords(
     problem(p);
   };
   for (const p of batchIdProblems(request.batchId)) report(p);
-  for await (const row of parseCsvStream(source(), request.parse)) {
+  for await (const row of parseCsvStream(source(), request.parse, counts)) {
     for (const p of row.problems) report(p);
     if (row.value === undefined) continue;
     const at = row.at;
@@ -186,7 +189,7 @@ export async function scanBatch(
   const chunkDigests: string[] = [];
   let chunk: Sha256 = createSha256();
   const types: Record<string, number> = {};
-  const counts = { rows: 0 };
+  const counts: { rows: number; dialect?: CsvDialect } = { rows: 0 };
   for await (const { at, record, bytes } of canonicalRecords(
     request,
     source,
@@ -220,6 +223,7 @@ export async function scanBatch(
     problems,
     chunkDigests,
     tape,
+    dialect: counts.dialect ?? {},
   };
 }
 
@@ -292,7 +296,7 @@ export async function ingestStream(
     types: scan.types,
   };
   const receipt = (entry: BatchEntry, replayed: boolean) =>
-    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed);
+    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed, scan.dialect);
 
   const replay = await existingReceipt(ports.ledger, contract, request.batchId, scan.contentHash);
   if (replay) return receipt(replay, true);

@@ -6,6 +6,7 @@ import {
   batchIdempotencyKey,
   batchIdProblems,
   type CanonicalRecord,
+  type CsvDialect,
   checkBatch,
   knownStateQueries,
   type Pseudonymizer,
@@ -48,8 +49,10 @@ export interface IngestRequest {
   readonly parseProblems?: readonly Problem[];
   /** Today's date (YYYY-MM-DD), in the contract's time zone: no evidence may be dated after it. */
   readonly today: string;
-  /** What `at` counts in messages: record indexes (JSON) or file lines (CSV). */
+  /** What `at` counts in messages: record indexes (JSON), file lines (CSV) or sheet rows (XLSX). */
   readonly unit?: 'record' | 'line' | 'row';
+  /** What a CSV file used beyond the documented form (its separator, dates, …), stated in the receipt. */
+  readonly dialect?: CsvDialect;
   /** Told as records are validated (phase scan) and written (phase write), for a progress bar. */
   readonly onProgress?: (progress: StreamProgress) => void;
   /**
@@ -75,6 +78,8 @@ export interface IngestReceipt {
   readonly checkpoint: string;
   /** True when the batch had been appended before and this is its original receipt. */
   readonly replayed: boolean;
+  /** The CSV dialect this submission was read in, when not the documented form (not part of the entry). */
+  readonly dialect?: CsvDialect;
 }
 
 /** What a batch's ledger entry and receipt say about its records. */
@@ -116,6 +121,7 @@ export async function batchReceipt(
   summary: BatchSummary,
   entry: BatchEntry,
   replayed: boolean,
+  dialect: CsvDialect = {},
 ): Promise<IngestReceipt> {
   return {
     contract,
@@ -127,19 +133,29 @@ export async function batchReceipt(
     archive: summary.archive,
     checkpoint: await ledger.checkpoint(contract, entry.seq + 1),
     replayed,
+    ...(Object.keys(dialect).length > 0 ? { dialect } : {}),
   };
 }
+
+/** A batch as far as its checks need it: the batch id may be missing (a problem the parser reported). */
+export type BatchToCheck = Omit<IngestRequest, 'batchId' | 'submitter'> & {
+  readonly batchId?: string;
+  readonly submitter?: Actor;
+};
 
 /**
  * Validates every record on its own and pseudonymises the valid ones.
  * Returns the valid records (with their locations) and every problem found.
  */
 export async function prepareBatch(
-  request: IngestRequest,
+  request: BatchToCheck,
   pseudonymizer: Pseudonymizer,
 ): Promise<{ records: CanonicalRecord[]; at: number[]; problems: Problem[] }> {
   const { profile } = request;
-  const problems: Problem[] = [...(request.parseProblems ?? []), ...batchIdProblems(request.batchId)];
+  const problems: Problem[] = [
+    ...(request.parseProblems ?? []),
+    ...(request.batchId === undefined ? [] : batchIdProblems(request.batchId)),
+  ];
   if (request.records.length === 0 && problems.length === 0) problems.push({ message: 'the batch holds no records' });
   if (request.records.length > LIMITS.batchRecords) {
     problems.push({
@@ -170,28 +186,50 @@ export async function prepareBatch(
  * content (a conflict if with other content), check the batch against the
  * ledger, archive it, write its records, and append one entry.
  */
+/** The cross-record problems of a batch's valid records, checked against the ledger. */
+async function crossRecordProblems(
+  request: BatchToCheck,
+  prepared: { readonly records: readonly CanonicalRecord[]; readonly at: readonly number[] },
+  ports: Pick<IngestPorts, 'store'>,
+): Promise<Problem[]> {
+  const { records } = prepared;
+  if (records.length === 0) return [];
+  const queries = knownStateQueries(records.map((r) => r.record));
+  const known = await ports.store.knownState(request.profile.id, {
+    participants: queries.participants,
+    eventIds: [...queries.eventIds, ...queries.supersedes],
+    employmentsOf: [
+      ...new Set(records.filter((r) => r.record.type === 'employment-ended').map((r) => r.record.participant)),
+    ],
+  });
+  return checkBatch(
+    records.map((r) => r.record),
+    known,
+    { unit: request.unit ?? 'record', at: prepared.at },
+  );
+}
+
+/**
+ * Rejects a batch that cannot be written (no batch id): with every problem
+ * the records have, on their own and across records, so that the operator
+ * fixes the file once. Writes nothing.
+ */
+export async function rejectUnwritableBatch(
+  request: BatchToCheck,
+  ports: Pick<IngestPorts, 'pseudonymizer' | 'store'>,
+): Promise<never> {
+  const prepared = await prepareBatch(request, ports.pseudonymizer);
+  return rejectBatch([...prepared.problems, ...(await crossRecordProblems(request, prepared, ports))]);
+}
+
 export async function ingestBatch(request: IngestRequest, ports: IngestPorts): Promise<IngestReceipt> {
   const contract = request.profile.id;
   const prepared = await prepareBatch(request, ports.pseudonymizer);
   const { records } = prepared;
-  const crossChecks = async () => {
-    const queries = knownStateQueries(records.map((r) => r.record));
-    const known = await ports.store.knownState(contract, {
-      participants: queries.participants,
-      eventIds: [...queries.eventIds, ...queries.supersedes],
-      employmentsOf: [
-        ...new Set(records.filter((r) => r.record.type === 'employment-ended').map((r) => r.record.participant)),
-      ],
-    });
-    return checkBatch(
-      records.map((r) => r.record),
-      known,
-      { unit: request.unit ?? 'record', at: prepared.at },
-    );
-  };
+  const crossChecks = () => crossRecordProblems(request, prepared, ports);
   if (prepared.problems.length > 0) {
-    // Rejected already; the ledger-based checks of the valid records still belong in the one list.
-    rejectBatch([...prepared.problems, ...(records.length > 0 ? await crossChecks() : [])]);
+    // Rejected already; the cross-record checks of the valid records belong in the same one list.
+    rejectBatch([...prepared.problems, ...(await crossChecks())]);
   }
 
   const body = archiveBody(contract, request.batchId, records);
@@ -200,7 +238,7 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
   const archive = { key: archiveKey(contract, contentHash), sha256: contentHash };
   const summary: BatchSummary = { recordCount: records.length, recordsRoot, archive, types: typeCounts(records) };
   const receipt = (entry: BatchEntry, replayed: boolean) =>
-    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed);
+    batchReceipt(ports.ledger, contract, request.batchId, summary, entry, replayed, request.dialect);
 
   const replay = await existingReceipt(ports.ledger, contract, request.batchId, contentHash);
   if (replay) return receipt(replay, true);

@@ -8,7 +8,7 @@
 
 import * as z from 'zod';
 import { EVENT_ID, EVIDENCE_TYPES } from '#evidence';
-import { BATCH_ID, MAX_RAW_REFERENCE_LENGTH } from '#intake';
+import { BATCH_ID, CsvDialectSchema, MAX_RAW_REFERENCE_LENGTH } from '#intake';
 import { ContractIdSchema, MAX_NOTE_BYTES } from '#ledger';
 
 // ---- parameters
@@ -126,6 +126,8 @@ export const ReceiptSchema = z.object({
   /** Signed checkpoint right after the batch's entry (tree size seq + 1). */
   checkpoint: z.string(),
   replayed: z.boolean().optional(),
+  /** What a CSV batch used beyond the documented form (an upload's receipt; the log does not keep it). */
+  dialect: CsvDialectSchema.optional(),
 });
 
 const ProblemItem = z.object({
@@ -143,6 +145,9 @@ export const UploadStatusSchema = z.discriminatedUnion('status', [
     title: z.string(),
     detail: z.string(),
     problems: z.array(ProblemItem),
+    /** How many problems there were in all (`problems` lists at most the first 1,000), and per field. */
+    problemCount: z.number().int().optional(),
+    problemsByField: z.record(z.string(), z.number().int()).optional(),
   }),
 ]);
 
@@ -228,4 +233,6 @@ export const StoredProblemSchema = z.object({
   title: z.string(),
   detail: z.string(),
   errors: z.array(ProblemItem).optional(),
+  problemCount: z.number().int().optional(),
+  problemsByField: z.record(z.string(), z.number().int()).optional(),
 });

@@ -174,6 +174,8 @@ const getUpload = defineRoute(
       title: problem.data.title,
       detail: problem.data.detail,
       problems: problem.data.errors ?? [],
+      ...(problem.data.problemCount === undefined ? {} : { problemCount: problem.data.problemCount }),
+      ...(problem.data.problemsByField === undefined ? {} : { problemsByField: problem.data.problemsByField }),
     } satisfies z.input<typeof UploadStatusSchema>);
   },
 );

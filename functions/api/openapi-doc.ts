@@ -52,7 +52,14 @@ export const ProblemDetailsSchema = z
         }),
       )
       .optional()
-      .describe('Every problem found (422): the request was refused whole, nothing was written'),
+      .describe(
+        'Every problem found (422): the request was refused whole, nothing was written. A rejected batch lists at most the first 1,000',
+      ),
+    problemCount: z.int().min(0).optional().describe('A rejected batch: how many problems there were in all'),
+    problemsByField: z
+      .record(z.string(), z.int().min(0))
+      .optional()
+      .describe('A rejected batch: problems per field, all counted ((record): a whole record, (batch): the batch)'),
   })
   .describe('RFC 9457 problem details');
 
@@ -132,7 +139,8 @@ const HAND: Readonly<Record<string, RouteDoc>> = {
     bodies: {
       'text/csv': {
         type: 'string',
-        description: 'Evidence records as CSV (UTF-8, a header line naming the columns; docs/evidence.md)',
+        description:
+          'Evidence records as CSV (UTF-8, or Windows-1251 sent as text/csv; charset=windows-1251; a header line naming the columns; docs/evidence.md)',
       },
       'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
         type: 'string',
@@ -146,7 +154,7 @@ const HAND: Readonly<Record<string, RouteDoc>> = {
   },
   presignUpload: {
     description:
-      'The upload is a PUT of the CSV to the URL with exactly the headers given; the batch is ingested when it lands ' +
+      'The upload is a PUT of the CSV (or XLSX workbook) to the URL with exactly the headers given; the batch is ingested when it lands ' +
       '(its result: GET /contracts/{contract}/uploads/{batchId}).',
     params: z.object({ contract: ContractIdSchema }),
     ...(presignRequest === undefined ? {} : { body: presignRequest }),

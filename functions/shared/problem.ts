@@ -17,6 +17,8 @@ import { FenceLostError } from '../adapters/dynamo-ledger.ts';
  * | PayloadTooLargeError                | 413    | message (names the bound)    |
  * | UnsupportedMediaTypeError           | 415    | message                      |
  * | ValidationError                     | 422    | message and every problem    |
+ * |   (a rejected batch)                |        | the first 1,000, their count |
+ * |                                     |        | in all and per field         |
  * | IntegrityError                      | 500    | a generic text only          |
  * | transient (timeout, throttling,     | 503    | a generic text, Retry-After  |
  * |   lost ingest lease)                |        |                              |
@@ -83,6 +85,10 @@ export interface ProblemDocument {
   readonly instance?: string;
   readonly requestId?: string;
   readonly errors?: readonly { at?: number | string; field?: string; message: string }[];
+  /** A rejected batch: how many problems there were in all (`errors` lists at most the first 1,000). */
+  readonly problemCount?: number;
+  /** A rejected batch: problems per field, all of them counted. */
+  readonly problemsByField?: Readonly<Record<string, number>>;
   readonly [extension: string]: unknown;
 }
 
@@ -140,6 +146,10 @@ export function toProblem(error: unknown, options: ProblemOptions = {}): MappedP
       title: options.validationTitle ?? 'Invalid request',
       detail: error.message,
       errors: errorsOf(error.problems),
+      // A long list is cut (domain/intake/rejection.ts): the count of all, and per field, beside it.
+      ...(error.summary === undefined
+        ? {}
+        : { problemCount: error.summary.total, problemsByField: error.summary.byField }),
     });
   }
   if (error instanceof ConflictError) {

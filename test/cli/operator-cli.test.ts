@@ -72,6 +72,28 @@ describe('sib operator submit', () => {
     expect(await cli.logSize(contract)).toBe(2);
   });
 
+  it('names a syntax error by line, column and batch id, and cuts a long problem table with counts per field', async () => {
+    const broken = join(cli.path, 'broken.json');
+    await writeFile(broken, '{"batchId": "b-syn",\n "records": [\n  {"eventId": "e1",}\n]}');
+    const empty = await batchFile(
+      'empty.json',
+      'b-empty',
+      Array.from({ length: 1_200 }, () => ({})),
+    );
+
+    const syntax = await cli.run(['operator', 'submit', '--contract', contract, broken]);
+    const many = await cli.run(['operator', 'submit', '--contract', contract, empty]);
+
+    expect(syntax.code).toBe(1);
+    expect(syntax.stderr).toContain('invalid JSON at line 3, column 20 (batch b-syn): expected a key in double quotes');
+    expect(syntax.stderr).not.toContain('--batch-id');
+    expect(many.code).toBe(1);
+    expect(many.stderr).toMatch(/^error: batch rejected: 6000 problems in 1200 records; .*the first 1000 are listed/);
+    expect(many.stderr).toContain('… and 5000 more (6000 problems in all; only the first 1000 are listed)');
+    expect(many.stderr).toMatch(/\neventId\s+1200\n/);
+    expect(await cli.logSize(contract)).toBe(2);
+  });
+
   it('accepts CSV with a batch id and Cyrillic free text; reports problems by line; no batch id is a usage error', async () => {
     const csv = join(cli.path, 'batch.csv');
     await writeFile(

@@ -142,8 +142,14 @@ describe('parseJsonBatch', () => {
 
     // Assess
     expect(batch).toEqual({
+      batchId: 'b',
       records: [],
-      problems: [{ at: 1, message: "invalid JSON at line 4, column 19: expected ',' or '}'" }],
+      problems: [
+        {
+          at: 1,
+          message: "invalid JSON at line 4, column 19 (batch b): expected ',' or '}'; nothing after it was read",
+        },
+      ],
     });
   });
 
@@ -292,7 +298,11 @@ describe('parseJsonBatch', () => {
     // Assess
     expect(batch.records).toEqual([]);
     expect(batch.problems).toEqual([
-      { at: 0, message: 'invalid JSON at line 1, column 48: nesting is deeper than 16 levels (LIMITS.jsonDepth)' },
+      {
+        at: 0,
+        message:
+          'invalid JSON at line 1, column 48 (batch b): nesting is deeper than 16 levels (LIMITS.jsonDepth); nothing after it was read',
+      },
     ]);
   });
 
@@ -570,7 +580,13 @@ describe('parseCsv', () => {
     // Assess
     expect(csv).toEqual({
       records: [],
-      problems: [{ at: 2, field: 'note', message: 'the value is longer than 1,000 characters (LIMITS.fieldChars)' }],
+      problems: [
+        {
+          at: 2,
+          field: 'note',
+          message: 'the value is 1,001 characters; the limit of a cell is 1,000 characters (LIMITS.fieldChars)',
+        },
+      ],
     });
   });
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS } from '#evidence';
@@ -145,6 +145,110 @@ describe('POST /contracts/{contract}/batches', () => {
     expect(errors.find((e) => e.at === 2)?.field).toBe('monthlyWage');
     expect(await rt.log.head(contract)).toEqual(head);
     expect(await rt.store.byBatch(contract, 'b-bad')).toEqual([]);
+  });
+
+  it('refuses a lone surrogate in any string of a record with 422 naming the record and field, never a 500', async () => {
+    const contract = freshContract(contracts, 'api');
+    const body = JSON.stringify({
+      batchId: 'b-sur',
+      records: [
+        enrol('e1', 'OP-0001'),
+        {
+          eventId: 'e2',
+          participant: 'OP-0001',
+          type: 'probation-violation',
+          date: '2024-05-01',
+          source: 'probation-service',
+          note: 'NOTE',
+        },
+      ],
+    }).replace('"NOTE"', '"visit \\ud83d missed"');
+
+    const answer = await ingest(
+      apiEvent({ route: 'batches', contract, body, headers: { 'content-type': 'application/json' } }),
+    );
+
+    expect(answer.status).toBe(422);
+    expectProblem(answer);
+    const errors = answer.body.errors as { at: number; field?: string; message: string }[];
+    expect(errors).toContainEqual({ at: 1, field: 'note', message: expect.stringMatching(/unpaired surrogate/) });
+    expect(errors.every((e) => e.at === 1)).toBe(true);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
+  it('lists at most 1,000 problems of a bad batch, with the count of all and per field', async () => {
+    const contract = freshContract(contracts, 'api');
+    const empty = Array.from({ length: 1_500 }, () => ({}));
+
+    const answer = await ingest(jsonBatch(contract, 'b-empty', empty));
+
+    expect(answer.status).toBe(422);
+    expectProblem(answer);
+    expect((answer.body.errors as unknown[]).length).toBe(1_000);
+    expect(answer.body.problemCount).toBe(7_500);
+    expect(answer.body.problemsByField).toEqual({
+      date: 1_500,
+      eventId: 1_500,
+      participant: 1_500,
+      source: 1_500,
+      type: 1_500,
+    });
+    expect(answer.body.detail).toMatch(/7500 problems in 1500 records.*the first 1000 are listed/);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
+  it('answers a JSON syntax error with 422 naming its line, column and the batch id', async () => {
+    const contract = freshContract(contracts, 'api');
+    const body = '{"batchId": "b-syn",\n "records": [\n  {"eventId": "e1",}\n]}';
+
+    const answer = await ingest(
+      apiEvent({ route: 'batches', contract, body, headers: { 'content-type': 'application/json' } }),
+    );
+
+    expect(answer.status).toBe(422);
+    expectProblem(answer);
+    expect(answer.body.errors).toEqual([
+      {
+        at: 0,
+        message:
+          'invalid JSON at line 3, column 20 (batch b-syn): expected a key in double quotes; nothing after it was read',
+      },
+    ]);
+    expect((await rt.log.head(contract)).size).toBe(0);
+  });
+
+  it('reports record and cross-record problems in one answer, with or without the batch id', async () => {
+    const contract = freshContract(contracts, 'api');
+    const ended = {
+      eventId: 'e3',
+      participant: 'OP-0001',
+      type: 'employment-ended',
+      date: '2024-06-01',
+      source: 'employer',
+      employerId: 'NOBODY-HIRED',
+      reason: 'resigned',
+    };
+    const records = [enrol('e1', 'OP-0001'), { ...job('e2', 'OP-0001'), monthlyWage: '-5' }, ended];
+    const expected = [
+      { at: 1, field: 'monthlyWage', message: expect.any(String) },
+      { at: 2, field: 'employerId', message: expect.stringMatching(/no employment-started/) },
+    ];
+
+    const withId = await ingest(jsonBatch(contract, 'b-both', records));
+    const withoutId = await ingest(
+      apiEvent({
+        route: 'batches',
+        contract,
+        body: JSON.stringify({ records }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+
+    expect(withId.status).toBe(422);
+    expect(withId.body.errors).toEqual(expected);
+    expect(withoutId.status).toBe(422);
+    expect(withoutId.body.errors).toEqual([{ field: 'batchId', message: 'is required' }, ...expected]);
+    expect((await rt.log.head(contract)).size).toBe(0);
   });
 
   it('accepts a CSV body with Cyrillic free text, the batch id in the query', async () => {
@@ -394,6 +498,64 @@ describe('POST /contracts/{contract}/uploads', () => {
     expect(ingested.uploads).toEqual([expect.objectContaining({ key, status: 'accepted' })]);
     const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
     expect(entry.actor).toEqual({ sub: 'cognito-sub-9', role: 'operator' });
+  });
+
+  it("caps the problems of a rejected upload's outcome at 1,000, with the count of all and per field", async () => {
+    const contract = freshContract(contracts, 'up');
+    const rows = Array.from({ length: 1_200 }, (_, i) => `u${i},,,,`);
+    const csv = new TextEncoder().encode(`eventId,participant,type,date,source\n${rows.join('\n')}\n`);
+
+    const answer = await presign(contract, { batchId: 'up-bad', contentType: 'text/csv' });
+    const { url, key, bucket, headers } = answer.body as {
+      url: string;
+      key: string;
+      bucket: string;
+      headers: Record<string, string>;
+    };
+    expect((await fetch(url, { method: 'PUT', headers, body: csv })).status).toBe(200);
+    const ingested = await invokeS3Handler(bucket, key, csv.length);
+
+    expect(ingested.uploads).toEqual([expect.objectContaining({ key, status: 'rejected' })]);
+    const object = await s3Client().send(
+      new GetObjectCommand({ Bucket: bucket, Key: `results/${contract}/up-bad.json` }),
+    );
+    const outcome = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+    expect(outcome.errors.length).toBe(1_000);
+    expect(outcome.problemCount).toBe(4_800);
+    expect(outcome.problemsByField).toEqual({ date: 1_200, participant: 1_200, source: 1_200, type: 1_200 });
+  });
+
+  it("reports a CSV upload's record and cross-record problems in one outcome", async () => {
+    const contract = freshContract(contracts, 'up');
+    const csv = new TextEncoder().encode(
+      [
+        'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256,employerId,contractType,monthlyWage,reason',
+        `u1,SC-0400,enrolment,2024-03-01,operator,2024,released,female,1991,${CONSENT_SHA256},,,,`,
+        'u2,SC-0400,employment-started,2024-04-01,employer,,,,,,KAMRYBPROM,permanent,-5,',
+        'u3,SC-0400,employment-ended,2024-06-01,employer,,,,,,NOBODY-HIRED,,,resigned',
+        '',
+      ].join('\n'),
+    );
+
+    const answer = await presign(contract, { batchId: 'up-both', contentType: 'text/csv' });
+    const { url, key, bucket, headers } = answer.body as {
+      url: string;
+      key: string;
+      bucket: string;
+      headers: Record<string, string>;
+    };
+    expect((await fetch(url, { method: 'PUT', headers, body: csv })).status).toBe(200);
+    await invokeS3Handler(bucket, key, csv.length);
+
+    const object = await s3Client().send(
+      new GetObjectCommand({ Bucket: bucket, Key: `results/${contract}/up-both.json` }),
+    );
+    const outcome = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+    expect(outcome.errors).toEqual([
+      { at: 3, field: 'monthlyWage', message: expect.any(String) },
+      { at: 4, field: 'employerId', message: expect.stringMatching(/no employment-started/) },
+    ]);
+    expect((await rt.log.head(contract)).size).toBe(0);
   });
 
   it('rejects a bad batch id and content type with 422 listing both, and an unknown contract with 404', async () => {

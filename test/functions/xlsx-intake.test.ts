@@ -403,4 +403,22 @@ describe('an XLSX upload (POST /contracts/{contract}/uploads, then the S3-event 
     expect(large.answer.status).toBe(422);
     expect(JSON.stringify(large.answer.body)).toContain('save a larger one as CSV');
   });
+  it("refuses an encoding for a workbook (binary; the encoding is a CSV file's) before signing", async () => {
+    const contract = freshContract(contracts, 'xlsx-up');
+
+    const answer = await invoke(
+      presignHandler,
+      apiEvent({
+        route: 'uploads',
+        contract,
+        body: JSON.stringify({ batchId: 'up-4', contentType: XLSX_MEDIA_TYPE, encoding: 'windows-1251' }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors).toEqual([
+      expect.objectContaining({ field: 'encoding', message: expect.stringMatching(/CSV file only/) }),
+    ]);
+  });
 });

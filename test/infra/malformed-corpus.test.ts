@@ -513,6 +513,37 @@ async function corpus(note: string): Promise<Case[]> {
     post('overlong UTF-8 in a batch', batches, 'operator', overlong('{"batchId":"m-21', '","records":[]}')),
     post('overlong UTF-8 in a spec', '/contracts', 'ministry', overlong('{"id":"{c}', '"}')),
     post('a lone surrogate', '/contracts/{c}/evaluations', 'evaluator', '{"period":"y1\\ud800"}'),
+    post(
+      'a lone high surrogate in a note',
+      batches,
+      'operator',
+      JSON.stringify(
+        batchOf('m-40', [
+          enrol('e40', 'OP-40'),
+          {
+            eventId: 'e41',
+            participant: 'OP-40',
+            type: 'probation-violation',
+            date: '2024-05-01',
+            source: 'probation-service',
+            note: 'x',
+          },
+        ]),
+      ).replace('"note":"x"', '"note":"\\ud83d"'),
+    ),
+    post(
+      'a lone low surrogate in a participant',
+      batches,
+      'operator',
+      JSON.stringify(batchOf('m-41', [enrol('e41', 'OP-41')])).replace('"OP-41"', '"OP-41\\udc00"'),
+    ),
+    post(
+      'a lone surrogate in a key of a record',
+      batches,
+      'operator',
+      JSON.stringify(batchOf('m-42', [enrol('e42', 'OP-42')])).replace('"sex"', '"sex\\ud800"'),
+    ),
+    post('a lone surrogate in the batch id', batches, 'operator', '{"batchId":"m-43\\udfff","records":[]}'),
     get(
       'an RTL override in a participant',
       `/contracts/{c}/records?participant=${encodeURIComponent(`${RLO}1000-PO`)}`,
