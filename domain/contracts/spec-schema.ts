@@ -14,6 +14,7 @@
 import * as z from 'zod';
 import { Decimal } from '#kernel';
 import { CATEGORIES, MONEY, ProfileFields } from './profile.ts';
+import { SHARE_FRACTION, shareRatio } from './shares.ts';
 
 export const SPEC_FORMAT = 'sib-ledger/contract/v1';
 
@@ -37,14 +38,23 @@ const Ratio = z
   .regex(DECIMAL, { message: 'must be a non-negative decimal written as a string, such as "0.9"', abort: true });
 const Fraction = Ratio.refine((v) => new Decimal(v).lte(1), 'must be at most 1');
 const PositiveFraction = Fraction.refine((v) => new Decimal(v).gt(0), 'must be more than 0');
+/** An investor's share: a decimal ("0.6") or an exact fraction of whole numbers ("1/3"), more than 0 and at most 1. */
+const Share = z
+  .string({ error: 'must be a share written as a string: a decimal such as "0.6" or a fraction such as "1/3"' })
+  .regex(new RegExp(`${DECIMAL.source}|${SHARE_FRACTION.source}`), {
+    message: 'must be a decimal such as "0.6" or a fraction of whole numbers such as "1/3"',
+    abort: true,
+  })
+  .refine((v) => shareRatio(v).num > 0n, 'must be more than 0')
+  .refine((v) => shareRatio(v).num <= shareRatio(v).den, 'must be at most 1');
 const Days = z.int({ error: 'must be a whole number of days' }).min(1).max(3660);
 
 const Party = z.strictObject({ id: Id, name: Text });
 const Investor = z.strictObject({
   id: Id,
   name: Text,
-  /** Share of every payment, e.g. "0.6"; the shares of all investors sum to exactly 1. */
-  share: PositiveFraction,
+  /** Share of every payment, e.g. "0.6" or "1/3"; the shares of all investors sum to exactly 1. */
+  share: Share,
 });
 
 const Period = z.strictObject({
@@ -326,7 +336,8 @@ export const ContractSpecShape = z.strictObject({
   payments: z.array(PaymentRuleSchema),
   caps: z.strictObject({
     overall: Money.optional(),
-    perPeriod: Money.optional(),
+    /** One amount for every period, or an amount per period id (budget years); a period not named has no per-period cap. */
+    perPeriod: z.union([Money, z.record(Id, Money)]).optional(),
     /** Per payment rule id. */
     perOutcome: z.record(Id, Money).optional(),
   }),

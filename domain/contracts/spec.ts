@@ -3,7 +3,7 @@
  * (spec-checks.ts), checked by ContractSpecSchema and registered in the
  * contract's log as a `contract.registered` entry. Amendments are new
  * versions registered the same way, effective from a date. Parsing, the
- * contract hash, and looking up a period.
+ * contract hash, looking up a period and its per-period cap.
  */
 import type * as z from 'zod';
 import { canonicalBytes, sha256, toHex, ValidationError } from '#kernel';
@@ -31,4 +31,12 @@ export function specHash(spec: ContractSpec): string {
 /** The period of a spec by id, or undefined. */
 export function periodOf(spec: ContractSpec, id: string): ContractSpec['periods'][number] | undefined {
   return spec.periods.find((p) => p.id === id);
+}
+
+/** The per-period cap of a period (the one figure, or the period's own), or undefined when it has none. */
+export function perPeriodCap(spec: Pick<ContractSpec, 'caps'>, periodId: string): bigint | undefined {
+  const cap = spec.caps.perPeriod;
+  if (cap === undefined) return undefined;
+  const amount = typeof cap === 'string' ? cap : cap[periodId];
+  return amount === undefined ? undefined : BigInt(amount);
 }

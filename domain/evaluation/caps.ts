@@ -1,4 +1,4 @@
-import type { ContractSpec } from '#contracts';
+import { type ContractSpec, perPeriodCap } from '#contracts';
 import { Decimal, dayNumber } from '#kernel';
 import { floorToStep, formatMoney } from './money.ts';
 import { keyId, type OutcomeKey, type PriorPayments, paidBeforeUnder } from './outcome-keys.ts';
@@ -56,14 +56,20 @@ function returnCapName(spec: ContractSpec, cap: NonNullable<ContractSpec['return
   return `return cap (${rate}% a year on ${formatMoney(BigInt(cap.principal), spec.minorUnit)} to ${paymentDate})`;
 }
 
-/** The contract's caps at a payment date, with what earlier periods used of each. */
-export function capsOf(spec: ContractSpec, paymentDate: string, prior: PriorPayments): CapState[] {
+/** The contract's caps in a period (at its payment date), with what earlier periods used of each. */
+export function capsOf(
+  spec: ContractSpec,
+  period: Pick<ContractSpec['periods'][number], 'id' | 'paymentDate'>,
+  prior: PriorPayments,
+): CapState[] {
+  const { paymentDate } = period;
   const caps: CapState[] = [];
   const cap = (name: string, limit: bigint, before: bigint, applies: (rule: string) => boolean) =>
     caps.push({ name, limit, used: before, before, binding: false, applies });
   const all = () => true;
   if (spec.caps.overall !== undefined) cap('overall', BigInt(spec.caps.overall), prior.total, all);
-  if (spec.caps.perPeriod !== undefined) cap('per period', BigInt(spec.caps.perPeriod), 0n, all);
+  const perPeriod = perPeriodCap(spec, period.id);
+  if (perPeriod !== undefined) cap('per period', perPeriod, 0n, all);
   for (const [rule, limit] of Object.entries(spec.caps.perOutcome ?? {})) {
     cap(`per outcome ${rule}`, BigInt(limit), paidBeforeUnder(prior, rule), (r) => r === rule);
   }

@@ -89,7 +89,7 @@ const addTo = (map: Map<string, bigint>, id: string, amount: bigint) => map.set(
 
 export function computePayments(inputs: PaymentInputs): { payments: PaymentsResult; outcomes: OutcomeLine[] } {
   const { spec, prior } = inputs;
-  const caps = capsOf(spec, inputs.period.paymentDate, prior);
+  const caps = capsOf(spec, inputs.period, prior);
   const lines: PaymentLine[] = [];
   const outcomeLines: OutcomeLine[] = [];
   const paidNowByRule = new Map<string, bigint>();

@@ -56,7 +56,7 @@ export function simulate(ctx: ReportContext): Simulation {
     const run: Run = {
       ctx,
       prior,
-      caps: capsOf(ctx.spec, r.period.paymentDate, prior),
+      caps: capsOf(ctx.spec, r.period, prior),
       paidNow: new Map(),
       problems: [],
       maybeBinding: new Set(),

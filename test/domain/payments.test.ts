@@ -785,3 +785,115 @@ describe('per-effect with deduct (Peterborough-style)', () => {
     ]);
   });
 });
+
+describe('investor shares as exact fractions', () => {
+  const thirds = ['a', 'b', 'c'].map((id) => ({ id, name: `Investor ${id}`, share: '1/3' }));
+
+  it('splits 100.00 RUB among three investors of 1/3 each as 33.34, 33.33, 33.33', () => {
+    // 10000 × 1/3 = 3333 1/3 each -> floors 3333 × 3 = 9999; one unit left, three equal remainders -> the first.
+    expect(allocateByShare(10000n, thirds).map((p) => p.amount)).toEqual(['3334', '3333', '3333']);
+    // -100.00 is split as 100.00, negated.
+    expect(allocateByShare(-10000n, thirds).map((p) => p.amount)).toEqual(['-3334', '-3333', '-3333']);
+  });
+
+  it('mixes fractions with decimals, comparing remainders exactly', () => {
+    // 10000 × (0.5, 1/3, 1/6) = 5000, 3333 1/3, 1666 2/3 -> floors 9999; the unit goes to the largest remainder, 2/3.
+    const mixed = [
+      { id: 'a', share: '0.5' },
+      { id: 'b', share: '1/3' },
+      { id: 'c', share: '1/6' },
+    ];
+    expect(allocateByShare(10000n, mixed).map((p) => p.amount)).toEqual(['5000', '3333', '1667']);
+    // 2 × (1/3, 2/3) = 2/3, 1 1/3 -> floors 0, 1; the unit left goes to the larger remainder, 2/3 (a): 1, 1.
+    const uneven = [
+      { id: 'a', share: '1/3' },
+      { id: 'b', share: '2/3' },
+    ];
+    expect(allocateByShare(2n, uneven).map((p) => p.amount)).toEqual(['1', '1']);
+  });
+
+  it('pays a contract with shares of 1/3 each, its allocation summing exactly to the total', () => {
+    const spec = specOf((s) => {
+      s.parties.investors = thirds;
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '10000' }];
+    });
+    // One outcome at 100.00 -> 33.34, 33.33, 33.33.
+    const r = pay(spec, { outcomes: employed(1) });
+    expect(r.payments.total).toBe('10000');
+    expect(r.payments.allocation).toEqual([
+      { investor: 'a', share: '1/3', amount: '3334' },
+      { investor: 'b', share: '1/3', amount: '3333' },
+      { investor: 'c', share: '1/3', amount: '3333' },
+    ]);
+  });
+
+  it('refuses fractions that do not sum to exactly 1, or are not fractions of whole numbers', () => {
+    const problems = (investors: Json) => {
+      try {
+        specOf((s) => (s.parties.investors = investors));
+      } catch (error) {
+        return (error as { problems: { field: string; message: string }[] }).problems;
+      }
+      throw new Error('the spec parsed');
+    };
+    // 1/3 + 1/3 = 2/3.
+    expect(problems(thirds.slice(0, 2))).toEqual([
+      { field: 'parties.investors', message: 'investor shares must sum to exactly 1 (they sum to 2/3)' },
+    ]);
+    // 1/2 + 0.25 + 1/3 = 13/12.
+    const over = [
+      { id: 'a', name: 'A', share: '1/2' },
+      { id: 'b', name: 'B', share: '0.25' },
+      { id: 'c', name: 'C', share: '1/3' },
+    ];
+    expect(problems(over)[0]?.message).toMatch(/sum to 13\/12/);
+    expect(problems([{ id: 'a', name: 'A', share: '1.5/2' }])[0]).toMatchObject({
+      field: 'parties.investors.0.share',
+      message: expect.stringMatching(/fraction of whole numbers/),
+    });
+    expect(problems([{ id: 'a', name: 'A', share: '4/3' }])[0]).toMatchObject({
+      field: 'parties.investors.0.share',
+      message: 'must be at most 1',
+    });
+    expect(problems([{ id: 'a', name: 'A', share: '0/3' }])[0]?.field).toBe('parties.investors.0.share');
+  });
+});
+
+describe('per-period caps that differ by period', () => {
+  const spec = specOf((s) => {
+    s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '100000' }];
+    // Budget years: 1,500.00 in p1, 3,000.00 in p2; p3 is not named, so it has no per-period cap.
+    s.caps = { perPeriod: { p1: '150000', p2: '300000' } };
+  });
+  const five = employed(1, 2, 3, 4, 5); // 5 × 1,000.00 = 5,000.00 due
+
+  it('cuts each period to its own figure, and a period not named pays without a per-period cap', () => {
+    // p1: cap 1,500.00 -> P1 1,000.00, P2 500.00; P3..P5 nothing.
+    const p1 = pay(spec, { outcomes: five });
+    expect([1, 2, 3, 4, 5].map((n) => paidNow(p1, P(n)))).toEqual(['100000', '50000', '0', '0', '0']);
+    expect(p1.payments.caps).toEqual([
+      { cap: 'per period', limit: '150000', before: '0', after: '150000', binding: true },
+    ]);
+    // p2: 3,500.00 due (P2's other 500.00, P3, P4, P5), cap 3,000.00 -> P2 500.00, P3 1,000.00, P4 1,000.00, P5 500.00.
+    const p2 = pay(spec, { period: 'p2', outcomes: five, prior: paidBy(p1) });
+    expect([2, 3, 4, 5].map((n) => paidNow(p2, P(n)))).toEqual(['50000', '100000', '100000', '50000']);
+    expect(p2.payments.caps).toEqual([
+      { cap: 'per period', limit: '300000', before: '0', after: '300000', binding: true },
+    ]);
+    // p3: no per-period cap -> P5's other 500.00; no cap is listed.
+    const p3 = pay(spec, { period: 'p3', outcomes: five, prior: paidBy(p1, p2) });
+    expect(p3.payments.total).toBe('50000');
+    expect(p3.payments.caps).toEqual([]);
+    expect(p3.payments.cumulative).toBe('500000');
+  });
+
+  it('refuses a per-period cap naming a period the contract does not have', () => {
+    let problems: unknown;
+    try {
+      specOf((s) => (s.caps = { perPeriod: { p1: '100', y9: '100' } }));
+    } catch (error) {
+      problems = (error as { problems: unknown }).problems;
+    }
+    expect(problems).toEqual([{ field: 'caps.perPeriod.y9', message: 'unknown period y9' }]);
+  });
+});
