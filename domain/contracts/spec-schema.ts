@@ -340,6 +340,11 @@ export const ContractSpecShape = z.strictObject({
     perPeriod: z.union([Money, z.record(Id, Money)]).optional(),
     /** Per payment rule id. */
     perOutcome: z.record(Id, Money).optional(),
+    /**
+     * What becomes of an amount a cap cuts. Absent: carried forward, paid in key order (pseudonym order).
+     * `carry-forward`: carried forward, the oldest paid first. `forfeit`: never paid.
+     */
+    capped: z.enum(['carry-forward', 'forfeit']).optional(),
   }),
   /** Total payments may not exceed principal plus simple interest at annualRate from `from` to the payment date. */
   returnCap: z.strictObject({ principal: Money, annualRate: Fraction, from: IsoDate }).optional(),

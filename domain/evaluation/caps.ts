@@ -1,7 +1,7 @@
 import { type ContractSpec, perPeriodCap } from '#contracts';
 import { Decimal, dayNumber } from '#kernel';
 import { floorToStep, formatMoney } from './money.ts';
-import { keyId, type OutcomeKey, type PriorPayments, paidBeforeUnder } from './outcome-keys.ts';
+import { compareAge, keyId, type OutcomeKey, type PriorPayments, paidBeforeUnder } from './outcome-keys.ts';
 
 /**
  * The caps on new payments (overall, per period, per outcome rule, and the
@@ -121,14 +121,19 @@ function cutToCaps(
   return pay;
 }
 
-/** Pays a rule's keys in order, each what is newly due within the room left under every cap. */
+/**
+ * Pays a rule's keys, each what is newly due within the room left under every
+ * cap: in key order, or oldest first when the contract carries capped amounts
+ * forward (`caps.capped: carry-forward`).
+ */
 export function payDue<D extends { readonly key: OutcomeKey; readonly delta: bigint }>(
   caps: readonly CapState[],
   rule: string,
   deltas: readonly D[],
-  spec: Pick<ContractSpec, 'rounding'>,
+  spec: Pick<ContractSpec, 'rounding' | 'caps'>,
 ): RulePayment<D> {
   const due = deltas.filter((d) => d.delta > 0n);
+  if (spec.caps.capped === 'carry-forward') due.sort((a, b) => compareAge(a.key, b.key));
   const cutBy = new Set<string>();
   const paid = new Map<string, bigint>();
   let amount = 0n;

@@ -897,3 +897,89 @@ describe('per-period caps that differ by period', () => {
     expect(problems).toEqual([{ field: 'caps.perPeriod.y9', message: 'unknown period y9' }]);
   });
 });
+
+describe('what becomes of an amount a cap cuts (caps.capped)', () => {
+  /** An employed outcome achieved in a window (the key's window). */
+  const achievedIn = (participant: string, from: string, to: string): ParticipantOutcome => ({
+    ...outcome(participant, true),
+    window: { from: dayNumber(from), to: dayNumber(to) },
+  });
+  // p1: P5, P6, P7 employed in 2024. p2: P1 employed in 2025 too (P1 sorts before P5..P7 in key order).
+  const old = [5, 6, 7].map((n) => achievedIn(P(n), '2024-02-01', '2024-07-29')) as [
+    ParticipantOutcome,
+    ParticipantOutcome,
+    ParticipantOutcome,
+  ];
+  const fresh = achievedIn(P(1), '2025-02-01', '2025-07-30');
+  const p1Outcomes = new Map([['employed', old]]);
+  const p2Outcomes = new Map([['employed', [fresh, ...old]]]);
+  const withCapped = (capped?: string) =>
+    specOf((s) => {
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '100000' }];
+      s.caps = { perPeriod: '150000', ...(capped === undefined ? {} : { capped }) };
+    });
+  const run = (spec: ContractSpec) => {
+    const p1 = pay(spec, { outcomes: p1Outcomes });
+    const p2 = pay(spec, { period: 'p2', outcomes: p2Outcomes, prior: paidBy(p1) });
+    return { p1, p2 };
+  };
+
+  it('absent: carried forward and paid in key order, so the new outcome is paid before the old debts', () => {
+    // p1: cap 1,500.00 -> P5 1,000.00, P6 500.00, P7 nothing. p2: due P1 1,000.00, P6 500.00, P7 1,000.00;
+    // cap 1,500.00 in key order P1, P5, P6, P7 -> P1 1,000.00, P6 500.00, P7 nothing.
+    const { p1, p2 } = run(withCapped());
+    expect([5, 6, 7].map((n) => paidNow(p1, P(n)))).toEqual(['100000', '50000', '0']);
+    expect([1, 6, 7].map((n) => paidNow(p2, P(n)))).toEqual(['100000', '50000', '0']);
+  });
+
+  it('carry-forward: the two old debts are paid before the new outcome (oldest first), and the line says so', () => {
+    // p1 as before. p2: oldest first -> P6 500.00 and P7 1,000.00 (windows ending 2024-07-29, key order between
+    // them), then P1 (window ending 2025-07-30): nothing left of the 1,500.00.
+    const spec = withCapped('carry-forward');
+    const { p1, p2 } = run(spec);
+    expect([5, 6, 7].map((n) => paidNow(p1, P(n)))).toEqual(['100000', '50000', '0']);
+    expect(p1.payments.lines[0]?.formula).toBe(
+      '3 new employed outcome(s) × 1,000.00 RUB = 3,000.00 RUB; capped by per period: 1,500.00 RUB of 3,000.00 RUB due is paid, the rest is carried forward (oldest paid first)',
+    );
+    expect([1, 6, 7].map((n) => paidNow(p2, P(n)))).toEqual(['0', '50000', '100000']);
+    expect(p2.payments.total).toBe('150000');
+    // P7 was paid nothing before, so the figures count it with the new outcomes (before = 0); P6 was paid in part.
+    expect(p2.payments.lines[0]?.formula).toBe(
+      '2 new employed outcome(s) × 1,000.00 RUB = 2,000.00 RUB + 1 employed outcome(s) carried over from a capped earlier period (oldest paid first): 500.00 RUB still due = 2,500.00 RUB; capped by per period: 1,500.00 RUB of 2,500.00 RUB due is paid, the rest is carried forward (oldest paid first)',
+    );
+    for (const line of [...p1.payments.lines, ...p2.payments.lines]) expect(formulaText(line, spec)).toBe(line.formula);
+  });
+
+  it('forfeit: what the cap cuts is never paid; the outcome lines record it and the next period pays only new outcomes', () => {
+    // p1: P5 1,000.00, P6 500.00 (500.00 forfeited), P7 nothing (1,000.00 forfeited).
+    const spec = withCapped('forfeit');
+    const { p1, p2 } = run(spec);
+    expect(p1.outcomes.map((o) => [o.subject, o.paidNow, o.forfeitedNow])).toEqual([
+      [P(5), '100000', undefined],
+      [P(6), '50000', '50000'],
+      [P(7), '0', '100000'],
+    ]);
+    expect(p1.payments.lines[0]?.formula).toBe(
+      '3 new employed outcome(s) × 1,000.00 RUB = 3,000.00 RUB; capped by per period: 1,500.00 RUB of 3,000.00 RUB due is paid, the rest is forfeited',
+    );
+    // p2: P6 1,000.00 − 500.00 paid − 500.00 forfeited = 0; P7 1,000.00 − 1,000.00 forfeited = 0; P1 1,000.00.
+    expect(p2.payments.total).toBe('100000');
+    expect(p2.payments.caps[0]?.binding).toBe(false);
+    expect(p2.outcomes.map((o) => [o.subject, o.paidNow, o.forfeitedBefore])).toEqual([
+      [P(1), '100000', undefined],
+      [P(5), '0', undefined],
+      [P(6), '0', '50000'],
+      [P(7), '0', '100000'],
+    ]);
+    // A correction that removes P6 takes back only what was paid (500.00), not what was forfeited.
+    const p2Corrected = pay(spec, {
+      period: 'p2',
+      outcomes: new Map([['employed', [fresh, old[0], old[2]]]]),
+      prior: paidBy(p1),
+    });
+    expect(amounts(p2Corrected)).toEqual([
+      { rule: 'job', type: 'adjustment', amount: '-50000' },
+      { rule: 'job', type: 'payment', amount: '100000' },
+    ]);
+  });
+});

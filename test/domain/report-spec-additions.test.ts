@@ -66,4 +66,82 @@ describe('the report verifier reads the optional spec terms', () => {
     expect(failed(result)).toContain('caps');
     expect(messageOf(result, 'caps')).toContain('cap per period: limit 12500000 but the contract gives 6000000');
   });
+
+  /** A tiered rule on a control comparison (cohort 2023 treated, 2024 the control), capped at 3,000.00 in y1. */
+  const tieredSpec = (capped: 'carry-forward' | 'forfeit') =>
+    specWith('second-chance-kamchatka', (raw) => {
+      raw.comparisons = [
+        {
+          id: 'ctl',
+          metric: 'employed',
+          kind: 'control',
+          effect: 'difference',
+          treatment: ['2023'],
+          control: ['2024'],
+          test: 'two-proportion',
+          significance: '0.05',
+          alternative: 'greater',
+        },
+      ];
+      raw.triggers = [];
+      raw.payments = [
+        {
+          id: 'tier',
+          kind: 'tiered',
+          comparison: 'ctl',
+          tiers: [
+            { effectAtLeast: '0.05', amount: '100000' },
+            { effectAtLeast: '0.2', amount: '500000' },
+          ],
+        },
+      ];
+      raw.caps = { perPeriod: { y1: '300000' }, capped };
+      delete raw.returnCap;
+    });
+
+  /** y1 and y2 of a tiered contract: 20 of 30 treated employed against 6 of 30 controls (effect 0.4667). */
+  function tieredRun(capped: 'carry-forward' | 'forfeit') {
+    const ledger = ledgerFor(tieredSpec(capped));
+    const ev = new Records();
+    const records = [];
+    for (let i = 0; i < 60; i++) {
+      const p = pseudonym(`tiered-${i}`);
+      records.push(ev.enrol(p, '2023-08-01', { cohort: i < 30 ? '2023' : '2024' }));
+      if (i < 20 || (i >= 30 && i < 36)) records.push(ev.job(p, '2023-09-01'));
+    }
+    ledger.addBatch(records);
+    const y1 = ledger.evaluatePeriod('y1');
+    const y2 = ledger.evaluatePeriod('y2');
+    return { ledger, y1, y2 };
+  }
+
+  it.each([
+    // The top tier (5,000.00) is reached in y1; y1's cap lets 3,000.00 through. Carried forward, y2 (no cap)
+    // pays the other 2,000.00; forfeited, y2 pays nothing and the report tells the verifier 2,000.00 was forfeited.
+    ['carry-forward', '200000', undefined],
+    ['forfeit', '0', '200000'],
+  ] as const)(
+    '%s: a capped tier amount, recomputed by the verifier from the report',
+    async (capped, y2Total, forfeited) => {
+      const { ledger, y1, y2 } = tieredRun(capped);
+      expect(y1.payments.total).toBe('300000');
+      expect(y2.payments.total).toBe(y2Total);
+      for (const period of ['y1', 'y2']) {
+        const report = await reportOfLedger(ledger, period, signer);
+        expect(failed(verifyReport(encodeReport(report).bytes, [key])), period).toEqual([]);
+      }
+      const report = await reportOfLedger(ledger, 'y2', signer);
+      expect(report.paidBeforeByRule).toEqual([
+        { rule: 'tier', group: 'all', amount: '300000', ...(forfeited === undefined ? {} : { forfeited }) },
+      ]);
+      if (forfeited === undefined) return;
+      // A y2 report that pays the forfeited 2,000.00 after all is refused.
+      const forged = copyOf(report);
+      Object.assign(forged, { paidBeforeByRule: [{ rule: 'tier', group: 'all', amount: '300000' }] });
+      const line = forged.payments.lines[0] as AuditReport['payments']['lines'][number];
+      Object.assign(line, { amount: '200000', due: '200000' });
+      const result = verifyReport(await resigned(forged, log), [key]);
+      expect(failed(result)).toContain('payment lines');
+    },
+  );
 });
