@@ -66,7 +66,7 @@ function checkInvestors(spec: ContractSpecFields, ctx: Ctx): void {
   });
 }
 
-/** Periods: unique, inside the term, in order, not overlapping, only the last one final. */
+/** Periods: unique, inside the term, in order, not overlapping, cut off after their end, only the last one final. */
 function checkPeriods(spec: ContractSpecFields, ctx: Ctx): void {
   const periodIds = new Set<string>();
   spec.periods.forEach((p, i) => {
@@ -75,6 +75,9 @@ function checkPeriods(spec: ContractSpecFields, ctx: Ctx): void {
     if (p.from > p.to) issue(ctx, ['periods', i, 'to'], 'must not be before from');
     if (p.from < spec.term.from || p.to > spec.term.to) issue(ctx, ['periods', i], 'must be inside the term');
     if (p.paymentDate < p.to) issue(ctx, ['periods', i, 'paymentDate'], 'must not be before the end of the period');
+    if (p.dataCutoff !== undefined && p.dataCutoff < p.to) {
+      issue(ctx, ['periods', i, 'dataCutoff'], 'must not be before the end of the period');
+    }
     const prev = spec.periods[i - 1];
     if (prev !== undefined && p.from <= prev.to) {
       issue(ctx, ['periods', i, 'from'], `overlaps period ${prev.id} (periods must be in order and not overlap)`);

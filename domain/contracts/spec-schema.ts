@@ -65,6 +65,12 @@ const Period = z.strictObject({
   paymentDate: IsoDate,
   /** The last period: final payments and end-of-contract triggers. */
   final: z.boolean().optional(),
+  /**
+   * The data cut-off: the period's evaluation reads only the evidence batches
+   * logged on or before this day (UTC); a batch logged later is settled in the
+   * next period. Absent: every batch up to the evaluation's checkpoint.
+   */
+  dataCutoff: IsoDate.optional(),
 });
 
 export const ANCHORS = ['enrolment', 'release'] as const;

@@ -1,0 +1,75 @@
+/**
+ * Optional contract terms that decide which evidence an evaluation reads
+ * (a data cut-off per period), worked through a log of evidence batches;
+ * every expected figure is worked out by hand in the comments.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ContractSpec } from '#contracts';
+import { FixtureLedger, pseudonym, Records, specWith } from '../support/evaluation-fixtures.ts';
+
+/** Second Chance's metrics paying 50,000.00 per employed participant, no caps. */
+function perJob(change: (raw: Record<string, unknown>) => void = () => {}): ContractSpec {
+  return specWith('second-chance-kamchatka', (raw) => {
+    raw.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '5000000' }];
+    raw.caps = {};
+    delete raw.returnCap;
+    change(raw);
+  });
+}
+
+describe('a data cut-off per period', () => {
+  /** y1 (to 2024-07-31) cut off on 2024-08-15: a and b logged on 2024-08-10, c on 2024-08-20, all employed in y1. */
+  function run(spec: ContractSpec) {
+    const ledger = new FixtureLedger(spec.id);
+    ledger.advanceTo('2024-08-01T00:00:00.000Z');
+    ledger.register(spec);
+    const ev = new Records();
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => pseudonym(`cutoff-${x}`)) as [string, string, string];
+    ledger.advanceTo('2024-08-10T12:00:00.000Z');
+    ledger.addBatch([
+      ...[a, b].map((p) => ev.enrol(p, '2023-08-01', { cohort: '2023' })),
+      ...[a, b].map((p) => ev.job(p, '2023-09-01')),
+    ]);
+    ledger.advanceTo('2024-08-20T12:00:00.000Z');
+    ledger.addBatch([ev.enrol(c, '2023-08-01', { cohort: '2023' }), ev.job(c, '2023-09-01')]);
+    const y1 = ledger.evaluatePeriod('y1');
+    const y2 = ledger.evaluatePeriod('y2');
+    return { y1, y2, c };
+  }
+
+  it('absent: y1 reads every batch up to its checkpoint and pays the three outcomes', () => {
+    const { y1, y2 } = run(perJob());
+    // 3 × 50,000.00 = 150,000.00 in y1; nothing left for y2.
+    expect(y1.inputs.batches).toBe(2);
+    expect(y1.payments.total).toBe('15000000');
+    expect(y2.payments.total).toBe('0');
+  });
+
+  it('y1 reads only the batch logged by its cut-off; the later batch is settled in y2', () => {
+    const spec = perJob((raw) => {
+      (raw.periods as { dataCutoff?: string }[])[0] = {
+        ...(raw.periods as object[])[0],
+        dataCutoff: '2024-08-15',
+      };
+    });
+    const { y1, y2, c } = run(spec);
+    // y1: batch 1 only -> a and b: 2 × 50,000.00 = 100,000.00. y2: both batches, a and b paid -> c: 50,000.00.
+    expect(y1.inputs).toMatchObject({ batches: 1, records: 4 });
+    expect(y1.payments.total).toBe('10000000');
+    expect(y2.inputs).toMatchObject({ batches: 2, records: 6 });
+    expect(y2.payments.total).toBe('5000000');
+    expect(y2.outcomes.filter((o) => o.paidNow !== '0').map((o) => o.subject)).toEqual([c]);
+  });
+
+  it('refuses a cut-off before the end of its period', () => {
+    expect(() =>
+      perJob((raw) => {
+        (raw.periods as object[])[0] = { ...(raw.periods as object[])[0], dataCutoff: '2024-07-30' };
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [{ field: 'periods.0.dataCutoff', message: 'must not be before the end of the period' }],
+      }),
+    );
+  });
+});
