@@ -13,7 +13,7 @@
  */
 import * as z from 'zod';
 import { Decimal } from '#kernel';
-import { CATEGORIES, MONEY, ProfileFields } from './profile.ts';
+import { CATEGORIES, MONEY, ProfileFields, WITHDRAWAL_REASONS } from './profile.ts';
 import { SHARE_FRACTION, shareRatio } from './shares.ts';
 
 export const SPEC_FORMAT = 'sib-ledger/contract/v1';
@@ -308,6 +308,9 @@ export const PaymentRuleSchema = z.discriminatedUnion('kind', [
 ]);
 export type PaymentRule = z.infer<typeof PaymentRuleSchema>;
 
+/** Withdrawn participants: excluded from the population, or counted as not achieving what they had not achieved. */
+const WithdrawalRule = z.enum(['exclude', 'not-achieved']);
+
 export const ROUNDING_MODES = ['half-even', 'half-up', 'down', 'up'] as const;
 export type RoundingMode = (typeof ROUNDING_MODES)[number];
 
@@ -332,8 +335,10 @@ export const ContractSpecShape = z.strictObject({
   }),
   /** Measurement periods, in order, not overlapping, inside the term. */
   periods: z.array(Period).min(1),
-  /** Withdrawn participants: excluded from the population, or counted as not achieving what they had not achieved. */
-  withdrawals: z.enum(['exclude', 'not-achieved']),
+  /** The contract-wide rule for withdrawn participants (WithdrawalRule). */
+  withdrawals: WithdrawalRule,
+  /** The rule for withdrawals of a given reason (e.g. `died`: exclude), where it differs from `withdrawals`. */
+  withdrawalsByReason: z.partialRecord(z.enum(WITHDRAWAL_REASONS), WithdrawalRule).optional(),
   /** Confidence level of every interval, e.g. "0.95". */
   confidenceLevel: PositiveFraction,
   metrics: z.array(MetricSchema).min(1),

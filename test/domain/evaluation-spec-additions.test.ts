@@ -1,11 +1,12 @@
 /**
  * Optional contract terms that decide which evidence an evaluation reads
- * (a data cut-off per period), worked through a log of evidence batches;
+ * (a data cut-off per period) and how it counts it (withdrawals by reason),
+ * worked through a log of evidence batches;
  * every expected figure is worked out by hand in the comments.
  */
 import { describe, expect, it } from 'vitest';
 import type { ContractSpec } from '#contracts';
-import { FixtureLedger, pseudonym, Records, specWith } from '../support/evaluation-fixtures.ts';
+import { FixtureLedger, ledgerFor, pseudonym, Records, specWith } from '../support/evaluation-fixtures.ts';
 
 /** Second Chance's metrics paying 50,000.00 per employed participant, no caps. */
 function perJob(change: (raw: Record<string, unknown>) => void = () => {}): ContractSpec {
@@ -70,6 +71,58 @@ describe('a data cut-off per period', () => {
       expect.objectContaining({
         problems: [{ field: 'periods.0.dataCutoff', message: 'must not be before the end of the period' }],
       }),
+    );
+  });
+});
+
+describe('withdrawals handled by reason', () => {
+  /**
+   * y1: a employed; b withdrew (refused) and c withdrew (died) before finding work; d moved away, also
+   * before finding work. The employed rate counts each participant in its denominator unless excluded.
+   */
+  function employedRate(change: (raw: Record<string, unknown>) => void) {
+    const ledger = ledgerFor(perJob(change));
+    const ev = new Records();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => pseudonym(`withdrawn-${x}`)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    ledger.addBatch([
+      ...[a, b, c, d].map((p) => ev.enrol(p, '2023-08-01', { cohort: '2023' })),
+      ev.job(a, '2023-09-01'),
+      ev.withdrawal(b, '2023-09-15', 'refused'),
+      ev.withdrawal(c, '2023-09-15', 'died'),
+      ev.withdrawal(d, '2023-09-15', 'moved-away'),
+    ]);
+    const y1 = ledger.evaluatePeriod('y1');
+    const m = y1.metrics.find((x) => x.id === 'employed');
+    return { value: m?.value, numerator: m?.numerator, denominator: m?.denominator, excluded: m?.excluded };
+  }
+
+  it('absent: the contract-wide rule for every reason (not-achieved: 1 of 4 employed)', () => {
+    expect(employedRate(() => {})).toMatchObject({ value: '0.250000', denominator: 4 });
+  });
+
+  it('death excluded, the rest by the contract-wide rule (not-achieved): 1 of 3', () => {
+    const rate = employedRate((raw) => {
+      raw.withdrawalsByReason = { died: 'exclude' };
+    });
+    expect(rate).toMatchObject({ value: '0.333333', denominator: 3, excluded: 1 });
+  });
+
+  it('contract-wide exclude, refusal counted as not achieved: 1 of 2 (death and moving away excluded)', () => {
+    const rate = employedRate((raw) => {
+      raw.withdrawals = 'exclude';
+      raw.withdrawalsByReason = { refused: 'not-achieved' };
+    });
+    expect(rate).toMatchObject({ value: '0.500000', denominator: 2, excluded: 2 });
+  });
+
+  it('refuses a reason the evidence vocabulary does not have', () => {
+    expect(() => perJob((raw) => (raw.withdrawalsByReason = { death: 'exclude' }))).toThrow(
+      expect.objectContaining({ problems: [{ field: 'withdrawalsByReason', message: 'Unrecognized key: "death"' }] }),
     );
   });
 });

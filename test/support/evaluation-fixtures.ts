@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
+import { type ContractSpec, parseContractSpec, specHash, type WithdrawalReason } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import { type StoredRecord, StoredRecordSchema } from '#evidence';
 import { archiveKey } from '#intake';
@@ -126,8 +126,8 @@ export class Records {
     };
   }
 
-  withdrawal(participant: string, date: string): StoredRecord {
-    return { eventId: this.#id(), participant, type: 'withdrawal', date, source: 'operator', reason: 'moved-away' };
+  withdrawal(participant: string, date: string, reason: WithdrawalReason = 'moved-away'): StoredRecord {
+    return { eventId: this.#id(), participant, type: 'withdrawal', date, source: 'operator', reason };
   }
 
   correction(superseded: StoredRecord, date: string): StoredRecord {
