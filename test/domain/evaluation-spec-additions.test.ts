@@ -126,3 +126,38 @@ describe('withdrawals handled by reason', () => {
     );
   });
 });
+
+describe('a spell still open at a withdrawal (docs/contracts.md, "The order of the rules")', () => {
+  /** 1.00 per day employed in the 365 days from enrolment (2023-08-01..2024-07-30); y1 ends 2024-07-31. */
+  function daysPaid(withdrawals: 'exclude' | 'not-achieved') {
+    const spec = perJob((raw) => {
+      raw.withdrawals = withdrawals;
+      (raw.metrics as object[]).push({
+        id: 'days',
+        title: 'Days employed',
+        kind: 'days-employed',
+        window: { anchor: 'enrolment', days: 365 },
+      });
+      raw.payments = [{ id: 'day', kind: 'per-outcome', metric: 'days', price: '100' }];
+    });
+    const ledger = ledgerFor(spec);
+    const ev = new Records();
+    const [a, b] = ['a', 'b'].map((x) => pseudonym(`open-spell-${x}`)) as [string, string];
+    ledger.addBatch([
+      ...[a, b].map((p) => ev.enrol(p, '2023-08-01', { cohort: '2023' })),
+      ...[a, b].map((p) => ev.job(p, '2023-09-01')),
+      ev.withdrawal(a, '2023-09-10', 'refused'),
+    ]);
+    const y1 = ledger.evaluatePeriod('y1');
+    return [a, b].map((p) => y1.outcomes.find((o) => o.subject === p)?.entitled);
+  }
+
+  it('stops counting at the withdrawal day (counted, not-achieved), or leaves the participant out (exclude)', () => {
+    // a: the spell opened 2023-09-01 is still open at the withdrawal on 2023-09-10: 1..10 September = 10 days
+    // = 10.00; nothing after the withdrawal counts. b: 2023-09-01..2024-07-30 = 30 + 31 + 30 + 31 (Sep–Dec)
+    // + 31 + 29 + 31 + 30 + 31 + 30 + 30 (Jan–Jul, 2024 a leap year) = 334 days = 334.00.
+    expect(daysPaid('not-achieved')).toEqual(['1000', '33400']);
+    // Excluded: a is paid nothing (no outcome line).
+    expect(daysPaid('exclude')).toEqual([undefined, '33400']);
+  });
+});

@@ -740,6 +740,32 @@ describe('per-effect with deduct (Peterborough-style)', () => {
     expect(r.payments.total).toBe('46000000');
   });
 
+  it('rounds the gross per-effect amount first, then subtracts what the deducted rules paid', () => {
+    // Whole roubles (step 100), half-even, 1.50 per unit. p1: cohort a (1.00 − 0.98) × 100 = 2 units = 3.00.
+    // p3: all (1.275 − 1.16) × 200 = 23 units = 34.50 -> 34.00 (half-even), less 3.00 = 31.00.
+    // (Subtracting first would give 34.50 − 3.00 = 31.50 -> 32.00.)
+    const rounded = parseContractSpec({
+      ...spec,
+      payments: spec.payments.map((p) => ({ ...p, pricePerUnit: '150' })),
+      rounding: { mode: 'half-even', step: '100' },
+    });
+    const p1 = pay(rounded, {
+      comparisons: [row('cmp', 'a', '0.98', '1.00', 100)],
+      triggers: [trig('early-t', 'a', true), trig('early-t', 'b', false), trig('final-t', 'all', false)],
+    });
+    expect(p1.payments.total).toBe('300');
+    const p3 = pay(rounded, {
+      period: 'p3',
+      comparisons: [all, row('cmp', 'a', '0.98', '1.00', 100), b],
+      triggers: [trig('early-t', 'a', true), trig('early-t', 'b', false), trig('final-t', 'all', true)],
+      prior: paidBy(p1),
+    });
+    expect(amounts(p3)).toEqual([
+      { rule: 'early', type: 'payment', amount: '0' },
+      { rule: 'final', type: 'payment', amount: '3100' },
+    ]);
+  });
+
   it('counts the units of effect exactly, as c × n − the events counted', () => {
     // 7 events over 6 participants against 1.55: (1.55 − 7/6) × 6 = 9.3 − 7 = 2.3 events × 20,000.00 = 46,000.00.
     // Rounding down must not pay 45,999.99 for a t of 1.1666… cut at 40 digits.
@@ -981,5 +1007,56 @@ describe('what becomes of an amount a cap cuts (caps.capped)', () => {
       { rule: 'job', type: 'adjustment', amount: '-50000' },
       { rule: 'job', type: 'payment', amount: '100000' },
     ]);
+  });
+});
+
+describe('what happens first (docs/contracts.md, "The order of the rules")', () => {
+  it('caps are net of adjustments: a per-period cap counts the period’s own adjustments, freeing room', () => {
+    // Per period 2,000.00. p1 pays P1 and P2 (2,000.00). p2: P1 taken back (-1,000.00) first, so the period's
+    // cap has 3,000.00 of room: P3, P4, P5 (3,000.00) are paid in full; the period nets 2,000.00, the cap.
+    const spec = specOf((s) => {
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '100000' }];
+      s.caps = { perPeriod: '200000' };
+    });
+    const p1 = pay(spec, { outcomes: employed(1, 2) });
+    const p2 = pay(spec, { period: 'p2', outcomes: employed(2, 3, 4, 5), prior: paidBy(p1) });
+    expect(amounts(p2)).toEqual([
+      { rule: 'job', type: 'adjustment', amount: '-100000' },
+      { rule: 'job', type: 'payment', amount: '300000' },
+    ]);
+    expect(p2.payments.caps).toEqual([
+      { cap: 'per period', limit: '200000', before: '0', after: '200000', binding: false },
+    ]);
+  });
+
+  it('caps cut lines in rule order, not pro rata: the first rule is paid in full, the next gets what is left', () => {
+    // Rules a and b, 1,000.00 per outcome, two outcomes each (4,000.00 due); overall cap 3,000.00:
+    // a 2,000.00, b 1,000.00 (pro rata would be 1,500.00 each).
+    const spec = specOf((s) => {
+      s.payments = [
+        { id: 'a', kind: 'per-outcome', metric: 'employed', price: '100000' },
+        { id: 'b', kind: 'per-outcome', metric: 'employed', price: '100000' },
+      ];
+      s.caps = { overall: '300000' };
+    });
+    const r = pay(spec, { outcomes: employed(1, 2) });
+    expect(amounts(r)).toEqual([
+      { rule: 'a', type: 'payment', amount: '200000' },
+      { rule: 'b', type: 'payment', amount: '100000' },
+    ]);
+    expect(r.payments.lines.map((l) => l.cappedBy)).toEqual([[], ['overall']]);
+  });
+
+  it('rounding comes before the caps, and a cap’s room is rounded down to the step', () => {
+    // Whole roubles (step 100), half-up: an outcome at 1.50 is 2.00. Overall cap 3.50: room 3.50 floored to
+    // 3.00: P1 2.00, then room 1.50 floored to 1.00: P2 1.00. Total 3.00, not 3.50.
+    const spec = specOf((s) => {
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '150' }];
+      s.caps = { overall: '350' };
+      s.rounding = { mode: 'half-up', step: '100' };
+    });
+    const r = pay(spec, { outcomes: employed(1, 2) });
+    expect([paidNow(r, P(1)), paidNow(r, P(2))]).toEqual(['200', '100']);
+    expect(r.payments.total).toBe('300');
   });
 });
