@@ -5,6 +5,7 @@
  * version in force for a period.
  */
 export * from './profile.ts';
+export * from './shares.ts';
 export * from './spec.ts';
 export * from './spec-checks.ts';
 export * from './spec-schema.ts';

@@ -15,6 +15,9 @@ export const COHORT_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const MONEY = /^(?:0|[1-9][0-9]{0,14})$/;
 /** A participant's category at enrolment (the evidence field `category`), which populations filter on. */
 export const CATEGORIES = ['serving-sentence', 'probation', 'released'] as const;
+/** Why a participant withdrew (the evidence field `reason`), which the contract's withdrawal rule may name. */
+export const WITHDRAWAL_REASONS = ['moved-away', 'died', 'refused'] as const;
+export type WithdrawalReason = (typeof WITHDRAWAL_REASONS)[number];
 
 export const ProfileFields = {
   id: ContractIdSchema,

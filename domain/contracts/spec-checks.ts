@@ -6,6 +6,7 @@
  */
 import type * as z from 'zod';
 import { Decimal } from '#kernel';
+import { sumOfShares } from './shares.ts';
 import { type ContractSpecFields, METRIC_UNITS, type Metric, type PaymentRule } from './spec-schema.ts';
 
 type Ctx = z.RefinementCtx;
@@ -50,9 +51,13 @@ function checkTermAndIds(spec: ContractSpecFields, ctx: Ctx): void {
 
 /** Investor shares sum to exactly 1; investor ids are unique. */
 function checkInvestors(spec: ContractSpecFields, ctx: Ctx): void {
-  const shares = spec.parties.investors.reduce((sum, inv) => sum.plus(inv.share), new Decimal(0));
-  if (!shares.eq(1)) {
-    issue(ctx, ['parties', 'investors'], `investor shares must sum to exactly 1 (they sum to ${shares.toString()})`);
+  const shares = spec.parties.investors.map((inv) => inv.share);
+  const sum = sumOfShares(shares);
+  if (sum.num !== sum.den) {
+    const written = shares.some((s) => s.includes('/'))
+      ? `${sum.num}/${sum.den}`
+      : shares.reduce((a, s) => a.plus(s), new Decimal(0)).toString();
+    issue(ctx, ['parties', 'investors'], `investor shares must sum to exactly 1 (they sum to ${written})`);
   }
   const investorIds = new Set<string>();
   spec.parties.investors.forEach((inv, i) => {
@@ -61,7 +66,7 @@ function checkInvestors(spec: ContractSpecFields, ctx: Ctx): void {
   });
 }
 
-/** Periods: unique, inside the term, in order, not overlapping, only the last one final. */
+/** Periods: unique, inside the term, in order, not overlapping, cut off after their end, only the last one final. */
 function checkPeriods(spec: ContractSpecFields, ctx: Ctx): void {
   const periodIds = new Set<string>();
   spec.periods.forEach((p, i) => {
@@ -70,6 +75,9 @@ function checkPeriods(spec: ContractSpecFields, ctx: Ctx): void {
     if (p.from > p.to) issue(ctx, ['periods', i, 'to'], 'must not be before from');
     if (p.from < spec.term.from || p.to > spec.term.to) issue(ctx, ['periods', i], 'must be inside the term');
     if (p.paymentDate < p.to) issue(ctx, ['periods', i, 'paymentDate'], 'must not be before the end of the period');
+    if (p.dataCutoff !== undefined && p.dataCutoff < p.to) {
+      issue(ctx, ['periods', i, 'dataCutoff'], 'must not be before the end of the period');
+    }
     const prev = spec.periods[i - 1];
     if (prev !== undefined && p.from <= prev.to) {
       issue(ctx, ['periods', i, 'from'], `overlaps period ${prev.id} (periods must be in order and not overlap)`);
@@ -278,11 +286,16 @@ function checkTiered(spec: ContractSpecFields, p: Extract<PaymentRule, { kind: '
   });
 }
 
-/** Caps per outcome name known payment rules; the return cap starts inside the term. */
+/** Caps per outcome name known payment rules, caps per period known periods; the return cap starts inside the term. */
 function checkCaps(spec: ContractSpecFields, ctx: Ctx): void {
   const payments = new Set(spec.payments.map((p) => p.id));
   for (const id of Object.keys(spec.caps.perOutcome ?? {})) {
     if (!payments.has(id)) issue(ctx, ['caps', 'perOutcome', id], `unknown payment rule ${id}`);
+  }
+  const periods = new Set(spec.periods.map((p) => p.id));
+  const perPeriod = spec.caps.perPeriod;
+  for (const id of typeof perPeriod === 'object' ? Object.keys(perPeriod) : []) {
+    if (!periods.has(id)) issue(ctx, ['caps', 'perPeriod', id], `unknown period ${id}`);
   }
   if (spec.returnCap !== undefined && spec.returnCap.from > spec.term.to) {
     issue(ctx, ['returnCap', 'from'], 'must not be after the term');

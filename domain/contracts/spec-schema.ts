@@ -13,7 +13,8 @@
  */
 import * as z from 'zod';
 import { Decimal } from '#kernel';
-import { CATEGORIES, MONEY, ProfileFields } from './profile.ts';
+import { CATEGORIES, MONEY, ProfileFields, WITHDRAWAL_REASONS } from './profile.ts';
+import { SHARE_FRACTION, shareRatio } from './shares.ts';
 
 export const SPEC_FORMAT = 'sib-ledger/contract/v1';
 
@@ -37,14 +38,23 @@ const Ratio = z
   .regex(DECIMAL, { message: 'must be a non-negative decimal written as a string, such as "0.9"', abort: true });
 const Fraction = Ratio.refine((v) => new Decimal(v).lte(1), 'must be at most 1');
 const PositiveFraction = Fraction.refine((v) => new Decimal(v).gt(0), 'must be more than 0');
+/** An investor's share: a decimal ("0.6") or an exact fraction of whole numbers ("1/3"), more than 0 and at most 1. */
+const Share = z
+  .string({ error: 'must be a share written as a string: a decimal such as "0.6" or a fraction such as "1/3"' })
+  .regex(new RegExp(`${DECIMAL.source}|${SHARE_FRACTION.source}`), {
+    message: 'must be a decimal such as "0.6" or a fraction of whole numbers such as "1/3"',
+    abort: true,
+  })
+  .refine((v) => shareRatio(v).num > 0n, 'must be more than 0')
+  .refine((v) => shareRatio(v).num <= shareRatio(v).den, 'must be at most 1');
 const Days = z.int({ error: 'must be a whole number of days' }).min(1).max(3660);
 
 const Party = z.strictObject({ id: Id, name: Text });
 const Investor = z.strictObject({
   id: Id,
   name: Text,
-  /** Share of every payment, e.g. "0.6"; the shares of all investors sum to exactly 1. */
-  share: PositiveFraction,
+  /** Share of every payment, e.g. "0.6" or "1/3"; the shares of all investors sum to exactly 1. */
+  share: Share,
 });
 
 const Period = z.strictObject({
@@ -55,6 +65,12 @@ const Period = z.strictObject({
   paymentDate: IsoDate,
   /** The last period: final payments and end-of-contract triggers. */
   final: z.boolean().optional(),
+  /**
+   * The data cut-off: the period's evaluation reads only the evidence batches
+   * logged on or before this day (UTC); a batch logged later is settled in the
+   * next period. Absent: every batch up to the evaluation's checkpoint.
+   */
+  dataCutoff: IsoDate.optional(),
 });
 
 export const ANCHORS = ['enrolment', 'release'] as const;
@@ -292,6 +308,9 @@ export const PaymentRuleSchema = z.discriminatedUnion('kind', [
 ]);
 export type PaymentRule = z.infer<typeof PaymentRuleSchema>;
 
+/** Withdrawn participants: excluded from the population, or counted as not achieving what they had not achieved. */
+const WithdrawalRule = z.enum(['exclude', 'not-achieved']);
+
 export const ROUNDING_MODES = ['half-even', 'half-up', 'down', 'up'] as const;
 export type RoundingMode = (typeof ROUNDING_MODES)[number];
 
@@ -316,8 +335,10 @@ export const ContractSpecShape = z.strictObject({
   }),
   /** Measurement periods, in order, not overlapping, inside the term. */
   periods: z.array(Period).min(1),
-  /** Withdrawn participants: excluded from the population, or counted as not achieving what they had not achieved. */
-  withdrawals: z.enum(['exclude', 'not-achieved']),
+  /** The contract-wide rule for withdrawn participants (WithdrawalRule). */
+  withdrawals: WithdrawalRule,
+  /** The rule for withdrawals of a given reason (e.g. `died`: exclude), where it differs from `withdrawals`. */
+  withdrawalsByReason: z.partialRecord(z.enum(WITHDRAWAL_REASONS), WithdrawalRule).optional(),
   /** Confidence level of every interval, e.g. "0.95". */
   confidenceLevel: PositiveFraction,
   metrics: z.array(MetricSchema).min(1),
@@ -326,9 +347,15 @@ export const ContractSpecShape = z.strictObject({
   payments: z.array(PaymentRuleSchema),
   caps: z.strictObject({
     overall: Money.optional(),
-    perPeriod: Money.optional(),
+    /** One amount for every period, or an amount per period id (budget years); a period not named has no per-period cap. */
+    perPeriod: z.union([Money, z.record(Id, Money)]).optional(),
     /** Per payment rule id. */
     perOutcome: z.record(Id, Money).optional(),
+    /**
+     * What becomes of an amount a cap cuts. Absent: carried forward, paid in key order (pseudonym order).
+     * `carry-forward`: carried forward, the oldest paid first. `forfeit`: never paid.
+     */
+    capped: z.enum(['carry-forward', 'forfeit']).optional(),
   }),
   /** Total payments may not exceed principal plus simple interest at annualRate from `from` to the payment date. */
   returnCap: z.strictObject({ principal: Money, annualRate: Fraction, from: IsoDate }).optional(),

@@ -3,7 +3,8 @@
  * (spec-checks.ts), checked by ContractSpecSchema and registered in the
  * contract's log as a `contract.registered` entry. Amendments are new
  * versions registered the same way, effective from a date. Parsing, the
- * contract hash, and looking up a period.
+ * contract hash, looking up a period, its per-period cap, and the
+ * withdrawal rule for a reason.
  */
 import type * as z from 'zod';
 import { canonicalBytes, sha256, toHex, ValidationError } from '#kernel';
@@ -31,4 +32,21 @@ export function specHash(spec: ContractSpec): string {
 /** The period of a spec by id, or undefined. */
 export function periodOf(spec: ContractSpec, id: string): ContractSpec['periods'][number] | undefined {
   return spec.periods.find((p) => p.id === id);
+}
+
+/** Whether a withdrawal (of a reason, when the evidence gives one) excludes the participant, or counts as not achieved. */
+export function withdrawalRule(
+  spec: Pick<ContractSpec, 'withdrawals' | 'withdrawalsByReason'>,
+  reason: string | undefined,
+): ContractSpec['withdrawals'] {
+  const byReason = spec.withdrawalsByReason as Readonly<Record<string, ContractSpec['withdrawals']>> | undefined;
+  return (reason === undefined ? undefined : byReason?.[reason]) ?? spec.withdrawals;
+}
+
+/** The per-period cap of a period (the one figure, or the period's own), or undefined when it has none. */
+export function perPeriodCap(spec: Pick<ContractSpec, 'caps'>, periodId: string): bigint | undefined {
+  const cap = spec.caps.perPeriod;
+  if (cap === undefined) return undefined;
+  const amount = typeof cap === 'string' ? cap : cap[periodId];
+  return amount === undefined ? undefined : BigInt(amount);
 }

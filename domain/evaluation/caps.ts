@@ -1,7 +1,7 @@
-import type { ContractSpec } from '#contracts';
+import { type ContractSpec, perPeriodCap } from '#contracts';
 import { Decimal, dayNumber } from '#kernel';
 import { floorToStep, formatMoney } from './money.ts';
-import { keyId, type OutcomeKey, type PriorPayments, paidBeforeUnder } from './outcome-keys.ts';
+import { compareAge, keyId, type OutcomeKey, type PriorPayments, paidBeforeUnder } from './outcome-keys.ts';
 
 /**
  * The caps on new payments (overall, per period, per outcome rule, and the
@@ -56,14 +56,20 @@ function returnCapName(spec: ContractSpec, cap: NonNullable<ContractSpec['return
   return `return cap (${rate}% a year on ${formatMoney(BigInt(cap.principal), spec.minorUnit)} to ${paymentDate})`;
 }
 
-/** The contract's caps at a payment date, with what earlier periods used of each. */
-export function capsOf(spec: ContractSpec, paymentDate: string, prior: PriorPayments): CapState[] {
+/** The contract's caps in a period (at its payment date), with what earlier periods used of each. */
+export function capsOf(
+  spec: ContractSpec,
+  period: Pick<ContractSpec['periods'][number], 'id' | 'paymentDate'>,
+  prior: PriorPayments,
+): CapState[] {
+  const { paymentDate } = period;
   const caps: CapState[] = [];
   const cap = (name: string, limit: bigint, before: bigint, applies: (rule: string) => boolean) =>
     caps.push({ name, limit, used: before, before, binding: false, applies });
   const all = () => true;
   if (spec.caps.overall !== undefined) cap('overall', BigInt(spec.caps.overall), prior.total, all);
-  if (spec.caps.perPeriod !== undefined) cap('per period', BigInt(spec.caps.perPeriod), 0n, all);
+  const perPeriod = perPeriodCap(spec, period.id);
+  if (perPeriod !== undefined) cap('per period', perPeriod, 0n, all);
   for (const [rule, limit] of Object.entries(spec.caps.perOutcome ?? {})) {
     cap(`per outcome ${rule}`, BigInt(limit), paidBeforeUnder(prior, rule), (r) => r === rule);
   }
@@ -115,14 +121,19 @@ function cutToCaps(
   return pay;
 }
 
-/** Pays a rule's keys in order, each what is newly due within the room left under every cap. */
+/**
+ * Pays a rule's keys, each what is newly due within the room left under every
+ * cap: in key order, or oldest first when the contract carries capped amounts
+ * forward (`caps.capped: carry-forward`).
+ */
 export function payDue<D extends { readonly key: OutcomeKey; readonly delta: bigint }>(
   caps: readonly CapState[],
   rule: string,
   deltas: readonly D[],
-  spec: Pick<ContractSpec, 'rounding'>,
+  spec: Pick<ContractSpec, 'rounding' | 'caps'>,
 ): RulePayment<D> {
   const due = deltas.filter((d) => d.delta > 0n);
+  if (spec.caps.capped === 'carry-forward') due.sort((a, b) => compareAge(a.key, b.key));
   const cutBy = new Set<string>();
   const paid = new Map<string, bigint>();
   let amount = 0n;

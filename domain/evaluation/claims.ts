@@ -74,6 +74,8 @@ export interface Delta {
   readonly entitled: bigint;
   readonly before: bigint;
   readonly delta: bigint;
+  /** Forfeited in earlier evaluations (`caps.capped: forfeit`): never paid again. */
+  readonly forfeited: bigint;
 }
 
 const sumDeltas = (ds: readonly Delta[]) => ds.reduce((a, d) => a + d.delta, 0n).toString();
@@ -268,6 +270,17 @@ function allOrNothingClaims(rule: Extract<PaymentRule, { kind: 'all-or-nothing' 
 }
 
 /**
+ * A key's delta: what it is owed beyond what was paid, less what was
+ * forfeited (never below nothing), or, owed less than was paid, the
+ * difference taken back.
+ */
+function deltaOf(entitled: bigint, before: bigint, forfeited: bigint): bigint {
+  if (entitled < before) return entitled - before;
+  const due = entitled - before - forfeited;
+  return due > 0n ? due : 0n;
+}
+
+/**
  * A rule's deltas in key order: each claim against what was paid before, and
  * each key paid before that the rule no longer claims (kept, or taken back).
  */
@@ -276,12 +289,14 @@ export function deltasOf(rule: PaymentRule, rc: RuleClaims, prior: PriorPayments
   const deltas: Delta[] = [];
   for (const c of rc.claims) {
     const before = prior.byKey.get(keyId(c.key))?.paid ?? 0n;
-    deltas.push({ key: c.key, entitled: c.entitled, before, delta: c.entitled - before });
+    const forfeited = prior.forfeited?.get(keyId(c.key)) ?? 0n;
+    deltas.push({ key: c.key, entitled: c.entitled, before, delta: deltaOf(c.entitled, before, forfeited), forfeited });
   }
   for (const [id, { key, paid }] of prior.byKey) {
     if (key.rule !== rule.id || claimed.has(id) || paid === 0n) continue;
     const target = rc.keepUnclaimed ? paid : 0n;
-    deltas.push({ key, entitled: target, before: paid, delta: target - paid });
+    const forfeited = prior.forfeited?.get(id) ?? 0n;
+    deltas.push({ key, entitled: target, before: paid, delta: target - paid, forfeited });
   }
   return deltas.sort((a, b) => compareKeys(a.key, b.key));
 }

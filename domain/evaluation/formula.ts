@@ -6,7 +6,9 @@ import { formatMoney } from './money.ts';
  * the payment engine writes it with this function, and the report verifier
  * writes it again from the report's figures and compares. Where a line pays
  * outcomes carried over from a capped earlier period, the text says so, so
- * that the arithmetic it states holds.
+ * that the arithmetic it states holds; and where the contract says what
+ * becomes of a capped amount (carried forward oldest first, or forfeited),
+ * the text says that too.
  */
 
 /** One group of a tiered rule: its effect and the tier it reaches. */
@@ -77,21 +79,33 @@ export interface FormulaFigures {
   readonly figures: LineFigures;
 }
 
-/** The formula text of a line, from its figures, in the contract's currency. */
-export function formulaText(line: FormulaFigures, currency: { currency: string; minorUnit: number }): string {
-  const money = (v: string) => `${formatMoney(BigInt(v), currency.minorUnit)} ${currency.currency}`;
+/** What the contract does with an amount a cap cuts (`caps.capped`; absent: carried forward in key order). */
+type Capped = 'carry-forward' | 'forfeit' | undefined;
+
+const REST: Readonly<Record<string, string>> = {
+  'carry-forward': ', the rest is carried forward (oldest paid first)',
+  forfeit: ', the rest is forfeited',
+};
+
+/** The formula text of a line, from its figures, in the contract's currency, under its terms for capped amounts. */
+export function formulaText(
+  line: FormulaFigures,
+  terms: { currency: string; minorUnit: number; caps?: { capped?: Capped } },
+): string {
+  const money = (v: string) => `${formatMoney(BigInt(v), terms.minorUnit)} ${terms.currency}`;
+  const rest = REST[terms.caps?.capped ?? ''] ?? '';
   const capped =
     line.cappedBy.length > 0
-      ? `; capped by ${line.cappedBy.join(', ')}: ${money(line.amount)} of ${money(line.due)} due is paid`
+      ? `; capped by ${line.cappedBy.join(', ')}: ${money(line.amount)} of ${money(line.due)} due is paid${rest}`
       : '';
-  return `${basisText(line, money)}${capped}`;
+  return `${basisText(line, money, terms.caps?.capped)}${capped}`;
 }
 
-function basisText(line: FormulaFigures, money: (v: string) => string): string {
+function basisText(line: FormulaFigures, money: (v: string) => string, capped: Capped): string {
   const f = line.figures;
   switch (f.basis) {
     case 'outcomes':
-      return outcomesText(f, line.due, money);
+      return outcomesText(f, line.due, money, capped === 'carry-forward' ? ' (oldest paid first)' : '');
     case 'trigger':
       return `trigger ${f.trigger} not met (${f.because})`;
     case 'period':
@@ -113,6 +127,7 @@ function outcomesText(
   f: Extract<LineFigures, { basis: 'outcomes' }>,
   due: string,
   money: (v: string) => string,
+  order: string,
 ): string {
   const parts: string[] = [];
   if (f.new > 0 || f.carried === 0) {
@@ -125,8 +140,8 @@ function outcomesText(
   if (f.carried > 0) {
     parts.push(
       f.per === 'outcome'
-        ? `${f.carried} ${f.metric} outcome(s) carried over from a capped earlier period: ${money(f.carriedAmount)} still due`
-        : `${f.carried} participant(s) paid in part before: ${money(f.carriedAmount)} more due`,
+        ? `${f.carried} ${f.metric} outcome(s) carried over from a capped earlier period${order}: ${money(f.carriedAmount)} still due`
+        : `${f.carried} participant(s) paid in part before${order}: ${money(f.carriedAmount)} more due`,
     );
   }
   return parts.length > 1 ? `${parts.join(' + ')} = ${money(due)}` : (parts[0] as string);

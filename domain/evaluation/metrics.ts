@@ -1,5 +1,5 @@
 import type { ContractSpec, Metric, MetricUnit, Population, Window } from '#contracts';
-import { METRIC_UNITS } from '#contracts';
+import { METRIC_UNITS, withdrawalRule } from '#contracts';
 import type { Timeline } from '#evidence';
 import { Decimal, type DecimalValue, dayNumber } from '#kernel';
 import { fixed, type Interval, meanInterval, wilsonInterval } from './stats.ts';
@@ -221,7 +221,6 @@ export function participantOutcomes(
   cohorts?: readonly string[],
 ): ParticipantOutcome[] {
   const { cutoff } = ctx;
-  const exclude = ctx.spec.withdrawals === 'exclude';
   const unit = METRIC_UNITS[metric.kind];
   const out: ParticipantOutcome[] = [];
   for (const t of timelines) {
@@ -229,6 +228,7 @@ export function participantOutcomes(
     const e = t.enrolment;
     if (e === undefined) continue;
     const withdrawn = t.withdrawal !== undefined && t.withdrawal <= cutoff ? t.withdrawal : undefined;
+    const exclude = withdrawalRule(ctx.spec, t.withdrawalReason) === 'exclude';
     const push = (window: DayRange | undefined, o: Omit<ParticipantOutcome, 'participant' | 'cohort' | 'window'>) =>
       out.push({ participant: t.participant, cohort: e.cohort, window, ...o });
     if (metric.kind === 'enrolled') {

@@ -1,11 +1,11 @@
-import type { ContractSpec, RoundingMode } from '#contracts';
+import { type ContractSpec, type RoundingMode, shareRatio } from '#contracts';
 import { Decimal, type DecimalValue, type Rounding } from '#kernel';
 
 /**
  * Money in minor units (bigint, exact): amounts rounded to a multiple of the
  * contract's step, cap room floored to it, amounts written with thousands
- * separators, and a total split among the investors by share (largest
- * remainder: the parts sum exactly to the total).
+ * separators, and a total split among the investors by share, exactly
+ * (largest remainder: the parts sum exactly to the total).
  */
 
 export interface Allocation {
@@ -45,21 +45,29 @@ export function formatMoney(minor: bigint | string, minorUnit: number): string {
 }
 
 /**
- * Splits `total` among parties by share with the largest-remainder method:
- * each gets the floor of its exact part, and the units left over go one each
- * to the largest remainders (ties: the earlier party). The parts sum to
- * `total` exactly; a negative total is split as its absolute value, negated.
+ * Splits `total` among parties by share (a decimal or a fraction such as
+ * "1/3", read exactly) with the largest-remainder method: each gets the floor
+ * of its exact part, and the units left over go one each to the largest
+ * remainders (ties: the earlier party). The parts sum to `total` exactly; a
+ * negative total is split as its absolute value, negated.
  */
 export function allocateByShare(total: bigint, shares: readonly { id: string; share: string }[]): Allocation[] {
   const negative = total < 0n;
   const abs = negative ? -total : total;
-  const exact = shares.map((s) => new Decimal(abs.toString()).times(s.share));
-  const floors = exact.map((e) => BigInt(e.floor().toFixed(0)));
-  let left = abs - floors.reduce((a, b) => a + b, 0n);
+  const exact = shares.map((s) => {
+    const r = shareRatio(s.share);
+    return { floor: (abs * r.num) / r.den, rem: (abs * r.num) % r.den, den: r.den };
+  });
+  let left = abs - exact.reduce((a, e) => a + e.floor, 0n);
+  // rem_a / den_a against rem_b / den_b, cross-multiplied: exact.
+  const bigger = (a: (typeof exact)[number], b: (typeof exact)[number]) => b.rem * a.den - a.rem * b.den;
   const order = exact
-    .map((e, i) => ({ i, rem: e.minus(e.floor()) }))
-    .sort((a, b) => b.rem.comparedTo(a.rem) || a.i - b.i);
-  const parts = [...floors];
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => {
+      const d = bigger(a.e, b.e);
+      return d > 0n ? 1 : d < 0n ? -1 : a.i - b.i;
+    });
+  const parts = exact.map((e) => e.floor);
   for (const { i } of order) {
     if (left <= 0n) break;
     parts[i] = (parts[i] as bigint) + 1n;

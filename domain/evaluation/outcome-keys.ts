@@ -25,6 +25,10 @@ export interface OutcomeLine extends OutcomeKey {
   readonly paidBefore: string;
   /** Paid (or, negative, taken back) by this evaluation. */
   readonly paidNow: string;
+  /** Cut by a cap and forfeited (`caps.capped: forfeit`) in earlier evaluations; only when there is some. */
+  readonly forfeitedBefore?: string;
+  /** Cut by a cap and forfeited by this evaluation; only when there is some. */
+  readonly forfeitedNow?: string;
 }
 
 /** What earlier periods paid, from their evaluation results. */
@@ -32,6 +36,8 @@ export interface PriorPayments {
   /** Net paid per key (sum of paidNow over earlier evaluations). */
   readonly byKey: ReadonlyMap<string, { readonly key: OutcomeKey; readonly paid: bigint }>;
   readonly total: bigint;
+  /** Forfeited per key (sum of forfeitedNow over earlier evaluations), where any was. */
+  readonly forfeited?: ReadonlyMap<string, bigint>;
 }
 
 export const NO_PRIOR: PriorPayments = { byKey: new Map(), total: 0n };
@@ -47,18 +53,36 @@ export function compareKeys(a: OutcomeKey, b: OutcomeKey): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** Folds earlier results' outcome lines into net paid per key. */
+/**
+ * Orders keys oldest first: by the end of the window (the day the outcome
+ * was due), then its start, then keyId. Keys with the term's window (cohort
+ * groups) keep key order among themselves.
+ */
+export function compareAge(a: OutcomeKey, b: OutcomeKey): number {
+  const [aFrom = '', aTo = ''] = a.window.split('..');
+  const [bFrom = '', bTo = ''] = b.window.split('..');
+  if (aTo !== bTo) return aTo < bTo ? -1 : 1;
+  if (aFrom !== bFrom) return aFrom < bFrom ? -1 : 1;
+  return compareKeys(a, b);
+}
+
+/** Folds earlier results' outcome lines into net paid per key (and forfeited per key). */
 export function priorPayments(results: readonly { readonly outcomes: readonly OutcomeLine[] }[]): PriorPayments {
   const byKey = new Map<string, { key: OutcomeKey; paid: bigint }>();
+  const forfeited = new Map<string, bigint>();
   let total = 0n;
   for (const r of results) {
     for (const o of r.outcomes) {
       const now = BigInt(o.paidNow);
       total += now;
-      addPaid(byKey, { subject: o.subject, rule: o.rule, window: o.window }, now);
+      const key = { subject: o.subject, rule: o.rule, window: o.window };
+      addPaid(byKey, key, now);
+      if (o.forfeitedNow !== undefined) {
+        forfeited.set(keyId(key), (forfeited.get(keyId(key)) ?? 0n) + BigInt(o.forfeitedNow));
+      }
     }
   }
-  return { byKey, total };
+  return { byKey, total, ...(forfeited.size > 0 ? { forfeited } : {}) };
 }
 
 /** Adds `paid` to a key's net paid. */

@@ -15,7 +15,8 @@ import { keyId, type OutcomeLine } from './outcome-keys.ts';
  * outcome paid before and no longer achieved (a correction removed it)
  * becomes a negative adjustment, paid first. Effect-based payments (tiered,
  * per-effect) are never clawed back: a later period pays any increase. Caps
- * and the return cap limit new payments, not adjustments (caps.ts).
+ * and the return cap limit new payments, not adjustments (caps.ts); what they
+ * cut is carried forward, or forfeited when the contract says so.
  */
 
 export interface PaymentLine {
@@ -89,7 +90,7 @@ const addTo = (map: Map<string, bigint>, id: string, amount: bigint) => map.set(
 
 export function computePayments(inputs: PaymentInputs): { payments: PaymentsResult; outcomes: OutcomeLine[] } {
   const { spec, prior } = inputs;
-  const caps = capsOf(spec, inputs.period.paymentDate, prior);
+  const caps = capsOf(spec, inputs.period, prior);
   const lines: PaymentLine[] = [];
   const outcomeLines: OutcomeLine[] = [];
   const paidNowByRule = new Map<string, bigint>();
@@ -117,7 +118,7 @@ export function computePayments(inputs: PaymentInputs): { payments: PaymentsResu
     const paying = payDue(caps, rule.id, deltas, spec);
     addTo(paidNowByRule, rule.id, paying.amount);
     if (getsLine(rule, rc, paying.due.length)) lines.push(paymentLine(rule, rc, paying, spec));
-    outcomeLines.push(...outcomeLinesOf(deltas, paying));
+    outcomeLines.push(...outcomeLinesOf(deltas, paying, spec.caps.capped === 'forfeit'));
   }
 
   const total = lines.reduce((s, l) => s + BigInt(l.amount), 0n);
@@ -162,13 +163,25 @@ function paymentLine(rule: PaymentRule, rc: RuleClaims, paying: RulePayment<Delt
   return { rule: rule.id, kind: rule.kind, type: 'payment', ...figures, formula: formulaText(figures, spec) };
 }
 
-/** Each key's account: what it is owed, was paid before and is paid (or taken back) now; empty accounts left out. */
-function outcomeLinesOf(deltas: readonly Delta[], paying: RulePayment<Delta>): OutcomeLine[] {
+/**
+ * Each key's account: what it is owed, was paid before and is paid (or taken
+ * back) now, and, where the contract forfeits what a cap cuts, what was
+ * forfeited before and is now; empty accounts left out.
+ */
+function outcomeLinesOf(deltas: readonly Delta[], paying: RulePayment<Delta>, forfeit: boolean): OutcomeLine[] {
   const out: OutcomeLine[] = [];
   for (const d of deltas) {
     const now = d.delta < 0n ? d.delta : (paying.paid.get(keyId(d.key)) ?? 0n);
     if (d.entitled === 0n && d.before === 0n && now === 0n) continue;
-    out.push({ ...d.key, entitled: d.entitled.toString(), paidBefore: d.before.toString(), paidNow: now.toString() });
+    const cut = forfeit && d.delta > 0n ? d.delta - now : 0n;
+    out.push({
+      ...d.key,
+      entitled: d.entitled.toString(),
+      paidBefore: d.before.toString(),
+      paidNow: now.toString(),
+      ...(d.forfeited > 0n ? { forfeitedBefore: d.forfeited.toString() } : {}),
+      ...(cut > 0n ? { forfeitedNow: cut.toString() } : {}),
+    });
   }
   return out;
 }

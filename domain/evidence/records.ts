@@ -5,6 +5,7 @@ import {
   type ContractProfile,
   MONEY,
   SERVICE_TYPE_PATTERN as SERVICE_TYPE,
+  WITHDRAWAL_REASONS,
 } from '#contracts';
 import type { Problem } from '#kernel';
 import { freeTextProblems } from './free-text.ts';
@@ -23,7 +24,6 @@ import {
   SEXES,
   SOURCES,
   STATUSES,
-  WITHDRAWAL_REASONS,
   WORKING_AGE,
 } from './vocabulary.ts';
 import { unpairedSurrogateProblems } from './well-formed.ts';

@@ -1,4 +1,4 @@
-import type { CATEGORIES } from '#contracts';
+import type { CATEGORIES, WithdrawalReason } from '#contracts';
 import { dayNumber, monthDays } from '#kernel';
 import type { StoredRecord } from './records.ts';
 
@@ -56,6 +56,8 @@ export interface Timeline {
   readonly violations: readonly number[];
   /** Day of the earliest withdrawal, if any. */
   readonly withdrawal: number | undefined;
+  /** Why the participant withdrew (the earliest withdrawal's reason). */
+  readonly withdrawalReason?: WithdrawalReason;
 }
 
 /**
@@ -71,7 +73,8 @@ type Held = {
   superseded: boolean;
 } & (
   | { readonly type: 'enrolment'; readonly enrolment: Enrolment }
-  | { readonly type: 'release' | 'probation-violation' | 'withdrawal' | 'other' }
+  | { readonly type: 'release' | 'probation-violation' | 'other' }
+  | { readonly type: 'withdrawal'; readonly reason: WithdrawalReason }
   | {
       readonly type: 'employment-started';
       readonly employerId: string;
@@ -166,8 +169,10 @@ export class TimelineBuilder {
       }
       case 'release':
       case 'probation-violation':
-      case 'withdrawal':
         held = { ...base, type: record.type };
+        break;
+      case 'withdrawal':
+        held = { ...base, type: 'withdrawal', reason: record.reason };
         break;
       default:
         held = { ...base, type: 'other' };
@@ -225,6 +230,7 @@ function foldTimeline(participant: string, held: readonly Held[], cutoff: number
   const fold: Fold = {
     enrolment: undefined,
     withdrawal: undefined,
+    withdrawalReason: undefined,
     releases: [],
     open: [],
     confirmations: new Map(),
@@ -254,6 +260,7 @@ function foldTimeline(participant: string, held: readonly Held[], cutoff: number
     services: fold.services,
     violations: fold.violations,
     withdrawal: fold.withdrawal,
+    ...(fold.withdrawalReason === undefined ? {} : { withdrawalReason: fold.withdrawalReason }),
   };
 }
 
@@ -270,6 +277,7 @@ interface OpenSpell {
 interface Fold {
   enrolment: Enrolment | undefined;
   withdrawal: number | undefined;
+  withdrawalReason: WithdrawalReason | undefined;
   readonly releases: number[];
   readonly open: OpenSpell[];
   /** `employerId NUL month` -> the confirmed month. */
@@ -314,7 +322,10 @@ function foldRecord(fold: Fold, h: Held, cutoff: number): void {
       fold.violations.push(day);
       break;
     case 'withdrawal':
-      fold.withdrawal ??= day;
+      if (fold.withdrawal === undefined) {
+        fold.withdrawal = day;
+        fold.withdrawalReason = h.reason;
+      }
       break;
     default:
       break;

@@ -84,7 +84,7 @@ export const STATUSES = [
 export const SEXES = ['male', 'female'] as const;
 export const CONTRACT_TYPES = ['permanent', 'fixed-term', 'temporary'] as const;
 export const EMPLOYMENT_END_REASONS = ['resigned', 'dismissed', 'contract-ended', 'other'] as const;
-export const WITHDRAWAL_REASONS = ['moved-away', 'died', 'refused'] as const;
+// The withdrawal reasons are WITHDRAWAL_REASONS of '#contracts': a contract's withdrawal rule names them.
 /** Who may confirm a month of employment. */
 export const CONFIRMATION_SOURCES = ['employer', 'tax-records', 'pension-records'] as const;
 /** Keys rejected anywhere in a record: they reach object prototypes in careless JavaScript. */

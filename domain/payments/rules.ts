@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type ContractSpec, registeredVersions } from '#contracts';
+import { type ContractSpec, perPeriodCap, registeredVersions } from '#contracts';
 import { formatMoney, returnCapLimit } from '#evaluation';
 import { freeTextProblems } from '#evidence';
 import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, type Problem, ValidationError } from '#kernel';
@@ -231,9 +231,8 @@ function capsOf(
   const caps: { name: string; limit: bigint; before: bigint }[] = [];
   if (spec.caps.overall !== undefined)
     caps.push({ name: 'the overall cap', limit: BigInt(spec.caps.overall), before: overall });
-  if (spec.caps.perPeriod !== undefined) {
-    caps.push({ name: 'the per-period cap', limit: BigInt(spec.caps.perPeriod), before: period });
-  }
+  const perPeriod = perPeriodCap(spec, status.period);
+  if (perPeriod !== undefined) caps.push({ name: 'the per-period cap', limit: perPeriod, before: period });
   const periodDef = spec.periods.find((p) => p.id === status.period);
   if (spec.returnCap !== undefined && periodDef !== undefined) {
     caps.push({

@@ -91,10 +91,12 @@ function dataSources(spec: ContractSpec, m: Metric): string[] {
 function populationText(spec: ContractSpec, m: Metric): string {
   const cohorts = m.population?.cohorts ?? spec.cohorts;
   const categories = m.population?.categories;
-  const withdrawn =
-    spec.withdrawals === 'exclude'
-      ? 'withdrawn participants are excluded'
-      : 'withdrawn participants count as not achieving what they had not achieved';
+  const ruleText = (rule: ContractSpec['withdrawals']) =>
+    rule === 'exclude' ? 'are excluded' : 'count as not achieving what they had not achieved';
+  const byReason = Object.entries(spec.withdrawalsByReason ?? {})
+    .map(([reason, rule]) => `; withdrawn for reason ${reason}, they ${ruleText(rule)}`)
+    .join('');
+  const withdrawn = `withdrawn participants ${ruleText(spec.withdrawals)}${byReason}`;
   return `participants enrolled in ${cohorts.length === 1 ? 'cohort' : 'cohorts'} ${cohorts.join(', ')}, ${
     categories === undefined ? 'every enrolment category' : `enrolment ${categories.join(', ')}`
   } (${withdrawn})`;

@@ -1,4 +1,4 @@
-import { type ContractSpec, METRIC_UNITS, type PaymentRule } from '#contracts';
+import { type ContractSpec, METRIC_UNITS, type PaymentRule, perPeriodCap } from '#contracts';
 import { allocateToInvestors } from '#evaluation';
 import type { IndigoEvaluation, IndigoOutcomePayment, IndigoOutcomePricing } from './indigo-schema.ts';
 import { major, majorNumber, minOf, money, percent, periodOf, v } from './indigo-values.ts';
@@ -100,11 +100,7 @@ function plannedIn(spec: ContractSpec, rule: PaymentRule, periodId: string): big
   }
   if (amount === undefined) return undefined;
   const cap = spec.caps.perOutcome?.[rule.id];
-  return minOf([
-    amount,
-    cap === undefined ? undefined : BigInt(cap),
-    spec.caps.perPeriod ? BigInt(spec.caps.perPeriod) : undefined,
-  ]);
+  return minOf([amount, cap === undefined ? undefined : BigInt(cap), perPeriodCap(spec, periodId)]);
 }
 
 /** One row per investor (its share of the amount, exactly), or one row when there is a single investor. */

@@ -199,7 +199,7 @@ export const AuditReportSchema = z.strictObject({
     .array(z.strictObject({ period: Text, evaluation: ProvenEntrySchema, steps: z.array(ProvenStepSchema).max(100) }))
     .max(1000),
   paidBeforeByRule: z
-    .array(z.strictObject({ rule: Text, group: Text.optional(), amount: MinorUnits }))
+    .array(z.strictObject({ rule: Text, group: Text.optional(), amount: MinorUnits, forfeited: MinorUnits.optional() }))
     .max(10_000)
     .optional(),
   workflow: z.strictObject({

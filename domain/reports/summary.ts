@@ -71,22 +71,28 @@ export function summaryHash(summary: PublicSummary): string {
   return toHex(sha256(canonicalBytes(summary)));
 }
 
-/** Net paid before per rule (and per group for group-keyed rules), from the result's outcome lines. */
+/**
+ * Net paid before per rule (and per group for group-keyed rules), from the
+ * result's outcome lines, with what a cap cut and the contract forfeited
+ * before, where there is some.
+ */
 function paidBeforeByRule(result: EvaluationResult): PublicSummary['paidBeforeByRule'] {
-  const sums = new Map<string, { rule: string; group?: string; amount: bigint }>();
+  const sums = new Map<string, { rule: string; group?: string; amount: bigint; forfeited: bigint }>();
   for (const o of result.outcomes) {
     const group = groupOfSubject(o.subject);
     const id = `${o.rule}\u0000${group ?? ''}`;
-    const held = sums.get(id) ?? { rule: o.rule, ...(group === undefined ? {} : { group }), amount: 0n };
+    const held = sums.get(id) ?? { rule: o.rule, ...(group === undefined ? {} : { group }), amount: 0n, forfeited: 0n };
     held.amount += BigInt(o.paidBefore);
+    held.forfeited += BigInt(o.forfeitedBefore ?? '0');
     sums.set(id, held);
   }
   return [...sums.entries()]
-    .filter(([, s]) => s.amount !== 0n)
+    .filter(([, s]) => s.amount !== 0n || s.forfeited !== 0n)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, s]) => ({
       rule: s.rule,
       ...(s.group === undefined ? {} : { group: s.group }),
       amount: s.amount.toString(),
+      ...(s.forfeited === 0n ? {} : { forfeited: s.forfeited.toString() }),
     }));
 }

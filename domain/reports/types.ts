@@ -108,7 +108,13 @@ export interface AuditReport {
    * Aggregates only: per-outcome rules by rule, never by participant.
    * Rules with nothing paid before are left out.
    */
-  readonly paidBeforeByRule?: readonly { readonly rule: string; readonly group?: string; readonly amount: string }[];
+  readonly paidBeforeByRule?: readonly {
+    readonly rule: string;
+    readonly group?: string;
+    readonly amount: string;
+    /** Cut by a cap and forfeited before (`caps.capped: forfeit`); only when there is some. */
+    readonly forfeited?: string;
+  }[];
   readonly workflow: {
     readonly state: PaymentState;
     /** attested, approved or rejected, paid: each entry proved into the checkpoint. */

@@ -28,7 +28,7 @@ export function formulaProblems(ctx: ReportContext): string[] {
   const problems: string[] = [];
   for (const line of p.lines) {
     const name = `payment line ${line.rule}${line.type === 'adjustment' ? ' (adjustment)' : ''}`;
-    const expected = formulaText(line, p);
+    const expected = formulaText(line, { ...p, caps: ctx.spec.caps });
     if (expected !== line.formula) {
       problems.push(`${name}: the formula text reads "${line.formula}", but its figures give "${expected}"`);
     }

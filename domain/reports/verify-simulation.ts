@@ -11,6 +11,7 @@ import {
   floorToStep,
   getsLine,
   groupKey,
+  keyId,
   type MetricValue,
   type OutcomeKey,
   outcomeAmount,
@@ -56,7 +57,7 @@ export function simulate(ctx: ReportContext): Simulation {
     const run: Run = {
       ctx,
       prior,
-      caps: capsOf(ctx.spec, r.period.paymentDate, prior),
+      caps: capsOf(ctx.spec, r.period, prior),
       paidNow: new Map(),
       problems: [],
       maybeBinding: new Set(),
@@ -84,17 +85,20 @@ export function simulate(ctx: ReportContext): Simulation {
 
 /**
  * What earlier periods paid, as the payment engine keys it, from the report's
- * paidBeforeByRule: a group's payments under its group key, a rule's other
- * payments under one key of the rule; the total is payments.paidBefore.
+ * paidBeforeByRule: a group's payments (and what was forfeited) under its
+ * group key, a rule's other payments under one key of the rule; the total is
+ * payments.paidBefore.
  */
 function reportPrior(ctx: ReportContext): PriorPayments {
   const byKey = new Map<string, { key: OutcomeKey; paid: bigint }>();
+  const forfeited = new Map<string, bigint>();
   for (const p of ctx.report.paidBeforeByRule ?? []) {
     const key =
       p.group === undefined ? { subject: 'rule', rule: p.rule, window: '' } : groupKey(ctx.spec, p.rule, p.group);
     addPaid(byKey, key, BigInt(p.amount));
+    if (p.forfeited !== undefined) forfeited.set(keyId(key), (forfeited.get(keyId(key)) ?? 0n) + BigInt(p.forfeited));
   }
-  return { byKey, total: BigInt(ctx.report.payments.paidBefore) };
+  return { byKey, total: BigInt(ctx.report.payments.paidBefore), ...(forfeited.size > 0 ? { forfeited } : {}) };
 }
 
 /** The payment engine's inputs from the report's figures (no per-participant outcomes: none are in a report). */

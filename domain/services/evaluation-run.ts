@@ -13,7 +13,8 @@
  * Entries read:
  * - `contract.registered`: a version of the contract spec (the version in
  *   force on the period's last day is used, and its hash cited);
- * - `evidence.batch`: the batches whose records are read;
+ * - `evidence.batch`: the batches whose records are read (those logged up to
+ *   the period's data cut-off, when it has one);
  * - `comparison.published`: comparison-group figures published by the evaluator;
  * - `evaluation.recorded`: evaluations of earlier periods, whose results say
  *   what was paid (the latest evaluation of each earlier period counts);
@@ -94,7 +95,7 @@ export class Evaluation {
     };
     this.priors = priorEvaluations(log, this.period.id, checkpoint.size);
     checkEvaluableAgain(log, this.period.id);
-    this.batches = batchArchives(entries);
+    this.batches = batchArchives(entries, this.period.dataCutoff);
   }
 
   /** The spec in force. */
@@ -250,10 +251,10 @@ function checkEvaluableAgain(log: PeriodLog, period: string): void {
   }
 }
 
-/** The archives of the batch entries, in log order. */
-function batchArchives(entries: readonly Entry[]): BatchArchive[] {
+/** The archives of the batch entries an evaluation reads, in log order: all, or those logged on or before the period's data cut-off (UTC day). */
+function batchArchives(entries: readonly Entry[], dataCutoff: string | undefined): BatchArchive[] {
   return entries
-    .filter((e) => e.kind === EVIDENCE_BATCH_KIND)
+    .filter((e) => e.kind === EVIDENCE_BATCH_KIND && (dataCutoff === undefined || e.at.slice(0, 10) <= dataCutoff))
     .map((e) => {
       const archive = e.body.archive as { key?: unknown; sha256?: unknown } | undefined;
       if (typeof archive?.key !== 'string' || typeof archive.sha256 !== 'string') {

@@ -740,6 +740,32 @@ describe('per-effect with deduct (Peterborough-style)', () => {
     expect(r.payments.total).toBe('46000000');
   });
 
+  it('rounds the gross per-effect amount first, then subtracts what the deducted rules paid', () => {
+    // Whole roubles (step 100), half-even, 1.50 per unit. p1: cohort a (1.00 − 0.98) × 100 = 2 units = 3.00.
+    // p3: all (1.275 − 1.16) × 200 = 23 units = 34.50 -> 34.00 (half-even), less 3.00 = 31.00.
+    // (Subtracting first would give 34.50 − 3.00 = 31.50 -> 32.00.)
+    const rounded = parseContractSpec({
+      ...spec,
+      payments: spec.payments.map((p) => ({ ...p, pricePerUnit: '150' })),
+      rounding: { mode: 'half-even', step: '100' },
+    });
+    const p1 = pay(rounded, {
+      comparisons: [row('cmp', 'a', '0.98', '1.00', 100)],
+      triggers: [trig('early-t', 'a', true), trig('early-t', 'b', false), trig('final-t', 'all', false)],
+    });
+    expect(p1.payments.total).toBe('300');
+    const p3 = pay(rounded, {
+      period: 'p3',
+      comparisons: [all, row('cmp', 'a', '0.98', '1.00', 100), b],
+      triggers: [trig('early-t', 'a', true), trig('early-t', 'b', false), trig('final-t', 'all', true)],
+      prior: paidBy(p1),
+    });
+    expect(amounts(p3)).toEqual([
+      { rule: 'early', type: 'payment', amount: '0' },
+      { rule: 'final', type: 'payment', amount: '3100' },
+    ]);
+  });
+
   it('counts the units of effect exactly, as c × n − the events counted', () => {
     // 7 events over 6 participants against 1.55: (1.55 − 7/6) × 6 = 9.3 − 7 = 2.3 events × 20,000.00 = 46,000.00.
     // Rounding down must not pay 45,999.99 for a t of 1.1666… cut at 40 digits.
@@ -783,5 +809,254 @@ describe('per-effect with deduct (Peterborough-style)', () => {
         paidNow: '0',
       },
     ]);
+  });
+});
+
+describe('investor shares as exact fractions', () => {
+  const thirds = ['a', 'b', 'c'].map((id) => ({ id, name: `Investor ${id}`, share: '1/3' }));
+
+  it('splits 100.00 RUB among three investors of 1/3 each as 33.34, 33.33, 33.33', () => {
+    // 10000 × 1/3 = 3333 1/3 each -> floors 3333 × 3 = 9999; one unit left, three equal remainders -> the first.
+    expect(allocateByShare(10000n, thirds).map((p) => p.amount)).toEqual(['3334', '3333', '3333']);
+    // -100.00 is split as 100.00, negated.
+    expect(allocateByShare(-10000n, thirds).map((p) => p.amount)).toEqual(['-3334', '-3333', '-3333']);
+  });
+
+  it('mixes fractions with decimals, comparing remainders exactly', () => {
+    // 10000 × (0.5, 1/3, 1/6) = 5000, 3333 1/3, 1666 2/3 -> floors 9999; the unit goes to the largest remainder, 2/3.
+    const mixed = [
+      { id: 'a', share: '0.5' },
+      { id: 'b', share: '1/3' },
+      { id: 'c', share: '1/6' },
+    ];
+    expect(allocateByShare(10000n, mixed).map((p) => p.amount)).toEqual(['5000', '3333', '1667']);
+    // 2 × (1/3, 2/3) = 2/3, 1 1/3 -> floors 0, 1; the unit left goes to the larger remainder, 2/3 (a): 1, 1.
+    const uneven = [
+      { id: 'a', share: '1/3' },
+      { id: 'b', share: '2/3' },
+    ];
+    expect(allocateByShare(2n, uneven).map((p) => p.amount)).toEqual(['1', '1']);
+  });
+
+  it('pays a contract with shares of 1/3 each, its allocation summing exactly to the total', () => {
+    const spec = specOf((s) => {
+      s.parties.investors = thirds;
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '10000' }];
+    });
+    // One outcome at 100.00 -> 33.34, 33.33, 33.33.
+    const r = pay(spec, { outcomes: employed(1) });
+    expect(r.payments.total).toBe('10000');
+    expect(r.payments.allocation).toEqual([
+      { investor: 'a', share: '1/3', amount: '3334' },
+      { investor: 'b', share: '1/3', amount: '3333' },
+      { investor: 'c', share: '1/3', amount: '3333' },
+    ]);
+  });
+
+  it('refuses fractions that do not sum to exactly 1, or are not fractions of whole numbers', () => {
+    const problems = (investors: Json) => {
+      try {
+        specOf((s) => (s.parties.investors = investors));
+      } catch (error) {
+        return (error as { problems: { field: string; message: string }[] }).problems;
+      }
+      throw new Error('the spec parsed');
+    };
+    // 1/3 + 1/3 = 2/3.
+    expect(problems(thirds.slice(0, 2))).toEqual([
+      { field: 'parties.investors', message: 'investor shares must sum to exactly 1 (they sum to 2/3)' },
+    ]);
+    // 1/2 + 0.25 + 1/3 = 13/12.
+    const over = [
+      { id: 'a', name: 'A', share: '1/2' },
+      { id: 'b', name: 'B', share: '0.25' },
+      { id: 'c', name: 'C', share: '1/3' },
+    ];
+    expect(problems(over)[0]?.message).toMatch(/sum to 13\/12/);
+    expect(problems([{ id: 'a', name: 'A', share: '1.5/2' }])[0]).toMatchObject({
+      field: 'parties.investors.0.share',
+      message: expect.stringMatching(/fraction of whole numbers/),
+    });
+    expect(problems([{ id: 'a', name: 'A', share: '4/3' }])[0]).toMatchObject({
+      field: 'parties.investors.0.share',
+      message: 'must be at most 1',
+    });
+    expect(problems([{ id: 'a', name: 'A', share: '0/3' }])[0]?.field).toBe('parties.investors.0.share');
+  });
+});
+
+describe('per-period caps that differ by period', () => {
+  const spec = specOf((s) => {
+    s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '100000' }];
+    // Budget years: 1,500.00 in p1, 3,000.00 in p2; p3 is not named, so it has no per-period cap.
+    s.caps = { perPeriod: { p1: '150000', p2: '300000' } };
+  });
+  const five = employed(1, 2, 3, 4, 5); // 5 × 1,000.00 = 5,000.00 due
+
+  it('cuts each period to its own figure, and a period not named pays without a per-period cap', () => {
+    // p1: cap 1,500.00 -> P1 1,000.00, P2 500.00; P3..P5 nothing.
+    const p1 = pay(spec, { outcomes: five });
+    expect([1, 2, 3, 4, 5].map((n) => paidNow(p1, P(n)))).toEqual(['100000', '50000', '0', '0', '0']);
+    expect(p1.payments.caps).toEqual([
+      { cap: 'per period', limit: '150000', before: '0', after: '150000', binding: true },
+    ]);
+    // p2: 3,500.00 due (P2's other 500.00, P3, P4, P5), cap 3,000.00 -> P2 500.00, P3 1,000.00, P4 1,000.00, P5 500.00.
+    const p2 = pay(spec, { period: 'p2', outcomes: five, prior: paidBy(p1) });
+    expect([2, 3, 4, 5].map((n) => paidNow(p2, P(n)))).toEqual(['50000', '100000', '100000', '50000']);
+    expect(p2.payments.caps).toEqual([
+      { cap: 'per period', limit: '300000', before: '0', after: '300000', binding: true },
+    ]);
+    // p3: no per-period cap -> P5's other 500.00; no cap is listed.
+    const p3 = pay(spec, { period: 'p3', outcomes: five, prior: paidBy(p1, p2) });
+    expect(p3.payments.total).toBe('50000');
+    expect(p3.payments.caps).toEqual([]);
+    expect(p3.payments.cumulative).toBe('500000');
+  });
+
+  it('refuses a per-period cap naming a period the contract does not have', () => {
+    let problems: unknown;
+    try {
+      specOf((s) => (s.caps = { perPeriod: { p1: '100', y9: '100' } }));
+    } catch (error) {
+      problems = (error as { problems: unknown }).problems;
+    }
+    expect(problems).toEqual([{ field: 'caps.perPeriod.y9', message: 'unknown period y9' }]);
+  });
+});
+
+describe('what becomes of an amount a cap cuts (caps.capped)', () => {
+  /** An employed outcome achieved in a window (the key's window). */
+  const achievedIn = (participant: string, from: string, to: string): ParticipantOutcome => ({
+    ...outcome(participant, true),
+    window: { from: dayNumber(from), to: dayNumber(to) },
+  });
+  // p1: P5, P6, P7 employed in 2024. p2: P1 employed in 2025 too (P1 sorts before P5..P7 in key order).
+  const old = [5, 6, 7].map((n) => achievedIn(P(n), '2024-02-01', '2024-07-29')) as [
+    ParticipantOutcome,
+    ParticipantOutcome,
+    ParticipantOutcome,
+  ];
+  const fresh = achievedIn(P(1), '2025-02-01', '2025-07-30');
+  const p1Outcomes = new Map([['employed', old]]);
+  const p2Outcomes = new Map([['employed', [fresh, ...old]]]);
+  const withCapped = (capped?: string) =>
+    specOf((s) => {
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '100000' }];
+      s.caps = { perPeriod: '150000', ...(capped === undefined ? {} : { capped }) };
+    });
+  const run = (spec: ContractSpec) => {
+    const p1 = pay(spec, { outcomes: p1Outcomes });
+    const p2 = pay(spec, { period: 'p2', outcomes: p2Outcomes, prior: paidBy(p1) });
+    return { p1, p2 };
+  };
+
+  it('absent: carried forward and paid in key order, so the new outcome is paid before the old debts', () => {
+    // p1: cap 1,500.00 -> P5 1,000.00, P6 500.00, P7 nothing. p2: due P1 1,000.00, P6 500.00, P7 1,000.00;
+    // cap 1,500.00 in key order P1, P5, P6, P7 -> P1 1,000.00, P6 500.00, P7 nothing.
+    const { p1, p2 } = run(withCapped());
+    expect([5, 6, 7].map((n) => paidNow(p1, P(n)))).toEqual(['100000', '50000', '0']);
+    expect([1, 6, 7].map((n) => paidNow(p2, P(n)))).toEqual(['100000', '50000', '0']);
+  });
+
+  it('carry-forward: the two old debts are paid before the new outcome (oldest first), and the line says so', () => {
+    // p1 as before. p2: oldest first -> P6 500.00 and P7 1,000.00 (windows ending 2024-07-29, key order between
+    // them), then P1 (window ending 2025-07-30): nothing left of the 1,500.00.
+    const spec = withCapped('carry-forward');
+    const { p1, p2 } = run(spec);
+    expect([5, 6, 7].map((n) => paidNow(p1, P(n)))).toEqual(['100000', '50000', '0']);
+    expect(p1.payments.lines[0]?.formula).toBe(
+      '3 new employed outcome(s) × 1,000.00 RUB = 3,000.00 RUB; capped by per period: 1,500.00 RUB of 3,000.00 RUB due is paid, the rest is carried forward (oldest paid first)',
+    );
+    expect([1, 6, 7].map((n) => paidNow(p2, P(n)))).toEqual(['0', '50000', '100000']);
+    expect(p2.payments.total).toBe('150000');
+    // P7 was paid nothing before, so the figures count it with the new outcomes (before = 0); P6 was paid in part.
+    expect(p2.payments.lines[0]?.formula).toBe(
+      '2 new employed outcome(s) × 1,000.00 RUB = 2,000.00 RUB + 1 employed outcome(s) carried over from a capped earlier period (oldest paid first): 500.00 RUB still due = 2,500.00 RUB; capped by per period: 1,500.00 RUB of 2,500.00 RUB due is paid, the rest is carried forward (oldest paid first)',
+    );
+    for (const line of [...p1.payments.lines, ...p2.payments.lines]) expect(formulaText(line, spec)).toBe(line.formula);
+  });
+
+  it('forfeit: what the cap cuts is never paid; the outcome lines record it and the next period pays only new outcomes', () => {
+    // p1: P5 1,000.00, P6 500.00 (500.00 forfeited), P7 nothing (1,000.00 forfeited).
+    const spec = withCapped('forfeit');
+    const { p1, p2 } = run(spec);
+    expect(p1.outcomes.map((o) => [o.subject, o.paidNow, o.forfeitedNow])).toEqual([
+      [P(5), '100000', undefined],
+      [P(6), '50000', '50000'],
+      [P(7), '0', '100000'],
+    ]);
+    expect(p1.payments.lines[0]?.formula).toBe(
+      '3 new employed outcome(s) × 1,000.00 RUB = 3,000.00 RUB; capped by per period: 1,500.00 RUB of 3,000.00 RUB due is paid, the rest is forfeited',
+    );
+    // p2: P6 1,000.00 − 500.00 paid − 500.00 forfeited = 0; P7 1,000.00 − 1,000.00 forfeited = 0; P1 1,000.00.
+    expect(p2.payments.total).toBe('100000');
+    expect(p2.payments.caps[0]?.binding).toBe(false);
+    expect(p2.outcomes.map((o) => [o.subject, o.paidNow, o.forfeitedBefore])).toEqual([
+      [P(1), '100000', undefined],
+      [P(5), '0', undefined],
+      [P(6), '0', '50000'],
+      [P(7), '0', '100000'],
+    ]);
+    // A correction that removes P6 takes back only what was paid (500.00), not what was forfeited.
+    const p2Corrected = pay(spec, {
+      period: 'p2',
+      outcomes: new Map([['employed', [fresh, old[0], old[2]]]]),
+      prior: paidBy(p1),
+    });
+    expect(amounts(p2Corrected)).toEqual([
+      { rule: 'job', type: 'adjustment', amount: '-50000' },
+      { rule: 'job', type: 'payment', amount: '100000' },
+    ]);
+  });
+});
+
+describe('what happens first (docs/contracts.md, "The order of the rules")', () => {
+  it('caps are net of adjustments: a per-period cap counts the period’s own adjustments, freeing room', () => {
+    // Per period 2,000.00. p1 pays P1 and P2 (2,000.00). p2: P1 taken back (-1,000.00) first, so the period's
+    // cap has 3,000.00 of room: P3, P4, P5 (3,000.00) are paid in full; the period nets 2,000.00, the cap.
+    const spec = specOf((s) => {
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '100000' }];
+      s.caps = { perPeriod: '200000' };
+    });
+    const p1 = pay(spec, { outcomes: employed(1, 2) });
+    const p2 = pay(spec, { period: 'p2', outcomes: employed(2, 3, 4, 5), prior: paidBy(p1) });
+    expect(amounts(p2)).toEqual([
+      { rule: 'job', type: 'adjustment', amount: '-100000' },
+      { rule: 'job', type: 'payment', amount: '300000' },
+    ]);
+    expect(p2.payments.caps).toEqual([
+      { cap: 'per period', limit: '200000', before: '0', after: '200000', binding: false },
+    ]);
+  });
+
+  it('caps cut lines in rule order, not pro rata: the first rule is paid in full, the next gets what is left', () => {
+    // Rules a and b, 1,000.00 per outcome, two outcomes each (4,000.00 due); overall cap 3,000.00:
+    // a 2,000.00, b 1,000.00 (pro rata would be 1,500.00 each).
+    const spec = specOf((s) => {
+      s.payments = [
+        { id: 'a', kind: 'per-outcome', metric: 'employed', price: '100000' },
+        { id: 'b', kind: 'per-outcome', metric: 'employed', price: '100000' },
+      ];
+      s.caps = { overall: '300000' };
+    });
+    const r = pay(spec, { outcomes: employed(1, 2) });
+    expect(amounts(r)).toEqual([
+      { rule: 'a', type: 'payment', amount: '200000' },
+      { rule: 'b', type: 'payment', amount: '100000' },
+    ]);
+    expect(r.payments.lines.map((l) => l.cappedBy)).toEqual([[], ['overall']]);
+  });
+
+  it('rounding comes before the caps, and a cap’s room is rounded down to the step', () => {
+    // Whole roubles (step 100), half-up: an outcome at 1.50 is 2.00. Overall cap 3.50: room 3.50 floored to
+    // 3.00: P1 2.00, then room 1.50 floored to 1.00: P2 1.00. Total 3.00, not 3.50.
+    const spec = specOf((s) => {
+      s.payments = [{ id: 'job', kind: 'per-outcome', metric: 'employed', price: '150' }];
+      s.caps = { overall: '350' };
+      s.rounding = { mode: 'half-up', step: '100' };
+    });
+    const r = pay(spec, { outcomes: employed(1, 2) });
+    expect([paidNow(r, P(1)), paidNow(r, P(2))]).toEqual(['200', '100']);
+    expect(r.payments.total).toBe('300');
   });
 });

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ContractSpec, parseContractSpec, specHash } from '#contracts';
+import { type ContractSpec, parseContractSpec, specHash, type WithdrawalReason } from '#contracts';
 import { type EvaluationResult, encodeResult } from '#evaluation';
 import { type StoredRecord, StoredRecordSchema } from '#evidence';
 import { archiveKey } from '#intake';
@@ -31,7 +31,7 @@ import {
   rootFromLeaves,
 } from '#ledger';
 import { publicSummary, summaryHash } from '#reports';
-import { type EvaluationRequest, evaluate, evaluationKey } from '#services';
+import { Evaluation, type EvaluationRequest, evaluationKey } from '#services';
 
 const CONTRACTS = fileURLToPath(new URL('../../contracts/', import.meta.url));
 
@@ -126,8 +126,8 @@ export class Records {
     };
   }
 
-  withdrawal(participant: string, date: string): StoredRecord {
-    return { eventId: this.#id(), participant, type: 'withdrawal', date, source: 'operator', reason: 'moved-away' };
+  withdrawal(participant: string, date: string, reason: WithdrawalReason = 'moved-away'): StoredRecord {
+    return { eventId: this.#id(), participant, type: 'withdrawal', date, source: 'operator', reason };
   }
 
   correction(superseded: StoredRecord, date: string): StoredRecord {
@@ -153,6 +153,7 @@ export class FixtureLedger {
   readonly results = new Map<string, EvaluationResult>();
   readonly #batches: { seq: number; records: readonly StoredRecord[] }[] = [];
   readonly #leaves: Uint8Array[] = [];
+  #timeBase = AT_BASE;
 
   constructor(contract: string) {
     this.contract = contract;
@@ -170,7 +171,7 @@ export class FixtureLedger {
       contract: this.contract,
       seq: this.entries.length,
       kind,
-      at: new Date(AT_BASE + this.entries.length * 1000).toISOString(),
+      at: new Date(this.#timeBase + this.entries.length * 1000).toISOString(),
       actor: { sub: `test-${role}`, role },
       body: body as Entry['body'],
       prev: last === undefined ? GENESIS_PREV : toHex(entryHash(last)),
@@ -222,7 +223,16 @@ export class FixtureLedger {
 
   /** Evaluates a period at a checkpoint (default: the whole log) without recording anything. */
   evaluate(period: string, size = this.size, priors: ReadonlyMap<string, EvaluationResult> = this.results) {
-    return evaluate(this.request(period, size), this.records(size), priors);
+    const evaluation = new Evaluation(this.request(period, size));
+    // The batches the evaluation reads (all of them, unless the period has a data cut-off).
+    const read = new Set(evaluation.batches.map((b) => b.seq));
+    for (const b of this.#batches) if (read.has(b.seq)) for (const r of b.records) evaluation.addRecord(r);
+    return evaluation.finish(priors);
+  }
+
+  /** Logs the next entries from `iso` on (one second apart), instead of the default clock. */
+  advanceTo(iso: string): void {
+    this.#timeBase = Date.parse(iso) - this.entries.length * 1000;
   }
 
   /** Appends the `evaluation.recorded` entry of a result and keeps the result by its hash. */

@@ -4,7 +4,7 @@
  * DD.MM.YYYY dates; en: as written in the JSON), and a metric's figure,
  * target and interval in its unit.
  */
-import type { MetricUnit } from '#contracts';
+import { type MetricUnit, shareRatio } from '#contracts';
 import { formatMoney } from '#evaluation';
 import { Decimal } from '#kernel';
 import type { ReportLang } from '#services';
@@ -48,7 +48,9 @@ export class Format {
 
   /** A share as a percentage: whole when it is a whole percent, else to `places` places (`25%`, `12.5%`). */
   share(v: string, places: number): string {
-    return this.percent(v, new Decimal(v).times(100).isInteger() ? 0 : places);
+    const r = shareRatio(v);
+    const d = new Decimal(r.num.toString()).div(r.den.toString());
+    return this.percent(d.toString(), d.times(100).isInteger() ? 0 : places);
   }
 
   /** A signed difference of ratios in percentage points. */
