@@ -1,4 +1,4 @@
-import { CATEGORIES, type ContractProfile } from '#contracts';
+import { CATEGORIES, type ContractProfile, WITHDRAWAL_REASONS } from '#contracts';
 import {
   ALL_FIELDS,
   CONTRACT_TYPES,
@@ -7,7 +7,6 @@ import {
   SEXES,
   SOURCES,
   STATUSES,
-  WITHDRAWAL_REASONS,
 } from '#evidence';
 import { FIELD_LABELS } from './template-labels.ts';
 
