@@ -10,15 +10,12 @@ import * as z from 'zod';
 import { EVENT_ID, EVIDENCE_TYPES } from '#evidence';
 import { BATCH_ID, MAX_RAW_REFERENCE_LENGTH } from '#intake';
 import { ContractIdSchema, MAX_NOTE_BYTES } from '#ledger';
+import { CanonicalCount } from './params.ts';
 
 // ---- parameters
 
-/** A non-negative decimal without leading zeros, as a safe integer. */
-const Count = z
-  .string()
-  .regex(/^(?:0|[1-9][0-9]{0,15})$/, 'must be a non-negative integer (decimal digits, no leading zeros)')
-  .transform(Number)
-  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, 'is too large'));
+/** A non-negative decimal written exactly, as a safe integer (params.ts). */
+const Count = CanonicalCount;
 
 /** The batch id rule of domain/intake/archive.ts (as the submission and the upload routes check it). */
 const BatchIdSchema = z

@@ -234,13 +234,13 @@ describe('GET /contracts/{contract}/batches/{batchId}', () => {
     expect(verifyCheckpoint(answer.body.checkpoint, [logKey(f.contract)]).size).toBe(receipt.seq + 1);
   });
 
-  it('answers 404 for a batch never appended, and 422 for a malformed batch id', async () => {
+  it('answers 404 for a batch never appended, and 400 for a malformed batch id', async () => {
     const missing = await call('getBatch', { contract: f.contract, batchId: 'b-404' });
     const bad = await call('getBatch', { contract: f.contract, batchId: '../etc' });
 
     expectProblem(missing, 404, /batch b-404 has no entry/);
-    expectProblem(bad, 422);
-    expect(bad.body.errors[0].field).toBe('path.batchId');
+    expectProblem(bad, 400, /invalid path parameter batchId/);
+    expect(bad.body.errors[0].field).toBe('batchId');
   });
 });
 
@@ -312,7 +312,7 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
     expect(await rt.ledger.batchEntry(contract, 'up-bad')).toBeUndefined();
   });
 
-  it('answers 404 when nothing was uploaded under the batch id, 422 for a batch id with dot segments, and 403 to a role other than operator', async () => {
+  it('answers 404 when nothing was uploaded under the batch id, 400 for a batch id with dot segments, and 403 to a role other than operator', async () => {
     const missing = await call('getUpload', { contract: f.contract, batchId: 'never' }, { role: 'operator' });
     const evaluator = await call('getUpload', { contract: f.contract, batchId: 'never' }, { role: 'evaluator' });
 
@@ -320,8 +320,8 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
 
     expectProblem(missing, 404, /no upload of batch never/);
     expectProblem(evaluator, 403);
-    expectProblem(dots, 422);
-    expect(dots.body.errors[0]).toMatchObject({ field: 'path.batchId', message: 'no empty, . or .. path segments' });
+    expectProblem(dots, 400);
+    expect(dots.body.errors[0]).toMatchObject({ field: 'batchId', message: 'no empty, . or .. path segments' });
   });
 });
 
@@ -428,8 +428,8 @@ describe('GET /contracts/{contract}/records/{eventId}/proof', () => {
     const early = await call('getRecordProof', { contract: f.contract, eventId: 'e5' }, { query: { size: '2' } });
 
     expectProblem(missing, 404, /no committed record with event id e404/);
-    expectProblem(bad, 422);
-    expect(bad.body.errors[0].field).toBe('path.eventId');
+    expectProblem(bad, 400, /invalid path parameter eventId/);
+    expect(bad.body.errors[0].field).toBe('eventId');
     expectProblem(early, 422);
     expect(early.body.errors[0].field).toBe('query.size');
   });
@@ -451,8 +451,16 @@ describe('GET /contracts/{contract}/entries/{seq}/proof', () => {
 
   it.each([
     ['3', {}, 404, /no entry seq 3/],
-    ['x', {}, 422, /invalid path/],
-    ['01', {}, 422, /invalid path/],
+    ['x', {}, 400, /invalid path parameter seq/],
+    ['01', {}, 400, /invalid path parameter seq/],
+    [' 1', {}, 400, /invalid path parameter seq/],
+    ['1\t', {}, 400, /invalid path parameter seq/],
+    ['+1', {}, 400, /invalid path parameter seq/],
+    ['-0', {}, 400, /invalid path parameter seq/],
+    ['1.0', {}, 400, /invalid path parameter seq/],
+    ['\u0661', {}, 400, /invalid path parameter seq/],
+    ['1', { size: ' 3' }, 422, /invalid query/],
+    ['1', { size: '03' }, 422, /invalid query/],
     ['1', { size: '1' }, 422, /not in a tree of size 1/],
     ['1', { size: '9' }, 422, /size 9 is not available/],
     ['1', { size: '0' }, 422, /invalid query/],

@@ -556,6 +556,13 @@ async function corpus(note: string): Promise<Case[]> {
     get('evaluation -1', '/contracts/{c}/evaluations/-1', 'evaluator'),
     get('evaluation 2^53 + 1', '/contracts/{c}/evaluations/9007199254740993', 'evaluator'),
     get('payment 1e309', '/contracts/{c}/payments/1e309', 'ministry'),
+    get('a payment id with a leading space', '/contracts/{c}/payments/%201', 'ministry'),
+    post('an approval through a payment id with a tab', '/contracts/{c}/payments/1%09/approve', 'ministry', '{}'),
+    post('an attestation through a payment id with a plus', '/contracts/{c}/payments/%2B1/attest', 'evaluator', '{}'),
+    get('seq with a leading space', '/contracts/{c}/entries/%200/proof', 'investor'),
+    get('seq with a plus', '/contracts/{c}/entries/%2B0/proof', 'investor'),
+    get('evaluation with a trailing newline', '/contracts/{c}/evaluations/1%0A', 'evaluator'),
+    get('proof size with a leading space', '/contracts/{c}/entries/0/proof?size=%201', 'investor'),
     post('checkpoint -1', '/contracts/{c}/evaluations', 'evaluator', '{"period":"y1","checkpoint":-1}'),
     post('checkpoint 1e309', '/contracts/{c}/evaluations', 'evaluator', '{"period":"y1","checkpoint":1e309}'),
     post(
