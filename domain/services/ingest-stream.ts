@@ -21,7 +21,14 @@ import type { Actor } from '#ledger';
 import { leafHash, TreeBuilder } from '#ledger';
 import { BytePipe } from './byte-pipe.ts';
 import type { StreamPhase, StreamProgress } from './ingest.ts';
-import { appendBatchEntry, type BatchSummary, batchReceipt, existingReceipt, type IngestReceipt } from './ingest.ts';
+import {
+  appendBatchEntry,
+  assertRegistered,
+  type BatchSummary,
+  batchReceipt,
+  existingReceipt,
+  type IngestReceipt,
+} from './ingest.ts';
 import type { BatchEntry, BatchRef, EvidenceStore, IngestPorts } from './ports.ts';
 
 /**
@@ -268,6 +275,7 @@ export async function ingestStream(
   ports: IngestPorts,
 ): Promise<IngestReceipt> {
   const contract = request.profile.id;
+  await assertRegistered(ports.ledger, contract);
   const scan = await scanBatch(request, source, ports.pseudonymizer);
   const crossChecks = async (): Promise<ProblemLog> => {
     const log = new ProblemLog(scan.problems.max);

@@ -49,6 +49,7 @@ import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/c
 import { loadProfile } from '../../functions/shared/contracts.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { enrol, freshContract, job, lambdaContext, saveEnv } from '../support/http.ts';
+import { registerFixture } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { memorySigner, memoryWitness } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
@@ -177,6 +178,13 @@ async function ingest(contract: string, batchId: string, records: unknown[]): Pr
   );
 }
 
+/** A fresh contract (profile file) registered in its log (entry 0), as the ministry does before any evidence. */
+async function fresh(prefix: string): Promise<string> {
+  const contract = freshContract(contracts, prefix);
+  await registerFixture(rt, contract);
+  return contract;
+}
+
 interface Fixture {
   readonly contract: string;
   readonly receipts: IngestReceipt[];
@@ -184,7 +192,7 @@ interface Fixture {
 
 /** A contract with three batches: two enrolments and a job, a third enrolment, then two jobs. */
 async function fixture(): Promise<Fixture> {
-  const contract = freshContract(contracts, 'ledger');
+  const contract = await fresh('ledger');
   const receipts = [
     await ingest(contract, 'b-1', [
       enrol('e1', 'OP-0001', '2024-03-01'),
@@ -280,7 +288,7 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
   }
 
   it('answers pending while the upload is not ingested, then accepted with the receipt', async () => {
-    const contract = freshContract(contracts, 'upl');
+    const contract = await fresh('upl');
     const bytes = csv([enrol('u1', 'OP-0101'), enrol('u2', 'OP-0102')]);
     await upload(contract, 'up-1', bytes, false);
 
@@ -294,14 +302,14 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
     expect(UploadStatusSchema.parse(accepted.body)).toMatchObject({
       status: 'accepted',
       batchId: 'up-1',
-      receipt: { contract, batchId: 'up-1', seq: 0, recordCount: 2 },
+      receipt: { contract, batchId: 'up-1', seq: 1, recordCount: 2 },
     });
     const batch = await call('getBatch', { contract, batchId: 'up-1' }, { role: 'operator' });
     expect(batch.body).toMatchObject({ entryHash: accepted.body.receipt.entryHash });
   });
 
   it('answers rejected with every problem of a rejected upload', async () => {
-    const contract = freshContract(contracts, 'upl');
+    const contract = await fresh('upl');
     await upload(contract, 'up-bad', csv([enrol('u1', 'OP-0101'), { ...job('u2', 'OP-0101'), monthlyWage: '-5' }]));
 
     const answer = await call('getUpload', { contract, batchId: 'up-bad' }, { role: 'operator' });
@@ -411,21 +419,21 @@ describe('GET /contracts/{contract}/records', () => {
 describe('GET /contracts/{contract}/records/{eventId}/proof', () => {
   it("proves a record into its batch's root and the batch's entry into a signed checkpoint", async () => {
     const answer = await call('getRecordProof', { contract: f.contract, eventId: 'e4' });
-    const old = await call('getRecordProof', { contract: f.contract, eventId: 'e3' }, { query: { size: '1' } });
+    const old = await call('getRecordProof', { contract: f.contract, eventId: 'e3' }, { query: { size: '2' } });
 
     expect(answer.status).toBe(200);
     const doc = RecordProofSchema.parse(answer.body) as RecordProofDocument;
     expect(checkRecordProof(doc, [logKey(f.contract)])).toBeUndefined();
-    expect(doc).toMatchObject({ eventId: 'e4', seq: 1, size: 3, batch: { batchId: '2024-05/b', index: 0, count: 1 } });
+    expect(doc).toMatchObject({ eventId: 'e4', seq: 2, size: 4, batch: { batchId: '2024-05/b', index: 0, count: 1 } });
     expect(checkRecordProof(old.body, [logKey(f.contract)])).toBeUndefined();
-    expect(old.body).toMatchObject({ seq: 0, size: 1, batch: { index: 2, count: 3 } });
+    expect(old.body).toMatchObject({ seq: 1, size: 2, batch: { index: 2, count: 3 } });
     expect(checkRecordProof({ ...doc, record: doc.record.replace('e4', 'e9') }, [logKey(f.contract)])).toBeDefined();
   });
 
   it('answers 404 for an unknown event, 422 for a malformed one or a size before its batch', async () => {
     const missing = await call('getRecordProof', { contract: f.contract, eventId: 'e404' });
     const bad = await call('getRecordProof', { contract: f.contract, eventId: '-e1' });
-    const early = await call('getRecordProof', { contract: f.contract, eventId: 'e5' }, { query: { size: '2' } });
+    const early = await call('getRecordProof', { contract: f.contract, eventId: 'e5' }, { query: { size: '3' } });
 
     expectProblem(missing, 404, /no committed record with event id e404/);
     expectProblem(bad, 400, /invalid path parameter eventId/);
@@ -437,20 +445,20 @@ describe('GET /contracts/{contract}/records/{eventId}/proof', () => {
 
 describe('GET /contracts/{contract}/entries/{seq}/proof', () => {
   it('proves an entry in the current checkpoint and in an older size, for any role', async () => {
-    const current = await call('getEntryProof', { contract: f.contract, seq: '1' }, { role: 'investor' });
-    const older = await call('getEntryProof', { contract: f.contract, seq: '0' }, { query: { size: '2' } });
+    const current = await call('getEntryProof', { contract: f.contract, seq: '2' }, { role: 'investor' });
+    const older = await call('getEntryProof', { contract: f.contract, seq: '1' }, { query: { size: '3' } });
 
     expect(current.status).toBe(200);
     const doc = EntryProofSchema.parse(current.body) as EntryProofDocument;
-    expect(doc).toMatchObject({ contract: f.contract, seq: 1, size: 3 });
+    expect(doc).toMatchObject({ contract: f.contract, seq: 2, size: 4 });
     expect(checkEntryProof(doc, [logKey(f.contract)])).toBeUndefined();
     expect(checkEntryProof(older.body, [logKey(f.contract)])).toBeUndefined();
-    expect(older.body).toMatchObject({ seq: 0, size: 2 });
+    expect(older.body).toMatchObject({ seq: 1, size: 3 });
     expect(checkEntryProof(doc, [memorySigner('sib-ledger.local').key])).toMatch(/no verifiable signatures/);
   });
 
   it.each([
-    ['3', {}, 404, /no entry seq 3/],
+    ['4', {}, 404, /no entry seq 4/],
     ['x', {}, 400, /invalid path parameter seq/],
     ['01', {}, 400, /invalid path parameter seq/],
     [' 1', {}, 400, /invalid path parameter seq/],
@@ -481,18 +489,18 @@ describe('GET /contracts/{contract}/checkpoint and /consistency', () => {
     const proof = await call('getConsistencyProof', { contract }, { query: { from: String(before.body.size) } });
 
     expect(before.status).toBe(200);
-    expect(CheckpointSchema.parse(before.body)).toMatchObject({ contract, size: 3 });
+    expect(CheckpointSchema.parse(before.body)).toMatchObject({ contract, size: 4 });
     const cp = verifyCheckpoint(before.body.note, [logKey(contract)]);
     expect(cp.origin).toBe(before.body.origin);
     expect(Buffer.from(cp.root).toString('hex')).toBe(before.body.root);
-    expect(after.body.size).toBe(5);
-    expect(ConsistencySchema.parse(proof.body)).toMatchObject({ contract, from: 3, to: 5 });
+    expect(after.body.size).toBe(6);
+    expect(ConsistencySchema.parse(proof.body)).toMatchObject({ contract, from: 4, to: 6 });
     expect(proof.body.fromRoot).toBe(before.body.root);
     expect(proof.body.toRoot).toBe(after.body.root);
-    expect(verifyCheckpoint(proof.body.checkpoint, [logKey(contract)]).size).toBe(5);
+    expect(verifyCheckpoint(proof.body.checkpoint, [logKey(contract)]).size).toBe(6);
     const ok = verifyConsistency(
-      3,
-      5,
+      4,
+      6,
       fromHex(before.body.root),
       fromHex(after.body.root),
       proof.body.proof.map(fromHex),
@@ -514,7 +522,7 @@ describe('GET /contracts/{contract}/checkpoint and /consistency', () => {
     [{}, /invalid query/],
     [{ from: '4', to: '2' }, /invalid query/],
     [{ from: '1', to: '9' }, /size 9 is not available/],
-    [{ from: '9' }, /not a prefix of a tree of size 3/],
+    [{ from: '9' }, /not a prefix of a tree of size 4/],
     [{ from: 'one' }, /invalid query/],
   ])('answers 422 to %j', async (q, detail) => {
     const answer = await call('getConsistencyProof', { contract: f.contract }, { query: q as Record<string, string> });
@@ -541,18 +549,18 @@ describe('GET /contracts/{contract}/export', () => {
       contract: f.contract,
       strict: true,
     });
-    expect(result).toMatchObject({ ok: true, entries: 3, checkpoint: { size: 3 } });
-    expect(answer.text.trimEnd().split('\n')).toHaveLength(4);
+    expect(result).toMatchObject({ ok: true, entries: 4, checkpoint: { size: 4 } });
+    expect(answer.text.trimEnd().split('\n')).toHaveLength(5);
   });
 
   it('answers ranges: a prefix verifies on its own, and consecutive ranges join into the whole log', async () => {
     const first = await call('exportLog', { contract: f.contract }, { query: { to: '1' } });
-    const rest = await call('exportLog', { contract: f.contract }, { query: { from: '1', to: '3' } });
+    const rest = await call('exportLog', { contract: f.contract }, { query: { from: '1', to: '4' } });
 
     expect(await verifyExportBytes(bytesOf(first), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 1 });
     const joined = `${first.text.split('\n').slice(0, 1).join('\n')}\n${rest.text}`;
-    expect(await verifyExportBytes(utf8(joined), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 3 });
-    expect(rest.headers['content-disposition']).toContain(`${f.contract}-1-3.jsonl`);
+    expect(await verifyExportBytes(utf8(joined), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 4 });
+    expect(rest.headers['content-disposition']).toContain(`${f.contract}-1-4.jsonl`);
   });
 
   it('answers 422 above the size an answer may carry, pointing to the CLI and to ranges', async () => {
@@ -566,7 +574,7 @@ describe('GET /contracts/{contract}/export', () => {
       const answer = await call('exportLog', { contract: f.contract });
 
       expect(fits.status).toBe(200);
-      expectProblem(answer, 422, /use `sib ledger export --contract [a-z0-9-]+`.*\?from=0&to=2, then \?from=2/);
+      expectProblem(answer, 422, /use `sib ledger export --contract [a-z0-9-]+`.*\?from=0&to=3, then \?from=3/);
     } finally {
       exportSettings.maxBytes = saved;
     }
@@ -575,7 +583,7 @@ describe('GET /contracts/{contract}/export', () => {
   it.each([
     [{ to: '9' }, /size 9 is not available/],
     [{ from: '2', to: '2' }, /invalid query/],
-    [{ from: '3' }, /holds no entries/],
+    [{ from: '4' }, /holds no entries/],
     [{ from: '-1' }, /invalid query/],
   ])('answers 422 to the range %j', async (q, detail) => {
     expectProblem(await call('exportLog', { contract: f.contract }, { query: q }), 422, detail);
