@@ -7,4 +7,5 @@
 export * from './free-text.ts';
 export * from './records.ts';
 export * from './timeline.ts';
+export * from './timeline-consistency.ts';
 export * from './vocabulary.ts';

@@ -1,5 +1,5 @@
 import type { ContractProfile } from '#contracts';
-import { LIMITS, type StoredRecord, toStoredRecord, validateRecord } from '#evidence';
+import { LIMITS, type StoredRecord, type TimelineFacts, toStoredRecord, validateRecord } from '#evidence';
 import {
   ARCHIVE_LINE_END,
   archiveHeader,
@@ -242,7 +242,9 @@ async function knownStateOf(store: EvidenceStore, contract: string, tape: CheckT
   const enrolled = new Set<string>();
   const known = new Set<string>();
   const employments = new Map<string, { employerId: string; date: string }[]>();
+  const timelines = new Map<string, TimelineFacts>();
   const merge = (part: KnownState) => {
+    for (const [p, facts] of part.timelines ?? []) timelines.set(p, facts);
     for (const p of part.enrolled) enrolled.add(p);
     for (const id of part.eventIds) known.add(id);
     for (const [p, list] of part.employments) employments.set(p, [...(employments.get(p) ?? []), ...list]);
@@ -260,7 +262,7 @@ async function knownStateOf(store: EvidenceStore, contract: string, tape: CheckT
     store.knownState(contract, { participants, eventIds: [], employmentsOf: tape.employmentsOf }).then(merge),
     ...Array.from({ length: Math.min(lookupsInFlight, slices) }, worker),
   ]);
-  return { enrolled, eventIds: known, employments };
+  return { enrolled, eventIds: known, employments, timelines };
 }
 
 /**

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoredRecord } from '#evidence';
+import {
+  emptyTimelineFacts,
+  noteTimelineFact,
+  type StoredRecord,
+  type TimelineFactInput,
+  type TimelineFacts,
+} from '#evidence';
 import type { CanonicalRecord, KnownState } from '#intake';
 import { ConflictError } from '#kernel';
 import type { BatchRef, EvidenceStore } from '#services';
@@ -52,6 +58,8 @@ const leaseKey = (contract: string) => ({ pk: `LEASE#${contract}`, sk: 'L' });
 const QUERY_CONCURRENCY = 16;
 /** Up to this many participants, one byParticipant query each; beyond, whole-contract index reads. */
 const PER_PARTICIPANT_QUERIES = 200;
+/** The types the timeline rules read of a participant's earlier records. */
+const TIMELINE_TYPES: ReadonlySet<string> = new Set(['enrolment', 'custody-spell', 'withdrawal']);
 const WRITE_CONCURRENCY = 4;
 
 const busy = (contract: string) =>
@@ -118,8 +126,14 @@ export class DynamoEvidenceStore implements EvidenceStore {
     const needEmployments = new Set(query.employmentsOf ?? query.participants);
     const enrolled = new Set<string>();
     const employments = new Map<string, { employerId: string; date: string }[]>();
+    const timelines = new Map<string, TimelineFacts>();
     const take = (records: readonly QueriedRecord[]) => {
       for (const { record } of records) {
+        if (participants.has(record.participant) && TIMELINE_TYPES.has(record.type)) {
+          const facts = timelines.get(record.participant) ?? emptyTimelineFacts();
+          timelines.set(record.participant, facts);
+          noteTimelineFact(facts, record as TimelineFactInput, { ledger: record.eventId });
+        }
         if (record.type === 'enrolment' && participants.has(record.participant)) enrolled.add(record.participant);
         if (record.type === 'employment-started' && needEmployments.has(record.participant)) {
           const list = employments.get(record.participant) ?? [];
@@ -136,6 +150,9 @@ export class DynamoEvidenceStore implements EvidenceStore {
       // A contract enrols hundreds to thousands of people: reading all its
       // enrolments (a few pages of the byType index) beats one query per participant.
       take(await this.byType(contract, 'enrolment'));
+      // Custody spells and withdrawals are few: the timeline rules read them contract-wide too.
+      take(await this.byType(contract, 'custody-spell'));
+      take(await this.byType(contract, 'withdrawal'));
       if (needEmployments.size > 0) {
         if (needEmployments.size <= PER_PARTICIPANT_QUERIES) {
           await forEachLimit([...needEmployments], QUERY_CONCURRENCY, async (participant) => {
@@ -144,7 +161,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
         } else take(await this.byType(contract, 'employment-started'));
       }
     }
-    return { enrolled, eventIds, employments };
+    return { enrolled, eventIds, employments, timelines };
   }
 
   /** All committed events of one pseudonym, in time order. */

@@ -227,6 +227,61 @@ describe('ingesting a CSV stream', () => {
     expect(await footprint(profile.id)).toEqual(before);
   });
 
+  it('refuses a timeline contradicting earlier records (in the log and in the file) as ingestBatch does, by CSV line', async () => {
+    const profile = await freshProfile();
+    const custody = (eventId: string, date: string, to: string) => ({
+      eventId,
+      participant: 'OP-1',
+      type: 'custody-spell',
+      date,
+      source: 'court',
+      to,
+    });
+    const died = {
+      eventId: 'w2',
+      participant: 'OP-2',
+      type: 'withdrawal',
+      date: '2024-04-01',
+      source: 'operator',
+      reason: 'died',
+    };
+    await ingestStream(
+      streamRequest(profile, 'b-1'),
+      sourceOf(csv([{ ...enrol('e1', 'OP-1'), category: 'serving-sentence' }, enrol('e2', 'OP-2'), died])),
+      ctx.ports,
+    );
+    const bytes = csv([
+      {
+        eventId: 'r1',
+        participant: 'OP-1',
+        type: 'release',
+        date: '2024-03-02',
+        source: 'operator',
+        institution: 'IK-6',
+      }, // line 2: fine
+      custody('c1', '2024-05-01', '2024-05-31'), // line 3: fine
+      custody('c2', '2024-05-20', '2024-06-10'), // line 4: overlaps line 3
+      job('j2', 'OP-2', '2024-04-02'), // line 5: after the death in the log
+    ]);
+
+    const error = await failure(
+      ingestStream(streamRequest(profile, 'b-2'), sourceOf(bytes), ctx.ports),
+      ValidationError,
+    );
+
+    const expected = await failure(ingestBatch(batchRequest(profile, 'b-2', bytes), ctx.ports), ValidationError);
+    expect(error.problems).toEqual(expected.problems);
+    expect(error.problems.map((p) => [p.at, p.field])).toEqual([
+      [4, 'date'],
+      [5, 'date'],
+    ]);
+    expect(error.problems[0]?.message).toMatch(
+      /overlaps the custody spell 2024-05-01\.\.2024-05-31 \(line 3 of this batch\)/,
+    );
+    expect(error.problems[1]?.message).toMatch(/withdrawal for death on 2024-04-01 \(event w2 in the ledger\)/);
+    expect((await ctx.log.head(profile.id)).size).toBe(2);
+  });
+
   it('lists the first problems only, and counts them all', async () => {
     const profile = await freshProfile();
     const bytes = csv(Array.from({ length: 12 }, (_, i) => ({ ...enrol(`e${i}`, `OP-${i}`), sex: 'x' })));

@@ -12,7 +12,7 @@ import { type IngestRequest, ingestBatch } from '#services';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
-import { enrol, job } from '../support/evidence.ts';
+import { enrol, job, release } from '../support/evidence.ts';
 import { type EvidenceContext, openEvidence, registerFixture } from '../support/runtime.ts';
 import { alteringClient } from '../support/s3-altering.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
@@ -301,3 +301,77 @@ async function countItems(contract: string): Promise<number> {
   }
   return n;
 }
+
+describe('a timeline that contradicts the participant’s earlier records in the log', () => {
+  const custody = (eventId: string, participant: string, date: string, to: string) => ({
+    eventId,
+    participant,
+    type: 'custody-spell',
+    date,
+    source: 'court',
+    to,
+  });
+  const died = (eventId: string, participant: string, date: string) => ({
+    eventId,
+    participant,
+    type: 'withdrawal',
+    date,
+    source: 'operator',
+    reason: 'died',
+  });
+
+  it('refuses each contradiction naming the earlier record in the log, writing nothing; a harmless batch passes', async () => {
+    const profile = await freshProfile();
+    await ingestBatch(
+      request(profile, 'b-1', [
+        { ...enrol('e1', 'OP-0001', '2024-03-01'), category: 'serving-sentence' },
+        custody('c1', 'OP-0001', '2024-05-01', '2024-05-31'),
+        enrol('e2', 'OP-0002', '2024-03-01'),
+        died('w2', 'OP-0002', '2024-04-01'),
+      ]),
+      ctx.ports,
+    );
+
+    const error = await rejection(
+      ingestBatch(
+        request(profile, 'b-2', [
+          release('r1', 'OP-0001', '2024-02-01'),
+          custody('c2', 'OP-0001', '2024-05-31', '2024-06-15'),
+          job('j2', 'OP-0002', '2024-04-02'),
+        ]),
+        ctx.ports,
+      ),
+    );
+    const accepted = await ingestBatch(
+      request(profile, 'b-3', [
+        release('r1', 'OP-0001', '2024-03-01'),
+        custody('c2', 'OP-0001', '2024-06-01', '2024-06-15'),
+        job('j2', 'OP-0002', '2024-04-01'),
+      ]),
+      ctx.ports,
+    );
+
+    expect(error.problems).toEqual([
+      {
+        at: 0,
+        field: 'date',
+        message:
+          'release on 2024-02-01 is before the enrolment on 2024-03-01 of a participant enrolled while serving a sentence (event e1 in the ledger)',
+      },
+      {
+        at: 1,
+        field: 'date',
+        message:
+          'custody spell 2024-05-31..2024-06-15 overlaps the custody spell 2024-05-01..2024-05-31 (event c1 in the ledger): its days would count twice',
+      },
+      {
+        at: 2,
+        field: 'date',
+        message:
+          "employment-started on 2024-04-02 is dated after the participant's withdrawal for death on 2024-04-01 (event w2 in the ledger)",
+      },
+    ]);
+    expect(await ctx.store.byBatch(profile.id, 'b-2')).toEqual([]);
+    expect(accepted).toMatchObject({ seq: 2, recordCount: 3 });
+  });
+});
