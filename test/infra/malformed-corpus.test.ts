@@ -398,6 +398,18 @@ async function corpus(note: string): Promise<Case[]> {
     get('a 3,000-character batch id', `/contracts/{c}/batches/${'b'.repeat(3_000)}`, 'operator'),
     get('a 2,000-character payment id', `/contracts/{c}/payments/${'9'.repeat(2_000)}`, 'ministry'),
     {
+      name: 'an HTTP/1.1 request without Host',
+      method: 'GET',
+      path: '/contracts',
+      raw: 'GET /contracts/{c}/checkpoint HTTP/1.1\r\n\r\n',
+    },
+    {
+      name: 'an HTTP/1.1 write without Host',
+      method: 'POST',
+      path: '/contracts',
+      raw: 'POST /contracts/{c}/batches HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+    },
+    {
       name: 'a 20 KB path',
       method: 'GET',
       path: '/contracts',
