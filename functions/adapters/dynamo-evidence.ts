@@ -12,6 +12,7 @@ import { ConflictError } from '#kernel';
 import type { BatchRef, EvidenceStore } from '#services';
 import { DynamoIo, type RetryPolicy } from './dynamo-io.ts';
 import type { CommitCondition } from './dynamo-ledger.ts';
+import { decodeCursor, type IndexQuery, type Page, readPage } from './dynamo-records-page.ts';
 import { byBatchIndex, byParticipantIndex, byTypeIndex } from './storage-layout.ts';
 
 /**
@@ -191,6 +192,28 @@ export class DynamoEvidenceStore implements EvidenceStore {
     });
   }
 
+  /**
+   * One page of the committed records of a participant (time order), a batch
+   * (batch order) or a type (date order, optionally dated from..to), after
+   * `cursor` (the `next` of the page before): reads about `limit` items, not
+   * every match.
+   */
+  async recordsPage(
+    contract: string,
+    selector: RecordsSelector,
+    options: { readonly limit: number; readonly cursor?: string | undefined },
+  ): Promise<Page<QueriedRecord>> {
+    const query = indexQuery(contract, selector);
+    const committed = this.#committedCache(contract);
+    const start =
+      options.cursor === undefined ? undefined : decodeCursor(options.cursor, query, recordPk(contract, ''), RECORD_SK);
+    return readPage(this.#io, this.#tables.records, query, {
+      limit: options.limit,
+      start,
+      accept: async (item) => ((await committed(item)) ? toQueried(item) : undefined),
+    });
+  }
+
   /** The committed record of one event id. */
   async byEvent(contract: string, eventId: string): Promise<QueriedRecord | undefined> {
     const item = await this.#io.get(this.#tables.records, { pk: recordPk(contract, eventId), sk: RECORD_SK });
@@ -340,6 +363,24 @@ export class DynamoEvidenceStore implements EvidenceStore {
       return status;
     };
   }
+}
+
+/** What a records query selects: one participant, one batch, or one type (with optional dates). */
+export type RecordsSelector =
+  | { readonly participant: string }
+  | { readonly batch: string }
+  | { readonly type: string; readonly from?: string | undefined; readonly to?: string | undefined };
+
+/** The index, partition and sort-key range of a selector (the key layout of writeRecords). */
+function indexQuery(contract: string, selector: RecordsSelector): IndexQuery {
+  if ('participant' in selector)
+    return { index: byParticipantIndex, partition: `P#${contract}#${selector.participant}` };
+  if ('batch' in selector) return { index: byBatchIndex, partition: `B#${contract}#${selector.batch}` };
+  return {
+    index: byTypeIndex,
+    partition: `T#${contract}#${selector.type}`,
+    between: [selector.from ?? '0000-00-00', `${selector.to ?? '9999-99-99'}#~`],
+  };
 }
 
 function toQueried(item: Record<string, unknown>): QueriedRecord {

@@ -54,8 +54,19 @@ export const RecordsQuery = z
     type: z.enum(EVIDENCE_TYPES).optional().describe('A record type, optionally with from/to dates'),
     from: IsoDate.optional().describe('With type: the first date (inclusive)'),
     to: IsoDate.optional().describe('With type: the last date (inclusive)'),
-    limit: Count.pipe(z.number().min(1).max(MAX_PAGE)).optional().describe(`Records per page (1 to ${MAX_PAGE})`),
-    cursor: z.string().min(1).max(400).optional().describe('The `next` of the previous page'),
+    limit: Count.pipe(z.number().min(1).max(MAX_PAGE))
+      .optional()
+      .describe(
+        `Records per page (1 to ${MAX_PAGE}, default ${MAX_PAGE}); a page reads about this many records, not every match`,
+      ),
+    cursor: z
+      .string()
+      .min(1)
+      .max(400)
+      .optional()
+      .describe(
+        'The `next` of the previous page, passed as it is: opaque (it names the last record given), valid for the same query only',
+      ),
   })
   .superRefine((q, ctx) => {
     const chosen = (['participant', 'batch', 'type'] as const).filter((k) => q[k] !== undefined);
@@ -152,7 +163,10 @@ export const RecordsSchema = z.object({
     }),
   ),
   /** Present when more records match: pass it as `?cursor=`. */
-  next: z.string().optional(),
+  next: z
+    .string()
+    .optional()
+    .describe('Present when more records match: pass it as `cursor` with the same query for the next page'),
 });
 
 export const EntryProofSchema = z.object({

@@ -390,6 +390,71 @@ describe('GET /contracts/{contract}/records', () => {
     expect(batchPages[1]?.body.next).toBeUndefined();
   });
 
+  it('reads one page per page from DynamoDB: items read per page stay near the limit, however many match', async () => {
+    // Prepare: 60 enrolments in one contract.
+    const contract = await fresh('paged');
+    const enrolments = Array.from({ length: 60 }, (_, i) =>
+      enrol(
+        `p${String(i).padStart(3, '0')}`,
+        `OP-${String(i).padStart(4, '0')}`,
+        `2024-03-${String((i % 28) + 1).padStart(2, '0')}`,
+      ),
+    );
+    await ingest(contract, 'b-all', enrolments);
+    const page = async (q: Record<string, string>) => {
+      const before = rt.store.itemsRead;
+      const answer = await call('queryRecords', { contract }, { query: q });
+      return { answer, read: rt.store.itemsRead - before };
+    };
+
+    // Act
+    const first = await page({ type: 'enrolment', limit: '1' });
+    const walked: { ids: string[]; read: number }[] = [];
+    let cursor: string | undefined;
+    do {
+      const { answer, read } = await page({ type: 'enrolment', limit: '7', ...(cursor ? { cursor } : {}) });
+      expect(answer.status, answer.text).toBe(200);
+      walked.push({ ids: ids(answer), read });
+      cursor = answer.body.next;
+    } while (cursor !== undefined && walked.length < 20);
+    const byBatch = await page({ batch: 'b-all', limit: '5' });
+
+    // Assess: a page of n reads n + 1 items (the one more tells whether a next page exists), not 60.
+    expect(first.answer.body.records).toHaveLength(1);
+    expect(first.read).toBeLessThanOrEqual(2);
+    expect(first.answer.body.next).toEqual(expect.any(String));
+    expect(walked).toHaveLength(9);
+    for (const w of walked) expect(w.read).toBeLessThanOrEqual(8);
+    const seen = walked.flatMap((w) => w.ids);
+    expect(seen).toHaveLength(60);
+    expect(new Set(seen).size).toBe(60);
+    const dated = [...enrolments].sort((a, b) => `${a.date}#${a.eventId}`.localeCompare(`${b.date}#${b.eventId}`));
+    expect(seen).toEqual(dated.map((e) => e.eventId));
+    expect(byBatch.read).toBeLessThanOrEqual(6);
+    expect(ids(byBatch.answer)).toEqual(['p000', 'p001', 'p002', 'p003', 'p004']);
+  });
+
+  it('refuses a cursor of another contract, another date range or altered (422), reading nothing it names', async () => {
+    const next = (await query({ type: 'enrolment', limit: '1' })).body.next as string;
+    const key = JSON.parse(Buffer.from(next, 'base64url').toString('utf8')) as { v: number; k: string[] };
+    const forge = (k: string[]) => Buffer.from(JSON.stringify({ ...key, k }), 'utf8').toString('base64url');
+    const [pk = '', sk = '', sortKey = ''] = key.k;
+
+    const answers = [
+      await query({ type: 'enrolment', cursor: forge([pk.replace(f.contract, 'other-contract'), sk, sortKey]) }),
+      await query({ type: 'enrolment', cursor: forge([pk, 'X', sortKey]) }),
+      await query({ type: 'enrolment', from: '2025-01-01', cursor: next }),
+      await query({ type: 'enrolment', cursor: `${next}!` }),
+      await query({ type: 'enrolment', cursor: Buffer.from('{"v":2}').toString('base64url') }),
+    ];
+
+    for (const answer of answers) {
+      expectProblem(answer, 422, /the cursor is not one this API gave/);
+      expect(answer.body.errors[0].field).toBe('query.cursor');
+    }
+    expect(ids(await query({ type: 'enrolment', cursor: next }))).toEqual(['e2', 'e4']);
+  });
+
   it.each([
     [{}, 'query', /exactly one of participant, batch, type/],
     [{ batch: 'b-1', type: 'enrolment' }, 'query.type', /exactly one/],
