@@ -61,6 +61,7 @@ const QUERY_CONCURRENCY = 16;
 const PER_PARTICIPANT_QUERIES = 200;
 /** The types the timeline rules read of a participant's earlier records. */
 const TIMELINE_TYPES: ReadonlySet<string> = new Set(['enrolment', 'custody-spell', 'withdrawal']);
+
 const WRITE_CONCURRENCY = 4;
 
 const busy = (contract: string) =>
@@ -127,14 +128,15 @@ export class DynamoEvidenceStore implements EvidenceStore {
     const needEmployments = new Set(query.employmentsOf ?? query.participants);
     const enrolled = new Set<string>();
     const employments = new Map<string, { employerId: string; date: string }[]>();
-    const timelines = new Map<string, TimelineFacts>();
+    /** The participants' records the timeline rules read (by event id), and the ids their corrections supersede. */
+    const timelineRecords = new Map<string, StoredRecord>();
+    const superseded = new Set<string>();
     const take = (records: readonly QueriedRecord[]) => {
       for (const { record } of records) {
         if (participants.has(record.participant) && TIMELINE_TYPES.has(record.type)) {
-          const facts = timelines.get(record.participant) ?? emptyTimelineFacts();
-          timelines.set(record.participant, facts);
-          noteTimelineFact(facts, record as TimelineFactInput, { ledger: record.eventId });
+          timelineRecords.set(record.eventId, record);
         }
+        if (record.type === 'correction' && participants.has(record.participant)) superseded.add(record.supersedes);
         if (record.type === 'enrolment' && participants.has(record.participant)) enrolled.add(record.participant);
         if (record.type === 'employment-started' && needEmployments.has(record.participant)) {
           const list = employments.get(record.participant) ?? [];
@@ -154,6 +156,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
       // Custody spells and withdrawals are few: the timeline rules read them contract-wide too.
       take(await this.byType(contract, 'custody-spell'));
       take(await this.byType(contract, 'withdrawal'));
+      take(await this.byType(contract, 'correction'));
       if (needEmployments.size > 0) {
         if (needEmployments.size <= PER_PARTICIPANT_QUERIES) {
           await forEachLimit([...needEmployments], QUERY_CONCURRENCY, async (participant) => {
@@ -162,7 +165,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
         } else take(await this.byType(contract, 'employment-started'));
       }
     }
-    return { enrolled, eventIds, employments, timelines };
+    return { enrolled, eventIds, employments, timelines: timelineFacts(timelineRecords.values(), superseded) };
   }
 
   /** All committed events of one pseudonym, in time order. */
@@ -363,6 +366,18 @@ export class DynamoEvidenceStore implements EvidenceStore {
       return status;
     };
   }
+}
+
+/** The timeline facts of the ledger's records, per participant; a record a correction supersedes says nothing. */
+function timelineFacts(records: Iterable<StoredRecord>, superseded: ReadonlySet<string>): Map<string, TimelineFacts> {
+  const timelines = new Map<string, TimelineFacts>();
+  for (const record of records) {
+    if (superseded.has(record.eventId)) continue;
+    const facts = timelines.get(record.participant) ?? emptyTimelineFacts();
+    timelines.set(record.participant, facts);
+    noteTimelineFact(facts, record as TimelineFactInput, { ledger: record.eventId });
+  }
+  return timelines;
 }
 
 /** What a records query selects: one participant, one batch, or one type (with optional dates). */

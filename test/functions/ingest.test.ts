@@ -374,4 +374,39 @@ describe('a timeline that contradicts the participant’s earlier records in the
     expect(await ctx.store.byBatch(profile.id, 'b-2')).toEqual([]);
     expect(accepted).toMatchObject({ seq: 2, recordCount: 3 });
   });
+
+  it('lets a record a correction superseded contradict nothing: a corrected custody spell or death', async () => {
+    const profile = await freshProfile();
+    const correction = (eventId: string, participant: string, supersedes: string) => ({
+      eventId,
+      participant,
+      type: 'correction',
+      date: '2024-07-01',
+      source: 'operator',
+      supersedes,
+      reason: 'entered by mistake',
+    });
+    await ingestBatch(
+      request(profile, 'b-1', [
+        { ...enrol('e1', 'OP-0001', '2024-03-01'), category: 'serving-sentence' },
+        custody('c1', 'OP-0001', '2024-05-01', '2024-05-31'),
+        died('w1', 'OP-0001', '2024-05-31'),
+      ]),
+      ctx.ports,
+    );
+    await ingestBatch(
+      request(profile, 'b-2', [correction('x1', 'OP-0001', 'c1'), correction('x2', 'OP-0001', 'w1')]),
+      ctx.ports,
+    );
+
+    const accepted = await ingestBatch(
+      request(profile, 'b-3', [
+        custody('c2', 'OP-0001', '2024-05-20', '2024-06-10'),
+        job('j1', 'OP-0001', '2024-06-11'),
+      ]),
+      ctx.ports,
+    );
+
+    expect(accepted).toMatchObject({ seq: 3, recordCount: 2 });
+  });
 });
