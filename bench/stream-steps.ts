@@ -117,6 +117,7 @@ function noIoPorts(pseudonymizer: Pseudonymizer, sink: { records: number; archiv
       },
     },
     ledger: {
+      registered: async () => true,
       batchEntry: async () => undefined,
       append: async (_contract, _key, intent) => ({ seq: 0, entryHash: '0'.repeat(64), body: intent.body }),
       checkpoint: async () => '',

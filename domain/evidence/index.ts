@@ -7,5 +7,6 @@
 export * from './free-text.ts';
 export * from './records.ts';
 export * from './timeline.ts';
+export * from './timeline-consistency.ts';
 export * from './vocabulary.ts';
 export * from './well-formed.ts';

@@ -1,10 +1,18 @@
-import type { StoredRecord } from '#evidence';
+import {
+  emptyTimelineFacts,
+  noteTimelineFact,
+  type StoredRecord,
+  type TimelineFactInput,
+  type TimelineFacts,
+  timelineContradictions,
+} from '#evidence';
 import type { Problem } from '#kernel';
 
 /**
  * The rules across the records of a batch, checked against what the ledger
  * already holds (KnownState): enrolled participants, unique event ids,
- * employment ended after it started, corrections of known records. Run on
+ * employment ended after it started, corrections of known records, and a
+ * timeline that contradicts no earlier record (#evidence timeline-consistency). Run on
  * pseudonymised records, after each has passed validateRecord on its own.
  * Messages name positions, never submitted values.
  */
@@ -17,6 +25,8 @@ export interface KnownState {
   readonly eventIds: ReadonlySet<string>;
   /** employment-started records in the ledger, per participant. */
   readonly employments: ReadonlyMap<string, readonly { employerId: string; date: string }[]>;
+  /** What the ledger's records of the batch's participants say for the timeline rules (absent: nothing). */
+  readonly timelines?: ReadonlyMap<string, TimelineFacts>;
 }
 
 /** What the ingest use case must look up in the ledger to build KnownState for a batch (sorted, distinct). */
@@ -61,6 +71,8 @@ export class BatchChecker {
   readonly #enrolled = new Map<string, number>();
   /** `pseudonym NUL employerId` -> start dates in this batch. */
   readonly #starts = new Map<string, string[]>();
+  /** pseudonym -> timeline facts: the ledger's, then this batch's records (copied on first use). */
+  readonly #facts = new Map<string, TimelineFacts>();
 
   constructor(known: KnownState, options: BatchCheckOptions = {}) {
     this.#known = known;
@@ -74,7 +86,22 @@ export class BatchChecker {
       ...this.#enrolmentProblems(record, at),
       ...this.#employmentProblems(record, at),
       ...this.#correctionProblems(record, at),
+      ...this.#timelineProblems(record, at),
     ];
+  }
+
+  /** The record contradicts none of the participant's earlier records (ledger, then batch); then it is noted. */
+  #timelineProblems(record: StoredRecord, at: number): Problem[] {
+    let facts = this.#facts.get(record.participant);
+    if (facts === undefined) {
+      const known = this.#known.timelines?.get(record.participant);
+      facts = known === undefined ? emptyTimelineFacts() : { ...known, custody: [...known.custody] };
+      this.#facts.set(record.participant, facts);
+    }
+    const input = record as unknown as TimelineFactInput;
+    const problems = timelineContradictions(facts, input, this.#unit).map((p) => ({ ...p, at }));
+    if (problems.length === 0) noteTimelineFact(facts, input, { batch: at });
+    return problems;
   }
 
   /** The event id is new: neither earlier in this batch nor in the ledger. Notes its first position. */

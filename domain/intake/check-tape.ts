@@ -95,7 +95,8 @@ const TYPE_INDEX: ReadonlyMap<string, number> = new Map(EVIDENCE_TYPES.map((t, i
 /**
  * The fields BatchChecker reads of each valid record (event id, pseudonym,
  * type, date, employer of employment starts and ends, `supersedes` of
- * corrections), packed: the event ids as bytes, the rest as numbers into
+ * corrections, category of enrolments, last day of custody spells, reason
+ * of withdrawals), packed: the event ids as bytes, the rest as numbers into
  * the batch's distinct values. A few dozen bytes per record, so the checks
  * run without reading the batch again.
  */
@@ -111,7 +112,10 @@ export class CheckTape {
   readonly #participant = new Column();
   readonly #type = new Column();
   readonly #date = new Column();
-  /** Employer id (employment-started, -ended: into #small) or supersedes (correction: into #supersedes); else 0. */
+  /**
+   * Employer id (employment-started, -ended), category (enrolment), last day (custody-spell) or reason
+   * (withdrawal), into #small; supersedes (correction: into #supersedes); else 0.
+   */
   readonly #extra = new Column();
   /** Participants with an employment-ended record: the ledger's employment starts matter only for them. */
   readonly #endsEmployment = new Set<number>();
@@ -143,13 +147,26 @@ export class CheckTape {
     if (record.type === 'employment-ended') this.#endsEmployment.add(participant);
     this.#type.push(TYPE_INDEX.get(record.type) as number);
     this.#date.push(this.#small.id(record.date));
-    this.#extra.push(
-      record.type === 'employment-started' || record.type === 'employment-ended'
-        ? this.#small.id(record.employerId)
-        : record.type === 'correction'
-          ? this.#supersedes.add(record.supersedes)
-          : 0,
-    );
+    this.#extra.push(this.#extraOf(record));
+  }
+
+  /** The one field beyond the common ones a record's checks read, as a number (see #extra). */
+  #extraOf(record: StoredRecord): number {
+    switch (record.type) {
+      case 'employment-started':
+      case 'employment-ended':
+        return this.#small.id(record.employerId);
+      case 'correction':
+        return this.#supersedes.add(record.supersedes);
+      case 'enrolment':
+        return this.#small.id(record.category);
+      case 'custody-spell':
+        return this.#small.id(record.to);
+      case 'withdrawal':
+        return this.#small.id(record.reason);
+      default:
+        return 0;
+    }
   }
 
   /** Runs the cross-record rules over the records, in batch order. */
@@ -164,9 +181,12 @@ export class CheckTape {
         type,
         date: small[this.#date.get(i)] as string,
       };
-      if (type === 'employment-started' || type === 'employment-ended') {
-        fields.employerId = small[this.#extra.get(i)] as string;
-      } else if (type === 'correction') {
+      const extra = small[this.#extra.get(i)] as string;
+      if (type === 'employment-started' || type === 'employment-ended') fields.employerId = extra;
+      else if (type === 'enrolment') fields.category = extra;
+      else if (type === 'custody-spell') fields.to = extra;
+      else if (type === 'withdrawal') fields.reason = extra;
+      else if (type === 'correction') {
         fields.supersedes = this.#supersedes.get(this.#extra.get(i));
       }
       // Only the fields BatchChecker reads; the rest of the record is not kept.

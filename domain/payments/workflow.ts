@@ -179,11 +179,12 @@ export function paymentStates(entries: readonly Entry[]): PaymentStatus[] {
 }
 
 /**
- * A payment id as written on a command line: `<seq>` or `<contract>/<seq>`.
+ * A payment id as written on a command line or in a path: `<seq>` or `<contract>/<seq>`, exactly.
  * An id of another contract is refused (ForbiddenError).
  */
 export function parsePaymentId(contract: string, id: string): number {
-  const m = /^(?:([^/]+)\/)?(0|[1-9][0-9]{0,14})$/.exec(id.trim());
+  // Exact: no trimming, so ' 2' or '2\t' is no payment (a trimmed id once approved payment 2).
+  const m = /^(?:([^/\s]+)\/)?(0|[1-9][0-9]{0,14})$/.exec(id);
   if (m === null) {
     throw new ValidationError(`not a payment id: ${id}`, [
       {

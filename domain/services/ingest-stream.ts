@@ -1,5 +1,5 @@
 import type { ContractProfile } from '#contracts';
-import { LIMITS, type StoredRecord, toStoredRecord, validateRecord } from '#evidence';
+import { LIMITS, type StoredRecord, type TimelineFacts, toStoredRecord, validateRecord } from '#evidence';
 import {
   ARCHIVE_LINE_END,
   archiveHeader,
@@ -22,7 +22,14 @@ import type { Actor } from '#ledger';
 import { leafHash, TreeBuilder } from '#ledger';
 import { BytePipe } from './byte-pipe.ts';
 import type { StreamPhase, StreamProgress } from './ingest.ts';
-import { appendBatchEntry, type BatchSummary, batchReceipt, existingReceipt, type IngestReceipt } from './ingest.ts';
+import {
+  appendBatchEntry,
+  assertRegistered,
+  type BatchSummary,
+  batchReceipt,
+  existingReceipt,
+  type IngestReceipt,
+} from './ingest.ts';
 import type { BatchEntry, BatchRef, EvidenceStore, IngestPorts } from './ports.ts';
 
 /**
@@ -239,7 +246,9 @@ async function knownStateOf(store: EvidenceStore, contract: string, tape: CheckT
   const enrolled = new Set<string>();
   const known = new Set<string>();
   const employments = new Map<string, { employerId: string; date: string }[]>();
+  const timelines = new Map<string, TimelineFacts>();
   const merge = (part: KnownState) => {
+    for (const [p, facts] of part.timelines ?? []) timelines.set(p, facts);
     for (const p of part.enrolled) enrolled.add(p);
     for (const id of part.eventIds) known.add(id);
     for (const [p, list] of part.employments) employments.set(p, [...(employments.get(p) ?? []), ...list]);
@@ -257,7 +266,7 @@ async function knownStateOf(store: EvidenceStore, contract: string, tape: CheckT
     store.knownState(contract, { participants, eventIds: [], employmentsOf: tape.employmentsOf }).then(merge),
     ...Array.from({ length: Math.min(lookupsInFlight, slices) }, worker),
   ]);
-  return { enrolled, eventIds: known, employments };
+  return { enrolled, eventIds: known, employments, timelines };
 }
 
 /**
@@ -272,6 +281,7 @@ export async function ingestStream(
   ports: IngestPorts,
 ): Promise<IngestReceipt> {
   const contract = request.profile.id;
+  await assertRegistered(ports.ledger, contract);
   const scan = await scanBatch(request, source, ports.pseudonymizer);
   const crossChecks = async (): Promise<ProblemLog> => {
     const log = new ProblemLog(scan.problems.max);

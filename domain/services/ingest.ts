@@ -224,6 +224,7 @@ export async function rejectUnwritableBatch(
 
 export async function ingestBatch(request: IngestRequest, ports: IngestPorts): Promise<IngestReceipt> {
   const contract = request.profile.id;
+  await assertRegistered(ports.ledger, contract);
   const prepared = await prepareBatch(request, ports.pseudonymizer);
   const { records } = prepared;
   const crossChecks = () => crossRecordProblems(request, prepared, ports);
@@ -264,6 +265,19 @@ export async function ingestBatch(request: IngestRequest, ports: IngestPorts): P
     contract,
     underLease,
     request.leaseWaitMs === undefined ? {} : { waitMs: request.leaseWaitMs },
+  );
+}
+
+/**
+ * Refuses evidence for a contract whose log does not start with its
+ * registration: a profile file alone is no contract, and a log never starts
+ * with evidence. Checked before anything is read from the batch or written.
+ */
+export async function assertRegistered(ledger: EvidenceLedger, contract: string): Promise<void> {
+  if (await ledger.registered(contract)) return;
+  throw new ConflictError(
+    `contract ${contract} is not registered: register the contract first (POST /contracts, or sib ministry register), then submit the batch again; nothing was written`,
+    { contract },
   );
 }
 

@@ -125,6 +125,8 @@ export interface BatchEntry {
 }
 
 export interface EvidenceLedger {
+  /** Whether the contract's log starts with its registration (`contract.registered` at seq 0). */
+  registered(contract: string): Promise<boolean>;
   /** The entry of an already appended batch, if any. */
   batchEntry(contract: string, batchId: string): Promise<BatchEntry | undefined>;
   append(contract: string, idempotencyKey: string, intent: Intent, fence: unknown): Promise<BatchEntry>;

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoredRecord } from '#evidence';
+import {
+  emptyTimelineFacts,
+  noteTimelineFact,
+  type StoredRecord,
+  type TimelineFactInput,
+  type TimelineFacts,
+} from '#evidence';
 import type { CanonicalRecord, KnownState } from '#intake';
 import { ConflictError } from '#kernel';
 import type { BatchRef, EvidenceStore } from '#services';
 import { DynamoIo, type RetryPolicy } from './dynamo-io.ts';
 import type { CommitCondition } from './dynamo-ledger.ts';
+import { decodeCursor, type IndexQuery, type Page, readPage } from './dynamo-records-page.ts';
 import { byBatchIndex, byParticipantIndex, byTypeIndex } from './storage-layout.ts';
 
 /**
@@ -52,6 +59,9 @@ const leaseKey = (contract: string) => ({ pk: `LEASE#${contract}`, sk: 'L' });
 const QUERY_CONCURRENCY = 16;
 /** Up to this many participants, one byParticipant query each; beyond, whole-contract index reads. */
 const PER_PARTICIPANT_QUERIES = 200;
+/** The types the timeline rules read of a participant's earlier records. */
+const TIMELINE_TYPES: ReadonlySet<string> = new Set(['enrolment', 'custody-spell', 'withdrawal']);
+
 const WRITE_CONCURRENCY = 4;
 
 const busy = (contract: string) =>
@@ -118,8 +128,15 @@ export class DynamoEvidenceStore implements EvidenceStore {
     const needEmployments = new Set(query.employmentsOf ?? query.participants);
     const enrolled = new Set<string>();
     const employments = new Map<string, { employerId: string; date: string }[]>();
+    /** The participants' records the timeline rules read (by event id), and the ids their corrections supersede. */
+    const timelineRecords = new Map<string, StoredRecord>();
+    const superseded = new Set<string>();
     const take = (records: readonly QueriedRecord[]) => {
       for (const { record } of records) {
+        if (participants.has(record.participant) && TIMELINE_TYPES.has(record.type)) {
+          timelineRecords.set(record.eventId, record);
+        }
+        if (record.type === 'correction' && participants.has(record.participant)) superseded.add(record.supersedes);
         if (record.type === 'enrolment' && participants.has(record.participant)) enrolled.add(record.participant);
         if (record.type === 'employment-started' && needEmployments.has(record.participant)) {
           const list = employments.get(record.participant) ?? [];
@@ -136,6 +153,10 @@ export class DynamoEvidenceStore implements EvidenceStore {
       // A contract enrols hundreds to thousands of people: reading all its
       // enrolments (a few pages of the byType index) beats one query per participant.
       take(await this.byType(contract, 'enrolment'));
+      // Custody spells and withdrawals are few: the timeline rules read them contract-wide too.
+      take(await this.byType(contract, 'custody-spell'));
+      take(await this.byType(contract, 'withdrawal'));
+      take(await this.byType(contract, 'correction'));
       if (needEmployments.size > 0) {
         if (needEmployments.size <= PER_PARTICIPANT_QUERIES) {
           await forEachLimit([...needEmployments], QUERY_CONCURRENCY, async (participant) => {
@@ -144,7 +165,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
         } else take(await this.byType(contract, 'employment-started'));
       }
     }
-    return { enrolled, eventIds, employments };
+    return { enrolled, eventIds, employments, timelines: timelineFacts(timelineRecords.values(), superseded) };
   }
 
   /** All committed events of one pseudonym, in time order. */
@@ -171,6 +192,28 @@ export class DynamoEvidenceStore implements EvidenceStore {
       IndexName: byTypeIndex.indexName,
       KeyConditionExpression: `${byTypeIndex.partitionKey.name} = :pk AND ${byTypeIndex.sortKey.name} BETWEEN :from AND :to`,
       ExpressionAttributeValues: { ':pk': `T#${contract}#${type}`, ':from': from, ':to': `${to}#~` },
+    });
+  }
+
+  /**
+   * One page of the committed records of a participant (time order), a batch
+   * (batch order) or a type (date order, optionally dated from..to), after
+   * `cursor` (the `next` of the page before): reads about `limit` items, not
+   * every match.
+   */
+  async recordsPage(
+    contract: string,
+    selector: RecordsSelector,
+    options: { readonly limit: number; readonly cursor?: string | undefined },
+  ): Promise<Page<QueriedRecord>> {
+    const query = indexQuery(contract, selector);
+    const committed = this.#committedCache(contract);
+    const start =
+      options.cursor === undefined ? undefined : decodeCursor(options.cursor, query, recordPk(contract, ''), RECORD_SK);
+    return readPage(this.#io, this.#tables.records, query, {
+      limit: options.limit,
+      start,
+      accept: async (item) => ((await committed(item)) ? toQueried(item) : undefined),
     });
   }
 
@@ -323,6 +366,36 @@ export class DynamoEvidenceStore implements EvidenceStore {
       return status;
     };
   }
+}
+
+/** The timeline facts of the ledger's records, per participant; a record a correction supersedes says nothing. */
+function timelineFacts(records: Iterable<StoredRecord>, superseded: ReadonlySet<string>): Map<string, TimelineFacts> {
+  const timelines = new Map<string, TimelineFacts>();
+  for (const record of records) {
+    if (superseded.has(record.eventId)) continue;
+    const facts = timelines.get(record.participant) ?? emptyTimelineFacts();
+    timelines.set(record.participant, facts);
+    noteTimelineFact(facts, record as TimelineFactInput, { ledger: record.eventId });
+  }
+  return timelines;
+}
+
+/** What a records query selects: one participant, one batch, or one type (with optional dates). */
+export type RecordsSelector =
+  | { readonly participant: string }
+  | { readonly batch: string }
+  | { readonly type: string; readonly from?: string | undefined; readonly to?: string | undefined };
+
+/** The index, partition and sort-key range of a selector (the key layout of writeRecords). */
+function indexQuery(contract: string, selector: RecordsSelector): IndexQuery {
+  if ('participant' in selector)
+    return { index: byParticipantIndex, partition: `P#${contract}#${selector.participant}` };
+  if ('batch' in selector) return { index: byBatchIndex, partition: `B#${contract}#${selector.batch}` };
+  return {
+    index: byTypeIndex,
+    partition: `T#${contract}#${selector.type}`,
+    between: [selector.from ?? '0000-00-00', `${selector.to ?? '9999-99-99'}#~`],
+  };
 }
 
 function toQueried(item: Record<string, unknown>): QueriedRecord {

@@ -105,6 +105,15 @@ export class DynamoIo {
     return out.Item;
   }
 
+  /** One page of a query (at most `input.Limit` items read), and the key to continue from, if any. */
+  async queryPage(
+    input: QueryCommandInput,
+  ): Promise<{ items: Record<string, unknown>[]; lastEvaluatedKey: Record<string, unknown> | undefined }> {
+    const out = await this.withRetry(() => this.db.send(new QueryCommand(input)));
+    this.itemsRead += out.Count ?? 0;
+    return { items: out.Items ?? [], lastEvaluatedKey: out.LastEvaluatedKey };
+  }
+
   async *query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {

@@ -2,7 +2,7 @@ import { batchIdempotencyKey } from '#intake';
 import type { Signer } from '#kernel';
 import { IntegrityError, NotFoundError, toBase64, toHex } from '#kernel';
 import type { EntrySchema, RecordProofDocument } from '#ledger';
-import { inclusionProof, publishCheckpoint, rootFromLeaves } from '#ledger';
+import { CONTRACT_REGISTERED_KIND, inclusionProof, publishCheckpoint, rootFromLeaves } from '#ledger';
 import type { BatchEntry, BatchRef, EvidenceLedger } from '#services';
 import type { DynamoEvidenceStore } from './dynamo-evidence.ts';
 import type { CommitCondition, DynamoLedger } from './dynamo-ledger.ts';
@@ -15,6 +15,17 @@ export class DynamoEvidenceLedger implements EvidenceLedger {
   constructor(log: DynamoLedger, signer: Signer) {
     this.#log = log;
     this.#signer = signer;
+  }
+
+  async registered(contract: string): Promise<boolean> {
+    let first: Uint8Array;
+    try {
+      first = await this.#log.entry(contract, 0);
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+    return (JSON.parse(new TextDecoder().decode(first)) as { kind?: unknown }).kind === CONTRACT_REGISTERED_KIND;
   }
 
   async batchEntry(contract: string, batchId: string): Promise<BatchEntry | undefined> {

@@ -16,7 +16,7 @@ export const API_ROLES: readonly Role[] = ['operator', 'ministry', 'investor', '
 
 /** The error answers of the API (the OpenAPI document describes them the same way). */
 export const ERRORS = {
-  400: 'Bad Request: the request is malformed (body not JSON, duplicate keys, bad base64)',
+  400: 'Bad Request: the request is malformed (body not JSON, duplicate keys, bad base64, a path parameter not written exactly: ids and numbers in paths are never trimmed or converted)',
   401: 'Unauthorized: no valid bearer token',
   403: "Forbidden: the token's role may not call this route, or it does not allow acting on this contract",
   404: 'Not Found: no such contract, or no such item',

@@ -23,6 +23,7 @@ import {
 import { logger } from '../shared/middleware.ts';
 import { assertContract } from './auth.ts';
 import { actor, apiHandler, defineRoute, json } from './http.ts';
+import { CanonicalDecimalString } from './params.ts';
 
 /**
  * Contracts and evaluation over HTTP (the Lambda of the `api/contracts`
@@ -41,9 +42,7 @@ import { actor, apiHandler, defineRoute, json } from './http.ts';
 
 export const Hex64Schema = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits');
 /** A ledger position: a whole number from 0, as a path segment. */
-export const SeqParamSchema = z
-  .string()
-  .regex(/^(?:0|[1-9][0-9]{0,14})$/, "the entry's seq: a whole number from 0, no leading zeros");
+export const SeqParamSchema = CanonicalDecimalString.describe("the entry's seq: a whole number from 0");
 export const ContractParamsSchema = z.object({ contract: ContractIdSchema });
 
 /** An entry appended (or found, `replayed`) by a write. */

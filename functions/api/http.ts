@@ -78,13 +78,18 @@ function parsePart<T>(schema: z.ZodType | undefined, value: unknown, where: stri
   if (schema === undefined) return value as T;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(
-      `invalid ${where}`,
-      parsed.error.issues.map((i) => ({
-        field: [where === 'body' ? '' : where, ...i.path.map(String)].filter((p) => p !== '').join('.') || where,
-        message: i.message,
-      })),
-    );
+    const problems = parsed.error.issues.map((i) => ({
+      field: [where === 'body' ? '' : where, ...i.path.map(String)].filter((p) => p !== '').join('.') || where,
+      message: i.message,
+    }));
+    // A path that is not exactly a resource's name addresses nothing: the request itself is malformed (400).
+    if (where === 'path') {
+      const named = problems.map((p) => `${p.field.replace(/^path\./, '')}: ${p.message}`).join('; ');
+      throw new BadRequestError(`invalid path parameter ${named}`, {
+        problems: problems.map((p) => ({ ...p, field: p.field.replace(/^path\./, '') })),
+      });
+    }
+    throw new ValidationError(`invalid ${where}`, problems);
   }
   return parsed.data as T;
 }

@@ -10,15 +10,12 @@ import * as z from 'zod';
 import { EVENT_ID, EVIDENCE_TYPES } from '#evidence';
 import { BATCH_ID, CsvDialectSchema, MAX_RAW_REFERENCE_LENGTH } from '#intake';
 import { ContractIdSchema, MAX_NOTE_BYTES } from '#ledger';
+import { CanonicalCount } from './params.ts';
 
 // ---- parameters
 
-/** A non-negative decimal without leading zeros, as a safe integer. */
-const Count = z
-  .string()
-  .regex(/^(?:0|[1-9][0-9]{0,15})$/, 'must be a non-negative integer (decimal digits, no leading zeros)')
-  .transform(Number)
-  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, 'is too large'));
+/** A non-negative decimal written exactly, as a safe integer (params.ts). */
+const Count = CanonicalCount;
 
 /** The batch id rule of domain/intake/archive.ts (as the submission and the upload routes check it). */
 const BatchIdSchema = z
@@ -57,8 +54,19 @@ export const RecordsQuery = z
     type: z.enum(EVIDENCE_TYPES).optional().describe('A record type, optionally with from/to dates'),
     from: IsoDate.optional().describe('With type: the first date (inclusive)'),
     to: IsoDate.optional().describe('With type: the last date (inclusive)'),
-    limit: Count.pipe(z.number().min(1).max(MAX_PAGE)).optional().describe(`Records per page (1 to ${MAX_PAGE})`),
-    cursor: z.string().min(1).max(400).optional().describe('The `next` of the previous page'),
+    limit: Count.pipe(z.number().min(1).max(MAX_PAGE))
+      .optional()
+      .describe(
+        `Records per page (1 to ${MAX_PAGE}, default ${MAX_PAGE}); a page reads about this many records, not every match`,
+      ),
+    cursor: z
+      .string()
+      .min(1)
+      .max(400)
+      .optional()
+      .describe(
+        'The `next` of the previous page, passed as it is: opaque (it names the last record given), valid for the same query only',
+      ),
   })
   .superRefine((q, ctx) => {
     const chosen = (['participant', 'batch', 'type'] as const).filter((k) => q[k] !== undefined);
@@ -160,7 +168,10 @@ export const RecordsSchema = z.object({
     }),
   ),
   /** Present when more records match: pass it as `?cursor=`. */
-  next: z.string().optional(),
+  next: z
+    .string()
+    .optional()
+    .describe('Present when more records match: pass it as `cursor` with the same query for the next page'),
 });
 
 export const EntryProofSchema = z.object({

@@ -18,7 +18,7 @@ import type { StoredRecord } from '#evidence';
 import { isPseudonym } from '#intake';
 import { ForbiddenError, IntegrityError, NotFoundError, toHex, ValidationError } from '#kernel';
 import { verifyCheckpoint } from '#ledger';
-import type { QueriedRecord } from '../adapters/dynamo-evidence.ts';
+import type { RecordsSelector } from '../adapters/dynamo-evidence.ts';
 import { resultKey } from '../ingest-s3.ts';
 import { uploadKey } from '../presign-upload.ts';
 import type { Runtime } from '../shared/composition.ts';
@@ -64,24 +64,6 @@ export {
 } from './ledger-schemas.ts';
 
 /** The sort key a records query returns records in (the index's sort key): the cursor is the last one given. */
-function sortKey(mode: 'batch' | 'dated', r: QueriedRecord): string {
-  return mode === 'batch' ? r.index.toString().padStart(8, '0') : `${r.record.date}#${r.record.eventId}`;
-}
-
-function encodeCursor(key: string): string {
-  return Buffer.from(`v1:${key}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!text.startsWith('v1:') || text.length <= 3) {
-    throw new ValidationError('the cursor is not one this API gave', [
-      { field: 'query.cursor', message: 'pass the `next` of the previous page as it is' },
-    ]);
-  }
-  return text.slice(3);
-}
-
 async function s3Get(rt: Runtime, key: string): Promise<{ text: string; lastModified?: Date } | undefined> {
   try {
     const out = await rt.s3.send(new GetObjectCommand({ Bucket: rt.stack.buckets.uploads, Key: key }));
@@ -185,7 +167,7 @@ const queryRecords = defineRoute(
   async ({ params, query, caller, rt }): Promise<HttpResult> => {
     const { contract } = params;
     await requireLog(rt, contract);
-    let found: QueriedRecord[];
+    let selector: RecordsSelector;
     if (query.participant !== undefined) {
       let pseudonym = query.participant;
       if (!isPseudonym(pseudonym)) {
@@ -205,23 +187,20 @@ const queryRecords = defineRoute(
           throw error;
         });
       }
-      found = await rt.store.byParticipant(contract, pseudonym);
+      selector = { participant: pseudonym };
     } else if (query.batch !== undefined) {
-      found = await rt.store.byBatch(contract, query.batch);
+      selector = { batch: query.batch };
     } else {
-      found = await rt.store.byType(contract, query.type as string, query.from, query.to);
+      selector = { type: query.type as string, from: query.from, to: query.to };
     }
-    const mode = query.batch !== undefined ? 'batch' : 'dated';
-    if (query.cursor !== undefined) {
-      const after = decodeCursor(query.cursor);
-      found = found.filter((r) => sortKey(mode, r) > after);
-    }
-    const limit = query.limit ?? MAX_PAGE;
-    const page = found.slice(0, limit);
-    const last = page.at(-1);
+    // One page costs one page: DynamoDB is read from the cursor on, about `limit` items.
+    const page = await rt.store.recordsPage(contract, selector, {
+      limit: query.limit ?? MAX_PAGE,
+      cursor: query.cursor,
+    });
     return json(200, {
-      records: page.map((r) => ({ batchId: r.batchId, index: r.index, record: r.record as StoredRecord })),
-      ...(found.length > limit && last !== undefined ? { next: encodeCursor(sortKey(mode, last)) } : {}),
+      records: page.items.map((r) => ({ batchId: r.batchId, index: r.index, record: r.record as StoredRecord })),
+      ...(page.next === undefined ? {} : { next: page.next }),
     } satisfies z.input<typeof RecordsSchema>);
   },
 );

@@ -14,6 +14,7 @@ import { logger } from '../shared/middleware.ts';
 import { toProblem } from '../shared/problem.ts';
 import { ContractParamsSchema, Hex64Schema } from './contracts.ts';
 import { actor, apiHandler, defineRoute, json, type RouteRequest } from './http.ts';
+import { PaymentIdParam } from './params.ts';
 import { IssuedReportSchema, issueAudit, ReportLangSchema } from './reports.ts';
 
 /**
@@ -38,11 +39,7 @@ const STEPS = ['attested', 'approved', 'rejected', 'paid'] as const;
 
 export const PaymentParamsSchema = z.object({
   contract: ContractIdSchema,
-  payment: z
-    .string()
-    .min(1)
-    .max(80)
-    .describe("the seq of the payment's evaluation entry, written <seq> or <contract>/<seq>"),
+  payment: PaymentIdParam.describe("the seq of the payment's evaluation entry, written <seq> or <contract>/<seq>"),
 });
 
 const StepRecordSchema = z.strictObject({

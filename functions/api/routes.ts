@@ -91,7 +91,8 @@ export const ROUTES: readonly RouteDef[] = [
     id: 'queryRecords',
     method: 'GET',
     path: '/contracts/{contract}/records',
-    summary: 'Evidence records by participant, type (with dates) or batch',
+    summary:
+      'Evidence records by participant, type (with dates) or batch, a page at a time (`limit`, then `cursor` = `next`)',
     roles: ['operator', 'evaluator'],
     contract: 'path',
     writes: false,

@@ -45,16 +45,24 @@ export const PROBLEM_TYPES = {
 export class HttpError extends Error {
   readonly status: number;
   readonly title: string;
-  constructor(status: number, title: string, message: string, options?: { cause?: unknown }) {
+  /** What exactly is wrong, field by field (e.g. the path parameter named), when there is more than the message. */
+  readonly problems: readonly Problem[] | undefined;
+  constructor(
+    status: number,
+    title: string,
+    message: string,
+    options?: { cause?: unknown; problems?: readonly Problem[] },
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.status = status;
     this.title = title;
+    this.problems = options?.problems;
   }
 }
 
 export class BadRequestError extends HttpError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; problems?: readonly Problem[] }) {
     super(400, 'Bad Request', message, options);
   }
 }
@@ -158,7 +166,10 @@ export function toProblem(error: unknown, options: ProblemOptions = {}): MappedP
   }
   if (error instanceof NotFoundError) return answer(404, { title: 'Not Found', detail: error.message });
   if (error instanceof ForbiddenError) return answer(403, { title: 'Forbidden', detail: error.message });
-  if (error instanceof HttpError) return answer(error.status, { title: error.title, detail: error.message });
+  if (error instanceof HttpError) {
+    const errors = error.problems === undefined ? {} : { errors: errorsOf(error.problems) };
+    return answer(error.status, { title: error.title, detail: error.message, ...errors });
+  }
   if (error instanceof IntegrityError) {
     return answer(500, { type: PROBLEM_TYPES.integrity, title: 'Ledger integrity failure', detail: GENERIC_500 });
   }

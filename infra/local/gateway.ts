@@ -164,7 +164,8 @@ function createGatewayServer(served: Served): Server {
       res.destroy();
     });
   };
-  const server: Server = createServer((req, res) => safely(req, res, false));
+  // Node answers a request without Host with a bare 400 (no body, no request id); the gateway checks it itself.
+  const server: Server = createServer({ requireHostHeader: false }, (req, res) => safely(req, res, false));
   // Expect: 100-continue: the client sends the body only once the route, size and token are accepted.
   server.on('checkContinue', (req, res) => safely(req, res, true));
   // Requests Node cannot parse never reach a handler: a problem answer, still with a request id.
@@ -262,6 +263,7 @@ async function answer(
   state: RequestState,
 ): Promise<Answer> {
   const now = new Date();
+  requireHost(req);
   const { rawPath, rawQueryString } = splitTarget(req.url ?? '');
   const { route, params } = routeOf(req, rawPath);
   state.routeKey = routeKey(route);
@@ -285,6 +287,13 @@ async function answer(
     now,
   });
   return invoke(served, route, event, requestId);
+}
+
+/** HTTP/1.1 requires a Host header (RFC 9112 §3.2): refused as a problem, like every other bad request. */
+function requireHost(req: IncomingMessage): void {
+  if (req.httpVersion === '1.1' && (req.headers.host ?? '') === '') {
+    throw new BadRequestError('an HTTP/1.1 request must carry a Host header (RFC 9112 §3.2)');
+  }
 }
 
 /** The path and query string of a request target; 400 unless it is a path without dot segments. */

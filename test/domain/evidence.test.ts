@@ -14,6 +14,7 @@ import {
   SOURCES,
   type StoredRecord,
   StoredRecordSchema,
+  type TimelineFacts,
   toStoredRecord,
   validateRecord,
 } from '#evidence';
@@ -640,6 +641,127 @@ describe('free text and personal data', () => {
         expect(problems).toEqual([]);
       }),
     );
+  });
+});
+
+describe('checkBatch: a timeline that contradicts an earlier record', () => {
+  const enrolled = (category: string) => stored('enrolment', { category });
+  /** The ledger's facts of P1: enrolled serving a sentence on 2023-09-04 (event e-1). */
+  const ledgerFacts = (patch: Partial<TimelineFacts> = {}): KnownState => ({
+    ...NOTHING_KNOWN,
+    enrolled: new Set([P1]),
+    timelines: new Map([
+      [
+        P1,
+        {
+          enrolment: { date: '2023-09-04', category: 'serving-sentence', where: { ledger: 'e-1' } },
+          custody: [],
+          ...patch,
+        },
+      ],
+    ]),
+  });
+
+  it('accepts a harmless timeline: release after enrolment, spells back to back, a death last', () => {
+    const batch = [
+      enrolled('serving-sentence'),
+      stored('release', { date: '2023-09-04' }),
+      stored('custody-spell', { date: '2024-01-01', to: '2024-01-31' }),
+      stored('custody-spell', { eventId: 'e-8b', date: '2024-02-01', to: '2024-02-10' }),
+      stored('withdrawal', { reason: 'died', date: '2024-07-01' }),
+      stored('service', { eventId: 'e-3b', date: '2024-07-01' }),
+      stored('correction', { date: '2024-08-01', supersedes: 'e-3b' }),
+      // Someone enrolled on probation may have been released before.
+      stored('enrolment', { eventId: 'x-1', participant: P2, category: 'probation', date: '2024-03-01' }),
+      stored('release', { eventId: 'x-2', participant: P2, date: '2023-01-01' }),
+    ];
+
+    expect(checkBatch(batch, NOTHING_KNOWN)).toEqual([]);
+    expect(checkBatch([stored('release', { date: '2023-10-16' })], ledgerFacts())).toEqual([]);
+  });
+
+  it('refuses a release dated before the enrolment of someone serving a sentence, naming the enrolment', () => {
+    const inBatch = checkBatch(
+      [enrolled('serving-sentence'), stored('release', { date: '2023-09-03' })],
+      NOTHING_KNOWN,
+    );
+    const inLedger = checkBatch([stored('release', { date: '2023-01-10' })], ledgerFacts());
+
+    expect(inBatch).toEqual([
+      {
+        at: 1,
+        field: 'date',
+        message:
+          'release on 2023-09-03 is before the enrolment on 2023-09-04 of a participant enrolled while serving a sentence (record 0 of this batch)',
+      },
+    ]);
+    expect(inLedger).toEqual([
+      {
+        at: 0,
+        field: 'date',
+        message:
+          'release on 2023-01-10 is before the enrolment on 2023-09-04 of a participant enrolled while serving a sentence (event e-1 in the ledger)',
+      },
+    ]);
+  });
+
+  it('refuses overlapping custody spells (custody-days would count them twice), in the batch or against the ledger', () => {
+    const batch = [
+      enrolled('serving-sentence'),
+      stored('custody-spell', { date: '2024-04-21', to: '2024-06-10' }),
+      stored('custody-spell', { eventId: 'e-8b', date: '2024-06-10', to: '2024-06-20' }),
+    ];
+    const known = ledgerFacts({ custody: [{ from: '2024-05-01', to: '2024-05-31', where: { ledger: 'c-7' } }] });
+
+    const inBatch = checkBatch(batch, NOTHING_KNOWN, { unit: 'line', at: [2, 3, 4] });
+    const inLedger = checkBatch([stored('custody-spell', { date: '2024-04-21', to: '2024-06-10' })], known);
+
+    expect(inBatch).toEqual([
+      {
+        at: 4,
+        field: 'date',
+        message:
+          'custody spell 2024-06-10..2024-06-20 overlaps the custody spell 2024-04-21..2024-06-10 (line 3 of this batch): its days would count twice',
+      },
+    ]);
+    expect(inLedger).toEqual([
+      {
+        at: 0,
+        field: 'date',
+        message:
+          'custody spell 2024-04-21..2024-06-10 overlaps the custody spell 2024-05-01..2024-05-31 (event c-7 in the ledger): its days would count twice',
+      },
+    ]);
+  });
+
+  it('refuses events dated after a withdrawal for death, naming the withdrawal; a correction is no event', () => {
+    const batch = [
+      enrolled('serving-sentence'),
+      stored('withdrawal', { reason: 'died', date: '2024-03-01' }),
+      stored('service', { date: '2024-03-02' }),
+      stored('correction', { date: '2024-04-01' }),
+    ];
+    const known = ledgerFacts({ death: { date: '2024-03-01', where: { ledger: 'w-9' } } });
+
+    const inBatch = checkBatch(batch, NOTHING_KNOWN);
+    const inLedger = checkBatch([stored('employment-started', { date: '2024-05-01' })], known);
+
+    expect(inBatch).toEqual([
+      {
+        at: 2,
+        field: 'date',
+        message:
+          "service on 2024-03-02 is dated after the participant's withdrawal for death on 2024-03-01 (record 1 of this batch)",
+      },
+    ]);
+    expect(inLedger).toEqual([
+      {
+        at: 0,
+        field: 'date',
+        message:
+          "employment-started on 2024-05-01 is dated after the participant's withdrawal for death on 2024-03-01 (event w-9 in the ledger)",
+      },
+    ]);
   });
 });
 

@@ -217,8 +217,8 @@ describe('GET /contracts/{contract} (getContract)', () => {
     expect(forbidden.status).toBe(403);
     expect(missing.status).toBe(404);
     expectProblem(missing);
-    expect(badId.status).toBe(422);
-    expect(badId.body.errors).toEqual([expect.objectContaining({ field: 'path.contract' })]);
+    expect(badId.status).toBe(400);
+    expect(badId.body.errors).toEqual([expect.objectContaining({ field: 'contract' })]);
   });
 });
 
@@ -344,7 +344,7 @@ describe('POST /contracts/{contract}/evaluations (evaluate) and GET …/evaluati
     expect(body.result).toEqual(run.result);
   });
 
-  it('refuses the recorded evaluation to other roles (403); other seqs are 404, a bad one 422', async () => {
+  it('refuses the recorded evaluation to other roles (403); other seqs are 404, a bad one 400', async () => {
     const statuses = await Promise.all(
       [MINISTRY, INVESTOR, token('operator', 'operator-7', contract)].map(
         async (claims) => (await api('getEvaluation', contract, { params: { seq: '3' }, claims })).status,
@@ -353,13 +353,22 @@ describe('POST /contracts/{contract}/evaluations (evaluate) and GET …/evaluati
     const notEvaluation = await api('getEvaluation', contract, { params: { seq: '2' }, claims: EVALUATOR });
     const beyond = await api('getEvaluation', contract, { params: { seq: '40' }, claims: EVALUATOR });
     const bad = await api('getEvaluation', contract, { params: { seq: '03' }, claims: EVALUATOR });
+    const hostile = await Promise.all(
+      [' 3', '3\t', '+3', '3 ', '0x3', '3e0'].map((seq) =>
+        api('getEvaluation', contract, { params: { seq }, claims: EVALUATOR }),
+      ),
+    );
 
     expect(statuses).toEqual([403, 403, 403]);
     expect(notEvaluation.status).toBe(404);
     expect(notEvaluation.body.detail).toMatch(/evidence\.batch/);
     expect(beyond.status).toBe(404);
-    expect(bad.status).toBe(422);
-    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'path.seq' })]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/^invalid path parameter seq: /);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'seq' })]);
+    expect(hostile.map((a) => [a.status, (a.body.errors as { field: string }[])[0]?.field])).toEqual(
+      hostile.map(() => [400, 'seq']),
+    );
   });
 
   it('shows anyone but the evaluator the aggregates only: no outcome keys, no numerators, no pseudonym', () => {

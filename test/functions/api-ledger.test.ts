@@ -49,6 +49,7 @@ import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/c
 import { loadProfile } from '../../functions/shared/contracts.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { enrol, freshContract, job, lambdaContext, saveEnv } from '../support/http.ts';
+import { registerFixture } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { memorySigner, memoryWitness } from '../support/signer.ts';
 import { testStack } from '../support/stack.ts';
@@ -177,6 +178,13 @@ async function ingest(contract: string, batchId: string, records: unknown[]): Pr
   );
 }
 
+/** A fresh contract (profile file) registered in its log (entry 0), as the ministry does before any evidence. */
+async function fresh(prefix: string): Promise<string> {
+  const contract = freshContract(contracts, prefix);
+  await registerFixture(rt, contract);
+  return contract;
+}
+
 interface Fixture {
   readonly contract: string;
   readonly receipts: IngestReceipt[];
@@ -184,7 +192,7 @@ interface Fixture {
 
 /** A contract with three batches: two enrolments and a job, a third enrolment, then two jobs. */
 async function fixture(): Promise<Fixture> {
-  const contract = freshContract(contracts, 'ledger');
+  const contract = await fresh('ledger');
   const receipts = [
     await ingest(contract, 'b-1', [
       enrol('e1', 'OP-0001', '2024-03-01'),
@@ -234,13 +242,13 @@ describe('GET /contracts/{contract}/batches/{batchId}', () => {
     expect(verifyCheckpoint(answer.body.checkpoint, [logKey(f.contract)]).size).toBe(receipt.seq + 1);
   });
 
-  it('answers 404 for a batch never appended, and 422 for a malformed batch id', async () => {
+  it('answers 404 for a batch never appended, and 400 for a malformed batch id', async () => {
     const missing = await call('getBatch', { contract: f.contract, batchId: 'b-404' });
     const bad = await call('getBatch', { contract: f.contract, batchId: '../etc' });
 
     expectProblem(missing, 404, /batch b-404 has no entry/);
-    expectProblem(bad, 422);
-    expect(bad.body.errors[0].field).toBe('path.batchId');
+    expectProblem(bad, 400, /invalid path parameter batchId/);
+    expect(bad.body.errors[0].field).toBe('batchId');
   });
 });
 
@@ -280,7 +288,7 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
   }
 
   it('answers pending while the upload is not ingested, then accepted with the receipt', async () => {
-    const contract = freshContract(contracts, 'upl');
+    const contract = await fresh('upl');
     const bytes = csv([enrol('u1', 'OP-0101'), enrol('u2', 'OP-0102')]);
     await upload(contract, 'up-1', bytes, false);
 
@@ -294,14 +302,14 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
     expect(UploadStatusSchema.parse(accepted.body)).toMatchObject({
       status: 'accepted',
       batchId: 'up-1',
-      receipt: { contract, batchId: 'up-1', seq: 0, recordCount: 2 },
+      receipt: { contract, batchId: 'up-1', seq: 1, recordCount: 2 },
     });
     const batch = await call('getBatch', { contract, batchId: 'up-1' }, { role: 'operator' });
     expect(batch.body).toMatchObject({ entryHash: accepted.body.receipt.entryHash });
   });
 
   it('answers rejected with every problem of a rejected upload', async () => {
-    const contract = freshContract(contracts, 'upl');
+    const contract = await fresh('upl');
     await upload(contract, 'up-bad', csv([enrol('u1', 'OP-0101'), { ...job('u2', 'OP-0101'), monthlyWage: '-5' }]));
 
     const answer = await call('getUpload', { contract, batchId: 'up-bad' }, { role: 'operator' });
@@ -312,7 +320,7 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
     expect(await rt.ledger.batchEntry(contract, 'up-bad')).toBeUndefined();
   });
 
-  it('answers 404 when nothing was uploaded under the batch id, 422 for a batch id with dot segments, and 403 to a role other than operator', async () => {
+  it('answers 404 when nothing was uploaded under the batch id, 400 for a batch id with dot segments, and 403 to a role other than operator', async () => {
     const missing = await call('getUpload', { contract: f.contract, batchId: 'never' }, { role: 'operator' });
     const evaluator = await call('getUpload', { contract: f.contract, batchId: 'never' }, { role: 'evaluator' });
 
@@ -320,8 +328,8 @@ describe('GET /contracts/{contract}/uploads/{batchId}', () => {
 
     expectProblem(missing, 404, /no upload of batch never/);
     expectProblem(evaluator, 403);
-    expectProblem(dots, 422);
-    expect(dots.body.errors[0]).toMatchObject({ field: 'path.batchId', message: 'no empty, . or .. path segments' });
+    expectProblem(dots, 400);
+    expect(dots.body.errors[0]).toMatchObject({ field: 'batchId', message: 'no empty, . or .. path segments' });
   });
 });
 
@@ -382,6 +390,71 @@ describe('GET /contracts/{contract}/records', () => {
     expect(batchPages[1]?.body.next).toBeUndefined();
   });
 
+  it('reads one page per page from DynamoDB: items read per page stay near the limit, however many match', async () => {
+    // Prepare: 60 enrolments in one contract.
+    const contract = await fresh('paged');
+    const enrolments = Array.from({ length: 60 }, (_, i) =>
+      enrol(
+        `p${String(i).padStart(3, '0')}`,
+        `OP-${String(i).padStart(4, '0')}`,
+        `2024-03-${String((i % 28) + 1).padStart(2, '0')}`,
+      ),
+    );
+    await ingest(contract, 'b-all', enrolments);
+    const page = async (q: Record<string, string>) => {
+      const before = rt.store.itemsRead;
+      const answer = await call('queryRecords', { contract }, { query: q });
+      return { answer, read: rt.store.itemsRead - before };
+    };
+
+    // Act
+    const first = await page({ type: 'enrolment', limit: '1' });
+    const walked: { ids: string[]; read: number }[] = [];
+    let cursor: string | undefined;
+    do {
+      const { answer, read } = await page({ type: 'enrolment', limit: '7', ...(cursor ? { cursor } : {}) });
+      expect(answer.status, answer.text).toBe(200);
+      walked.push({ ids: ids(answer), read });
+      cursor = answer.body.next;
+    } while (cursor !== undefined && walked.length < 20);
+    const byBatch = await page({ batch: 'b-all', limit: '5' });
+
+    // Assess: a page of n reads n + 1 items (the one more tells whether a next page exists), not 60.
+    expect(first.answer.body.records).toHaveLength(1);
+    expect(first.read).toBeLessThanOrEqual(2);
+    expect(first.answer.body.next).toEqual(expect.any(String));
+    expect(walked).toHaveLength(9);
+    for (const w of walked) expect(w.read).toBeLessThanOrEqual(8);
+    const seen = walked.flatMap((w) => w.ids);
+    expect(seen).toHaveLength(60);
+    expect(new Set(seen).size).toBe(60);
+    const dated = [...enrolments].sort((a, b) => `${a.date}#${a.eventId}`.localeCompare(`${b.date}#${b.eventId}`));
+    expect(seen).toEqual(dated.map((e) => e.eventId));
+    expect(byBatch.read).toBeLessThanOrEqual(6);
+    expect(ids(byBatch.answer)).toEqual(['p000', 'p001', 'p002', 'p003', 'p004']);
+  });
+
+  it('refuses a cursor of another contract, another date range or altered (422), reading nothing it names', async () => {
+    const next = (await query({ type: 'enrolment', limit: '1' })).body.next as string;
+    const key = JSON.parse(Buffer.from(next, 'base64url').toString('utf8')) as { v: number; k: string[] };
+    const forge = (k: string[]) => Buffer.from(JSON.stringify({ ...key, k }), 'utf8').toString('base64url');
+    const [pk = '', sk = '', sortKey = ''] = key.k;
+
+    const answers = [
+      await query({ type: 'enrolment', cursor: forge([pk.replace(f.contract, 'other-contract'), sk, sortKey]) }),
+      await query({ type: 'enrolment', cursor: forge([pk, 'X', sortKey]) }),
+      await query({ type: 'enrolment', from: '2025-01-01', cursor: next }),
+      await query({ type: 'enrolment', cursor: `${next}!` }),
+      await query({ type: 'enrolment', cursor: Buffer.from('{"v":2}').toString('base64url') }),
+    ];
+
+    for (const answer of answers) {
+      expectProblem(answer, 422, /the cursor is not one this API gave/);
+      expect(answer.body.errors[0].field).toBe('query.cursor');
+    }
+    expect(ids(await query({ type: 'enrolment', cursor: next }))).toEqual(['e2', 'e4']);
+  });
+
   it.each([
     [{}, 'query', /exactly one of participant, batch, type/],
     [{ batch: 'b-1', type: 'enrolment' }, 'query.type', /exactly one/],
@@ -411,25 +484,25 @@ describe('GET /contracts/{contract}/records', () => {
 describe('GET /contracts/{contract}/records/{eventId}/proof', () => {
   it("proves a record into its batch's root and the batch's entry into a signed checkpoint", async () => {
     const answer = await call('getRecordProof', { contract: f.contract, eventId: 'e4' });
-    const old = await call('getRecordProof', { contract: f.contract, eventId: 'e3' }, { query: { size: '1' } });
+    const old = await call('getRecordProof', { contract: f.contract, eventId: 'e3' }, { query: { size: '2' } });
 
     expect(answer.status).toBe(200);
     const doc = RecordProofSchema.parse(answer.body) as RecordProofDocument;
     expect(checkRecordProof(doc, [logKey(f.contract)])).toBeUndefined();
-    expect(doc).toMatchObject({ eventId: 'e4', seq: 1, size: 3, batch: { batchId: '2024-05/b', index: 0, count: 1 } });
+    expect(doc).toMatchObject({ eventId: 'e4', seq: 2, size: 4, batch: { batchId: '2024-05/b', index: 0, count: 1 } });
     expect(checkRecordProof(old.body, [logKey(f.contract)])).toBeUndefined();
-    expect(old.body).toMatchObject({ seq: 0, size: 1, batch: { index: 2, count: 3 } });
+    expect(old.body).toMatchObject({ seq: 1, size: 2, batch: { index: 2, count: 3 } });
     expect(checkRecordProof({ ...doc, record: doc.record.replace('e4', 'e9') }, [logKey(f.contract)])).toBeDefined();
   });
 
   it('answers 404 for an unknown event, 422 for a malformed one or a size before its batch', async () => {
     const missing = await call('getRecordProof', { contract: f.contract, eventId: 'e404' });
     const bad = await call('getRecordProof', { contract: f.contract, eventId: '-e1' });
-    const early = await call('getRecordProof', { contract: f.contract, eventId: 'e5' }, { query: { size: '2' } });
+    const early = await call('getRecordProof', { contract: f.contract, eventId: 'e5' }, { query: { size: '3' } });
 
     expectProblem(missing, 404, /no committed record with event id e404/);
-    expectProblem(bad, 422);
-    expect(bad.body.errors[0].field).toBe('path.eventId');
+    expectProblem(bad, 400, /invalid path parameter eventId/);
+    expect(bad.body.errors[0].field).toBe('eventId');
     expectProblem(early, 422);
     expect(early.body.errors[0].field).toBe('query.size');
   });
@@ -437,22 +510,30 @@ describe('GET /contracts/{contract}/records/{eventId}/proof', () => {
 
 describe('GET /contracts/{contract}/entries/{seq}/proof', () => {
   it('proves an entry in the current checkpoint and in an older size, for any role', async () => {
-    const current = await call('getEntryProof', { contract: f.contract, seq: '1' }, { role: 'investor' });
-    const older = await call('getEntryProof', { contract: f.contract, seq: '0' }, { query: { size: '2' } });
+    const current = await call('getEntryProof', { contract: f.contract, seq: '2' }, { role: 'investor' });
+    const older = await call('getEntryProof', { contract: f.contract, seq: '1' }, { query: { size: '3' } });
 
     expect(current.status).toBe(200);
     const doc = EntryProofSchema.parse(current.body) as EntryProofDocument;
-    expect(doc).toMatchObject({ contract: f.contract, seq: 1, size: 3 });
+    expect(doc).toMatchObject({ contract: f.contract, seq: 2, size: 4 });
     expect(checkEntryProof(doc, [logKey(f.contract)])).toBeUndefined();
     expect(checkEntryProof(older.body, [logKey(f.contract)])).toBeUndefined();
-    expect(older.body).toMatchObject({ seq: 0, size: 2 });
+    expect(older.body).toMatchObject({ seq: 1, size: 3 });
     expect(checkEntryProof(doc, [memorySigner('sib-ledger.local').key])).toMatch(/no verifiable signatures/);
   });
 
   it.each([
-    ['3', {}, 404, /no entry seq 3/],
-    ['x', {}, 422, /invalid path/],
-    ['01', {}, 422, /invalid path/],
+    ['4', {}, 404, /no entry seq 4/],
+    ['x', {}, 400, /invalid path parameter seq/],
+    ['01', {}, 400, /invalid path parameter seq/],
+    [' 1', {}, 400, /invalid path parameter seq/],
+    ['1\t', {}, 400, /invalid path parameter seq/],
+    ['+1', {}, 400, /invalid path parameter seq/],
+    ['-0', {}, 400, /invalid path parameter seq/],
+    ['1.0', {}, 400, /invalid path parameter seq/],
+    ['\u0661', {}, 400, /invalid path parameter seq/],
+    ['1', { size: ' 3' }, 422, /invalid query/],
+    ['1', { size: '03' }, 422, /invalid query/],
     ['1', { size: '1' }, 422, /not in a tree of size 1/],
     ['1', { size: '9' }, 422, /size 9 is not available/],
     ['1', { size: '0' }, 422, /invalid query/],
@@ -473,18 +554,18 @@ describe('GET /contracts/{contract}/checkpoint and /consistency', () => {
     const proof = await call('getConsistencyProof', { contract }, { query: { from: String(before.body.size) } });
 
     expect(before.status).toBe(200);
-    expect(CheckpointSchema.parse(before.body)).toMatchObject({ contract, size: 3 });
+    expect(CheckpointSchema.parse(before.body)).toMatchObject({ contract, size: 4 });
     const cp = verifyCheckpoint(before.body.note, [logKey(contract)]);
     expect(cp.origin).toBe(before.body.origin);
     expect(Buffer.from(cp.root).toString('hex')).toBe(before.body.root);
-    expect(after.body.size).toBe(5);
-    expect(ConsistencySchema.parse(proof.body)).toMatchObject({ contract, from: 3, to: 5 });
+    expect(after.body.size).toBe(6);
+    expect(ConsistencySchema.parse(proof.body)).toMatchObject({ contract, from: 4, to: 6 });
     expect(proof.body.fromRoot).toBe(before.body.root);
     expect(proof.body.toRoot).toBe(after.body.root);
-    expect(verifyCheckpoint(proof.body.checkpoint, [logKey(contract)]).size).toBe(5);
+    expect(verifyCheckpoint(proof.body.checkpoint, [logKey(contract)]).size).toBe(6);
     const ok = verifyConsistency(
-      3,
-      5,
+      4,
+      6,
       fromHex(before.body.root),
       fromHex(after.body.root),
       proof.body.proof.map(fromHex),
@@ -506,7 +587,7 @@ describe('GET /contracts/{contract}/checkpoint and /consistency', () => {
     [{}, /invalid query/],
     [{ from: '4', to: '2' }, /invalid query/],
     [{ from: '1', to: '9' }, /size 9 is not available/],
-    [{ from: '9' }, /not a prefix of a tree of size 3/],
+    [{ from: '9' }, /not a prefix of a tree of size 4/],
     [{ from: 'one' }, /invalid query/],
   ])('answers 422 to %j', async (q, detail) => {
     const answer = await call('getConsistencyProof', { contract: f.contract }, { query: q as Record<string, string> });
@@ -533,18 +614,18 @@ describe('GET /contracts/{contract}/export', () => {
       contract: f.contract,
       strict: true,
     });
-    expect(result).toMatchObject({ ok: true, entries: 3, checkpoint: { size: 3 } });
-    expect(answer.text.trimEnd().split('\n')).toHaveLength(4);
+    expect(result).toMatchObject({ ok: true, entries: 4, checkpoint: { size: 4 } });
+    expect(answer.text.trimEnd().split('\n')).toHaveLength(5);
   });
 
   it('answers ranges: a prefix verifies on its own, and consecutive ranges join into the whole log', async () => {
     const first = await call('exportLog', { contract: f.contract }, { query: { to: '1' } });
-    const rest = await call('exportLog', { contract: f.contract }, { query: { from: '1', to: '3' } });
+    const rest = await call('exportLog', { contract: f.contract }, { query: { from: '1', to: '4' } });
 
     expect(await verifyExportBytes(bytesOf(first), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 1 });
     const joined = `${first.text.split('\n').slice(0, 1).join('\n')}\n${rest.text}`;
-    expect(await verifyExportBytes(utf8(joined), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 3 });
-    expect(rest.headers['content-disposition']).toContain(`${f.contract}-1-3.jsonl`);
+    expect(await verifyExportBytes(utf8(joined), [logKey(f.contract)])).toMatchObject({ ok: true, entries: 4 });
+    expect(rest.headers['content-disposition']).toContain(`${f.contract}-1-4.jsonl`);
   });
 
   it('answers 422 above the size an answer may carry, pointing to the CLI and to ranges', async () => {
@@ -558,7 +639,7 @@ describe('GET /contracts/{contract}/export', () => {
       const answer = await call('exportLog', { contract: f.contract });
 
       expect(fits.status).toBe(200);
-      expectProblem(answer, 422, /use `sib ledger export --contract [a-z0-9-]+`.*\?from=0&to=2, then \?from=2/);
+      expectProblem(answer, 422, /use `sib ledger export --contract [a-z0-9-]+`.*\?from=0&to=3, then \?from=3/);
     } finally {
       exportSettings.maxBytes = saved;
     }
@@ -567,7 +648,7 @@ describe('GET /contracts/{contract}/export', () => {
   it.each([
     [{ to: '9' }, /size 9 is not available/],
     [{ from: '2', to: '2' }, /invalid query/],
-    [{ from: '3' }, /holds no entries/],
+    [{ from: '4' }, /holds no entries/],
     [{ from: '-1' }, /invalid query/],
   ])('answers 422 to the range %j', async (q, detail) => {
     expectProblem(await call('exportLog', { contract: f.contract }, { query: q }), 422, detail);

@@ -161,7 +161,7 @@ describe('GET /contracts/{contract}/payments and …/payments/{payment}', () => 
     }
   });
 
-  it('shows one payment by <seq> or <contract>/<seq>; other ids are 403, 422 or 404', async () => {
+  it('shows one payment by <seq> or <contract>/<seq>; other ids are 403, 400 or 404', async () => {
     const bySeq = await payments('getPayment', contract, { params: target(), claims: INVESTOR });
     const byFull = await payments('getPayment', contract, { params: target(`${contract}/2`), claims: INVESTOR });
     const ofOther = await payments('getPayment', contract, { params: target(`${other}/2`), claims: INVESTOR });
@@ -173,7 +173,7 @@ describe('GET /contracts/{contract}/payments and …/payments/{payment}', () => 
     expect(paymentsApi.PaymentStatusSchema.parse(bySeq.body)).toMatchObject({ payment: 2, state: 'calculated' });
     expect(byFull.body).toEqual(bySeq.body);
     expect(ofOther.status).toBe(403);
-    expect(malformed.status).toBe(422);
+    expect(malformed.status).toBe(400);
     expect(malformed.body.errors).toEqual([expect.objectContaining({ field: 'payment' })]);
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toMatch(/evidence\.batch/);
@@ -224,6 +224,49 @@ describe('POST …/payments/{payment}/attest', () => {
     expect(third.body).toMatchObject({ payment: 2, state: 'attested' });
     expect(await size(contract)).toBe(4);
   });
+});
+
+describe('payment ids in paths are exact', () => {
+  // Each once reached payment 2 (trimmed); an approval was written through ' 2'.
+  const HOSTILE = [
+    ' 2',
+    '2\t',
+    '2 ',
+    '\t2',
+    '\n2',
+    '+2',
+    '-2',
+    '02',
+    '2.0',
+    '2e0',
+    '0x2',
+    '\u00a02',
+    '\uff12',
+    `${'kam'}/ 2`,
+  ];
+
+  it.each(HOSTILE)(
+    'answers %j with 400 naming the parameter, for a read and for every step, writing nothing',
+    async (id) => {
+      const answers = await writesNothing(contract, async () => [
+        await payments('getPayment', contract, { params: target(id), claims: INVESTOR }),
+        await payments('attestPayment', contract, { params: target(id), body: {}, claims: EVALUATOR_B }),
+        await payments('approvePayment', contract, { params: target(id), body: {}, claims: MINISTRY_1 }),
+        await payments('rejectPayment', contract, { params: target(id), body: { reason: 'no' }, claims: MINISTRY_1 }),
+        await payments('markPaid', contract, {
+          params: target(id),
+          body: { paymentOrder: 'PP-1', paidOn: '2024-09-30' },
+          claims: MINISTRY_2,
+        }),
+      ]);
+      for (const answer of answers) {
+        expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+        expectProblem(answer);
+        expect(answer.body.detail).toMatch(/^invalid path parameter payment: /);
+        expect(answer.body.errors).toEqual([expect.objectContaining({ field: 'payment' })]);
+      }
+    },
+  );
 });
 
 describe('POST …/payments/{payment}/approve, …/reject and …/paid', () => {
@@ -430,7 +473,7 @@ describe('GET/POST /contracts/{contract}/reports and GET …/reports/{report}', 
     ).toBe('%PDF-');
   });
 
-  it('answers unknown report ids with 404, malformed ones with 422, other roles and contracts with 403', async () => {
+  it('answers unknown report ids with 404, malformed ones with 400, other roles and contracts with 403', async () => {
     const unknown = await reports('downloadReport', contract, { params: { report: 'deadbeef' }, claims: INVESTOR });
     const short = await reports('downloadReport', contract, { params: { report: 'abc' }, claims: INVESTOR });
     const traversal = await reports('downloadReport', contract, {
@@ -448,9 +491,9 @@ describe('GET/POST /contracts/{contract}/reports and GET …/reports/{report}', 
 
     expect(unknown.status).toBe(404);
     expectProblem(unknown);
-    expect(short.status).toBe(422);
-    expect(short.body.errors).toEqual([expect.objectContaining({ field: 'path.report' })]);
-    expect(traversal.status).toBe(422);
+    expect(short.status).toBe(400);
+    expect(short.body.errors).toEqual([expect.objectContaining({ field: 'report' })]);
+    expect(traversal.status).toBe(400);
     expect(operator.status).toBe(403);
     expect(foreign.status).toBe(403);
   });

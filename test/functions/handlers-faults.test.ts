@@ -23,6 +23,7 @@ import { handler } from '../../functions/ingest-batch.ts';
 import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, enrol, freshContract, invoke, job, operatorClaims, saveEnv } from '../support/http.ts';
+import { registerFixture } from '../support/runtime.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-handler-faults-'));
@@ -31,10 +32,21 @@ const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
 const opened: Runtime[] = [];
 const reader = DynamoDBDocumentClient.from(dynamoClient());
 
-beforeAll(() => {
+let plain: Runtime;
+
+beforeAll(async () => {
   process.env.SIB_DATA_DIR = dir;
   process.env.SIB_CONTRACTS_DIR = contracts;
+  plain = await localRuntime(dir, testStack());
+  opened.push(plain);
 });
+
+/** A fresh contract registered in its log through an unstubbed runtime (the faults are for the ingest). */
+async function fresh(prefix: string): Promise<string> {
+  const contract = freshContract(contracts, prefix);
+  await registerFixture(plain, contract);
+  return contract;
+}
 afterEach(() => resetRuntime());
 afterAll(() => {
   for (const rt of opened) {
@@ -110,7 +122,8 @@ async function expectExactlyOnce(rt: Runtime, contract: string, batchId: string,
       ConsistentRead: true,
     }),
   );
-  expect(ledger.Items?.map((item) => JSON.parse(item.entry as string).body.batchId)).toEqual([batchId]);
+  // The registration, then the batch once.
+  expect(ledger.Items?.map((item) => JSON.parse(item.entry as string).body.batchId)).toEqual([undefined, batchId]);
   const stored: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -143,7 +156,7 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
       if (fault) throw fault;
       return real.dynamo(new TransactWriteCommand(input));
     });
-    const contract = freshContract(contracts, 'flt');
+    const contract = await fresh('flt');
     const { records, eventIds } = cohort(20);
 
     const answer = await invoke(handler, batch(contract, 'b-throttled', records));
@@ -167,7 +180,7 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
       }
       return real.dynamo(new TransactWriteCommand(input));
     });
-    const contract = freshContract(contracts, 'flt');
+    const contract = await fresh('flt');
     const { records, eventIds } = cohort(20);
 
     const answer = await invoke(handler, batch(contract, 'b-conflict', records));
@@ -179,7 +192,7 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
 
   it('never sends BatchWriteItem (it can delete) nor UpdateItem outside the HEAD items', async () => {
     const { dynamo } = await faultyRuntime();
-    const contract = freshContract(contracts, 'flt');
+    const contract = await fresh('flt');
     const { records } = cohort(60);
 
     const answer = await invoke(handler, batch(contract, 'b-actions', records));
@@ -219,7 +232,7 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
       if (!writesRecords(input) && appends++ === 0) throw awsError('TimeoutError');
       return answer;
     });
-    const contract = freshContract(contracts, 'flt');
+    const contract = await fresh('flt');
     const { records, eventIds } = cohort(5);
 
     const failed = await invoke(handler, batch(contract, 'b-timeout', records));
@@ -231,14 +244,14 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
     expect(failed.body).toMatchObject({ status: 503, requestId: failed.headers['x-request-id'] });
     expect(JSON.stringify(failed.body)).not.toContain('TimeoutError');
     expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ batchId: 'b-timeout', seq: 0, recordCount: 10, replayed: true });
+    expect(retried.body).toMatchObject({ batchId: 'b-timeout', seq: 1, recordCount: 10, replayed: true });
     await expectExactlyOnce(rt, contract, 'b-timeout', eventIds);
   });
 
   it('answers 503 when the append times out before committing, and a retry appends the batch once', async () => {
     const { rt, dynamo } = await faultyRuntime();
     dynamo.on(TransactWriteCommand).rejectsOnce(awsError('TimeoutError'));
-    const contract = freshContract(contracts, 'flt');
+    const contract = await fresh('flt');
     const { records, eventIds } = cohort(5);
 
     const failed = await invoke(handler, batch(contract, 'b-lost', records));
@@ -246,14 +259,14 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
 
     expect(failed.status).toBe(503);
     expect(retried.status).toBe(201);
-    expect(retried.body).toMatchObject({ seq: 0, replayed: false });
+    expect(retried.body).toMatchObject({ seq: 1, replayed: false });
     await expectExactlyOnce(rt, contract, 'b-lost', eventIds);
   });
 
   it('answers 503 when S3 refuses the archive write, and a retry archives and appends once', async () => {
     const { rt, s3 } = await faultyRuntime();
     s3.on(PutObjectCommand).rejectsOnce(awsError('SlowDown', 503));
-    const contract = freshContract(contracts, 'flt');
+    const contract = await fresh('flt');
     const { records, eventIds } = cohort(3);
 
     const failed = await invoke(handler, batch(contract, 'b-s3', records));
@@ -261,7 +274,7 @@ describe('ingest handler under DynamoDB and S3 faults', () => {
     const retried = await invoke(handler, batch(contract, 'b-s3', records));
 
     expect(failed.status).toBe(503);
-    expect(sizeAfterFailure).toBe(0);
+    expect(sizeAfterFailure).toBe(1);
     expect(retried.status).toBe(201);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(2);
     await expectExactlyOnce(rt, contract, 'b-s3', eventIds);

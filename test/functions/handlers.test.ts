@@ -35,6 +35,7 @@ import {
   operatorClaims,
   saveEnv,
 } from '../support/http.ts';
+import { registerFixture } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 
@@ -67,6 +68,13 @@ const jsonBatch = (contract: string, batchId: string, records: unknown[], extra:
   });
 const ingest = (event: ReturnType<typeof apiEvent>) => invoke(ingestHandler, event);
 
+/** A fresh contract (profile file) registered in its log, as the ministry does before any evidence. */
+async function fresh(prefix: string): Promise<string> {
+  const contract = freshContract(contracts, prefix);
+  await registerFixture(rt, contract);
+  return contract;
+}
+
 function expectProblem(answer: { status: number; headers: Record<string, string>; body: Record<string, unknown> }) {
   expect(answer.headers['content-type']).toBe('application/problem+json');
   expect(answer.body).toMatchObject({ status: answer.status, requestId: answer.headers['x-request-id'] });
@@ -74,8 +82,20 @@ function expectProblem(answer: { status: number; headers: Record<string, string>
 }
 
 describe('POST /contracts/{contract}/batches', () => {
-  it('accepts a JSON batch with 201 and the receipt, and answers it again with 200 and the same receipt', async () => {
+  it('refuses a batch for a contract with a profile but no registration (409, register first), writing nothing', async () => {
     const contract = freshContract(contracts, 'api');
+
+    const answer = await ingest(jsonBatch(contract, 'b-1', [enrol('e1', 'OP-1')]));
+
+    expect(answer.status).toBe(409);
+    expectProblem(answer);
+    expect(answer.body.detail).toMatch(`contract ${contract} is not registered: register the contract first`);
+    expect((await rt.log.head(contract)).size).toBe(0);
+    expect(await rt.store.byBatch(contract, 'b-1')).toEqual([]);
+  });
+
+  it('accepts a JSON batch with 201 and the receipt, and answers it again with 200 and the same receipt', async () => {
+    const contract = await fresh('api');
     const event = jsonBatch(contract, 'b-1', [enrol('e1', 'OP-0001'), job('e2', 'OP-0001')]);
 
     const first = await ingest(event);
@@ -84,8 +104,8 @@ describe('POST /contracts/{contract}/batches', () => {
     expect(first.status).toBe(201);
     expect(first.headers['content-type']).toBe('application/json');
     expect(first.headers['x-request-id']).toBe(event.requestContext.requestId);
-    expect(first.body).toMatchObject({ contract, batchId: 'b-1', seq: 0, recordCount: 2, replayed: false });
-    expect(first.body.checkpoint).toMatch(/\n1\n/);
+    expect(first.body).toMatchObject({ contract, batchId: 'b-1', seq: 1, recordCount: 2, replayed: false });
+    expect(first.body.checkpoint).toMatch(/\n2\n/);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...first.body, replayed: true });
     // The documented answer shape (the OpenAPI document is built from these schemas).
@@ -95,7 +115,7 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 
   it('logs ids and counts as JSON and emits the ingest metrics, but never a participant reference', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
 
     const answer = await ingest(jsonBatch(contract, 'b-log', [enrol('e1', 'KZ-990101300123')]));
 
@@ -110,7 +130,7 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 
   it('answers other content under the same batch id with 409, naming both hashes, and appends nothing', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
     const first = await ingest(jsonBatch(contract, 'b-1', [enrol('e1', 'OP-0001')]));
 
     const other = await ingest(jsonBatch(contract, 'b-1', [enrol('e1', 'OP-0002')]));
@@ -120,11 +140,11 @@ describe('POST /contracts/{contract}/batches', () => {
     const archive = first.body.archive as { sha256: string };
     expect(other.body).toMatchObject({ batchId: 'b-1', storedHash: archive.sha256, requestHash: expect.any(String) });
     expect(other.body.requestHash).not.toBe(archive.sha256);
-    expect((await rt.log.head(contract)).size).toBe(1);
+    expect((await rt.log.head(contract)).size).toBe(2);
   });
 
   it('rejects an invalid batch whole with 422 listing every problem, and writes nothing', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
     await ingest(jsonBatch(contract, 'b-0', [enrol('e0', 'OP-0001')]));
     const head = await rt.log.head(contract);
 
@@ -252,7 +272,7 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 
   it('accepts a CSV body with Cyrillic free text, the batch id in the query', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
     const note = 'неявка на регистрацию, без уважительной причины';
     const csv = [
       'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256,note',
@@ -277,7 +297,7 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 
   it('reads a base64-encoded body (UTF-8 intact), the batch id in Idempotency-Key', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
     const note = 'пропуск явки в инспекцию';
     const csv = [
       'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256,note',
@@ -301,7 +321,7 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 
   it('refuses a body marked base64 that is not, with 400', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
 
     const answer = await ingest(jsonBatch(contract, 'b-1', [], { isBase64Encoded: true, body: '{"batchId":"b-1"}' }));
 
@@ -310,7 +330,7 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 
   it('refuses a body over LIMITS.jsonBytes with 413 naming the bound', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
     const body = JSON.stringify({ batchId: 'big', records: [{ note: 'x'.repeat(LIMITS.jsonBytes) }] });
 
     const answer = await ingest(
@@ -320,11 +340,11 @@ describe('POST /contracts/{contract}/batches', () => {
     expect(answer.status).toBe(413);
     expectProblem(answer);
     expect(answer.body.detail).toContain('LIMITS.jsonBytes');
-    expect((await rt.log.head(contract)).size).toBe(0);
+    expect((await rt.log.head(contract)).size).toBe(1);
   });
 
   it('answers 404 for a contract without a profile, and 415 for a body that is neither JSON nor CSV', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
 
     const unknown = await ingest(jsonBatch('no-such-contract', 'b-1', [enrol('e1', 'OP-1')]));
     const traversal = await ingest(jsonBatch('..%2F..%2Fpackage', 'b-1', [enrol('e1', 'OP-1')]));
@@ -337,19 +357,19 @@ describe('POST /contracts/{contract}/batches', () => {
   });
 
   it('records the token subject as the operator acting, in the batch entry', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
 
     const answer = await ingest(
       jsonBatch(contract, 'b-1', [enrol('e1', 'OP-1')], { claims: operatorClaims({ sub: 'cognito-sub-42' }) }),
     );
 
     expect(answer.status).toBe(201);
-    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
+    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 1)));
     expect(entry.actor).toEqual({ sub: 'cognito-sub-42', role: 'operator' });
   });
 
   it('answers an unexpected error with a generic 500 problem carrying the request id, never the internals', async () => {
-    const contract = freshContract(contracts, 'api');
+    const contract = await fresh('api');
     const secret = 'connection to 10.1.2.3 refused in /var/task/functions/adapters/evidence-ledger.ts';
     setRuntime({
       ...rt,
@@ -357,6 +377,7 @@ describe('POST /contracts/{contract}/batches', () => {
         ...rt.ports,
         ledger: {
           ...rt.ports.ledger,
+          registered: async () => true,
           batchEntry: async () => {
             throw new Error(secret);
           },
@@ -406,7 +427,7 @@ describe('POST /contracts/{contract}/uploads', () => {
     );
 
   it('returns a presigned PUT that the S3 emulator accepts, storing batch id and submitter as metadata', async () => {
-    const contract = freshContract(contracts, 'up');
+    const contract = await fresh('up');
     // The runtime's S3 client as in AWS: SDK default checksums (the local config turns them off).
     const { requestChecksumCalculation: _, ...awsLike } = clientConfig(testStack(), 's3');
     const s3 = new S3Client(awsLike);
@@ -446,7 +467,7 @@ describe('POST /contracts/{contract}/uploads', () => {
 
   it('signs the SHA-256 of the file into the upload as x-amz-checksum-sha256, for S3 to check the bytes', async () => {
     // Prepare
-    const contract = freshContract(contracts, 'up');
+    const contract = await fresh('up');
     const csv = new TextEncoder().encode(
       'eventId,participant,type,date,source\nx1,SC-1,withdrawal,2024-05-01,operator\n',
     );
@@ -473,7 +494,7 @@ describe('POST /contracts/{contract}/uploads', () => {
   });
 
   it("signs the caller's subject into the upload, and the S3-event ingest records it as the operator acting", async () => {
-    const contract = freshContract(contracts, 'up');
+    const contract = await fresh('up');
     const csv = new TextEncoder().encode(
       `eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256\nu1,SC-0300,enrolment,2024-03-01,operator,2024,released,female,1991,${CONSENT_SHA256}\n`,
     );
@@ -496,7 +517,7 @@ describe('POST /contracts/{contract}/uploads', () => {
     expect(headers['x-amz-meta-submitter']).toBe('cognito-sub-9');
     expect(put.status).toBe(200);
     expect(ingested.uploads).toEqual([expect.objectContaining({ key, status: 'accepted' })]);
-    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
+    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 1)));
     expect(entry.actor).toEqual({ sub: 'cognito-sub-9', role: 'operator' });
   });
 
@@ -559,7 +580,7 @@ describe('POST /contracts/{contract}/uploads', () => {
   });
 
   it('rejects a bad batch id and content type with 422 listing both, and an unknown contract with 404', async () => {
-    const contract = freshContract(contracts, 'up');
+    const contract = await fresh('up');
 
     const bad = await presign(contract, { batchId: 'a/../../etc', contentType: 'application/json' });
     const unknown = await presign('no-such-contract', { batchId: 'b-1', contentType: 'text/csv' });
@@ -575,7 +596,7 @@ describe('POST /contracts/{contract}/uploads', () => {
 describe('authorization of the evidence routes', () => {
   /** Nothing in the ledger, the record store, the archive or the upload area for `contract`. */
   async function expectNothingWritten(contract: string, batchId: string) {
-    expect((await rt.log.head(contract)).size).toBe(0);
+    expect((await rt.log.head(contract)).size).toBe(1);
     expect(await rt.store.byBatch(contract, batchId)).toEqual([]);
     for (const area of ['archive', 'uploads', 'results']) {
       const listed = await s3Client().send(
@@ -600,7 +621,7 @@ describe('authorization of the evidence routes', () => {
     });
 
   it('answers 401 without verified claims, whatever the headers say, and writes nothing', async () => {
-    const contract = freshContract(contracts, 'auth');
+    const contract = await fresh('auth');
 
     const bare = await ingest(batchAs(contract, null));
     // The development header of earlier versions is not a way in any more.
@@ -617,7 +638,7 @@ describe('authorization of the evidence routes', () => {
   });
 
   it('answers 401 before reading the body: an oversized or malformed body from an anonymous caller is not examined', async () => {
-    const contract = freshContract(contracts, 'auth');
+    const contract = await fresh('auth');
     const huge = JSON.stringify({ batchId: 'big', records: [{ note: 'x'.repeat(LIMITS.jsonBytes) }] });
 
     const big = await ingest(
@@ -638,7 +659,7 @@ describe('authorization of the evidence routes', () => {
   });
 
   it('answers 401 for a subject the ledger cannot record', async () => {
-    const contract = freshContract(contracts, 'auth');
+    const contract = await fresh('auth');
 
     const answer = await ingest(batchAs(contract, operatorClaims({ sub: 'has spaces' })));
 
@@ -647,7 +668,7 @@ describe('authorization of the evidence routes', () => {
   });
 
   it('answers 403 to a ministry, investor or evaluator token, and to a token with no role, and writes nothing', async () => {
-    const contract = freshContract(contracts, 'auth');
+    const contract = await fresh('auth');
 
     for (const role of ['ministry', 'investor', 'evaluator']) {
       const batch = await ingest(batchAs(contract, claimsFor(role)));
@@ -663,8 +684,8 @@ describe('authorization of the evidence routes', () => {
   });
 
   it('answers 403 to an operator token for another contract, and writes nothing', async () => {
-    const contract = freshContract(contracts, 'auth');
-    const other = freshContract(contracts, 'auth');
+    const contract = await fresh('auth');
+    const other = await fresh('auth');
     const elsewhere = operatorClaims({ contracts: `${other},some-third` });
 
     const batch = await ingest(batchAs(contract, elsewhere));
@@ -678,7 +699,7 @@ describe('authorization of the evidence routes', () => {
   });
 
   it('accepts an operator whose token lists the contract, with the claims in the forms API Gateway passes them', async () => {
-    const contract = freshContract(contracts, 'auth');
+    const contract = await fresh('auth');
     // API Gateway flattens a list claim to `[a b]`.
     const claims = {
       sub: 'op-flat',
@@ -689,7 +710,7 @@ describe('authorization of the evidence routes', () => {
     const answer = await ingest(batchAs(contract, claims));
 
     expect(answer.status).toBe(201);
-    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 0)));
+    const entry = JSON.parse(new TextDecoder().decode(await rt.log.entry(contract, 1)));
     expect(entry.actor).toEqual({ sub: 'op-flat', role: 'operator' });
   });
 

@@ -35,7 +35,7 @@ import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/c
 import { loadProfile } from '../../functions/shared/contracts.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { enrol, freshContract, job, lambdaContext } from '../support/http.ts';
-import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
+import { type EvidenceContext, openEvidence, registerFixture } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
@@ -58,7 +58,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const freshProfile = (): ContractProfile => ({ ...base, id: `stream-${process.pid}-${counter++}` });
+/** A contract with its profile, registered (evidence for an unregistered contract is refused). */
+async function freshProfile(): Promise<ContractProfile> {
+  const profile = { ...base, id: `stream-${process.pid}-${counter++}` };
+  await registerFixture(ctx, profile.id);
+  return profile;
+}
 const TODAY = '2026-01-01';
 
 const ended = (eventId: string, participant: string, date = '2024-06-30') => ({
@@ -156,7 +161,7 @@ const batchOfThree = () => [
 
 describe('ingesting a CSV stream', () => {
   it('accepts a batch with the receipt ingestBatch gives for the same file: root, count, archive hash', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const bytes = csv(batchOfThree());
 
     const receipt = await ingestStream(
@@ -171,13 +176,13 @@ describe('ingesting a CSV stream', () => {
     expect(receipt).toMatchObject({
       contract: profile.id,
       batchId: 'big-1',
-      seq: 0,
+      seq: 1,
       recordCount: 7,
       recordsRoot: toHex(rootFromLeaves(prepared.records.map((r) => r.bytes))),
       archive: { key: archiveKey(profile.id, sha256), sha256 },
       replayed: false,
     });
-    expect(receipt.checkpoint.split('\n')[1]).toBe('1');
+    expect(receipt.checkpoint.split('\n')[1]).toBe('2');
     // ingestBatch of the same file finds the same content hash: the original receipt, not a conflict.
     expect(await ingestBatch(batchRequest(profile, 'big-1', bytes), ctx.ports)).toEqual({ ...receipt, replayed: true });
     expect(await bodyOf(ctx.s3, testStack().buckets.archive, receipt.archive.key)).toEqual(body);
@@ -193,7 +198,7 @@ describe('ingesting a CSV stream', () => {
   });
 
   it('rejects a batch whole with the problems ingestBatch lists, by CSV line, and writes nothing anywhere', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     await ingestStream(streamRequest(profile, 'b-1'), sourceOf(csv([enrol('e1', 'OP-1')])), ctx.ports);
     const before = await footprint(profile.id);
     const bytes = csv([
@@ -218,12 +223,67 @@ describe('ingesting a CSV stream', () => {
     expect(error.problems.find((p) => p.at === 3)?.message).toMatch(/not enrolled/);
     expect(error.problems.find((p) => p.at === 4)?.field).toBe('monthlyWage');
     expect(error.problems.find((p) => p.at === 7)?.message).toMatch(/line 6 of this batch/);
-    expect((await ctx.log.head(profile.id)).size).toBe(1);
+    expect((await ctx.log.head(profile.id)).size).toBe(2);
     expect(await footprint(profile.id)).toEqual(before);
   });
 
+  it('refuses a timeline contradicting earlier records (in the log and in the file) as ingestBatch does, by CSV line', async () => {
+    const profile = await freshProfile();
+    const custody = (eventId: string, date: string, to: string) => ({
+      eventId,
+      participant: 'OP-1',
+      type: 'custody-spell',
+      date,
+      source: 'court',
+      to,
+    });
+    const died = {
+      eventId: 'w2',
+      participant: 'OP-2',
+      type: 'withdrawal',
+      date: '2024-04-01',
+      source: 'operator',
+      reason: 'died',
+    };
+    await ingestStream(
+      streamRequest(profile, 'b-1'),
+      sourceOf(csv([{ ...enrol('e1', 'OP-1'), category: 'serving-sentence' }, enrol('e2', 'OP-2'), died])),
+      ctx.ports,
+    );
+    const bytes = csv([
+      {
+        eventId: 'r1',
+        participant: 'OP-1',
+        type: 'release',
+        date: '2024-03-02',
+        source: 'operator',
+        institution: 'IK-6',
+      }, // line 2: fine
+      custody('c1', '2024-05-01', '2024-05-31'), // line 3: fine
+      custody('c2', '2024-05-20', '2024-06-10'), // line 4: overlaps line 3
+      job('j2', 'OP-2', '2024-04-02'), // line 5: after the death in the log
+    ]);
+
+    const error = await failure(
+      ingestStream(streamRequest(profile, 'b-2'), sourceOf(bytes), ctx.ports),
+      ValidationError,
+    );
+
+    const expected = await failure(ingestBatch(batchRequest(profile, 'b-2', bytes), ctx.ports), ValidationError);
+    expect(error.problems).toEqual(expected.problems);
+    expect(error.problems.map((p) => [p.at, p.field])).toEqual([
+      [4, 'date'],
+      [5, 'date'],
+    ]);
+    expect(error.problems[0]?.message).toMatch(
+      /overlaps the custody spell 2024-05-01\.\.2024-05-31 \(line 3 of this batch\)/,
+    );
+    expect(error.problems[1]?.message).toMatch(/withdrawal for death on 2024-04-01 \(event w2 in the ledger\)/);
+    expect((await ctx.log.head(profile.id)).size).toBe(2);
+  });
+
   it('lists the first problems only, and counts them all', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const bytes = csv(Array.from({ length: 12 }, (_, i) => ({ ...enrol(`e${i}`, `OP-${i}`), sex: 'x' })));
 
     const error = await failure(
@@ -238,7 +298,7 @@ describe('ingesting a CSV stream', () => {
   });
 
   it('rejects an empty file and a bad header like the in-memory path', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     for (const bytes of [utf8(''), utf8('eventId,participant,type,date,source,shoeSize\n')]) {
       const error = await failure(
         ingestStream(streamRequest(profile, 'b-1'), sourceOf(bytes), ctx.ports),
@@ -250,7 +310,7 @@ describe('ingesting a CSV stream', () => {
   });
 
   it('returns the original receipt for the same batch again, and a conflict naming both hashes for other content', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const first = await ingestStream(streamRequest(profile, 'b-1'), sourceOf(csv([enrol('e1', 'OP-1')])), ctx.ports);
 
     const again = await ingestStream(streamRequest(profile, 'b-1'), sourceOf(csv([enrol('e1', 'OP-1')])), ctx.ports);
@@ -261,11 +321,11 @@ describe('ingesting a CSV stream', () => {
 
     expect(again).toEqual({ ...first, replayed: true });
     expect(other.message).toContain(first.archive.sha256);
-    expect((await ctx.log.head(profile.id)).size).toBe(1);
+    expect((await ctx.log.head(profile.id)).size).toBe(2);
   });
 
   it('appends nothing when the source changes between its reads', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const records = [enrol('e1', 'OP-1'), job('e2', 'OP-1'), enrol('e3', 'OP-2'), job('e4', 'OP-2')];
     const original = csv(records);
     const altered = csv([...records.slice(0, 3), { ...job('e4', 'OP-2'), monthlyWage: '1' }]);
@@ -292,7 +352,7 @@ describe('ingesting a CSV stream', () => {
 
     expect(late.message).toMatch(/changed between reads/);
     expect(early.message).toMatch(/changed between reads/);
-    expect((await ctx.log.head(profile.id)).size).toBe(0);
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
     expect(await ctx.store.byBatch(profile.id, 'b-1')).toEqual([]);
     expect((await footprint(profile.id)).objects).toBe(0);
   });
@@ -379,8 +439,15 @@ describe('the S3-event ingest handler', () => {
   const resultOf = async (contract: string, batchId: string) =>
     JSON.parse(new TextDecoder().decode(await bodyOf(rt.s3, bucket(), resultKey(contract, batchId))));
 
-  it('ingests an uploaded CSV, writes the receipt beside it and deletes the upload; the same event again changes nothing', async () => {
+  /** A fresh contract (profile file) registered in its log. */
+  const registeredContract = async () => {
     const contract = freshContract(contractsDir, 's3');
+    await registerFixture(rt, contract);
+    return contract;
+  };
+
+  it('ingests an uploaded CSV, writes the receipt beside it and deletes the upload; the same event again changes nothing', async () => {
+    const contract = await registeredContract();
     const key = `uploads/${contract}/2024-05/a.csv`;
     const event = await upload(key, csv(batchOfThree()), { 'batch-id': '2024-05/a', submitter: 'operator-7' });
 
@@ -393,14 +460,14 @@ describe('the S3-event ingest handler', () => {
     const again = await invokeS3(event); // S3 delivers at least once
 
     expect(result.uploads).toEqual([{ key, result: resultKey(contract, '2024-05/a'), status: 'accepted' }]);
-    expect(receipt).toMatchObject({ contract, batchId: '2024-05/a', seq: 0, recordCount: 7, replayed: false });
+    expect(receipt).toMatchObject({ contract, batchId: '2024-05/a', seq: 1, recordCount: 7, replayed: false });
     // The raw CSV (participant references) is gone; a redelivered event finds nothing to ingest.
     expect(uploadLeft).toBe(false);
     expect(again.result.uploads).toEqual([{ key, status: 'skipped' }]);
     expect(await resultOf(contract, '2024-05/a')).toEqual(receipt);
     const entry = await rt.ledger.batchEntry(contract, '2024-05/a');
-    expect(entry).toMatchObject({ seq: 0, entryHash: receipt.entryHash, body: { recordsRoot: receipt.recordsRoot } });
-    expect((await rt.log.head(contract)).size).toBe(1);
+    expect(entry).toMatchObject({ seq: 1, entryHash: receipt.entryHash, body: { recordsRoot: receipt.recordsRoot } });
+    expect((await rt.log.head(contract)).size).toBe(2);
     const logged = printed.join('\n');
     expect(logged).toContain('batch accepted');
     expect(logged).toContain('RecordsAccepted');
@@ -409,7 +476,7 @@ describe('the S3-event ingest handler', () => {
 
   it('puts the archive and the outcome with a SHA-256 for S3 to check', async () => {
     // Prepare
-    const contract = freshContract(contractsDir, 's3');
+    const contract = await registeredContract();
     const key = `uploads/${contract}/sum.csv`;
     const event = await upload(key, csv(batchOfThree()), { 'batch-id': 'sum', submitter: 'operator-7' });
     const send = vi.spyOn(rt.s3, 'send');
@@ -438,7 +505,7 @@ describe('the S3-event ingest handler', () => {
   });
 
   it('writes the problem document of a rejected upload, with CSV lines, and does not fail the invocation', async () => {
-    const contract = freshContract(contractsDir, 's3');
+    const contract = await registeredContract();
     const key = `uploads/${contract}/b-bad.csv`;
     const bytes = csv([enrol('e1', 'OP-1'), { ...job('e2', 'OP-1'), monthlyWage: '-5' }, job('e3', 'OP-9')]);
     const event = await upload(key, bytes, { 'batch-id': 'b-bad', submitter: 'operator-7' });
@@ -454,7 +521,24 @@ describe('the S3-event ingest handler', () => {
       [3, 'monthlyWage'],
       [4, 'participant'],
     ]);
+    expect((await rt.log.head(contract)).size).toBe(1);
+  });
+
+  it('rejects an upload for a contract with a profile but no registration (409), archiving and appending nothing', async () => {
+    const contract = freshContract(contractsDir, 's3');
+    const key = `uploads/${contract}/early.csv`;
+    const event = await upload(key, csv(batchOfThree()), { 'batch-id': 'early', submitter: 'operator-7' });
+
+    const { result } = await invokeS3(event);
+    const problem = await resultOf(contract, 'early');
+    const archived = await rt.s3.send(new ListObjectsV2Command({ Bucket: testStack().buckets.archive }));
+
+    expect(result.uploads).toEqual([{ key, result: resultKey(contract, 'early'), status: 'rejected' }]);
+    expect(problem).toMatchObject({ status: 409, instance: key });
+    expect(problem.detail).toMatch(`contract ${contract} is not registered: register the contract first`);
     expect((await rt.log.head(contract)).size).toBe(0);
+    expect(await rt.store.byBatch(contract, 'early')).toEqual([]);
+    expect((archived.Contents ?? []).filter((o) => o.Key?.includes(contract))).toEqual([]);
   });
 
   it('rejects an upload without a submitter or with another batch id in its metadata', async () => {

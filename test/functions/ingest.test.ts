@@ -12,8 +12,8 @@ import { type IngestRequest, ingestBatch } from '#services';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
 import { S3Archive } from '../../functions/adapters/s3-archive.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
-import { enrol, job } from '../support/evidence.ts';
-import { type EvidenceContext, openEvidence } from '../support/runtime.ts';
+import { enrol, job, release } from '../support/evidence.ts';
+import { type EvidenceContext, openEvidence, registerFixture } from '../support/runtime.ts';
 import { alteringClient } from '../support/s3-altering.ts';
 import { dynamoClient, s3Client, testStack } from '../support/stack.ts';
 
@@ -32,7 +32,12 @@ afterAll(() => {
 });
 
 /** A profile of a fresh contract id (each test its own log), with the Second Chance terms. */
-const freshProfile = (): ContractProfile => ({ ...base, id: `ingest-${process.pid}-${counter++}` });
+/** A contract with its profile, registered (evidence for an unregistered contract is refused). */
+async function freshProfile(): Promise<ContractProfile> {
+  const profile = { ...base, id: `ingest-${process.pid}-${counter++}` };
+  await registerFixture(ctx, profile.id);
+  return profile;
+}
 function request(profile: ContractProfile, batchId: string, values: unknown[]): IngestRequest {
   return {
     profile,
@@ -41,6 +46,12 @@ function request(profile: ContractProfile, batchId: string, values: unknown[]): 
     records: values.map((value, at) => ({ at, value })),
     today: '2026-01-01',
   };
+}
+
+/** The archive bucket's keys that name the contract. */
+async function archivedKeys(contract: string): Promise<string[]> {
+  const list = await s3Client().send(new ListObjectsV2Command({ Bucket: testStack().buckets.archive }));
+  return (list.Contents ?? []).map((o) => o.Key ?? '').filter((k) => k.includes(contract));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ValidationError> {
@@ -53,16 +64,29 @@ async function rejection(promise: Promise<unknown>): Promise<ValidationError> {
 }
 
 describe('ingesting a batch', () => {
+  it('refuses a batch for a contract with a profile but no registration in its log (409), writing nothing', async () => {
+    const profile = { ...base, id: `ingest-${process.pid}-unregistered-${counter++}` };
+    const before = await archivedKeys(profile.id);
+
+    const error = await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-0001')]), ctx.ports).catch((e) => e);
+
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toMatch(new RegExp(`^contract ${profile.id} is not registered: register the contract first`));
+    expect((await ctx.log.head(profile.id)).size).toBe(0);
+    expect(await ctx.store.byBatch(profile.id, 'b-1')).toEqual([]);
+    expect(await archivedKeys(profile.id)).toEqual(before);
+  });
+
   it('appends one entry whose records are archived, queryable and covered by the checkpoint', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
 
     const receipt = await ingestBatch(
       request(profile, 'b-1', [enrol('e1', '4510 123456'), job('e2', '4510-123456'), enrol('e3', 'OP-0007')]),
       ctx.ports,
     );
 
-    expect(receipt).toMatchObject({ contract: profile.id, batchId: 'b-1', seq: 0, recordCount: 3, replayed: false });
-    expect(receipt.checkpoint.split('\n')[1]).toBe('1');
+    expect(receipt).toMatchObject({ contract: profile.id, batchId: 'b-1', seq: 1, recordCount: 3, replayed: false });
+    expect(receipt.checkpoint.split('\n')[1]).toBe('2');
     const object = await s3Client().send(
       new GetObjectCommand({ Bucket: testStack().buckets.archive, Key: receipt.archive.key }),
     );
@@ -82,7 +106,7 @@ describe('ingesting a batch', () => {
   });
 
   it('returns the original receipt for the same batch again, and a conflict naming both hashes for other content', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const first = await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-1')]), ctx.ports);
 
     const again = await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-1')]), ctx.ports);
@@ -92,11 +116,11 @@ describe('ingesting a batch', () => {
     const error = await other.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect((error as ConflictError).message).toContain(first.archive.sha256);
-    expect((await ctx.log.head(profile.id)).size).toBe(1);
+    expect((await ctx.log.head(profile.id)).size).toBe(2);
   });
 
   it('rejects a batch with any bad record whole, lists every problem, and writes nothing anywhere', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     await ingestBatch(request(profile, 'b-1', [enrol('e1', 'OP-1')]), ctx.ports);
     const before = await countItems(profile.id);
 
@@ -118,12 +142,12 @@ describe('ingesting a batch', () => {
     expect(error.problems.find((p) => p.at === 0)?.message).toMatch(/already in the ledger|duplicate/i);
     expect(error.problems.find((p) => p.at === 1)?.message).toMatch(/not enrolled/);
     expect(error.problems.find((p) => p.at === 2)?.field).toBe('monthlyWage');
-    expect((await ctx.log.head(profile.id)).size).toBe(1);
+    expect((await ctx.log.head(profile.id)).size).toBe(2);
     expect(await countItems(profile.id)).toEqual(before);
   });
 
   it('checks a large batch (over 200 participants, read through the type index) by the same rules', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     await ingestBatch(request(profile, 'b-1', [enrol('old-e', 'OLD-1'), job('old-j', 'OLD-1')]), ctx.ports);
     const many = Array.from({ length: 240 }, (_, i) => enrol(`n-${i}`, `NEW-${i}`));
     const ended = {
@@ -152,7 +176,7 @@ describe('ingesting a batch', () => {
 
   it('rewrites on resubmission a truncated archive a killed first submission left, and commits on the intact one', async () => {
     // Prepare: the first submission dies after writing half its archive object (a killed emulator, a full disk).
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const values = [enrol('e1', 'OP-1'), enrol('e2', 'OP-2')];
     let left: string | undefined;
     const dying = {
@@ -169,7 +193,7 @@ describe('ingesting a batch', () => {
       },
     };
     await expect(ingestBatch(request(profile, 'b-1', values), dying)).rejects.toThrow(/killed/);
-    expect((await ctx.log.head(profile.id)).size).toBe(0);
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
 
     // Act
     const receipt = await ingestBatch(request(profile, 'b-1', values), ctx.ports);
@@ -181,12 +205,12 @@ describe('ingesting a batch', () => {
     );
     const archived = await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
     expect(createHash('sha256').update(archived).digest('hex')).toBe(receipt.archive.sha256);
-    expect((await ctx.log.head(profile.id)).size).toBe(1);
+    expect((await ctx.log.head(profile.id)).size).toBe(2);
   });
 
   it('commits nothing when the archive bytes are altered on the way', async () => {
     // Prepare
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const client = alteringClient();
     const ports = {
       ...ctx.ports,
@@ -199,18 +223,18 @@ describe('ingesting a batch', () => {
 
     // Assess
     expect((error as Error).message).toMatch(/does not read back as written: stored damaged/);
-    expect((await ctx.log.head(profile.id)).size).toBe(0);
+    expect((await ctx.log.head(profile.id)).size).toBe(1);
     expect(await ctx.store.byBatch(profile.id, 'b-1')).toEqual([]);
   });
 
   it('rejects an empty batch', async () => {
-    const error = await rejection(ingestBatch(request(freshProfile(), 'b-1', []), ctx.ports));
+    const error = await rejection(ingestBatch(request(await freshProfile(), 'b-1', []), ctx.ports));
 
     expect(error.problems[0]?.message).toMatch(/no records/);
   });
 
   it('lets only one of two concurrent batches claim the same event id', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     await ingestBatch(request(profile, 'b-0', [enrol('e0', 'OP-1')]), ctx.ports);
 
     const results = await Promise.allSettled([
@@ -226,7 +250,7 @@ describe('ingesting a batch', () => {
   });
 
   it('stores no participant reference in clear anywhere: every DynamoDB item and S3 object is scanned', async () => {
-    const profile = freshProfile();
+    const profile = await freshProfile();
     const references = ['7712 345678', 'KZ-990101300123', 'OP-SECRET-42'];
 
     await ingestBatch(
@@ -277,3 +301,112 @@ async function countItems(contract: string): Promise<number> {
   }
   return n;
 }
+
+describe('a timeline that contradicts the participant’s earlier records in the log', () => {
+  const custody = (eventId: string, participant: string, date: string, to: string) => ({
+    eventId,
+    participant,
+    type: 'custody-spell',
+    date,
+    source: 'court',
+    to,
+  });
+  const died = (eventId: string, participant: string, date: string) => ({
+    eventId,
+    participant,
+    type: 'withdrawal',
+    date,
+    source: 'operator',
+    reason: 'died',
+  });
+
+  it('refuses each contradiction naming the earlier record in the log, writing nothing; a harmless batch passes', async () => {
+    const profile = await freshProfile();
+    await ingestBatch(
+      request(profile, 'b-1', [
+        { ...enrol('e1', 'OP-0001', '2024-03-01'), category: 'serving-sentence' },
+        custody('c1', 'OP-0001', '2024-05-01', '2024-05-31'),
+        enrol('e2', 'OP-0002', '2024-03-01'),
+        died('w2', 'OP-0002', '2024-04-01'),
+      ]),
+      ctx.ports,
+    );
+
+    const error = await rejection(
+      ingestBatch(
+        request(profile, 'b-2', [
+          release('r1', 'OP-0001', '2024-02-01'),
+          custody('c2', 'OP-0001', '2024-05-31', '2024-06-15'),
+          job('j2', 'OP-0002', '2024-04-02'),
+        ]),
+        ctx.ports,
+      ),
+    );
+    const accepted = await ingestBatch(
+      request(profile, 'b-3', [
+        release('r1', 'OP-0001', '2024-03-01'),
+        custody('c2', 'OP-0001', '2024-06-01', '2024-06-15'),
+        job('j2', 'OP-0002', '2024-04-01'),
+      ]),
+      ctx.ports,
+    );
+
+    expect(error.problems).toEqual([
+      {
+        at: 0,
+        field: 'date',
+        message:
+          'release on 2024-02-01 is before the enrolment on 2024-03-01 of a participant enrolled while serving a sentence (event e1 in the ledger)',
+      },
+      {
+        at: 1,
+        field: 'date',
+        message:
+          'custody spell 2024-05-31..2024-06-15 overlaps the custody spell 2024-05-01..2024-05-31 (event c1 in the ledger): its days would count twice',
+      },
+      {
+        at: 2,
+        field: 'date',
+        message:
+          "employment-started on 2024-04-02 is dated after the participant's withdrawal for death on 2024-04-01 (event w2 in the ledger)",
+      },
+    ]);
+    expect(await ctx.store.byBatch(profile.id, 'b-2')).toEqual([]);
+    expect(accepted).toMatchObject({ seq: 2, recordCount: 3 });
+  });
+
+  it('lets a record a correction superseded contradict nothing: a corrected custody spell or death', async () => {
+    const profile = await freshProfile();
+    const correction = (eventId: string, participant: string, supersedes: string) => ({
+      eventId,
+      participant,
+      type: 'correction',
+      date: '2024-07-01',
+      source: 'operator',
+      supersedes,
+      reason: 'entered by mistake',
+    });
+    await ingestBatch(
+      request(profile, 'b-1', [
+        { ...enrol('e1', 'OP-0001', '2024-03-01'), category: 'serving-sentence' },
+        custody('c1', 'OP-0001', '2024-05-01', '2024-05-31'),
+        died('w1', 'OP-0001', '2024-05-31'),
+      ]),
+      ctx.ports,
+    );
+    await ingestBatch(
+      request(profile, 'b-2', [correction('x1', 'OP-0001', 'c1'), correction('x2', 'OP-0001', 'w1')]),
+      ctx.ports,
+    );
+
+    const accepted = await ingestBatch(
+      request(profile, 'b-3', [
+        custody('c2', 'OP-0001', '2024-05-20', '2024-06-10'),
+        job('j1', 'OP-0001', '2024-06-11'),
+      ]),
+      ctx.ports,
+    );
+
+    expect(accepted).toMatchObject({ seq: 3, recordCount: 2 });
+  });
+});

@@ -231,6 +231,39 @@ describe('the local gateway on the test stack', () => {
     expect(huge).toContain('application/problem+json');
   });
 
+  it('answers an HTTP/1.1 request without Host with a 400 problem naming the header, not a bare 400', async () => {
+    // Prepare
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const url = new URL(gateway.url);
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(text));
+        let answer = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => {
+          answer += chunk;
+        });
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    // The body as sent (chunked): the problem's members appear in it as written.
+    const member = (name: string, value: unknown) => `"${name}":${JSON.stringify(value)}`;
+
+    // Act
+    const missing = await raw('GET /openapi.json HTTP/1.1\r\nconnection: close\r\n\r\n');
+    const empty = await raw('GET /openapi.json HTTP/1.1\r\nhost:\r\nconnection: close\r\n\r\n');
+
+    // Assess
+    for (const answer of [missing, empty]) {
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
+      const requestId = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/i.exec(answer)?.[1];
+      expect(requestId).toBeDefined();
+      expect(answer).toContain(member('status', 400));
+      expect(answer).toContain(member('title', 'Bad Request'));
+      expect(answer).toContain(member('detail', 'an HTTP/1.1 request must carry a Host header (RFC 9112 §3.2)'));
+      expect(answer).toContain(member('requestId', requestId));
+    }
+  });
+
   it('refuses a body over the limit with 413, from Content-Length alone or while streaming', async () => {
     // Prepare
     const before = await logSize();

@@ -398,6 +398,18 @@ async function corpus(note: string): Promise<Case[]> {
     get('a 3,000-character batch id', `/contracts/{c}/batches/${'b'.repeat(3_000)}`, 'operator'),
     get('a 2,000-character payment id', `/contracts/{c}/payments/${'9'.repeat(2_000)}`, 'ministry'),
     {
+      name: 'an HTTP/1.1 request without Host',
+      method: 'GET',
+      path: '/contracts',
+      raw: 'GET /contracts/{c}/checkpoint HTTP/1.1\r\n\r\n',
+    },
+    {
+      name: 'an HTTP/1.1 write without Host',
+      method: 'POST',
+      path: '/contracts',
+      raw: 'POST /contracts/{c}/batches HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+    },
+    {
       name: 'a 20 KB path',
       method: 'GET',
       path: '/contracts',
@@ -587,6 +599,13 @@ async function corpus(note: string): Promise<Case[]> {
     get('evaluation -1', '/contracts/{c}/evaluations/-1', 'evaluator'),
     get('evaluation 2^53 + 1', '/contracts/{c}/evaluations/9007199254740993', 'evaluator'),
     get('payment 1e309', '/contracts/{c}/payments/1e309', 'ministry'),
+    get('a payment id with a leading space', '/contracts/{c}/payments/%201', 'ministry'),
+    post('an approval through a payment id with a tab', '/contracts/{c}/payments/1%09/approve', 'ministry', '{}'),
+    post('an attestation through a payment id with a plus', '/contracts/{c}/payments/%2B1/attest', 'evaluator', '{}'),
+    get('seq with a leading space', '/contracts/{c}/entries/%200/proof', 'investor'),
+    get('seq with a plus', '/contracts/{c}/entries/%2B0/proof', 'investor'),
+    get('evaluation with a trailing newline', '/contracts/{c}/evaluations/1%0A', 'evaluator'),
+    get('proof size with a leading space', '/contracts/{c}/entries/0/proof?size=%201', 'investor'),
     post('checkpoint -1', '/contracts/{c}/evaluations', 'evaluator', '{"period":"y1","checkpoint":-1}'),
     post('checkpoint 1e309', '/contracts/{c}/evaluations', 'evaluator', '{"period":"y1","checkpoint":1e309}'),
     post(
