@@ -55,7 +55,7 @@ export function noteTimelineFact(facts: TimelineFacts, record: TimelineFactInput
 export function timelineContradictions(
   facts: TimelineFacts | undefined,
   record: TimelineFactInput,
-  unit: 'record' | 'line',
+  unit: 'record' | 'line' | 'row',
 ): Omit<Problem, 'at'>[] {
   if (facts === undefined) return [];
   const name = (where: EarlierRecord) =>
