@@ -124,7 +124,7 @@ describe('the main job (npm run demo)', () => {
       `the investor's trust policy (GET /contracts/second-chance-kamchatka/trust, sib trust show): ${trustFile}; log key and 1 of 1 witness(es) required`,
     );
     expect(run.stdout).toMatch(
-      /npx sib report verify \S+\.json --trust \S+: OK, [0-9]+ checks \(signatures by the policy's log key and a quorum of its witnesses/,
+      /npx sib report verify \S+\.json --trust \S+: OK, [0-9]+ checks \(signatures by the policy's log key, a quorum of its witnesses and each decision's party key/,
     );
     expect(run.stdout).toContain(` --trust ${trustFile}: OK, `);
     const trust = parseTrustPolicy(readFileSync(trustFile, 'utf8'));

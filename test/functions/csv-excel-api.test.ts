@@ -17,6 +17,7 @@ import { handler as presignHandler, UploadResponseSchema } from '../../functions
 import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, freshContract, invoke, lambdaContext, saveEnv } from '../support/http.ts';
+import { registerFixture } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 
@@ -100,6 +101,7 @@ async function upload(contract: string, batchId: string, bytes: Uint8Array, extr
 describe('Windows-1251 through the batch route', () => {
   it('is refused with 422 naming the likely encoding and how to convert it; nothing is written', async () => {
     const contract = freshContract(contracts, 'enc');
+    await registerFixture(rt, contract);
 
     const answer = await csvBatch(contract, 'cp-1', fixture('cp1251.csv'));
 
@@ -112,6 +114,7 @@ describe('Windows-1251 through the batch route', () => {
 
   it('is converted when the Content-Type names charset=windows-1251; the stored text is the Cyrillic', async () => {
     const contract = freshContract(contracts, 'enc');
+    await registerFixture(rt, contract);
 
     const answer = await csvBatch(contract, 'cp-2', fixture('cp1251.csv'), 'text/csv; charset=windows-1251');
 
@@ -124,6 +127,7 @@ describe('Windows-1251 through the batch route', () => {
 
   it('a UTF-8 body said to be windows-1251 is refused; charsets other than UTF-8 and windows-1251 are 415', async () => {
     const contract = freshContract(contracts, 'enc');
+    await registerFixture(rt, contract);
     const utf8 = new TextEncoder().encode(new TextDecoder('windows-1251').decode(fixture('cp1251.csv')));
 
     const mislabelled = await csvBatch(contract, 'cp-3', utf8, 'text/csv; charset=cp1251');
@@ -142,6 +146,7 @@ describe('Windows-1251 through the batch route', () => {
 describe('Windows-1251 through the presigned upload', () => {
   it('is converted when the upload request names it: signed into the Content-Type, read by the S3-event ingest', async () => {
     const contract = freshContract(contracts, 'enc');
+    await registerFixture(rt, contract);
 
     const named = await upload(contract, 'up-1251', fixture('cp1251.csv'), { encoding: 'windows-1251' });
 
@@ -153,6 +158,7 @@ describe('Windows-1251 through the presigned upload', () => {
 
   it('is refused with the hint when the upload request does not name it', async () => {
     const contract = freshContract(contracts, 'enc');
+    await registerFixture(rt, contract);
 
     const unnamed = await upload(contract, 'up-plain', fixture('cp1251.csv'));
 
@@ -165,6 +171,7 @@ describe('Windows-1251 through the presigned upload', () => {
 describe("Russian Excel's dialect", () => {
   it('through the batch route: accepted, its dialect in the receipt, the records as the documented form', async () => {
     const contract = freshContract(contracts, 'xl');
+    await registerFixture(rt, contract);
 
     const answer = await csvBatch(contract, 'xl-1', fixture('excel-ru-utf8.csv'));
 
@@ -181,6 +188,7 @@ describe("Russian Excel's dialect", () => {
 
   it('through the presigned upload, in Windows-1251: the receipt states the encoding too', async () => {
     const contract = freshContract(contracts, 'xl');
+    await registerFixture(rt, contract);
 
     const uploaded = await upload(contract, 'xl-2', fixture('excel-ru-cp1251.csv'), { encoding: 'windows-1251' });
 
@@ -193,6 +201,7 @@ describe("Russian Excel's dialect", () => {
 
   it('an amount as Excel shows it is refused by line and column with the digits to write; nothing is written', async () => {
     const contract = freshContract(contracts, 'xl');
+    await registerFixture(rt, contract);
 
     const answer = await csvBatch(contract, 'xl-3', fixture('excel-ru-amounts.csv'));
 

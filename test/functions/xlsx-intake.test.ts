@@ -24,6 +24,7 @@ import { loadProfile } from '../../functions/shared/contracts.ts';
 import { XLSX_BYTES, XLSX_MEDIA_TYPE } from '../../functions/shared/request.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, CONSENT_SHA256, freshContract, invoke, lambdaContext, saveEnv } from '../support/http.ts';
+import { registerFixture } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 import { excelDate, type TestCell, workbookBytes } from '../support/xlsx.ts';
@@ -245,6 +246,7 @@ async function problemsOf(promise: Promise<unknown>): Promise<readonly Problem[]
 describe('ingesting a sheet', () => {
   it('accepts the records of a sheet, stored as those of a CSV file', async () => {
     const contract = freshContract(contracts, 'xlsx');
+    await registerFixture(rt, contract);
     const bytes = await workbookBytes([evidenceSheet([enrolRow('e1', 'OP-1'), jobRow('e2', 'OP-1')])]);
 
     const receipt = await ingestSheet(contract, 'x-1', bytes);
@@ -259,6 +261,7 @@ describe('ingesting a sheet', () => {
 
   it('refuses a wrong cell, naming the sheet, cell and field, and a duplicate by its row', async () => {
     const contract = freshContract(contracts, 'xlsx');
+    await registerFixture(rt, contract);
     const wrong = enrolRow('e2', 'OP-2');
     wrong[3] = 45_413; // a date typed as a plain number: not a date cell
     const bytes = await workbookBytes([evidenceSheet([enrolRow('e1', 'OP-1'), wrong, enrolRow('e1', 'OP-3')])]);
@@ -292,6 +295,7 @@ describe('POST /contracts/{contract}/batches with an XLSX body', () => {
 
   it('accepts the sheet the sheet parameter names with 201', async () => {
     const contract = freshContract(contracts, 'xlsx-api');
+    await registerFixture(rt, contract);
     const bytes = await workbookBytes([
       { name: 'Readme', rows: [['fill in the next sheet']] },
       evidenceSheet([enrolRow('e1', 'OP-1'), jobRow('e2', 'OP-1')]),
@@ -305,6 +309,7 @@ describe('POST /contracts/{contract}/batches with an XLSX body', () => {
 
   it('answers 413 for a workbook over XLSX_BYTES, before reading it', async () => {
     const contract = freshContract(contracts, 'xlsx-api');
+    await registerFixture(rt, contract);
 
     const answer = await invoke(
       ingestHandler,
@@ -317,6 +322,7 @@ describe('POST /contracts/{contract}/batches with an XLSX body', () => {
 
   it('answers 422 with every problem located by sheet and cell, nothing written', async () => {
     const contract = freshContract(contracts, 'xlsx-api');
+    await registerFixture(rt, contract);
     const wrong = enrolRow('e1', 'OP-1');
     wrong[7] = 'unknown';
     const bytes = await workbookBytes([evidenceSheet([wrong])]);
@@ -372,6 +378,7 @@ describe('an XLSX upload (POST /contracts/{contract}/uploads, then the S3-event 
 
   it('ingests the first sheet of a workbook uploaded as <batchId>.xlsx', async () => {
     const contract = freshContract(contracts, 'xlsx-up');
+    await registerFixture(rt, contract);
     const bytes = await workbookBytes([evidenceSheet([enrolRow('e1', 'OP-1'), jobRow('e2', 'OP-1')])]);
 
     const { answer, key, ingested, result } = await upload(contract, 'up-1', bytes);
@@ -384,6 +391,7 @@ describe('an XLSX upload (POST /contracts/{contract}/uploads, then the S3-event 
 
   it('writes the problems of a rejected workbook by sheet and cell; refuses a workbook over the bound before signing', async () => {
     const contract = freshContract(contracts, 'xlsx-up');
+    await registerFixture(rt, contract);
     const wrong = enrolRow('e1', 'OP-1');
     wrong[6] = 'free';
     const bytes = await workbookBytes([evidenceSheet([wrong])]);
@@ -405,6 +413,7 @@ describe('an XLSX upload (POST /contracts/{contract}/uploads, then the S3-event 
   });
   it("refuses an encoding for a workbook (binary; the encoding is a CSV file's) before signing", async () => {
     const contract = freshContract(contracts, 'xlsx-up');
+    await registerFixture(rt, contract);
 
     const answer = await invoke(
       presignHandler,

@@ -27,6 +27,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { buckets, type StackConfig, tables } from '../../functions/adapters/storage-layout.ts';
 import { checkJava, freePorts, isAlive, JAVA_REQUIRED, javaMajorVersion } from '../../infra/local/processes.ts';
+import { localRuntime } from '../../infra/local/runtime.ts';
 import {
   clientConfig,
   type LocalStackFile,
@@ -36,6 +37,7 @@ import {
   stackStatus,
   stackUp,
 } from '../../infra/local/stack.ts';
+import { registerFixture } from '../support/runtime.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const dirs: string[] = [];
@@ -231,6 +233,8 @@ describe('S3 event notifications on the local stack', () => {
     // Prepare
     const dir = tempDir();
     const { stack } = await up(dir);
+    // Evidence is accepted only for a registered contract: the ministry registers it first (entry 0).
+    await registerFixture(await localRuntime(dir, stack), 'second-chance-kamchatka');
     const s3 = new S3Client(clientConfig(stack, 's3'));
     const consent = 'c'.repeat(64);
     const csv = `eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256\nu1,SC-9001,enrolment,2024-03-01,operator,2024,released,male,1988,${consent}\n`;
@@ -273,7 +277,7 @@ describe('S3 event notifications on the local stack', () => {
     // Assess
     expect(uploadLeft).toBe(false);
     expect(result).toBeDefined();
-    expect(JSON.parse(result as string)).toMatchObject({ batchId: 'up-1', seq: 0, recordCount: 1, replayed: false });
+    expect(JSON.parse(result as string)).toMatchObject({ batchId: 'up-1', seq: 1, recordCount: 1, replayed: false });
   });
 });
 
