@@ -13,6 +13,7 @@ import {
   CONTRACT_REGISTERED_KIND,
   ComparisonBodySchema,
   EVALUATION_RECORDED_KIND,
+  type EvaluationEntryBody,
   EvaluationEntryBodySchema,
   type PaymentState,
   PaymentStepBodySchema,
@@ -35,9 +36,20 @@ export interface SignedDecision {
 /** The `calculated` decision of an evaluation entry; `minorUnit` is its currency's (from the contract version it cites). */
 export function evaluationDecision(contract: string, entry: Entry, minorUnit: number): SignedDecision {
   const body = EvaluationEntryBodySchema.parse(entry.body);
-  const statement = decisionStatement({
+  const statement = calculatedStatement(contract, entry.seq, body, minorUnit);
+  return withSignature({ seq: entry.seq, step: 'calculated', role: 'analyst', statement }, body.signature);
+}
+
+/** The statement the analyst signs for the evaluation entry `body` at `seq` (the payment's id). */
+export function calculatedStatement(
+  contract: string,
+  seq: number,
+  body: Pick<EvaluationEntryBody, 'period' | 'result' | 'summary' | 'total' | 'currency'>,
+  minorUnit: number,
+): string {
+  return decisionStatement({
     contract,
-    payment: entry.seq,
+    payment: seq,
     period: body.period,
     step: 'calculated',
     result: body.result.sha256,
@@ -46,7 +58,6 @@ export function evaluationDecision(contract: string, entry: Entry, minorUnit: nu
     minorUnit,
     currency: body.currency,
   });
-  return withSignature({ seq: entry.seq, step: 'calculated', role: 'analyst', statement }, body.signature);
 }
 
 /** The decision of a payment step entry, with its payment's evaluation entry. */

@@ -25,8 +25,8 @@ import {
 } from '#kernel';
 import {
   type Actor,
+  calculatedStatement,
   checkSignedStatement,
-  decisionStatement,
   EVALUATION_RECORDED_KIND,
   type EvaluationEntryBody,
   recordedEvaluations,
@@ -125,18 +125,7 @@ function signedCalculation(
   minorUnit: number,
   signature: SignedStatement,
 ) {
-  const statement = decisionStatement({
-    contract,
-    payment: seq,
-    period: body.period,
-    step: 'calculated',
-    result: body.result.sha256,
-    summary: body.summary,
-    total: body.total,
-    minorUnit,
-    currency: body.currency,
-  });
-  return checkSignedStatement(statement, signature);
+  return checkSignedStatement(calculatedStatement(contract, seq, body, minorUnit), signature);
 }
 
 /** Whether entry `seq` is an evaluation of `period` at checkpoint `seq`: a signed evaluation recorded before. */
