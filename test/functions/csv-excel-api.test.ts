@@ -5,39 +5,24 @@
  * with how to convert it, or converted when the request names it; the
  * Russian-Excel dialect accepted, stated in the receipt, or refused.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatchReceiptSchema, handler as ingestHandler } from '../../functions/ingest-batch.ts';
 import { resultKey, type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
 import { handler as presignHandler, UploadResponseSchema } from '../../functions/presign-upload.ts';
-import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
-import { localRuntime } from '../../infra/local/runtime.ts';
-import { apiEvent, freshContract, invoke, lambdaContext, saveEnv } from '../support/http.ts';
-import { registerFixture } from '../support/runtime.ts';
+import type { Runtime } from '../../functions/shared/composition.ts';
+import { apiEvent, freshContract, invoke, lambdaContext } from '../support/http.ts';
+import { registerFixture, useHandlerRuntime } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
-import { s3Client, testStack } from '../support/stack.ts';
+import { s3Client } from '../support/stack.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sib-encodings-'));
-const contracts = join(dir, 'contracts');
-const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
+const handlers = useHandlerRuntime('sib-encodings-');
+const { contracts } = handlers;
 let rt: Runtime;
-
-beforeAll(async () => {
-  process.env.SIB_DATA_DIR = dir;
-  process.env.SIB_CONTRACTS_DIR = contracts;
-  rt = await localRuntime(dir, testStack());
-});
-beforeEach(() => setRuntime(rt));
-afterAll(() => {
-  resetRuntime();
-  rt.dynamo.destroy();
-  rt.s3.destroy();
-  saved.restore();
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  rt = handlers.runtime();
 });
 
 const fixture = (name: string) =>

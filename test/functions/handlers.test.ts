@@ -6,20 +6,16 @@
  * Gateway's authorizer or the local gateway would pass them.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { LIMITS } from '#evidence';
 import { ForbiddenError, IntegrityError } from '#kernel';
 import { BatchReceiptSchema, handler as ingestHandler } from '../../functions/ingest-batch.ts';
 import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
 import { handler as presignHandler, UploadResponseSchema } from '../../functions/presign-upload.ts';
-import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import { type Runtime, setRuntime } from '../../functions/shared/composition.ts';
 import { PROBLEM_TYPES, toProblem } from '../../functions/shared/problem.ts';
-import { localRuntime } from '../../infra/local/runtime.ts';
 import { clientConfig } from '../../infra/local/stack.ts';
 import {
   apiEvent,
@@ -33,29 +29,16 @@ import {
   lambdaContext,
   OPERATOR_SUB,
   operatorClaims,
-  saveEnv,
 } from '../support/http.ts';
-import { registerFixture } from '../support/runtime.ts';
+import { registerFixture, useHandlerRuntime } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
 import { s3Client, testStack } from '../support/stack.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sib-handlers-'));
-const contracts = join(dir, 'contracts');
-const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
+const handlers = useHandlerRuntime('sib-handlers-');
+const { contracts } = handlers;
 let rt: Runtime;
-
-beforeAll(async () => {
-  process.env.SIB_DATA_DIR = dir;
-  process.env.SIB_CONTRACTS_DIR = contracts;
-  rt = await localRuntime(dir, testStack());
-});
-beforeEach(() => setRuntime(rt));
-afterAll(() => {
-  resetRuntime();
-  rt.dynamo.destroy();
-  rt.s3.destroy();
-  saved.restore();
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  rt = handlers.runtime();
 });
 
 const jsonBatch = (contract: string, batchId: string, records: unknown[], extra: Partial<EventOptions> = {}) =>

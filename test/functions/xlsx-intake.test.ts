@@ -1,16 +1,6 @@
-/**
- * XLSX intake: a workbook's sheet read as the records of a CSV file (the
- * same rows give the same records), Excel dates and numbers as text, problems
- * named by sheet, cell and field; then through the ingest use case and the
- * API's batch route (the XLSX content type, the `sheet` query parameter), and
- * a presigned upload of a workbook through the S3-event ingest.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCsv } from '#intake';
 import { type Problem, ValidationError } from '#kernel';
 import { ingestBatch } from '#services';
@@ -19,14 +9,13 @@ import { readXlsxBatch } from '../../functions/adapters/xlsx-batch.ts';
 import { handler as ingestHandler } from '../../functions/ingest-batch.ts';
 import { type S3Event, handler as s3Handler } from '../../functions/ingest-s3.ts';
 import { handler as presignHandler } from '../../functions/presign-upload.ts';
-import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
+import type { Runtime } from '../../functions/shared/composition.ts';
 import { loadProfile } from '../../functions/shared/contracts.ts';
 import { XLSX_BYTES, XLSX_MEDIA_TYPE } from '../../functions/shared/request.ts';
-import { localRuntime } from '../../infra/local/runtime.ts';
-import { apiEvent, CONSENT_SHA256, freshContract, invoke, lambdaContext, saveEnv } from '../support/http.ts';
-import { registerFixture } from '../support/runtime.ts';
+import { apiEvent, CONSENT_SHA256, freshContract, invoke, lambdaContext } from '../support/http.ts';
+import { registerFixture, useHandlerRuntime } from '../support/runtime.ts';
 import { objectCreatedEvent } from '../support/s3-event.ts';
-import { s3Client, testStack } from '../support/stack.ts';
+import { s3Client } from '../support/stack.ts';
 import { excelDate, type TestCell, workbookBytes } from '../support/xlsx.ts';
 
 const HEADER = [
@@ -196,23 +185,11 @@ describe('reading a sheet', () => {
   });
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'sib-xlsx-'));
-const contracts = join(dir, 'contracts');
-const saved = saveEnv(['SIB_DATA_DIR', 'SIB_CONTRACTS_DIR']);
+const handlers = useHandlerRuntime('sib-xlsx-');
+const { contracts } = handlers;
 let rt: Runtime;
-
-beforeAll(async () => {
-  process.env.SIB_DATA_DIR = dir;
-  process.env.SIB_CONTRACTS_DIR = contracts;
-  rt = await localRuntime(dir, testStack());
-});
-beforeEach(() => setRuntime(rt));
-afterAll(() => {
-  resetRuntime();
-  rt.dynamo.destroy();
-  rt.s3.destroy();
-  saved.restore();
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  rt = handlers.runtime();
 });
 
 async function ingestSheet(contract: string, batchId: string, bytes: Uint8Array) {
