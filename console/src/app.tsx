@@ -1,0 +1,139 @@
+/**
+ * The console: the frame (header, navigation by role, language switch,
+ * sign-out, the log watch's alarm) and the router. Pages are loaded on
+ * demand, so the first load carries only the frame and the page at hand.
+ *
+ * Console paths never clash with the API's (`/contracts/...`): the
+ * contract's pages are under `/c/`.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from 'preact-iso';
+import { getSession, onSessionChange, type Session } from './auth/session.ts';
+import { signOut } from './auth/sign-out.ts';
+import { LogWatch } from './components/LogWatch.tsx';
+import { LangProvider, useLang } from './i18n.tsx';
+
+const SignIn = lazy(() => import('./pages/SignIn.tsx'));
+const AuthCallback = lazy(() => import('./pages/AuthCallback.tsx'));
+const Contracts = lazy(() => import('./pages/Contracts.tsx'));
+const Overview = lazy(() => import('./pages/Overview.tsx'));
+const Queue = lazy(() => import('./pages/ministry/Queue.tsx'));
+const Payment = lazy(() => import('./pages/ministry/Payment.tsx'));
+const SigningKey = lazy(() => import('./pages/ministry/SigningKey.tsx'));
+const Reports = lazy(() => import('./pages/investor/Reports.tsx'));
+const Verify = lazy(() => import('./pages/investor/Verify.tsx'));
+const InvestorPayments = lazy(() => import('./pages/investor/Payments.tsx'));
+
+export function useSession(): Session | undefined {
+  const [session, setSession] = useState(getSession);
+  useEffect(() => onSessionChange(setSession), []);
+  return session;
+}
+
+function Nav(props: { session: Session }) {
+  const { t } = useLang();
+  const { path } = useLocation();
+  const links: [string, string][] = [['/', t.common.nav.contracts]];
+  if (props.session.role === 'ministry') {
+    links.push(['/ministry/queue', t.common.nav.queue], ['/keys', t.common.nav.key]);
+  }
+  if (props.session.role === 'evaluator') links.push(['/keys', t.common.nav.key]);
+  if (props.session.role === 'investor') {
+    links.push(
+      ['/investor/reports', t.common.nav.reports],
+      ['/investor/payments', t.common.nav.payments],
+      ['/investor/verify', t.common.nav.verify],
+    );
+  }
+  return (
+    <nav aria-label={t.common.productLong}>
+      <ul class="nav">
+        {links.map(([href, label]) => (
+          <li key={href}>
+            <a href={href} aria-current={path === href ? 'page' : undefined}>
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function Frame(props: { children: ComponentChildren }) {
+  const { t, lang, setLang } = useLang();
+  const session = useSession();
+  const { route, path } = useLocation();
+  const open = path === '/sign-in' || path === '/auth/callback' || path === '/investor/verify';
+  useEffect(() => {
+    if (session === undefined && !open) route(`/sign-in?next=${encodeURIComponent(path)}`, true);
+  }, [session, open, path, route]);
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t.common.skipToContent}
+      </a>
+      <header class="top">
+        <a class="brand" href="/">
+          {t.common.product}
+        </a>
+        {session === undefined ? null : <Nav session={session} />}
+        <div class="top-right">
+          <button
+            type="button"
+            class="link"
+            lang={lang === 'ru' ? 'en' : 'ru'}
+            aria-label={t.common.switchToLabel}
+            onClick={() => setLang(lang === 'ru' ? 'en' : 'ru')}
+          >
+            {t.common.switchTo}
+          </button>
+          {session === undefined ? null : (
+            <>
+              <span class="who">
+                {t.common.signedInAs(session.subject, t.common.roles[session.role] ?? session.role)}
+              </span>
+              <button type="button" class="link" onClick={() => void signOut()}>
+                {t.common.signOut}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      {session === undefined ? null : <LogWatch session={session} />}
+      <main id="main">{props.children}</main>
+    </>
+  );
+}
+
+function NotFound() {
+  const { t } = useLang();
+  return <h1>{t.common.notFound}</h1>;
+}
+
+export function App() {
+  return (
+    <LangProvider>
+      <LocationProvider>
+        <ErrorBoundary>
+          <Frame>
+            <Router>
+              <Route path="/" component={Contracts} />
+              <Route path="/sign-in" component={SignIn} />
+              <Route path="/auth/callback" component={AuthCallback} />
+              <Route path="/c/:contract" component={Overview} />
+              <Route path="/c/:contract/payments/:payment" component={Payment} />
+              <Route path="/ministry/queue" component={Queue} />
+              <Route path="/keys" component={SigningKey} />
+              <Route path="/investor/reports" component={Reports} />
+              <Route path="/investor/payments" component={InvestorPayments} />
+              <Route path="/investor/verify" component={Verify} />
+              <Route default component={NotFound} />
+            </Router>
+          </Frame>
+        </ErrorBoundary>
+      </LocationProvider>
+    </LangProvider>
+  );
+}

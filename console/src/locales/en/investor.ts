@@ -1,0 +1,5 @@
+import type { InvestorMessages } from '../ru/investor.ts';
+
+export const investor: InvestorMessages = {
+  title: 'investor',
+};

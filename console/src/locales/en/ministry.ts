@@ -1,0 +1,5 @@
+import type { MinistryMessages } from '../ru/ministry.ts';
+
+export const ministry: MinistryMessages = {
+  title: 'ministry',
+};

@@ -1,0 +1,5 @@
+import type { OverviewMessages } from '../ru/overview.ts';
+
+export const overview: OverviewMessages = {
+  title: 'overview',
+};

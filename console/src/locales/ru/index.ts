@@ -1,0 +1,9 @@
+import { common } from './common.ts';
+import { investor } from './investor.ts';
+import { ministry } from './ministry.ts';
+import { overview } from './overview.ts';
+import { signin } from './signin.ts';
+
+/** The Russian texts: the console's reference language. */
+export const ru = { common, signin, overview, ministry, investor };
+export type Messages = typeof ru;

@@ -1,0 +1,5 @@
+/** Texts of the overview pages. */
+export const overview = {
+  title: 'overview',
+};
+export type OverviewMessages = typeof overview;

@@ -1,0 +1,4 @@
+/** Placeholder: Contracts. */
+export default function Contracts() {
+  return <h1>Contracts</h1>;
+}

@@ -1,0 +1,4 @@
+/** Placeholder: Overview. */
+export default function Overview() {
+  return <h1>Overview</h1>;
+}

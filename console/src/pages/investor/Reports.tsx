@@ -1,0 +1,4 @@
+/** Placeholder: Reports. */
+export default function Reports() {
+  return <h1>Reports</h1>;
+}

@@ -1,0 +1,4 @@
+/** Placeholder: Verify. */
+export default function Verify() {
+  return <h1>Verify</h1>;
+}

@@ -1,0 +1,4 @@
+/** Placeholder: Payment. */
+export default function Payment() {
+  return <h1>Payment</h1>;
+}

@@ -1,0 +1,4 @@
+/** Placeholder: SigningKey. */
+export default function SigningKey() {
+  return <h1>SigningKey</h1>;
+}
