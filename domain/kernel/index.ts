@@ -12,3 +12,4 @@ export * from './days.ts';
 export * from './decimal.ts';
 export * from './errors.ts';
 export * from './ports.ts';
+export * from './words.ts';
