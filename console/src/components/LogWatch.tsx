@@ -1,6 +1,135 @@
-/** Placeholder: the log watch (the investor's pages fill it in). */
+/**
+ * The log watch in the frame, for every signed-in user on every page load:
+ * each contract of the session's log is checked against the checkpoint this
+ * browser verified last (lib/log-watch.ts), with the log key of the
+ * investor's saved trust policy, else the deployment's published one. A
+ * rollback, a fork or a checkpoint the log key did not sign is a prominent
+ * alarm (role="alert") naming the log and both sizes; otherwise a small
+ * status says the log was verified and at what size.
+ *
+ * The verifier code is loaded on demand, after the page, so it stays out of
+ * the first load.
+ */
+import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../auth/session.ts';
+import { useLang } from '../i18n.tsx';
+import { api, contractPath } from '../lib/api.ts';
+import { count } from '../lib/format.ts';
+import type { WatchOutcome } from '../lib/log-watch.ts';
 
-export function LogWatch(_props: { session: Session }) {
-  return null;
+interface Watched {
+  readonly outcome: WatchOutcome;
+  readonly source: 'saved' | 'published';
+}
+
+async function watchAll(): Promise<Watched[]> {
+  const [watch, { withWebCrypto }] = await Promise.all([import('../lib/log-watch.ts'), import('../crypto/kernel.ts')]);
+  const listed = await api<{ contracts: { id: string }[] }>('/contracts');
+  const store = watch.localWatchStore();
+  const saved = watch.savedTrustPolicy();
+  const source = {
+    checkpoint: (c: string) => api<{ note: string }>(contractPath(c, 'checkpoint')),
+    consistency: (c: string, from: number, to: number) =>
+      api<{ proof: string[] }>(contractPath(c, 'consistency'), { query: { from, to } }),
+  };
+  const out: Watched[] = [];
+  // One log at a time: each is a few small requests, and the store is read and written in turn.
+  for (const { id } of listed.contracts) {
+    const own = saved === undefined ? undefined : watch.logTrustFor(id, saved, undefined);
+    let trust = own;
+    if (trust === undefined) {
+      try {
+        trust = watch.logTrustFor(id, undefined, await api(contractPath(id, 'trust')));
+      } catch {
+        trust = undefined;
+      }
+    }
+    if (trust === undefined) {
+      out.push({
+        outcome: { kind: 'unchecked', contract: id, detail: 'no trust policy names this log' },
+        source: 'published',
+      });
+      continue;
+    }
+    const outcome = await watch.watchLog(id, trust.log, source, store, withWebCrypto);
+    out.push({ outcome, source: trust.source });
+  }
+  return out;
+}
+
+function Alarm(props: { outcome: WatchOutcome }) {
+  const { t, lang } = useLang();
+  const w = t.investor.watch;
+  const o = props.outcome;
+  let title: string;
+  let text: string;
+  let detail: string;
+  if (o.kind === 'rollback') {
+    title = w.rollbackTitle;
+    text = w.rollback(o.contract, o.origin, count(o.seenSize, lang), count(o.size, lang));
+    detail = o.detail;
+  } else if (o.kind === 'fork') {
+    title = w.forkTitle;
+    text = w.fork(o.contract, o.origin, count(o.seenSize, lang), count(o.size, lang));
+    detail = o.detail;
+  } else if (o.kind === 'unsigned') {
+    title = w.unsignedTitle;
+    text = w.unsigned(o.contract);
+    detail = o.detail;
+  } else {
+    return null;
+  }
+  return (
+    <div class="alarm" role="alert" data-alarm={o.kind} data-contract={o.contract}>
+      <p class="alarm-title">
+        <strong>⚠ {title}</strong>
+      </p>
+      <p>{text}</p>
+      <p>{w.advice}</p>
+      <details>
+        <summary>{w.technical}</summary>
+        <p class="mono" lang="en">
+          {detail}
+        </p>
+      </details>
+    </div>
+  );
+}
+
+export function LogWatch(props: { session: Session }) {
+  const { t, lang } = useLang();
+  const [watched, setWatched] = useState<Watched[] | undefined>();
+  const token = props.session.token;
+  // Once per sign-in (token): a visit.
+  useEffect(() => {
+    let live = true;
+    setWatched(undefined);
+    watchAll().then(
+      (w) => live && setWatched(w),
+      () => live && setWatched([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [token]);
+  const alarms = (watched ?? []).filter(
+    (w) => w.outcome.kind === 'rollback' || w.outcome.kind === 'fork' || w.outcome.kind === 'unsigned',
+  );
+  const fine = (watched ?? []).flatMap((w) =>
+    w.outcome.kind === 'first' || w.outcome.kind === 'same' || w.outcome.kind === 'extended'
+      ? [
+          `${t.investor.watch.verified(w.outcome.contract, count(w.outcome.size, lang))} (${t.investor.watch.source[w.source]})`,
+        ]
+      : [],
+  );
+  return (
+    <div class="log-watch">
+      {alarms.map((w) => (
+        <Alarm key={w.outcome.contract} outcome={w.outcome} />
+      ))}
+      <p class="log-watch-status muted" role="status" aria-live="polite">
+        {watched === undefined ? t.investor.watch.checking : fine.join(' ')}
+      </p>
+    </div>
+  );
 }

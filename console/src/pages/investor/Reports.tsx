@@ -1,4 +1,211 @@
-/** Placeholder: Reports. */
+/**
+ * `/investor/reports`: the signed audit reports of each contract of the
+ * session, with the period, the payment's amount and state, when the report
+ * was issued (in the contract's time zone, named), and which report is
+ * current: the latest (largest checkpoint) of the period's current
+ * calculation; the others are superseded. Each downloads as a PDF in
+ * Russian or English, or as the JSON the verify page checks.
+ *
+ * The download route answers with short-lived presigned links
+ * (functions/api/reports.ts), on another origin than the console's: the page
+ * asks for them on the click (with the token) and opens the link as a
+ * navigation, which the CSP's connect-src does not govern.
+ */
+
+import { useState } from 'preact/hooks';
+import type { ContractSpec } from '#contracts';
+import type { PaymentStatus } from '#payments';
+import { useLang } from '../../i18n.tsx';
+import { count, dateTime, money } from '../../lib/format.ts';
+import {
+  type ContractInfo,
+  contractVersions,
+  listContracts,
+  listPayments,
+  listReports,
+  reportDownload,
+  type StoredReport,
+  useLoad,
+} from './data.ts';
+import { contractTitle, ErrorText, periodName } from './parts.tsx';
+
+interface ContractReports {
+  readonly reports: readonly StoredReport[];
+  readonly payments: readonly PaymentStatus[];
+  readonly spec: ContractSpec | undefined;
+}
+
+/** Whether each report is current: the largest checkpoint of its payment, the payment being its period's latest. */
+export function currentReports(reports: readonly StoredReport[], payments: readonly PaymentStatus[]): Set<string> {
+  const latest = new Map(payments.map((p) => [p.payment, p.latest]));
+  const best = new Map<string, StoredReport>();
+  for (const r of reports) {
+    if (latest.get(r.payment) === false) continue;
+    const kept = best.get(r.period);
+    if (kept === undefined || r.payment > kept.payment || (r.payment === kept.payment && r.size > kept.size)) {
+      best.set(r.period, r);
+    }
+  }
+  return new Set([...best.values()].map((r) => r.sha256));
+}
+
+type Kind = 'pdf-ru' | 'pdf-en' | 'json';
+
+/** Opens a presigned link in a new tab: a navigation, not a fetch. */
+function follow(url: string, fileName: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.target = '_blank';
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function Downloads(props: { contract: string; report: StoredReport; period: string }) {
+  const { t } = useLang();
+  const [busy, setBusy] = useState<Kind | undefined>();
+  const [failed, setFailed] = useState<string | undefined>();
+  const r = props.report;
+  const go = async (kind: Kind) => {
+    setBusy(kind);
+    setFailed(undefined);
+    try {
+      const links = await reportDownload(props.contract, r.sha256);
+      const link = kind === 'json' ? links.json : kind === 'pdf-ru' ? links.pdf.ru : links.pdf.en;
+      if (link === undefined) throw new Error('no such file');
+      follow(link.url, link.fileName);
+    } catch (error) {
+      setFailed(t.investor.reports.downloadFailed((error as Error).message));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const button = (kind: Kind, label: string, present: boolean) =>
+    present ? (
+      <button
+        type="button"
+        class="secondary small"
+        disabled={busy !== undefined}
+        aria-label={t.investor.reports.downloadLabel(label, props.period)}
+        onClick={() => void go(kind)}
+      >
+        {busy === kind ? t.investor.reports.preparing : label}
+      </button>
+    ) : null;
+  return (
+    <div class="downloads">
+      {button('pdf-ru', t.investor.reports.pdfRu, r.pdfKeys.ru !== undefined)}
+      {button('pdf-en', t.investor.reports.pdfEn, r.pdfKeys.en !== undefined)}
+      {button('json', t.investor.reports.json, true)}
+      <span role="status" aria-live="polite" class="bad">
+        {failed ?? ''}
+      </span>
+    </div>
+  );
+}
+
+function ContractSection(props: { contract: ContractInfo }) {
+  const { t, lang } = useLang();
+  const c = props.contract;
+  const [loaded] = useLoad<ContractReports>(async () => {
+    const [reports, payments, versions] = await Promise.all([
+      listReports(c.id),
+      listPayments(c.id),
+      contractVersions(c.id).catch(() => []),
+    ]);
+    return { reports, payments, spec: versions.at(-1)?.spec };
+  }, c.id);
+  const title = contractTitle(c, lang);
+  const headingId = `reports-${c.id}`;
+  return (
+    <section aria-labelledby={headingId}>
+      <h2 id={headingId}>{title}</h2>
+      {loaded.state === 'loading' ? <p class="muted">{t.common.loading}</p> : null}
+      {loaded.state === 'failed' ? <ErrorText error={loaded.error} /> : null}
+      {loaded.state === 'ready' ? <ReportTable contract={c} data={loaded.data} /> : null}
+    </section>
+  );
+}
+
+function ReportTable(props: { contract: ContractInfo; data: ContractReports }) {
+  const { t, lang } = useLang();
+  const c = props.contract;
+  const { reports, payments, spec } = props.data;
+  if (reports.length === 0) return <p>{t.investor.reports.none}</p>;
+  const current = currentReports(reports, payments);
+  const byPayment = new Map(payments.map((p) => [p.payment, p]));
+  const order = spec?.periods.map((p) => p.id) ?? [];
+  const rank = (period: string) => {
+    const i = order.indexOf(period);
+    return i < 0 ? order.length : i;
+  };
+  const sorted = [...reports].sort(
+    (a, b) =>
+      rank(a.period) - rank(b.period) || a.period.localeCompare(b.period) || b.payment - a.payment || b.size - a.size,
+  );
+  const cols = t.investor.reports.columns;
+  return (
+    <table class="reports">
+      <caption class="visually-hidden">{t.investor.reports.caption(contractTitle(c, lang))}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{cols.period}</th>
+          <th scope="col" class="num">
+            {cols.amount}
+          </th>
+          <th scope="col">{cols.status}</th>
+          <th scope="col">{cols.issued}</th>
+          <th scope="col">{cols.report}</th>
+          <th scope="col">{cols.download}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sorted.map((r) => {
+          const p = byPayment.get(r.payment);
+          const isCurrent = current.has(r.sha256);
+          const period = periodName(spec, r.period, lang, t.investor.period);
+          return (
+            <tr key={r.sha256} class={isCurrent ? 'current' : 'superseded'} data-report={r.sha256}>
+              <td>{period}</td>
+              <td class="num">{p === undefined ? '—' : money(p.total, p.minorUnit, p.currency, lang)}</td>
+              <td>{p === undefined ? '—' : (t.common.paymentStates[p.state] ?? p.state)}</td>
+              <td>{r.issuedAt === undefined ? t.investor.reports.noDate : dateTime(r.issuedAt, c.timeZone, lang)}</td>
+              <td>
+                <span class={isCurrent ? 'badge ok' : 'badge'}>
+                  {isCurrent ? t.investor.reports.current : t.investor.reports.superseded}
+                </span>
+                <div class="muted small-text">{t.investor.reports.logSize(count(r.size, lang))}</div>
+                <div class="mono small-text" title="SHA-256">
+                  {r.sha256.slice(0, 16)}…
+                </div>
+              </td>
+              <td>
+                <Downloads contract={c.id} report={r} period={period} />
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 export default function Reports() {
-  return <h1>Reports</h1>;
+  const { t } = useLang();
+  const [contracts] = useLoad(listContracts, 'contracts');
+  return (
+    <>
+      <h1>{t.investor.reports.title}</h1>
+      <p>{t.investor.reports.intro}</p>
+      <p>
+        {t.investor.reports.verifyHint} <a href="/investor/verify">{t.investor.reports.verifyLink}</a>.
+      </p>
+      {contracts.state === 'loading' ? <p class="muted">{t.common.loading}</p> : null}
+      {contracts.state === 'failed' ? <ErrorText error={contracts.error} /> : null}
+      {contracts.state === 'ready' && contracts.data.length === 0 ? <p>{t.investor.noContracts}</p> : null}
+      {contracts.state === 'ready' ? contracts.data.map((c) => <ContractSection key={c.id} contract={c} />) : null}
+    </>
+  );
 }
