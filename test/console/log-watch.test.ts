@@ -24,6 +24,8 @@ import {
   localWatchStore,
   logTrustFor,
   memoryWatchStore,
+  savedTrustPolicy,
+  saveTrustPolicy,
   type WatchSource,
   watchLog,
 } from '../../console/src/lib/log-watch.ts';
@@ -146,5 +148,11 @@ describe('the log watch', () => {
     expect(logTrustFor(CONTRACT, mine, theirs)).toEqual({ log: trust, source: 'saved' });
     expect(logTrustFor(CONTRACT, undefined, theirs)?.source).toBe('published');
     expect(logTrustFor('another', mine, undefined)).toBeUndefined();
+
+    // The investor's own policy, kept by the verify page, comes back parsed by the domain's schema.
+    saveTrustPolicy(mine, { setItem: storage.setItem, removeItem: (k: string) => void data.delete(k) });
+    expect(await savedTrustPolicy(plain, storage)).toEqual(mine);
+    storage.setItem('sib-console.trust-policy.v1', '{"format":"another"}');
+    expect(await savedTrustPolicy(plain, storage)).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../auth/session.ts';
 import { useLang } from '../i18n.tsx';
-import { api, contractPath } from '../lib/api.ts';
+import { api, apiFetch, contractPath } from '../lib/api.ts';
 import { count } from '../lib/format.ts';
 import type { WatchOutcome } from '../lib/log-watch.ts';
 
@@ -26,7 +26,7 @@ async function watchAll(): Promise<Watched[]> {
   const [watch, { withWebCrypto }] = await Promise.all([import('../lib/log-watch.ts'), import('../crypto/kernel.ts')]);
   const listed = await api<{ contracts: { id: string }[] }>('/contracts');
   const store = watch.localWatchStore();
-  const saved = watch.savedTrustPolicy();
+  const saved = await watch.savedTrustPolicy(withWebCrypto);
   const source = {
     checkpoint: (c: string) => api<{ note: string }>(contractPath(c, 'checkpoint')),
     consistency: (c: string, from: number, to: number) =>
@@ -39,7 +39,8 @@ async function watchAll(): Promise<Watched[]> {
     let trust = own;
     if (trust === undefined) {
       try {
-        trust = watch.logTrustFor(id, undefined, await api(contractPath(id, 'trust')));
+        const published = await apiFetch(contractPath(id, 'trust'));
+        trust = watch.logTrustFor(id, undefined, await watch.parsePolicy(await published.text(), withWebCrypto));
       } catch {
         trust = undefined;
       }

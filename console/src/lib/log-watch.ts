@@ -183,9 +183,13 @@ export async function watchLog(
   let cp: { origin: string; size: number; root: Uint8Array };
   let logKey: string;
   try {
-    const key = parseVerifierKey(log.logKey);
-    logKey = `${key.name}+${key.keyId}`;
-    cp = await inCrypto(() => openCheckpoint(note, [key], contract));
+    // Parsing a key hashes it (its ID is checked): inside the crypto wrapper too.
+    const opened = await inCrypto(() => {
+      const key = parseVerifierKey(log.logKey);
+      return { key: `${key.name}+${key.keyId}`, cp: openCheckpoint(note, [key], contract) };
+    });
+    logKey = opened.key;
+    cp = opened.cp;
     if (cp.origin !== log.origin) {
       throw new IntegrityError(`the checkpoint is of the log ${cp.origin}, but the trust policy names ${log.origin}`);
     }
@@ -247,17 +251,31 @@ const POLICY_KEY = 'sib-console.trust-policy.v1';
 /**
  * The trust policy the investor loaded in the verify page, if any: kept in
  * localStorage (public keys only), so the watch checks the log against the
- * investor's own records rather than the server's word.
+ * investor's own records rather than the server's word. Parsed by the
+ * domain's schema (parseTrustPolicy), which hashes each key: hence inCrypto.
  */
-export function savedTrustPolicy(
+export async function savedTrustPolicy(
+  inCrypto: InCrypto,
   storage: Pick<Storage, 'getItem'> | undefined = safeLocalStorage(),
-): TrustPolicy | undefined {
+): Promise<TrustPolicy | undefined> {
+  let text: string | null | undefined;
   try {
-    const text = storage?.getItem(POLICY_KEY);
-    return text === null || text === undefined ? undefined : parseTrustPolicy(text);
+    text = storage?.getItem(POLICY_KEY);
   } catch {
     return undefined;
   }
+  if (text === null || text === undefined) return undefined;
+  const kept = text;
+  try {
+    return await inCrypto(() => parseTrustPolicy(kept));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A policy's text (a file, or the server's answer) parsed by the domain's schema; throws ValidationError naming each field. */
+export function parsePolicy(text: string, inCrypto: InCrypto): Promise<TrustPolicy> {
+  return inCrypto(() => parseTrustPolicy(text));
 }
 
 /** Keeps (or with undefined, forgets) the investor's trust policy. */

@@ -27,12 +27,12 @@ import {
   ValidationError,
   verifyReport,
 } from '../../../../domain/index.ts';
-import { parseTrustPolicy, parseVerifierKey } from '../../../../domain/ledger/index.ts';
+import { parseVerifierKey } from '../../../../domain/ledger/index.ts';
 import { useSession } from '../../app.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { useLang } from '../../i18n.tsx';
 import { count } from '../../lib/format.ts';
-import { savedTrustPolicy, saveTrustPolicy } from '../../lib/log-watch.ts';
+import { parsePolicy, savedTrustPolicy, saveTrustPolicy } from '../../lib/log-watch.ts';
 import { type ContractInfo, listContracts, publishedTrust } from './data.ts';
 import { ErrorText } from './parts.tsx';
 
@@ -221,7 +221,7 @@ function PublishedPolicy(props: { onUse: (contract: string, policy: TrustPolicy)
             onClick={() => {
               setError(undefined);
               publishedTrust(contract).then(
-                (policy) => setFetched({ contract, policy }),
+                (text) => parsePolicy(text, withWebCrypto).then((policy) => setFetched({ contract, policy })),
                 (e: unknown) => setError(e),
               );
             }}
@@ -328,10 +328,12 @@ export default function Verify() {
   const rememberId = useId();
   const [report, setReport] = useState<PickedFile | undefined>();
   const [policyFile, setPolicyFile] = useState<PickedFile | undefined>();
-  const [policy, setPolicy] = useState<PolicyChoice | undefined>(() => {
-    const saved = savedTrustPolicy();
-    return saved === undefined ? undefined : { source: 'saved', policy: saved };
-  });
+  const [policy, setPolicy] = useState<PolicyChoice | undefined>();
+  useEffect(() => {
+    void savedTrustPolicy(withWebCrypto).then((saved) => {
+      if (saved !== undefined) setPolicy((p) => p ?? { source: 'saved', policy: saved });
+    });
+  }, []);
   const [policyProblem, setPolicyProblem] = useState<string[] | undefined>();
   const [remember, setRemember] = useState(true);
   const [readProblem, setReadProblem] = useState<string | undefined>();
@@ -349,10 +351,10 @@ export default function Verify() {
     setOutcome(undefined);
     setPolicyProblem(undefined);
     readFile(file).then(
-      (picked) => {
+      async (picked) => {
         setPolicyFile(picked);
         try {
-          const parsed = parseTrustPolicy(new TextDecoder().decode(picked.bytes));
+          const parsed = await parsePolicy(new TextDecoder().decode(picked.bytes), withWebCrypto);
           setPolicy({ source: 'file', name: picked.name, policy: parsed });
           if (remember) saveTrustPolicy(parsed);
         } catch (error) {

@@ -8,9 +8,8 @@
 
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ContractSpec } from '#contracts';
-import type { TrustPolicy } from '#ledger';
 import type { PaymentStatus } from '#payments';
-import { api, contractPath } from '../../lib/api.ts';
+import { api, apiFetch, contractPath } from '../../lib/api.ts';
 
 /** One contract of GET /contracts. */
 export interface ContractInfo {
@@ -72,8 +71,9 @@ export async function contractVersions(contract: string): Promise<readonly { ver
   return (await api<{ versions: { version: number; spec: ContractSpec }[] }>(contractPath(contract))).versions;
 }
 
-export function publishedTrust(contract: string): Promise<TrustPolicy> {
-  return api<TrustPolicy>(contractPath(contract, 'trust'));
+/** The deployment's published trust policy, as text: the page parses it with the domain's schema. */
+export async function publishedTrust(contract: string): Promise<string> {
+  return (await apiFetch(contractPath(contract, 'trust'))).text();
 }
 
 export type Loaded<T> =
