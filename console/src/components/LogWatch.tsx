@@ -119,7 +119,7 @@ export function LogWatch(props: { session: Session }) {
   const fine = (watched ?? []).flatMap((w) =>
     w.outcome.kind === 'first' || w.outcome.kind === 'same' || w.outcome.kind === 'extended'
       ? [
-          `${t.investor.watch.verified(w.outcome.contract, count(w.outcome.size, lang))} (${t.investor.watch.source[w.source]})`,
+          `${t.investor.watch.verified(w.outcome.contract, w.outcome.size, count(w.outcome.size, lang))} (${t.investor.watch.source[w.source]})`,
         ]
       : [],
   );

@@ -20,7 +20,7 @@ export const investor: InvestorMessages = {
     },
     current: 'Current',
     superseded: 'Superseded',
-    logSize: (n: string) => `on a log of ${n} entries`,
+    logSize: (n: number, s: string) => `log: ${s} ${n === 1 ? 'entry' : 'entries'}`,
     noDate: 'date not given',
     pdfRu: 'PDF (Russian)',
     pdfEn: 'PDF (English)',
@@ -149,13 +149,14 @@ export const investor: InvestorMessages = {
   },
   watch: {
     checking: 'Checking the log…',
-    verified: (contract: string, size: string) => `The log of ${contract} is verified: ${size} entries.`,
+    verified: (contract: string, n: number, s: string) =>
+      `The log of ${contract} is verified: ${s} ${n === 1 ? 'entry' : 'entries'}.`,
     rollbackTitle: 'Alarm: the log has gone back',
     rollback: (contract: string, origin: string, seen: string, now: string) =>
-      `The log of contract ${contract} (${origin}) now holds ${now} entries, but this browser already verified it at ${seen} entries. Entries of the log cannot disappear: someone restored an old copy or replaced the log.`,
+      `The log of contract ${contract} (${origin}) has become shorter: it now holds ${now} entries, but this browser verified it before at ${seen} entries. Entries of a log cannot disappear: someone restored an old copy of the log or replaced it.`,
     forkTitle: 'Alarm: the log departs from the one verified before',
     fork: (contract: string, origin: string, seen: string, now: string) =>
-      `The log of contract ${contract} (${origin}) at ${now} entries does not extend the log of ${seen} entries this browser verified before: earlier entries were changed.`,
+      `The log of contract ${contract} (${origin}) does not extend the log this browser verified before (${seen} entries then, ${now} now): earlier entries were changed.`,
     unsignedTitle: "Alarm: the log's checkpoint is not signed by the log key",
     unsigned: (contract: string) =>
       `The server sent a checkpoint of the log of contract ${contract} whose signature does not match the log key of the trust policy.`,

@@ -1,4 +1,11 @@
 /** Texts of the investor pages: reports, verification in the browser, payments, and the log watch. */
+
+/** The Russian plural of a count: 1 запись, 3 записи, 5 записей. */
+const plural = (n: number, one: string, few: string, many: string) => {
+  const r = new Intl.PluralRules('ru').select(n);
+  return r === 'one' ? one : r === 'few' ? few : many;
+};
+
 export const investor = {
   contractLoadFailed: 'Не удалось загрузить данные договора.',
   noContracts: 'Вашей учётной записи не доступен ни один договор.',
@@ -19,7 +26,7 @@ export const investor = {
     },
     current: 'Текущий',
     superseded: 'Заменён',
-    logSize: (n: string) => `по журналу из ${n} записей`,
+    logSize: (n: number, s: string) => `журнал: ${s} ${plural(n, 'запись', 'записи', 'записей')}`,
     noDate: 'дата не указана',
     pdfRu: 'PDF (рус.)',
     pdfEn: 'PDF (англ.)',
@@ -148,13 +155,14 @@ export const investor = {
   },
   watch: {
     checking: 'Проверяем журнал…',
-    verified: (contract: string, size: string) => `Журнал договора ${contract} проверен: ${size} записей.`,
+    verified: (contract: string, n: number, s: string) =>
+      `Журнал договора ${contract} проверен: ${s} ${plural(n, 'запись', 'записи', 'записей')}.`,
     rollbackTitle: 'Тревога: журнал откатился назад',
     rollback: (contract: string, origin: string, seen: string, now: string) =>
-      `Журнал договора ${contract} (${origin}) сейчас содержит ${now} записей, а этот браузер уже проверял его при ${seen} записях. Записи журнала не могут исчезать: кто-то восстановил старую копию или подменил журнал.`,
+      `Журнал договора ${contract} (${origin}) стал короче: записей в нём сейчас: ${now}, а при прошлой проверке в этом браузере было: ${seen}. Записи журнала не могут исчезать: кто-то восстановил старую копию журнала или подменил его.`,
     forkTitle: 'Тревога: журнал расходится с проверенным ранее',
     fork: (contract: string, origin: string, seen: string, now: string) =>
-      `Журнал договора ${contract} (${origin}) при ${now} записях не продолжает журнал из ${seen} записей, который этот браузер проверил ранее: прошлые записи были изменены.`,
+      `Журнал договора ${contract} (${origin}) не продолжает журнал, проверенный ранее в этом браузере (записей тогда: ${seen}, сейчас: ${now}): прежние записи были изменены.`,
     unsignedTitle: 'Тревога: контрольная точка журнала не подписана ключом журнала',
     unsigned: (contract: string) =>
       `Сервер прислал контрольную точку журнала договора ${contract}, подпись которой не совпадает с ключом журнала из политики доверия.`,

@@ -176,7 +176,7 @@ function ReportTable(props: { contract: ContractInfo; data: ContractReports }) {
                 <span class={isCurrent ? 'badge ok' : 'badge'}>
                   {isCurrent ? t.investor.reports.current : t.investor.reports.superseded}
                 </span>
-                <div class="muted small-text">{t.investor.reports.logSize(count(r.size, lang))}</div>
+                <div class="muted small-text">{t.investor.reports.logSize(r.size, count(r.size, lang))}</div>
                 <div class="mono small-text" title="SHA-256">
                   {r.sha256.slice(0, 16)}…
                 </div>

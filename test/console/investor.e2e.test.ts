@@ -1,0 +1,305 @@
+/**
+ * The investor's journeys in Debian's chromium against the local stack: a
+ * contract registered, evidence submitted, y1 evaluated, attested, approved
+ * (its report issued), paid and reported again, each by another subject
+ * through `sib`. The investor sees the reports (the paid one current, the
+ * approved one superseded) and the payments split per investor; verifies
+ * the genuine report green and a tampered one red, in the page, signed out,
+ * with the deployment's trust policy as a file; and a log restored to an
+ * older copy (the DynamoDB items put back, as a restored data file would)
+ * raises the rollback alarm naming both sizes, as does a fork of it. Every
+ * page in ru and en is screenshotted (.data/screenshots/investor-*) and
+ * checked with axe-core.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
+import { checkpointPk, headKey, logPk } from '../../functions/adapters/ledger-items.ts';
+import {
+  axeViolations,
+  type ConsolePage,
+  type Lang,
+  screenshot,
+  setLang,
+  useConsoleBrowser,
+} from '../support/browser.ts';
+import { enrol, job } from '../support/evidence.ts';
+import { dynamoClient, testStack } from '../support/stack.ts';
+
+const client = dynamoClient();
+const doc = DynamoDBDocumentClient.from(client);
+const store = new DynamoLedger({ client: doc, tables: testStack().tables });
+const TABLE = testStack().tables.ledger;
+afterAll(() => client.destroy());
+
+/** Every stored item of a contract's log (entries, nodes, checkpoints, HEAD): an older copy of the data file. */
+async function snapshot(contract: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (const pk of [logPk(contract), checkpointPk(contract)]) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+  const head = await doc.send(new GetCommand({ TableName: TABLE, Key: headKey(contract) }));
+  return [...items, head.Item as Record<string, unknown>];
+}
+
+/** Puts an older copy of a log back in place of the log as it is now. */
+async function restore(contract: string, older: readonly Record<string, unknown>[]): Promise<void> {
+  for (const item of await snapshot(contract)) {
+    await doc.send(new DeleteCommand({ TableName: TABLE, Key: { pk: item.pk, sk: item.sk } }));
+  }
+  for (const item of older) await doc.send(new PutCommand({ TableName: TABLE, Item: item }));
+}
+
+async function appendNotes(contract: string, tag: string, count: number): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    await store.append({
+      contract,
+      idempotencyKey: `${tag}-${n}`,
+      intent: { kind: 'test.note', actor: { sub: 'op', role: 'operator' }, body: { tag, n } },
+    });
+  }
+}
+
+describe('the investor in the console', () => {
+  const b = useConsoleBrowser();
+  const { cli } = b;
+  let contract = '';
+  let reportFile = '';
+  let policyFile = '';
+  let tamperedFile = '';
+  let reports: { sha256: string; size: number }[] = [];
+
+  const run = async (args: string[]) => {
+    const result = await cli.run(args);
+    expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+    return result;
+  };
+
+  beforeAll(async () => {
+    contract = cli.freshContract('inv');
+    const file = join(cli.contractsDir, `${contract}.json`);
+    const spec = JSON.parse(await readFile(file, 'utf8')) as { payments: unknown[] };
+    const perOutcome = { id: 'job-found', kind: 'per-outcome', metric: 'employed', price: '5000000' };
+    await writeFile(file, JSON.stringify({ ...spec, payments: [...spec.payments, perOutcome] }));
+    const batch = join(cli.path, 'investor-batch.json');
+    await writeFile(
+      batch,
+      JSON.stringify({
+        batchId: 'b-1',
+        records: [
+          { ...enrol('e1', 'OP-1', '2024-01-10'), category: 'released' },
+          job('j1', 'OP-1', '2024-02-01'),
+          { ...enrol('e2', 'OP-2', '2024-01-10'), category: 'released' },
+          job('j2', 'OP-2', '2024-03-01'),
+          enrol('e3', 'OP-3', '2024-02-01'),
+        ],
+      }),
+    );
+    const as = async (role: 'ministry' | 'operator' | 'evaluator', subject: string) => [
+      '--token',
+      await cli.token(role, subject, [contract]),
+    ];
+    const target = ['--contract', contract, '--payment', '2'];
+    await run(['ministry', 'register', '--contract', contract, ...(await as('ministry', 'ministry-registrar'))]);
+    await run(['operator', 'submit', '--contract', contract, batch, ...(await as('operator', 'operator-1'))]);
+    await run([
+      'evaluator',
+      'evaluate',
+      '--contract',
+      contract,
+      '--period',
+      'y1',
+      ...(await as('evaluator', 'calc-evaluator')),
+    ]);
+    await run(['evaluator', 'attest', ...target, ...(await as('evaluator', 'field-evaluator'))]);
+    await run(['ministry', 'approve', ...target, ...(await as('ministry', 'ministry-head'))]);
+    await run([
+      'ministry',
+      'mark-paid',
+      ...target,
+      '--order',
+      'PP-2025-000002',
+      '--date',
+      '2025-03-31',
+      ...(await as('ministry', 'ministry-treasury')),
+    ]);
+    const officer = await as('ministry', 'ministry-head');
+    await run(['ministry', 'issue-report', ...target, '--lang', 'ru', ...officer]);
+    await run(['ministry', 'issue-report', ...target, '--lang', 'en', ...officer]);
+
+    // The investor's own copy of the report and of the deployment's trust policy (compared out of band).
+    const investor = await cli.token('investor', 'investor-1', [contract]);
+    const headers = { authorization: `Bearer ${investor}` };
+    const listed = (await (await fetch(`${b.url}/contracts/${contract}/reports`, { headers })).json()) as {
+      reports: { sha256: string; size: number }[];
+    };
+    reports = listed.reports;
+    expect(reports).toHaveLength(2);
+    const current = [...reports].sort((x, y) => y.size - x.size)[0] as { sha256: string };
+    const dir = join(cli.path, 'investor-downloads');
+    const downloaded = await run([
+      'investor',
+      'download',
+      '--contract',
+      contract,
+      '--report',
+      current.sha256,
+      '-o',
+      dir,
+      '--json',
+      '--token',
+      investor,
+    ]);
+    reportFile = (JSON.parse(downloaded.stdout) as { files: string[] }).files[0] as string;
+    policyFile = join(cli.path, 'trust-policy.json');
+    await writeFile(policyFile, await (await fetch(`${b.url}/contracts/${contract}/trust`, { headers })).text());
+    const report = JSON.parse(await readFile(reportFile, 'utf8')) as { payments: { lines: { amount: string }[] } };
+    const line = report.payments.lines[0] as { amount: string };
+    line.amount = (BigInt(line.amount) + 1n).toString();
+    tamperedFile = join(cli.path, 'tampered-report.json');
+    await writeFile(tamperedFile, JSON.stringify(report));
+  });
+
+  const signedIn = async (lang: Lang, path: string): Promise<ConsolePage> => {
+    const p = await b.page({ lang });
+    await b.signIn(p, { role: 'investor', subject: 'investor-1', contracts: [contract] }, path);
+    return p;
+  };
+
+  it('lists the reports: the paid one current, the approved one superseded, each downloadable', async () => {
+    for (const lang of ['ru', 'en'] as const) {
+      const p = await signedIn(lang, '/investor/reports');
+      const rows = p.page.locator('tr[data-report]');
+      await expect.poll(() => rows.count()).toBe(2);
+      const current = p.page.locator('tr.current');
+      await expect.poll(() => current.count()).toBe(1);
+      const text = await current.innerText();
+      expect(text).toMatch(lang === 'ru' ? /Текущий/ : /Current/);
+      expect(text).toMatch(lang === 'ru' ? /Выплачен/ : /paid/i);
+      expect(text).toMatch(/100[\s\u00a0\u202f,]000[.,]00/);
+      expect(await p.page.locator('tr.superseded').innerText()).toMatch(lang === 'ru' ? /Заменён/ : /Superseded/);
+      // The JSON opens from its presigned link (a navigation, not a fetch the CSP would refuse).
+      const popup = p.page.waitForEvent('popup');
+      await current.getByRole('button', { name: /JSON/ }).click();
+      const opened = await popup;
+      await opened.waitForLoadState();
+      expect(opened.url()).toMatch(/\.json\?/);
+      await opened.close();
+      expect(await axeViolations(p.page)).toEqual([]);
+      await screenshot(p.page, `investor-reports-${lang}`);
+      expect(p.errors).toEqual([]);
+    }
+  });
+
+  it('shows what each investor was paid, per period, with totals', async () => {
+    for (const lang of ['ru', 'en'] as const) {
+      const p = await signedIn(lang, '/investor/payments');
+      const table = p.page.locator('table.payments');
+      await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(0);
+      expect(await table.innerText()).toMatch(/PP-2025-000002/);
+      expect(await table.innerText()).toMatch(lang === 'ru' ? /Выплачено/ : /Paid/);
+      expect(await p.page.locator('table.payment-totals tfoot').innerText()).toMatch(/100[\s\u00a0\u202f,]000[.,]00/);
+      expect(await axeViolations(p.page)).toEqual([]);
+      await screenshot(p.page, `investor-payments-${lang}`);
+      expect(p.errors).toEqual([]);
+    }
+  });
+
+  it('verifies the genuine report green and a tampered one red, in the page, signed out', async () => {
+    for (const lang of ['ru', 'en'] as const) {
+      const p = await b.page({ lang, path: '/investor/verify' });
+      const uploads: string[] = [];
+      p.page.on('request', (r) => {
+        if (r.method() !== 'GET') uploads.push(`${r.method()} ${r.url()}`);
+      });
+      const t =
+        lang === 'ru'
+          ? { report: 'Файл отчёта (JSON)', policy: 'Политика доверия (JSON)', run: 'Проверить отчёт' }
+          : { report: 'Report file (JSON)', policy: 'Trust policy (JSON)', run: 'Verify the report' };
+      await p.page.getByLabel(t.report).setInputFiles(reportFile);
+      await p.page.getByLabel(t.policy).setInputFiles(policyFile);
+      await p.page.getByRole('button', { name: t.run }).click();
+      await p.page.locator('[data-verdict="ok"]').waitFor();
+      expect(await p.page.locator('tr.check-bad').count()).toBe(0);
+      expect(await p.page.locator('tr.check-ok').count()).toBeGreaterThan(20);
+      expect(await p.page.locator('[data-verify-ms]').getAttribute('data-verify-ms')).toMatch(/^\d+(\.\d)?$/);
+      expect(await axeViolations(p.page)).toEqual([]);
+      await screenshot(p.page, `investor-verify-ok-${lang}`);
+
+      await p.page.getByLabel(t.report).setInputFiles(tamperedFile);
+      await p.page.getByRole('button', { name: t.run }).click();
+      await p.page.locator('[data-verdict="failed"]').waitFor();
+      const failed = await p.page
+        .locator('tr.check-bad')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-check')));
+      expect(failed).toEqual(expect.arrayContaining(['report signature', 'payment lines', 'total']));
+      expect(await p.page.getByRole('alert').first().innerText()).toMatch(
+        lang === 'ru' ? /Подпись отчёта/ : /Report signature/,
+      );
+      expect(await axeViolations(p.page)).toEqual([]);
+      await screenshot(p.page, `investor-verify-tampered-${lang}`);
+      expect(uploads).toEqual([]);
+      expect(p.errors).toEqual([]);
+    }
+  });
+
+  it('a log restored to an older copy raises the rollback alarm, and a fork of it too; the remembered checkpoint stays', async () => {
+    // Prepare: a contract registered (1 entry), its log copied, then grown to 3 and seen by the investor.
+    const watched = cli.freshContract('watch');
+    await run(['ministry', 'register', '--contract', watched, '--token', await cli.token('ministry', 'm', [watched])]);
+    const older = await snapshot(watched);
+    await appendNotes(watched, `grow-${randomUUID().slice(0, 6)}`, 2);
+    const p = await b.page({ lang: 'ru' });
+    await b.signIn(p, { role: 'investor', subject: 'investor-1', contracts: [watched] }, '/investor/reports');
+    await expect.poll(() => p.page.locator('.log-watch-status').innerText()).toMatch(/проверен: 3 записи/);
+    const remembered = () =>
+      p.page.evaluate(() => Object.values(JSON.parse(localStorage.getItem('sib-console.log-watch.v1') ?? '{}')));
+    expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
+
+    // Act: the older copy put back (1 entry), and the page visited again.
+    await restore(watched, older);
+    await p.page.reload();
+
+    // Assess
+    const alarm = p.page.locator('[data-alarm]');
+    await alarm.waitFor();
+    expect(await alarm.getAttribute('data-alarm')).toBe('rollback');
+    expect(await alarm.getAttribute('role')).toBe('alert');
+    const text = await alarm.innerText();
+    expect(text).toMatch(
+      new RegExp(`${watched}.*записей в нём сейчас: 1, а при прошлой проверке в этом браузере было: 3`, 's'),
+    );
+    await screenshot(p.page, 'investor-alarm-rollback-ru');
+    await setLang(p.page, 'en');
+    await alarm.waitFor();
+    expect(await alarm.innerText()).toMatch(/now holds 1 entries, but this browser verified it before at 3 entries/);
+    expect(await axeViolations(p.page)).toEqual([]);
+    await screenshot(p.page, 'investor-alarm-rollback-en');
+    expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
+
+    // Act: two other entries on the older copy: a log of the remembered size that does not extend it.
+    await appendNotes(watched, `fork-${randomUUID().slice(0, 6)}`, 2);
+    await p.page.reload();
+    await expect.poll(() => p.page.locator('[data-alarm]').getAttribute('data-alarm')).toBe('fork');
+    expect(await p.page.locator('[data-alarm]').innerText()).toMatch(
+      /does not extend the log this browser verified before \(3 entries then, 3 now\)/,
+    );
+    expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
+    expect(p.errors).toEqual([]);
+  });
+});
