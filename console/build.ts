@@ -33,7 +33,7 @@ export interface ConsoleBuild {
 }
 
 /** esbuild: the kernel's node:crypto module becomes the browser's WebCrypto module. */
-const browserKernel: Plugin = {
+export const browserKernel: Plugin = {
   name: 'browser-kernel-crypto',
   setup(b) {
     b.onResolve({ filter: /(^|\/)crypto\.ts$/ }, (args) => {
