@@ -42,17 +42,20 @@ function idToken(claims: Record<string, unknown>): string {
 
 function fakeTokenEndpoint(token: string) {
   const calls: { url: string; body: URLSearchParams; contentType: string | null }[] = [];
-  const impl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  const impl = (async (input: string | URL | Request, init?: RequestInit) => {
     const headers = new Headers(init?.headers);
     calls.push({
       url: String(input),
       body: new URLSearchParams(String(init?.body)),
       contentType: headers.get('content-type'),
     });
-    return new Response(JSON.stringify({ id_token: token, access_token: 'a', token_type: 'Bearer', expires_in: 3600 }), {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-    });
+    return new Response(
+      JSON.stringify({ id_token: token, access_token: 'a', token_type: 'Bearer', expires_in: 3600 }),
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      },
+    );
   }) as typeof fetch;
   return { calls, impl };
 }
@@ -122,7 +125,7 @@ describe('PKCE', () => {
     expect(endpoint.calls).toHaveLength(0);
   });
 
-  it("refuses an ID token of another issuer or audience", async () => {
+  it('refuses an ID token of another issuer or audience', async () => {
     for (const claims of [{ iss: 'https://evil.example' }, { aud: 'another-client' }]) {
       const pending = newPendingSignIn('/');
       const endpoint = fakeTokenEndpoint(idToken(claims));
