@@ -58,7 +58,7 @@ export default function BudgetChart(props: { budget: Budget; currency: string; m
     const series: uPlot.Series[] = [
       { label: b.paymentDate, value: (_u, v) => (v == null ? '' : day(isoDayOf(v), lang)) },
       { label: b.approvedSeries, stroke: '#0b5cad', width: 3, points: { size: 8 } },
-      { label: b.paidSeries, stroke: '#17663a', width: 2, dash: [2, 0], points: { size: 6 } },
+      { label: b.paidSeries, stroke: '#17663a', width: 2, dash: [6, 3], points: { size: 6 } },
       {
         label: b.periodSeries,
         stroke: '#6b3fa0',
@@ -81,6 +81,8 @@ export default function BudgetChart(props: { budget: Budget; currency: string; m
       {
         width: width(),
         height: 320,
+        // Room on the right for the last date's label.
+        padding: [12, 48, 0, 0],
         series,
         scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
         axes: [

@@ -265,47 +265,49 @@ function BudgetTable(props: { budget: Budget; spec: ServedSpec }) {
   const { spec } = props;
   const m = (v: bigint) => money(v, spec.minorUnit, spec.currency, lang);
   return (
-    <table>
-      <caption>{b.tableCaption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{b.period}</th>
-          <th scope="col">{b.paymentDate}</th>
-          <th scope="col">{b.state}</th>
-          <th scope="col" class="num">
-            {b.thisPeriod}
-          </th>
-          <th scope="col" class="num">
-            {b.cumulativeApproved}
-          </th>
-          <th scope="col" class="num">
-            {b.cumulativePaid}
-          </th>
-          <th scope="col" class="num">
-            {b.periodCap}
-          </th>
-          {props.budget.overallCap === undefined ? null : (
+    <div class="table-scroll">
+      <table>
+        <caption>{b.tableCaption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{b.period}</th>
+            <th scope="col">{b.paymentDate}</th>
+            <th scope="col">{b.state}</th>
             <th scope="col" class="num">
-              {b.overallCap}
+              {b.thisPeriod}
             </th>
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {props.budget.rows.map((r) => (
-          <tr key={r.period}>
-            <th scope="row">{r.period}</th>
-            <td>{day(r.paymentDate, lang)}</td>
-            <td>{r.state === undefined ? t.common.dash : (t.common.paymentStates[r.state] ?? r.state)}</td>
-            <td class="num">{r.reached ? m(r.thisPeriod) : t.common.dash}</td>
-            <td class="num">{r.reached ? m(r.cumulativeApproved) : t.common.dash}</td>
-            <td class="num">{r.reached ? m(r.cumulativePaid) : t.common.dash}</td>
-            <td class="num">{r.periodCap === undefined ? t.common.dash : m(r.periodCap)}</td>
-            {props.budget.overallCap === undefined ? null : <td class="num">{m(props.budget.overallCap)}</td>}
+            <th scope="col" class="num">
+              {b.cumulativeApproved}
+            </th>
+            <th scope="col" class="num">
+              {b.cumulativePaid}
+            </th>
+            <th scope="col" class="num">
+              {b.periodCap}
+            </th>
+            {props.budget.overallCap === undefined ? null : (
+              <th scope="col" class="num">
+                {b.overallCap}
+              </th>
+            )}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.budget.rows.map((r) => (
+            <tr key={r.period}>
+              <th scope="row">{r.period}</th>
+              <td>{day(r.paymentDate, lang)}</td>
+              <td>{r.state === undefined ? t.common.dash : (t.common.paymentStates[r.state] ?? r.state)}</td>
+              <td class="num">{r.reached ? m(r.thisPeriod) : t.common.dash}</td>
+              <td class="num">{r.reached ? m(r.cumulativeApproved) : t.common.dash}</td>
+              <td class="num">{r.reached ? m(r.cumulativePaid) : t.common.dash}</td>
+              <td class="num">{r.periodCap === undefined ? t.common.dash : m(r.periodCap)}</td>
+              {props.budget.overallCap === undefined ? null : <td class="num">{m(props.budget.overallCap)}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -384,16 +386,15 @@ export default function Overview() {
         <Indicators spec={spec} />
       </section>
 
-      <div class="grid2">
-        <section aria-labelledby="ov-rules">
-          <h2 id="ov-rules">{s.rules}</h2>
-          <Rules spec={spec} />
-        </section>
-        <section aria-labelledby="ov-caps">
-          <h2 id="ov-caps">{s.caps}</h2>
-          <Caps spec={spec} />
-        </section>
-      </div>
+      <section aria-labelledby="ov-rules">
+        <h2 id="ov-rules">{s.rules}</h2>
+        <Rules spec={spec} />
+      </section>
+
+      <section aria-labelledby="ov-caps">
+        <h2 id="ov-caps">{s.caps}</h2>
+        <Caps spec={spec} />
+      </section>
 
       <section aria-labelledby="ov-budget">
         <h2 id="ov-budget">{s.budget}</h2>
