@@ -21,6 +21,7 @@ import { useLang } from '../i18n.tsx';
 import { ApiError, api, contractPath } from '../lib/api.ts';
 import {
   type CheckpointAnswer,
+  type ContractListItem,
   type ContractVersions,
   type PaymentList,
   type ServedSpec,
@@ -346,24 +347,33 @@ export default function Overview() {
   const contract = params.contract ?? '';
   const session = useSession();
   const data = useAsync(async () => {
-    const [versions, payments, checkpoint, trust] = await Promise.all([
+    const [versions, listed, payments, checkpoint, trust] = await Promise.all([
       api<ContractVersions>(contractPath(contract)),
+      settle(api<{ contracts: ContractListItem[] }>('/contracts')),
       settle(api<PaymentList>(contractPath(contract, 'payments'))),
       settle(api<CheckpointAnswer>(contractPath(contract, 'checkpoint'))),
       settle(api<TrustAnswer>(contractPath(contract, 'trust'))),
     ]);
-    return { versions, payments, checkpoint, trust };
+    const item = listed.ok ? listed.value.contracts.find((c) => c.id === contract) : undefined;
+    return { versions, item, payments, checkpoint, trust };
   }, [contract, session?.token]);
   const latest = data.status === 'done' ? data.value.versions.versions.at(-1) : undefined;
   const spec = latest?.spec;
-  const title = spec === undefined ? t.overview.title : specTexts(spec, lang).title;
+  const item = data.status === 'done' ? data.value.item : undefined;
+  // The spec's English title, else the contract list's, else the spec's own.
+  const title =
+    spec === undefined
+      ? t.overview.title
+      : lang === 'en' && spec.translations?.en?.title === undefined && item?.title.en !== undefined
+        ? item.title.en
+        : specTexts(spec, lang).title;
   usePageTitle(title);
 
   if (data.status === 'loading') return <Loading />;
   if (data.status === 'failed') return <ProblemNote lead={t.overview.loadFailed} error={data.error} />;
   if (spec === undefined || latest === undefined) return <ProblemNote error={new Error(t.overview.loadFailed)} />;
   const s = t.overview.sections;
-  const zone = spec.timeZone ?? 'UTC';
+  const zone = spec.timeZone ?? item?.timeZone ?? 'UTC';
   const { payments, checkpoint, trust } = data.value;
   const paymentsForbidden = !payments.ok && payments.error instanceof ApiError && payments.error.status === 403;
   return (
