@@ -265,8 +265,11 @@ function BudgetTable(props: { budget: Budget; spec: ServedSpec }) {
   const b = t.overview.budget;
   const { spec } = props;
   const m = (v: bigint) => money(v, spec.minorUnit, spec.currency, lang);
+  const hasPeriodCaps = props.budget.rows.some((r) => r.periodCap !== undefined);
   return (
-    <div class="table-scroll">
+    // A region that scrolls sideways must take the keyboard's focus, or a keyboard user cannot scroll it (axe: scrollable-region-focusable).
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: see above
+    <section class="table-scroll" aria-label={b.tableCaption} tabIndex={0}>
       <table>
         <caption>{b.tableCaption}</caption>
         <thead>
@@ -283,9 +286,11 @@ function BudgetTable(props: { budget: Budget; spec: ServedSpec }) {
             <th scope="col" class="num">
               {b.cumulativePaid}
             </th>
-            <th scope="col" class="num">
-              {b.periodCap}
-            </th>
+            {hasPeriodCaps ? (
+              <th scope="col" class="num">
+                {b.periodCap}
+              </th>
+            ) : null}
             {props.budget.overallCap === undefined ? null : (
               <th scope="col" class="num">
                 {b.overallCap}
@@ -302,13 +307,13 @@ function BudgetTable(props: { budget: Budget; spec: ServedSpec }) {
               <td class="num">{r.reached ? m(r.thisPeriod) : t.common.dash}</td>
               <td class="num">{r.reached ? m(r.cumulativeApproved) : t.common.dash}</td>
               <td class="num">{r.reached ? m(r.cumulativePaid) : t.common.dash}</td>
-              <td class="num">{r.periodCap === undefined ? t.common.dash : m(r.periodCap)}</td>
+              {hasPeriodCaps ? <td class="num">{r.periodCap === undefined ? t.common.dash : m(r.periodCap)}</td> : null}
               {props.budget.overallCap === undefined ? null : <td class="num">{m(props.budget.overallCap)}</td>}
             </tr>
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
