@@ -1,4 +1,98 @@
-/** Placeholder: Contracts. */
+/**
+ * `/`, the home page: the contracts the session may see (GET /contracts),
+ * each with its title in the reader's language, currency, term and time
+ * zone, a link to its overview, and the next steps of the reader's role
+ * (the ministry's queue, the investor's reports).
+ */
+import { useSession } from '../app.tsx';
+import type { Session } from '../auth/session.ts';
+import { Loading, ProblemNote, useAsync, usePageTitle } from '../components/async.tsx';
+import { localized, useLang } from '../i18n.tsx';
+import { api } from '../lib/api.ts';
+import type { ContractListItem } from '../lib/contracts.ts';
+import { count, day, zoneOffset } from '../lib/format.ts';
+
+function NextSteps(props: { session: Session; contract?: string }) {
+  const { t } = useLang();
+  const h = t.overview.home;
+  const q = props.contract === undefined ? '' : `?contract=${encodeURIComponent(props.contract)}`;
+  const steps: [string, string][] = [];
+  if (props.session.role === 'ministry') steps.push([`/ministry/queue${q}`, h.stepQueue], ['/keys', h.stepKey]);
+  if (props.session.role === 'investor') {
+    steps.push(
+      [`/investor/reports${q}`, h.stepReports],
+      [`/investor/payments${q}`, h.stepPayments],
+      ['/investor/verify', h.stepVerify],
+    );
+  }
+  if (props.session.role === 'evaluator') steps.push(['/keys', h.stepKey]);
+  if (steps.length === 0) return <p class="muted">{h.stepOperator}</p>;
+  return (
+    <ul class="steps">
+      {steps.map(([href, label]) => (
+        <li key={href}>
+          <a href={href}>{label}</a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ContractCard(props: { contract: ContractListItem; session: Session }) {
+  const { t, lang } = useLang();
+  const c = props.contract;
+  const h = t.overview.home;
+  const title = localized(c.title, lang) || c.id;
+  return (
+    <li class="contract-card panel">
+      <h2>
+        <a href={`/c/${encodeURIComponent(c.id)}`}>{title}</a>
+      </h2>
+      <dl class="facts">
+        <dt>{h.term}</dt>
+        <dd>
+          {day(c.term.from, lang)} – {day(c.term.to, lang)}
+        </dd>
+        <dt>{h.currency}</dt>
+        <dd>{c.currency}</dd>
+        <dt>{h.timeZone}</dt>
+        <dd>{t.common.timeZone(c.timeZone, zoneOffset(c.timeZone))}</dd>
+        <dt>{h.version}</dt>
+        <dd>{c.version}</dd>
+        <dt>{h.logSize}</dt>
+        <dd>{count(c.logSize, lang)}</dd>
+      </dl>
+      <p class="row">
+        <a class="button" href={`/c/${encodeURIComponent(c.id)}`} aria-label={`${h.open}: ${title}`}>
+          {h.open}
+        </a>
+      </p>
+      <h3 class="sr-only">{`${h.nextSteps}: ${title}`}</h3>
+      <NextSteps session={props.session} contract={c.id} />
+    </li>
+  );
+}
+
 export default function Contracts() {
-  return <h1>Contracts</h1>;
+  const { t } = useLang();
+  const session = useSession();
+  const list = useAsync(() => api<{ contracts: ContractListItem[] }>('/contracts'), [session?.token]);
+  usePageTitle(t.overview.home.title);
+  if (session === undefined) return null;
+  return (
+    <section>
+      <h1>{t.overview.home.title}</h1>
+      <p>{t.overview.home.intro[session.role]}</p>
+      {list.status === 'loading' ? <Loading /> : null}
+      {list.status === 'failed' ? <ProblemNote error={list.error} /> : null}
+      {list.status === 'done' && list.value.contracts.length === 0 ? <p>{t.overview.home.empty}</p> : null}
+      {list.status === 'done' ? (
+        <ul class="contract-list">
+          {list.value.contracts.map((c) => (
+            <ContractCard key={c.id} contract={c} session={session} />
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
 }
