@@ -16,8 +16,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRUST_POLICY_FORMAT, type TrustPolicy } from '#ledger';
+import { encodeReport } from '#reports';
 import { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { checkpointPk, headKey, logPk } from '../../functions/adapters/ledger-items.ts';
+import { copyOf, secondChanceReport } from '../support/audit-report.ts';
 import {
   axeViolations,
   type ConsolePage,
@@ -27,6 +30,7 @@ import {
   useConsoleBrowser,
 } from '../support/browser.ts';
 import { enrol, job } from '../support/evidence.ts';
+import { memoryParties, partyKeysOf } from '../support/parties.ts';
 import { dynamoClient, testStack } from '../support/stack.ts';
 
 const client = dynamoClient();
@@ -82,6 +86,8 @@ describe('the investor in the console', () => {
   let reportFile = '';
   let policyFile = '';
   let tamperedFile = '';
+  let downloadedFile = '';
+  let publishedFile = '';
   let reports: { sha256: string; size: number }[] = [];
 
   const run = async (args: string[]) => {
@@ -165,14 +171,33 @@ describe('the investor in the console', () => {
       '--token',
       investor,
     ]);
-    reportFile = (JSON.parse(downloaded.stdout) as { files: string[] }).files[0] as string;
+    downloadedFile = (JSON.parse(downloaded.stdout) as { files: string[] }).files[0] as string;
+    publishedFile = join(cli.path, 'published-trust-policy.json');
+    await writeFile(publishedFile, await (await fetch(`${b.url}/contracts/${contract}/trust`, { headers })).text());
+    // The report to verify in the page: the Second Chance fixture, every decision signed by its party's key,
+    // with the trust policy naming those keys (a stack without enrolled party keys fails `party signatures`).
+    const parties = memoryParties();
+    const fixture = await secondChanceReport({ parties });
+    reportFile = join(cli.path, 'second-chance-y2.json');
+    await writeFile(reportFile, fixture.bytes);
     policyFile = join(cli.path, 'trust-policy.json');
-    await writeFile(policyFile, await (await fetch(`${b.url}/contracts/${contract}/trust`, { headers })).text());
-    const report = JSON.parse(await readFile(reportFile, 'utf8')) as { payments: { lines: { amount: string }[] } };
-    const line = report.payments.lines[0] as { amount: string };
-    line.amount = (BigInt(line.amount) + 1n).toString();
-    tamperedFile = join(cli.path, 'tampered-report.json');
-    await writeFile(tamperedFile, JSON.stringify(report));
+    const policy: TrustPolicy = {
+      format: TRUST_POLICY_FORMAT,
+      logs: [
+        {
+          contract: fixture.spec.id,
+          origin: `test.log/${fixture.spec.id}`,
+          logKey: fixture.logKey,
+          witnesses: { quorum: 1, keys: [fixture.witnessKey] },
+          parties: partyKeysOf(parties),
+        },
+      ],
+    };
+    await writeFile(policyFile, JSON.stringify(policy, null, 2));
+    const changed = copyOf(fixture.report);
+    (changed.payments.lines[0] as { amount: string }).amount = '3500000001';
+    tamperedFile = join(cli.path, 'second-chance-y2-changed.json');
+    await writeFile(tamperedFile, encodeReport(changed).bytes);
   });
 
   const signedIn = async (lang: Lang, path: string): Promise<ConsolePage> => {
@@ -256,6 +281,26 @@ describe('the investor in the console', () => {
       expect(uploads).toEqual([]);
       expect(p.errors).toEqual([]);
     }
+  });
+
+  it("gives the stack's report the same verdict, check by check, as `sib report verify --trust`", async () => {
+    const cliRun = await cli.run(['report', 'verify', downloadedFile, '--trust', publishedFile, '--json']);
+    const expected = (JSON.parse(cliRun.stdout) as { checks: { name: string; ok: boolean; message?: string }[] })
+      .checks;
+    const p = await b.page({ lang: 'en', path: '/investor/verify' });
+    await p.page.getByLabel('Report file (JSON)').setInputFiles(downloadedFile);
+    await p.page.getByLabel('Trust policy (JSON)').setInputFiles(publishedFile);
+    await p.page.getByRole('button', { name: 'Verify the report' }).click();
+    await p.page.locator('[data-verdict]').waitFor();
+    const shown = await p.page.locator('tr[data-check]').evaluateAll((rows) =>
+      rows.map((r) => ({
+        name: r.getAttribute('data-check'),
+        ok: r.classList.contains('check-ok'),
+        message: r.querySelector('.check-message')?.textContent ?? '',
+      })),
+    );
+    expect(shown).toEqual(expected.map((c) => ({ name: c.name, ok: c.ok, message: c.message ?? '' })));
+    expect(p.errors).toEqual([]);
   });
 
   it('a log restored to an older copy raises the rollback alarm, and a fork of it too; the remembered checkpoint stays', async () => {

@@ -62,8 +62,8 @@ export function reportDownload(contract: string, sha256: string): Promise<Report
   return api<ReportDownload>(contractPath(contract, 'reports', sha256));
 }
 
-export function listPayments(contract: string): Promise<readonly PaymentStatus[]> {
-  return api<PaymentStatus[]>(contractPath(contract, 'payments'));
+export async function listPayments(contract: string): Promise<readonly PaymentStatus[]> {
+  return (await api<{ payments: PaymentStatus[] }>(contractPath(contract, 'payments'))).payments;
 }
 
 /** The contract's registered versions, oldest first. */
