@@ -163,7 +163,10 @@ export interface ReportPorts {
   /** Evaluation results (read). */
   readonly results: ObjectStore;
   /** The reports bucket. */
-  readonly reports: ObjectStore & { list(prefix: string): Promise<readonly { key: string }[]> };
+  readonly reports: ObjectStore & {
+    /** The objects under a prefix; `lastModified` (ISO 8601) where the store says when each was written. */
+    list(prefix: string): Promise<readonly { key: string; lastModified?: string }[]>;
+  };
   /** The log's signer: signs checkpoints and reports. */
   readonly signer: Signer;
   /** The signed checkpoint of a size, with any witness cosignatures (published if there is none yet). */

@@ -37,6 +37,8 @@ export interface StoredReport {
   readonly jsonKey: string;
   /** PDF keys by language. */
   readonly pdfKeys: Partial<Record<ReportLang, string>>;
+  /** When its JSON was stored (ISO 8601), where the bucket says: the report's issue. */
+  readonly issuedAt?: string;
 }
 
 const KEY = /^reports\/([a-z0-9-]+)\/([a-z0-9-]+)\/p([0-9]+)-s([0-9]+)-([0-9a-f]{64})\.(json|ru\.pdf|en\.pdf)$/;
@@ -50,8 +52,8 @@ function reportKey(contract: string, period: string, payment: number, size: numb
 
 /** The reports of a contract in the reports bucket, in key order (period, payment, checkpoint). */
 export async function listReports(ports: Pick<ReportPorts, 'reports'>, contract: string): Promise<StoredReport[]> {
-  const byId = new Map<string, StoredReport & { pdfKeys: Partial<Record<ReportLang, string>> }>();
-  for (const { key } of await ports.reports.list(`reports/${contract}/`)) {
+  const byId = new Map<string, StoredReport & { pdfKeys: Partial<Record<ReportLang, string>>; issuedAt?: string }>();
+  for (const { key, lastModified } of await ports.reports.list(`reports/${contract}/`)) {
     const m = KEY.exec(key);
     if (m === null) continue;
     const [, c, period, payment, size, sha256, ext] = m as unknown as [
@@ -77,6 +79,7 @@ export async function listReports(ports: Pick<ReportPorts, 'reports'>, contract:
       byId.set(sha256, r);
     }
     if (ext !== 'json') r.pdfKeys[ext.slice(0, 2) as ReportLang] = key;
+    else if (lastModified !== undefined) r.issuedAt = lastModified;
   }
   return [...byId.values()];
 }
@@ -128,7 +131,9 @@ export async function issueReport(
       if (pdfKeys[request.lang] === undefined) {
         pdfKeys[request.lang] = await storePdf(ports, report, existing, request.lang, entries);
       }
-      return { ...existing, pdfKeys, report, reused: true };
+      // As when it was issued: the listing's store time is not part of an issue's answer.
+      const { issuedAt: _, ...found } = existing;
+      return { ...found, pdfKeys, report, reused: true };
     }
   }
 

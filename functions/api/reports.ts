@@ -32,6 +32,8 @@ export const StoredReportSchema = z.strictObject({
   sha256: Hex64Schema,
   jsonKey: z.string(),
   pdfKeys: z.strictObject({ ru: z.string().optional(), en: z.string().optional() }),
+  /** When the report's JSON was stored (ISO 8601): its issue; absent where the bucket does not say. */
+  issuedAt: z.string().optional(),
 });
 
 /** A report issued (or found: `reused`) for a payment. */

@@ -79,6 +79,9 @@ async function appendNotes(contract: string, tag: string, count: number): Promis
   }
 }
 
+/** How long a page may take to show what it loads (the machine is shared). */
+const WAIT = { timeout: 20_000 };
+
 describe('the investor in the console', () => {
   const b = useConsoleBrowser();
   const { cli } = b;
@@ -210,9 +213,9 @@ describe('the investor in the console', () => {
     for (const lang of ['ru', 'en'] as const) {
       const p = await signedIn(lang, '/investor/reports');
       const rows = p.page.locator('tr[data-report]');
-      await expect.poll(() => rows.count()).toBe(2);
+      await expect.poll(() => rows.count(), WAIT).toBe(2);
       const current = p.page.locator('tr.current');
-      await expect.poll(() => current.count()).toBe(1);
+      await expect.poll(() => current.count(), WAIT).toBe(1);
       const text = await current.innerText();
       expect(text).toMatch(lang === 'ru' ? /Текущий/ : /Current/);
       expect(text).toMatch(lang === 'ru' ? /Выплачен/ : /paid/i);
@@ -235,7 +238,7 @@ describe('the investor in the console', () => {
     for (const lang of ['ru', 'en'] as const) {
       const p = await signedIn(lang, '/investor/payments');
       const table = p.page.locator('table.payments');
-      await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(0);
+      await expect.poll(() => table.locator('tbody tr').count(), WAIT).toBeGreaterThan(0);
       expect(await table.innerText()).toMatch(/PP-2025-000002/);
       expect(await table.innerText()).toMatch(lang === 'ru' ? /Выплачено/ : /Paid/);
       expect(await p.page.locator('table.payment-totals tfoot').innerText()).toMatch(/100[\s\u00a0\u202f,]000[.,]00/);
@@ -311,7 +314,7 @@ describe('the investor in the console', () => {
     await appendNotes(watched, `grow-${randomUUID().slice(0, 6)}`, 2);
     const p = await b.page({ lang: 'ru' });
     await b.signIn(p, { role: 'investor', subject: 'investor-1', contracts: [watched] }, '/investor/reports');
-    await expect.poll(() => p.page.locator('.log-watch-status').innerText()).toMatch(/проверен: 3 записи/);
+    await expect.poll(() => p.page.locator('.log-watch-status').innerText(), WAIT).toMatch(/проверен: 3 записи/);
     const remembered = () =>
       p.page.evaluate(() => Object.values(JSON.parse(localStorage.getItem('sib-console.log-watch.v1') ?? '{}')));
     expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
@@ -340,7 +343,7 @@ describe('the investor in the console', () => {
     // Act: two other entries on the older copy: a log of the remembered size that does not extend it.
     await appendNotes(watched, `fork-${randomUUID().slice(0, 6)}`, 2);
     await p.page.reload();
-    await expect.poll(() => p.page.locator('[data-alarm]').getAttribute('data-alarm')).toBe('fork');
+    await expect.poll(() => p.page.locator('[data-alarm]').getAttribute('data-alarm'), WAIT).toBe('fork');
     expect(await p.page.locator('[data-alarm]').innerText()).toMatch(
       /does not extend the log this browser verified before \(3 entries then, 3 now\)/,
     );

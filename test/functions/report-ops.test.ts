@@ -153,7 +153,7 @@ describe('issueReport', () => {
     expect(text((await ctx.contracts.results.get(resultKey)) ?? new Uint8Array())).toMatch(/p-[0-9a-f]{32}/);
   });
 
-  it('listReports finds it; findReport finds it by a 12-hex prefix and by its full id', async () => {
+  it('listReports finds it, with when it was stored; findReport finds it by a 12-hex prefix and by its full id', async () => {
     const listed = await listReports(ctx.reporting, contract);
     const expected: StoredReport = {
       contract,
@@ -163,6 +163,8 @@ describe('issueReport', () => {
       sha256: first.sha256,
       jsonKey: first.jsonKey,
       pdfKeys: first.pdfKeys,
+      // The JSON's store time, as the bucket lists it: the report's issue.
+      issuedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/),
     };
 
     expect(listed).toEqual([expected]);

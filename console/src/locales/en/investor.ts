@@ -13,7 +13,7 @@ export const investor: InvestorMessages = {
     columns: {
       period: 'Period',
       amount: 'Payment amount',
-      status: 'Payment status',
+      status: 'Payment status in the report',
       issued: 'Issued',
       report: 'Report',
       download: 'Download',
@@ -138,7 +138,7 @@ export const investor: InvestorMessages = {
     } as Record<string, string>,
     yours: '(you)',
     reason: (r: string) => `Reason: ${r}`,
-    decidedAt: (when: string) => `on ${when}`,
+    decided: { approved: (when: string) => `approved on ${when}`, rejected: (when: string) => `rejected on ${when}` },
     totals: 'Totals',
     totalsCaption: (contract: string) => `Totals per investor, ${contract}`,
     owedTotal: 'Approved, not yet paid',

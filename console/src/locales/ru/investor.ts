@@ -19,7 +19,7 @@ export const investor = {
     columns: {
       period: 'Период',
       amount: 'Сумма выплаты',
-      status: 'Статус выплаты',
+      status: 'Статус выплаты в отчёте',
       issued: 'Выпущен',
       report: 'Отчёт',
       download: 'Скачать',
@@ -144,7 +144,7 @@ export const investor = {
     } as Record<string, string>,
     yours: '(вы)',
     reason: (r: string) => `Причина: ${r}`,
-    decidedAt: (when: string) => `от ${when}`,
+    decided: { approved: (when: string) => `одобрено ${when}`, rejected: (when: string) => `отклонено ${when}` },
     totals: 'Итого',
     totalsCaption: (contract: string) => `Итоги по инвесторам, договор «${contract}»`,
     owedTotal: 'Одобрено, ещё не выплачено',

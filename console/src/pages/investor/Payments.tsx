@@ -36,8 +36,8 @@ export interface InvestorLine {
   /** Minor units. */
   readonly amount: string;
   readonly standing: Standing;
-  /** The decision's time (approved or rejected), ISO 8601. */
-  readonly decidedAt?: string;
+  /** The ministry's decision and its time (ISO 8601). */
+  readonly decision?: { readonly step: 'approved' | 'rejected'; readonly at: string };
   readonly reason?: string;
   readonly paymentOrder?: string;
   readonly paidOn?: string;
@@ -73,7 +73,9 @@ export function investorLines(
       share: a.share,
       amount: a.amount,
       standing: standingOf(p),
-      ...(decision === undefined ? {} : { decidedAt: decision.at }),
+      ...(decision === undefined
+        ? {}
+        : { decision: { step: decision.step as 'approved' | 'rejected', at: decision.at } }),
       ...(decision?.reason === undefined ? {} : { reason: decision.reason }),
       ...(paid?.paymentOrder === undefined ? {} : { paymentOrder: paid.paymentOrder }),
       ...(paid?.paidOn === undefined ? {} : { paidOn: paid.paidOn }),
@@ -185,8 +187,10 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
                 <td class="num">{m(l.amount)}</td>
                 <td>
                   <span class={`badge standing-${l.standing}`}>{tp.states[l.standing]}</span>
-                  {l.decidedAt === undefined ? null : (
-                    <div class="muted small-text">{tp.decidedAt(dateTime(l.decidedAt, c.timeZone, lang))}</div>
+                  {l.decision === undefined ? null : (
+                    <div class="muted small-text">
+                      {tp.decided[l.decision.step](dateTime(l.decision.at, c.timeZone, lang))}
+                    </div>
                   )}
                   {l.reason === undefined ? null : <div class="small-text">{tp.reason(l.reason)}</div>}
                 </td>
@@ -222,7 +226,9 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row">{tp.totals}</th>
+              <th scope="row" class="payment-totals-total">
+                {tp.totals}
+              </th>
               <td class="num">
                 <strong>{m(sum((x) => x.owed))}</strong>
               </td>

@@ -49,6 +49,11 @@ export function currentReports(reports: readonly StoredReport[], payments: reado
   return new Set([...best.values()].map((r) => r.sha256));
 }
 
+/** The payment's state as a report proves it: its last step logged before the report's checkpoint. */
+export function stateAt(p: PaymentStatus, size: number): PaymentStatus['state'] {
+  return p.steps.filter((s) => s.seq < size).at(-1)?.step ?? 'calculated';
+}
+
 type Kind = 'pdf-ru' | 'pdf-en' | 'json';
 
 /** Opens a presigned link in a new tab: a navigation, not a fetch. */
@@ -170,7 +175,7 @@ function ReportTable(props: { contract: ContractInfo; data: ContractReports }) {
             <tr key={r.sha256} class={isCurrent ? 'current' : 'superseded'} data-report={r.sha256}>
               <td>{period}</td>
               <td class="num">{p === undefined ? '—' : money(p.total, p.minorUnit, p.currency, lang)}</td>
-              <td>{p === undefined ? '—' : (t.common.paymentStates[p.state] ?? p.state)}</td>
+              <td>{p === undefined ? '—' : (t.common.paymentStates[stateAt(p, r.size)] ?? stateAt(p, r.size))}</td>
               <td>{r.issuedAt === undefined ? t.investor.reports.noDate : dateTime(r.issuedAt, c.timeZone, lang)}</td>
               <td>
                 <span class={isCurrent ? 'badge ok' : 'badge'}>
