@@ -306,6 +306,42 @@ describe('the investor in the console', () => {
     expect(p.errors).toEqual([]);
   });
 
+  it("signed in, offers the deployment's policy with its fingerprints and a warning, and verifies with it", async () => {
+    for (const lang of ['ru', 'en'] as const) {
+      const t =
+        lang === 'ru'
+          ? {
+              fetch: 'Загрузить политику, опубликованную сервером',
+              use: 'Использовать эту политику для проверки',
+              report: 'Файл отчёта (JSON)',
+              run: 'Проверить отчёт',
+              warning: /из ваших собственных документов/,
+            }
+          : {
+              fetch: 'Fetch the policy the server publishes',
+              use: 'Use this policy for the check',
+              report: 'Report file (JSON)',
+              run: 'Verify the report',
+              warning: /from your own records/,
+            };
+      const p = await signedIn(lang, '/investor/verify');
+      await p.page.getByText(t.fetch, { exact: true }).first().click();
+      await p.page.getByRole('button', { name: t.fetch }).click();
+      const keys = p.page.locator('table.keys');
+      await keys.waitFor();
+      expect(await keys.innerText()).toMatch(/[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}/);
+      expect(await p.page.locator('details.panel').innerText()).toMatch(t.warning);
+      await screenshot(p.page, `investor-verify-published-${lang}`);
+      await p.page.getByRole('button', { name: t.use }).click();
+      await p.page.getByLabel(t.report).setInputFiles(downloadedFile);
+      await p.page.getByRole('button', { name: t.run }).click();
+      await p.page.locator('[data-verdict]').waitFor();
+      expect(await p.page.locator('tr[data-check="trust policy"]').getAttribute('class')).toBe('check-ok');
+      expect(await axeViolations(p.page)).toEqual([]);
+      expect(p.errors).toEqual([]);
+    }
+  });
+
   it('a log restored to an older copy raises the rollback alarm, and a fork of it too; the remembered checkpoint stays', async () => {
     // Prepare: a contract registered (1 entry), its log copied, then grown to 3 and seen by the investor.
     const watched = cli.freshContract('watch');

@@ -12,19 +12,21 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../auth/session.ts';
-import { useLang } from '../i18n.tsx';
+import { type Localized, localized, useLang } from '../i18n.tsx';
 import { api, apiFetch, contractPath } from '../lib/api.ts';
 import { count } from '../lib/format.ts';
 import type { WatchOutcome } from '../lib/log-watch.ts';
 
 interface Watched {
+  /** The contract's title in each language. */
+  readonly title: Localized;
   readonly outcome: WatchOutcome;
   readonly source: 'saved' | 'published';
 }
 
 async function watchAll(): Promise<Watched[]> {
   const [watch, { withWebCrypto }] = await Promise.all([import('../lib/log-watch.ts'), import('../crypto/kernel.ts')]);
-  const listed = await api<{ contracts: { id: string }[] }>('/contracts');
+  const listed = await api<{ contracts: { id: string; title: Localized }[] }>('/contracts');
   const store = watch.localWatchStore();
   const saved = await watch.savedTrustPolicy(withWebCrypto);
   const source = {
@@ -34,7 +36,7 @@ async function watchAll(): Promise<Watched[]> {
   };
   const out: Watched[] = [];
   // One log at a time: each is a few small requests, and the store is read and written in turn.
-  for (const { id } of listed.contracts) {
+  for (const { id, title } of listed.contracts) {
     const own = saved === undefined ? undefined : watch.logTrustFor(id, saved, undefined);
     let trust = own;
     if (trust === undefined) {
@@ -47,18 +49,19 @@ async function watchAll(): Promise<Watched[]> {
     }
     if (trust === undefined) {
       out.push({
+        title,
         outcome: { kind: 'unchecked', contract: id, detail: 'no trust policy names this log' },
         source: 'published',
       });
       continue;
     }
     const outcome = await watch.watchLog(id, trust.log, source, store, withWebCrypto);
-    out.push({ outcome, source: trust.source });
+    out.push({ title, outcome, source: trust.source });
   }
   return out;
 }
 
-function Alarm(props: { outcome: WatchOutcome }) {
+function Alarm(props: { outcome: WatchOutcome; title: string }) {
   const { t, lang } = useLang();
   const w = t.investor.watch;
   const o = props.outcome;
@@ -67,15 +70,15 @@ function Alarm(props: { outcome: WatchOutcome }) {
   let detail: string;
   if (o.kind === 'rollback') {
     title = w.rollbackTitle;
-    text = w.rollback(o.contract, o.origin, count(o.seenSize, lang), count(o.size, lang));
+    text = w.rollback(props.title, count(o.seenSize, lang), count(o.size, lang));
     detail = o.detail;
   } else if (o.kind === 'fork') {
     title = w.forkTitle;
-    text = w.fork(o.contract, o.origin, count(o.seenSize, lang), count(o.size, lang));
+    text = w.fork(props.title, count(o.seenSize, lang), count(o.size, lang));
     detail = o.detail;
   } else if (o.kind === 'unsigned') {
     title = w.unsignedTitle;
-    text = w.unsigned(o.contract);
+    text = w.unsigned(props.title);
     detail = o.detail;
   } else {
     return null;
@@ -86,6 +89,7 @@ function Alarm(props: { outcome: WatchOutcome }) {
         <strong>⚠ {title}</strong>
       </p>
       <p>{text}</p>
+      {o.kind === 'unsigned' ? null : <p class="small-text">{w.logName(o.origin)}</p>}
       <p>{w.advice}</p>
       <details>
         <summary>{w.technical}</summary>
@@ -113,20 +117,22 @@ export function LogWatch(props: { session: Session }) {
       live = false;
     };
   }, [token]);
+  // The title and the id: the id is what the operator and the ministry will look for.
+  const named = (w: Watched) => `«${localized(w.title, lang) || w.outcome.contract}» (${w.outcome.contract})`;
   const alarms = (watched ?? []).filter(
     (w) => w.outcome.kind === 'rollback' || w.outcome.kind === 'fork' || w.outcome.kind === 'unsigned',
   );
   const fine = (watched ?? []).flatMap((w) =>
     w.outcome.kind === 'first' || w.outcome.kind === 'same' || w.outcome.kind === 'extended'
       ? [
-          `${t.investor.watch.verified(w.outcome.contract, w.outcome.size, count(w.outcome.size, lang))} (${t.investor.watch.source[w.source]})`,
+          `${t.investor.watch.verified(named(w), w.outcome.size, count(w.outcome.size, lang))} ${t.investor.watch.source[w.source]}`,
         ]
       : [],
   );
   return (
     <div class="log-watch">
       {alarms.map((w) => (
-        <Alarm key={w.outcome.contract} outcome={w.outcome} />
+        <Alarm key={w.outcome.contract} outcome={w.outcome} title={named(w)} />
       ))}
       <p class="log-watch-status muted" role="status" aria-live="polite">
         {watched === undefined ? t.investor.watch.checking : fine.join(' ')}

@@ -13,89 +13,14 @@
  * subject is an investor's id, that line is marked as the investor's own.
  */
 
-import type { ContractSpec } from '#contracts';
 import { shareRatio } from '#contracts';
-import type { PaymentStatus } from '#payments';
-import { allocateToInvestors } from '../../../../domain/evaluation/money.ts';
 import { useSession } from '../../app.tsx';
 import { ExportButtons, type ExportTable } from '../../components/ExportButtons.tsx';
 import { useLang } from '../../i18n.tsx';
 import { dateTime, day, majorUnits, money, percent } from '../../lib/format.ts';
 import { type ContractInfo, contractVersions, listContracts, listPayments, useLoad } from './data.ts';
+import { investorLines, investorTotals } from './figures.ts';
 import { contractTitle, ErrorText, periodName } from './parts.tsx';
-
-export type Standing = 'owed' | 'paid' | 'rejected' | 'pending';
-
-/** One investor's part of one payment. */
-export interface InvestorLine {
-  readonly payment: number;
-  readonly period: string;
-  readonly investor: string;
-  readonly investorName: string;
-  readonly share: string;
-  /** Minor units. */
-  readonly amount: string;
-  readonly standing: Standing;
-  /** The ministry's decision and its time (ISO 8601). */
-  readonly decision?: { readonly step: 'approved' | 'rejected'; readonly at: string };
-  readonly reason?: string;
-  readonly paymentOrder?: string;
-  readonly paidOn?: string;
-}
-
-const standingOf = (p: PaymentStatus): Standing =>
-  p.state === 'approved' ? 'owed' : p.state === 'paid' ? 'paid' : p.state === 'rejected' ? 'rejected' : 'pending';
-
-/**
- * Every investor's line of every payment worth showing (the period's current
- * payment, and rejected ones), in period order; each payment split by the
- * shares of the version it cites.
- */
-export function investorLines(
-  payments: readonly PaymentStatus[],
-  versions: readonly { version: number; spec: ContractSpec }[],
-): InvestorLine[] {
-  const order = versions.at(-1)?.spec.periods.map((p) => p.id) ?? [];
-  const rank = (period: string) => (order.includes(period) ? order.indexOf(period) : order.length);
-  const shown = payments
-    .filter((p) => p.latest || p.state === 'rejected')
-    .sort((a, b) => rank(a.period) - rank(b.period) || a.payment - b.payment);
-  return shown.flatMap((p) => {
-    const spec = versions.find((v) => v.version === p.contract.version)?.spec ?? versions.at(-1)?.spec;
-    if (spec === undefined) return [];
-    const decision = p.steps.find((s) => s.step === 'approved' || s.step === 'rejected');
-    const paid = p.steps.find((s) => s.step === 'paid');
-    return allocateToInvestors(spec, BigInt(p.total)).map((a) => ({
-      payment: p.payment,
-      period: p.period,
-      investor: a.investor,
-      investorName: spec.parties.investors.find((i) => i.id === a.investor)?.name ?? a.investor,
-      share: a.share,
-      amount: a.amount,
-      standing: standingOf(p),
-      ...(decision === undefined
-        ? {}
-        : { decision: { step: decision.step as 'approved' | 'rejected', at: decision.at } }),
-      ...(decision?.reason === undefined ? {} : { reason: decision.reason }),
-      ...(paid?.paymentOrder === undefined ? {} : { paymentOrder: paid.paymentOrder }),
-      ...(paid?.paidOn === undefined ? {} : { paidOn: paid.paidOn }),
-    }));
-  });
-}
-
-/** Per investor: owed (approved, not yet paid) and paid, minor units. */
-export function investorTotals(
-  lines: readonly InvestorLine[],
-): { investor: string; name: string; owed: bigint; paid: bigint }[] {
-  const out = new Map<string, { investor: string; name: string; owed: bigint; paid: bigint }>();
-  for (const l of lines) {
-    const t = out.get(l.investor) ?? { investor: l.investor, name: l.investorName, owed: 0n, paid: 0n };
-    if (l.standing === 'owed') t.owed += BigInt(l.amount);
-    if (l.standing === 'paid') t.paid += BigInt(l.amount);
-    out.set(l.investor, t);
-  }
-  return [...out.values()];
-}
 
 function shareText(share: string, lang: 'ru' | 'en'): string {
   const r = shareRatio(share);
@@ -122,7 +47,8 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
   else {
     const { lines, spec } = loaded.data;
     const totals = investorTotals(lines);
-    const who = (id: string, name: string) => (id === props.subject ? `${name} ${tp.yours}` : name);
+    const who = (id: string, names: { ru: string; en: string }) =>
+      id === props.subject ? `${names[lang]} ${tp.yours}` : names[lang];
     const period = (id: string) => periodName(spec, id, lang, t.investor.period);
     const table: ExportTable = {
       name: tp.exportName(c.id),
@@ -137,7 +63,7 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
       ],
       rows: lines.map((l) => ({
         period: l.period,
-        investor: l.investorName,
+        investor: l.names[lang],
         share: l.share,
         amount: majorUnits(l.amount, c.minorUnit),
         state: tp.states[l.standing] ?? l.standing,
@@ -153,7 +79,7 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
         { key: 'paid', label: `${tp.paidTotal}, ${c.currency}`, kind: 'money' },
       ],
       rows: totals.map((x) => ({
-        investor: x.name,
+        investor: x.names[lang],
         owed: majorUnits(x.owed, c.minorUnit),
         paid: majorUnits(x.paid, c.minorUnit),
       })),
@@ -182,7 +108,7 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
             {lines.map((l) => (
               <tr key={`${l.payment}-${l.investor}`} class={l.investor === props.subject ? 'mine' : undefined}>
                 <td>{period(l.period)}</td>
-                <td>{who(l.investor, l.investorName)}</td>
+                <td>{who(l.investor, l.names)}</td>
                 <td class="num">{shareText(l.share, lang)}</td>
                 <td class="num">{m(l.amount)}</td>
                 <td>
@@ -194,7 +120,7 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
                   )}
                   {l.reason === undefined ? null : <div class="small-text">{tp.reason(l.reason)}</div>}
                 </td>
-                <td>{l.paymentOrder ?? '—'}</td>
+                <td class="nowrap">{l.paymentOrder ?? '—'}</td>
                 <td>{l.paidOn === undefined ? '—' : day(l.paidOn, lang)}</td>
               </tr>
             ))}
@@ -218,7 +144,7 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
           <tbody>
             {totals.map((x) => (
               <tr key={x.investor} class={x.investor === props.subject ? 'mine' : undefined}>
-                <td>{who(x.investor, x.name)}</td>
+                <td>{who(x.investor, x.names)}</td>
                 <td class="num">{m(x.owed)}</td>
                 <td class="num">{m(x.paid)}</td>
               </tr>

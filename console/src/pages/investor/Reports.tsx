@@ -27,31 +27,13 @@ import {
   type StoredReport,
   useLoad,
 } from './data.ts';
+import { currentReports, stateAt } from './figures.ts';
 import { contractTitle, ErrorText, periodName } from './parts.tsx';
 
 interface ContractReports {
   readonly reports: readonly StoredReport[];
   readonly payments: readonly PaymentStatus[];
   readonly spec: ContractSpec | undefined;
-}
-
-/** Whether each report is current: the largest checkpoint of its payment, the payment being its period's latest. */
-export function currentReports(reports: readonly StoredReport[], payments: readonly PaymentStatus[]): Set<string> {
-  const latest = new Map(payments.map((p) => [p.payment, p.latest]));
-  const best = new Map<string, StoredReport>();
-  for (const r of reports) {
-    if (latest.get(r.payment) === false) continue;
-    const kept = best.get(r.period);
-    if (kept === undefined || r.payment > kept.payment || (r.payment === kept.payment && r.size > kept.size)) {
-      best.set(r.period, r);
-    }
-  }
-  return new Set([...best.values()].map((r) => r.sha256));
-}
-
-/** The payment's state as a report proves it: its last step logged before the report's checkpoint. */
-export function stateAt(p: PaymentStatus, size: number): PaymentStatus['state'] {
-  return p.steps.filter((s) => s.seq < size).at(-1)?.step ?? 'calculated';
 }
 
 type Kind = 'pdf-ru' | 'pdf-en' | 'json';
@@ -183,7 +165,7 @@ function ReportTable(props: { contract: ContractInfo; data: ContractReports }) {
                 </span>
                 <div class="muted small-text">{t.investor.reports.logSize(r.size, count(r.size, lang))}</div>
                 <div class="mono small-text" title="SHA-256">
-                  {r.sha256.slice(0, 16)}…
+                  {r.sha256.slice(0, 12)}…
                 </div>
               </td>
               <td>

@@ -389,7 +389,7 @@ export default function Verify() {
     <>
       <h1>{t.investor.verify.title}</h1>
       <p>{t.investor.verify.intro}</p>
-      <div class="grid2">
+      <div class="grid2 verify-inputs">
         <DropZone
           label={t.investor.verify.reportLabel}
           hint={t.investor.verify.reportHint}

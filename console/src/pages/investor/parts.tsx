@@ -4,6 +4,7 @@ import { type Lang, localized, useLang } from '../../i18n.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { day } from '../../lib/format.ts';
 import type { ContractInfo } from './data.ts';
+import { periodLabel } from './figures.ts';
 
 /** What went wrong, in words: the problem's detail where the server gave one. */
 export function ErrorText(props: { error: unknown }) {
@@ -44,5 +45,5 @@ export function periodName(
   name: (id: string, range: string) => string,
 ): string {
   const p = spec?.periods.find((x) => x.id === id);
-  return name(id, p === undefined ? '' : `${day(p.from, lang)} – ${day(p.to, lang)}`);
+  return name(periodLabel(spec, id, lang), p === undefined ? '' : `${day(p.from, lang)} – ${day(p.to, lang)}`);
 }
