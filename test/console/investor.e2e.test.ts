@@ -242,6 +242,15 @@ describe('the investor in the console', () => {
       expect(await table.innerText()).toMatch(/PP-2025-000002/);
       expect(await table.innerText()).toMatch(lang === 'ru' ? /Выплачено/ : /Paid/);
       expect(await p.page.locator('table.payment-totals tfoot').innerText()).toMatch(/100[\s\u00a0\u202f,]000[.,]00/);
+      // The table downloads as CSV: every line, the amount in major units.
+      const download = p.page.waitForEvent('download');
+      await p.page
+        .getByRole('button', { name: lang === 'ru' ? /Скачать CSV/ : /Download CSV/ })
+        .first()
+        .click();
+      const csv = await readFile((await (await download).path()) as string, 'utf8');
+      expect(csv).toMatch(/PP-2025-000002/);
+      expect(csv).toMatch(/100000\.00/);
       expect(await axeViolations(p.page)).toEqual([]);
       await screenshot(p.page, `investor-payments-${lang}`);
       expect(p.errors).toEqual([]);

@@ -53,6 +53,7 @@ export const investor: InvestorMessages = {
       'Caution: a trust policy should come from your own records, not from the server it checks. Compare the key fingerprints below with those you received through an independent channel.',
     useFetched: 'Use this policy for the check',
     fingerprints: 'Key fingerprints (SHA-256)',
+    keyOf: 'Whose key',
     logKey: 'Log key',
     witness: 'Witness',
     quorum: (q: number, n: number) => `Witness quorum: ${q} of ${n}`,

@@ -161,7 +161,7 @@ function PolicyKeys(props: { policy: TrustPolicy }) {
           </caption>
           <thead>
             <tr>
-              <th scope="col">{t.investor.verify.checkColumn}</th>
+              <th scope="col">{t.investor.verify.keyOf}</th>
               <th scope="col">ID</th>
               <th scope="col">SHA-256</th>
             </tr>
