@@ -2,13 +2,15 @@
  * Starts one throwaway local stack for the whole test run: DynamoDB Local in
  * memory and s3rver in a temp dir, on free ports, provisioned from
  * functions/adapters/storage-layout.ts. Tests reach it through
- * test/support/stack.ts.
+ * test/support/stack.ts. Builds the web console into console/dist, which the
+ * local gateway serves to the browser tests (test/support/browser.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { StackConfig } from '../functions/adapters/storage-layout.ts';
+import { buildConsole } from '../console/build.ts';
 import { freePorts } from '../infra/local/processes.ts';
 import { type Services, startServices, stopServices } from '../infra/local/stack.ts';
 
@@ -19,6 +21,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The console the local gateway serves (console/dist), built once for the browser tests.
+  await buildConsole();
   const dir = mkdtempSync(join(tmpdir(), 'sib-test-stack-'));
   let services: Services | undefined;
   // If vitest dies without running teardown, do not leave the services behind.
