@@ -32,7 +32,7 @@ export interface ConsoleBuild {
   readonly firstLoadGzipBytes: number;
 }
 
-/** esbuild: the kernel's node:crypto module becomes the browser's WebCrypto module. */
+/** esbuild: the kernel's node:crypto module becomes the browser's WebCrypto module (also for the tests' bundles of the domain). */
 export const browserKernel: Plugin = {
   name: 'browser-kernel-crypto',
   setup(b) {
