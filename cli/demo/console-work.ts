@@ -66,11 +66,17 @@ export interface ConsoleWork {
   readonly note?: string;
 }
 
-/** Runs the Antares pilot quietly and leaves its payment attested, awaiting the akimat's decision. */
-export async function leaveWorkForTheMinistry(dir: string, url: string): Promise<ConsoleWork> {
-  const contract = ANTARES_CONTRACT;
+/**
+ * Runs the Antares pilot quietly and leaves its payment attested, awaiting
+ * the akimat's decision. `contract`: another id with the pilot's spec (tests).
+ */
+export async function leaveWorkForTheMinistry(
+  dir: string,
+  url: string,
+  contract: string = ANTARES_CONTRACT,
+): Promise<ConsoleWork> {
   await writeSignInSubjects(dir);
-  await runAntares({ dataDir: dir, url, say: () => {} });
+  await runAntares({ dataDir: dir, url, say: () => {}, contract });
   const token = await issueToken({ dataDir: dir, sub: ANTARES_REVIEWER.sub, role: 'evaluator', contracts: [contract] });
   const reviewer = new ApiClient({ baseUrl: url, token: token.token });
   const key = await reviewerKey(dir);
