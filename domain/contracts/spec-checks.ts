@@ -26,6 +26,35 @@ export function specCrossChecks(spec: ContractSpecFields, ctx: Ctx): void {
   checkTriggers(spec, ctx);
   checkPayments(spec, ctx);
   checkCaps(spec, ctx);
+  checkTranslations(spec, ctx);
+}
+
+/** Every translated text names something the spec has: a party, metric, trigger, payment rule or period id. */
+function checkTranslations(spec: ContractSpecFields, ctx: Ctx): void {
+  const { commissioner, investors, operator, evaluator } = spec.parties;
+  const nouns = {
+    parties: 'party',
+    metrics: 'metric',
+    triggers: 'trigger',
+    payments: 'payment rule',
+    periods: 'period',
+  };
+  const known = {
+    parties: [commissioner.id, ...investors.map((i) => i.id), operator.id, evaluator.id],
+    metrics: spec.metrics.map((m) => m.id),
+    triggers: spec.triggers.map((t) => t.id),
+    payments: spec.payments.map((p) => p.id),
+    periods: spec.periods.map((p) => p.id),
+  } as const;
+  for (const [lang, translation] of Object.entries(spec.translations ?? {})) {
+    for (const section of Object.keys(known) as (keyof typeof known)[]) {
+      for (const id of Object.keys(translation[section] ?? {})) {
+        if (!known[section].includes(id)) {
+          issue(ctx, ['translations', lang, section, id], `names no ${nouns[section]} of the spec (${id})`);
+        }
+      }
+    }
+  }
 }
 
 /** The term, the version's date inside it, and ids unique across metrics, comparisons, triggers and payments. */

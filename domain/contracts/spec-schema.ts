@@ -311,6 +311,48 @@ export type PaymentRule = z.infer<typeof PaymentRuleSchema>;
 /** Withdrawn participants: excluded from the population, or counted as not achieving what they had not achieved. */
 const WithdrawalRule = z.enum(['exclude', 'not-achieved']);
 
+/** Whether `zone` is an IANA time zone name this runtime knows (Intl), such as `Asia/Kamchatka`. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, 'must be an IANA time zone name, such as Asia/Kamchatka or Asia/Almaty');
+
+/** Texts by the id of what they name (a metric, a party, a payment rule...). */
+const TextsById = z.record(Id, Text);
+
+/**
+ * The spec's texts in another language: each under the name of the section
+ * it translates, keyed by id. Only texts: ids, figures and rules stay as the
+ * spec writes them, so a translation changes nothing that is evaluated.
+ */
+export const SpecTranslationSchema = z.strictObject({
+  /** The contract's title. */
+  title: Text.optional(),
+  /** Party names by party id (the commissioner, each investor, the operator, the evaluator). */
+  parties: TextsById.optional(),
+  /** Metric titles by metric id. */
+  metrics: TextsById.optional(),
+  /** Trigger titles by trigger id. */
+  triggers: TextsById.optional(),
+  /** Payment rule titles by rule id. */
+  payments: TextsById.optional(),
+  /** Period labels by period id (a spec names periods by id only). */
+  periods: TextsById.optional(),
+});
+export type SpecTranslation = z.infer<typeof SpecTranslationSchema>;
+
+/** A language of a translation: a lower-case ISO 639-1 code (the spec itself is written in one language). */
+const Lang = z.string().regex(/^[a-z]{2}$/, 'must be a language code of two lower-case letters, such as en');
+
 export const ROUNDING_MODES = ['half-even', 'half-up', 'down', 'up'] as const;
 export type RoundingMode = (typeof ROUNDING_MODES)[number];
 
@@ -368,6 +410,13 @@ export const ContractSpecShape = z.strictObject({
   illustrative: z.array(z.strictObject({ path: z.string().min(1), note: Text })).optional(),
   /** Where the terms come from. */
   sources: z.array(Text).optional(),
+  /**
+   * The IANA time zone the contract's days are kept in (`Asia/Kamchatka`): where dates and
+   * times are shown. Absent: UTC. Evaluation reads calendar days either way.
+   */
+  timeZone: TimeZone.optional(),
+  /** The spec's texts in other languages, by language code (`en`): SpecTranslationSchema. */
+  translations: z.record(Lang, SpecTranslationSchema).optional(),
 });
 /** A spec as its fields describe it (ContractSpec once the rules across fields hold). */
 export type ContractSpecFields = z.infer<typeof ContractSpecShape>;

@@ -16,7 +16,11 @@ import type { Entry } from './entry.ts';
  * - `evaluation.recorded`: the result of evaluating a period, the payment's
  *   `calculated` step; its seq is the payment's id;
  * - `payment.attested`, `payment.approved`, `payment.rejected`,
- *   `payment.paid`: the later steps of a payment.
+ *   `payment.paid`: the later steps of a payment;
+ * - `party.enrolled`: a party's verifier key enrolled for a signing role,
+ *   with the key's own signature over the enrolment statement (proof of
+ *   possession); the published trust policy lists it. Payments and reports
+ *   do not read it.
  */
 
 export const CONTRACT_REGISTERED_KIND = 'contract.registered';
@@ -27,6 +31,7 @@ export const PAYMENT_ATTESTED_KIND = 'payment.attested';
 export const PAYMENT_APPROVED_KIND = 'payment.approved';
 export const PAYMENT_REJECTED_KIND = 'payment.rejected';
 export const PAYMENT_PAID_KIND = 'payment.paid';
+export const PARTY_ENROLLED_KIND = 'party.enrolled';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -93,6 +98,19 @@ export const EvaluationEntryBodySchema = z.strictObject({
 });
 export type EvaluationEntryBody = z.infer<typeof EvaluationEntryBodySchema>;
 
+/**
+ * The body of a `party.enrolled` entry: the role and key, and the key's
+ * signature line over the enrolment statement (statement.ts
+ * enrolmentStatement, with the entry actor's subject), so anyone can check
+ * that the key's holder asked for it.
+ */
+export const PartyEnrolledBodySchema = z.strictObject({
+  role: z.string().min(1),
+  key: z.string().min(1),
+  signature: PartySignatureSchema,
+});
+export type PartyEnrolledBody = z.infer<typeof PartyEnrolledBodySchema>;
+
 // ---- Payments: the `calculated` step is the `evaluation.recorded` entry itself.
 
 export const PAYMENT_STATES = ['calculated', 'attested', 'approved', 'rejected', 'paid'] as const;
@@ -139,6 +157,7 @@ export const ENTRY_KINDS = [
   COMPARISON_PUBLISHED_KIND,
   EVALUATION_RECORDED_KIND,
   ...Object.values(PAYMENT_STEP_KINDS),
+  PARTY_ENROLLED_KIND,
 ] as const;
 
 // ---- Typed readers

@@ -1,7 +1,8 @@
 /**
  * What a party signs when it decides: the statement text of a payment
- * decision (`sib-ledger/decision/v1`) or of a published comparison figure
- * (`sib-ledger/comparison/v1`), and the party's signature over it, a C2SP
+ * decision (`sib-ledger/decision/v1`), of a published comparison figure
+ * (`sib-ledger/comparison/v1`) or of a party key's enrolment
+ * (`sib-ledger/enrolment/v1`), and the party's signature over it, a C2SP
  * signed note (note.ts, type 0x01 Ed25519) that Go's note.Open can check.
  * An entry stores the signer's verifier key and its signature line; anyone
  * rebuilds the statement from the entry and checks the line. Format:
@@ -13,6 +14,7 @@ import { ALG_ED25519, openNote, parseVerifierKey } from './note.ts';
 
 export const DECISION_STATEMENT_FORMAT = 'sib-ledger/decision/v1';
 export const COMPARISON_STATEMENT_FORMAT = 'sib-ledger/comparison/v1';
+export const ENROLMENT_STATEMENT_FORMAT = 'sib-ledger/enrolment/v1';
 
 /** A party's signature as an entry stores it: the signer's verifier key and its signature line over the statement. */
 export interface PartySignature {
@@ -114,6 +116,31 @@ export function comparisonStatement(f: ComparisonFacts): string {
     ['period', f.period],
     ['value', f.value],
     ['denominator', f.denominator],
+  ]);
+}
+
+/** What a party key's enrolment names: the contract, the signing role, the enrolling subject and the key. */
+export interface EnrolmentFacts {
+  readonly contract: string;
+  /** The signing role the key signs as (trust.ts SIGNING_ROLES). */
+  readonly role: string;
+  /** The token subject that enrols it. */
+  readonly subject: string;
+  /** The enrolled verifier key. */
+  readonly key: string;
+}
+
+/**
+ * The statement a new party key signs to be enrolled (proof of possession):
+ * only the holder of the key can make it, so no one can enrol a key that is
+ * not theirs, nor enrol it for another contract, role or subject.
+ */
+export function enrolmentStatement(f: EnrolmentFacts): string {
+  return statementText(ENROLMENT_STATEMENT_FORMAT, [
+    ['contract', f.contract],
+    ['role', f.role],
+    ['subject', f.subject],
+    ['key', f.key],
   ]);
 }
 

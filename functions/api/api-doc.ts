@@ -86,7 +86,10 @@ function routesSection(): string[] {
     '',
     '| operation | method | path | summary |',
     '|---|---|---|---|',
-    ...ROUTES.map((r) => `| ${code(r.id)} | ${r.method} | ${code(r.path)} | ${cell(r.summary)} |`),
+    ...ROUTES.map(
+      (r) =>
+        `| ${code(r.id)} | ${r.method} | ${code(r.path)} | ${cell(r.summary)}${r.localOnly === true ? ' (local gateway only: never deployed)' : ''} |`,
+    ),
     '',
   ];
 }

@@ -8,28 +8,34 @@ import {
   ContractIdSchema,
   type Role,
   recordedEvaluations,
+  SIGNING_ROLES,
   SignedStatementSchema,
 } from '#ledger';
 import { PSEUDONYM_IN_TEXT, publicSummary, summaryHash } from '#reports';
 import {
   computeEvaluation,
   contractVersions,
+  enrolPartyKey,
   loadResult,
   publishComparison,
+  readEnrolledKeys,
   readVerifiedEntries,
   registerContract,
   runEvaluation,
+  SIGNING_ROLES_OF_ROLE,
 } from '#services';
 import { logger } from '../shared/middleware.ts';
 import { assertContract } from './auth.ts';
+import { ContractListSchema, listContracts } from './contract-list.ts';
 import { actor, apiHandler, defineRoute, json } from './http.ts';
 import { CanonicalDecimalString } from './params.ts';
 
 /**
  * Contracts and evaluation over HTTP (the Lambda of the `api/contracts`
- * routes in routes.ts): register a contract spec or an amendment, read its
- * versions, publish a comparison figure, evaluate a period, and read a
- * recorded evaluation: the use cases of domain/services/contracts.ts and
+ * routes in routes.ts): list the registered contracts, register a contract
+ * spec or an amendment, read its versions, publish a comparison figure,
+ * evaluate a period, read a recorded evaluation, and enrol and list party
+ * keys (domain/services/party-keys.ts): the use cases of domain/services/contracts.ts and
  * evaluations.ts (`sib ministry register`, `sib evaluator
  * evaluate|publish-comparison` call them here), the caller's token as the
  * actor.
@@ -247,7 +253,50 @@ async function previewEvaluation(
   };
 }
 
+// ---- Party keys
+
+export const EnrolPartyKeyBodySchema = z.strictObject({
+  role: z.enum(SIGNING_ROLES).describe(
+    `the signing role the key signs as: ${Object.entries(SIGNING_ROLES_OF_ROLE)
+      .map(([role, roles]) => `a ${role} token enrols ${roles.join(' or ')}`)
+      .join('; ')}`,
+  ),
+  key: z.string().min(1).max(300).describe('the verifier key enrolled (an Ed25519 key, `<name>+<keyid>+<base64>`)'),
+  note: z
+    .string()
+    .min(1)
+    .max(4096)
+    .describe(
+      'the enrolment statement (sib-ledger/enrolment/v1: contract, role, the token subject, key) signed by that key: proof of possession',
+    ),
+});
+
+const EnrolledKeySchema = z.strictObject({
+  role: z.enum(SIGNING_ROLES),
+  subject: z.string().describe('the token subject that enrolled it'),
+  key: z.string(),
+  seq: z.int().min(0).describe('its party.enrolled entry'),
+  at: z.string(),
+});
+
+export const EnrolmentReceiptSchema = z.strictObject({
+  contract: ContractIdSchema,
+  role: z.enum(SIGNING_ROLES),
+  subject: z.string(),
+  key: z.string(),
+  seq: z.int().min(0),
+  entryHash: Hex64Schema,
+  replayed: z.boolean(),
+});
+
+export const PartyKeyListSchema = z.strictObject({ contract: ContractIdSchema, keys: z.array(EnrolledKeySchema) });
+
 export const IMPLS = {
+  listContracts: defineRoute({ response: ContractListSchema, status: 200 }, async (request) => {
+    const caller = request.caller as NonNullable<typeof request.caller>;
+    return json(200, { contracts: await listContracts(request.rt.log, caller.contracts) });
+  }),
+
   registerContract: defineRoute(
     { body: RegisterBodySchema, response: RegistrationReceiptSchema, status: 201 },
     async (request) => {
@@ -359,6 +408,32 @@ export const IMPLS = {
         recordedAt: entry.at,
         result: resultFor(caller.role, result),
       });
+    },
+  ),
+
+  enrolPartyKey: defineRoute(
+    { params: ContractParamsSchema, body: EnrolPartyKeyBodySchema, response: EnrolmentReceiptSchema, status: 201 },
+    async (request) => {
+      const receipt = await enrolPartyKey(request.rt.contracts, {
+        contract: request.params.contract,
+        ...request.body,
+        actor: actor(request),
+      });
+      logger.info(receipt.replayed ? 'party key already enrolled' : 'party key enrolled', {
+        role: receipt.role,
+        seq: receipt.seq,
+      });
+      return json(receipt.replayed ? 200 : 201, receipt);
+    },
+  ),
+
+  listPartyKeys: defineRoute(
+    { params: ContractParamsSchema, response: PartyKeyListSchema, status: 200 },
+    async ({ params, rt }) => {
+      if ((await rt.contracts.log.size(params.contract)) === 0) {
+        throw new NotFoundError(`contract ${params.contract} has no log (register it first)`);
+      }
+      return json(200, { contract: params.contract, keys: await readEnrolledKeys(rt.contracts, params.contract) });
     },
   ),
 };

@@ -7,6 +7,7 @@ import * as ingestBatch from '../ingest-batch.ts';
 import * as presignUpload from '../presign-upload.ts';
 import { ERRORS, type ErrorStatus } from './api-doc.ts';
 import * as contracts from './contracts.ts';
+import * as dev from './dev.ts';
 import type { RouteImpl, RouteSchemas } from './http.ts';
 import * as ledger from './ledger.ts';
 import * as openApi from './openapi.ts';
@@ -112,8 +113,17 @@ const presignRequest = exported(presignUpload, 'UploadRequestSchema', 'PresignRe
 const presignResponse = exported(presignUpload, 'UploadResponseSchema');
 const receipt = exported(ingestBatch, 'BatchReceiptSchema');
 
-/** Routes of handler modules without IMPLS, or parts an IMPLS cannot express (a CSV body). */
+/**
+ * Routes of handler modules without IMPLS, or parts an IMPLS cannot express
+ * (a CSV body, a body the handler checks itself): where HAND speaks, it wins.
+ */
 const HAND: Readonly<Record<string, RouteDoc>> = {
+  issueDevToken: {
+    description:
+      'The local gateway only (x-local-only): a deployed stack has no such route. The body is checked by the handler, ' +
+      'every bad field a 400 problem naming it (errors).',
+    body: dev.DevTokenBodySchema,
+  },
   submitBatch: {
     description:
       'The batch is validated whole: any problem rejects it (422, every problem listed) and nothing is written. ' +
@@ -183,14 +193,15 @@ function moduleImpls(): Readonly<Record<HandlerModule, Impls | undefined>> {
     'api/payments': of(payments),
     'api/reports': of(reports),
     'api/openapi': openApi.IMPLS,
+    'api/dev': of(dev),
   };
 }
 
-/** The route's documentation: its IMPLS schemas, completed by HAND where they say nothing. */
+/** The route's documentation: its IMPLS schemas, with HAND's where HAND gives them. */
 function routeDoc(route: RouteDef, impls: Impls | undefined): RouteDoc {
   const declared: RouteSchemas = impls?.[route.id]?.schemas ?? {};
   const hand = HAND[route.id] ?? {};
-  const given = Object.entries(declared).filter(([, value]) => value !== undefined);
+  const given = Object.entries(declared).filter(([key, value]) => value !== undefined && !(key in hand));
   return { ...hand, ...Object.fromEntries(given) };
 }
 
@@ -322,6 +333,8 @@ function requestBody(route: RouteDef, doc: RouteDoc, schemas: SchemaConverter): 
 function errorStatuses(route: RouteDef, hasBody: boolean): ErrorStatus[] {
   const statuses: ErrorStatus[] = [];
   if (route.roles !== 'public') statuses.push(400, 401, 403, 404);
+  // The local gateway's own routes: a bad body is 400; on a deployed stack they are absent (404).
+  else if (route.localOnly === true) statuses.push(...(hasBody ? [400 as const] : []), 404);
   if (route.method === 'POST') statuses.push(409);
   if (hasBody) statuses.push(413, 415);
   if (route.roles !== 'public') statuses.push(422);
@@ -371,6 +384,7 @@ function operation(route: RouteDef, doc: RouteDoc, schemas: SchemaConverter): Js
     'x-public': route.roles === 'public',
     'x-contract': route.contract,
     'x-writes': route.writes,
+    ...(route.localOnly === true ? { 'x-local-only': true } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ContractSpecSchema } from '#contracts';
 import { ActorSchema, ContractIdSchema, PAYMENT_STATES, SignedStatementSchema } from '#ledger';
 import { parsePaymentId } from '#payments';
 import {
@@ -7,6 +8,7 @@ import {
   markPaid,
   type PaymentStepReceipt,
   readPayment,
+  readPaymentSummary,
   readPayments,
   rejectPayment,
 } from '#services';
@@ -22,7 +24,8 @@ import { IssuedReportSchema, issueAudit, ReportLangSchema } from './reports.ts';
  * routes.ts): each recorded evaluation is a payment (its id: the seq of its
  * evaluation.recorded entry, written `<seq>` or `<contract>/<seq>`), attested
  * by the evaluator, approved or rejected by the ministry, and recorded as
- * paid: the use cases of domain/payments/workflow.ts (`sib evaluator attest`,
+ * paid, and read with the reasons for it (its evaluation's public summary
+ * and every step's signature, getPaymentSummary): the use cases of domain/payments/workflow.ts (`sib evaluator attest`,
  * `sib ministry approve|reject|mark-paid` call them here); the token's
  * subject and role are the step's actor, so separation of duties (403),
  * order and caps (409) and bad input (422) are the domain's refusals, and a
@@ -71,6 +74,44 @@ export const PaymentStatusSchema = z.strictObject({
   calculatedBy: ActorSchema,
   calculatedAt: z.string(),
   latest: z.boolean(),
+});
+
+/** Why a payment is claimed (domain/services/payment-summary.ts). */
+export const PaymentSummarySchema = z.strictObject({
+  status: PaymentStatusSchema,
+  summary: z
+    .looseObject({
+      period: z.string(),
+      evaluatedAt: z.looseObject({}),
+      records: z.int(),
+      batches: z.int(),
+      participants: z.looseObject({}),
+      metrics: z.array(z.looseObject({})),
+      comparisons: z.array(z.looseObject({})),
+      triggers: z.array(z.looseObject({})),
+      indicators: z.array(z.looseObject({})),
+      payments: z.looseObject({}),
+      paidBeforeByRule: z.looseObject({}),
+      earlier: z.array(z.looseObject({})),
+    })
+    .describe(
+      "the evaluation's public summary (domain/reports/summary.ts): the aggregates an audit report carries; its SHA-256 (summaryHash) is the status's summary",
+    ),
+  contract: z
+    .strictObject({ version: z.int().min(1), hash: Hex64Schema, spec: ContractSpecSchema })
+    .describe('the contract version the evaluation cites'),
+  signatures: z
+    .array(
+      z.strictObject({
+        step: z.enum(PAYMENT_STATES),
+        seq: z.int().min(0),
+        subject: z.string(),
+        at: z.string(),
+        key: z.string().describe("the signer's verifier key"),
+        line: z.string().describe('the signature line over the decision statement (sib-ledger/decision/v1)'),
+      }),
+    )
+    .describe('every signed step of the payment, in log order'),
 });
 
 export const PaymentListSchema = z.strictObject({
@@ -169,6 +210,15 @@ export const IMPLS = {
     { params: PaymentParamsSchema, response: PaymentStatusSchema, status: 200 },
     async ({ params, rt }) =>
       json(200, await readPayment(rt.contracts, params.contract, parsePaymentId(params.contract, params.payment))),
+  ),
+
+  getPaymentSummary: defineRoute(
+    { params: PaymentParamsSchema, response: PaymentSummarySchema, status: 200 },
+    async ({ params, rt }) =>
+      json(
+        200,
+        await readPaymentSummary(rt.contracts, params.contract, parsePaymentId(params.contract, params.payment)),
+      ),
   ),
 
   attestPayment: defineRoute(

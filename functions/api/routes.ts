@@ -13,6 +13,9 @@ import type { Role } from '#ledger';
  *   contracts its subject may act on, and any other contract is 403.
  * - `handler`: the module under functions/ whose `handler` serves the route
  *   (one Lambda function per module).
+ * - `localOnly`: served by the local gateway only (the development sign-in):
+ *   the CDK stack deploys no route, function or permission for it, and the
+ *   OpenAPI document marks it `x-local-only`.
  */
 
 export type Method = 'GET' | 'POST';
@@ -23,7 +26,8 @@ export type HandlerModule =
   | 'api/contracts'
   | 'api/payments'
   | 'api/reports'
-  | 'api/openapi';
+  | 'api/openapi'
+  | 'api/dev';
 
 export interface RouteDef {
   /** OpenAPI operationId; unique. */
@@ -39,6 +43,8 @@ export interface RouteDef {
   /** Whether the route writes to the ledger or a bucket (refusals must leave both unchanged). */
   readonly writes: boolean;
   readonly handler: HandlerModule;
+  /** Served by the local gateway only, never deployed (see above). */
+  readonly localOnly?: true;
 }
 
 const ALL: readonly Role[] = ['operator', 'ministry', 'investor', 'evaluator'];
@@ -171,6 +177,17 @@ export const ROUTES: readonly RouteDef[] = [
   },
   // Contracts and evaluation
   {
+    id: 'listContracts',
+    method: 'GET',
+    path: '/contracts',
+    summary:
+      "The registered contracts the token allows: each one's titles, currency, time zone, term, latest version and log size",
+    roles: ALL,
+    contract: 'none',
+    writes: false,
+    handler: 'api/contracts',
+  },
+  {
     id: 'registerContract',
     method: 'POST',
     path: '/contracts',
@@ -242,6 +259,17 @@ export const ROUTES: readonly RouteDef[] = [
     handler: 'api/payments',
   },
   {
+    id: 'getPaymentSummary',
+    method: 'GET',
+    path: '/contracts/{contract}/payments/{payment}/summary',
+    summary:
+      "Why a payment is claimed: its evaluation's public summary (aggregates only, as a report carries them), the contract version it cites, and every step's signature",
+    roles: ['ministry', 'investor', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/payments',
+  },
+  {
     id: 'attestPayment',
     method: 'POST',
     path: '/contracts/{contract}/payments/{payment}/attest',
@@ -280,6 +308,28 @@ export const ROUTES: readonly RouteDef[] = [
     contract: 'path',
     writes: true,
     handler: 'api/payments',
+  },
+  // Party keys (enrolled through the API, published in the trust policy)
+  {
+    id: 'enrolPartyKey',
+    method: 'POST',
+    path: '/contracts/{contract}/party-keys',
+    summary:
+      "Enrol a party's verifier key for a signing role (the enrolment statement signed by that key); the trust policy lists it",
+    roles: ['ministry', 'evaluator'],
+    contract: 'path',
+    writes: true,
+    handler: 'api/contracts',
+  },
+  {
+    id: 'listPartyKeys',
+    method: 'GET',
+    path: '/contracts/{contract}/party-keys',
+    summary: "The party keys enrolled in the contract's log, per signing role",
+    roles: ALL,
+    contract: 'path',
+    writes: false,
+    handler: 'api/contracts',
   },
   // Reports
   {
@@ -323,7 +373,33 @@ export const ROUTES: readonly RouteDef[] = [
     writes: false,
     handler: 'api/openapi',
   },
+  // Development sign-in: the local gateway only (never deployed)
+  {
+    id: 'devSignIn',
+    method: 'GET',
+    path: '/dev/sign-in',
+    summary: "The local stack's development sign-in: the roles, the registered contracts and suggested subjects",
+    roles: 'public',
+    contract: 'none',
+    writes: false,
+    handler: 'api/dev',
+    localOnly: true,
+  },
+  {
+    id: 'issueDevToken',
+    method: 'POST',
+    path: '/dev/token',
+    summary: 'A development token for the local gateway, as `sib login` issues (refused on a deployed stack)',
+    roles: 'public',
+    contract: 'none',
+    writes: false,
+    handler: 'api/dev',
+    localOnly: true,
+  },
 ];
+
+/** The routes a deployed stack serves: every route but the local gateway's own (`localOnly`). */
+export const DEPLOYED_ROUTES: readonly RouteDef[] = ROUTES.filter((r) => r.localOnly !== true);
 
 /** `GET /contracts/{contract}` */
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;

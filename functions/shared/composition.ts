@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Pseudonymizer } from '#intake';
 import type { Signer } from '#kernel';
 import { publishCheckpoint } from '#ledger';
-import type { ContractPorts, IngestPorts, ReportPorts } from '#services';
+import { type ContractPorts, type IngestPorts, type ReportPorts, readEnrolledKeys } from '#services';
 import { DynamoContractLog } from '../adapters/contract-log.ts';
 import { DynamoEvidenceStore } from '../adapters/dynamo-evidence.ts';
 import { DynamoLedger } from '../adapters/dynamo-ledger.ts';
@@ -111,11 +111,16 @@ export async function wireRuntime(
       signer: keys.signer,
       checkpoint: (contract, size) => publishCheckpoint(log, keys.signer, contract, size),
       // pdfkit and the fonts load only where reports are rendered, not in every function.
-      // The PDF prints the deployment's keys in full, with verify commands that work as printed.
+      // The PDF prints the deployment's keys in full (with the log's enrolled party keys), with verify commands that work as printed.
       renderPdf: async (report, options) =>
         (await import('../adapters/report-pdf.ts')).renderReportPdf(report, {
           ...options,
-          trust: await publishedLogTrust(keys.signer, report.contract.id),
+          trust: await publishedLogTrust(
+            keys.signer,
+            report.contract.id,
+            process.env,
+            await readEnrolledKeys(contracts, report.contract.id),
+          ),
         }),
     },
     ports: { store, archive, ledger, pseudonymizer: keys.pseudonymizer },

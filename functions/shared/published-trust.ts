@@ -3,8 +3,9 @@
  * from its configuration: the log's origin and verifier key, the configured
  * witnesses (SIB_WITNESS_KEYS) with their quorum (SIB_WITNESS_QUORUM,
  * default all of them), and the parties' verifier keys per signing role
- * (SIB_PARTY_KEYS, a JSON object role -> array of verifier keys). A malformed
- * setting is a deployment fault. Served by `GET /contracts/{contract}/trust`
+ * (SIB_PARTY_KEYS, a JSON object role -> array of verifier keys) joined by
+ * the keys enrolled in the contract's log (`party.enrolled` entries,
+ * domain/services/party-keys.ts). A malformed setting is a deployment fault. Served by `GET /contracts/{contract}/trust`
  * (functions/api/trust-policy.ts) and printed in the report PDFs.
  */
 import * as z from 'zod';
@@ -86,21 +87,47 @@ export function contractLogKey(signer: Signer, contract: string): Promise<string
   return logVerifierKey(signer, contract);
 }
 
-/** The policy of one contract's log, as this deployment is configured (the log's signer, the environment). */
-export async function publishedTrust(signer: Signer, contract: string, env = process.env): Promise<TrustPolicy> {
+/** A party key enrolled in the contract's log: its signing role and verifier key. */
+export interface EnrolledPartyKey {
+  readonly role: SigningRole;
+  readonly key: string;
+}
+
+/** The configured keys per role, then the enrolled ones not configured already, in log order. */
+function partyKeys(env: NodeJS.ProcessEnv, enrolled: readonly EnrolledPartyKey[]): Record<SigningRole, string[]> {
+  const parties = partyKeysFromEnv(env);
+  for (const { role, key } of enrolled) if (!parties[role].includes(key)) parties[role].push(key);
+  return parties;
+}
+
+/**
+ * The policy of one contract's log, as this deployment is configured (the
+ * log's signer, the environment), with the party keys enrolled in its log.
+ */
+export async function publishedTrust(
+  signer: Signer,
+  contract: string,
+  env = process.env,
+  enrolled: readonly EnrolledPartyKey[] = [],
+): Promise<TrustPolicy> {
   const keys = witnessKeysFromEnv(env);
   const log: LogTrust = {
     contract,
     origin: checkpointOrigin(signer.name, contract),
     logKey: await contractLogKey(signer, contract),
     witnesses: { quorum: witnessQuorumFromEnv(keys.length, env), keys },
-    parties: partyKeysFromEnv(env),
+    parties: partyKeys(env, enrolled),
   };
   // What is published is what `sib report verify --trust` parses.
   return TrustPolicySchema.parse({ format: TRUST_POLICY_FORMAT, logs: [log] });
 }
 
 /** The published policy's entry for the contract's log (what a report's PDF prints). */
-export async function publishedLogTrust(signer: Signer, contract: string, env = process.env): Promise<LogTrust> {
-  return (await publishedTrust(signer, contract, env)).logs[0] as LogTrust;
+export async function publishedLogTrust(
+  signer: Signer,
+  contract: string,
+  env = process.env,
+  enrolled: readonly EnrolledPartyKey[] = [],
+): Promise<LogTrust> {
+  return (await publishedTrust(signer, contract, env, enrolled)).logs[0] as LogTrust;
 }

@@ -22,16 +22,19 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
-import { type HandlerModule, ROUTES } from '../../functions/api/routes.ts';
+import { DEPLOYED_ROUTES, type HandlerModule } from '../../functions/api/routes.ts';
 
 export type Stage = 'dev' | 'prod';
 
-/** A function module under functions/: the API handlers, the S3-event ingest and the scheduled checkpoint publisher. */
-export type FunctionModule = HandlerModule | 'ingest-s3' | 'publish-checkpoints';
+/**
+ * A function module under functions/: the API handlers, the S3-event ingest and the scheduled checkpoint publisher.
+ * The local gateway's own module (the development sign-in) is never deployed.
+ */
+export type FunctionModule = Exclude<HandlerModule, 'api/dev'> | 'ingest-s3' | 'publish-checkpoints';
 
 /** Every function module, in a fixed order: the API handlers of the route table, then the event-driven ones. */
 export const FUNCTION_MODULES: readonly FunctionModule[] = [
-  ...new Set(ROUTES.map((route) => route.handler)),
+  ...new Set(DEPLOYED_ROUTES.map((route) => route.handler as FunctionModule)),
   'ingest-s3',
   'publish-checkpoints',
 ];

@@ -23,6 +23,11 @@
  * requests in the log lines. Their runtime is the local stack's
  * (infra/local/runtime.ts).
  *
+ * Beside the API it serves the web console (console/dist, built by
+ * console/build.ts): `/`, `/assets/*`, `/config.json`, and any browser
+ * navigation to a path the API does not answer (console-files.ts). API
+ * answers are unchanged by it.
+ *
  * This module serves and times requests; the event, context and answer of
  * a Lambda invocation are in lambda-payload.ts, the gateway's own problems,
  * tokens and body reading in gateway-requests.ts.
@@ -35,8 +40,9 @@ import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { NotFoundError } from '#kernel';
 import { TokenError, verifyToken } from '../../functions/adapters/local-token.ts';
-import { type HandlerModule, matchRoute, type RouteDef, routeKey } from '../../functions/api/routes.ts';
+import { type HandlerModule, matchRoute, ROUTES, type RouteDef, routeKey } from '../../functions/api/routes.ts';
 import { BadRequestError, HttpError, UnauthorizedError } from '../../functions/shared/problem.ts';
+import { consoleAnswer, consoleDirOf } from './console-files.ts';
 import {
   answerClientError,
   bearerToken,
@@ -86,11 +92,15 @@ export interface GatewayOptions {
   readonly loadHandler?: (module: HandlerModule) => Promise<LambdaHandler>;
   /** Called once per answered request. */
   readonly onRequest?: (entry: AccessLogEntry) => void;
+  /** The built console to serve (console-files.ts); default console/dist when it has been built; false: none. */
+  readonly consoleDir?: string | false;
 }
 
 export interface Gateway {
   /** `http://127.0.0.1:8787` */
   readonly url: string;
+  /** Whether it serves the web console at `${url}/`. */
+  readonly servesConsole: boolean;
   readonly port: number;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes every connection. */
   close(): Promise<void>;
@@ -118,6 +128,8 @@ interface Served {
   readonly loadHandler: (module: HandlerModule) => Promise<LambdaHandler>;
   readonly onRequest: ((entry: AccessLogEntry) => void) | undefined;
   readonly isClosing: () => boolean;
+  /** The built console served beside the API, if any. */
+  readonly consoleDir: string | undefined;
 }
 
 /** What one request has established so far: its route, once matched; whether the client awaits 100 Continue. */
@@ -135,7 +147,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   process.env.SIB_DATA_DIR ||= dataDir;
   useLocalRuntime();
   let closing: Promise<void> | undefined;
+  const consoleDir = consoleDirOf(options.consoleDir);
   const server = createGatewayServer({
+    consoleDir,
     dataDir,
     host,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
@@ -151,7 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closing ??= closeServer(server, graceMs);
     return closing;
   };
-  return { url, port, close };
+  return { url, port, close, servesConsole: consoleDir !== undefined };
 }
 
 /** The HTTP server: every request served, none left without an answer or a closed connection. */
@@ -265,6 +279,16 @@ async function answer(
   const now = new Date();
   requireHost(req);
   const { rawPath, rawQueryString } = splitTarget(req.url ?? '');
+  if (served.consoleDir !== undefined) {
+    const page = await consoleAnswer(served.consoleDir, {
+      method: req.method ?? '',
+      rawPath,
+      accept: req.headers.accept,
+      authorized: req.headers.authorization !== undefined,
+      api: apiPathKind(rawPath),
+    });
+    if (page !== undefined) return page;
+  }
   const { route, params } = routeOf(req, rawPath);
   state.routeKey = routeKey(route);
   const { bodyLimit } = served;
@@ -307,6 +331,16 @@ function splitTarget(target: string): { rawPath: string; rawQueryString: string 
     throw new BadRequestError('the path has dot segments (. or ..)');
   }
   return { rawPath, rawQueryString };
+}
+
+/** Which routes have the path, whatever their method: none, public ones, or protected ones. */
+function apiPathKind(rawPath: string): 'none' | 'public' | 'protected' {
+  const routes = [...new Set(ROUTES.map((r) => r.method))].flatMap((method) => {
+    const match = matchRoute(method, rawPath);
+    return match !== undefined && 'route' in match ? [match.route] : [];
+  });
+  if (routes.length === 0) return 'none';
+  return routes.some((r) => r.roles === 'public') ? 'public' : 'protected';
 }
 
 /** The route of a request and its path parameters; 404 when no route has the path, 405 when none has the method. */

@@ -25,7 +25,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { UPLOADS_PREFIX } from '../../functions/adapters/storage-layout.ts';
-import { ROUTES } from '../../functions/api/routes.ts';
+import { DEPLOYED_ROUTES } from '../../functions/api/routes.ts';
 import type { Stage } from '../constructs/handler-function.ts';
 import { HandlerFunction } from '../constructs/handler-function.ts';
 import { Observability } from '../constructs/observability.ts';
@@ -239,13 +239,16 @@ export class StatelessStack extends Stack {
     return api;
   }
 
-  /** Each route of functions/api/routes.ts to its function, behind the Cognito JWT authorizer unless public. */
+  /**
+   * Each route of functions/api/routes.ts to its function, behind the Cognito JWT authorizer unless public.
+   * The local gateway's own routes (`localOnly`: the development sign-in) are never deployed.
+   */
   #route(): void {
     const authorizer = new HttpJwtAuthorizer('Cognito', this.userPool.userPoolProviderUrl, {
       jwtAudience: [this.userPoolClient.userPoolClientId],
     });
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
-    for (const route of ROUTES) {
+    for (const route of DEPLOYED_ROUTES) {
       const name = functionOfRoute(route);
       let integration = integrations.get(name);
       if (!integration) {

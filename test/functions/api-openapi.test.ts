@@ -171,6 +171,7 @@ const MODULES: Record<HandlerModule, () => Promise<object>> = {
   'api/payments': () => import('../../functions/api/payments.ts'),
   'api/reports': () => import('../../functions/api/reports.ts'),
   'api/openapi': () => import('../../functions/api/openapi.ts'),
+  'api/dev': () => import('../../functions/api/dev.ts'),
 };
 
 describe('zod schemas in the document', () => {
