@@ -109,7 +109,10 @@ export async function buildConsole(options: { outDir?: string; minify?: boolean 
   });
   const meta = result.metafile;
   const root = resolve(here, '..');
-  const entryOut = Object.entries(meta.outputs).find(([, o]) => o.entryPoint !== undefined)?.[0];
+  // Pages loaded with import() are entry points too: the page's entry is main.tsx's output.
+  const entryOut = Object.entries(meta.outputs).find(
+    ([out, o]) => out.endsWith('.js') && o.entryPoint?.endsWith('console/src/main.tsx') === true,
+  )?.[0];
   if (entryOut === undefined) throw new Error('console build: no entry output');
   const outRoot = resolve(outDir);
   const abs = (p: string) => resolve(root, p);
