@@ -12,16 +12,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '#kernel';
 import { openNote, TRUST_POLICY_FORMAT, type TrustPolicy, verifierKey } from '#ledger';
 import { verifyReport } from '#reports';
-import { browserKernel } from '../../console/build.ts';
 import * as web from '../../console/src/crypto/kernel.ts';
-import { rawPublicKey, type WebCryptoKeyPair, webCryptoSigner } from '../../console/src/crypto/signer.ts';
+import { rawPublicKey, type WebCryptoKeyPair } from '../../console/src/crypto/signer.ts';
 import * as node from '../../domain/kernel/crypto.ts';
 import { copyOf, type ReportFixture, secondChanceReport } from '../support/audit-report.ts';
+import { type BrowserDomain, browserDomainBundle } from '../support/browser-domain.ts';
 import { memoryParties, partyKeysOf } from '../support/parties.ts';
 
 const hex = (h: string) => fromHex(h.replace(/\s+/g, ''));
@@ -199,15 +198,6 @@ describe('the memo', () => {
   });
 });
 
-/** The domain's verifier and notes, bundled as the console bundles them: the browser kernel, no Buffer. */
-interface BrowserDomain {
-  verifyReport: typeof verifyReport;
-  signNote: typeof import('#ledger').signNote;
-  openNote: typeof openNote;
-  withWebCrypto: typeof web.withWebCrypto;
-  webCryptoSigner: typeof webCryptoSigner;
-}
-
 let dir: string;
 let browser: BrowserDomain;
 let f: ReportFixture;
@@ -216,29 +206,7 @@ const CONTRACT = 'second-chance-kamchatka';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sib-kernel-'));
-  const root = join(import.meta.dirname, '..', '..');
-  const out = await build({
-    stdin: {
-      contents: [
-        "export { verifyReport } from '#reports';",
-        "export { signNote, openNote } from '#ledger';",
-        "export { withWebCrypto } from './console/src/crypto/kernel.ts';",
-        "export { webCryptoSigner } from './console/src/crypto/signer.ts';",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-    },
-    absWorkingDir: root,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    // As in a browser: the kernel's bytes and the export scan take their Buffer-free paths.
-    define: { 'globalThis.Buffer': 'undefined' },
-    plugins: [browserKernel],
-    logLevel: 'silent',
-  });
-  const text = out.outputFiles[0]?.text ?? '';
+  const text = await browserDomainBundle({ hideBuffer: true });
   expect(text).not.toMatch(/node:crypto|createHash/);
   await writeFile(join(dir, 'domain.mjs'), text);
   browser = (await import(pathToFileURL(join(dir, 'domain.mjs')).href)) as BrowserDomain;
@@ -335,6 +303,6 @@ describe('a note signed in the browser', () => {
       'sign',
       'verify',
     ])) as WebCryptoKeyPair;
-    expect(() => webCryptoSigner('x', pair)).toThrow(/not Ed25519/);
+    expect(() => browser.webCryptoSigner('x', pair)).toThrow(/not Ed25519/);
   });
 });
