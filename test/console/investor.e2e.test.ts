@@ -380,7 +380,7 @@ describe('the investor in the console', () => {
     await screenshot(p.page, 'investor-alarm-rollback-ru');
     await setLang(p.page, 'en');
     await alarm.waitFor();
-    expect(await alarm.innerText()).toMatch(/now holds 1 entries, but this browser verified it before at 3 entries/);
+    expect(await alarm.innerText()).toMatch(/now holds 1 entry, but this browser verified it before at 3 entries/);
     expect(await axeViolations(p.page)).toEqual([]);
     await screenshot(p.page, 'investor-alarm-rollback-en');
     expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
@@ -390,7 +390,7 @@ describe('the investor in the console', () => {
     await p.page.reload();
     await expect.poll(() => p.page.locator('[data-alarm]').getAttribute('data-alarm'), WAIT).toBe('fork');
     expect(await p.page.locator('[data-alarm]').innerText()).toMatch(
-      /does not extend the log this browser verified before \(3 entries then, 3 now\)/,
+      /does not extend the log this browser verified before \(3 entries then, 3 entries now\)/,
     );
     expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
     expect(p.errors).toEqual([]);

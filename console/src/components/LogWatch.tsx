@@ -64,17 +64,18 @@ async function watchAll(): Promise<Watched[]> {
 function Alarm(props: { outcome: WatchOutcome; title: string }) {
   const { t, lang } = useLang();
   const w = t.investor.watch;
+  const counted = (n: number) => ({ n, text: count(n, lang) });
   const o = props.outcome;
   let title: string;
   let text: string;
   let detail: string;
   if (o.kind === 'rollback') {
     title = w.rollbackTitle;
-    text = w.rollback(props.title, count(o.seenSize, lang), count(o.size, lang));
+    text = w.rollback(props.title, counted(o.seenSize), counted(o.size));
     detail = o.detail;
   } else if (o.kind === 'fork') {
     title = w.forkTitle;
-    text = w.fork(props.title, count(o.seenSize, lang), count(o.size, lang));
+    text = w.fork(props.title, counted(o.seenSize), counted(o.size));
     detail = o.detail;
   } else if (o.kind === 'unsigned') {
     title = w.unsignedTitle;
@@ -118,7 +119,8 @@ export function LogWatch(props: { session: Session }) {
     };
   }, [token]);
   // The title and the id: the id is what the operator and the ministry will look for.
-  const named = (w: Watched) => `«${localized(w.title, lang) || w.outcome.contract}» (${w.outcome.contract})`;
+  const named = (w: Watched) =>
+    t.investor.watch.contract(localized(w.title, lang) || w.outcome.contract, w.outcome.contract);
   const alarms = (watched ?? []).filter(
     (w) => w.outcome.kind === 'rollback' || w.outcome.kind === 'fork' || w.outcome.kind === 'unsigned',
   );

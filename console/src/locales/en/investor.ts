@@ -1,4 +1,6 @@
-import type { InvestorMessages } from '../ru/investor.ts';
+import type { Counted, InvestorMessages } from '../ru/investor.ts';
+
+const entries = (c: Counted) => `${c.text} ${c.n === 1 ? 'entry' : 'entries'}`;
 
 export const investor: InvestorMessages = {
   contractLoadFailed: 'The contract could not be loaded.',
@@ -153,17 +155,18 @@ export const investor: InvestorMessages = {
     verified: (contract: string, n: number, s: string) =>
       `The log of ${contract} is verified: ${s} ${n === 1 ? 'entry' : 'entries'},`,
     rollbackTitle: 'Alarm: the log has gone back',
-    rollback: (contract: string, seen: string, now: string) =>
-      `The log of contract ${contract} has become shorter: it now holds ${now} entries, but this browser verified it before at ${seen} entries. Entries of a log cannot disappear: someone restored an old copy of the log or replaced it.`,
+    rollback: (contract: string, seen: Counted, now: Counted) =>
+      `The log of contract ${contract} has become shorter: it now holds ${entries(now)}, but this browser verified it before at ${entries(seen)}. Entries of a log cannot disappear: someone restored an old copy of the log or replaced it.`,
     forkTitle: 'Alarm: the log departs from the one verified before',
-    fork: (contract: string, seen: string, now: string) =>
-      `The log of contract ${contract} does not extend the log this browser verified before (${seen} entries then, ${now} now): earlier entries were changed.`,
+    fork: (contract: string, seen: Counted, now: Counted) =>
+      `The log of contract ${contract} does not extend the log this browser verified before (${entries(seen)} then, ${entries(now)} now): earlier entries were changed.`,
     unsignedTitle: "Alarm: the log's checkpoint is not signed by the log key",
     unsigned: (contract: string) =>
       `The server sent a checkpoint of the log of contract ${contract} whose signature does not match the log key of the trust policy.`,
     advice:
       "Do not decide on this contract's reports, and tell the operator and the ministry. The checkpoint verified earlier stays in this browser.",
     logName: (origin: string) => `Log: ${origin}`,
+    contract: (title: string, id: string) => `“${title}” (${id})`,
     technical: 'Technical message',
     source: {
       saved: 'against your saved trust policy.',

@@ -6,6 +6,12 @@ const plural = (n: number, one: string, few: string, many: string) => {
   return r === 'one' ? one : r === 'few' ? few : many;
 };
 
+/** A count and its text in the locale's grouping, for texts that agree with the number. */
+export interface Counted {
+  readonly n: number;
+  readonly text: string;
+}
+
 export const investor = {
   contractLoadFailed: 'Не удалось загрузить данные договора.',
   noContracts: 'Вашей учётной записи не доступен ни один договор.',
@@ -159,17 +165,18 @@ export const investor = {
     verified: (contract: string, n: number, s: string) =>
       `Журнал договора ${contract} проверен: ${s} ${plural(n, 'запись', 'записи', 'записей')},`,
     rollbackTitle: 'Тревога: журнал откатился назад',
-    rollback: (contract: string, seen: string, now: string) =>
-      `Журнал договора ${contract} стал короче: записей в нём сейчас: ${now}, а при прошлой проверке в этом браузере было: ${seen}. Записи журнала не могут исчезать: кто-то восстановил старую копию журнала или подменил его.`,
+    rollback: (contract: string, seen: Counted, now: Counted) =>
+      `Журнал договора ${contract} стал короче: записей в нём сейчас: ${now.text}, а при прошлой проверке в этом браузере было: ${seen.text}. Записи журнала не могут исчезать: кто-то восстановил старую копию журнала или подменил его.`,
     forkTitle: 'Тревога: журнал расходится с проверенным ранее',
-    fork: (contract: string, seen: string, now: string) =>
-      `Журнал договора ${contract} не продолжает журнал, проверенный ранее в этом браузере (записей тогда: ${seen}, сейчас: ${now}): прежние записи были изменены.`,
+    fork: (contract: string, seen: Counted, now: Counted) =>
+      `Журнал договора ${contract} не продолжает журнал, проверенный ранее в этом браузере (записей тогда: ${seen.text}, сейчас: ${now.text}): прежние записи были изменены.`,
     unsignedTitle: 'Тревога: контрольная точка журнала не подписана ключом журнала',
     unsigned: (contract: string) =>
       `Сервер прислал контрольную точку журнала договора ${contract}, подпись которой не совпадает с ключом журнала из политики доверия.`,
     advice:
       'Не принимайте решений по отчётам этого договора и сообщите оператору и министерству. Сохранённая ранее контрольная точка остаётся в браузере.',
     logName: (origin: string) => `Журнал: ${origin}`,
+    contract: (title: string, id: string) => `«${title}» (${id})`,
     technical: 'Техническое сообщение',
     source: {
       saved: 'по вашей сохранённой политике доверия.',
