@@ -204,7 +204,8 @@ describe('the investor in the console', () => {
   });
 
   const signedIn = async (lang: Lang, path: string): Promise<ConsolePage> => {
-    const p = await b.page({ lang });
+    // Opened first where a stranger's page asks the API nothing (the contracts page would, before its redirect).
+    const p = await b.page({ lang, path: '/investor/verify' });
     await b.signIn(p, { role: 'investor', subject: 'investor-1', contracts: [contract] }, path);
     return p;
   };
@@ -223,7 +224,7 @@ describe('the investor in the console', () => {
       expect(await p.page.locator('tr.superseded').innerText()).toMatch(lang === 'ru' ? /Заменён/ : /Superseded/);
       // The JSON opens from its presigned link (a navigation, not a fetch the CSP would refuse).
       const popup = p.page.waitForEvent('popup');
-      await current.getByRole('button', { name: /JSON/ }).click();
+      await current.getByRole('link', { name: /JSON/ }).click();
       const opened = await popup;
       await opened.waitForLoadState();
       expect(opened.url()).toMatch(/\.json\?/);
@@ -357,7 +358,7 @@ describe('the investor in the console', () => {
     await run(['ministry', 'register', '--contract', watched, '--token', await cli.token('ministry', 'm', [watched])]);
     const older = await snapshot(watched);
     await appendNotes(watched, `grow-${randomUUID().slice(0, 6)}`, 2);
-    const p = await b.page({ lang: 'ru' });
+    const p = await b.page({ lang: 'ru', path: '/investor/verify' });
     await b.signIn(p, { role: 'investor', subject: 'investor-1', contracts: [watched] }, '/investor/reports');
     await expect.poll(() => p.page.locator('.log-watch-status').innerText(), WAIT).toMatch(/проверен: 3 записи/);
     const remembered = () =>

@@ -11,7 +11,7 @@
  * the first load.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { Session } from '../auth/session.ts';
+import { getSession, type Session } from '../auth/session.ts';
 import { type Localized, localized, useLang } from '../i18n.tsx';
 import { api, apiFetch, contractPath } from '../lib/api.ts';
 import { count } from '../lib/format.ts';
@@ -24,24 +24,28 @@ interface Watched {
   readonly source: 'saved' | 'published';
 }
 
-async function watchAll(): Promise<Watched[]> {
+/** Watches every log of the session; stops asking once `alive()` is false (signed out, or another sign-in). */
+async function watchAll(alive: () => boolean): Promise<Watched[]> {
   const [watch, { withWebCrypto }] = await Promise.all([import('../lib/log-watch.ts'), import('../crypto/kernel.ts')]);
-  const listed = await api<{ contracts: { id: string; title: Localized }[] }>('/contracts');
   const store = watch.localWatchStore();
   const saved = await watch.savedTrustPolicy(withWebCrypto);
+  // After sign-out a request would go without the token: never sent.
+  const ask = <T,>(f: () => Promise<T>): Promise<T> => (alive() ? f() : Promise.reject(new Error('signed out')));
+  const listed = await ask(() => api<{ contracts: { id: string; title: Localized }[] }>('/contracts'));
   const source = {
-    checkpoint: (c: string) => api<{ note: string }>(contractPath(c, 'checkpoint')),
+    checkpoint: (c: string) => ask(() => api<{ note: string }>(contractPath(c, 'checkpoint'))),
     consistency: (c: string, from: number, to: number) =>
-      api<{ proof: string[] }>(contractPath(c, 'consistency'), { query: { from, to } }),
+      ask(() => api<{ proof: string[] }>(contractPath(c, 'consistency'), { query: { from, to } })),
   };
   const out: Watched[] = [];
   // One log at a time: each is a few small requests, and the store is read and written in turn.
   for (const { id, title } of listed.contracts) {
+    if (!alive()) break;
     const own = saved === undefined ? undefined : watch.logTrustFor(id, saved, undefined);
     let trust = own;
     if (trust === undefined) {
       try {
-        const published = await apiFetch(contractPath(id, 'trust'));
+        const published = await ask(() => apiFetch(contractPath(id, 'trust')));
         trust = watch.logTrustFor(id, undefined, await watch.parsePolicy(await published.text(), withWebCrypto));
       } catch {
         trust = undefined;
@@ -110,7 +114,7 @@ export function LogWatch(props: { session: Session }) {
   useEffect(() => {
     let live = true;
     setWatched(undefined);
-    watchAll().then(
+    watchAll(() => live && getSession()?.token === token).then(
       (w) => live && setWatched(w),
       () => live && setWatched([]),
     );
@@ -131,6 +135,8 @@ export function LogWatch(props: { session: Session }) {
         ]
       : [],
   );
+  // Not an alarm, but not a verdict either: said, so silence never reads as "verified".
+  const unchecked = (watched ?? []).flatMap((w) => (w.outcome.kind === 'unchecked' ? [w] : []));
   return (
     <div class="log-watch">
       {alarms.map((w) => (
@@ -138,6 +144,13 @@ export function LogWatch(props: { session: Session }) {
       ))}
       <p class="log-watch-status muted" role="status" aria-live="polite">
         {watched === undefined ? t.investor.watch.checking : fine.join(' ')}
+        {unchecked.map((w) => (
+          <span key={w.outcome.contract} class="warn-text">
+            {' '}
+            {t.investor.watch.unchecked(named(w))}{' '}
+            <span lang="en">({w.outcome.kind === 'unchecked' ? w.outcome.detail : ''})</span>
+          </span>
+        ))}
       </p>
     </div>
   );

@@ -154,6 +154,7 @@ export const investor: InvestorMessages = {
     checking: 'Checking the log…',
     verified: (contract: string, n: number, s: string) =>
       `The log of ${contract} is verified: ${s} ${n === 1 ? 'entry' : 'entries'},`,
+    unchecked: (contract: string) => `The log of ${contract} could not be checked now:`,
     rollbackTitle: 'Alarm: the log has gone back',
     rollback: (contract: string, seen: Counted, now: Counted) =>
       `The log of contract ${contract} has become shorter: it now holds ${entries(now)}, but this browser verified it before at ${entries(seen)}. Entries of a log cannot disappear: someone restored an old copy of the log or replaced it.`,

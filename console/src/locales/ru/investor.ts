@@ -164,6 +164,7 @@ export const investor = {
     checking: 'Проверяем журнал…',
     verified: (contract: string, n: number, s: string) =>
       `Журнал договора ${contract} проверен: ${s} ${plural(n, 'запись', 'записи', 'записей')},`,
+    unchecked: (contract: string) => `Журнал договора ${contract} сейчас не удалось проверить:`,
     rollbackTitle: 'Тревога: журнал откатился назад',
     rollback: (contract: string, seen: Counted, now: Counted) =>
       `Журнал договора ${contract} стал короче: записей в нём сейчас: ${now.text}, а при прошлой проверке в этом браузере было: ${seen.text}. Записи журнала не могут исчезать: кто-то восстановил старую копию журнала или подменил его.`,

@@ -8,11 +8,11 @@
  *
  * The download route answers with short-lived presigned links
  * (functions/api/reports.ts), on another origin than the console's: the page
- * asks for them on the click (with the token) and opens the link as a
- * navigation, which the CSP's connect-src does not govern.
+ * asks for them (with the token) and shows them as links, which the
+ * browser follows as a navigation, not governed by the CSP's connect-src.
  */
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ContractSpec } from '#contracts';
 import type { PaymentStatus } from '#payments';
 import { useLang } from '../../i18n.tsx';
@@ -23,6 +23,7 @@ import {
   listContracts,
   listPayments,
   listReports,
+  type ReportDownload,
   reportDownload,
   type StoredReport,
   useLoad,
@@ -36,59 +37,73 @@ interface ContractReports {
   readonly spec: ContractSpec | undefined;
 }
 
-type Kind = 'pdf-ru' | 'pdf-en' | 'json';
-
-/** Opens a presigned link in a new tab: a navigation, not a fetch. */
-function follow(url: string, fileName: string): void {
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.target = '_blank';
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-}
-
+/**
+ * The report's links, as real anchors: the short-lived presigned URLs are
+ * asked for when the row shows and again before they expire, so a click is
+ * a plain navigation (no pop-up blocker, "save link as" works) and never a
+ * fetch the CSP's connect-src would refuse.
+ */
 function Downloads(props: { contract: string; report: StoredReport; period: string }) {
   const { t } = useLang();
-  const [busy, setBusy] = useState<Kind | undefined>();
+  const [links, setLinks] = useState<ReportDownload | undefined>();
   const [failed, setFailed] = useState<string | undefined>();
+  const [round, setRound] = useState(0);
   const r = props.report;
-  const go = async (kind: Kind) => {
-    setBusy(kind);
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setFailed(undefined);
-    try {
-      const links = await reportDownload(props.contract, r.sha256);
-      const link = kind === 'json' ? links.json : kind === 'pdf-ru' ? links.pdf.ru : links.pdf.en;
-      if (link === undefined) throw new Error('no such file');
-      follow(link.url, link.fileName);
-    } catch (error) {
-      setFailed(t.investor.reports.downloadFailed((error as Error).message));
-    } finally {
-      setBusy(undefined);
-    }
-  };
-  const button = (kind: Kind, label: string, present: boolean) =>
-    present ? (
-      <button
-        type="button"
-        class="secondary small"
-        disabled={busy !== undefined}
+    reportDownload(props.contract, r.sha256).then(
+      (l) => {
+        if (!live) return;
+        setLinks(l);
+        // Renewed a minute before they expire.
+        timer = setTimeout(() => setRound((n) => n + 1), Math.max(30, l.expiresIn - 60) * 1000);
+      },
+      (error: unknown) => {
+        if (!live) return;
+        setLinks(undefined);
+        setFailed(t.investor.reports.downloadFailed((error as Error).message));
+      },
+    );
+    return () => {
+      live = false;
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [props.contract, r.sha256, round, t]);
+  const link = (label: string, to: { url: string; fileName: string } | undefined) =>
+    to === undefined ? null : (
+      <a
+        class="button secondary small"
+        href={to.url}
+        target="_blank"
+        rel="noopener noreferrer"
+        download={to.fileName}
         aria-label={t.investor.reports.downloadLabel(label, props.period)}
-        onClick={() => void go(kind)}
       >
-        {busy === kind ? t.investor.reports.preparing : label}
-      </button>
-    ) : null;
+        {label}
+      </a>
+    );
   return (
     <div class="downloads">
-      {button('pdf-ru', t.investor.reports.pdfRu, r.pdfKeys.ru !== undefined)}
-      {button('pdf-en', t.investor.reports.pdfEn, r.pdfKeys.en !== undefined)}
-      {button('json', t.investor.reports.json, true)}
-      <span role="status" aria-live="polite" class="bad">
-        {failed ?? ''}
-      </span>
+      {links === undefined && failed === undefined ? (
+        <span class="muted small-text">{t.investor.reports.preparing}</span>
+      ) : null}
+      {links === undefined ? null : (
+        <>
+          {link(t.investor.reports.pdfRu, links.pdf.ru)}
+          {link(t.investor.reports.pdfEn, links.pdf.en)}
+          {link(t.investor.reports.json, links.json)}
+        </>
+      )}
+      {failed === undefined ? null : (
+        <>
+          <span class="bad small-text">{failed}</span>
+          <button type="button" class="secondary small" onClick={() => setRound((n) => n + 1)}>
+            {t.common.retry}
+          </button>
+        </>
+      )}
     </div>
   );
 }
