@@ -269,7 +269,23 @@ describe('the investor in the console', () => {
         lang === 'ru'
           ? { report: 'Файл отчёта (JSON)', policy: 'Политика доверия (JSON)', run: 'Проверить отчёт' }
           : { report: 'Report file (JSON)', policy: 'Trust policy (JSON)', run: 'Verify the report' };
-      await p.page.getByLabel(t.report).setInputFiles(reportFile);
+      if (lang === 'ru') {
+        // Dropped onto its zone (in English, picked with the labelled input).
+        const text = await readFile(reportFile, 'utf8');
+        const dropped = await p.page.evaluateHandle((json) => {
+          // In the page: the browser's DataTransfer (the test's own types have no DOM).
+          const page = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
+          const data = new page.DataTransfer();
+          data.items.add(new File([json], 'second-chance-y2.json', { type: 'application/json' }));
+          return data;
+        }, text);
+        await p.page.dispatchEvent('[data-testid="report-drop"]', 'drop', { dataTransfer: dropped });
+        await expect
+          .poll(() => p.page.getByTestId('report-drop').innerText(), WAIT)
+          .toMatch(/Выбран: second-chance-y2\.json/);
+      } else {
+        await p.page.getByLabel(t.report).setInputFiles(reportFile);
+      }
       await p.page.getByLabel(t.policy).setInputFiles(policyFile);
       await p.page.getByRole('button', { name: t.run }).click();
       await p.page.locator('[data-verdict="ok"]').waitFor();
