@@ -393,6 +393,26 @@ export default function Verify() {
     <>
       <h1>{t.investor.verify.title}</h1>
       <p>{t.investor.verify.intro}</p>
+      {policy?.source === 'saved' ? (
+        <p class="row">
+          <span>{t.investor.verify.savedPolicy}</span>
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              saveTrustPolicy(undefined);
+              setPolicy(undefined);
+            }}
+          >
+            {t.investor.verify.forgetPolicy}
+          </button>
+        </p>
+      ) : null}
+      {policy?.source === 'server' ? (
+        <p class="alert warn">
+          {t.investor.verify.fetchedPolicy(policy.contract)}. {t.investor.verify.fetchWarning}
+        </p>
+      ) : null}
       <div class="grid2 verify-inputs">
         <DropZone
           label={t.investor.verify.reportLabel}
@@ -422,6 +442,17 @@ export default function Verify() {
           </div>
         </div>
       </div>
+      <div class="row verify-actions">
+        <button
+          type="button"
+          data-testid="verify-run"
+          disabled={running || report === undefined || policy === undefined}
+          onClick={run}
+        >
+          {running ? t.investor.verify.running : t.investor.verify.run}
+        </button>
+        {report === undefined || policy === undefined ? <span class="muted">{t.investor.verify.needBoth}</span> : null}
+      </div>
       {readProblem === undefined ? null : (
         <p class="alert bad" role="alert">
           {readProblem}
@@ -439,26 +470,6 @@ export default function Verify() {
           </ul>
         </div>
       )}
-      {policy?.source === 'saved' ? (
-        <p class="row">
-          <span>{t.investor.verify.savedPolicy}</span>
-          <button
-            type="button"
-            class="link"
-            onClick={() => {
-              saveTrustPolicy(undefined);
-              setPolicy(undefined);
-            }}
-          >
-            {t.investor.verify.forgetPolicy}
-          </button>
-        </p>
-      ) : null}
-      {policy?.source === 'server' ? (
-        <p class="alert warn">
-          {t.investor.verify.fetchedPolicy(policy.contract)}. {t.investor.verify.fetchWarning}
-        </p>
-      ) : null}
       {session === undefined ? (
         <p class="muted">{t.investor.verify.signInForPolicy}</p>
       ) : (
@@ -469,12 +480,6 @@ export default function Verify() {
           }}
         />
       )}
-      <div class="row verify-actions">
-        <button type="button" disabled={running || report === undefined || policy === undefined} onClick={run}>
-          {running ? t.investor.verify.running : t.investor.verify.run}
-        </button>
-        {report === undefined || policy === undefined ? <span class="muted">{t.investor.verify.needBoth}</span> : null}
-      </div>
       {outcome === undefined ? null : <Result outcome={outcome} />}
     </>
   );
