@@ -258,6 +258,15 @@ describe('the investor in the console', () => {
     }
   });
 
+  it("marks the investor's own line when the subject is the spec's investor id", async () => {
+    const p = await b.page({ lang: 'ru', path: '/investor/verify' });
+    await b.signIn(p, { role: 'investor', subject: 'veb-dv', contracts: [contract] }, '/investor/payments');
+    const mine = p.page.locator('table.payments tr.mine');
+    await expect.poll(() => mine.count(), WAIT).toBe(1);
+    expect(await mine.innerText()).toMatch(/ВЭБ\.ДВ \(VEB\.DV\) \(вы\)/);
+    expect(p.errors).toEqual([]);
+  });
+
   it('verifies the genuine report green and a tampered one red, in the page, signed out', async () => {
     for (const lang of ['ru', 'en'] as const) {
       const p = await b.page({ lang, path: '/investor/verify' });

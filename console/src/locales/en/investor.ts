@@ -139,6 +139,7 @@ export const investor: InvestorMessages = {
       rejected: 'Rejected',
       pending: 'Awaiting a decision',
     } as Record<string, string>,
+    allInvestors: "Your account is not matched to any investor of the contract, so every investor's part is shown.",
     yours: '(you)',
     reason: (r: string) => `Reason: ${r}`,
     decided: { approved: (when: string) => `approved on ${when}`, rejected: (when: string) => `rejected on ${when}` },

@@ -149,6 +149,8 @@ export const investor = {
       rejected: 'Отклонено',
       pending: 'Ожидает решения',
     } as Record<string, string>,
+    allInvestors:
+      'Ваша учётная запись не сопоставлена ни с одним инвестором договора, поэтому показаны доли всех инвесторов.',
     yours: '(вы)',
     reason: (r: string) => `Причина: ${r}`,
     decided: { approved: (when: string) => `одобрено ${when}`, rejected: (when: string) => `отклонено ${when}` },

@@ -126,6 +126,7 @@ function ContractPayments(props: { contract: ContractInfo; subject: string | und
             ))}
           </tbody>
         </table>
+        {lines.some((l) => l.investor === props.subject) ? null : <p class="muted small-text">{tp.allInvestors}</p>}
         <ExportButtons table={table} label={tp.caption(title)} />
         <h3>{tp.totals}</h3>
         <table class="payment-totals">
