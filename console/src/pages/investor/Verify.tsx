@@ -49,6 +49,9 @@ type PolicyChoice =
 interface Outcome {
   readonly verification: ReportVerification;
   readonly ms: number;
+  /** The files checked: the report's name and where the policy came from. */
+  readonly report: string;
+  readonly policy: PolicyChoice;
 }
 
 async function readFile(file: File): Promise<PickedFile> {
@@ -250,6 +253,12 @@ function Result(props: { outcome: Outcome }) {
   const v = props.outcome.verification;
   const failed = v.checks.filter((c) => !c.ok);
   const name = (n: string) => t.investor.verify.checkNames[n];
+  const policyName = (p: PolicyChoice) =>
+    p.source === 'file'
+      ? p.name
+      : p.source === 'saved'
+        ? t.investor.verify.policySaved
+        : t.investor.verify.policyServer(p.contract);
   return (
     <section aria-labelledby="verify-result" class="verify-result">
       <h2 id="verify-result">{t.investor.verify.checksCaption}</h2>
@@ -272,6 +281,9 @@ function Result(props: { outcome: Outcome }) {
         <output data-verify-ms={props.outcome.ms.toFixed(1)}>
           {t.investor.verify.took(count(Math.max(1, Math.round(props.outcome.ms)), lang))}
         </output>
+      </p>
+      <p class="muted small-text">
+        {t.investor.verify.checkedWith(props.outcome.report, policyName(props.outcome.policy))}
       </p>
       {v.warnings === undefined || v.warnings.length === 0 ? null : (
         <div class="alert warn">
@@ -383,7 +395,12 @@ export default function Verify() {
         started ??= performance.now();
         return verifyReport(bytes, [], { trust });
       });
-      setOutcome({ verification, ms: performance.now() - (started ?? performance.now()) });
+      setOutcome({
+        verification,
+        ms: performance.now() - (started ?? performance.now()),
+        report: report.name,
+        policy,
+      });
     } finally {
       setRunning(false);
     }
