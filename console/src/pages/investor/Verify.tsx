@@ -16,7 +16,7 @@
  *
  * This page is a lazy chunk: the verifier is not in the first load.
  */
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import {
   type ReportVerification,
   SIGNING_ROLES,
@@ -338,6 +338,7 @@ export default function Verify() {
   const { t } = useLang();
   const session = useSession();
   const rememberId = useId();
+  const runButton = useRef<HTMLButtonElement>(null);
   const [report, setReport] = useState<PickedFile | undefined>();
   const [policyFile, setPolicyFile] = useState<PickedFile | undefined>();
   const [policy, setPolicy] = useState<PolicyChoice | undefined>();
@@ -461,6 +462,7 @@ export default function Verify() {
       </div>
       <div class="row verify-actions">
         <button
+          ref={runButton}
           type="button"
           data-testid="verify-run"
           disabled={running || report === undefined || policy === undefined}
@@ -494,6 +496,8 @@ export default function Verify() {
           onUse={(contract, p) => {
             setOutcome(undefined);
             setPolicy({ source: 'server', contract, policy: p });
+            // The next step is the run button, above: take the person there.
+            requestAnimationFrame(() => runButton.current?.focus());
           }}
         />
       )}
