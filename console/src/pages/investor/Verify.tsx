@@ -17,6 +17,7 @@
  * This page is a lazy chunk: the verifier is not in the first load.
  */
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { parseVerifierKey } from '#ledger';
 import {
   type ReportVerification,
   SIGNING_ROLES,
@@ -27,7 +28,6 @@ import {
   ValidationError,
   verifyReport,
 } from '../../../../domain/index.ts';
-import { parseVerifierKey } from '../../../../domain/ledger/index.ts';
 import { useSession } from '../../app.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { useLang } from '../../i18n.tsx';

@@ -6,8 +6,8 @@
  * the page's language (the spec's translations, else its own text).
  */
 import type { ContractSpec } from '#contracts';
+import { allocateToInvestors } from '#evaluation';
 import type { PaymentStatus } from '#payments';
-import { allocateToInvestors } from '../../../../domain/evaluation/money.ts';
 
 /** A text of the spec in `lang`: its translation where it has one, else the spec's own (Russian). */
 function translated(
