@@ -7,9 +7,10 @@
  * itself (#reports verifyReport's `trust` option).
  */
 
-import { sha256, toHex, utf8, ValidationError } from '#kernel';
+import { ValidationError } from '#kernel';
 import {
   checkCheckpointTrust,
+  keyFingerprint,
   type LogTrust,
   logTrustOf,
   parseTrustPolicy,
@@ -77,13 +78,6 @@ export function withTrust(
   return result;
 }
 
-/** A key's fingerprint for comparing out of band: SHA-256 of its verifier key text, hex in groups of four. */
-export function keyFingerprint(key: string): string {
-  return toHex(sha256(utf8(key)))
-    .match(/.{4}/g)
-    ?.join(' ') as string;
-}
-
 /** The policy in lines a person reads: each log, its log key, witnesses with the quorum, and party keys, each with its fingerprint. */
 export function fingerprintLines(policy: TrustPolicy): string[] {
   const key = (label: string, text: string) => {
@@ -98,3 +92,5 @@ export function fingerprintLines(policy: TrustPolicy): string[] {
     ...SIGNING_ROLES.flatMap((role) => log.parties[role].flatMap((p) => key(`${role}`, p))),
   ]);
 }
+
+export { keyFingerprint };

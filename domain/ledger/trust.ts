@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ValidationError } from '#kernel';
+import { sha256, toHex, utf8, ValidationError } from '#kernel';
 import type { PaymentState } from './kinds.ts';
 import { parseVerifierKey } from './note.ts';
 
@@ -107,4 +107,15 @@ export function parseTrustPolicy(text: string): TrustPolicy {
 /** The policy's entry for a contract's log, if it names one. */
 export function trustForContract(policy: TrustPolicy, contract: string): LogTrust | undefined {
   return policy.logs.find((l) => l.contract === contract);
+}
+
+/**
+ * A verifier key's fingerprint, for comparing keys out of band (by phone, in
+ * a letter): SHA-256 of the key's text, hex in groups of four. `sib trust
+ * show` and the console's verify page print it alike.
+ */
+export function keyFingerprint(key: string): string {
+  return toHex(sha256(utf8(key)))
+    .match(/.{4}/g)
+    ?.join(' ') as string;
 }

@@ -17,14 +17,11 @@
  * This page is a lazy chunk: the verifier is not in the first load.
  */
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { parseVerifierKey } from '#ledger';
+import { keyFingerprint, parseVerifierKey } from '#ledger';
 import {
   type ReportVerification,
   SIGNING_ROLES,
-  sha256,
   type TrustPolicy,
-  toHex,
-  utf8,
   ValidationError,
   verifyReport,
 } from '../../../../domain/index.ts';
@@ -109,15 +106,6 @@ function DropZone(props: {
   );
 }
 
-/** A key's fingerprint as `sib trust show` prints it: SHA-256 of its text, hex in groups of four. */
-function fingerprint(key: string): string {
-  return (
-    toHex(sha256(utf8(key)))
-      .match(/.{4}/g)
-      ?.join(' ') ?? ''
-  );
-}
-
 interface KeyLine {
   readonly label: string;
   readonly id: string;
@@ -135,7 +123,7 @@ function PolicyKeys(props: { policy: TrustPolicy }) {
       policy.logs.map((log) => {
         const line = (label: string, text: string): KeyLine => {
           const k = parseVerifierKey(text);
-          return { label, id: `${k.name}+${k.keyId}`, fingerprint: fingerprint(text) };
+          return { label, id: `${k.name}+${k.keyId}`, fingerprint: keyFingerprint(text) };
         };
         return {
           origin: log.origin,
