@@ -143,10 +143,15 @@ export function LogWatch(props: { session: Session }) {
         <Alarm key={w.outcome.contract} outcome={w.outcome} title={named(w)} />
       ))}
       <p class="log-watch-status muted" role="status" aria-live="polite">
-        {watched === undefined ? t.investor.watch.checking : fine.join(' ')}
+        {watched === undefined
+          ? t.investor.watch.checking
+          : fine.map((line) => (
+              <span key={line} class="log-watch-line">
+                ✓ {line}
+              </span>
+            ))}
         {unchecked.map((w) => (
-          <span key={w.outcome.contract} class="warn-text">
-            {' '}
+          <span key={w.outcome.contract} class="warn-text log-watch-line">
             {t.investor.watch.unchecked(named(w))}{' '}
             <span lang="en">({w.outcome.kind === 'unchecked' ? w.outcome.detail : ''})</span>
           </span>
