@@ -419,6 +419,16 @@ describe('the investor in the console', () => {
       /does not extend the log this browser verified before \(3 entries then, 3 entries now\)/,
     );
     expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
+
+    // A log reset on purpose: the person forgets the checkpoint (two steps), and the log is remembered anew.
+    const before = (await remembered())[0] as { root: string };
+    await p.page.locator('[data-alarm] summary').click();
+    await p.page.getByRole('button', { name: /Forget the checkpoint verified before/ }).click();
+    await p.page.getByRole('button', { name: 'Yes, forget it and check again' }).click();
+    await expect.poll(() => p.page.locator('[data-alarm]').count(), WAIT).toBe(0);
+    await expect.poll(() => p.page.locator('.log-watch-status').innerText(), WAIT).toMatch(/is verified: 3 entries/);
+    expect(await remembered()).toEqual([expect.objectContaining({ size: 3 })]);
+    expect(((await remembered())[0] as { root: string }).root).not.toBe(before.root);
     expect(p.errors).toEqual([]);
   });
 });

@@ -140,6 +140,8 @@ describe('the log watch', () => {
     a.put({ origin: 'x/c', logKey: 'x/c+01', size: 5, root: 'AA==', verifiedAt: '2026-01-01T00:00:00Z' });
     expect(localWatchStore(storage).get('x/c', 'x/c+01')?.size).toBe(5);
     expect(localWatchStore(storage).get('x/c', 'x/c+02')).toBeUndefined();
+    localWatchStore(storage).forget('x/c', 'x/c+01');
+    expect(localWatchStore(storage).get('x/c', 'x/c+01')).toBeUndefined();
 
     const { trust } = await fakeLog(memorySigner('test.log'));
     const policy = (log: LogTrust): TrustPolicy => ({ format: TRUST_POLICY_FORMAT, logs: [log] });

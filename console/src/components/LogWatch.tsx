@@ -65,8 +65,9 @@ async function watchAll(alive: () => boolean): Promise<Watched[]> {
   return out;
 }
 
-function Alarm(props: { outcome: WatchOutcome; title: string }) {
+function Alarm(props: { outcome: WatchOutcome; title: string; onForget: () => void }) {
   const { t, lang } = useLang();
+  const [asked, setAsked] = useState(false);
   const w = t.investor.watch;
   const counted = (n: number) => ({ n, text: count(n, lang) });
   const o = props.outcome;
@@ -101,6 +102,22 @@ function Alarm(props: { outcome: WatchOutcome; title: string }) {
         <p class="mono" lang="en">
           {detail}
         </p>
+        {o.kind === 'unsigned' ? null : (
+          <p class="row">
+            {asked ? (
+              <>
+                <span>{w.forgetSure}</span>
+                <button type="button" class="danger small" onClick={props.onForget}>
+                  {w.forgetYes}
+                </button>
+              </>
+            ) : (
+              <button type="button" class="secondary small" onClick={() => setAsked(true)}>
+                {w.forget}
+              </button>
+            )}
+          </p>
+        )}
       </details>
     </div>
   );
@@ -109,8 +126,10 @@ function Alarm(props: { outcome: WatchOutcome; title: string }) {
 export function LogWatch(props: { session: Session }) {
   const { t, lang } = useLang();
   const [watched, setWatched] = useState<Watched[] | undefined>();
+  // Bumped to watch again (after a reset log's checkpoint is forgotten).
+  const [round, setRound] = useState(0);
   const token = props.session.token;
-  // Once per sign-in (token): a visit.
+  // Once per sign-in (token): a visit; and again when a forgotten checkpoint asks for it (round).
   useEffect(() => {
     let live = true;
     setWatched(undefined);
@@ -121,7 +140,7 @@ export function LogWatch(props: { session: Session }) {
     return () => {
       live = false;
     };
-  }, [token]);
+  }, [token, round]);
   // The title and the id: the id is what the operator and the ministry will look for.
   const named = (w: Watched) =>
     t.investor.watch.contract(localized(w.title, lang) || w.outcome.contract, w.outcome.contract);
@@ -140,7 +159,19 @@ export function LogWatch(props: { session: Session }) {
   return (
     <div class="log-watch">
       {alarms.map((w) => (
-        <Alarm key={w.outcome.contract} outcome={w.outcome} title={named(w)} />
+        <Alarm
+          key={w.outcome.contract}
+          outcome={w.outcome}
+          title={named(w)}
+          onForget={() => {
+            const o = w.outcome;
+            if (o.kind !== 'rollback' && o.kind !== 'fork') return;
+            void import('../lib/log-watch.ts').then((watch) => {
+              watch.localWatchStore().forget(o.origin, o.logKey);
+              setRound((n) => n + 1);
+            });
+          }}
+        />
       ))}
       <p class="log-watch-status muted" role="status" aria-live="polite">
         {watched === undefined

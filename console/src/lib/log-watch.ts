@@ -63,6 +63,8 @@ export type WatchOutcome =
       readonly kind: 'rollback';
       readonly contract: string;
       readonly origin: string;
+      /** `name+keyid` of the log key, with origin the remembered checkpoint's key in the store. */
+      readonly logKey: string;
       readonly seenSize: number;
       readonly size: number;
       readonly detail: string;
@@ -72,6 +74,8 @@ export type WatchOutcome =
       readonly kind: 'fork';
       readonly contract: string;
       readonly origin: string;
+      /** `name+keyid` of the log key, with origin the remembered checkpoint's key in the store. */
+      readonly logKey: string;
       readonly seenSize: number;
       readonly size: number;
       readonly detail: string;
@@ -90,6 +94,8 @@ export function isAlarm(o: WatchOutcome): o is Extract<WatchOutcome, { kind: 'ro
 export interface WatchStore {
   get(origin: string, logKey: string): RememberedCheckpoint | undefined;
   put(cp: RememberedCheckpoint): void;
+  /** Forgets a log's checkpoint: only for a log reset on purpose (the person is told so). */
+  forget(origin: string, logKey: string): void;
 }
 
 /** What the watch asks the server. */
@@ -120,6 +126,14 @@ export function localWatchStore(
     return memory;
   };
   const id = (origin: string, logKey: string) => `${origin} ${logKey}`;
+  const write = (all: Record<string, RememberedCheckpoint>) => {
+    memory = all;
+    try {
+      storage?.setItem(STORAGE_KEY, JSON.stringify(all));
+    } catch {
+      // private mode: remembered for this page only
+    }
+  };
   return {
     get(origin, logKey) {
       const cp = read()[id(origin, logKey)];
@@ -128,13 +142,11 @@ export function localWatchStore(
         : undefined;
     },
     put(cp) {
-      const all = { ...read(), [id(cp.origin, cp.logKey)]: cp };
-      memory = all;
-      try {
-        storage?.setItem(STORAGE_KEY, JSON.stringify(all));
-      } catch {
-        // private mode: remembered for this page only
-      }
+      write({ ...read(), [id(cp.origin, cp.logKey)]: cp });
+    },
+    forget(origin, logKey) {
+      const { [id(origin, logKey)]: _, ...rest } = read();
+      write(rest);
     },
   };
 }
@@ -156,6 +168,7 @@ export function memoryWatchStore(): WatchStore & { readonly all: RememberedCheck
     },
     get: (origin, logKey) => map.get(`${origin} ${logKey}`),
     put: (cp) => void map.set(`${cp.origin} ${cp.logKey}`, cp),
+    forget: (origin, logKey) => void map.delete(`${origin} ${logKey}`),
   };
 }
 
@@ -218,8 +231,8 @@ export async function watchLog(
   };
   const alarm = (detail: string) =>
     cp.size < kept.size
-      ? ({ kind: 'rollback', contract, origin: cp.origin, seenSize: kept.size, size: cp.size, detail } as const)
-      : ({ kind: 'fork', contract, origin: cp.origin, seenSize: kept.size, size: cp.size, detail } as const);
+      ? ({ kind: 'rollback', contract, origin: cp.origin, logKey, seenSize: kept.size, size: cp.size, detail } as const)
+      : ({ kind: 'fork', contract, origin: cp.origin, logKey, seenSize: kept.size, size: cp.size, detail } as const);
   // Never ask for a proof to a smaller size: the domain names the rollback itself.
   let proof: Uint8Array[] = [];
   if (cp.size > kept.size) {

@@ -172,6 +172,10 @@ export const investor: InvestorMessages = {
       "Do not decide on this contract's reports, and tell the operator and the ministry. The checkpoint verified earlier stays in this browser.",
     logName: (origin: string) => `Log: ${origin}`,
     contract: (title: string, id: string) => `“${title}” (${id})`,
+    forget: 'Was the log reset on purpose? Forget the checkpoint verified before',
+    forgetSure:
+      "Do this only if the operator confirmed in writing that this contract's log was reset on purpose. Otherwise you would hide a replaced log.",
+    forgetYes: 'Yes, forget it and check again',
     technical: 'Technical message',
     source: {
       saved: 'against your saved trust policy.',
