@@ -109,7 +109,10 @@ export async function buildConsole(options: { outDir?: string; minify?: boolean 
   });
   const meta = result.metafile;
   const root = resolve(here, '..');
-  const entryOut = Object.entries(meta.outputs).find(([, o]) => o.entryPoint !== undefined)?.[0];
+  // With splitting, each dynamically imported module is an entry point of its own too: the entry is main.tsx's.
+  const entryOut = Object.entries(meta.outputs).find(
+    ([, o]) => o.entryPoint !== undefined && resolve(root, o.entryPoint) === join(CONSOLE_SRC, 'main.tsx'),
+  )?.[0];
   if (entryOut === undefined) throw new Error('console build: no entry output');
   const outRoot = resolve(outDir);
   const abs = (p: string) => resolve(root, p);
