@@ -74,7 +74,7 @@ export const ministry: MinistryMessages = {
       base: 'Out of',
       interval: 'Confidence interval',
       target: 'Target',
-      met: 'Reached?',
+      met: 'Met (with tolerance)?',
       noTarget: 'no target',
       atLeast: (v: string) => `at least ${v}`,
       atMost: (v: string) => `at most ${v}`,
@@ -269,6 +269,50 @@ export const ministry: MinistryMessages = {
     reportNotIssued: 'The approval is recorded, but the audit report was not issued; it can be issued later.',
     entry: (seq: number) => `ledger entry no. ${seq}`,
   },
+  formula: {
+    newOutcomes: (n: number, metric: string, price: string, amount: string) =>
+      `${n} new “${metric}” ${s(n, 'outcome', 'outcomes')} × ${price} = ${amount}`,
+    newUnits: (n: number, metric: string, price: string, amount: string) =>
+      `${n} ${s(n, 'participant', 'participants')} with new “${metric}” units × ${price} per unit = ${amount}`,
+    carriedOutcomes: (n: number, metric: string, order: string, amount: string) =>
+      `${n} “${metric}” ${s(n, 'outcome', 'outcomes')} carried over from a capped earlier period${order}: ${amount} still due`,
+    carriedUnits: (n: number, order: string, amount: string) =>
+      `${n} ${s(n, 'participant', 'participants')} paid in part before${order}: ${amount} more due`,
+    oldestFirst: ' (oldest paid first)',
+    trigger: (trigger: string, because: string) => `condition “${trigger}” not met (${because})`,
+    period: (periods: string) => `not a payment period of this rule (${periods})`,
+    tier: (group: string, effect: string, reached: string, significant: boolean) =>
+      `${group}: effect ${effect} → ${reached}${significant ? '' : ' (not significant)'}`,
+    tierReached: (at: string, amount: string) => `tier ≥ ${at} = ${amount}`,
+    noTier: 'no tier reached',
+    noFigure: 'no comparison figure',
+    fresh: (amount: string) => `new: ${amount}`,
+    effectNotMet: (group: string, because: string) => `${group}: condition not met (${because})`,
+    effect: (group: string, c: string, t: string, n: number, units: string, price: string, gross: string) =>
+      `${group}: (${c} − ${t}) × ${n} ${s(n, 'participant', 'participants')} = ${units} units × ${price} = ${gross}`,
+    deducted: (amount: string, rules: string) => ` − ${amount} paid under ${rules}`,
+    indicatorsMet: (tolerance: string, amount: string) => `every indicator within ${tolerance} of target: ${amount}`,
+    indicatorsFailed: (tolerance: string, failed: string) =>
+      `not every indicator reached ${tolerance} of target (failed: ${failed}): nothing is paid`,
+    takenBack: (n: number, amount: string) =>
+      `${n} ${s(n, 'outcome', 'outcomes')} paid in earlier periods no longer achieved (corrected evidence): ${amount}`,
+    capped: (caps: string, amount: string, due: string, rest: string) =>
+      `; capped by ${caps}: ${amount} of ${due} due is paid${rest}`,
+    rest: {
+      'carry-forward': ', the rest is carried forward (oldest paid first)',
+      forfeit: ', the rest is forfeited',
+    } as Record<string, string>,
+    canonical: 'As the calculation records it',
+  },
+  caps: {
+    overall: "the contract's overall cap",
+    perPeriod: 'the per-period cap',
+    perOutcome: (rule: string) => `the cap on rule “${rule}”`,
+    returnCap: (rate: string, principal: string, day: string) =>
+      `the return cap: ${rate}% a year on ${principal} to ${day}`,
+  },
+  groups: { all: 'all participants' } as Record<string, string>,
+  points: 'pp',
   refusal: {
     title: 'No decision was taken; nothing was written',
     cap: (cap: string, total: string, before: string, limit: string) =>

@@ -36,6 +36,7 @@ import {
   type StepSignature,
   trustedParties,
 } from './data.ts';
+import { capName, formulaWords } from './words.ts';
 
 /** A rate over fewer people than this gets a plain-words warning: chance weighs heavily (the normal approximation's rule of thumb). */
 const FEW_PEOPLE = 30;
@@ -219,6 +220,18 @@ export default function Payment() {
   const attestedStep = status.steps.find((s) => s.step === 'attested');
 
   // ---- tables (each exportable)
+  const thresholdOf = (metric: string) => summary.indicators.find((i) => i.metric === metric)?.threshold;
+  const groupName = (g: string) => t.ministry.groups[g] ?? g;
+  const effectText = (c: (typeof summary.comparisons)[number]) =>
+    c.effectSize === undefined
+      ? '—'
+      : c.effect === 'difference'
+        ? `${new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(Number(c.effectSize) * 100)} ${t.ministry.points}`
+        : percent(c.effectSize, lang);
+  const shareText = (share: string) => (share.includes('/') ? share : percent(share, lang, 0));
+  const capText = (name: string) => capName(name, spec, lang, t.ministry.caps);
+  const formulaOf = (l: (typeof summary.payments.lines)[number]) =>
+    formulaWords(l, spec, lang, t.ministry.formula, t.ministry.caps, t.ministry.groups);
   const metricRows = summary.metrics.map((x) => {
     const target = x.target;
     return {
@@ -232,9 +245,9 @@ export default function Payment() {
       target:
         target === undefined
           ? m.metrics.noTarget
-          : (target.direction === 'at-most' ? m.metrics.atMost : m.metrics.atLeast)(
+          : `${(target.direction === 'at-most' ? m.metrics.atMost : m.metrics.atLeast)(
               figure(target.value, x.unit, lang, cur, mu),
-            ),
+            )}${thresholdOf(x.id) === undefined ? '' : ` (${m.indicators.threshold.toLowerCase()}: ${figure(thresholdOf(x.id) as string, x.unit, lang, cur, mu)})`}`,
       met: x.met === undefined ? '' : x.met ? m.metrics.yes : m.metrics.no,
     };
   });
@@ -263,13 +276,13 @@ export default function Payment() {
 
   const comparisonRows = summary.comparisons.map((c) => ({
     id: `${c.id} (${metricTitle(spec, lang, c.metric)})`,
-    group: c.group,
+    group: groupName(c.group),
     treatment: `${percent(c.treatment.value, lang)}${c.treatment.denominator === undefined ? '' : ` (n = ${c.treatment.denominator})`}`,
     comparison:
       c.comparison === undefined
         ? m.comparisons.noFigure
         : `${percent(c.comparison.value, lang)} · ${c.comparison.source}`,
-    effect: c.effectSize === undefined ? '—' : c.effectSize,
+    effect: effectText(c),
     pValue: c.test?.pValue ?? '—',
     significant: c.test === undefined ? '—' : c.test.significant ? m.metrics.yes : m.metrics.no,
   }));
@@ -305,7 +318,7 @@ export default function Payment() {
 
   const triggerRows = summary.triggers.map((x) => ({
     id: x.id,
-    group: x.group,
+    group: groupName(x.group),
     verdict: x.met ? m.metrics.yes : m.metrics.no,
     because: x.because,
   }));
@@ -326,6 +339,7 @@ export default function Payment() {
       { key: 'amount', label: `${m.lines.amount}, ${cur}`, kind: 'money' },
       { key: 'capped', label: m.lines.capped },
       { key: 'formula', label: m.lines.formula },
+      { key: 'canonical', label: t.ministry.formula.canonical },
     ],
     rows: lines.map((l) => ({
       rule: ruleTitle(spec, lang, l.rule),
@@ -333,8 +347,9 @@ export default function Payment() {
       outcomes: l.outcomes,
       due: majorUnits(l.due, mu),
       amount: majorUnits(l.amount, mu),
-      capped: l.cappedBy.join(', '),
-      formula: l.formula,
+      capped: l.cappedBy.map(capText).join(', '),
+      formula: formulaOf(l),
+      canonical: l.formula,
     })),
   });
 
@@ -349,7 +364,7 @@ export default function Payment() {
       { key: 'binding', label: m.caps.binding },
     ],
     rows: caps.map((c) => ({
-      cap: c.cap,
+      cap: capText(c.cap),
       limit: majorUnits(c.limit, mu),
       before: majorUnits(c.before, mu),
       after: majorUnits(c.after, mu),
@@ -394,7 +409,7 @@ export default function Payment() {
     ],
     rows: allocation.map((a) => ({
       investor: partyName(spec, lang, a.investor),
-      share: a.share,
+      share: shareText(a.share),
       amount: majorUnits(a.amount, mu),
     })),
   });
@@ -590,7 +605,7 @@ export default function Payment() {
                     <td class="num">{r.value}</td>
                     <td class="num">{r.base}</td>
                     <td>{r.interval}</td>
-                    <td>{r.target}</td>
+                    <td class="target">{r.target}</td>
                     <td>
                       {x.met === undefined ? null : (
                         <span class={`badge ${x.met ? 'ok' : 'bad'}`}>{x.met ? m.metrics.yes : m.metrics.no}</span>
@@ -731,13 +746,17 @@ export default function Payment() {
                       {ruleTitle(spec, lang, l.rule)}
                       <div class="muted small">
                         {l.type === 'adjustment' ? m.lines.adjustment : m.lines.payment}
-                        {l.cappedBy.length > 0 ? ` · ${m.lines.capped}: ${l.cappedBy.join(', ')}` : ''}
+                        {l.cappedBy.length > 0 ? ` · ${m.lines.capped}: ${l.cappedBy.map(capText).join(', ')}` : ''}
                       </div>
                     </td>
                     <td class="num">{fm(l.due)}</td>
                     <td class="num">{fm(l.amount)}</td>
-                    <td class="formula" lang="en">
-                      {l.formula}
+                    <td class="formula">
+                      {formulaOf(l)}
+                      <details class="canonical">
+                        <summary>{t.ministry.formula.canonical}</summary>
+                        <span lang="en">{l.formula}</span>
+                      </details>
                     </td>
                   </tr>
                 ))}
@@ -781,7 +800,7 @@ export default function Payment() {
               <tbody>
                 {caps.map((c) => (
                   <tr key={c.cap}>
-                    <td lang="en">{c.cap}</td>
+                    <td>{capText(c.cap)}</td>
                     <td class="num">{fm(c.limit)}</td>
                     <td class="num">{fm(c.before)}</td>
                     <td class="num">{fm(c.after)}</td>
@@ -863,7 +882,7 @@ export default function Payment() {
               {allocation.map((a) => (
                 <tr key={a.investor}>
                   <td>{partyName(spec, lang, a.investor)}</td>
-                  <td class="num">{a.share}</td>
+                  <td class="num">{shareText(a.share)}</td>
                   <td class="num">{fm(a.amount)}</td>
                 </tr>
               ))}
@@ -897,7 +916,9 @@ export default function Payment() {
                   <td>{r.when}</td>
                   <td class="mono">{r.key}</td>
                   <td>
-                    <span class={`badge ${r.ok === undefined ? 'warn' : r.ok && r.trusted !== false ? 'ok' : 'bad'}`}>
+                    <span
+                      class={`badge ${r.ok === undefined || (r.ok && r.trusted === false) ? 'warn' : r.ok ? 'ok' : 'bad'}`}
+                    >
                       {r.verifies}
                     </span>
                   </td>
