@@ -51,6 +51,8 @@ export const ministry: MinistryMessages = {
     records: (records: number, batches: number) =>
       `${records} evidence ${s(records, 'record', 'records')} in ${batches} ${s(batches, 'batch', 'batches')}`,
     participants: (enrolled: number, withdrawn: number) => `${enrolled} enrolled, ${withdrawn} withdrawn`,
+    overCap: (cap: string, after: string, limit: string) =>
+      `With this payment ${after} would be paid: more than ${cap} (${limit}). Such an approval is refused.`,
     notLatest:
       'This is not the latest calculation of its period: the period was calculated again later. Only the latest calculation can be approved.',
     why: 'Why this amount is claimed',

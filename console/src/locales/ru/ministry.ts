@@ -57,6 +57,8 @@ export const ministry = {
       `${records} ${plural(records, 'запись', 'записи', 'записей')} данных в ${batches} ${plural(batches, 'пакете', 'пакетах', 'пакетах')}`,
     participants: (enrolled: number, withdrawn: number) =>
       `${enrolled} ${plural(enrolled, 'участник включён', 'участника включены', 'участников включены')}, ${withdrawn} ${plural(withdrawn, 'выбыл', 'выбыли', 'выбыли')}`,
+    overCap: (cap: string, after: string, limit: string) =>
+      `С этой выплатой будет выплачено ${after} — больше, чем ${cap} (${limit}). Такое одобрение будет отклонено.`,
     notLatest:
       'Это не последний расчёт периода: позже период рассчитан заново. Одобрить можно только последний расчёт.',
     why: 'Почему заявлена эта сумма',

@@ -19,7 +19,7 @@ import { useSession } from '../../app.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { loadPartyKey, type PartyKey, signStatement } from '../../crypto/party-key.ts';
 import { useLang } from '../../i18n.tsx';
-import { money, moneyInWords } from '../../lib/format.ts';
+import { money, moneyInWords, percent } from '../../lib/format.ts';
 import {
   type DecisionStep,
   type EnrolledKey,
@@ -377,14 +377,15 @@ export function Decision(props: {
           </dd>
           <dt>{d.contract}</dt>
           <dd>
-            {props.title} · {d.version(contract.version)} · {status.period}
+            {props.title} · {d.version(contract.version)} · {t.ministry.payment.period.toLowerCase()} {status.period}
           </dd>
           <dt>{d.payee}</dt>
           <dd>
             <ul class="plain">
               {split.map((a) => (
                 <li key={a.investor}>
-                  {partyName(spec, lang, a.investor)} ({a.share}): <strong>{fm(a.amount)}</strong>
+                  {partyName(spec, lang, a.investor)} ({a.share.includes('/') ? a.share : percent(a.share, lang, 0)}):{' '}
+                  <strong>{fm(a.amount)}</strong>
                 </li>
               ))}
             </ul>

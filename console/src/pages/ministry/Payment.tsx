@@ -247,7 +247,8 @@ export default function Payment() {
           ? m.metrics.noTarget
           : `${(target.direction === 'at-most' ? m.metrics.atMost : m.metrics.atLeast)(
               figure(target.value, x.unit, lang, cur, mu),
-            )}${thresholdOf(x.id) === undefined ? '' : ` (${m.indicators.threshold.toLowerCase()}: ${figure(thresholdOf(x.id) as string, x.unit, lang, cur, mu)})`}`,
+            )}`,
+      threshold: thresholdOf(x.id) === undefined ? '' : figure(thresholdOf(x.id) as string, x.unit, lang, cur, mu),
       met: x.met === undefined ? '' : x.met ? m.metrics.yes : m.metrics.no,
     };
   });
@@ -259,6 +260,7 @@ export default function Payment() {
       { key: 'base', label: m.metrics.base },
       { key: 'interval', label: m.metrics.interval },
       { key: 'target', label: m.metrics.target },
+      { key: 'threshold', label: m.indicators.threshold },
       { key: 'met', label: m.metrics.met },
     ],
     rows: metricRows,
@@ -427,18 +429,20 @@ export default function Payment() {
           : `${c.verifies ? m.signatures.ok : m.signatures.bad}${c.trusted === undefined ? '' : `; ${c.trusted ? m.signatures.trusted : m.signatures.untrusted}`}`,
       ok: c.verifies,
       trusted: c.trusted,
+      seq: s.seq,
     };
   });
   const unsignedSteps = [
     ...(signatures.some((s) => s.step === 'calculated')
       ? []
-      : [{ step: 'calculated', subject: status.calculatedBy.sub, at: status.calculatedAt }]),
+      : [{ step: 'calculated', subject: status.calculatedBy.sub, at: status.calculatedAt, seq: status.payment }]),
     ...status.steps
       .filter((st) => !signatures.some((s) => s.seq === st.seq))
       .map((st) => ({
         step: st.step as string,
         subject: st.actor.sub,
         at: st.at,
+        seq: st.seq,
       })),
   ].map((u) => ({
     step: m.steps[u.step] ?? u.step,
@@ -448,12 +452,13 @@ export default function Payment() {
     verifies: m.signatures.unsigned,
     ok: undefined,
     trusted: undefined,
+    seq: u.seq,
   }));
-  const allSigRows = [...sigRows, ...unsignedSteps];
+  const allSigRows = [...sigRows, ...unsignedSteps].sort((a, b) => a.seq - b.seq);
   const sigTable = (): ExportTable => ({
     name: `${exportBase}-${m.signatures.exportName}`,
     columns: (['step', 'who', 'when', 'key', 'verifies'] as const).map((key) => ({ key, label: m.signatures[key] })),
-    rows: allSigRows.map(({ ok: _o, trusted: _t, ...r }) => r),
+    rows: allSigRows.map(({ ok: _o, trusted: _t, seq: _s, ...r }) => r),
   });
   const attestationCheck = checked?.signatures.find((s) => s.step === 'attested');
 
@@ -510,6 +515,13 @@ export default function Payment() {
           </dd>
         </dl>
         {status.latest || status.state !== 'attested' ? null : <p class="alert warn">{m.notLatest}</p>}
+        {caps
+          .filter((c) => BigInt(c.after) > BigInt(c.limit))
+          .map((c) => (
+            <p key={c.cap} class="alert bad">
+              {m.overCap(capText(c.cap), fm(c.after), fm(c.limit))}
+            </p>
+          ))}
         {status.steps
           .filter((s) => s.reason !== undefined || s.paymentOrder !== undefined)
           .map((s) => (
@@ -605,7 +617,14 @@ export default function Payment() {
                     <td class="num">{r.value}</td>
                     <td class="num">{r.base}</td>
                     <td>{r.interval}</td>
-                    <td class="target">{r.target}</td>
+                    <td>
+                      {r.target}
+                      {r.threshold === '' ? null : (
+                        <div class="muted small">
+                          {m.indicators.threshold}: {r.threshold}
+                        </div>
+                      )}
+                    </td>
                     <td>
                       {x.met === undefined ? null : (
                         <span class={`badge ${x.met ? 'ok' : 'bad'}`}>{x.met ? m.metrics.yes : m.metrics.no}</span>
