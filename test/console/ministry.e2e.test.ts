@@ -224,7 +224,7 @@ describe('the ministry in the console', () => {
 
     // No key yet: the page leads to /keys.
     await p.page.getByRole('link', { name: 'Перейти к ключу подписи' }).click();
-    await p.page.waitForURL(/\/keys$/);
+    await p.page.waitForURL(/\/keys\?next=/);
     await makeAndEnrolKey(p.page, 'ru', 'ministry');
     await checkPage(p, 'ministry-keys-ru');
     const enrolled = await fetch(`${b.url}/contracts/${contract}/party-keys`, {
@@ -232,8 +232,9 @@ describe('the ministry in the console', () => {
     }).then((r) => r.json() as Promise<{ keys: { role: string; subject: string }[] }>);
     expect(enrolled.keys).toContainEqual(expect.objectContaining({ role: 'ministry', subject: 'minlabour-official' }));
 
-    // Approve: the confirmation states the amount in words, the payees and the version, then it is signed here.
-    await p.page.goto(`${b.url}/c/${contract}/payments/${payment}`);
+    // Back to the payment; approve: the confirmation states the amount in words, the payees and the version, then it is signed here.
+    await p.page.getByRole('link', { name: 'Вернуться к решению по выплате' }).click();
+    await p.page.waitForURL(new RegExp(`/c/${contract}/payments/${payment}$`));
     await p.page.getByRole('button', { name: 'Одобрить выплату' }).click();
     await p.page.getByRole('heading', { name: 'Подтвердите одобрение выплаты' }).waitFor();
     const confirm = p.page.locator('section.confirm');

@@ -386,6 +386,7 @@ export const ministry: MinistryMessages = {
       analyst: 'analyst (calculation)',
     } as Record<string, string>,
     exportName: 'key-enrolment',
+    backToDecision: 'Back to the payment decision',
     lost: "If the browser's data is cleared the key is lost: create a new one and enrol it again.",
   },
 };

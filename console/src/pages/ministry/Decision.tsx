@@ -19,7 +19,7 @@ import { useSession } from '../../app.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { loadPartyKey, type PartyKey, signStatement } from '../../crypto/party-key.ts';
 import { useLang } from '../../i18n.tsx';
-import { money, moneyInWords, percent } from '../../lib/format.ts';
+import { day, money, moneyInWords, percent } from '../../lib/format.ts';
 import {
   type DecisionStep,
   type EnrolledKey,
@@ -85,6 +85,8 @@ export function Decision(props: {
   const confirmHeading = useRef<HTMLHeadingElement>(null);
   const outcomeRef = useRef<HTMLDivElement>(null);
   const isMinistry = session?.role === 'ministry';
+  // Back here once the key is made and enrolled.
+  const keysLink = `/keys?next=${encodeURIComponent(`/c/${encodeURIComponent(props.contractId)}/payments/${status.payment}`)}`;
 
   useEffect(() => {
     if (!isMinistry || session === undefined) return;
@@ -241,7 +243,7 @@ export function Decision(props: {
     body = (
       <div class="alert warn">
         <p>{d.needKey}</p>
-        <a class="button" href="/keys">
+        <a class="button" href={keysLink}>
           {d.goToKey}
         </a>
       </div>
@@ -250,7 +252,7 @@ export function Decision(props: {
     body = (
       <div class="alert warn">
         <p>{d.needEnrolment(roleLabel(signingRole(steps[0] as DecisionStep)))}</p>
-        <a class="button" href="/keys">
+        <a class="button" href={keysLink}>
           {d.goToKey}
         </a>
       </div>
@@ -401,7 +403,7 @@ export function Decision(props: {
               <dt>{d.order}</dt>
               <dd>{fields.paymentOrder}</dd>
               <dt>{d.paidOn}</dt>
-              <dd>{fields.paidOn}</dd>
+              <dd>{day(fields.paidOn, lang)}</dd>
             </>
           ) : null}
           <dt>{d.signAs}</dt>
