@@ -35,6 +35,7 @@ import {
 import type { PaymentStatus } from '#payments';
 import { publicSummary, summaryHash } from '#reports';
 import {
+  approvePayment,
   attestPayment,
   computeEvaluation,
   evaluationIdempotencyKey,
@@ -325,5 +326,32 @@ describe('the ministry in the console', () => {
     expect((await readPayment(b.cli.rt.contracts, contract, payment)).state).toBe('attested');
     // The page reloaded the state: the payment still awaits a decision.
     await p.page.getByRole('button', { name: 'Одобрить выплату' }).waitFor();
+  });
+  it('says so when another official decided meanwhile, and shows the step as it now is', async () => {
+    const { contract, payment } = await attestedPayment('min-race');
+    const p = await b.page({ lang: 'ru' });
+    await b.signIn(p, { role: 'ministry', subject: 'minlabour-first', contracts: [contract] }, '/keys');
+    await makeAndEnrolKey(p.page, 'ru', 'ministry');
+    await p.page.goto(`${b.url}/c/${contract}/payments/${payment}`);
+    await p.page.getByRole('button', { name: 'Одобрить выплату' }).click();
+    await p.page.getByRole('heading', { name: 'Подтвердите одобрение выплаты' }).waitFor();
+    // Meanwhile another official of the ministry approves it.
+    await approvePayment(b.cli.rt.contracts, {
+      contract,
+      payment,
+      actor: { sub: 'minlabour-second', role: 'ministry' },
+    });
+    const before = await b.cli.rt.contracts.log.size(contract);
+    await p.page.getByRole('button', { name: 'Подписать и одобрить' }).click();
+    const refusal = p.page.locator('.refusal');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toMatch(/Этот шаг уже невозможен: выплата сейчас в состоянии «Одобрен»/);
+    // Reloaded: approved, its next step the payment order, which this official's key (enrolled as ministry) may not sign.
+    await p.page.locator('.summary-facts .badge', { hasText: 'Одобрен' }).waitFor();
+    await p.page.getByText(/не зарегистрирован на этом договоре для подписи «казначейство/).waitFor();
+    await checkPage(p, 'ministry-refused-step-ru');
+    expect(await b.cli.rt.contracts.log.size(contract)).toBe(before);
+    // The refused request itself is the one error the browser logs.
+    expect(p.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
   });
 });
