@@ -348,7 +348,7 @@ describe('the ministry in the console', () => {
     expect(await refusal.innerText()).toMatch(/Этот шаг уже невозможен: выплата сейчас в состоянии «Одобрен»/);
     // Reloaded: approved, its next step the payment order, which this official's key (enrolled as ministry) may not sign.
     await p.page.locator('.summary-facts .badge', { hasText: 'Одобрен' }).waitFor();
-    await p.page.getByText(/не зарегистрирован на этом договоре для подписи «казначейство/).waitFor();
+    await p.page.getByText(/Следующий шаг подписывает «казначейство.*этот шаг делает другой сотрудник/).waitFor();
     await checkPage(p, 'ministry-refused-step-ru');
     expect(await b.cli.rt.contracts.log.size(contract)).toBe(before);
     // The refused request itself is the one error the browser logs.

@@ -223,6 +223,8 @@ export const ministry: MinistryMessages = {
       'Deciding needs your signing key in this browser. Create it and enrol it on the contract on the “Signing key” page.',
     needEnrolment: (role: string) =>
       `Your key is not enrolled on this contract to sign as “${role}”. Enrol it on the “Signing key” page, or investors cannot check your signature.`,
+    otherRole: (needed: string, mine: string) =>
+      `The next step is signed as “${needed}”, and your key is enrolled on this contract to sign as “${mine}”: another official takes this step.`,
     goToKey: 'Go to the signing key',
     approve: 'Approve the payment',
     reject: 'Reject the payment',

@@ -248,6 +248,15 @@ export function Decision(props: {
         </a>
       </div>
     );
+  } else if (
+    steps.every((s) => !enrolledFor(signingRole(s))) &&
+    enrolled?.some((k) => k.key === key.verifierKey) === true
+  ) {
+    // A key signs as one role on a contract: this step is another role's, so another official's.
+    const mine = enrolled.find((k) => k.key === key.verifierKey) as EnrolledKey;
+    body = (
+      <p class="alert warn">{d.otherRole(roleLabel(signingRole(steps[0] as DecisionStep)), roleLabel(mine.role))}</p>
+    );
   } else if (steps.every((s) => !enrolledFor(signingRole(s)))) {
     body = (
       <div class="alert warn">
