@@ -212,6 +212,24 @@ describe('the ministry in the console', () => {
     await row.first().waitFor();
     await expect.poll(() => row.first().innerText()).toMatch(/30\s000\s000,00\s₽/);
     await checkPage(p, 'ministry-queue-ru');
+    // The queue as CSV (BOM, the amount in major units) and as XLSX (a zip), from the buttons.
+    const [csv] = await Promise.all([
+      p.page.waitForEvent('download'),
+      p.page.getByRole('button', { name: /Скачать CSV/ }).click(),
+    ]);
+    const csvText = readFileSync((await csv.path()) as string, 'utf8');
+    expect(csvText.charCodeAt(0)).toBe(0xfeff);
+    expect(csvText).toContain(',y1,30000000.00,RUB,');
+    const [xlsx] = await Promise.all([
+      p.page.waitForEvent('download'),
+      p.page.getByRole('button', { name: /Скачать XLSX/ }).click(),
+    ]);
+    expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+    expect(
+      readFileSync((await xlsx.path()) as string)
+        .subarray(0, 2)
+        .toString('latin1'),
+    ).toBe('PK');
 
     // The payment page: the reasons and the checks made in the page.
     await row.first().getByRole('link').click();
