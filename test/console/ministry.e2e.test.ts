@@ -322,6 +322,10 @@ describe('the ministry in the console', () => {
     const rejected = await readPayment(b.cli.rt.contracts, contract, payment);
     expect(rejected.state).toBe('rejected');
     expect(rejected.steps.at(-1)?.reason).toBe(reason);
+    // Nothing else awaits this official: the queue says so in words.
+    await p.page.getByRole('link', { name: 'Awaiting my decision' }).click();
+    await p.page.getByText('Nothing awaits your decision').waitFor();
+    await checkPage(p, 'ministry-queue-empty-en');
     expect(p.errors).toEqual([]);
   });
 
