@@ -322,6 +322,18 @@ describe('the ministry in the console', () => {
     const rejected = await readPayment(b.cli.rt.contracts, contract, payment);
     expect(rejected.state).toBe('rejected');
     expect(rejected.steps.at(-1)?.reason).toBe(reason);
+    // The investor reads the same page, with no decision to take.
+    const inv = await b.page({ lang: 'ru' });
+    await b.signIn(
+      inv,
+      { role: 'investor', subject: 'veb-dv-analyst', contracts: [contract] },
+      `/c/${contract}/payments/${payment}`,
+    );
+    await inv.page.getByText('Цифры на странице — ровно те, что закреплены в записи расчёта').waitFor();
+    await inv.page.getByText('Решения по выплате принимает министерство').waitFor();
+    expect(await inv.page.getByRole('button', { name: /Одобрить|Отклонить/ }).count()).toBe(0);
+    await checkPage(inv, 'ministry-payment-investor-ru');
+    expect(inv.errors).toEqual([]);
     // Nothing else awaits this official: the queue says so in words.
     await p.page.getByRole('link', { name: 'Awaiting my decision' }).click();
     await p.page.getByText('Nothing awaits your decision').waitFor();

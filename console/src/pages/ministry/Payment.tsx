@@ -277,7 +277,9 @@ export default function Payment() {
   }
 
   const comparisonRows = summary.comparisons.map((c) => ({
-    id: `${c.id} (${metricTitle(spec, lang, c.metric)})`,
+    id: `${metricTitle(spec, lang, c.metric)} (${c.id})`,
+    metric: metricTitle(spec, lang, c.metric),
+    code: c.id,
     group: groupName(c.group),
     treatment: `${percent(c.treatment.value, lang)}${c.treatment.denominator === undefined ? '' : ` (n = ${c.treatment.denominator})`}`,
     comparison:
@@ -294,7 +296,7 @@ export default function Payment() {
       key,
       label: m.comparisons[key],
     })),
-    rows: comparisonRows,
+    rows: comparisonRows.map(({ metric: _m, code: _c, ...r }) => r),
   });
 
   const metricUnit = (id: string) => summary.metrics.find((x) => x.id === id)?.unit ?? 'rate';
@@ -695,7 +697,10 @@ export default function Payment() {
               <tbody>
                 {comparisonRows.map((r) => (
                   <tr key={`${r.id}-${r.group}`}>
-                    <td>{r.id}</td>
+                    <td>
+                      {r.metric}
+                      <div class="muted small mono">{r.code}</div>
+                    </td>
                     <td>{r.group}</td>
                     <td>{r.treatment}</td>
                     <td>{r.comparison}</td>
