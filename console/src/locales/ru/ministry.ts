@@ -43,7 +43,7 @@ export const ministry = {
     loading: 'Загружаем расчёт и подписи…',
     back: 'К очереди решений',
     backToContract: 'К договору',
-    amount: 'Сумма к выплате',
+    amount: 'Заявленная сумма',
     inWords: 'Прописью',
     state: 'Состояние',
     contractVersion: 'Версия договора',
