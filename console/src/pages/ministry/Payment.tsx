@@ -34,6 +34,7 @@ import {
   paymentSummary,
   ruleTitle,
   type StepSignature,
+  specText,
   trustedParties,
 } from './data.ts';
 import { capName, formulaWords } from './words.ts';
@@ -214,6 +215,8 @@ export default function Payment() {
   const fm = (v: string) => money(v, mu, cur, lang);
   const title = contractTitle(loaded.contract, spec, contractId, lang);
   const period = spec.periods.find((p) => p.id === status.period);
+  // A spec names periods by id; a translation may give them a label ("Year 1").
+  const periodLabel = (id: string) => specText(spec, lang, 'periods', id, id);
   const stateText = t.common.paymentStates[status.state] ?? status.state;
   const exportBase = `${contractId}-${status.payment}`;
   const attestation = signatures.find((s) => s.step === 'attested');
@@ -472,7 +475,7 @@ export default function Payment() {
         <a href={`/c/${encodeURIComponent(contractId)}`}>{m.backToContract}</a>
       </p>
       <h1>
-        {m.title(status.payment, status.period)}
+        {m.title(status.payment, periodLabel(status.period))}
         <span class="h1-sub">{title}</span>
       </h1>
 
@@ -494,7 +497,7 @@ export default function Payment() {
           </dd>
           <dt>{m.period}</dt>
           <dd>
-            {status.period}
+            {periodLabel(status.period)}
             {period === undefined ? null : ` · ${m.periodDates(day(period.from, lang), day(period.to, lang))}`}
           </dd>
           {period === undefined ? null : (
@@ -857,7 +860,7 @@ export default function Payment() {
               <tbody>
                 {earlier.map((e) => (
                   <tr key={e.period}>
-                    <td>{e.period}</td>
+                    <td>{periodLabel(e.period)}</td>
                     <td>
                       {e.latest === undefined ? (
                         '—'
