@@ -5,7 +5,7 @@
  * one marked, each linking to its payment page.
  */
 import { useLang } from '../i18n.tsx';
-import type { PaymentStatus, ServedSpec } from '../lib/contracts.ts';
+import { type PaymentStatus, type ServedSpec, specTexts } from '../lib/contracts.ts';
 import { dateTime, day, money } from '../lib/format.ts';
 
 const STATE_BADGE: Record<string, string> = {
@@ -24,6 +24,7 @@ export function PeriodTimeline(props: {
   const { t, lang } = useLang();
   const tl = t.overview.timeline;
   const { spec } = props;
+  const tx = specTexts(spec, lang);
   return (
     <ol class="timeline">
       {spec.periods.map((p) => {
@@ -34,7 +35,7 @@ export function PeriodTimeline(props: {
         return (
           <li key={p.id} class={`timeline-item state-${latestState ?? 'none'}`}>
             <h3>
-              {tl.period(p.id)}
+              {tx.period(p.id) === undefined ? tl.period(p.id) : `${tx.period(p.id)} (${p.id})`}
               {p.final ? <span class="muted"> · {tl.final}</span> : null}
             </h3>
             <dl class="facts">

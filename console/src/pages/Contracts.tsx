@@ -76,7 +76,10 @@ function ContractCard(props: { contract: ContractListItem; session: Session }) {
 export default function Contracts() {
   const { t } = useLang();
   const session = useSession();
-  const list = useAsync(() => api<{ contracts: ContractListItem[] }>('/contracts'), [session?.token]);
+  const list = useAsync(
+    session === undefined ? undefined : () => api<{ contracts: ContractListItem[] }>('/contracts'),
+    [session?.token],
+  );
   usePageTitle(t.overview.home.title);
   if (session === undefined) return null;
   return (
