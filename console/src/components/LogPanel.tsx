@@ -97,7 +97,7 @@ export function LogPanel(props: {
           </tbody>
         </table>
       )}
-      {log === undefined ? null : signed.length < quorum ? (
+      {log === undefined || standing.length === 0 ? null : signed.length < quorum ? (
         <p class="alert warn" role="status">
           {l.quorumShort(signed.length, quorum)}
         </p>
