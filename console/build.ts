@@ -32,8 +32,8 @@ export interface ConsoleBuild {
   readonly firstLoadGzipBytes: number;
 }
 
-/** esbuild: the kernel's node:crypto module becomes the browser's WebCrypto module. */
-const browserKernel: Plugin = {
+/** esbuild: the kernel's node:crypto module becomes the browser's WebCrypto module (also for the tests' bundles of the domain). */
+export const browserKernel: Plugin = {
   name: 'browser-kernel-crypto',
   setup(b) {
     b.onResolve({ filter: /(^|\/)crypto\.ts$/ }, (args) => {

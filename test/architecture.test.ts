@@ -9,7 +9,9 @@
  * - functions/ never imports infra/ (the Lambda bundles carry no local stack);
  * - no import cycle anywhere;
  * - no source file over 500 lines (tests and locale tables aside);
- * - verifying a report loads no intake, parsing or use-case code.
+ * - verifying a report loads no intake, parsing or use-case code;
+ * - the console reaches the domain through the aliases too, but for its
+ *   browser kernel (console/src/crypto/), built from the kernel's modules.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -37,7 +39,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
 const CONTEXTS = Object.keys(LAYERS);
 /** The one domain module allowed to use a Node builtin. */
 const CRYPTO_MODULE = 'domain/kernel/crypto.ts';
-const DOMAIN_PACKAGES = new Set(['zod', 'canonicalize', 'decimal.js']);
+const DOMAIN_PACKAGES = new Set(['zod', 'canonicalize', 'decimal.js', 'n2words']);
 const FORBIDDEN_MENTIONS = ['process.env', 'Date.now(', 'new Date()', 'Math.random('];
 const MERKLE_API = [
   'leafHash',
@@ -99,7 +101,12 @@ function violation(file: string, specifier: string): string | undefined {
   if (file.startsWith('domain/') && !target.startsWith('domain/')) return 'reaches outside domain/';
   const to = contextOf(target);
   if (to === undefined || to === from) return undefined;
-  if (!specifier.startsWith('#')) return `a deep import into the ${to} context (use '#${to}')`;
+  // The browser's half of the kernel (console/src/crypto/) stands in for domain/kernel/crypto.ts, so it is
+  // built from the kernel's modules, and its test compares it with that module.
+  const browserKernel = file.startsWith('console/src/crypto/') || file === 'test/console/kernel.test.ts';
+  if (!specifier.startsWith('#') && !(to === 'kernel' && browserKernel)) {
+    return `a deep import into the ${to} context (use '#${to}')`;
+  }
   if (from !== undefined && !(LAYERS[from] ?? []).includes(to)) return `the ${from} context may not use ${to}`;
   return undefined;
 }

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import type { StackConfig } from '../functions/adapters/storage-layout.ts';
 import { buildConsole } from '../console/build.ts';
+import type { StackConfig } from '../functions/adapters/storage-layout.ts';
 import { freePorts } from '../infra/local/processes.ts';
 import { type Services, startServices, stopServices } from '../infra/local/stack.ts';
 

@@ -1,6 +1,10 @@
 import { IntegrityError, sha256Binary } from '#kernel';
 import { emptyRoot } from './merkle.ts';
 
+/** Node's Buffer, for its memchr indexOf, looked up so the module needs no Node types (the console imports #ledger). */
+const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): Uint8Array } })
+  .Buffer;
+
 /**
  * The byte-level scan behind fast export verification (export-verify.ts).
  *
@@ -35,7 +39,7 @@ export function layoutExport(data: Uint8Array, options: { spareFirstByte?: boole
   }
   buf[0] = 0x0a;
   // Buffer's indexOf is memchr; Uint8Array's is a generic loop, many times slower.
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const view = NodeBuffer === undefined ? buf : NodeBuffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let starts: Uint32Array = new Uint32Array(1024);
   let ends: Uint32Array = new Uint32Array(1024);
   let count = 0;
@@ -51,6 +55,13 @@ export function layoutExport(data: Uint8Array, options: { spareFirstByte?: boole
     start = end + 1;
   }
   return { buf, starts: starts.subarray(0, count), ends: ends.subarray(0, count), count };
+}
+
+/** A latin1 hash string's bytes. */
+function fromLatin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
 function grow(a: Uint32Array): Uint32Array {
@@ -112,7 +123,7 @@ function quotedStart(buf: Uint8Array, end: number, min: number): number {
 /** RFC 6962 tree over latin1 hashes: a binary-counter stack of perfect subtrees. */
 class LatinTree {
   readonly #stack: string[] = [];
-  readonly #input = Buffer.alloc(65);
+  readonly #input = new Uint8Array(65);
   size = 0;
 
   constructor() {
@@ -120,9 +131,12 @@ class LatinTree {
   }
 
   #node(left: string, right: string): string {
-    this.#input.write(left, 1, 32, 'latin1');
-    this.#input.write(right, 33, 32, 'latin1');
-    return sha256Binary(this.#input);
+    const input = this.#input;
+    for (let i = 0; i < 32; i++) {
+      input[1 + i] = left.charCodeAt(i);
+      input[33 + i] = right.charCodeAt(i);
+    }
+    return sha256Binary(input);
   }
 
   push(leaf: string): void {
@@ -136,7 +150,7 @@ class LatinTree {
     if (this.#stack.length === 0) return emptyRoot();
     let h = this.#stack[this.#stack.length - 1] as string;
     for (let i = this.#stack.length - 2; i >= 0; i--) h = this.#node(this.#stack[i] as string, h);
-    return new Uint8Array(Buffer.from(h, 'latin1'));
+    return fromLatin1(h);
   }
 }
 
@@ -201,7 +215,7 @@ export function scanEntries(
     entries,
     contract: contract === undefined ? undefined : String.fromCharCode(...contract),
     root: tree.root(),
-    last: entries === 0 ? undefined : new Uint8Array(Buffer.from(prev, 'latin1')),
+    last: entries === 0 ? undefined : fromLatin1(prev),
     roots,
   };
 }

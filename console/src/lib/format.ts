@@ -4,7 +4,7 @@
  * with the zone named, counts and rates, and an amount in words (the
  * domain's amountInWords, which the documents use too).
  */
-import { amountInWords } from '../../../domain/kernel/words.ts';
+import { amountInWords } from '#kernel';
 import type { Lang } from '../i18n.tsx';
 
 const LOCALE: Record<Lang, string> = { ru: 'ru-RU', en: 'en-GB' };
