@@ -121,6 +121,9 @@ describe('the contract overview in the console', () => {
       expect(text).toMatch(/Общий лимит по договору\s+110\s000\s000,00\s₽/);
       expect(text).toMatch(/Asia\/Kamchatka \(UTC\+12\)/);
       expect(text).toContain('Журнал и его подписи');
+      await expect
+        .poll(() => page.locator('main').innerText())
+        .toContain('проверена ключом журнала из политики доверия');
       if (role === 'operator') {
         expect(text).toContain('Сведения о выплатах доступны министерству, инвесторам и оценщику.');
       } else {
