@@ -163,9 +163,9 @@ export const overview: OverviewMessages = {
     missing: 'did not cosign',
     invalid: 'signature does not verify',
     quorumMet: (signed: number, total: number, quorum: number) =>
-      `${signed} of ${total} witnesses cosigned; ${quorum} required.`,
+      `Witness cosignatures: ${signed} of ${total}; at least ${quorum} required.`,
     quorumShort: (signed: number, quorum: number) =>
-      `${signed} cosigned but ${quorum} are required: the checkpoint is not yet vouched for by enough witnesses.`,
+      `Witness cosignatures: ${signed}, but at least ${quorum} are required: the checkpoint is not yet vouched for by enough witnesses.`,
     noWitnesses: 'The trust policy names no witnesses.',
     unavailable: 'The checkpoint is not available.',
   },

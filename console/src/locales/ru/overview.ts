@@ -162,9 +162,9 @@ export const overview = {
     missing: 'не подписал',
     invalid: 'подпись не проверяется',
     quorumMet: (signed: number, total: number, quorum: number) =>
-      `Подписали ${signed} из ${total} свидетелей; требуется ${quorum}.`,
+      `Подписи свидетелей: ${signed} из ${total}; требуется не меньше ${quorum}.`,
     quorumShort: (signed: number, quorum: number) =>
-      `Подписали ${signed}, а требуется ${quorum}: контрольная точка ещё не заверена достаточным числом свидетелей.`,
+      `Подписи свидетелей: ${signed}, а требуется не меньше ${quorum}: контрольная точка ещё не заверена достаточным числом свидетелей.`,
     noWitnesses: 'Политика доверия не называет свидетелей.',
     unavailable: 'Контрольная точка недоступна.',
   },
