@@ -170,6 +170,107 @@ describe('the contract overview in the console', () => {
     });
   }
 
+  it("signs in through Cognito's hosted UI: authorization code with PKCE (a stand-in on this machine)", async () => {
+    const p = await b.page({ lang: 'ru' });
+    const { page, context } = p;
+    const domain = `${b.url}/fake-cognito`;
+    const issuer = 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_TEST';
+    let challenge = '';
+    let form: Record<string, string> = {};
+    await context.route(`${b.url}/config.json`, (r) =>
+      r.fulfill({
+        json: {
+          apiBase: '',
+          auth: {
+            mode: 'cognito',
+            domain,
+            issuer,
+            clientId: 'console-client',
+            redirectUri: `${b.url}/auth/callback`,
+            logoutUri: `${b.url}/sign-in`,
+          },
+        },
+      }),
+    );
+    await context.route(`${domain}/oauth2/authorize?*`, (r) => {
+      const q = new URL(r.request().url()).searchParams;
+      challenge = q.get('code_challenge') ?? '';
+      expect(q.get('code_challenge_method')).toBe('S256');
+      expect(q.get('response_type')).toBe('code');
+      return r.fulfill({
+        status: 302,
+        headers: { location: `${q.get('redirect_uri')}?code=the-code&state=${q.get('state')}` },
+      });
+    });
+    await context.route(`${domain}/oauth2/token`, (r) => {
+      form = Object.fromEntries(new URLSearchParams(r.request().postData() ?? ''));
+      const now = Math.floor(Date.now() / 1000);
+      const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const claims = {
+        iss: issuer,
+        aud: 'console-client',
+        sub: 'official-7',
+        iat: now,
+        exp: now + 3600,
+        'cognito:groups': ['ministry'],
+        'custom:contracts': contract,
+      };
+      return r.fulfill({
+        json: {
+          id_token: `${b64({ alg: 'RS256' })}.${b64(claims)}.c2ln`,
+          access_token: 'an-access-token',
+          token_type: 'Bearer',
+          expires_in: 3600,
+        },
+      });
+    });
+    // The API would refuse the stand-in's token: the contract list is answered here too.
+    await context.route(`${b.url}/contracts`, (r) =>
+      r.fulfill({
+        json: {
+          contracts: [
+            {
+              id: contract,
+              title: { ru: 'Второй шанс' },
+              currency: 'RUB',
+              minorUnit: 2,
+              timeZone: 'Asia/Kamchatka',
+              term: { from: '2023-08-01', to: '2026-03-31' },
+              version: 1,
+              logSize: 8,
+            },
+          ],
+        },
+      }),
+    );
+    await page.goto(`${b.url}/sign-in`);
+    await page.getByRole('button', { name: 'Войти через единую учётную запись' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await page.locator('.contract-card').waitFor();
+    // The verifier sent is the one whose S256 challenge went to the hosted UI.
+    const { createHash } = await import('node:crypto');
+    expect(
+      createHash('sha256')
+        .update(form.code_verifier ?? '')
+        .digest('base64url'),
+    ).toBe(challenge);
+    expect(form).toMatchObject({ grant_type: 'authorization_code', code: 'the-code', client_id: 'console-client' });
+    const stored = await page.evaluate(() => ({
+      session: JSON.parse(sessionStorage.getItem('sib-console.session') ?? '{}') as Record<string, unknown>,
+      pending: sessionStorage.getItem('sib-console.pkce'),
+      local: JSON.stringify({ ...localStorage }),
+    }));
+    expect(stored.session).toMatchObject({
+      subject: 'official-7',
+      role: 'ministry',
+      contracts: [contract],
+      via: 'cognito',
+    });
+    expect(stored.pending).toBeNull();
+    expect(stored.local).not.toMatch(/eyJ/);
+    expect(p.errors).toEqual([]);
+  });
+
   it('says when the session is about to end', async () => {
     const p = await b.page({ lang: 'ru' });
     await b.signIn(p, { role: 'investor', contracts: [contract] });
