@@ -128,11 +128,11 @@ describe('the contract overview in the console', () => {
         expect(text).toContain('Сведения о выплатах доступны министерству, инвесторам и оценщику.');
       } else {
         // Paid 4 (the second evaluation), 2 superseded; the budget's figures as a table beside the chart.
-        const paid = page.locator('ul.evaluations li', { hasText: 'Выплата № 4' });
+        const paid = page.locator('ul.evaluations li', { hasText: 'Платёж № 4' });
         expect(await paid.innerText()).toMatch(/Выплачен/);
         expect(await paid.getByRole('link').getAttribute('href')).toBe(`/c/${contract}/payments/4`);
         expect(await page.locator('ul.evaluations li.superseded').innerText()).toMatch(
-          /Выплата № 2[\s\S]*заменена более поздним расчётом/,
+          /Платёж № 2[\s\S]*заменён более поздним расчётом/,
         );
         await page.locator('.budget-chart canvas').waitFor();
         expect(await page.locator('section.table-scroll table').innerText()).toMatch(/Выплачен/);
