@@ -70,6 +70,7 @@ export function register(program: Command): void {
         const unannounce = await announceGateway(dir, gateway.url);
         console.log(`API listening on ${gateway.url} (local stack in ${dir})`);
         console.log(`OpenAPI: ${gateway.url}/openapi.json`);
+        if (gateway.servesConsole) console.log(`The web console: ${gateway.url}/`);
         console.log('Tokens: npx sib login --as <role> --contract <id|*>');
         console.log('Ctrl-C to stop');
         const signal = await stopped;

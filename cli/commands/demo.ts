@@ -14,13 +14,20 @@
  * final report, fetches the deployment's trust policy and verifies the report
  * offline against it; the log is verified. All idempotent, so
  * re-runs add nothing. The Antares and Qarmet scenarios are in scenarios/.
+ *
+ * With --serve (npm start) the gateway also serves the web console (built
+ * first if console/dist is missing), and after the scenario the Antares
+ * pilot leaves a payment attested and awaiting the ministry's decision
+ * (cli/demo/console-work.ts), so a person signing in has work to do.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { IntegrityError } from '#kernel';
 import { logVerifierKey } from '#ledger';
 import type { DynamoLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { LocalSigner } from '../../functions/adapters/local-signer.ts';
+import { DEFAULT_CONSOLE_DIR } from '../../infra/local/console-files.ts';
 import { announceGateway, type Gateway, startGateway } from '../../infra/local/gateway.ts';
 import { dataDir, stackDown, stackUp } from '../../infra/local/stack.ts';
 import { runAntares } from '../../scenarios/antares/run.ts';
@@ -29,6 +36,7 @@ import { runQarmet } from '../../scenarios/qarmet/run.ts';
 import { ledgerFor } from '../context.ts';
 import { auditReport, startDemoWitness, witnessKey } from '../demo/audit.ts';
 import { clientsFor, DEMO_CONTRACT, olderDataDir } from '../demo/cast.ts';
+import { type ConsoleWork, leaveWorkForTheMinistry } from '../demo/console-work.ts';
 import { enrolCohort, registerContract } from '../demo/enrolment.ts';
 import { checkLog } from '../demo/log-checks.ts';
 import { type PartyKeys, partyKeys, partyKeysEnv } from '../demo/parties.ts';
@@ -112,8 +120,11 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
     // The handlers run in this process: their JSON logs and metrics would drown the scenario's story.
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-    gateway = await startGateway({ dataDir: dir, port: apiPort ?? 0 });
+    // The web console only with --serve: `npm run demo` stays as it was.
+    if (options.serve) await buildConsoleIfMissing();
+    gateway = await startGateway({ dataDir: dir, port: apiPort ?? 0, consoleDir: options.serve ? undefined : false });
     say(`\nThe HTTP API is up at ${gateway.url} (OpenAPI: ${gateway.url}/openapi.json); log key (verifier): ${key}`);
+    if (gateway.servesConsole) say(`The web console: ${gateway.url}/`);
     say(
       `Each deciding party signs with its own key (SIB_PARTY_KEYS): ${Object.entries(parties)
         .map(([role, k]) => `${role} ${k.verifierKey}`)
@@ -123,7 +134,13 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
       options.scenario === 'second-chance'
         ? await secondChance(dir, gateway.url, store, { key, witness, parties })
         : await (options.scenario === 'antares' ? runAntares : runQarmet)({ dataDir: dir, url: gateway.url, say });
-    if (options.serve) await serve(dir, gateway.url);
+    if (options.serve) {
+      const work = await leaveWorkForTheMinistry(dir, gateway.url).catch((error: unknown) => {
+        say(`\nCould not leave a payment for the console to decide: ${(error as Error).message}`);
+        return undefined;
+      });
+      await serve(dir, gateway.url, gateway.servesConsole, work);
+    }
   } finally {
     await gateway?.close();
     await witnessServer?.close();
@@ -156,9 +173,33 @@ async function secondChance(
   return ok;
 }
 
-/** Keeps the API up (announced to the role commands) until Ctrl-C or SIGTERM. */
-async function serve(dir: string, url: string): Promise<void> {
+/** Builds the web console into console/dist unless it is there (npm start builds it first anyway). */
+async function buildConsoleIfMissing(): Promise<void> {
+  if (existsSync(join(DEFAULT_CONSOLE_DIR, 'index.html'))) return;
+  say('Building the web console (console/dist)...');
+  try {
+    const { buildConsole } = await import('../../console/build.ts');
+    await buildConsole();
+  } catch (error) {
+    say(`The web console could not be built (${(error as Error).message}): the API is served without it.`);
+  }
+}
+
+/** Keeps the API (and the console) up, announced to the role commands, until Ctrl-C or SIGTERM. */
+async function serve(dir: string, url: string, servesConsole: boolean, work: ConsoleWork | undefined): Promise<void> {
   const unannounce = await announceGateway(dir, url);
+  if (work !== undefined) {
+    say(
+      work.awaiting === undefined
+        ? `\nNothing awaits a decision on ${work.contract} (${work.note ?? 'no payment'}).`
+        : `\nPayment ${work.contract}/${work.awaiting.payment} is attested by the evaluator and awaits the ministry's decision.`,
+    );
+  }
+  if (servesConsole) {
+    say(
+      `The web console: ${url}/  sign in (development sign-in) as ${work?.subject ?? 'local-ministry'} (ministry) to decide it, or as any subject the sign-in page suggests.`,
+    );
+  }
   say(
     `\nThe HTTP API is serving at ${url} (OpenAPI ${url}/openapi.json; tokens: npx sib login --as <role> --contract ${DEMO_CONTRACT}). Press Ctrl-C to stop.`,
   );

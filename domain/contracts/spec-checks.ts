@@ -32,6 +32,13 @@ export function specCrossChecks(spec: ContractSpecFields, ctx: Ctx): void {
 /** Every translated text names something the spec has: a party, metric, trigger, payment rule or period id. */
 function checkTranslations(spec: ContractSpecFields, ctx: Ctx): void {
   const { commissioner, investors, operator, evaluator } = spec.parties;
+  const nouns = {
+    parties: 'party',
+    metrics: 'metric',
+    triggers: 'trigger',
+    payments: 'payment rule',
+    periods: 'period',
+  };
   const known = {
     parties: [commissioner.id, ...investors.map((i) => i.id), operator.id, evaluator.id],
     metrics: spec.metrics.map((m) => m.id),
@@ -43,7 +50,7 @@ function checkTranslations(spec: ContractSpecFields, ctx: Ctx): void {
     for (const section of Object.keys(known) as (keyof typeof known)[]) {
       for (const id of Object.keys(translation[section] ?? {})) {
         if (!known[section].includes(id)) {
-          issue(ctx, ['translations', lang, section, id], `names no ${section.replace(/s$/, '')} of the spec (${id})`);
+          issue(ctx, ['translations', lang, section, id], `names no ${nouns[section]} of the spec (${id})`);
         }
       }
     }

@@ -20,18 +20,14 @@ import { ActorSchema, ContractIdSchema } from '#ledger';
 import { API_ROLES, type ApiRole, issueToken } from '../adapters/local-token.ts';
 import { runtime } from '../shared/composition.ts';
 import { BadRequestError } from '../shared/problem.ts';
+import {
+  SIGN_IN_FILE,
+  SignInFileSchema,
+  type SuggestedSubject,
+  SuggestedSubjectSchema,
+} from '../shared/sign-in-subjects.ts';
 import { ContractSummarySchema, listContracts } from './contract-list.ts';
 import { apiHandler, defineRoute, json } from './http.ts';
-
-/** The file a local scenario writes its subjects to, for the sign-in page: `{ subjects: [{subject, role, label}] }`. */
-export const SIGN_IN_FILE = 'sign-in.json';
-
-const SuggestedSubjectSchema = z.strictObject({
-  subject: z.string(),
-  role: z.enum(API_ROLES),
-  label: z.string().describe('who this subject is, in a few words'),
-});
-export type SuggestedSubject = z.infer<typeof SuggestedSubjectSchema>;
 
 export const SignInOptionsSchema = z.strictObject({
   roles: z.array(z.enum(API_ROLES)),
@@ -87,7 +83,7 @@ async function scenarioSubjects(dir: string): Promise<SuggestedSubject[]> {
     return [];
   }
   try {
-    const parsed = z.strictObject({ subjects: z.array(SuggestedSubjectSchema) }).safeParse(JSON.parse(text));
+    const parsed = SignInFileSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data.subjects : [];
   } catch {
     return [];
@@ -152,5 +148,7 @@ export const IMPLS = {
     });
   }),
 };
+
+export { SIGN_IN_FILE };
 
 export const handler = apiHandler(IMPLS);

@@ -254,3 +254,58 @@ describe('parseContractSpec rejects a bad spec, naming the dotted path of the ba
     );
   });
 });
+
+describe('the time zone and the translations (optional texts: leaving them out changes nothing)', () => {
+  it('are read where a spec has them, and absent where it has none', () => {
+    const kamchatka = parseContractSpec(RAW.get('second-chance-kamchatka'));
+    expect(kamchatka.timeZone).toBe('Asia/Kamchatka');
+    expect(kamchatka.translations?.en?.title).toBe(
+      'Second Chance: employment of people released from prison (Kamchatka Krai)',
+    );
+    expect(kamchatka.translations?.en?.metrics?.employed).toBe('Share employed within 180 days of release');
+    for (const id of ['antares-vko-2017', 'qarmet-karaganda-2026']) {
+      expect(parseContractSpec(RAW.get(id)).timeZone, id).toBe('Asia/Almaty');
+      expect(parseContractSpec(RAW.get(id)).translations?.en?.title, id).toMatch(/^[A-Z]/);
+    }
+    const peterborough = parseContractSpec(RAW.get('peterborough'));
+    expect(peterborough.timeZone).toBeUndefined();
+    expect(peterborough.translations).toBeUndefined();
+  });
+
+  it('leave everything else as it was: without them, the spec is the same as one that never had them', () => {
+    const without = mutated('second-chance-kamchatka', (s) => {
+      delete s.timeZone;
+      delete s.translations;
+    });
+    const parsed = parseContractSpec(without);
+    const full = parseContractSpec(RAW.get('second-chance-kamchatka'));
+    const { timeZone: _z, translations: _t, ...rest } = full;
+    expect(parsed).toEqual(rest);
+    expect(specHash(parsed)).not.toBe(specHash(full));
+    expect('timeZone' in parsed).toBe(false);
+  });
+
+  it('refuse a zone Intl does not know, and a translation naming nothing the spec has', () => {
+    expect(problemsOf(mutated('peterborough', (s) => (s.timeZone = 'Europe/Atlantis')))).toEqual([
+      expect.objectContaining({ field: 'timeZone', message: expect.stringContaining('IANA time zone') }),
+    ]);
+    expect(problemsOf(mutated('peterborough', (s) => (s.timeZone = 'UTC+12')))[0]?.field).toBe('timeZone');
+    const unknownIds = problemsOf(
+      mutated('second-chance-kamchatka', (s) => {
+        s.translations.en.metrics.employd = 'typo';
+        s.translations.en.parties.nobody = 'Nobody';
+      }),
+    );
+    expect(unknownIds).toEqual([
+      { field: 'translations.en.parties.nobody', message: 'names no party of the spec (nobody)' },
+      { field: 'translations.en.metrics.employd', message: 'names no metric of the spec (employd)' },
+    ]);
+    const badShape = problemsOf(
+      mutated('second-chance-kamchatka', (s) => {
+        s.translations.en.colour = 'red';
+        s.translations.EN = { title: 'x' };
+      }),
+    );
+    expect(badShape.map((p) => p.field).sort()).toEqual(['translations.EN', 'translations.en']);
+  });
+});

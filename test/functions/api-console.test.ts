@@ -16,13 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseContractSpec } from '#contracts';
-import { decisionStatement, enrolmentStatement, signatureVerifies } from '#ledger';
+import { decisionStatement, type Entry, enrolmentStatement, PARTY_ENROLLED_KIND, signatureVerifies } from '#ledger';
 import { type PublicSummary, summaryHash } from '#reports';
-import { ingestBatch } from '#services';
+import { enrolledKeys, ingestBatch } from '#services';
 import { verifyToken } from '../../functions/adapters/local-token.ts';
 import * as contractsApi from '../../functions/api/contracts.ts';
 import * as devApi from '../../functions/api/dev.ts';
 import * as ledgerApi from '../../functions/api/ledger.ts';
+import { openApiDocument } from '../../functions/api/openapi-doc.ts';
 import * as paymentsApi from '../../functions/api/payments.ts';
 import { type Runtime, resetRuntime, setRuntime } from '../../functions/shared/composition.ts';
 import { localRuntime } from '../../infra/local/runtime.ts';
@@ -445,5 +446,41 @@ describe('the development sign-in', () => {
     } finally {
       delete process.env.AWS_LAMBDA_FUNCTION_NAME;
     }
+  });
+});
+
+describe('the enrolled keys of a log, and the documents', () => {
+  it("publishes an enrolment only if the key's signature verifies over the statement rebuilt from the entry", () => {
+    const party = memoryParty('party.test');
+    const entry = (subject: string, signedFor: string) =>
+      ({
+        seq: 3,
+        kind: PARTY_ENROLLED_KIND,
+        actor: { sub: subject, role: 'ministry' },
+        at: '2026-12-06T07:00:00.000Z',
+        body: {
+          role: 'ministry',
+          key: party.key,
+          signature: party.sign(enrolmentStatement({ contract, role: 'ministry', subject: signedFor, key: party.key })),
+        },
+      }) as unknown as Entry;
+    expect(enrolledKeys(contract, [entry('anna', 'anna')])).toEqual([
+      { role: 'ministry', subject: 'anna', key: party.key, seq: 3, at: '2026-12-06T07:00:00.000Z' },
+    ]);
+    // The entry's actor is not who the key's holder named: not published.
+    expect(enrolledKeys(contract, [entry('boris', 'anna')])).toEqual([]);
+    expect(enrolledKeys(`${contract}-other`, [entry('anna', 'anna')])).toEqual([]);
+  });
+
+  it('marks the development sign-in local-only in the OpenAPI document, with its body', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the document is read field by field
+    const doc = openApiDocument() as any;
+    expect(doc.paths['/dev/token'].post['x-local-only']).toBe(true);
+    expect(doc.paths['/dev/sign-in'].get['x-local-only']).toBe(true);
+    expect(doc.paths['/contracts'].get['x-local-only']).toBeUndefined();
+    expect(doc.paths['/contracts'].get['x-roles']).toEqual(['operator', 'ministry', 'investor', 'evaluator']);
+    const body = doc.paths['/dev/token'].post.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(['subject', 'role', 'contracts']);
+    expect(Object.keys(doc.paths['/dev/token'].post.responses)).toContain('400');
   });
 });
