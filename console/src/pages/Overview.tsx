@@ -340,7 +340,7 @@ function BudgetSection(props: { spec: ServedSpec; budget: Budget; title: string 
         </p>
       </figcaption>
       <Suspense fallback={<Loading />}>
-        <BudgetChart budget={bud} currency={spec.currency} minorUnit={spec.minorUnit} label={b.caption(props.title)} />
+        <BudgetChart budget={bud} currency={spec.currency} minorUnit={spec.minorUnit} start={spec.term.from} />
       </Suspense>
       <BudgetTable budget={bud} spec={spec} />
     </figure>
