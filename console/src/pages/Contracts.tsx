@@ -13,16 +13,16 @@ import { api, contractPath } from '../lib/api.ts';
 import type { ContractListItem, PaymentList } from '../lib/contracts.ts';
 import { count, day, zoneOffset } from '../lib/format.ts';
 
-function NextSteps(props: { session: Session; contract?: string }) {
+/** The role's pages (each lists every contract of the session). */
+function NextSteps(props: { session: Session }) {
   const { t } = useLang();
   const h = t.overview.home;
-  const q = props.contract === undefined ? '' : `?contract=${encodeURIComponent(props.contract)}`;
   const steps: [string, string][] = [];
-  if (props.session.role === 'ministry') steps.push([`/ministry/queue${q}`, h.stepQueue], ['/keys', h.stepKey]);
+  if (props.session.role === 'ministry') steps.push(['/ministry/queue', h.stepQueue], ['/keys', h.stepKey]);
   if (props.session.role === 'investor') {
     steps.push(
-      [`/investor/reports${q}`, h.stepReports],
-      [`/investor/payments${q}`, h.stepPayments],
+      ['/investor/reports', h.stepReports],
+      ['/investor/payments', h.stepPayments],
       ['/investor/verify', h.stepVerify],
     );
   }
@@ -89,7 +89,7 @@ function ContractCard(props: { contract: ContractListItem; session: Session }) {
       </p>
       <Waiting session={props.session} contract={c.id} />
       <h3 class="sr-only">{`${h.nextSteps}: ${title}`}</h3>
-      <NextSteps session={props.session} contract={c.id} />
+      <NextSteps session={props.session} />
     </li>
   );
 }
