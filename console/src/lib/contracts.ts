@@ -5,7 +5,6 @@
  * `translations.en` (titles of the contract, metrics, parties, payment rules, periods) may
  * be absent, and then the Russian of the spec is shown.
  */
-import type { Lang } from '../i18n.tsx';
 
 // The domain's types (ContractSpec, PaymentStatus) would pull the Node-typed
 // kernel into the console's type check, so the fields read here are restated:
@@ -146,6 +145,9 @@ export interface TrustAnswer {
     readonly parties?: Readonly<Record<string, readonly string[] | undefined>>;
   }[];
 }
+
+/** The console's languages (as i18n.tsx's Lang; restated so this module stays free of JSX for the Node tests). */
+type Lang = 'ru' | 'en';
 
 /** A spec's texts in the reader's language: the English translation where it has one, else the spec's own. */
 export function specTexts(spec: ServedSpec, lang: Lang) {
