@@ -278,6 +278,22 @@ describe('the contract overview in the console', () => {
     expect(p.errors).toEqual([]);
   });
 
+  it('says that the session has ended, and asks to sign in again', async () => {
+    const p = await b.page({ lang: 'ru' });
+    await b.signIn(p, { role: 'ministry', contracts: [contract] }, `/c/${contract}`);
+    await p.page.evaluate(() => {
+      const s = JSON.parse(sessionStorage.getItem('sib-console.session') ?? '{}') as { expiresAt: number };
+      s.expiresAt = Math.floor(Date.now() / 1000) - 1;
+      sessionStorage.setItem('sib-console.session', JSON.stringify(s));
+    });
+    await p.page.reload();
+    await p.page.waitForURL(/\/sign-in\?next=.*reason=expired/);
+    expect(new URL(p.page.url()).searchParams.get('next')).toBe(`/c/${contract}`);
+    await expect.poll(() => p.page.locator('main').innerText()).toContain('Сеанс завершён. Войдите снова');
+    expect(await p.page.evaluate(() => sessionStorage.getItem('sib-console.session'))).toBeNull();
+    expect(p.errors).toEqual([]);
+  });
+
   it('says when the session is about to end', async () => {
     const p = await b.page({ lang: 'ru' });
     await b.signIn(p, { role: 'investor', contracts: [contract] });
