@@ -108,8 +108,10 @@ function Frame(props: { children: ComponentChildren }) {
   const open = path === '/sign-in' || path === '/auth/callback' || path === '/investor/verify';
   // A session that ends while a page is open (expiry, a 401) is said so on the sign-in page.
   const hadSession = useRef(session !== undefined || EXPIRED_AT_LOAD);
+  // Signing out on purpose is no ended session.
+  const signingOut = useRef(false);
   useEffect(() => {
-    const ended = hadSession.current && session === undefined;
+    const ended = hadSession.current && session === undefined && !signingOut.current;
     hadSession.current = session !== undefined;
     if (session === undefined && !open) {
       route(`/sign-in?next=${encodeURIComponent(url)}${ended ? '&reason=expired' : ''}`, true);
@@ -140,7 +142,14 @@ function Frame(props: { children: ComponentChildren }) {
               <span class="who">
                 {t.common.signedInAs(session.subject, t.common.roles[session.role] ?? session.role)}
               </span>
-              <button type="button" class="link" onClick={() => void signOut()}>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  signingOut.current = true;
+                  void signOut();
+                }}
+              >
                 {t.common.signOut}
               </button>
             </>

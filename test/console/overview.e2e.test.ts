@@ -162,6 +162,8 @@ describe('the contract overview in the console', () => {
       // Sign-out forgets the token: nothing in sessionStorage, no token in localStorage.
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(/\/sign-in/);
+      await page.locator('#signin-role').waitFor();
+      expect(await page.locator('main').innerText()).not.toContain('session has ended'); // on purpose, not expired
       const stored = await page.evaluate(() => ({
         session: sessionStorage.getItem('sib-console.session'),
         sessionKeys: Object.keys(sessionStorage),
