@@ -100,6 +100,9 @@ describe('the contract overview in the console', () => {
       const { page } = p;
       await signInWithForm(p, role, 'ru');
 
+      // Signed in as the subject typed (not a suggestion's name run into it).
+      expect(await page.locator('.who').innerText()).toMatch(new RegExp(`^${role}-person · `));
+
       // Home: this contract only, with the role's next steps.
       const cards = page.locator('.contract-card');
       await expect.poll(() => cards.count()).toBe(1);
