@@ -20,6 +20,8 @@ export function PeriodTimeline(props: {
   spec: ServedSpec;
   payments: readonly PaymentStatus[] | undefined;
   timeZone: string;
+  /** The reader's role: the ministry is pointed to a payment awaiting its decision. */
+  role?: string;
 }) {
   const { t, lang } = useLang();
   const tl = t.overview.timeline;
@@ -68,6 +70,14 @@ export function PeriodTimeline(props: {
                         <span class="badge">{tl.superseded}</span>
                       </>
                     )}
+                    {x.latest && props.role === 'ministry' && x.state === 'attested' ? (
+                      <>
+                        {' '}
+                        <a class="waiting" href={`/c/${encodeURIComponent(spec.id)}/payments/${x.payment}`}>
+                          {tl.awaitsYou}
+                        </a>
+                      </>
+                    ) : null}
                   </li>
                 ))}
               </ul>

@@ -433,7 +433,12 @@ export default function Overview() {
 
       <section aria-labelledby="ov-timeline">
         <h2 id="ov-timeline">{s.timeline}</h2>
-        <PeriodTimeline spec={spec} payments={payments.ok ? payments.value.payments : undefined} timeZone={zone} />
+        <PeriodTimeline
+          spec={spec}
+          payments={payments.ok ? payments.value.payments : undefined}
+          timeZone={zone}
+          {...(session === undefined ? {} : { role: session.role })}
+        />
       </section>
 
       <section aria-labelledby="ov-log">

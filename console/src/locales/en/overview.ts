@@ -145,6 +145,7 @@ export const overview: OverviewMessages = {
     calculatedAt: 'Calculated',
     superseded: 'superseded by a later calculation',
     current: 'current calculation',
+    awaitsYou: 'awaits your decision: open it',
     open: 'Details',
   },
   log: {

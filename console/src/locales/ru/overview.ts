@@ -144,6 +144,7 @@ export const overview = {
     calculatedAt: 'Рассчитан',
     superseded: 'заменён более поздним расчётом',
     current: 'действующий расчёт',
+    awaitsYou: 'ожидает вашего решения: открыть',
     open: 'Подробнее',
   },
   log: {
