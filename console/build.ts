@@ -109,9 +109,9 @@ export async function buildConsole(options: { outDir?: string; minify?: boolean 
   });
   const meta = result.metafile;
   const root = resolve(here, '..');
-  // Lazily imported modules are entry points of their chunks too: the page's entry is main.tsx's.
+  // Pages loaded with import() are entry points too: the page's entry is main.tsx's output.
   const entryOut = Object.entries(meta.outputs).find(
-    ([, o]) => o.entryPoint !== undefined && resolve(root, o.entryPoint) === join(CONSOLE_SRC, 'main.tsx'),
+    ([out, o]) => out.endsWith('.js') && o.entryPoint?.endsWith('console/src/main.tsx') === true,
   )?.[0];
   if (entryOut === undefined) throw new Error('console build: no entry output');
   const outRoot = resolve(outDir);

@@ -132,7 +132,7 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
     );
     ok =
       options.scenario === 'second-chance'
-        ? await secondChance(dir, gateway.url, store, { key, witness, parties })
+        ? await secondChance(dir, gateway.url, store, { key, witness, parties }, options.serve)
         : await (options.scenario === 'antares' ? runAntares : runQarmet)({ dataDir: dir, url: gateway.url, say });
     if (options.serve) {
       const work = await leaveWorkForTheMinistry(dir, gateway.url).catch((error: unknown) => {
@@ -156,11 +156,13 @@ async function secondChance(
   url: string,
   store: DynamoLedger,
   keys: { key: string; witness: Awaited<ReturnType<typeof witnessKey>>; parties: PartyKeys },
+  serving = false,
 ): Promise<boolean> {
   const clients = await clientsFor(dir, url);
   await registerContract(clients);
   const cohort = await enrolCohort(clients);
-  const periods = await runPeriods(clients, keys.parties);
+  // Served (npm start), the final payment is left attested for an official to decide in the console.
+  const periods = await runPeriods(clients, keys.parties, { leaveLastAttested: serving });
   const last = periods.payments.at(-1);
   const reported = last === undefined ? false : await auditReport(clients, dir, last, keys.witness);
   const logOk = await checkLog(clients, store, dir, keys.key);

@@ -41,7 +41,8 @@ const step = (what: string, r: StepReceipt, by: string) =>
 export async function runPeriods(
   clients: Clients,
   parties: PartyKeys,
-): Promise<{ ok: boolean; payments: { period: string; seq: number }[] }> {
+  options: { leaveLastAttested?: boolean } = {},
+): Promise<{ ok: boolean; payments: { period: string; seq: number }[]; awaiting?: { period: string; seq: number } }> {
   const versions = (await clients.ministry.call<{ versions: { spec: ContractSpec }[] }>('getContract', { params })).body
     .versions;
   const spec = versions.at(-1)?.spec;
@@ -53,11 +54,24 @@ export async function runPeriods(
   let paid = 0n;
   let ok = true;
   const payments: { period: string; seq: number }[] = [];
-  for (const period of spec.periods) {
+  for (const [i, period] of spec.periods.entries()) {
     const run = await evaluate(clients, period.id, checkpoint, parties);
     ok &&= run.same;
     const total = BigInt(run.result.payments.total);
     say(`\nPayment ${run.entry.seq} (${period.id}, ${formatMoney(total, spec.minorUnit)} ${spec.currency}):`);
+    if (options.leaveLastAttested === true && i === spec.periods.length - 1) {
+      // npm start: the last payment waits, attested, for an official to decide it in the web console.
+      const state = await attestOnly(clients, parties, run.entry.seq);
+      if (state === 'attested') {
+        say(
+          `  left attested: the ministry decides it in the web console (sign in as ${MINISTRY.sub}; the payment order as ${TREASURY.sub})`,
+        );
+        return { ok, payments, awaiting: { period: period.id, seq: run.entry.seq } };
+      }
+      say(`  already ${state} (an earlier run decided it)`);
+      payments.push({ period: period.id, seq: run.entry.seq });
+      return { ok, payments };
+    }
     const last = await payment(clients, parties, run.entry.seq, total > 0n ? period.paymentDate : undefined);
     paid += total;
     payments.push({ period: period.id, seq: run.entry.seq });
@@ -135,6 +149,33 @@ async function evaluate(
   const same = again.sha256 === run.sha256 && run.entry.seq === checkpoint;
   if (!same) say(`  RECOMPUTATION DIFFERS: ${again.sha256}`);
   return { ...run, same };
+}
+
+/** The evaluator attests a payment (unless a step was taken already); the payment's state after. */
+async function attestOnly(clients: Clients, parties: PartyKeys, seq: number): Promise<PaymentStatus['state']> {
+  const target = { ...params, payment: String(seq) };
+  const status = (await clients.ministry.call<PaymentStatus>('getPayment', { params: target })).body;
+  if (status.state !== 'calculated') return status.state;
+  const attested = (
+    await clients.evaluator.call<StepReceipt>('attestPayment', {
+      params: target,
+      body: {
+        signature: await signDecision(parties.evaluator, {
+          contract: DEMO_CONTRACT,
+          payment: seq,
+          period: status.period,
+          step: 'attested',
+          result: status.result,
+          summary: status.summary,
+          total: status.total,
+          minorUnit: status.minorUnit,
+          currency: status.currency,
+        }),
+      },
+    })
+  ).body;
+  step('payment.attested', attested, EVALUATOR.sub);
+  return 'attested';
 }
 
 /** A payment's steps, each signed by its party: attested, approved (its report issued), and paid on `paidOn` when it pays. */

@@ -61,7 +61,14 @@ export function useRoleCli(): RoleCli {
       expect(result.code, result.stderr).toBe(0);
     },
     token: async (role, subject, contracts) =>
-      (await issueToken({ dataDir: data.path, sub: subject, role, contracts: [...contracts] })).token,
+      (
+        await issueToken({
+          dataDir: data.path,
+          sub: subject,
+          role,
+          contracts: contracts.length === 1 && contracts[0] === '*' ? '*' : [...contracts],
+        })
+      ).token,
     logSize: async (contract) => (await cli.rt.log.head(contract)).size,
   };
   beforeAll(async () => {
