@@ -283,6 +283,54 @@ describe('the contract overview in the console', () => {
     expect(p.errors).toEqual([]);
   });
 
+  it('shows the sign-in pages in English too, and a callback no sign-in started is refused in words', async () => {
+    for (const lang of ['en', 'ru'] as const) {
+      const p = await b.page({ lang, path: '/sign-in' });
+      await p.page.locator('#signin-role').waitFor();
+      if (lang === 'en') {
+        expect(await p.page.locator('h1').innerText()).toBe('Development sign-in');
+        expect(await axeViolations(p.page)).toEqual([]);
+        await screenshot(p.page, 'overview-sign-in-en');
+      }
+      // A callback in a tab that never went to the hosted UI: nothing is exchanged, and the page says so.
+      await p.context.route(`${b.url}/config.json`, (r) =>
+        r.fulfill({
+          json: {
+            apiBase: '',
+            auth: {
+              mode: 'cognito',
+              domain: `${b.url}/fake-cognito`,
+              issuer: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_TEST',
+              clientId: 'console-client',
+              redirectUri: `${b.url}/auth/callback`,
+              logoutUri: `${b.url}/sign-in`,
+            },
+          },
+        }),
+      );
+      await p.page.goto(`${b.url}/auth/callback?code=c&state=s`);
+      const alert = p.page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.innerText()).toMatch(
+        lang === 'en'
+          ? /Sign-in failed\. No sign-in was started/
+          : /Войти не удалось\. В этой вкладке вход не начинался/,
+      );
+      expect(new URL(p.page.url()).search).toBe(''); // the code is taken out of the address bar
+      expect(await axeViolations(p.page)).toEqual([]);
+      await screenshot(p.page, `overview-auth-callback-${lang}`);
+      await p.page.goto(`${b.url}/sign-in`);
+      await p.page
+        .getByRole('button', {
+          name: lang === 'en' ? 'Sign in with your account' : 'Войти через единую учётную запись',
+        })
+        .waitFor();
+      expect(await axeViolations(p.page)).toEqual([]);
+      await screenshot(p.page, `overview-sign-in-cognito-${lang}`);
+      expect(p.errors).toEqual([]);
+    }
+  });
+
   it('says that the session has ended, and asks to sign in again', async () => {
     const p = await b.page({ lang: 'ru' });
     await b.signIn(p, { role: 'ministry', contracts: [contract] }, `/c/${contract}`);
