@@ -116,7 +116,11 @@ export async function buildConsole(options: { outDir?: string; minify?: boolean 
   if (entryOut === undefined) throw new Error('console build: no entry output');
   const outRoot = resolve(outDir);
   const abs = (p: string) => resolve(root, p);
-  const first = firstLoadFiles(meta, entryOut).map((p) => relative(outRoot, abs(p)));
+  // A stylesheet imported by a lazy chunk (uPlot's) is its own CSS file, which
+  // importing the chunk does not load: index.html links every stylesheet (they
+  // are small), so each is in the first load.
+  const lazyCss = Object.keys(meta.outputs).filter((p) => p.endsWith('.css'));
+  const first = [...new Set([...firstLoadFiles(meta, entryOut), ...lazyCss])].map((p) => relative(outRoot, abs(p)));
   const entry = relative(outRoot, abs(entryOut));
   const css = first.filter((p) => p.endsWith('.css'));
   const html = indexHtml(entry, css);

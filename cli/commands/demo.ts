@@ -35,7 +35,7 @@ import { ANTARES_CONTRACT, QARMET_CONTRACT } from '../../scenarios/programmes.ts
 import { runQarmet } from '../../scenarios/qarmet/run.ts';
 import { ledgerFor } from '../context.ts';
 import { auditReport, startDemoWitness, witnessKey } from '../demo/audit.ts';
-import { clientsFor, DEMO_CONTRACT, olderDataDir } from '../demo/cast.ts';
+import { clientsFor, DEMO_CONTRACT, MINISTRY, olderDataDir } from '../demo/cast.ts';
 import { type ConsoleWork, leaveWorkForTheMinistry } from '../demo/console-work.ts';
 import { enrolCohort, registerContract } from '../demo/enrolment.ts';
 import { checkLog } from '../demo/log-checks.ts';
@@ -199,7 +199,7 @@ async function serve(dir: string, url: string, servesConsole: boolean, work: Con
   }
   if (servesConsole) {
     say(
-      `The web console: ${url}/  sign in (development sign-in) as ${work?.subject ?? 'local-ministry'} (ministry) to decide it, or as any subject the sign-in page suggests.`,
+      `The web console: ${url}/  sign in (development sign-in) as ${MINISTRY.sub} (ministry) to decide the Second Chance final payment${work?.awaiting === undefined ? '' : `, as ${work.subject} for the Antares one`}, or as any subject the sign-in page suggests.`,
     );
   }
   say(

@@ -7,9 +7,9 @@
  * contract's pages are under `/c/`.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from 'preact-iso';
-import { getSession, onSessionChange, type Session } from './auth/session.ts';
+import { getSession, onSessionChange, type Session, signOutLocally } from './auth/session.ts';
 import { signOut } from './auth/sign-out.ts';
 import { LogWatch } from './components/LogWatch.tsx';
 import { LangProvider, useLang } from './i18n.tsx';
@@ -61,14 +61,62 @@ function Nav(props: { session: Session }) {
   );
 }
 
+/** Whether this tab opened with a session that had already expired (getSession forgets it on first read). */
+const EXPIRED_AT_LOAD = (() => {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem('sib-console.session') ?? 'null') as { expiresAt?: number } | null;
+    return stored !== null && Number(stored.expiresAt) * 1000 <= Date.now();
+  } catch {
+    return false;
+  }
+})();
+
+/** Warn this long before the token expires. */
+const EXPIRY_WARNING_S = 10 * 60;
+
+/**
+ * A notice while the token has under ten minutes left (the minutes tick);
+ * when it runs out, the session is forgotten and the frame sends the reader
+ * to sign in again, saying why.
+ */
+function ExpiryNotice(props: { session: Session }) {
+  const { t } = useLang();
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+  const left = props.session.expiresAt - Math.floor(now / 1000);
+  useEffect(() => {
+    if (left <= 0) signOutLocally();
+  }, [left]);
+  if (left > EXPIRY_WARNING_S || left <= 0) return null;
+  return (
+    <div class="alert warn expiry" role="status">
+      {t.common.session.expiresSoon(Math.max(1, Math.ceil(left / 60)))}{' '}
+      <a href={`/sign-in?next=${encodeURIComponent(location.pathname)}`} onClick={() => signOutLocally()}>
+        {t.common.session.signInAgain}
+      </a>
+    </div>
+  );
+}
+
 function Frame(props: { children: ComponentChildren }) {
   const { t, lang, setLang } = useLang();
   const session = useSession();
-  const { route, path } = useLocation();
+  const { route, path, url } = useLocation();
   const open = path === '/sign-in' || path === '/auth/callback' || path === '/investor/verify';
+  // A session that ends while a page is open (expiry, a 401) is said so on the sign-in page.
+  const hadSession = useRef(session !== undefined || EXPIRED_AT_LOAD);
+  // Signing out on purpose is no ended session.
+  const signingOut = useRef(false);
   useEffect(() => {
-    if (session === undefined && !open) route(`/sign-in?next=${encodeURIComponent(path)}`, true);
-  }, [session, open, path, route]);
+    const ended = hadSession.current && session === undefined && !signingOut.current;
+    hadSession.current = session !== undefined;
+    if (session === undefined && !open) {
+      route(`/sign-in?next=${encodeURIComponent(url)}${ended ? '&reason=expired' : ''}`, true);
+    }
+  }, [session, open, url, route]);
   return (
     <>
       <a class="skip" href="#main">
@@ -94,13 +142,21 @@ function Frame(props: { children: ComponentChildren }) {
               <span class="who">
                 {t.common.signedInAs(session.subject, t.common.roles[session.role] ?? session.role)}
               </span>
-              <button type="button" class="link" onClick={() => void signOut()}>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  signingOut.current = true;
+                  void signOut();
+                }}
+              >
                 {t.common.signOut}
               </button>
             </>
           )}
         </div>
       </header>
+      {session === undefined ? null : <ExpiryNotice session={session} />}
       {session === undefined ? null : <LogWatch session={session} />}
       <main id="main">{props.children}</main>
     </>

@@ -9,6 +9,11 @@ export type AuthConfig =
       readonly mode: 'cognito';
       /** The hosted UI's base URL, e.g. https://sib.auth.eu-central-1.amazoncognito.com */
       readonly domain: string;
+      /**
+       * The user pool's issuer, `https://cognito-idp.<region>.amazonaws.com/<pool id>`:
+       * the ID token's `iss`, checked at sign-in (the hosted UI's domain is not it).
+       */
+      readonly issuer: string;
       readonly clientId: string;
       readonly redirectUri: string;
       readonly logoutUri: string;

@@ -38,6 +38,16 @@ export const common: CommonMessages = {
     xlsx: 'Download XLSX',
     csv: 'Download CSV',
   },
+  session: {
+    expiresSoon: (minutes: number) =>
+      `Your session ends in ${minutes} min. Finish what you are doing and sign in again so as not to lose work.`,
+    expired: 'Your session has ended. Please sign in again.',
+    signInAgain: 'Sign in again',
+  },
+  copy: 'Copy',
+  copied: 'Copied',
+  dash: '—',
+  timeZone: (zone: string, offset: string) => `${zone} (${offset})`,
   errors: {
     network: 'The server does not answer. Check the connection and try again.',
     unauthorized: 'Your session has ended. Please sign in again.',

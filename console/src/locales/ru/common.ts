@@ -37,6 +37,16 @@ export const common = {
     xlsx: 'Скачать XLSX',
     csv: 'Скачать CSV',
   },
+  session: {
+    expiresSoon: (minutes: number) =>
+      `Сеанс истекает через ${minutes} мин. Завершите действие и войдите снова, чтобы не потерять работу.`,
+    expired: 'Сеанс истёк. Войдите снова.',
+    signInAgain: 'Войти снова',
+  },
+  copy: 'Копировать',
+  copied: 'Скопировано',
+  dash: '—',
+  timeZone: (zone: string, offset: string) => `${zone} (${offset})`,
   errors: {
     network: 'Сервер не отвечает. Проверьте подключение и повторите.',
     unauthorized: 'Сеанс истёк. Войдите снова.',
