@@ -61,6 +61,16 @@ function Nav(props: { session: Session }) {
   );
 }
 
+/** Whether this tab opened with a session that had already expired (getSession forgets it on first read). */
+const EXPIRED_AT_LOAD = (() => {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem('sib-console.session') ?? 'null') as { expiresAt?: number } | null;
+    return stored !== null && Number(stored.expiresAt) * 1000 <= Date.now();
+  } catch {
+    return false;
+  }
+})();
+
 /** Warn this long before the token expires. */
 const EXPIRY_WARNING_S = 10 * 60;
 
@@ -97,9 +107,11 @@ function Frame(props: { children: ComponentChildren }) {
   const { route, path, url } = useLocation();
   const open = path === '/sign-in' || path === '/auth/callback' || path === '/investor/verify';
   // A session that ends while a page is open (expiry, a 401) is said so on the sign-in page.
-  const hadSession = useRef(session !== undefined);
+  const hadSession = useRef(session !== undefined || EXPIRED_AT_LOAD);
+  // Signing out on purpose is no ended session.
+  const signingOut = useRef(false);
   useEffect(() => {
-    const ended = hadSession.current && session === undefined;
+    const ended = hadSession.current && session === undefined && !signingOut.current;
     hadSession.current = session !== undefined;
     if (session === undefined && !open) {
       route(`/sign-in?next=${encodeURIComponent(url)}${ended ? '&reason=expired' : ''}`, true);
@@ -130,7 +142,14 @@ function Frame(props: { children: ComponentChildren }) {
               <span class="who">
                 {t.common.signedInAs(session.subject, t.common.roles[session.role] ?? session.role)}
               </span>
-              <button type="button" class="link" onClick={() => void signOut()}>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  signingOut.current = true;
+                  void signOut();
+                }}
+              >
                 {t.common.signOut}
               </button>
             </>

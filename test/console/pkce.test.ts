@@ -125,6 +125,16 @@ describe('PKCE', () => {
     expect(endpoint.calls).toHaveLength(0);
   });
 
+  it('speaks plain HTTP to a stand-in on this machine only', async () => {
+    const pending = newPendingSignIn('/');
+    const token = idToken({});
+    const local = { ...AUTH, domain: 'http://127.0.0.1:9/cognito' };
+    const callback = new URL(`${AUTH.redirectUri}?code=c&state=${pending.state}`);
+    expect(await exchangeCode(local, pending, callback, fakeTokenEndpoint(token).impl)).toBe(token);
+    const remote = { ...AUTH, domain: 'http://sib.auth.example.com' };
+    await expect(exchangeCode(remote, pending, callback, fakeTokenEndpoint(token).impl)).rejects.toThrow(/HTTPS/);
+  });
+
   it('refuses an ID token of another issuer or audience', async () => {
     for (const claims of [{ iss: 'https://evil.example' }, { aud: 'another-client' }]) {
       const pending = newPendingSignIn('/');

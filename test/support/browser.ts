@@ -75,19 +75,23 @@ function gatewayUrl(cli: RoleCli): string {
   return api.url;
 }
 
-/** The console's session for a token, as the sign-in page stores it (console/src/auth/session.ts): local tokens carry Cognito's claims. */
+/** The console's session for a token, as the sign-in page stores it (console/src/auth/session.ts sessionFromToken). */
 function sessionFor(token: string) {
   const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
     sub: string;
-    'cognito:groups': ApiRole[];
-    'custom:contracts': string;
+    'cognito:groups'?: ApiRole[];
+    'custom:contracts'?: string;
     exp: number;
   };
   return {
     token,
     subject: payload.sub,
-    role: payload['cognito:groups'][0],
-    contracts: payload['custom:contracts'].split(',').filter((c) => c !== ''),
+    // Local tokens carry Cognito's claims: the role in cognito:groups, the contracts comma-separated.
+    role: payload['cognito:groups']?.[0],
+    contracts: (payload['custom:contracts'] ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== ''),
     expiresAt: payload.exp,
     via: 'local',
   };

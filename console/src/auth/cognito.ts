@@ -10,6 +10,14 @@ import { type Session, sessionFromToken } from './session.ts';
 
 const PENDING_KEY = 'sib-console.pkce';
 
+/** A callback in a tab that did not start a sign-in (or already used it): nothing to exchange. */
+export class NoPendingSignIn extends Error {
+  constructor() {
+    super('no sign-in was started in this tab');
+    this.name = 'NoPendingSignIn';
+  }
+}
+
 export function isCognito(auth: AuthConfig): auth is CognitoConfig {
   return auth.mode === 'cognito';
 }
@@ -32,7 +40,7 @@ export async function completeCognitoSignIn(
 ): Promise<{ session: Session; next: string }> {
   const text = sessionStorage.getItem(PENDING_KEY);
   sessionStorage.removeItem(PENDING_KEY);
-  if (text === null) throw new Error('no sign-in was started in this tab');
+  if (text === null) throw new NoPendingSignIn();
   const pending = JSON.parse(text) as PendingSignIn;
   const idToken = await exchangeCode(auth, pending, callback);
   return { session: sessionFromToken(idToken, 'cognito'), next: pending.next };

@@ -22,6 +22,16 @@ export interface PendingSignIn {
 
 export const DEFAULT_SCOPES: readonly string[] = ['openid', 'email', 'profile'];
 
+/** An http:// URL of this machine (127.0.0.1, [::1], localhost). */
+export function isLoopbackHttp(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** The hosted UI as an OAuth authorization server (its issuer is the user pool's). */
 export function authorizationServer(auth: CognitoConfig): oauth.AuthorizationServer {
   const base = auth.domain.replace(/\/+$/, '');
@@ -73,7 +83,11 @@ export async function exchangeCode(
   const as = authorizationServer(auth);
   const client: oauth.Client = { client_id: auth.clientId };
   const params = oauth.validateAuthResponse(as, client, callback, pending.state);
-  const options = fetchImpl === undefined ? {} : { [oauth.customFetch]: fetchImpl };
+  const options = {
+    ...(fetchImpl === undefined ? {} : { [oauth.customFetch]: fetchImpl }),
+    // Plain HTTP only to this machine (a local stand-in for the hosted UI, in tests); anything else must be HTTPS.
+    ...(isLoopbackHttp(auth.domain) ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
   const response = await oauth.authorizationCodeGrantRequest(
     as,
     client,

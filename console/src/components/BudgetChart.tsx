@@ -34,7 +34,13 @@ function isoDayOf(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
-export default function BudgetChart(props: { budget: Budget; currency: string; minorUnit: number; label: string }) {
+export default function BudgetChart(props: {
+  budget: Budget;
+  currency: string;
+  minorUnit: number;
+  /** The contract's first day (YYYY-MM-DD): where the running totals start from 0. */
+  start: string;
+}) {
   const { t, lang } = useLang();
   const box = useRef<HTMLDivElement>(null);
   const { budget, currency, minorUnit } = props;
@@ -43,17 +49,22 @@ export default function BudgetChart(props: { budget: Budget; currency: string; m
     const el = box.current;
     if (el === null || budget.rows.length === 0) return;
     const b = t.overview.budget;
-    const xs = budget.rows.map((r) => {
-      const [y, m, d] = r.paymentDate.split('-').map(Number);
+    const seconds = (iso: string) => {
+      const [y, m, d] = iso.split('-').map(Number);
       return Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1) / 1000;
-    });
-    const upTo = (v: (r: (typeof budget.rows)[number]) => bigint) =>
-      budget.rows.map((r) => (r.reached ? major(v(r), minorUnit) : null));
+    };
+    // The contract's start comes first, where every running total is 0: the lines start there,
+    // and a contract of one period still shows its caps as lines.
+    const xs = [seconds(props.start), ...budget.rows.map((r) => seconds(r.paymentDate))];
+    const upTo = (v: (r: (typeof budget.rows)[number]) => bigint) => [
+      0,
+      ...budget.rows.map((r) => (r.reached ? major(v(r), minorUnit) : null)),
+    ];
     const data: uPlot.AlignedData = [
       xs,
       upTo((r) => r.cumulativeApproved),
       upTo((r) => r.cumulativePaid),
-      upTo((r) => r.thisPeriod),
+      [null, ...budget.rows.map((r) => (r.reached ? major(r.thisPeriod, minorUnit) : null))],
     ];
     const series: uPlot.Series[] = [
       { label: b.paymentDate, value: (_u, v) => (v == null ? '' : day(isoDayOf(v), lang)) },
@@ -72,7 +83,10 @@ export default function BudgetChart(props: { budget: Budget; currency: string; m
       series.push({ label: b.overallCap, stroke: '#a4161a', width: 2, dash: [8, 6], points: { show: false } });
     }
     if (budget.rows.some((r) => r.periodCap !== undefined)) {
-      data.push(budget.rows.map((r) => (r.periodCap === undefined ? null : major(r.periodCap, minorUnit))));
+      data.push([
+        budget.rows[0]?.periodCap === undefined ? null : major(budget.rows[0].periodCap, minorUnit),
+        ...budget.rows.map((r) => (r.periodCap === undefined ? null : major(r.periodCap, minorUnit))),
+      ]);
       series.push({ label: b.periodCap, stroke: '#7a4d00', width: 2, dash: [3, 4], points: { show: false } });
     }
     for (const s of series.slice(1)) s.value = (_u, v) => (v == null ? '—' : compactMoney(v, currency, lang));
@@ -90,7 +104,7 @@ export default function BudgetChart(props: { budget: Budget; currency: string; m
             values: (_u, splits) => splits.map((v) => day(isoDayOf(v), lang)),
             splits: () => xs,
           },
-          { size: 90, values: (_u, splits) => splits.map((v) => compactMoney(v, currency, lang)) },
+          { size: 110, values: (_u, splits) => splits.map((v) => compactMoney(v, currency, lang)) },
         ],
         cursor: { drag: { x: false, y: false } },
         legend: { live: false },
@@ -104,7 +118,7 @@ export default function BudgetChart(props: { budget: Budget; currency: string; m
       resize.disconnect();
       plot.destroy();
     };
-  }, [budget, currency, minorUnit, lang, t]);
+  }, [budget, currency, minorUnit, props.start, lang, t]);
 
   return <div ref={box} class="budget-chart" aria-hidden="true" />;
 }

@@ -91,19 +91,19 @@ function Alarm(props: { outcome: WatchOutcome; title: string; onForget: () => vo
   }
   return (
     <div class="alarm" role="alert" data-alarm={o.kind} data-contract={o.contract}>
-      <p class="alarm-title">
+      <p class="alarm-title tight">
         <strong>⚠ {title}</strong>
       </p>
-      <p>{text}</p>
-      {o.kind === 'unsigned' ? null : <p class="small-text">{w.logName(o.origin)}</p>}
-      <p>{w.advice}</p>
+      <p class="tight">{text}</p>
+      {o.kind === 'unsigned' ? null : <p class="small-text tight">{w.logName(o.origin)}</p>}
+      <p class="tight">{w.advice}</p>
       <details>
         <summary>{w.technical}</summary>
-        <p class="mono" lang="en">
+        <p class="mono tight" lang="en">
           {detail}
         </p>
         {o.kind === 'unsigned' ? null : (
-          <p class="row">
+          <p class="row tight">
             {asked ? (
               <>
                 <span>{w.forgetSure}</span>

@@ -5,7 +5,7 @@
  * one marked, each linking to its payment page.
  */
 import { useLang } from '../i18n.tsx';
-import type { PaymentStatus, ServedSpec } from '../lib/contracts.ts';
+import { type PaymentStatus, type ServedSpec, specTexts } from '../lib/contracts.ts';
 import { dateTime, day, money } from '../lib/format.ts';
 
 const STATE_BADGE: Record<string, string> = {
@@ -20,10 +20,13 @@ export function PeriodTimeline(props: {
   spec: ServedSpec;
   payments: readonly PaymentStatus[] | undefined;
   timeZone: string;
+  /** The reader's role: the ministry is pointed to a payment awaiting its decision. */
+  role?: string;
 }) {
   const { t, lang } = useLang();
   const tl = t.overview.timeline;
   const { spec } = props;
+  const tx = specTexts(spec, lang);
   return (
     <ol class="timeline">
       {spec.periods.map((p) => {
@@ -34,7 +37,7 @@ export function PeriodTimeline(props: {
         return (
           <li key={p.id} class={`timeline-item state-${latestState ?? 'none'}`}>
             <h3>
-              {tl.period(p.id)}
+              {tx.period(p.id) === undefined ? tl.period(p.id) : `${tx.period(p.id)} (${p.id})`}
               {p.final ? <span class="muted"> · {tl.final}</span> : null}
             </h3>
             <dl class="facts">
@@ -67,6 +70,14 @@ export function PeriodTimeline(props: {
                         <span class="badge">{tl.superseded}</span>
                       </>
                     )}
+                    {x.latest && props.role === 'ministry' && x.state === 'attested' ? (
+                      <>
+                        {' '}
+                        <a class="waiting" href={`/c/${encodeURIComponent(spec.id)}/payments/${x.payment}`}>
+                          {tl.awaitsYou}
+                        </a>
+                      </>
+                    ) : null}
                   </li>
                 ))}
               </ul>

@@ -14,11 +14,13 @@ export type AsyncState<T> =
   | { readonly status: 'done'; readonly value: T }
   | { readonly status: 'failed'; readonly error: unknown };
 
-export function useAsync<T>(run: () => Promise<T>, inputs: readonly unknown[]): AsyncState<T> {
+/** `run` undefined: nothing to ask yet (no session: the frame is sending the reader to sign in), still loading. */
+export function useAsync<T>(run: (() => Promise<T>) | undefined, inputs: readonly unknown[]): AsyncState<T> {
   const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
   useEffect(() => {
     let live = true;
     setState({ status: 'loading' });
+    if (run === undefined) return;
     run().then(
       (value) => live && setState({ status: 'done', value }),
       (error: unknown) => live && setState({ status: 'failed', error }),

@@ -1,19 +1,29 @@
 /**
- * Which of the trust policy's witnesses cosigned a checkpoint note: each
- * signature line (`— <name> base64(keyid || …)`) is matched to a witness
- * verifier key (`<name>+<keyid>+base64`) by name and key ID, and a
- * tlog-cosignature/v1 line's timestamp (the 8 bytes after the key ID) says
- * when the witness signed. Reading only: the signatures themselves are
- * checked by the investor's log watch and by `sib ledger verify`.
+ * How a checkpoint note stands against the contract's trust policy, checked
+ * in the page by the domain's own code (checkSigners, domain/ledger/note.ts,
+ * under withWebCrypto): whether the log key's signature verifies, and for
+ * each witness key whether the note carries its cosignature and whether that
+ * verifies. A tlog-cosignature/v1 line's timestamp (the 8 bytes after the
+ * key ID) says when the witness signed.
  */
+import { cosignatureTime } from '../../../domain/ledger/cosignature.ts';
+import { checkSigners } from '../../../domain/ledger/note.ts';
+import { withWebCrypto } from '../crypto/kernel.ts';
 
 export interface WitnessStanding {
   readonly name: string;
   readonly keyId: string;
   readonly key: string;
-  readonly cosigned: boolean;
+  /** `signed`: cosigned, and the cosignature verifies; `missing`: no line by this key; `invalid`: a line that does not verify. */
+  readonly status: 'signed' | 'missing' | 'invalid';
   /** When it cosigned (POSIX seconds), from its cosignature's timestamp. */
   readonly time?: number;
+}
+
+export interface CheckpointStanding {
+  /** Whether the log key's signature on the note verifies. */
+  readonly logSigned: boolean;
+  readonly witnesses: readonly WitnessStanding[];
 }
 
 function base64Bytes(text: string): Uint8Array | undefined {
@@ -42,17 +52,22 @@ export function signatureLines(note: string): { name: string; keyId: string; res
     });
 }
 
-/** Each witness key of the policy, and whether (and when) the note carries its cosignature. */
-export function witnessStanding(note: string, witnessKeys: readonly string[]): WitnessStanding[] {
+/** The note checked against the log key and the witness keys (throws if the note or a key is malformed). */
+export async function checkpointStanding(
+  note: string,
+  logKey: string,
+  witnessKeys: readonly string[],
+): Promise<CheckpointStanding> {
+  const [log, witnesses] = await withWebCrypto(() => [checkSigners(note, [logKey]), checkSigners(note, witnessKeys)]);
   const lines = signatureLines(note);
-  return witnessKeys.map((key) => {
-    const [name = key, keyId = ''] = key.split('+');
-    const line = lines.find((l) => l.name === name && l.keyId === keyId.toLowerCase());
-    let time: number | undefined;
-    if (line !== undefined && line.rest.length >= 8) {
-      const t = new DataView(line.rest.buffer, line.rest.byteOffset, 8).getBigUint64(0);
-      time = Number(t);
-    }
-    return { name, keyId, key, cosigned: line !== undefined, ...(time === undefined ? {} : { time }) };
-  });
+  return {
+    logSigned: log?.every((c) => c.status === 'signed') === true,
+    witnesses: witnessKeys.map((key) => {
+      const [name = key, keyId = ''] = key.split('+');
+      const check = witnesses?.find((c) => c.name === name && c.keyId === keyId.toLowerCase());
+      const line = lines.find((l) => l.name === name && l.keyId === keyId);
+      const time = line === undefined ? undefined : cosignatureTime(line.rest);
+      return { name, keyId, key, status: check?.status ?? 'missing', ...(time === undefined ? {} : { time }) };
+    }),
+  };
 }

@@ -15,11 +15,12 @@ import type { Signer } from '../../../domain/kernel/ports.ts';
 import { isValidKeyName, signNote, verifierKey } from '../../../domain/ledger/note.ts';
 import type { SignedStatement } from '../../../domain/ledger/statement.ts';
 import { withWebCrypto } from './kernel.ts';
+import { type WebCryptoKeyPair, webCryptoSigner } from './signer.ts';
 
 /** What IndexedDB keeps for a subject: the key pair (private half non-extractable), its name and when it was made. */
-interface StoredKey {
+export interface StoredKey {
   readonly name: string;
-  readonly keyPair: CryptoKeyPair;
+  readonly keyPair: WebCryptoKeyPair;
   readonly createdAt: string;
 }
 
@@ -65,34 +66,13 @@ export function keyNameOf(subject: string): string {
   return isValidKeyName(name) ? name : 'party';
 }
 
-/** The raw 32-byte public key (a public key is always exportable, even when its private half is not). */
-async function rawPublicKey(publicKey: CryptoKey): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.exportKey('raw', publicKey));
-}
-
-/** The domain's Signer port over a WebCrypto Ed25519 key pair. */
-export function keyPairSigner(name: string, keyPair: CryptoKeyPair): Signer {
-  let publicKey: Promise<Uint8Array> | undefined;
-  return {
-    name,
-    publicKey: () => {
-      publicKey ??= rawPublicKey(keyPair.publicKey);
-      return publicKey.then((k) => k.slice());
-    },
-    sign: async (message) => {
-      const data = new Uint8Array(message.byteLength);
-      data.set(message);
-      return new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, keyPair.privateKey, data));
-    },
-  };
-}
-
 function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function described(subject: string, stored: StoredKey): Promise<PartyKey> {
-  const signer = keyPairSigner(stored.name, stored.keyPair);
+/** A stored key pair as the pages show and use it: its verifier key, key ID, fingerprint and Signer. */
+export async function described(subject: string, stored: StoredKey): Promise<PartyKey> {
+  const signer = webCryptoSigner(stored.name, stored.keyPair);
   const raw = await signer.publicKey();
   const verifier = await withWebCrypto(() => verifierKey(stored.name, raw));
   const digest = hex(new Uint8Array(await crypto.subtle.digest('SHA-256', raw.slice())));
@@ -123,7 +103,10 @@ export async function loadPartyKey(subject: string): Promise<PartyKey | undefine
 export async function createPartyKey(subject: string, now: Date = new Date()): Promise<PartyKey> {
   const existing = await loadPartyKey(subject);
   if (existing !== undefined) return existing;
-  const keyPair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+  const keyPair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, [
+    'sign',
+    'verify',
+  ])) as unknown as WebCryptoKeyPair;
   const stored: StoredKey = { name: keyNameOf(subject), keyPair, createdAt: now.toISOString() };
   await set(STORE_PREFIX + subject, stored);
   return described(subject, stored);

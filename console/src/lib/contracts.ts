@@ -2,10 +2,9 @@
  * The shapes the overview pages read from the API (GET /contracts,
  * GET /contracts/{c}, its payments, checkpoint and trust policy), typed here
  * as the console sees them: the spec's optional `timeZone` and
- * `translations.en` (titles of the contract, metrics, parties and rules) may
+ * `translations.en` (titles of the contract, metrics, parties, payment rules, periods) may
  * be absent, and then the Russian of the spec is shown.
  */
-import type { Lang } from '../i18n.tsx';
 
 // The domain's types (ContractSpec, PaymentStatus) would pull the Node-typed
 // kernel into the console's type check, so the fields read here are restated:
@@ -103,11 +102,14 @@ export interface ContractListItem {
   readonly logSize: number;
 }
 
+/** The spec's texts in another language, keyed by id (domain/contracts/spec-schema.ts SpecTranslationSchema). */
 export interface SpecTranslation {
   readonly title?: string;
-  readonly metrics?: Readonly<Record<string, string>>;
   readonly parties?: Readonly<Record<string, string>>;
-  readonly rules?: Readonly<Record<string, string>>;
+  readonly metrics?: Readonly<Record<string, string>>;
+  readonly triggers?: Readonly<Record<string, string>>;
+  readonly payments?: Readonly<Record<string, string>>;
+  readonly periods?: Readonly<Record<string, string>>;
 }
 
 export interface ContractVersions {
@@ -144,6 +146,9 @@ export interface TrustAnswer {
   }[];
 }
 
+/** The console's languages (as i18n.tsx's Lang; restated so this module stays free of JSX for the Node tests). */
+type Lang = 'ru' | 'en';
+
 /** A spec's texts in the reader's language: the English translation where it has one, else the spec's own. */
 export function specTexts(spec: ServedSpec, lang: Lang) {
   const en = lang === 'en' ? spec.translations?.en : undefined;
@@ -151,6 +156,8 @@ export function specTexts(spec: ServedSpec, lang: Lang) {
     title: en?.title ?? spec.title,
     metric: (id: string) => en?.metrics?.[id] ?? spec.metrics.find((m) => m.id === id)?.title ?? id,
     party: (id: string, name: string) => en?.parties?.[id] ?? name,
-    rule: (id: string) => en?.rules?.[id] ?? spec.payments.find((r) => r.id === id)?.title ?? id,
+    rule: (id: string) => en?.payments?.[id] ?? spec.payments.find((r) => r.id === id)?.title ?? id,
+    /** A period's label where the translation gives one ("Year 1"), else undefined (the spec names periods by id). */
+    period: (id: string): string | undefined => en?.periods?.[id],
   };
 }

@@ -4,9 +4,11 @@
  * against the one this tab sent, the PKCE verifier, the ID token's claims),
  * keeps the session in sessionStorage and goes on to where sign-in began.
  */
+
+import { AuthorizationResponseError } from 'oauth4webapi';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { completeCognitoSignIn } from '../auth/cognito.ts';
+import { completeCognitoSignIn, NoPendingSignIn } from '../auth/cognito.ts';
 import { setSession } from '../auth/session.ts';
 import { Loading, ProblemNote, usePageTitle } from '../components/async.tsx';
 import { useLang } from '../i18n.tsx';
@@ -40,7 +42,17 @@ export default function AuthCallback() {
         </>
       ) : (
         <>
-          <ProblemNote lead={t.signin.callbackFailed} error={error} />
+          {error instanceof NoPendingSignIn ? (
+            <p class="alert bad" role="alert">
+              <strong>{t.signin.callbackFailed}</strong> {t.signin.noPending}
+            </p>
+          ) : error instanceof AuthorizationResponseError ? (
+            <p class="alert bad" role="alert">
+              <strong>{t.signin.callbackFailed}</strong> {t.signin.refused(error.error)}
+            </p>
+          ) : (
+            <ProblemNote lead={t.signin.callbackFailed} error={error} />
+          )}
           <p>
             <a href="/sign-in">{t.signin.tryAgain}</a>
           </p>

@@ -1,27 +1,28 @@
 /**
  * `/`, the home page: the contracts the session may see (GET /contracts),
  * each with its title in the reader's language, currency, term and time
- * zone, a link to its overview, and the next steps of the reader's role
- * (the ministry's queue, the investor's reports).
+ * zone, a link to its overview, what waits for the reader (payments to
+ * decide for the ministry, to attest for the evaluator), and the next steps
+ * of the reader's role (the ministry's queue, the investor's reports).
  */
 import { useSession } from '../app.tsx';
 import type { Session } from '../auth/session.ts';
 import { Loading, ProblemNote, useAsync, usePageTitle } from '../components/async.tsx';
 import { localized, useLang } from '../i18n.tsx';
-import { api } from '../lib/api.ts';
-import type { ContractListItem } from '../lib/contracts.ts';
+import { api, contractPath } from '../lib/api.ts';
+import type { ContractListItem, PaymentList } from '../lib/contracts.ts';
 import { count, day, zoneOffset } from '../lib/format.ts';
 
-function NextSteps(props: { session: Session; contract?: string }) {
+/** The role's pages (each lists every contract of the session). */
+function NextSteps(props: { session: Session }) {
   const { t } = useLang();
   const h = t.overview.home;
-  const q = props.contract === undefined ? '' : `?contract=${encodeURIComponent(props.contract)}`;
   const steps: [string, string][] = [];
-  if (props.session.role === 'ministry') steps.push([`/ministry/queue${q}`, h.stepQueue], ['/keys', h.stepKey]);
+  if (props.session.role === 'ministry') steps.push(['/ministry/queue', h.stepQueue], ['/keys', h.stepKey]);
   if (props.session.role === 'investor') {
     steps.push(
-      [`/investor/reports${q}`, h.stepReports],
-      [`/investor/payments${q}`, h.stepPayments],
+      ['/investor/reports', h.stepReports],
+      ['/investor/payments', h.stepPayments],
       ['/investor/verify', h.stepVerify],
     );
   }
@@ -35,6 +36,25 @@ function NextSteps(props: { session: Session; contract?: string }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The contract's payments that wait for this role: attested ones for the ministry, calculated ones for the evaluator. */
+function Waiting(props: { session: Session; contract: string }) {
+  const { t } = useLang();
+  const h = t.overview.home;
+  const { role } = props.session;
+  const state = role === 'ministry' ? 'attested' : role === 'evaluator' ? 'calculated' : undefined;
+  const payments = useAsync(
+    state === undefined ? undefined : () => api<PaymentList>(contractPath(props.contract, 'payments')),
+    [props.contract, state],
+  );
+  if (state === undefined || payments.status !== 'done') return null;
+  const n = payments.value.payments.filter((p) => p.latest && p.state === state).length;
+  return (
+    <p class={n > 0 ? 'waiting' : 'muted'}>
+      {n === 0 ? h.nothingAwaiting : role === 'ministry' ? h.awaitingDecision(n) : h.awaitingAttestation(n)}
+    </p>
   );
 }
 
@@ -67,8 +87,9 @@ function ContractCard(props: { contract: ContractListItem; session: Session }) {
           {h.open}
         </a>
       </p>
+      <Waiting session={props.session} contract={c.id} />
       <h3 class="sr-only">{`${h.nextSteps}: ${title}`}</h3>
-      <NextSteps session={props.session} contract={c.id} />
+      <NextSteps session={props.session} />
     </li>
   );
 }
@@ -76,7 +97,10 @@ function ContractCard(props: { contract: ContractListItem; session: Session }) {
 export default function Contracts() {
   const { t } = useLang();
   const session = useSession();
-  const list = useAsync(() => api<{ contracts: ContractListItem[] }>('/contracts'), [session?.token]);
+  const list = useAsync(
+    session === undefined ? undefined : () => api<{ contracts: ContractListItem[] }>('/contracts'),
+    [session?.token],
+  );
   usePageTitle(t.overview.home.title);
   if (session === undefined) return null;
   return (

@@ -266,6 +266,7 @@ function BudgetTable(props: { budget: Budget; spec: ServedSpec }) {
   const { spec } = props;
   const m = (v: bigint) => money(v, spec.minorUnit, spec.currency, lang);
   const hasPeriodCaps = props.budget.rows.some((r) => r.periodCap !== undefined);
+  const tx = specTexts(spec, lang);
   return (
     // A region that scrolls sideways must take the keyboard's focus, or a keyboard user cannot scroll it (axe: scrollable-region-focusable).
     // biome-ignore lint/a11y/noNoninteractiveTabindex: see above
@@ -301,7 +302,7 @@ function BudgetTable(props: { budget: Budget; spec: ServedSpec }) {
         <tbody>
           {props.budget.rows.map((r) => (
             <tr key={r.period}>
-              <th scope="row">{r.period}</th>
+              <th scope="row">{tx.period(r.period) ?? r.period}</th>
               <td>{day(r.paymentDate, lang)}</td>
               <td>{r.state === undefined ? t.common.dash : (t.common.paymentStates[r.state] ?? r.state)}</td>
               <td class="num">{r.reached ? m(r.thisPeriod) : t.common.dash}</td>
@@ -339,7 +340,7 @@ function BudgetSection(props: { spec: ServedSpec; budget: Budget; title: string 
         </p>
       </figcaption>
       <Suspense fallback={<Loading />}>
-        <BudgetChart budget={bud} currency={spec.currency} minorUnit={spec.minorUnit} label={b.caption(props.title)} />
+        <BudgetChart budget={bud} currency={spec.currency} minorUnit={spec.minorUnit} start={spec.term.from} />
       </Suspense>
       <BudgetTable budget={bud} spec={spec} />
     </figure>
@@ -351,17 +352,25 @@ export default function Overview() {
   const { params } = useRoute();
   const contract = params.contract ?? '';
   const session = useSession();
-  const data = useAsync(async () => {
-    const [versions, listed, payments, checkpoint, trust] = await Promise.all([
-      api<ContractVersions>(contractPath(contract)),
-      settle(api<{ contracts: ContractListItem[] }>('/contracts')),
-      settle(api<PaymentList>(contractPath(contract, 'payments'))),
-      settle(api<CheckpointAnswer>(contractPath(contract, 'checkpoint'))),
-      settle(api<TrustAnswer>(contractPath(contract, 'trust'))),
-    ]);
-    const item = listed.ok ? listed.value.contracts.find((c) => c.id === contract) : undefined;
-    return { versions, item, payments, checkpoint, trust };
-  }, [contract, session?.token]);
+  const data = useAsync(
+    session === undefined
+      ? undefined
+      : async () => {
+          const [versions, listed, payments, checkpoint, trust] = await Promise.all([
+            api<ContractVersions>(contractPath(contract)),
+            settle(api<{ contracts: ContractListItem[] }>('/contracts')),
+            // Payments are not the operator's to read (the route's roles): not asked, so no 403.
+            session?.role === 'operator'
+              ? ({ ok: false, error: new ApiError(403, { status: 403 }) } as const)
+              : settle(api<PaymentList>(contractPath(contract, 'payments'))),
+            settle(api<CheckpointAnswer>(contractPath(contract, 'checkpoint'))),
+            settle(api<TrustAnswer>(contractPath(contract, 'trust'))),
+          ]);
+          const item = listed.ok ? listed.value.contracts.find((c) => c.id === contract) : undefined;
+          return { versions, item, payments, checkpoint, trust };
+        },
+    [contract, session?.token],
+  );
   const latest = data.status === 'done' ? data.value.versions.versions.at(-1) : undefined;
   const spec = latest?.spec;
   const item = data.status === 'done' ? data.value.item : undefined;
@@ -424,7 +433,12 @@ export default function Overview() {
 
       <section aria-labelledby="ov-timeline">
         <h2 id="ov-timeline">{s.timeline}</h2>
-        <PeriodTimeline spec={spec} payments={payments.ok ? payments.value.payments : undefined} timeZone={zone} />
+        <PeriodTimeline
+          spec={spec}
+          payments={payments.ok ? payments.value.payments : undefined}
+          timeZone={zone}
+          {...(session === undefined ? {} : { role: session.role })}
+        />
       </section>
 
       <section aria-labelledby="ov-log">

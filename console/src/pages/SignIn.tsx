@@ -54,14 +54,15 @@ function DevForm(props: { next: string }) {
   const contracts = dev?.contracts ?? [];
   const selected = chosen ?? contracts.map((c) => c.id);
 
-  // A suggested subject belongs to a role: changing the role offers that role's first one.
-  // (Only when the role or the suggestions change, so clearing the field to type another name is not undone.)
-  useEffect(() => {
+  // A suggested subject belongs to a role: choosing another role offers that role's first one, in the
+  // same change (a name the reader typed stays); the suggestions' arrival offers the first role's.
+  const offer = (forRole: Role) =>
     setSubject((current) => {
       const known = dev?.subjects.find((s) => s.subject === current);
-      return current === '' || (known !== undefined && known.role !== role) ? (suggestions[0]?.subject ?? '') : current;
+      const first = dev?.subjects.find((s) => s.role === forRole)?.subject ?? '';
+      return current === '' || (known !== undefined && known.role !== forRole) ? first : current;
     });
-  }, [role, dev]);
+  useEffect(() => offer(role), [dev]); // only when the suggestions arrive
 
   if (options.status === 'loading') return <Loading />;
   if (options.status === 'failed') return <ProblemNote lead={t.signin.unavailable} error={options.error} />;
@@ -93,7 +94,15 @@ function DevForm(props: { next: string }) {
   return (
     <form class="signin" onSubmit={(e) => void submit(e)} noValidate>
       <label for="signin-role">{t.signin.role}</label>
-      <select id="signin-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+      <select
+        id="signin-role"
+        value={role}
+        onChange={(e) => {
+          const next = e.currentTarget.value as Role;
+          setRole(next);
+          offer(next);
+        }}
+      >
         {roles.map((r) => (
           <option key={r} value={r}>
             {t.common.roles[r] ?? r}

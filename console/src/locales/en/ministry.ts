@@ -51,6 +51,8 @@ export const ministry: MinistryMessages = {
     records: (records: number, batches: number) =>
       `${records} evidence ${s(records, 'record', 'records')} in ${batches} ${s(batches, 'batch', 'batches')}`,
     participants: (enrolled: number, withdrawn: number) => `${enrolled} enrolled, ${withdrawn} withdrawn`,
+    overCap: (cap: string, after: string, limit: string) =>
+      `With this payment ${after} would be paid: more than ${cap} (${limit}). Such an approval is refused.`,
     notLatest:
       'This is not the latest calculation of its period: the period was calculated again later. Only the latest calculation can be approved.',
     why: 'Why this amount is claimed',
@@ -74,7 +76,7 @@ export const ministry: MinistryMessages = {
       base: 'Out of',
       interval: 'Confidence interval',
       target: 'Target',
-      met: 'Reached?',
+      met: 'Met (with tolerance)?',
       noTarget: 'no target',
       atLeast: (v: string) => `at least ${v}`,
       atMost: (v: string) => `at most ${v}`,
@@ -221,6 +223,8 @@ export const ministry: MinistryMessages = {
       'Deciding needs your signing key in this browser. Create it and enrol it on the contract on the “Signing key” page.',
     needEnrolment: (role: string) =>
       `Your key is not enrolled on this contract to sign as “${role}”. Enrol it on the “Signing key” page, or investors cannot check your signature.`,
+    otherRole: (needed: string, mine: string) =>
+      `The next step is signed as “${needed}”, and your key is enrolled on this contract to sign as “${mine}”: another official takes this step.`,
     goToKey: 'Go to the signing key',
     approve: 'Approve the payment',
     reject: 'Reject the payment',
@@ -269,6 +273,50 @@ export const ministry: MinistryMessages = {
     reportNotIssued: 'The approval is recorded, but the audit report was not issued; it can be issued later.',
     entry: (seq: number) => `ledger entry no. ${seq}`,
   },
+  formula: {
+    newOutcomes: (n: number, metric: string, price: string, amount: string) =>
+      `${n} new “${metric}” ${s(n, 'outcome', 'outcomes')} × ${price} = ${amount}`,
+    newUnits: (n: number, metric: string, price: string, amount: string) =>
+      `${n} ${s(n, 'participant', 'participants')} with new “${metric}” units × ${price} per unit = ${amount}`,
+    carriedOutcomes: (n: number, metric: string, order: string, amount: string) =>
+      `${n} “${metric}” ${s(n, 'outcome', 'outcomes')} carried over from a capped earlier period${order}: ${amount} still due`,
+    carriedUnits: (n: number, order: string, amount: string) =>
+      `${n} ${s(n, 'participant', 'participants')} paid in part before${order}: ${amount} more due`,
+    oldestFirst: ' (oldest paid first)',
+    trigger: (trigger: string, because: string) => `condition “${trigger}” not met (${because})`,
+    period: (periods: string) => `not a payment period of this rule (${periods})`,
+    tier: (group: string, effect: string, reached: string, significant: boolean) =>
+      `${group}: effect ${effect} → ${reached}${significant ? '' : ' (not significant)'}`,
+    tierReached: (at: string, amount: string) => `tier ≥ ${at} = ${amount}`,
+    noTier: 'no tier reached',
+    noFigure: 'no comparison figure',
+    fresh: (amount: string) => `new: ${amount}`,
+    effectNotMet: (group: string, because: string) => `${group}: condition not met (${because})`,
+    effect: (group: string, c: string, t: string, n: number, units: string, price: string, gross: string) =>
+      `${group}: (${c} − ${t}) × ${n} ${s(n, 'participant', 'participants')} = ${units} units × ${price} = ${gross}`,
+    deducted: (amount: string, rules: string) => ` − ${amount} paid under ${rules}`,
+    indicatorsMet: (tolerance: string, amount: string) => `every indicator within ${tolerance} of target: ${amount}`,
+    indicatorsFailed: (tolerance: string, failed: string) =>
+      `not every indicator reached ${tolerance} of target (failed: ${failed}): nothing is paid`,
+    takenBack: (n: number, amount: string) =>
+      `${n} ${s(n, 'outcome', 'outcomes')} paid in earlier periods no longer achieved (corrected evidence): ${amount}`,
+    capped: (caps: string, amount: string, due: string, rest: string) =>
+      `; capped by ${caps}: ${amount} of ${due} due is paid${rest}`,
+    rest: {
+      'carry-forward': ', the rest is carried forward (oldest paid first)',
+      forfeit: ', the rest is forfeited',
+    } as Record<string, string>,
+    canonical: 'As the calculation records it',
+  },
+  caps: {
+    overall: "the contract's overall cap",
+    perPeriod: 'the per-period cap',
+    perOutcome: (rule: string) => `the cap on rule “${rule}”`,
+    returnCap: (rate: string, principal: string, day: string) =>
+      `the return cap: ${rate}% a year on ${principal} to ${day}`,
+  },
+  groups: { all: 'all participants' } as Record<string, string>,
+  points: 'pp',
   refusal: {
     title: 'No decision was taken; nothing was written',
     cap: (cap: string, total: string, before: string, limit: string) =>
@@ -340,6 +388,7 @@ export const ministry: MinistryMessages = {
       analyst: 'analyst (calculation)',
     } as Record<string, string>,
     exportName: 'key-enrolment',
+    backToDecision: 'Back to the payment decision',
     lost: "If the browser's data is cleared the key is lost: create a new one and enrol it again.",
   },
 };

@@ -21,6 +21,8 @@ export const signin: SigninMessages = {
   callbackTitle: 'Completing sign-in',
   callbackWorking: "Checking the sign-in page's answer…",
   callbackFailed: 'Sign-in failed.',
+  noPending: 'No sign-in was started in this tab, or it has already completed. Please start again.',
+  refused: (code: string) => `The sign-in page refused (${code}).`,
   tryAgain: 'Try again',
   sessionEnded: 'Your session has ended. Sign in again to continue.',
 };

@@ -43,7 +43,7 @@ export const ministry = {
     loading: 'Загружаем расчёт и подписи…',
     back: 'К очереди решений',
     backToContract: 'К договору',
-    amount: 'Сумма к выплате',
+    amount: 'Заявленная сумма',
     inWords: 'Прописью',
     state: 'Состояние',
     contractVersion: 'Версия договора',
@@ -57,6 +57,8 @@ export const ministry = {
       `${records} ${plural(records, 'запись', 'записи', 'записей')} данных в ${batches} ${plural(batches, 'пакете', 'пакетах', 'пакетах')}`,
     participants: (enrolled: number, withdrawn: number) =>
       `${enrolled} ${plural(enrolled, 'участник включён', 'участника включены', 'участников включены')}, ${withdrawn} ${plural(withdrawn, 'выбыл', 'выбыли', 'выбыли')}`,
+    overCap: (cap: string, after: string, limit: string) =>
+      `С этой выплатой будет выплачено ${after} — больше, чем ${cap} (${limit}). Такое одобрение будет отклонено.`,
     notLatest:
       'Это не последний расчёт периода: позже период рассчитан заново. Одобрить можно только последний расчёт.',
     why: 'Почему заявлена эта сумма',
@@ -79,7 +81,7 @@ export const ministry = {
       base: 'Из скольких',
       interval: 'Доверительный интервал',
       target: 'Цель',
-      met: 'Достигнута?',
+      met: 'Выполнено (с допуском)?',
       noTarget: 'нет цели',
       atLeast: (v: string) => `не менее ${v}`,
       atMost: (v: string) => `не более ${v}`,
@@ -147,7 +149,8 @@ export const ministry = {
       amount: 'К выплате',
       capped: 'Ограничено лимитом',
       formula: 'Формула',
-      formulaLang: 'Формула записана кодом расчёта (на английском), её проверяет и верификатор отчёта.',
+      formulaLang:
+        'Формула составлена из цифр строки; под ней — текст, записанный расчётом, который проверяет верификатор отчёта.',
       total: 'Итого',
       exportName: 'строки-выплаты',
     },
@@ -224,6 +227,8 @@ export const ministry = {
       'Для решения нужен ваш ключ подписи в этом браузере. Создайте его и зарегистрируйте на договоре на странице «Ключ подписи».',
     needEnrolment: (role: string) =>
       `Ваш ключ не зарегистрирован на этом договоре для подписи «${role}». Зарегистрируйте его на странице «Ключ подписи»: иначе инвесторы не смогут проверить вашу подпись.`,
+    otherRole: (needed: string, mine: string) =>
+      `Следующий шаг подписывает «${needed}», а ваш ключ зарегистрирован на этом договоре для подписи «${mine}»: этот шаг делает другой сотрудник.`,
     goToKey: 'Перейти к ключу подписи',
     approve: 'Одобрить выплату',
     reject: 'Отклонить выплату',
@@ -271,6 +276,53 @@ export const ministry = {
     reportNotIssued: 'Одобрение записано, но аудиторский отчёт не выпущен; его можно выпустить позже.',
     entry: (seq: number) => `запись № ${seq} реестра`,
   },
+  /** A payment line's formula in words, from its figures (domain/evaluation/formula.ts writes the canonical English). */
+  formula: {
+    newOutcomes: (n: number, metric: string, price: string, amount: string) =>
+      `${n} ${plural(n, 'новый результат', 'новых результата', 'новых результатов')} «${metric}» × ${price} = ${amount}`,
+    newUnits: (n: number, metric: string, price: string, amount: string) =>
+      `${n} ${plural(n, 'участник', 'участника', 'участников')} с новыми единицами «${metric}» × ${price} за единицу = ${amount}`,
+    carriedOutcomes: (n: number, metric: string, order: string, amount: string) =>
+      `${n} ${plural(n, 'результат', 'результата', 'результатов')} «${metric}», перенесённых из прошлого периода, урезанного лимитом${order}: ещё ${amount}`,
+    carriedUnits: (n: number, order: string, amount: string) =>
+      `${n} ${plural(n, 'участник', 'участника', 'участников')}, которым ранее выплачено частично${order}: ещё ${amount}`,
+    oldestFirst: ' (в первую очередь самые ранние)',
+    trigger: (trigger: string, because: string) => `условие «${trigger}» не выполнено (${because})`,
+    period: (periods: string) => `не платёжный период этого правила (${periods})`,
+    tier: (group: string, effect: string, reached: string, significant: boolean) =>
+      `${group}: эффект ${effect} → ${reached}${significant ? '' : ' (статистически не значим)'}`,
+    tierReached: (at: string, amount: string) => `ступень ≥ ${at} = ${amount}`,
+    noTier: 'ни одна ступень не достигнута',
+    noFigure: 'нет цифры для сравнения',
+    fresh: (amount: string) => `новое: ${amount}`,
+    effectNotMet: (group: string, because: string) => `${group}: условие не выполнено (${because})`,
+    effect: (group: string, c: string, t: string, n: number, units: string, price: string, gross: string) =>
+      `${group}: (${c} − ${t}) × ${n} ${plural(n, 'участник', 'участника', 'участников')} = ${units} ед. × ${price} = ${gross}`,
+    deducted: (amount: string, rules: string) => ` − ${amount} выплачено по правилам ${rules}`,
+    indicatorsMet: (tolerance: string, amount: string) =>
+      `каждый показатель достиг не менее ${tolerance} цели: ${amount}`,
+    indicatorsFailed: (tolerance: string, failed: string) =>
+      `не каждый показатель достиг ${tolerance} цели (не достигнуты: ${failed}): ничего не выплачивается`,
+    takenBack: (n: number, amount: string) =>
+      `${n} ${plural(n, 'результат', 'результата', 'результатов')}, оплаченных в прошлых периодах, больше не достигнуты (исправленные данные): ${amount}`,
+    capped: (caps: string, amount: string, due: string, rest: string) =>
+      `; урезано лимитом (${caps}): выплачивается ${amount} из причитающихся ${due}${rest}`,
+    rest: {
+      'carry-forward': ', остаток переносится на следующие периоды (в первую очередь самые ранние)',
+      forfeit: ', остаток не выплачивается',
+    } as Record<string, string>,
+    canonical: 'Как записано в расчёте (англ.)',
+  },
+  /** The engine's cap names in words. */
+  caps: {
+    overall: 'общий лимит договора',
+    perPeriod: 'лимит периода',
+    perOutcome: (rule: string) => `лимит по правилу «${rule}»`,
+    returnCap: (rate: string, principal: string, day: string) =>
+      `предел доходности: ${rate} % годовых на ${principal} по ${day}`,
+  },
+  groups: { all: 'все участники' } as Record<string, string>,
+  points: 'п. п.',
   refusal: {
     title: 'Решение не принято, ничего не записано',
     cap: (cap: string, total: string, before: string, limit: string) =>
@@ -342,6 +394,7 @@ export const ministry = {
       analyst: 'аналитик (расчёт)',
     } as Record<string, string>,
     exportName: 'регистрация-ключа',
+    backToDecision: 'Вернуться к решению по выплате',
     lost: 'Если данные браузера будут очищены, ключ пропадёт: создайте новый и зарегистрируйте его снова.',
   },
 };

@@ -256,10 +256,10 @@ function Result(props: { outcome: Outcome }) {
         </p>
       ) : (
         <div class="alert bad verdict" role="alert" data-verdict="failed">
-          <p>
+          <p class="tight">
             <strong>✗ {t.investor.verify.resultBad(failed.length)}</strong>
           </p>
-          <p>
+          <p class="tight">
             {t.investor.verify.failedList} {failed.map((c) => name(c.name) ?? c.name).join('; ')}
           </p>
         </div>

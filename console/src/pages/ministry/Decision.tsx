@@ -19,7 +19,7 @@ import { useSession } from '../../app.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { loadPartyKey, type PartyKey, signStatement } from '../../crypto/party-key.ts';
 import { useLang } from '../../i18n.tsx';
-import { money, moneyInWords } from '../../lib/format.ts';
+import { day, money, moneyInWords, percent } from '../../lib/format.ts';
 import {
   type DecisionStep,
   type EnrolledKey,
@@ -85,6 +85,8 @@ export function Decision(props: {
   const confirmHeading = useRef<HTMLHeadingElement>(null);
   const outcomeRef = useRef<HTMLDivElement>(null);
   const isMinistry = session?.role === 'ministry';
+  // Back here once the key is made and enrolled.
+  const keysLink = `/keys?next=${encodeURIComponent(`/c/${encodeURIComponent(props.contractId)}/payments/${status.payment}`)}`;
 
   useEffect(() => {
     if (!isMinistry || session === undefined) return;
@@ -241,16 +243,25 @@ export function Decision(props: {
     body = (
       <div class="alert warn">
         <p>{d.needKey}</p>
-        <a class="button" href="/keys">
+        <a class="button" href={keysLink}>
           {d.goToKey}
         </a>
       </div>
+    );
+  } else if (
+    steps.every((s) => !enrolledFor(signingRole(s))) &&
+    enrolled?.some((k) => k.key === key.verifierKey) === true
+  ) {
+    // A key signs as one role on a contract: this step is another role's, so another official's.
+    const mine = enrolled.find((k) => k.key === key.verifierKey) as EnrolledKey;
+    body = (
+      <p class="alert warn">{d.otherRole(roleLabel(signingRole(steps[0] as DecisionStep)), roleLabel(mine.role))}</p>
     );
   } else if (steps.every((s) => !enrolledFor(signingRole(s)))) {
     body = (
       <div class="alert warn">
         <p>{d.needEnrolment(roleLabel(signingRole(steps[0] as DecisionStep)))}</p>
-        <a class="button" href="/keys">
+        <a class="button" href={keysLink}>
           {d.goToKey}
         </a>
       </div>
@@ -377,14 +388,15 @@ export function Decision(props: {
           </dd>
           <dt>{d.contract}</dt>
           <dd>
-            {props.title} · {d.version(contract.version)} · {status.period}
+            {props.title} · {d.version(contract.version)} · {t.ministry.payment.period.toLowerCase()} {status.period}
           </dd>
           <dt>{d.payee}</dt>
           <dd>
             <ul class="plain">
               {split.map((a) => (
                 <li key={a.investor}>
-                  {partyName(spec, lang, a.investor)} ({a.share}): <strong>{fm(a.amount)}</strong>
+                  {partyName(spec, lang, a.investor)} ({a.share.includes('/') ? a.share : percent(a.share, lang, 0)}):{' '}
+                  <strong>{fm(a.amount)}</strong>
                 </li>
               ))}
             </ul>
@@ -400,7 +412,7 @@ export function Decision(props: {
               <dt>{d.order}</dt>
               <dd>{fields.paymentOrder}</dd>
               <dt>{d.paidOn}</dt>
-              <dd>{fields.paidOn}</dd>
+              <dd>{day(fields.paidOn, lang)}</dd>
             </>
           ) : null}
           <dt>{d.signAs}</dt>

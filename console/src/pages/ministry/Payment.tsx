@@ -34,8 +34,10 @@ import {
   paymentSummary,
   ruleTitle,
   type StepSignature,
+  specText,
   trustedParties,
 } from './data.ts';
+import { capName, formulaWords } from './words.ts';
 
 /** A rate over fewer people than this gets a plain-words warning: chance weighs heavily (the normal approximation's rule of thumb). */
 const FEW_PEOPLE = 30;
@@ -213,12 +215,26 @@ export default function Payment() {
   const fm = (v: string) => money(v, mu, cur, lang);
   const title = contractTitle(loaded.contract, spec, contractId, lang);
   const period = spec.periods.find((p) => p.id === status.period);
+  // A spec names periods by id; a translation may give them a label ("Year 1").
+  const periodLabel = (id: string) => specText(spec, lang, 'periods', id, id);
   const stateText = t.common.paymentStates[status.state] ?? status.state;
   const exportBase = `${contractId}-${status.payment}`;
   const attestation = signatures.find((s) => s.step === 'attested');
   const attestedStep = status.steps.find((s) => s.step === 'attested');
 
   // ---- tables (each exportable)
+  const thresholdOf = (metric: string) => summary.indicators.find((i) => i.metric === metric)?.threshold;
+  const groupName = (g: string) => t.ministry.groups[g] ?? g;
+  const effectText = (c: (typeof summary.comparisons)[number]) =>
+    c.effectSize === undefined
+      ? '—'
+      : c.effect === 'difference'
+        ? `${new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(Number(c.effectSize) * 100)} ${t.ministry.points}`
+        : percent(c.effectSize, lang);
+  const shareText = (share: string) => (share.includes('/') ? share : percent(share, lang, 0));
+  const capText = (name: string) => capName(name, spec, lang, t.ministry.caps);
+  const formulaOf = (l: (typeof summary.payments.lines)[number]) =>
+    formulaWords(l, spec, lang, t.ministry.formula, t.ministry.caps, t.ministry.groups);
   const metricRows = summary.metrics.map((x) => {
     const target = x.target;
     return {
@@ -232,9 +248,10 @@ export default function Payment() {
       target:
         target === undefined
           ? m.metrics.noTarget
-          : (target.direction === 'at-most' ? m.metrics.atMost : m.metrics.atLeast)(
+          : `${(target.direction === 'at-most' ? m.metrics.atMost : m.metrics.atLeast)(
               figure(target.value, x.unit, lang, cur, mu),
-            ),
+            )}`,
+      threshold: thresholdOf(x.id) === undefined ? '' : figure(thresholdOf(x.id) as string, x.unit, lang, cur, mu),
       met: x.met === undefined ? '' : x.met ? m.metrics.yes : m.metrics.no,
     };
   });
@@ -246,6 +263,7 @@ export default function Payment() {
       { key: 'base', label: m.metrics.base },
       { key: 'interval', label: m.metrics.interval },
       { key: 'target', label: m.metrics.target },
+      { key: 'threshold', label: m.indicators.threshold },
       { key: 'met', label: m.metrics.met },
     ],
     rows: metricRows,
@@ -262,14 +280,16 @@ export default function Payment() {
   }
 
   const comparisonRows = summary.comparisons.map((c) => ({
-    id: `${c.id} (${metricTitle(spec, lang, c.metric)})`,
-    group: c.group,
+    id: `${metricTitle(spec, lang, c.metric)} (${c.id})`,
+    metric: metricTitle(spec, lang, c.metric),
+    code: c.id,
+    group: groupName(c.group),
     treatment: `${percent(c.treatment.value, lang)}${c.treatment.denominator === undefined ? '' : ` (n = ${c.treatment.denominator})`}`,
     comparison:
       c.comparison === undefined
         ? m.comparisons.noFigure
         : `${percent(c.comparison.value, lang)} · ${c.comparison.source}`,
-    effect: c.effectSize === undefined ? '—' : c.effectSize,
+    effect: effectText(c),
     pValue: c.test?.pValue ?? '—',
     significant: c.test === undefined ? '—' : c.test.significant ? m.metrics.yes : m.metrics.no,
   }));
@@ -279,7 +299,7 @@ export default function Payment() {
       key,
       label: m.comparisons[key],
     })),
-    rows: comparisonRows,
+    rows: comparisonRows.map(({ metric: _m, code: _c, ...r }) => r),
   });
 
   const metricUnit = (id: string) => summary.metrics.find((x) => x.id === id)?.unit ?? 'rate';
@@ -305,7 +325,7 @@ export default function Payment() {
 
   const triggerRows = summary.triggers.map((x) => ({
     id: x.id,
-    group: x.group,
+    group: groupName(x.group),
     verdict: x.met ? m.metrics.yes : m.metrics.no,
     because: x.because,
   }));
@@ -326,6 +346,7 @@ export default function Payment() {
       { key: 'amount', label: `${m.lines.amount}, ${cur}`, kind: 'money' },
       { key: 'capped', label: m.lines.capped },
       { key: 'formula', label: m.lines.formula },
+      { key: 'canonical', label: t.ministry.formula.canonical },
     ],
     rows: lines.map((l) => ({
       rule: ruleTitle(spec, lang, l.rule),
@@ -333,8 +354,9 @@ export default function Payment() {
       outcomes: l.outcomes,
       due: majorUnits(l.due, mu),
       amount: majorUnits(l.amount, mu),
-      capped: l.cappedBy.join(', '),
-      formula: l.formula,
+      capped: l.cappedBy.map(capText).join(', '),
+      formula: formulaOf(l),
+      canonical: l.formula,
     })),
   });
 
@@ -349,7 +371,7 @@ export default function Payment() {
       { key: 'binding', label: m.caps.binding },
     ],
     rows: caps.map((c) => ({
-      cap: c.cap,
+      cap: capText(c.cap),
       limit: majorUnits(c.limit, mu),
       before: majorUnits(c.before, mu),
       after: majorUnits(c.after, mu),
@@ -394,7 +416,7 @@ export default function Payment() {
     ],
     rows: allocation.map((a) => ({
       investor: partyName(spec, lang, a.investor),
-      share: a.share,
+      share: shareText(a.share),
       amount: majorUnits(a.amount, mu),
     })),
   });
@@ -412,18 +434,20 @@ export default function Payment() {
           : `${c.verifies ? m.signatures.ok : m.signatures.bad}${c.trusted === undefined ? '' : `; ${c.trusted ? m.signatures.trusted : m.signatures.untrusted}`}`,
       ok: c.verifies,
       trusted: c.trusted,
+      seq: s.seq,
     };
   });
   const unsignedSteps = [
     ...(signatures.some((s) => s.step === 'calculated')
       ? []
-      : [{ step: 'calculated', subject: status.calculatedBy.sub, at: status.calculatedAt }]),
+      : [{ step: 'calculated', subject: status.calculatedBy.sub, at: status.calculatedAt, seq: status.payment }]),
     ...status.steps
       .filter((st) => !signatures.some((s) => s.seq === st.seq))
       .map((st) => ({
         step: st.step as string,
         subject: st.actor.sub,
         at: st.at,
+        seq: st.seq,
       })),
   ].map((u) => ({
     step: m.steps[u.step] ?? u.step,
@@ -433,12 +457,13 @@ export default function Payment() {
     verifies: m.signatures.unsigned,
     ok: undefined,
     trusted: undefined,
+    seq: u.seq,
   }));
-  const allSigRows = [...sigRows, ...unsignedSteps];
+  const allSigRows = [...sigRows, ...unsignedSteps].sort((a, b) => a.seq - b.seq);
   const sigTable = (): ExportTable => ({
     name: `${exportBase}-${m.signatures.exportName}`,
     columns: (['step', 'who', 'when', 'key', 'verifies'] as const).map((key) => ({ key, label: m.signatures[key] })),
-    rows: allSigRows.map(({ ok: _o, trusted: _t, ...r }) => r),
+    rows: allSigRows.map(({ ok: _o, trusted: _t, seq: _s, ...r }) => r),
   });
   const attestationCheck = checked?.signatures.find((s) => s.step === 'attested');
 
@@ -450,7 +475,7 @@ export default function Payment() {
         <a href={`/c/${encodeURIComponent(contractId)}`}>{m.backToContract}</a>
       </p>
       <h1>
-        {m.title(status.payment, status.period)}
+        {m.title(status.payment, periodLabel(status.period))}
         <span class="h1-sub">{title}</span>
       </h1>
 
@@ -472,7 +497,7 @@ export default function Payment() {
           </dd>
           <dt>{m.period}</dt>
           <dd>
-            {status.period}
+            {periodLabel(status.period)}
             {period === undefined ? null : ` · ${m.periodDates(day(period.from, lang), day(period.to, lang))}`}
           </dd>
           {period === undefined ? null : (
@@ -495,6 +520,13 @@ export default function Payment() {
           </dd>
         </dl>
         {status.latest || status.state !== 'attested' ? null : <p class="alert warn">{m.notLatest}</p>}
+        {caps
+          .filter((c) => BigInt(c.after) > BigInt(c.limit))
+          .map((c) => (
+            <p key={c.cap} class="alert bad">
+              {m.overCap(capText(c.cap), fm(c.after), fm(c.limit))}
+            </p>
+          ))}
         {status.steps
           .filter((s) => s.reason !== undefined || s.paymentOrder !== undefined)
           .map((s) => (
@@ -590,7 +622,14 @@ export default function Payment() {
                     <td class="num">{r.value}</td>
                     <td class="num">{r.base}</td>
                     <td>{r.interval}</td>
-                    <td>{r.target}</td>
+                    <td>
+                      {r.target}
+                      {r.threshold === '' ? null : (
+                        <div class="muted small">
+                          {m.indicators.threshold}: {r.threshold}
+                        </div>
+                      )}
+                    </td>
                     <td>
                       {x.met === undefined ? null : (
                         <span class={`badge ${x.met ? 'ok' : 'bad'}`}>{x.met ? m.metrics.yes : m.metrics.no}</span>
@@ -661,7 +700,10 @@ export default function Payment() {
               <tbody>
                 {comparisonRows.map((r) => (
                   <tr key={`${r.id}-${r.group}`}>
-                    <td>{r.id}</td>
+                    <td>
+                      {r.metric}
+                      <div class="muted small mono">{r.code}</div>
+                    </td>
                     <td>{r.group}</td>
                     <td>{r.treatment}</td>
                     <td>{r.comparison}</td>
@@ -731,13 +773,17 @@ export default function Payment() {
                       {ruleTitle(spec, lang, l.rule)}
                       <div class="muted small">
                         {l.type === 'adjustment' ? m.lines.adjustment : m.lines.payment}
-                        {l.cappedBy.length > 0 ? ` · ${m.lines.capped}: ${l.cappedBy.join(', ')}` : ''}
+                        {l.cappedBy.length > 0 ? ` · ${m.lines.capped}: ${l.cappedBy.map(capText).join(', ')}` : ''}
                       </div>
                     </td>
                     <td class="num">{fm(l.due)}</td>
                     <td class="num">{fm(l.amount)}</td>
-                    <td class="formula" lang="en">
-                      {l.formula}
+                    <td class="formula">
+                      {formulaOf(l)}
+                      <details class="canonical">
+                        <summary>{t.ministry.formula.canonical}</summary>
+                        <span lang="en">{l.formula}</span>
+                      </details>
                     </td>
                   </tr>
                 ))}
@@ -781,7 +827,7 @@ export default function Payment() {
               <tbody>
                 {caps.map((c) => (
                   <tr key={c.cap}>
-                    <td lang="en">{c.cap}</td>
+                    <td>{capText(c.cap)}</td>
                     <td class="num">{fm(c.limit)}</td>
                     <td class="num">{fm(c.before)}</td>
                     <td class="num">{fm(c.after)}</td>
@@ -814,7 +860,7 @@ export default function Payment() {
               <tbody>
                 {earlier.map((e) => (
                   <tr key={e.period}>
-                    <td>{e.period}</td>
+                    <td>{periodLabel(e.period)}</td>
                     <td>
                       {e.latest === undefined ? (
                         '—'
@@ -863,7 +909,7 @@ export default function Payment() {
               {allocation.map((a) => (
                 <tr key={a.investor}>
                   <td>{partyName(spec, lang, a.investor)}</td>
-                  <td class="num">{a.share}</td>
+                  <td class="num">{shareText(a.share)}</td>
                   <td class="num">{fm(a.amount)}</td>
                 </tr>
               ))}
@@ -897,7 +943,9 @@ export default function Payment() {
                   <td>{r.when}</td>
                   <td class="mono">{r.key}</td>
                   <td>
-                    <span class={`badge ${r.ok === undefined ? 'warn' : r.ok && r.trusted !== false ? 'ok' : 'bad'}`}>
+                    <span
+                      class={`badge ${r.ok === undefined || (r.ok && r.trusted === false) ? 'warn' : r.ok ? 'ok' : 'bad'}`}
+                    >
                       {r.verifies}
                     </span>
                   </td>

@@ -9,6 +9,7 @@
  * analyst; a key is enrolled once per contract). Shows where it is enrolled.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { enrolmentStatement } from '../../../../domain/ledger/statement.ts';
 import { useSession } from '../../app.tsx';
 import { ExportButtons } from '../../components/ExportButtons.tsx';
@@ -60,6 +61,9 @@ export default function SigningKey() {
   const [reloads, setReloads] = useState(0);
   const subject = session?.subject ?? '';
   const allowed = SIGNING_ROLES[session?.role ?? ''] ?? [];
+  // Where the official came from to make or enrol the key (a payment page): a way back to the decision.
+  const { query } = useLocation();
+  const next = /^\/c\/[^/]+\/payments\/\d+$/.test(query.next ?? '') ? query.next : undefined;
 
   useEffect(() => {
     let live = true;
@@ -186,6 +190,13 @@ export default function SigningKey() {
         )}
       </div>
       {supported === false ? <p class="alert bad">{k.unsupported}</p> : null}
+      {next === undefined || key === null || key === undefined ? null : (
+        <p>
+          <a class="button" href={next}>
+            {k.backToDecision}
+          </a>
+        </p>
+      )}
 
       <section aria-labelledby="key-h" class="panel">
         <h2 id="key-h">{k.yours}</h2>
