@@ -403,6 +403,7 @@ describe('the investor in the console', () => {
     expect(text).toMatch(
       new RegExp(`${watched}.*записей в нём сейчас: 1, а при прошлой проверке в этом браузере было: 3`, 's'),
     );
+    expect(await axeViolations(p.page)).toEqual([]);
     await screenshot(p.page, 'investor-alarm-rollback-ru');
     await setLang(p.page, 'en');
     await alarm.waitFor();
@@ -424,6 +425,8 @@ describe('the investor in the console', () => {
     const before = (await remembered())[0] as { root: string };
     await p.page.locator('[data-alarm] summary').click();
     await p.page.getByRole('button', { name: /Forget the checkpoint verified before/ }).click();
+    expect(await axeViolations(p.page)).toEqual([]);
+    await screenshot(p.page, 'investor-alarm-fork-forget-en');
     await p.page.getByRole('button', { name: 'Yes, forget it and check again' }).click();
     await expect.poll(() => p.page.locator('[data-alarm]').count(), WAIT).toBe(0);
     await expect.poll(() => p.page.locator('.log-watch-status').innerText(), WAIT).toMatch(/is verified: 3 entries/);
