@@ -116,7 +116,7 @@ export async function benchConsole(options: { loads?: number; verifies?: number 
     for (let i = 0; i < verifies; i++) {
       await page.locator('[data-testid=report-drop] input[type=file]').setInputFiles(reportFile);
       await page.locator('[data-testid=policy-drop] input[type=file]').setInputFiles(policyFile);
-      await page.locator('.verify-inputs ~ * button, main button[type=submit], main form button').first().click();
+      await page.locator('[data-testid=verify-run]').click();
       await page.locator('[data-verdict="ok"]').waitFor();
       browserMs.push(Number(await page.locator('[data-verify-ms]').getAttribute('data-verify-ms')));
       checks = await page.locator('tr.check-ok').count();

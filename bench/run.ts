@@ -6,6 +6,7 @@
  * end-to-end part, so it is not in the default run).
  */
 import { benchBundles, formatBundles } from './bundles.ts';
+import { benchConsole, formatConsole } from './console.ts';
 import { benchEvaluate } from './evaluate.ts';
 import { benchIngest } from './ingest.ts';
 import { benchIngestStream, type StreamBenchStep } from './ingest-stream.ts';
@@ -30,13 +31,14 @@ const witness = await benchWitness(quick ? { requests: 50 } : {});
 const xlsx = await benchXlsxIntake(quick ? { records: 2_000, runs: 1 } : {});
 const bundles = await benchBundles(quick ? { runs: 3 } : {});
 const layout = await benchLayout(quick ? { runs: 3 } : {});
+const webConsole = await benchConsole(quick ? { loads: 3, verifies: 3 } : {});
 const stream = withStream
   ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
   : undefined;
 
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, witness, xlsx, bundles, layout, stream }, null, 2)}\n`,
+    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, witness, xlsx, bundles, layout, webConsole, stream }, null, 2)}\n`,
   );
 } else {
   const mb = verify.bytes / 1e6;
@@ -96,6 +98,7 @@ if (json) {
   console.log(`\n${formatXlsxIntake(xlsx).join('\n')}`);
   console.log(`\n${formatBundles(bundles).join('\n')}`);
   console.log(`\n${formatLayout(layout).join('\n')}`);
+  console.log(`\n${formatConsole(webConsole)}`);
   if (stream) {
     const { file, heap } = stream;
     const step = (name: string, s: StreamBenchStep) =>

@@ -6,8 +6,7 @@
  * verifies. A tlog-cosignature/v1 line's timestamp (the 8 bytes after the
  * key ID) says when the witness signed.
  */
-import { cosignatureTime } from '../../../domain/ledger/cosignature.ts';
-import { checkSigners } from '../../../domain/ledger/note.ts';
+import { checkSigners, cosignatureTime } from '#ledger';
 import { withWebCrypto } from '../crypto/kernel.ts';
 
 export interface WitnessStanding {

@@ -11,9 +11,9 @@
  * runs inside withWebCrypto (crypto/kernel.ts).
  */
 import { del, get, set } from 'idb-keyval';
+import type { SignedStatement } from '#ledger';
+import { isValidKeyName, signNote, verifierKey } from '#ledger';
 import type { Signer } from '../../../domain/kernel/ports.ts';
-import { isValidKeyName, signNote, verifierKey } from '../../../domain/ledger/note.ts';
-import type { SignedStatement } from '../../../domain/ledger/statement.ts';
 import { withWebCrypto } from './kernel.ts';
 import { type WebCryptoKeyPair, webCryptoSigner } from './signer.ts';
 

@@ -4,11 +4,10 @@
  * its signatures), the enrolled party keys and the published trust policy,
  * the decision requests; and a refused request put in the official's words.
  */
-import type { ContractSpec } from '../../../../domain/contracts/spec.ts';
-import type { PaymentState } from '../../../../domain/ledger/kinds.ts';
-import type { SignedStatement } from '../../../../domain/ledger/statement.ts';
-import type { PaymentStatus } from '../../../../domain/payments/workflow.ts';
-import type { PublicSummary } from '../../../../domain/reports/summary.ts';
+import type { ContractSpec } from '#contracts';
+import type { PaymentState, SignedStatement } from '#ledger';
+import type { PaymentStatus } from '#payments';
+import type { PublicSummary } from '#reports';
 import { type Lang, localized } from '../../i18n.tsx';
 import { ApiError, api, contractPath } from '../../lib/api.ts';
 import { money } from '../../lib/format.ts';

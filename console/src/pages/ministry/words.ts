@@ -5,8 +5,8 @@
  * it), and the engine's cap names. Only words change: every figure is the
  * line's own.
  */
-import type { ContractSpec } from '../../../../domain/contracts/spec.ts';
-import type { PaymentLine } from '../../../../domain/evaluation/payment-lines.ts';
+import type { ContractSpec } from '#contracts';
+import type { PaymentLine } from '#evaluation';
 import type { Lang } from '../../i18n.tsx';
 import { day, money } from '../../lib/format.ts';
 import type { ministry as ru } from '../../locales/ru/ministry.ts';
