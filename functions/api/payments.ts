@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { ContractSpecSchema } from '#contracts';
 import { ActorSchema, ContractIdSchema, PAYMENT_STATES, SignedStatementSchema } from '#ledger';
 import { parsePaymentId } from '#payments';
 import {
@@ -98,7 +97,12 @@ export const PaymentSummarySchema = z.strictObject({
       "the evaluation's public summary (domain/reports/summary.ts): the aggregates an audit report carries; its SHA-256 (summaryHash) is the status's summary",
     ),
   contract: z
-    .strictObject({ version: z.int().min(1), hash: Hex64Schema, spec: ContractSpecSchema })
+    .strictObject({
+      version: z.int().min(1),
+      hash: Hex64Schema,
+      // Its schema is getContract's (the same ContractSpec); stated once in the document, not again here.
+      spec: z.looseObject({ id: z.string() }).describe('the contract spec of that version, as getContract answers it'),
+    })
     .describe('the contract version the evaluation cites'),
   signatures: z
     .array(

@@ -177,6 +177,7 @@ describe('the audit reports', () => {
           sha256: sha,
           jsonKey: `${base(5)}.json`,
           pdfKeys: { ru: `${base(5)}.ru.pdf` },
+          issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
         },
       ],
     });

@@ -31,6 +31,7 @@ function specWith(metrics: unknown[], withdrawals: 'exclude' | 'not-achieved' = 
   const raw = rawSpec('qarmet-karaganda-2026');
   raw.cohorts = ['pilot', 'a', 'b'];
   raw.metrics = metrics;
+  delete raw.translations; // its texts name the shipped metrics
   raw.withdrawals = withdrawals;
   delete raw.illustrative;
   return parseContractSpec(raw);
