@@ -47,7 +47,7 @@ export const browserKernel: Plugin = {
 };
 
 /** The HTML shell: no inline script or style, so the CSP needs no 'unsafe-inline'. */
-function indexHtml(entry: string, css: readonly string[]): string {
+function indexHtml(entries: readonly string[], css: readonly string[]): string {
   return `<!doctype html>
 <html lang="ru">
 <head>
@@ -56,7 +56,7 @@ function indexHtml(entry: string, css: readonly string[]): string {
 <title>SIB Ledger</title>
 <link rel="icon" href="data:,">
 ${css.map((c) => `<link rel="stylesheet" href="/${c}">`).join('\n')}
-<script type="module" src="/${entry}"></script>
+${entries.map((e) => `<script type="module" src="/${e}"></script>`).join('\n')}
 </head>
 <body>
 <div id="app"></div>
@@ -86,7 +86,8 @@ export async function buildConsole(options: { outDir?: string; minify?: boolean 
   await rm(outDir, { recursive: true, force: true });
   await mkdir(join(outDir, 'assets'), { recursive: true });
   const result = await build({
-    entryPoints: [join(CONSOLE_SRC, 'main.tsx')],
+    // The settings entry runs first (module scripts run in document order), before any chunk loads zod.
+    entryPoints: [join(CONSOLE_SRC, 'settings.ts'), join(CONSOLE_SRC, 'main.tsx')],
     outdir: join(outDir, 'assets'),
     absWorkingDir: resolve(here, '..'),
     bundle: true,
@@ -113,17 +114,22 @@ export async function buildConsole(options: { outDir?: string; minify?: boolean 
   const entryOut = Object.entries(meta.outputs).find(
     ([out, o]) => out.endsWith('.js') && o.entryPoint?.endsWith('console/src/main.tsx') === true,
   )?.[0];
-  if (entryOut === undefined) throw new Error('console build: no entry output');
+  const settingsOut = Object.entries(meta.outputs).find(
+    ([out, o]) => out.endsWith('.js') && o.entryPoint?.endsWith('console/src/settings.ts') === true,
+  )?.[0];
+  if (entryOut === undefined || settingsOut === undefined) throw new Error('console build: no entry output');
   const outRoot = resolve(outDir);
   const abs = (p: string) => resolve(root, p);
   // A stylesheet imported by a lazy chunk (uPlot's) is its own CSS file, which
   // importing the chunk does not load: index.html links every stylesheet (they
   // are small), so each is in the first load.
   const lazyCss = Object.keys(meta.outputs).filter((p) => p.endsWith('.css'));
-  const first = [...new Set([...firstLoadFiles(meta, entryOut), ...lazyCss])].map((p) => relative(outRoot, abs(p)));
+  const first = [...new Set([settingsOut, ...firstLoadFiles(meta, entryOut), ...lazyCss])].map((p) =>
+    relative(outRoot, abs(p)),
+  );
   const entry = relative(outRoot, abs(entryOut));
   const css = first.filter((p) => p.endsWith('.css'));
-  const html = indexHtml(entry, css);
+  const html = indexHtml([relative(outRoot, abs(settingsOut)), entry], css);
   await writeFile(join(outDir, 'index.html'), html);
   const files = ['index.html', ...first];
   const firstLoad = await Promise.all(
