@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContractProfile } from '#contracts';
-import { type IngestRequest, ingestBatch } from '#services';
+import { type IngestRequest, ingestBatch, registerContract } from '#services';
 import { loadProfile } from '../functions/shared/contracts.ts';
 import { localRuntime } from '../infra/local/runtime.ts';
 
@@ -87,6 +88,13 @@ export async function benchIngest(options: { records?: number; rounds?: number }
   try {
     const base = await loadProfile('second-chance-kamchatka');
     const profile = (n: number) => ({ ...base, id: `bench-ingest-${n}` });
+    // Evidence is taken only for a registered contract: register each round's copy first (not timed).
+    const spec = JSON.parse(
+      await readFile(join(import.meta.dirname, '../contracts/second-chance-kamchatka.json'), 'utf8'),
+    );
+    for (let n = 0; n <= rounds; n++) {
+      await registerContract(rt.contracts, { ...spec, id: profile(n).id }, { sub: 'bench-ministry', role: 'ministry' });
+    }
     // Warm-up: DynamoDB Local's JVM, the SDK's connections, V8.
     await ingestBatch(request(profile(0), 'warm', syntheticBatch(400, 'W')), rt.ports);
     await rawWrite(rt, syntheticItems(profile(0).id, 2_000, 'warm'));

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Pseudonymizer } from '#intake';
 import type { ByteSource, IngestPorts, IngestReceipt, StreamIngestRequest, StreamProgress } from '#services';
-import { ingestStream, scanBatch } from '#services';
+import { ingestStream, registerContract, scanBatch } from '#services';
 import { LocalPseudonymizer } from '../functions/adapters/local-pseudonym-key.ts';
 import type { StackConfig } from '../functions/adapters/storage-layout.ts';
 import { localRuntime } from '../infra/local/runtime.ts';
@@ -79,6 +81,15 @@ async function pipelineStep(args: StepArgs, { source, request }: StepInput): Pro
 async function endToEndStep(args: StepArgs, { source, request }: StepInput): Promise<StreamBenchStep> {
   const rt = await localRuntime(args.dir, args.stack as StackConfig);
   try {
+    // Evidence is taken only for a registered contract (not timed).
+    const spec = JSON.parse(
+      await readFile(join(import.meta.dirname, '../contracts/second-chance-kamchatka.json'), 'utf8'),
+    );
+    await registerContract(
+      rt.contracts,
+      { ...spec, id: (await benchProfile()).id },
+      { sub: 'bench', role: 'ministry' },
+    );
     let receipt: IngestReceipt | undefined;
     const step = await measured(args.records, async (onProgress) => {
       receipt = await ingestStream(request(onProgress), source, rt.ports);

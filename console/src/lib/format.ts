@@ -87,11 +87,13 @@ export function day(isoDay: string, lang: Lang): string {
   }).format(at);
 }
 
-/** How long ago an instant was, in whole days (or hours under a day), in words of the locale. */
+/** How long ago an instant was, in minutes under an hour, hours under a day, else days, in words of the locale. */
 export function age(iso: string, lang: Lang, now: Date = new Date()): string {
-  const ms = now.getTime() - new Date(iso).getTime();
+  const ms = Math.max(now.getTime() - new Date(iso).getTime(), 0);
   const rtf = new Intl.RelativeTimeFormat(LOCALE[lang], { numeric: 'auto' });
-  const hours = Math.floor(ms / 3_600_000);
-  if (hours < 24) return rtf.format(-Math.max(hours, 0), 'hour');
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return rtf.format(-minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return rtf.format(-hours, 'hour');
   return rtf.format(-Math.floor(hours / 24), 'day');
 }
