@@ -29,7 +29,7 @@ import {
   sendDecision,
   tookPart,
 } from './data.ts';
-import type { Loaded } from './Payment.tsx';
+import type { Loaded } from './payment-load.ts';
 
 const REASON_MAX = 2000;
 
