@@ -158,7 +158,8 @@ function Frame(props: { children: ComponentChildren }) {
       </header>
       {session === undefined ? null : <ExpiryNotice session={session} />}
       {session === undefined ? null : <LogWatch session={session} />}
-      <main id="main">{props.children}</main>
+      {/* A signed-out visitor of a closed page is on the way to sign-in: the page's requests would only be refused. */}
+      <main id="main">{session === undefined && !open ? null : props.children}</main>
     </>
   );
 }

@@ -6,10 +6,15 @@
  * own code inside withWebCrypto (the summary's hash, each step's signature
  * and whether its key is trusted for its role).
  */
-import { calculatedStatement, decisionProblem, type SignedDecision } from '../../../../domain/ledger/decisions.ts';
-import { decisionStatement, signatureVerifies } from '../../../../domain/ledger/statement.ts';
-import { SIGNING_ROLE_OF_STEP } from '../../../../domain/ledger/trust.ts';
-import { summaryHash } from '../../../../domain/reports/summary.ts';
+import {
+  calculatedStatement,
+  decisionProblem,
+  decisionStatement,
+  SIGNING_ROLE_OF_STEP,
+  type SignedDecision,
+  signatureVerifies,
+} from '#ledger';
+import { summaryHash } from '#reports';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import {
   type ContractItem,
