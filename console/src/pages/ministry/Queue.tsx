@@ -51,6 +51,8 @@ async function loadQueue(subject: string): Promise<Loaded> {
     for (const payment of r.value) {
       // A superseded calculation can no longer be approved: the latest of its period is the one in the queue.
       if (!AWAITING.has(payment.state) || (payment.state === 'attested' && !payment.latest)) continue;
+      // An approved payment of nothing needs no payment order.
+      if (payment.state === 'approved' && BigInt(payment.total) === 0n) continue;
       items.push({ contract, payment, since: sinceOf(payment), mine: !tookPart(payment, subject) });
     }
   });
