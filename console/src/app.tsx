@@ -24,6 +24,7 @@ const SigningKey = lazy(() => import('./pages/ministry/SigningKey.tsx'));
 const Reports = lazy(() => import('./pages/investor/Reports.tsx'));
 const Verify = lazy(() => import('./pages/investor/Verify.tsx'));
 const InvestorPayments = lazy(() => import('./pages/investor/Payments.tsx'));
+const Submit = lazy(() => import('./pages/operator/Submit.tsx'));
 
 export function useSession(): Session | undefined {
   const [session, setSession] = useState(getSession);
@@ -39,6 +40,7 @@ function Nav(props: { session: Session }) {
     links.push(['/ministry/queue', t.common.nav.queue], ['/keys', t.common.nav.key]);
   }
   if (props.session.role === 'evaluator') links.push(['/keys', t.common.nav.key]);
+  if (props.session.role === 'operator') links.push(['/operator/batches', t.common.nav.submit]);
   if (props.session.role === 'investor') {
     links.push(
       ['/investor/reports', t.common.nav.reports],
@@ -186,6 +188,7 @@ export function App() {
               <Route path="/investor/reports" component={Reports} />
               <Route path="/investor/payments" component={InvestorPayments} />
               <Route path="/investor/verify" component={Verify} />
+              <Route path="/operator/batches" component={Submit} />
               <Route default component={NotFound} />
             </Router>
           </Frame>

@@ -19,6 +19,7 @@ export const common: CommonMessages = {
     key: 'Signing key',
     reports: 'Reports',
     verify: 'Verify a report',
+    submit: 'Submit evidence',
     payments: 'Payments',
   },
   roles: {

@@ -2,7 +2,8 @@ import type { Messages } from '../ru/index.ts';
 import { common } from './common.ts';
 import { investor } from './investor.ts';
 import { ministry } from './ministry.ts';
+import { operator } from './operator.ts';
 import { overview } from './overview.ts';
 import { signin } from './signin.ts';
 
-export const en: Messages = { common, signin, overview, ministry, investor };
+export const en: Messages = { common, signin, overview, ministry, investor, operator };

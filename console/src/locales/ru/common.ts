@@ -18,6 +18,7 @@ export const common = {
     key: 'Ключ подписи',
     reports: 'Отчёты',
     verify: 'Проверка отчёта',
+    submit: 'Передать данные',
     payments: 'Выплаты',
   },
   roles: {

@@ -1,9 +1,10 @@
 import { common } from './common.ts';
 import { investor } from './investor.ts';
 import { ministry } from './ministry.ts';
+import { operator } from './operator.ts';
 import { overview } from './overview.ts';
 import { signin } from './signin.ts';
 
 /** The Russian texts: the console's reference language. */
-export const ru = { common, signin, overview, ministry, investor };
+export const ru = { common, signin, overview, ministry, investor, operator };
 export type Messages = typeof ru;

@@ -1,0 +1,481 @@
+/**
+ * The operator submits an evidence batch (JSON, CSV or XLSX) to the batch
+ * route (POST /contracts/{contract}/batches), picked or dropped. A batch is
+ * all or nothing: on 422 every problem is shown in a table (exportable), and
+ * the submitted CSV can be downloaded annotated with a leading `problems`
+ * column (for JSON and XLSX, a CSV of the problems alone). Nothing is written
+ * until the fixed file is accepted; the same batch again shows its original
+ * receipt (200, replayed).
+ *
+ * The batch id is validated as the server does (domain/intake/archive.ts
+ * BATCH_ID) and suggested from the file's name. Large files (over the batch
+ * route's limit) are refused here with a pointer to the upload.
+ */
+import { useId, useState } from 'preact/hooks';
+import { LIMITS } from '../../../../domain/evidence/vocabulary.ts';
+import { BATCH_ID } from '../../../../domain/intake/archive.ts';
+import { useSession } from '../../app.tsx';
+import { Loading, ProblemNote, problemText, useAsync, usePageTitle } from '../../components/async.tsx';
+import { ExportButtons } from '../../components/ExportButtons.tsx';
+import { useLang } from '../../i18n.tsx';
+import { ApiError, api, apiFetch, contractPath } from '../../lib/api.ts';
+import type { ContractListItem } from '../../lib/contracts.ts';
+import { saveBlob } from '../../lib/download.ts';
+import { type ExportTable, fileName, toCsv } from '../../lib/export.ts';
+import { count } from '../../lib/format.ts';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+type Kind = 'json' | 'csv' | 'xlsx';
+
+interface Picked {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly bytes: ArrayBuffer;
+}
+
+interface Receipt {
+  readonly batchId: string;
+  readonly seq: number;
+  readonly entryHash: string;
+  readonly recordsRoot: string;
+  readonly recordCount: number;
+  readonly checkpoint: string;
+  readonly replayed: boolean;
+  readonly types?: Readonly<Record<string, number>>;
+}
+
+/** One problem of a refused batch, as the 422 lists it (`errors`). */
+interface BatchProblem {
+  readonly at?: number | string;
+  readonly row?: number;
+  readonly line?: number;
+  readonly column?: string;
+  readonly sheet?: string;
+  readonly cell?: string;
+  readonly field?: string;
+  readonly message: string;
+}
+
+type Outcome =
+  | { readonly kind: 'receipt'; readonly receipt: Receipt }
+  | {
+      readonly kind: 'refused';
+      readonly problems: readonly BatchProblem[];
+      readonly total: number;
+      readonly byField: Readonly<Record<string, number>>;
+      readonly file: Picked;
+    }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+function kindOf(name: string): Kind | undefined {
+  const ext = name.toLowerCase().split('.').pop();
+  return ext === 'json' ? 'json' : ext === 'csv' ? 'csv' : ext === 'xlsx' ? 'xlsx' : undefined;
+}
+
+/** A batch id from a file name: its stem with anything the server refuses replaced (the operator may change it). */
+export function suggestBatchId(name: string): string {
+  const stem = name.replace(/\.[^.]*$/, '');
+  const cleaned = stem
+    .replace(/[^A-Za-z0-9._:/-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
+  return cleaned === '' ? `batch-${new Date().toISOString().slice(0, 10)}` : cleaned;
+}
+
+/** The `batchId` a JSON batch carries, if it parses and has one. */
+function jsonBatchId(bytes: ArrayBuffer): string | undefined {
+  try {
+    const id = (JSON.parse(new TextDecoder().decode(bytes)) as { batchId?: unknown }).batchId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The line (CSV), row (XLSX) or record (JSON) a problem names. */
+function whereOf(p: BatchProblem): string {
+  const at = p.line ?? p.row ?? p.at;
+  return at === undefined ? '' : String(at);
+}
+
+function columnOf(p: BatchProblem): string {
+  return p.column ?? p.cell ?? '';
+}
+
+/** Splits CSV text into lines, keeping quoted line breaks inside their record (RFC 4180). */
+function csvRecords(text: string): string[] {
+  const records: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    if (!quoted && (c === '\n' || c === '\r')) {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      records.push(current);
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  if (current !== '') records.push(current);
+  return records;
+}
+
+const quote = (field: string) => (/[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field);
+
+/**
+ * The submitted CSV with a leading `problems` column: each line's problems
+ * (its field and message), the header line's cell being `problems`. Problems
+ * of no line (the batch as a whole) go on the header line after the name.
+ */
+export function annotatedCsv(text: string, problems: readonly BatchProblem[]): string {
+  const body = text.replace(/^\uFEFF/, '');
+  const lines = csvRecords(body);
+  const byLine = new Map<number, string[]>();
+  const whole: string[] = [];
+  for (const p of problems) {
+    const at = Number(p.line ?? p.at);
+    const text = p.field ? `${p.field}: ${p.message}` : p.message;
+    if (Number.isInteger(at) && at >= 1 && at <= lines.length) byLine.set(at, [...(byLine.get(at) ?? []), text]);
+    else whole.push(text);
+  }
+  const out = lines.map((line, i) => {
+    const n = i + 1;
+    const cell = n === 1 ? ['problems', ...whole].join('; ') : (byLine.get(n) ?? []).join('; ');
+    return `${quote(cell)},${line}`;
+  });
+  return `\uFEFF${out.join('\r\n')}\r\n`;
+}
+
+function problemsTable(problems: readonly BatchProblem[], t: ReturnType<typeof useLang>['t']): ExportTable {
+  const c = t.operator.submit.problems;
+  return {
+    name: c.exportName,
+    columns: [
+      { key: 'at', label: c.at },
+      { key: 'column', label: c.column },
+      { key: 'field', label: c.field },
+      { key: 'message', label: c.message },
+    ],
+    rows: problems.map((p) => ({ at: whereOf(p), column: columnOf(p), field: p.field ?? '', message: p.message })),
+  };
+}
+
+function DropZone(props: { picked: Picked | undefined; onFile: (file: File) => void }) {
+  const { t, lang } = useLang();
+  const s = t.operator.submit;
+  const id = useId();
+  const [over, setOver] = useState(false);
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: dropping is the pointer's shortcut; the labelled file input inside is the way for everyone
+    <div
+      class={over ? 'dropzone over' : 'dropzone'}
+      data-testid="batch-drop"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        const file = e.dataTransfer?.files[0];
+        if (file !== undefined) props.onFile(file);
+      }}
+    >
+      <label for={id}>{s.fileLabel}</label>
+      <p class="muted" id={`${id}-hint`}>
+        {s.fileHint}
+      </p>
+      <input
+        id={id}
+        type="file"
+        accept={`.json,.csv,.xlsx,application/json,text/csv,${XLSX_TYPE}`}
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => {
+          const input = e.currentTarget as HTMLInputElement;
+          const file = input.files?.[0];
+          if (file !== undefined) props.onFile(file);
+          // The same file chosen again after fixing it must fire again.
+          input.value = '';
+        }}
+      />
+      <p class="dropzone-chosen" aria-live="polite">
+        {props.picked === undefined
+          ? s.notChosen
+          : s.chosen(props.picked.name, count(props.picked.bytes.byteLength, lang))}
+      </p>
+    </div>
+  );
+}
+
+function ReceiptView(props: { receipt: Receipt }) {
+  const { t, lang } = useLang();
+  const r = t.operator.submit.receipt;
+  const x = props.receipt;
+  return (
+    <section class="panel operator-receipt" aria-labelledby="receipt-h">
+      <div class="alert ok" role="status">
+        {x.replayed ? t.operator.submit.replayed : t.operator.submit.accepted}
+      </div>
+      <h2 id="receipt-h">{r.caption}</h2>
+      <dl class="keys">
+        <dt>{r.batch}</dt>
+        <dd class="mono">{x.batchId}</dd>
+        <dt>{r.seq}</dt>
+        <dd data-testid="receipt-seq">{x.seq}</dd>
+        <dt>{r.records}</dt>
+        <dd data-testid="receipt-count">{count(x.recordCount, lang)}</dd>
+        {x.types === undefined
+          ? null
+          : Object.entries(x.types).map(([type, n]) => [
+              <dt key={`t-${type}`}>{type}</dt>,
+              <dd key={`n-${type}`}>{count(n, lang)}</dd>,
+            ])}
+        <dt>{r.recordsRoot}</dt>
+        <dd class="mono operator-hash">{x.recordsRoot}</dd>
+        <dt>{r.entryHash}</dt>
+        <dd class="mono operator-hash">{x.entryHash}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function ProblemsView(props: { outcome: Extract<Outcome, { kind: 'refused' }> }) {
+  const { t, lang } = useLang();
+  const s = t.operator.submit;
+  const { problems, total, byField, file } = props.outcome;
+  const table = () => problemsTable(problems, t);
+  const download = () => {
+    const stem = file.name.replace(/\.[^.]*$/, '');
+    if (file.kind === 'csv') {
+      const text = new TextDecoder('utf-8').decode(file.bytes);
+      saveBlob(
+        new Blob([annotatedCsv(text, problems)], { type: 'text/csv;charset=utf-8' }),
+        fileName(`${stem}-${s.annotatedName}`, 'csv'),
+      );
+    } else {
+      saveBlob(
+        new Blob([toCsv(table())], { type: 'text/csv;charset=utf-8' }),
+        fileName(`${stem}-${s.annotatedName}`, 'csv'),
+      );
+    }
+  };
+  return (
+    <section class="panel operator-problems" aria-labelledby="problems-h">
+      <div class="alert bad" role="alert">
+        {s.refused(count(problems.length, lang), count(total, lang))} {s.fixAndResend}
+      </div>
+      <h2 id="problems-h">{s.problems.caption}</h2>
+      {Object.keys(byField).length === 0 ? null : (
+        <p class="muted">
+          {s.byField}:{' '}
+          {Object.entries(byField)
+            .map(([field, n]) => `${field} — ${count(n, lang)}`)
+            .join(', ')}
+        </p>
+      )}
+      <div class="operator-actions">
+        <ExportButtons table={table} label={s.problems.caption} />
+        <button type="button" class="secondary small" onClick={download} aria-describedby="annotated-hint">
+          {s.annotated}
+        </button>
+      </div>
+      <p class="muted" id="annotated-hint">
+        {s.annotatedHint}
+      </p>
+      <table class="operator-problem-table" data-testid="problem-table">
+        <caption class="visually-hidden">{s.problems.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{s.problems.at}</th>
+            <th scope="col">{s.problems.column}</th>
+            <th scope="col">{s.problems.field}</th>
+            <th scope="col">{s.problems.message}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {problems.map((p, i) => (
+            <tr key={i}>
+              <td>{whereOf(p)}</td>
+              <td>{columnOf(p)}</td>
+              <td class="mono">{p.field ?? ''}</td>
+              <td>{p.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+export default function Submit() {
+  const { t, lang } = useLang();
+  const s = t.operator.submit;
+  usePageTitle(s.title);
+  const session = useSession();
+  const contracts = useAsync(
+    session === undefined ? undefined : () => api<{ contracts: ContractListItem[] }>('/contracts'),
+    [session?.token],
+  );
+  const [contract, setContract] = useState<string | undefined>();
+  const [picked, setPicked] = useState<Picked | undefined>();
+  const [pickError, setPickError] = useState<string | undefined>();
+  const [batchId, setBatchId] = useState('');
+  const [sheet, setSheet] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | undefined>();
+  const ids = { contract: useId(), batch: useId(), sheet: useId() };
+
+  if (contracts.status === 'loading') return <Loading />;
+  if (contracts.status === 'failed') return <ProblemNote error={contracts.error} />;
+  const list = contracts.value.contracts;
+  const chosen = contract ?? list[0]?.id;
+  const batchIdValid = BATCH_ID.test(batchId);
+
+  const onFile = async (file: File) => {
+    setOutcome(undefined);
+    const kind = kindOf(file.name);
+    if (kind === undefined) {
+      setPicked(undefined);
+      setPickError(s.unsupported(file.name));
+      return;
+    }
+    if (file.size > LIMITS.jsonBytes) {
+      setPicked(undefined);
+      setPickError(s.tooLarge(file.name, count(LIMITS.jsonBytes, lang)));
+      return;
+    }
+    setPickError(undefined);
+    const bytes = await file.arrayBuffer();
+    setPicked({ name: file.name, kind, bytes });
+    // A JSON batch names its own id; a table's id is suggested from its name unless the operator typed one.
+    const own = kind === 'json' ? jsonBatchId(bytes) : undefined;
+    if (own !== undefined) setBatchId(own);
+    else if (batchId === '' || picked === undefined || batchId === suggestBatchId(picked.name)) {
+      setBatchId(suggestBatchId(file.name));
+    }
+  };
+
+  const send = async () => {
+    if (picked === undefined || chosen === undefined || !batchIdValid) return;
+    setBusy(true);
+    setOutcome(undefined);
+    try {
+      const type = picked.kind === 'json' ? 'application/json' : picked.kind === 'csv' ? 'text/csv' : XLSX_TYPE;
+      const response = await apiFetch(contractPath(chosen, 'batches'), {
+        method: 'POST',
+        body: picked.bytes,
+        headers: { 'content-type': type },
+        query: {
+          batchId,
+          sheet: picked.kind === 'xlsx' && sheet !== '' ? sheet : undefined,
+        },
+      });
+      setOutcome({ kind: 'receipt', receipt: (await response.json()) as Receipt });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) {
+        const problems = ((error.problem.errors ?? error.problem.problems ?? []) as BatchProblem[]).slice();
+        setOutcome({
+          kind: 'refused',
+          problems,
+          total: Number(error.problem.problemCount ?? problems.length),
+          byField: (error.problem.problemsByField ?? {}) as Record<string, number>,
+          file: picked,
+        });
+      } else {
+        setOutcome({ kind: 'failed', error });
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <h1>{s.title}</h1>
+      <p class="lead">{s.lead}</p>
+      {list.length === 0 ? (
+        <p class="alert warn">{s.noContracts}</p>
+      ) : (
+        <form
+          class="panel operator-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void send();
+          }}
+        >
+          <div class="operator-field">
+            <label for={ids.contract}>{s.contract}</label>
+            <select
+              id={ids.contract}
+              value={chosen}
+              onChange={(e) => {
+                setContract(e.currentTarget.value);
+                setOutcome(undefined);
+              }}
+            >
+              {list.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.id}
+                </option>
+              ))}
+            </select>
+          </div>
+          <DropZone picked={picked} onFile={(file) => void onFile(file)} />
+          {pickError === undefined ? null : (
+            <div class="alert bad" role="alert">
+              {pickError}
+            </div>
+          )}
+          <div class="operator-field">
+            <label for={ids.batch}>{s.batchId}</label>
+            <input
+              id={ids.batch}
+              type="text"
+              class="mono"
+              value={batchId}
+              maxLength={64}
+              aria-invalid={batchId !== '' && !batchIdValid}
+              aria-describedby={`${ids.batch}-hint`}
+              onInput={(e) => setBatchId(e.currentTarget.value.trim())}
+            />
+            <p class="muted" id={`${ids.batch}-hint`}>
+              {batchId !== '' && !batchIdValid ? <strong>{s.batchIdInvalid}</strong> : s.batchIdHint}
+            </p>
+          </div>
+          {picked?.kind === 'xlsx' ? (
+            <div class="operator-field">
+              <label for={ids.sheet}>{s.sheet}</label>
+              <input
+                id={ids.sheet}
+                type="text"
+                value={sheet}
+                aria-describedby={`${ids.sheet}-hint`}
+                onInput={(e) => setSheet(e.currentTarget.value)}
+              />
+              <p class="muted" id={`${ids.sheet}-hint`}>
+                {s.sheetHint}
+              </p>
+            </div>
+          ) : null}
+          <button type="submit" disabled={busy || picked === undefined || !batchIdValid}>
+            {busy ? s.sending : s.send}
+          </button>
+        </form>
+      )}
+      <div aria-live="polite">
+        {outcome?.kind === 'receipt' ? <ReceiptView receipt={outcome.receipt} /> : null}
+        {outcome?.kind === 'failed' ? (
+          <div class="alert bad" role="alert">
+            <strong>{s.failed} </strong>
+            {problemText(outcome.error, t)}
+          </div>
+        ) : null}
+      </div>
+      {outcome?.kind === 'refused' ? <ProblemsView outcome={outcome} /> : null}
+    </>
+  );
+}
