@@ -63,6 +63,14 @@ describe('the operator in the console', () => {
       expect(new Set(cells)).toEqual(new Set(['3']));
       const fields = await table.locator('tbody td:nth-child(3)').allInnerTexts();
       expect(fields).toEqual(expect.arrayContaining(['date', 'sex']));
+      // The server's messages, in Russian where their pattern is known.
+      const messages = await table.locator('tbody td:nth-child(4)').allInnerTexts();
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(lang === 'ru' ? /^дата в будущем \(сегодня / : /^is in the future \(today is /),
+          lang === 'ru' ? 'допустимые значения: male, female' : 'must be one of: male, female',
+        ]),
+      );
       expect(await b.cli.logSize(contract)).toBe(before);
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, `operator-problems-${lang}`);

@@ -3,6 +3,7 @@ import type { Messages } from '../ru/index.ts';
 
 export const operator: Messages['operator'] = {
   submit: {
+    problemMessage: (message: string): string => message,
     title: 'Submit evidence',
     lead: 'A batch of event records is accepted whole or not at all: with any problem nothing is written, and every problem is listed in the table.',
     contract: 'Contract',

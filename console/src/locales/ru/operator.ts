@@ -1,7 +1,47 @@
 /** Texts of the operator's pages: submitting an evidence batch, its receipt or its problems. */
 
+/**
+ * The server's problem messages are English (the API's language); the most
+ * frequent are said in Russian here, by pattern. Any other is shown as the
+ * server gave it.
+ */
+const PROBLEM_RU: readonly [RegExp, (...m: string[]) => string][] = [
+  [/^is required$/, () => 'обязательное поле не заполнено'],
+  [/^missing required column$/, () => 'нет обязательного столбца'],
+  [/^unknown column/, () => 'неизвестный столбец (столбцы — поля записи из docs/evidence.md)'],
+  [/^unknown field$/, () => 'неизвестное поле'],
+  [/^must be one of:? (.*)$/, (v) => `допустимые значения: ${v}`],
+  [/^is in the future \(today is (.*)\)$/, (d) => `дата в будущем (сегодня ${d})`],
+  [/^is before the contract term \(it starts on (.*)\)$/, (d) => `раньше срока договора (он начинается ${d})`],
+  [/^is after the contract term \(it ends on (.*)\)$/, (d) => `позже срока договора (он заканчивается ${d})`],
+  [/^must not be negative$/, () => 'не может быть отрицательным'],
+  [
+    /^participant is not enrolled/,
+    () => 'участник не зачислен: нет записи о зачислении ни в журнале, ни выше в этом пакете',
+  ],
+  [/^participant is already enrolled \(in the ledger\)$/, () => 'участник уже зачислен (запись есть в журнале)'],
+  [
+    /^duplicate eventId: (\w+) (\S+) of this batch has it too$/,
+    (unit, n) => `повтор eventId: он же в ${unit === 'record' ? 'записи' : 'строке'} ${n} этого пакета`,
+  ],
+  [/^is not a cohort of this contract \((.*)\)$/, (c) => `нет такой когорты в договоре (${c})`],
+  [
+    /^the row has (\d+) cells; the header has (\d+) columns/,
+    (a, b) => `в строке ${a} ячеек, в заголовке ${b} столбцов`,
+  ],
+  [/^give the batch id as query parameter batchId or header Idempotency-Key$/, () => 'укажите идентификатор пакета'],
+];
+
 export const operator = {
   submit: {
+    /** A server message in Russian where its pattern is known; otherwise as given. */
+    problemMessage: (message: string): string => {
+      for (const [pattern, say] of PROBLEM_RU) {
+        const m = pattern.exec(message);
+        if (m !== null) return say(...m.slice(1));
+      }
+      return message;
+    },
     title: 'Передать данные',
     lead: 'Пакет записей о событиях принимается целиком или не принимается вовсе: при ошибках ничего не записывается, а все ошибки перечислены в таблице.',
     contract: 'Договор',

@@ -130,14 +130,18 @@ const quote = (field: string) => (/[",\r\n]/.test(field) ? `"${field.replace(/"/
  * (its field and message), the header line's cell being `problems`. Problems
  * of no line (the batch as a whole) go on the header line after the name.
  */
-export function annotatedCsv(text: string, problems: readonly BatchProblem[]): string {
+export function annotatedCsv(
+  text: string,
+  problems: readonly BatchProblem[],
+  say: (message: string) => string = (m) => m,
+): string {
   const body = text.replace(/^\uFEFF/, '');
   const lines = csvRecords(body);
   const byLine = new Map<number, string[]>();
   const whole: string[] = [];
   for (const p of problems) {
     const at = Number(p.line ?? p.at);
-    const text = p.field ? `${p.field}: ${p.message}` : p.message;
+    const text = p.field ? `${p.field}: ${say(p.message)}` : say(p.message);
     if (Number.isInteger(at) && at >= 1 && at <= lines.length) byLine.set(at, [...(byLine.get(at) ?? []), text]);
     else whole.push(text);
   }
@@ -159,7 +163,12 @@ function problemsTable(problems: readonly BatchProblem[], t: ReturnType<typeof u
       { key: 'field', label: c.field },
       { key: 'message', label: c.message },
     ],
-    rows: problems.map((p) => ({ at: whereOf(p), column: columnOf(p), field: p.field ?? '', message: p.message })),
+    rows: problems.map((p) => ({
+      at: whereOf(p),
+      column: columnOf(p),
+      field: p.field ?? '',
+      message: t.operator.submit.problemMessage(p.message),
+    })),
   };
 }
 
@@ -221,7 +230,7 @@ function ReceiptView(props: { receipt: Receipt }) {
         {x.replayed ? t.operator.submit.replayed : t.operator.submit.accepted}
       </div>
       <h2 id="receipt-h">{r.caption}</h2>
-      <dl class="keys">
+      <dl class="facts">
         <dt>{r.batch}</dt>
         <dd class="mono">{x.batchId}</dd>
         <dt>{r.seq}</dt>
@@ -253,7 +262,7 @@ function ProblemsView(props: { outcome: Extract<Outcome, { kind: 'refused' }> })
     if (file.kind === 'csv') {
       const text = new TextDecoder('utf-8').decode(file.bytes);
       saveBlob(
-        new Blob([annotatedCsv(text, problems)], { type: 'text/csv;charset=utf-8' }),
+        new Blob([annotatedCsv(text, problems, s.problemMessage)], { type: 'text/csv;charset=utf-8' }),
         fileName(`${stem}-${s.annotatedName}`, 'csv'),
       );
     } else {
@@ -302,7 +311,7 @@ function ProblemsView(props: { outcome: Extract<Outcome, { kind: 'refused' }> })
               <td>{whereOf(p)}</td>
               <td>{columnOf(p)}</td>
               <td class="mono">{p.field ?? ''}</td>
-              <td>{p.message}</td>
+              <td>{s.problemMessage(p.message)}</td>
             </tr>
           ))}
         </tbody>
