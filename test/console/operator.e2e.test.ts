@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { axeViolations, type Lang, screenshot, useConsoleBrowser } from '../support/browser.ts';
 import { CONSENT_SHA256 } from '../support/evidence.ts';
+import { workbookBytes } from '../support/xlsx.ts';
 
 const HEADER =
   'eventId,participant,type,date,source,cohort,category,sex,birthYear,consentSha256,employerId,reason,note';
@@ -116,6 +117,29 @@ describe('the operator in the console', () => {
       expect(p.errors.filter((e) => !/422|Unprocessable/.test(e))).toEqual([]);
     });
   }
+
+  it('accepts an XLSX batch from the sheet it names', async () => {
+    const contract = b.cli.freshContract('op-xlsx');
+    const token = await b.cli.token('ministry', 'm', [contract]);
+    expect((await b.cli.run(['ministry', 'register', '--contract', contract, '--token', token])).code).toBe(0);
+    const file = join(b.cli.path, 'intake-march.xlsx');
+    await writeFile(
+      file,
+      await workbookBytes([
+        { name: 'Notes', rows: [['nothing here']] },
+        { name: 'Events', rows: [HEADER.split(','), good(1).split(','), good(2).split(',')] },
+      ]),
+    );
+    const p = await b.page({ lang: 'en' });
+    await b.signIn(p, { role: 'operator', subject: 'operator-1', contracts: [contract] }, '/operator/batches');
+    await p.page.locator('input[type=file]').setInputFiles(file);
+    await expect.poll(() => p.page.getByLabel('Batch id').inputValue()).toBe('intake-march');
+    await p.page.getByLabel('Workbook sheet (optional)').fill('Events');
+    await p.page.getByRole('button', { name: 'Submit batch' }).click();
+    await p.page.getByText('Batch accepted.').waitFor();
+    expect(await p.page.getByTestId('receipt-count').innerText()).toBe('2');
+    expect(await b.cli.logSize(contract)).toBe(2);
+  });
 
   it('refuses a file that is not JSON, CSV or XLSX, and an invalid batch id, in words', async () => {
     const contract = b.cli.freshContract('op-bad');
