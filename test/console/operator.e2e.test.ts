@@ -118,7 +118,7 @@ describe('the operator in the console', () => {
     });
   }
 
-  it('accepts an XLSX batch from the sheet it names', async () => {
+  it('refuses an XLSX batch with its problems by row and cell, then accepts it from the sheet it names', async () => {
     const contract = b.cli.freshContract('op-xlsx');
     const token = await b.cli.token('ministry', 'm', [contract]);
     expect((await b.cli.run(['ministry', 'register', '--contract', contract, '--token', token])).code).toBe(0);
@@ -134,6 +134,14 @@ describe('the operator in the console', () => {
     await b.signIn(p, { role: 'operator', subject: 'operator-1', contracts: [contract] }, '/operator/batches');
     await p.page.locator('input[type=file]').setInputFiles(file);
     await expect.poll(() => p.page.getByLabel('Batch id').inputValue()).toBe('intake-march');
+    // The first sheet is not the batch: refused, each problem placed by row and sheet.
+    await p.page.getByRole('button', { name: 'Submit batch' }).click();
+    await p.page.getByTestId('problem-table').waitFor();
+    const columns = await p.page.getByTestId('problem-table').locator('tbody td:nth-child(2)').allInnerTexts();
+    expect(columns.length).toBeGreaterThan(0);
+    expect(columns.every((c) => c.startsWith('Notes'))).toBe(true);
+    await screenshot(p.page, 'operator-xlsx-problems-en');
+    expect(await b.cli.logSize(contract)).toBe(1);
     await p.page.getByLabel('Workbook sheet (optional)').fill('Events');
     await p.page.getByRole('button', { name: 'Submit batch' }).click();
     await p.page.getByText('Batch accepted.').waitFor();

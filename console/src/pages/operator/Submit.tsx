@@ -93,6 +93,17 @@ function jsonBatchId(bytes: ArrayBuffer): string | undefined {
   }
 }
 
+/** The prefix the server puts on a workbook's problems (functions/adapters/xlsx/sheet.ts locate). */
+const XLSX_PLACE = /^sheet (.+?)(?:, (?:cell ([A-Z]+)\d+|row \d+))?: ([\s\S]*)$/;
+
+/** A workbook's problem with its sheet and cell moved from the message to the column. */
+export function unprefixed(p: BatchProblem): BatchProblem {
+  const m = XLSX_PLACE.exec(p.message);
+  if (m === null) return p;
+  const [, sheet, letter, message = ''] = m;
+  return { ...p, column: letter === undefined ? sheet : `${sheet}!${letter}`, message };
+}
+
 /** The line (CSV), row (XLSX) or record (JSON) a problem names. */
 function whereOf(p: BatchProblem): string {
   const at = p.line ?? p.row ?? p.at;
@@ -386,7 +397,8 @@ export default function Submit() {
       setOutcome({ kind: 'receipt', receipt: (await response.json()) as Receipt });
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) {
-        const problems = ((error.problem.errors ?? error.problem.problems ?? []) as BatchProblem[]).slice();
+        const listed = (error.problem.errors ?? error.problem.problems ?? []) as BatchProblem[];
+        const problems = picked.kind === 'xlsx' ? listed.map(unprefixed) : listed.slice();
         setOutcome({
           kind: 'refused',
           problems,
