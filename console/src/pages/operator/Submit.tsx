@@ -12,8 +12,8 @@
  * route's limit) are refused here with a pointer to the upload.
  */
 import { useId, useState } from 'preact/hooks';
-import { LIMITS } from '../../../../domain/evidence/vocabulary.ts';
-import { BATCH_ID } from '../../../../domain/intake/archive.ts';
+import { LIMITS } from '#evidence';
+import { BATCH_ID } from '#intake';
 import { useSession } from '../../app.tsx';
 import { Loading, ProblemNote, problemText, useAsync, usePageTitle } from '../../components/async.tsx';
 import { ExportButtons } from '../../components/ExportButtons.tsx';
