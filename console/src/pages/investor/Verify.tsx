@@ -26,6 +26,7 @@ import {
   verifyReport,
 } from '../../../../domain/index.ts';
 import { useSession } from '../../app.tsx';
+import { DropZone } from '../../components/DropZone.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { useLang } from '../../i18n.tsx';
 import { count } from '../../lib/format.ts';
@@ -55,8 +56,8 @@ async function readFile(file: File): Promise<PickedFile> {
   return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
 }
 
-/** A drop zone around a real, labelled file input: keyboard users tab to the input, others drop onto the zone. */
-function DropZone(props: {
+/** A report or policy file's drop zone, saying which file is chosen. */
+function FileDrop(props: {
   label: string;
   hint: string;
   picked: PickedFile | undefined;
@@ -64,45 +65,19 @@ function DropZone(props: {
   testId: string;
 }) {
   const { t, lang } = useLang();
-  const id = useId();
-  const [over, setOver] = useState(false);
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: dropping is the pointer's shortcut; the labelled file input inside is the way for everyone
-    <div
-      class={over ? 'dropzone over' : 'dropzone'}
-      data-testid={props.testId}
-      onDragOver={(e) => {
-        e.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        setOver(false);
-        const file = e.dataTransfer?.files[0];
-        if (file !== undefined) props.onFile(file);
-      }}
-    >
-      <label for={id}>{props.label}</label>
-      <p class="muted" id={`${id}-hint`}>
-        {props.hint}
-      </p>
-      <input
-        id={id}
-        type="file"
-        accept="application/json,.json"
-        aria-describedby={`${id}-hint`}
-        onChange={(e) => {
-          const file = (e.currentTarget as HTMLInputElement).files?.[0];
-          if (file !== undefined) props.onFile(file);
-        }}
-      />
-      <p class="dropzone-chosen" aria-live="polite">
-        {props.picked === undefined
+    <DropZone
+      label={props.label}
+      hint={props.hint}
+      accept="application/json,.json"
+      testId={props.testId}
+      chosen={
+        props.picked === undefined
           ? t.investor.verify.notChosen
-          : t.investor.verify.chosen(props.picked.name, count(props.picked.bytes.byteLength, lang))}
-      </p>
-    </div>
+          : t.investor.verify.chosen(props.picked.name, count(props.picked.bytes.byteLength, lang))
+      }
+      onFile={props.onFile}
+    />
   );
 }
 
@@ -420,7 +395,7 @@ export default function Verify() {
         </p>
       ) : null}
       <div class="grid2 verify-inputs">
-        <DropZone
+        <FileDrop
           label={t.investor.verify.reportLabel}
           hint={t.investor.verify.reportHint}
           picked={report}
@@ -428,7 +403,7 @@ export default function Verify() {
           testId="report-drop"
         />
         <div>
-          <DropZone
+          <FileDrop
             label={t.investor.verify.policyLabel}
             hint={t.investor.verify.policyHint}
             picked={policyFile}

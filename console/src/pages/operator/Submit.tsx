@@ -16,6 +16,7 @@ import { LIMITS } from '#evidence';
 import { BATCH_ID } from '#intake';
 import { useSession } from '../../app.tsx';
 import { Loading, ProblemNote, problemText, useAsync, usePageTitle } from '../../components/async.tsx';
+import { DropZone } from '../../components/DropZone.tsx';
 import { ExportButtons } from '../../components/ExportButtons.tsx';
 import { useLang } from '../../i18n.tsx';
 import { ApiError, api, apiFetch, contractPath } from '../../lib/api.ts';
@@ -57,51 +58,24 @@ function problemsTable(problems: readonly BatchProblem[], t: ReturnType<typeof u
   };
 }
 
-function DropZone(props: { picked: Picked | undefined; onFile: (file: File) => void }) {
+/** The batch file's drop zone: JSON, CSV or XLSX; the same file chosen again (fixed) is taken again. */
+function BatchDrop(props: { picked: Picked | undefined; onFile: (file: File) => void }) {
   const { t, lang } = useLang();
   const s = t.operator.submit;
-  const id = useId();
-  const [over, setOver] = useState(false);
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: dropping is the pointer's shortcut; the labelled file input inside is the way for everyone
-    <div
-      class={over ? 'dropzone over' : 'dropzone'}
-      data-testid="batch-drop"
-      onDragOver={(e) => {
-        e.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        setOver(false);
-        const file = e.dataTransfer?.files[0];
-        if (file !== undefined) props.onFile(file);
-      }}
-    >
-      <label for={id}>{s.fileLabel}</label>
-      <p class="muted" id={`${id}-hint`}>
-        {s.fileHint}
-      </p>
-      <input
-        id={id}
-        type="file"
-        accept={`.json,.csv,.xlsx,application/json,text/csv,${XLSX_TYPE}`}
-        aria-describedby={`${id}-hint`}
-        onChange={(e) => {
-          const input = e.currentTarget as HTMLInputElement;
-          const file = input.files?.[0];
-          if (file !== undefined) props.onFile(file);
-          // The same file chosen again after fixing it must fire again.
-          input.value = '';
-        }}
-      />
-      <p class="dropzone-chosen" aria-live="polite">
-        {props.picked === undefined
+    <DropZone
+      label={s.fileLabel}
+      hint={s.fileHint}
+      accept={`.json,.csv,.xlsx,application/json,text/csv,${XLSX_TYPE}`}
+      testId="batch-drop"
+      chosen={
+        props.picked === undefined
           ? s.notChosen
-          : s.chosen(props.picked.name, count(props.picked.bytes.byteLength, lang))}
-      </p>
-    </div>
+          : s.chosen(props.picked.name, count(props.picked.bytes.byteLength, lang))
+      }
+      onFile={props.onFile}
+      resetAfterPick
+    />
   );
 }
 
@@ -319,7 +293,7 @@ export default function Submit() {
               ))}
             </select>
           </div>
-          <DropZone picked={picked} onFile={(file) => void onFile(file)} />
+          <BatchDrop picked={picked} onFile={(file) => void onFile(file)} />
           {pickError === undefined ? null : (
             <div class="alert bad" role="alert">
               {pickError}
