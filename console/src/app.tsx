@@ -25,6 +25,14 @@ const Reports = lazy(() => import('./pages/investor/Reports.tsx'));
 const Verify = lazy(() => import('./pages/investor/Verify.tsx'));
 const InvestorPayments = lazy(() => import('./pages/investor/Payments.tsx'));
 const Submit = lazy(() => import('./pages/operator/Submit.tsx'));
+const BatchHistory = lazy(() => import('./pages/operator/History.tsx'));
+const EvidenceDue = lazy(() => import('./pages/operator/Due.tsx'));
+const Evaluate = lazy(() => import('./pages/evaluator/Evaluate.tsx'));
+const Attest = lazy(() => import('./pages/evaluator/Attest.tsx'));
+const Comparisons = lazy(() => import('./pages/evaluator/Comparisons.tsx'));
+const Recompute = lazy(() => import('./pages/evaluator/Recompute.tsx'));
+const Timelines = lazy(() => import('./pages/evaluator/Timelines.tsx'));
+const WitnessStatus = lazy(() => import('./pages/evaluator/Witnesses.tsx'));
 
 export function useSession(): Session | undefined {
   const [session, setSession] = useState(getSession);
@@ -39,8 +47,24 @@ function Nav(props: { session: Session }) {
   if (props.session.role === 'ministry') {
     links.push(['/ministry/queue', t.common.nav.queue], ['/keys', t.common.nav.key]);
   }
-  if (props.session.role === 'evaluator') links.push(['/keys', t.common.nav.key]);
-  if (props.session.role === 'operator') links.push(['/operator/batches', t.common.nav.submit]);
+  if (props.session.role === 'evaluator') {
+    links.push(
+      ['/evaluator/evaluate', t.common.nav.evaluate],
+      ['/evaluator/attest', t.common.nav.attest],
+      ['/evaluator/comparisons', t.common.nav.comparisons],
+      ['/evaluator/recompute', t.common.nav.recompute],
+      ['/evaluator/timelines', t.common.nav.timelines],
+      ['/evaluator/witnesses', t.common.nav.witnesses],
+      ['/keys', t.common.nav.key],
+    );
+  }
+  if (props.session.role === 'operator') {
+    links.push(
+      ['/operator/batches', t.common.nav.submit],
+      ['/operator/history', t.common.nav.history],
+      ['/operator/due', t.common.nav.due],
+    );
+  }
   if (props.session.role === 'investor') {
     links.push(
       ['/investor/reports', t.common.nav.reports],
@@ -189,6 +213,14 @@ export function App() {
               <Route path="/investor/payments" component={InvestorPayments} />
               <Route path="/investor/verify" component={Verify} />
               <Route path="/operator/batches" component={Submit} />
+              <Route path="/operator/history" component={BatchHistory} />
+              <Route path="/operator/due" component={EvidenceDue} />
+              <Route path="/evaluator/evaluate" component={Evaluate} />
+              <Route path="/evaluator/attest" component={Attest} />
+              <Route path="/evaluator/comparisons" component={Comparisons} />
+              <Route path="/evaluator/recompute" component={Recompute} />
+              <Route path="/evaluator/timelines" component={Timelines} />
+              <Route path="/evaluator/witnesses" component={WitnessStatus} />
               <Route default component={NotFound} />
             </Router>
           </Frame>

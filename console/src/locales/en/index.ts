@@ -1,9 +1,12 @@
 import type { Messages } from '../ru/index.ts';
+import { audit } from './audit.ts';
+import { batches } from './batches.ts';
 import { common } from './common.ts';
+import { evaluator } from './evaluator.ts';
 import { investor } from './investor.ts';
 import { ministry } from './ministry.ts';
 import { operator } from './operator.ts';
 import { overview } from './overview.ts';
 import { signin } from './signin.ts';
 
-export const en: Messages = { common, signin, overview, ministry, investor, operator };
+export const en: Messages = { common, signin, overview, ministry, investor, operator, batches, evaluator, audit };

@@ -1,0 +1,4 @@
+/** Texts of the evaluator's evaluation, attestation and comparison pages. */
+export const evaluator = {
+  title: 'TODO',
+};
