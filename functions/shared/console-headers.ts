@@ -8,20 +8,29 @@
  * constants, so the two cannot drift.
  */
 
-/** The console's Content-Security-Policy: everything from its own origin; images also from data: and blob: URLs. */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
+/**
+ * The console's Content-Security-Policy: everything from its own origin;
+ * images also from data: and blob: URLs. `connect` adds the origins the
+ * page must call beyond its own: the evidence bucket a presigned upload
+ * goes to, and the Cognito domain the sign-in exchanges its code with.
+ */
+export function consoleCsp(connect: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    ["connect-src 'self'", ...connect].join(' '),
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
 
+/** The CSP with no origin beyond the console's own. */
+export const CONSOLE_CSP = consoleCsp();
 /** The headers every console answer carries. */
 export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CONSOLE_CSP,
