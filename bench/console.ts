@@ -9,13 +9,19 @@
  * - verification of the demo's final audit report against its trust policy:
  *   in the browser (the verify page, the domain's verifyReport over
  *   WebCrypto) against `sib report verify FILE --trust T` on the same files
- *   (the whole command), and against verifyReport in this process.
+ *   (the whole command), and against verifyReport in this process;
+ * - each role's pages: signed in as the role (the development token), every
+ *   page of its navigation opened in a fresh context (cold cache), and the
+ *   bytes of the scripts and styles it loaded (raw, and gzipped as a CDN
+ *   would send them) counted.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import type { Browser } from 'playwright-core';
 import { TrustPolicySchema } from '#ledger';
 import { verifyReport } from '#reports';
 import { buildConsole } from '../console/build.ts';
@@ -40,6 +46,73 @@ export interface ConsoleBench {
   /** verifyReport in this process (Node's crypto), median. */
   readonly nodeVerifyMs: number;
   readonly checks: number;
+  /** Per role, each page of its navigation: the script and style bytes a cold load of it fetched. */
+  readonly rolePages: readonly RolePageLoad[];
+}
+
+export interface RolePageLoad {
+  readonly role: string;
+  readonly path: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
+const ROLE_SUBJECTS: Readonly<Record<string, string>> = {
+  operator: 'second-chance-operator',
+  ministry: 'minlabour-kamchatka',
+  investor: 'investor-bench',
+  evaluator: 'evaluator-bench',
+};
+
+/** Signs in as each role, lists its navigation, and opens each page cold, counting the assets it loads. */
+async function rolePageLoads(browser: Browser, url: string): Promise<RolePageLoad[]> {
+  const loads: RolePageLoad[] = [];
+  for (const [role, subject] of Object.entries(ROLE_SUBJECTS)) {
+    const res = await fetch(`${url}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role, subject, contracts: ['*'] }),
+    });
+    if (!res.ok) throw new Error(`dev token for ${role}: ${res.status} ${await res.text()}`);
+    const session = { ...((await res.json()) as object), via: 'local' };
+    const signedIn = async () => {
+      const context = await browser.newContext();
+      await context.addInitScript(
+        (s: string) => sessionStorage.setItem('sib-console.session', s),
+        JSON.stringify(session),
+      );
+      return context;
+    };
+    const first = await signedIn();
+    const nav = await first.newPage();
+    await nav.goto(`${url}/`);
+    await nav.locator('nav a').first().waitFor();
+    const paths = await nav.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? '/'));
+    await first.close();
+    for (const path of paths) {
+      const context = await signedIn();
+      const page = await context.newPage();
+      const bodies: Promise<Buffer>[] = [];
+      page.on('response', (r) => {
+        const type = r.request().resourceType();
+        if (type === 'script' || type === 'stylesheet') bodies.push(r.body());
+      });
+      await page.goto(`${url}${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const files = await Promise.all(bodies);
+      loads.push({
+        role,
+        path,
+        files: files.length,
+        bytes: files.reduce((n, b) => n + b.byteLength, 0),
+        gzipBytes: files.reduce((n, b) => n + gzipSync(b).byteLength, 0),
+      });
+      await context.close();
+    }
+  }
+  return loads;
 }
 
 const median = (xs: readonly number[]) => {
@@ -132,6 +205,7 @@ export async function benchConsole(options: { loads?: number; verifies?: number 
       await page.reload();
     }
     await context.close();
+    const rolePages = await rolePageLoads(browser, server.url);
 
     const cliMs: number[] = [];
     for (let i = 0; i < verifies; i++) {
@@ -160,6 +234,7 @@ export async function benchConsole(options: { loads?: number; verifies?: number 
       cliVerifyMs: median(cliMs),
       nodeVerifyMs: median(nodeMs),
       checks,
+      rolePages,
     };
   } finally {
     await browser.close();
@@ -178,6 +253,11 @@ export function formatConsole(c: ConsoleBench): string {
     `    in the browser (verify page, WebCrypto)  ${f(c.browserVerifyMs)} ms`,
     `    sib report verify --trust (the command)  ${f(c.cliVerifyMs)} ms   browser/command ${f(c.browserVerifyMs / c.cliVerifyMs, 3)}`,
     `    verifyReport in Node (in process)       ${f(c.nodeVerifyMs)} ms   browser/in-process ${f(c.browserVerifyMs / c.nodeVerifyMs, 2)}`,
+    "  each role's pages, opened cold (scripts and styles fetched; KB gzipped / raw):",
+    ...c.rolePages.map(
+      (r) =>
+        `    ${r.role.padEnd(9)} ${r.path.padEnd(24)} ${f(r.gzipBytes / 1024).padStart(6)} / ${f(r.bytes / 1024)} KB (${r.files} files)`,
+    ),
   ].join('\n');
 }
 
