@@ -31,7 +31,7 @@ const witness = await benchWitness(quick ? { requests: 50 } : {});
 const xlsx = await benchXlsxIntake(quick ? { records: 2_000, runs: 1 } : {});
 const bundles = await benchBundles(quick ? { runs: 3 } : {});
 const layout = await benchLayout(quick ? { runs: 3 } : {});
-const webConsole = await benchConsole(quick ? { loads: 3, verifies: 3 } : {});
+const webConsole = await benchConsole(quick ? { loads: 3, verifies: 3, uploadRecords: 2_000 } : {});
 const stream = withStream
   ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
   : undefined;
