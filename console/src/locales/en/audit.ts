@@ -20,8 +20,8 @@ export const audit: Messages['audit'] = {
     chosen: (name: string, size: string) => `Chosen: ${name} (${size} bytes)`,
     notChosen: 'No file chosen',
     verifying: "Verifying the export: the entries' hashes, the Merkle tree and the checkpoint's signature…",
-    verified: (contract: string, size: string) =>
-      `The export is genuine: the log of contract “${contract}”, ${size} entries, the checkpoint's signature verified with the log's key.`,
+    verified: (contract: string, n: number, size: string) =>
+      `The export is genuine: the log of contract “${contract}”, ${size} ${s(n, 'entry', 'entries')}, the checkpoint's signature verified with the log's key.`,
     refused: 'The export does not verify; nothing can be recomputed from it:',
     refusedAt: (seq: number) => `(entry ${seq})`,
     noEvaluations: 'The export holds no recorded evaluation.',
@@ -108,7 +108,7 @@ export const audit: Messages['audit'] = {
     intro:
       'Witnesses confirm independently that the log only grows: the log sends them each new checkpoint to cosign. This page shows the last checkpoint each witness cosigned (its cosignature verified in this page) and what it refused (rollback, fork).',
     caption: (contract: string) => `Witnesses of the log of contract “${contract}”`,
-    logSize: (size: string) => `The log's size now: ${size} entries.`,
+    logSize: (n: number, size: string) => `The log's size now: ${size} ${s(n, 'entry', 'entries')}.`,
     policy: (quorum: number, keys: number) =>
       `Trust policy: ${keys} witness ${s(keys, 'key', 'keys')}, quorum ${quorum}.`,
     noWitnesses: "This log's trust policy names no witness.",
@@ -133,8 +133,8 @@ export const audit: Messages['audit'] = {
       fork: 'fork',
       other: 'other',
     },
-    refusal: (kind: string, size: string, witnessSize: string | undefined, status: string) =>
-      `${kind}: checkpoint of size ${size}${witnessSize === undefined ? '' : `, the witness holds ${witnessSize}`}${status === '' ? '' : ` (HTTP ${status})`}`,
+    refusal: (size: string, witnessSize: string | undefined, status: string) =>
+      `checkpoint of size ${size}${witnessSize === undefined ? '' : `, the witness holds ${witnessSize}`}${status === '' ? '' : ` (HTTP ${status})`}`,
     unreachable: 'the witness could not be reached',
     urlOnly: 'key not named in the policy',
     failed: "The witnesses' standing could not be loaded:",

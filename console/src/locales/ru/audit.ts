@@ -23,8 +23,8 @@ export const audit = {
     chosen: (name: string, size: string) => `Выбран: ${name} (${size} байт)`,
     notChosen: 'Файл не выбран',
     verifying: 'Проверяем выгрузку: хеши записей, дерево Меркла и подпись контрольной точки…',
-    verified: (contract: string, size: string) =>
-      `Выгрузка подлинная: журнал договора «${contract}», ${size} записей, подпись контрольной точки проверена ключом журнала.`,
+    verified: (contract: string, n: number, size: string) =>
+      `Выгрузка подлинная: журнал договора «${contract}», ${size} ${plural(n, 'запись', 'записи', 'записей')}, подпись контрольной точки проверена ключом журнала.`,
     refused: 'Выгрузка не прошла проверку, пересчёт невозможен:',
     refusedAt: (seq: number) => `(запись № ${seq})`,
     noEvaluations: 'В выгрузке нет записанных оценок.',
@@ -110,7 +110,7 @@ export const audit = {
     intro:
       'Свидетели независимо подтверждают, что журнал только дописывается: каждую новую контрольную точку журнал отправляет им на подпись. Здесь видно, какую контрольную точку каждый свидетель подписал последней (подпись проверяется на этой странице) и от чего он отказался (откат, развилка).',
     caption: (contract: string) => `Свидетели журнала договора «${contract}»`,
-    logSize: (size: string) => `Размер журнала сейчас: ${size} записей.`,
+    logSize: (n: number, size: string) => `Размер журнала сейчас: ${size} ${plural(n, 'запись', 'записи', 'записей')}.`,
     policy: (quorum: number, keys: number) =>
       `Политика доверия: ${keys} ${plural(keys, 'ключ', 'ключа', 'ключей')} свидетелей, кворум ${quorum}.`,
     noWitnesses: 'В политике доверия этого журнала нет свидетелей.',
@@ -135,8 +135,8 @@ export const audit = {
       fork: 'развилка',
       other: 'другое',
     } as Record<string, string>,
-    refusal: (kind: string, size: string, witnessSize: string | undefined, status: string) =>
-      `${kind}: контрольная точка размера ${size}${witnessSize === undefined ? '' : `, у свидетеля — ${witnessSize}`}${status === '' ? '' : ` (HTTP ${status})`}`,
+    refusal: (size: string, witnessSize: string | undefined, status: string) =>
+      `контрольная точка размера ${size}${witnessSize === undefined ? '' : `, у свидетеля — ${witnessSize}`}${status === '' ? '' : ` (HTTP ${status})`}`,
     unreachable: 'свидетель недоступен',
     urlOnly: 'ключ не назван в политике',
     failed: 'Не удалось загрузить состояние свидетелей:',

@@ -269,7 +269,7 @@ export default function Recompute() {
           {loading.state === 'verifying' ? <p class="muted">{r.verifying}</p> : null}
           {loading.state === 'loaded' ? (
             <p class="alert ok" data-export="verified">
-              ✓ {r.verified(loading.loaded.contract, count(loading.loaded.size, lang))}
+              ✓ {r.verified(loading.loaded.contract, loading.loaded.size, count(loading.loaded.size, lang))}
             </p>
           ) : null}
         </div>

@@ -54,7 +54,7 @@ function LogTable(props: { log: LogStanding }) {
     <section class="panel" aria-labelledby={`wit-${log.contract.id}`} data-contract={log.contract.id}>
       <h2 id={`wit-${log.contract.id}`}>{title}</h2>
       <p class="muted">
-        {w.logSize(count(log.status.size, lang))}{' '}
+        {w.logSize(log.status.size, count(log.status.size, lang))}{' '}
         {policyKeys.length === 0 ? w.noWitnesses : w.policy(log.trust?.witnesses.quorum ?? 0, policyKeys.length)}
       </p>
       {log.status.witnesses.length === 0 ? (
@@ -130,7 +130,6 @@ function LogTable(props: { log: LogStanding }) {
                             {refusal.status === undefined
                               ? w.unreachable
                               : w.refusal(
-                                  w.kinds[refusal.kind] ?? refusal.kind,
                                   count(refusal.size, lang),
                                   refusal.witnessSize === undefined ? undefined : count(refusal.witnessSize, lang),
                                   String(refusal.status),
