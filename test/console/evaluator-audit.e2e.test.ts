@@ -42,7 +42,7 @@ afterAll(async () => {
 
 const ref = (n: number) => `SC-2023-${String(n).padStart(4, '0')}`;
 
-/** 24 enrolled in 2023, 10 of them employed; participant 1's first job was recorded wrongly and corrected. */
+/** 24 enrolled in 2023, 10 of them employed; participant 1's first job was recorded wrongly and corrected, and participant 1 reoffended. */
 function batch(): unknown[] {
   const records: unknown[] = [];
   for (let n = 1; n <= 24; n++) {
@@ -71,6 +71,14 @@ function batch(): unknown[] {
       });
     }
   }
+  records.push({
+    eventId: 'rec-1',
+    participant: ref(1),
+    type: 'reconviction',
+    date: '2024-02-17',
+    source: 'court',
+    offenceDate: '2023-12-29',
+  });
   records.push({
     eventId: 'fix-1',
     participant: ref(1),
@@ -217,7 +225,7 @@ describe('the evaluator audits the log in the console', () => {
       const events = await table
         .locator('tbody tr')
         .evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-event')}:${r.getAttribute('data-mark')}`));
-      expect(events).toEqual(['en-1:', 'job-1:superseded', 'job-1b:', 'fix-1:correction']);
+      expect(events).toEqual(['en-1:', 'job-1:superseded', 'job-1b:', 'fix-1:correction', 'rec-1:']);
       expect(await table.locator('tr[data-event=job-1]').innerText()).toContain(
         lang === 'ru' ? 'заменена исправлением fix-1' : 'superseded by correction fix-1',
       );

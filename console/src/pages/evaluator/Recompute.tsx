@@ -275,7 +275,8 @@ export default function Recompute() {
         </div>
         {loading.state === 'refused' ? (
           <div class="alert bad" role="alert" data-export="refused">
-            <strong>✗ {r.refused}</strong> {loading.message} {loading.seq === undefined ? '' : r.refusedAt(loading.seq)}
+            <strong>✗ {r.refused}</strong> <span lang="en">{loading.message}</span>{' '}
+            {loading.seq === undefined ? '' : r.refusedAt(loading.seq)}
           </div>
         ) : null}
       </section>

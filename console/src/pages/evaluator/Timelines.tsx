@@ -109,9 +109,12 @@ export default function Timelines() {
         >
           <div class="audit-field">
             <label for={pseudonymId}>{m.pseudonymLabel}</label>
+            <p class="hint" id={`${pseudonymId}-hint`}>
+              {m.pseudonymHint}
+            </p>
             <input
               id={pseudonymId}
-              class="wide mono"
+              class="mono audit-pseudonym-input"
               value={typed}
               spellcheck={false}
               autocomplete="off"
@@ -119,9 +122,6 @@ export default function Timelines() {
               aria-invalid={bad}
               onInput={(e) => setTyped(e.currentTarget.value)}
             />
-            <p class="hint" id={`${pseudonymId}-hint`}>
-              {m.pseudonymHint}
-            </p>
           </div>
           <button type="submit" class="align-end" disabled={picker.chosen === ''}>
             {m.show}
