@@ -5,7 +5,7 @@
  * corrections that supersede it; and what counts as a pseudonym.
  */
 import { describe, expect, it } from 'vitest';
-import { isPseudonym, type TimelineRecord, timeline } from '../../console/src/pages/evaluator/audit-data.ts';
+import { isPseudonym, type TimelineRecord, timeline } from '../../console/src/pages/evaluator/audit-timeline.ts';
 
 const p = `p-${'a'.repeat(32)}`;
 const rec = (batchId: string, index: number, record: Partial<TimelineRecord['record']>): TimelineRecord => ({

@@ -8,6 +8,9 @@
 import { api, apiFetch, contractPath } from '../../lib/api.ts';
 import type { ContractListItem, TrustAnswer } from '../../lib/contracts.ts';
 import { saveBlob } from '../../lib/download.ts';
+import { isPseudonym, type TimelineRecord } from './audit-timeline.ts';
+
+export { isPseudonym, type TimelineLine, type TimelineRecord, timeline } from './audit-timeline.ts';
 
 export async function listContracts(): Promise<readonly ContractListItem[]> {
   return (await api<{ contracts: ContractListItem[] }>('/contracts')).contracts;
@@ -30,24 +33,6 @@ export async function downloadExport(contract: string): Promise<string> {
   return name;
 }
 
-/** A stored evidence record as the records route gives it (the fields the timeline shows). */
-export interface TimelineRecord {
-  readonly batchId: string;
-  readonly index: number;
-  readonly record: {
-    readonly eventId: string;
-    readonly participant: string;
-    readonly type: string;
-    readonly date: string;
-    readonly supersedes?: string;
-    readonly reason?: string;
-    readonly month?: string;
-    readonly offenceDate?: string;
-    readonly to?: string;
-    readonly [k: string]: unknown;
-  };
-}
-
 /** Every record of a participant (by pseudonym), page by page; `onPage` says how many so far. */
 export async function participantRecords(
   contract: string,
@@ -67,9 +52,6 @@ export async function participantRecords(
   return out;
 }
 
-const PSEUDONYM = /^p-[0-9a-f]{32}$/;
-export const isPseudonym = (text: string) => PSEUDONYM.test(text);
-
 /** The pseudonyms behind an evaluation's outcomes (GET /contracts/{contract}/evaluations/{seq}, the evaluator's view), sorted. */
 export async function evaluationPseudonyms(contract: string, seq: number): Promise<string[]> {
   const answer = await api<{
@@ -82,40 +64,6 @@ export async function evaluationPseudonyms(contract: string, seq: number): Promi
   for (const o of answer.result.outcomes ?? []) if (isPseudonym(o.subject)) found.add(o.subject);
   for (const n of answer.result.numerators ?? []) for (const p of n.participants) if (isPseudonym(p)) found.add(p);
   return [...found].sort();
-}
-
-/** One line of a timeline: the record and how corrections touch it. */
-export interface TimelineLine extends TimelineRecord {
-  /** The eventIds of the corrections that supersede this record. */
-  readonly supersededBy: readonly string[];
-}
-
-/**
- * The records in date order (then batch and position, which is log order
- * within a day), each with the corrections that supersede it: a correction
- * names the record it corrects in `supersedes` (docs/evidence.md), and the
- * record itself never changes.
- */
-export function timeline(records: readonly TimelineRecord[]): TimelineLine[] {
-  const by = new Map<string, string[]>();
-  for (const r of records) {
-    if (r.record.type === 'correction' && r.record.supersedes !== undefined) {
-      by.set(r.record.supersedes, [...(by.get(r.record.supersedes) ?? []), r.record.eventId]);
-    }
-  }
-  return [...records]
-    .sort((a, b) =>
-      a.record.date !== b.record.date
-        ? a.record.date < b.record.date
-          ? -1
-          : 1
-        : a.batchId !== b.batchId
-          ? a.batchId < b.batchId
-            ? -1
-            : 1
-          : a.index - b.index,
-    )
-    .map((r) => ({ ...r, supersededBy: by.get(r.record.eventId) ?? [] }));
 }
 
 /** What GET /contracts/{contract}/witnesses answers. */

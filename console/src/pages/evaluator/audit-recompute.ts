@@ -18,15 +18,18 @@
  * Lazily imported by the recompute page: the runner, the evaluation
  * formulas and the verifier stay out of every other page's first load.
  */
-import type { EvaluationResult } from '#evaluation';
+import { type EvaluationResult, encodeResult } from '#evaluation';
 import type { StoredRecord } from '#evidence';
-import { encodeResult } from '../../../../domain/evaluation/result.ts';
-import type { Entry } from '../../../../domain/ledger/entry.ts';
-import { decodeEntry } from '../../../../domain/ledger/entry.ts';
-import { exportCheckpointNote, splitLines, verifyExportBytes } from '../../../../domain/ledger/export-verify.ts';
-import { recordedEvaluations } from '../../../../domain/ledger/kinds.ts';
-import { publicSummary, summaryHash } from '../../../../domain/reports/summary.ts';
-import { Evaluation } from '../../../../domain/services/evaluation-run.ts';
+import {
+  decodeEntry,
+  type Entry,
+  exportCheckpointNote,
+  recordedEvaluations,
+  splitLines,
+  verifyExportBytes,
+} from '#ledger';
+import { publicSummary, summaryHash } from '#reports';
+import { Evaluation } from '#services';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { api, contractPath } from '../../lib/api.ts';
 
