@@ -22,6 +22,9 @@ export const audit: Messages['audit'] = {
     verifying: "Verifying the export: the entries' hashes, the Merkle tree and the checkpoint's signature…",
     verified: (contract: string, n: number, size: string) =>
       `The export is genuine: the log of contract “${contract}”, ${size} ${s(n, 'entry', 'entries')}, the checkpoint's signature verified with the log's key.`,
+    keySaved: "(The log's key from the trust policy saved in this browser.)",
+    keyServer:
+      "(The log's key from the trust policy the server publishes; safer: save your own on the report verification page.)",
     refused: 'The export does not verify; nothing can be recomputed from it:',
     refusedAt: (seq: number) => `(entry ${seq})`,
     noEvaluations: 'The export holds no recorded evaluation.',

@@ -12,8 +12,10 @@
 import { useState } from 'preact/hooks';
 import { ProblemNote, usePageTitle } from '../../components/async.tsx';
 import { DropZone } from '../../components/DropZone.tsx';
+import { withWebCrypto } from '../../crypto/kernel.ts';
 import { useLang } from '../../i18n.tsx';
 import { count, dateTime, money } from '../../lib/format.ts';
+import { savedTrustPolicy } from '../../lib/log-watch.ts';
 import { downloadExport, logTrust } from './audit-data.ts';
 import { ContractPicker, useContracts } from './audit-parts.tsx';
 import type { LoadedExport, Recomputation } from './audit-recompute.ts';
@@ -23,7 +25,14 @@ const engine = () => import('./audit-recompute.ts');
 type Loading =
   | { readonly state: 'none' }
   | { readonly state: 'verifying'; readonly name: string; readonly size: number }
-  | { readonly state: 'loaded'; readonly name: string; readonly size: number; readonly loaded: LoadedExport }
+  | {
+      readonly state: 'loaded';
+      readonly name: string;
+      readonly size: number;
+      readonly loaded: LoadedExport;
+      /** Whose log key the export was verified with: the policy saved in this browser, or the server's. */
+      readonly keySource: 'saved' | 'server';
+    }
   | {
       readonly state: 'refused';
       readonly name: string;
@@ -231,10 +240,13 @@ export default function Recompute() {
     try {
       const { exportContract, loadExport, ExportRefused } = await engine();
       const contract = exportContract(bytes);
-      const trust = contract === undefined ? undefined : await logTrust(contract);
+      // The policy saved in this browser (the log watch's, from the evaluator's own records) is preferred to the server's.
+      const saved = (await savedTrustPolicy(withWebCrypto))?.logs.find((l) => l.contract === contract);
+      const trust = saved ?? (contract === undefined ? undefined : await logTrust(contract));
+      const keySource = saved === undefined ? 'server' : 'saved';
       try {
         const loaded = await loadExport(bytes, trust?.logKey ?? '');
-        setLoading({ state: 'loaded', ...base, loaded });
+        setLoading({ state: 'loaded', ...base, loaded, keySource });
       } catch (error) {
         if (!(error instanceof ExportRefused)) throw error;
         setLoading({
@@ -269,7 +281,8 @@ export default function Recompute() {
           {loading.state === 'verifying' ? <p class="muted">{r.verifying}</p> : null}
           {loading.state === 'loaded' ? (
             <p class="alert ok" data-export="verified">
-              ✓ {r.verified(loading.loaded.contract, loading.loaded.size, count(loading.loaded.size, lang))}
+              ✓ {r.verified(loading.loaded.contract, loading.loaded.size, count(loading.loaded.size, lang))}{' '}
+              {loading.keySource === 'saved' ? r.keySaved : r.keyServer}
             </p>
           ) : null}
         </div>
