@@ -17,6 +17,7 @@ import {
   type NodeId,
   rangeNodes,
   rootFromFrontier,
+  type WitnessAnswer,
 } from '#ledger';
 import { DynamoIo, type RetryPolicy } from './dynamo-io.ts';
 import { type AppendReceipt, type AppendRequest, LedgerAppender } from './ledger-append.ts';
@@ -33,6 +34,7 @@ import {
   nodeSk,
   recordsPk,
 } from './ledger-items.ts';
+import * as witnesses from './ledger-witnesses.ts';
 
 export type { RetryPolicy } from './dynamo-io.ts';
 export {
@@ -262,6 +264,16 @@ export class DynamoLedger {
   /** Adds a witness's cosignature to the published checkpoint of `size` (ledger-checkpoints.ts); returns the stored note. */
   addCosignature(contract: string, size: number, cosignedNote: string): Promise<string> {
     return checkpoints.addCosignature(this.#ledger, contract, size, cosignedNote);
+  }
+
+  /** Remembers a witness's answer to a checkpoint push, off the log (ledger-witnesses.ts). */
+  saveWitnessAnswer(contract: string, answer: WitnessAnswer, at: string): Promise<void> {
+    return witnesses.saveWitnessAnswer(this.#ledger, contract, answer, at);
+  }
+
+  /** Each witness's last cosignature and last refusal of the log's checkpoints, by URL (ledger-witnesses.ts). */
+  witnessAnswers(contract: string): Promise<witnesses.WitnessAnswers[]> {
+    return witnesses.witnessAnswers(this.#ledger, contract);
   }
 
   /** Every contract with a log, in id order. */

@@ -4,9 +4,12 @@
  * (comma-separated; CDK context `witnessUrls`), a fetch client with a
  * timeout, and the hook the ledger calls once it has stored a new
  * checkpoint. A witness that is down or refuses is logged (URL and status
- * only) and the checkpoint stays published without its cosignature.
+ * only) and the checkpoint stays published without its cosignature. Each
+ * witness's answer is handed to `record` (the runtime remembers it off the
+ * log, ledger-witnesses.ts, for `GET /contracts/{contract}/witnesses`); a
+ * failure to record is logged too, never thrown.
  */
-import { pushCheckpoint, type VerifierKey, type WitnessClient } from '#ledger';
+import { pushCheckpoint, type VerifierKey, type WitnessAnswer, type WitnessClient } from '#ledger';
 
 /** How long one add-checkpoint may take before the witness counts as down. */
 const TIMEOUT_MS = 5_000;
@@ -52,6 +55,8 @@ export interface WitnessPushOptions {
   readonly client?: WitnessClient;
   /** Where a witness that gave no cosignature is reported; default console.warn (JSON). */
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
+  /** Remembers each witness's answer to the push (cosigned, or refused and why). */
+  readonly record?: (contract: string, answers: readonly WitnessAnswer[]) => Promise<void>;
 }
 
 /**
@@ -81,6 +86,15 @@ export function checkpointPusher(
       );
       for (const f of result.failed)
         warn('witness gave no cosignature', { contract, size, witness: f.url, why: f.why });
+      if (options.record !== undefined) {
+        await options.record(contract, result.answers).catch((error: unknown) =>
+          warn('witness answers not recorded', {
+            contract,
+            size,
+            why: error instanceof Error ? error.message : String(error),
+          }),
+        );
+      }
       return result.note;
     } catch (error) {
       warn('witness push failed', { contract, size, why: error instanceof Error ? error.message : String(error) });

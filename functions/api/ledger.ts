@@ -49,6 +49,7 @@ import {
   UploadStatusSchema,
 } from './ledger-schemas.ts';
 import { getTrustPolicy } from './trust-policy.ts';
+import { getWitnessStatus } from './witness-status.ts';
 
 export { exportSettings } from './ledger-export.ts';
 export {
@@ -276,6 +277,8 @@ export const IMPLS = {
   exportLog,
   cosignCheckpoint,
   getTrustPolicy,
+  // Witness status (the evaluator's audit pages)
+  getWitnessStatus,
 };
 
 export const handler = apiHandler(IMPLS);

@@ -175,6 +175,18 @@ export const ROUTES: readonly RouteDef[] = [
     writes: true,
     handler: 'api/ledger',
   },
+  // Witness status (the evaluator's audit pages): what each witness last answered to the log's pushes
+  {
+    id: 'getWitnessStatus',
+    method: 'GET',
+    path: '/contracts/{contract}/witnesses',
+    summary:
+      'Each witness the log pushes its checkpoints to: the last checkpoint it cosigned (with the stored note, to verify) and its last refusal (rollback, fork or other)',
+    roles: ['ministry', 'investor', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
   // Contracts and evaluation
   {
     id: 'listContracts',

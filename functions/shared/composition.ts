@@ -74,7 +74,17 @@ export async function wireRuntime(
     tables: stack.tables,
     ...(witnessUrls.length === 0
       ? {}
-      : { afterCheckpoint: checkpointPusher(() => log, { urls: witnessUrls, witnessKeys: witnessKeysFromEnv() }) }),
+      : {
+          afterCheckpoint: checkpointPusher(() => log, {
+            urls: witnessUrls,
+            witnessKeys: witnessKeysFromEnv(),
+            // Each witness's answer, for GET /contracts/{contract}/witnesses (off the log).
+            record: async (contract, answers) => {
+              const at = new Date().toISOString();
+              await Promise.all(answers.map((a) => log.saveWitnessAnswer(contract, a, at)));
+            },
+          }),
+        }),
   });
   const ledger = new DynamoEvidenceLedger(log, keys.signer);
   const store = new DynamoEvidenceStore({

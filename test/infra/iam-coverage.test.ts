@@ -253,6 +253,7 @@ beforeAll(async () => {
   await api('getConsistencyProof', { claims: claims('investor'), query: { from: '1' } });
   await api('exportLog', { claims: claims('investor') });
   await api('getTrustPolicy', { claims: claims('investor') });
+  await api('getWitnessStatus', { claims: claims('investor') });
   const witness = memoryWitness('evaluator.example/witness');
   const logKey = await logVerifierKey(own.signer, contract);
   const cosigned = await cosignNote(checkpoint.body.note, logKey, witness.signer, 1_767_000_000);
