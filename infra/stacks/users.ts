@@ -92,5 +92,11 @@ export function createUsers(scope: Construct, props: UsersProps): Users {
     },
     supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
   });
+  // Managed login (version 2) serves its pages to a client only once a style is assigned: Cognito's own.
+  new cognito.CfnManagedLoginBranding(scope, 'LoginBranding', {
+    userPoolId: userPool.userPoolId,
+    clientId: userPoolClient.userPoolClientId,
+    useCognitoProvidedValues: true,
+  });
   return { userPool, userPoolClient, userPoolDomain };
 }

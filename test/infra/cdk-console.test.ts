@@ -254,7 +254,13 @@ describe('the console on AWS (dev, default context)', () => {
     expect((client.Properties.CallbackURLs as unknown[]).map(render)).toEqual([`${consoleOrigin}/auth/callback`]);
     expect((client.Properties.LogoutURLs as unknown[]).map(render)).toEqual([`${consoleOrigin}/sign-in`]);
     const [, domain] = one('AWS::Cognito::UserPoolDomain');
-    expect(domain.Properties.Domain).toBe('sib-test');
+    expect(domain.Properties).toMatchObject({ Domain: 'sib-test', ManagedLoginVersion: 2 });
+    // Managed login serves the client's pages only with a style assigned (Cognito's own).
+    const [, branding] = one('AWS::Cognito::ManagedLoginBranding');
+    expect(branding.Properties).toMatchObject({
+      ClientId: { Ref: idOf(stateless.userPoolClient) },
+      UseCognitoProvidedValues: true,
+    });
   });
 
   it('lets the console’s origin only PUT to the uploads bucket, with the headers a presigned PUT signs', () => {
