@@ -43,6 +43,14 @@ describe('the CDK app with cdk-nag AwsSolutions', () => {
   it.each([
     ['dev', {}],
     ['prod', { stage: 'prod', cognitoDomainPrefix: 'sib-ledger-prod', alarmEmail: 'ops@example.org' }],
+    [
+      'prod with the console on its own domain (TLSv1.2_2021, nothing acknowledged for TLS)',
+      {
+        stage: 'prod',
+        consoleDomain: 'console.sib.example.org',
+        consoleCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-aaaa-bbbb-cccc-0123456789ab',
+      },
+    ],
   ] as const)('synthesizes %s with no unacknowledged finding', (_, context) => {
     // Prepare
     const { app, outdir, built } = appWith(context);
