@@ -6,7 +6,14 @@
  *   stage                  dev | prod (default dev); prod turns on every retention and protection
  *   reportRetentionDays    Object Lock (COMPLIANCE) retention of reports, days (default: prod 2555, seven years; dev 1)
  *   archiveRetentionDays   the same for the evidence archive (default: as reports)
- *   cognitoDomainPrefix    the Cognito hosted sign-in domain prefix (default: none)
+ *   cognitoDomainPrefix    the Cognito hosted sign-in domain prefix, unique in the region
+ *                          (default: `<stateless stack name>-<account>` in lower case)
+ *   consoleDomain          the web console's own domain name (default: the CloudFront distribution's)
+ *   consoleCertificateArn  its ACM certificate in us-east-1 (required with consoleDomain, and only with it)
+ *   consoleCallbackUrls    comma-separated URLs the hosted sign-in may return to, the console's first
+ *                          (default: `<console>/auth/callback`)
+ *   consoleLogoutUrls      comma-separated URLs the hosted sign-out may return to, the console's first
+ *                          (default: `<console>/sign-in`)
  *   alarmEmail             subscribed to the alarm topic (default: none)
  *   ingestRejectsPerHour   rejected records per hour that raise the alarm (default 100)
  *   witnessKeys            comma-separated verifier keys of the witnesses that may cosign (SIB_WITNESS_KEYS; default: none)
@@ -85,6 +92,45 @@ function partyKeysContext(app: App): string | undefined {
   return JSON.stringify(parsed);
 }
 
+/** A comma-separated list of https:// URLs (http:// only for this machine), or undefined. */
+function urlsContext(app: App, key: string): string[] | undefined {
+  const value = stringContext(app, key);
+  if (value === undefined) return undefined;
+  const urls = value.split(',').map((u) => u.trim());
+  for (const url of urls) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    const local = parsed?.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+    if (parsed === undefined || (parsed.protocol !== 'https:' && !local)) {
+      throw new Error(`context "${key}" must be comma-separated https:// URLs, got ${JSON.stringify(url)}`);
+    }
+  }
+  return urls;
+}
+
+/** `consoleDomain` and `consoleCertificateArn`: both or neither. */
+function consoleDomainContext(app: App): { name: string; certificateArn: string } | undefined {
+  const name = stringContext(app, 'consoleDomain');
+  const certificateArn = stringContext(app, 'consoleCertificateArn');
+  if (name === undefined && certificateArn === undefined) return undefined;
+  if (name === undefined || certificateArn === undefined) {
+    throw new Error('context "consoleDomain" and "consoleCertificateArn" go together: give both or neither');
+  }
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(name)) {
+    throw new Error(`context "consoleDomain" must be a lower-case host name, got ${JSON.stringify(name)}`);
+  }
+  if (!/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+    throw new Error(
+      `context "consoleCertificateArn" must be an ACM certificate ARN in us-east-1 (CloudFront's region), got ${JSON.stringify(certificateArn)}`,
+    );
+  }
+  return { name, certificateArn };
+}
+
 /** The stateful stack's tables, buckets and keys, as the stateless stack takes them. */
 export function statefulResources(stateful: StatefulStack) {
   return {
@@ -119,6 +165,9 @@ export function buildApp(app: App): SibLedgerApp {
   const witnessQuorum = quorumContext(app, witnessKeys);
   const partyKeys = partyKeysContext(app);
   const witnessUrls = stringContext(app, 'witnessUrls');
+  const consoleDomain = consoleDomainContext(app);
+  const callbackUrls = urlsContext(app, 'consoleCallbackUrls');
+  const logoutUrls = urlsContext(app, 'consoleLogoutUrls');
 
   // Cross-stack references (the stateless stack uses the stateful one's resources) stay strong:
   // CloudFormation refuses to remove an export still in use.
@@ -145,7 +194,10 @@ export function buildApp(app: App): SibLedgerApp {
     ...(witnessQuorum === undefined ? {} : { witnessQuorum }),
     ...(partyKeys === undefined ? {} : { partyKeys }),
     ...(witnessUrls === undefined ? {} : { witnessUrls }),
-    description: `sib-ledger ${stage}: API, functions, users, alarms`,
+    ...(consoleDomain === undefined ? {} : { consoleDomain }),
+    ...(callbackUrls === undefined ? {} : { callbackUrls }),
+    ...(logoutUrls === undefined ? {} : { logoutUrls }),
+    description: `sib-ledger ${stage}: API, functions, users, alarms, web console`,
     terminationProtection: stage === 'prod',
   });
 

@@ -4,13 +4,18 @@
  * functions/ (one per handler module of functions/api/routes.ts, with the
  * operator's records lookup split out), the S3-event ingest of large
  * uploads, the scheduled checkpoint publisher, dead-letter queues of the
- * asynchronous invocations, and the alarms and dashboard (Observability).
+ * asynchronous invocations, the alarms and dashboard (Observability), and
+ * the web console (ConsoleHosting: CloudFront in front of its bucket and the
+ * API, so the console calls the API on its own origin; its /config.json
+ * names this stack's user pool, client and hosted UI).
  *
  * Least privilege: every function gets exactly the statements FUNCTIONS
  * (function-specs.ts) lists for it (function-policies.ts); the tests assert
  * the template against it. The users and groups: users.ts.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -18,20 +23,24 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { UPLOADS_PREFIX } from '../../functions/adapters/storage-layout.ts';
 import { DEPLOYED_ROUTES } from '../../functions/api/routes.ts';
+import { ConsoleHosting } from '../constructs/console-hosting.ts';
 import type { Stage } from '../constructs/handler-function.ts';
-import { HandlerFunction } from '../constructs/handler-function.ts';
+import { HandlerFunction, SKIP_BUNDLING_CONTEXT } from '../constructs/handler-function.ts';
 import { Observability } from '../constructs/observability.ts';
+import { DEFAULT_CONSOLE_DIR } from '../local/console-files.ts';
 import { type GrantTargets, grantFunction } from './function-policies.ts';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, functionOfRoute } from './function-specs.ts';
-import { createUsers } from './users.ts';
+import { createUsers, OAUTH_SCOPES } from './users.ts';
 
 export {
   FUNCTIONS,
@@ -52,10 +61,22 @@ export interface StatelessStackProps extends StackProps, GrantTargets {
   readonly stage: Stage;
   /** The signer's key name in checkpoints (LOG_NAME); default `sib-ledger-<stage>`. */
   readonly logName?: string;
-  /** Prefix of the Cognito hosted domain (`<prefix>.auth.<region>.amazoncognito.com`); none without it. */
+  /**
+   * Prefix of the Cognito hosted domain (`<prefix>.auth.<region>.amazoncognito.com`, unique in the
+   * region); default the stack's name and the account, `<stack name>-<account>` in lower case.
+   */
   readonly cognitoDomainPrefix?: string;
-  /** Where the hosted sign-in may return to (with a domain); default the CLI's loopback. */
+  /** Where the hosted sign-in may return to; the first is the console's. Default `<console>/auth/callback`. */
   readonly callbackUrls?: readonly string[];
+  /** Where the hosted sign-out may return to; the first is the console's. Default `<console>/sign-in`. */
+  readonly logoutUrls?: readonly string[];
+  /** The console's own domain and its ACM certificate (us-east-1); default CloudFront's domain. */
+  readonly consoleDomain?: { readonly name: string; readonly certificateArn: string };
+  /**
+   * The built console (console/build.ts) deployed to its bucket; default console/dist, or a stub
+   * page when bundling is skipped (context `sib:skipBundling`: template tests).
+   */
+  readonly consoleBuild?: { readonly dir: string } | { readonly stub: true };
   /** Who receives the alarms (an e-mail subscription of the alarm topic). */
   readonly alarmEmail?: string;
   /** Rejected records per hour that raise the ingest alarm; default 100. */
@@ -77,7 +98,9 @@ export class StatelessStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
-  readonly userPoolDomain?: cognito.UserPoolDomain;
+  readonly userPoolDomain: cognito.UserPoolDomain;
+  /** The web console: its bucket, CloudFront distribution and origin. */
+  readonly console: ConsoleHosting;
   readonly functions: Readonly<Record<FunctionName, lambda.Function>>;
   /** Async invocations that failed every retry, per event-driven function. */
   readonly deadLetterQueues: Readonly<{ IngestS3: sqs.Queue; PublishCheckpoints: sqs.Queue }>;
@@ -87,10 +110,25 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     this.stage = props.stage;
-    const users = createUsers(this, props);
+    this.api = this.#createApi(props.stage);
+    const cognitoDomainPrefix =
+      props.cognitoDomainPrefix ?? `${this.stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${Aws.ACCOUNT_ID}`;
+    // The hosted UI's address follows from the prefix (UserPoolDomain.baseUrl()); the console's CSP needs it first.
+    const hostedUi = `https://${cognitoDomainPrefix}.auth.${Aws.REGION}.amazoncognito.com`;
+    const uploads = `https://${props.uploadsBucket.bucketRegionalDomainName}`;
+    this.console = new ConsoleHosting(this, 'Console', {
+      stage: props.stage,
+      api: this.api,
+      routes: DEPLOYED_ROUTES,
+      connect: [hostedUi, uploads],
+      ...(props.consoleDomain === undefined ? {} : { domain: props.consoleDomain }),
+    });
+    const callbackUrls = props.callbackUrls ?? [`${this.console.origin}/auth/callback`];
+    const logoutUrls = props.logoutUrls ?? [`${this.console.origin}/sign-in`];
+    const users = createUsers(this, { stage: props.stage, cognitoDomainPrefix, callbackUrls, logoutUrls });
     this.userPool = users.userPool;
     this.userPoolClient = users.userPoolClient;
-    if (users.userPoolDomain) this.userPoolDomain = users.userPoolDomain;
+    this.userPoolDomain = users.userPoolDomain;
     this.deadLetterQueues = {
       IngestS3: this.#deadLetterQueue('IngestDeadLetters'),
       PublishCheckpoints: this.#deadLetterQueue('CheckpointDeadLetters'),
@@ -108,8 +146,23 @@ export class StatelessStack extends Stack {
         }),
       ],
     });
-    this.api = this.#createApi(props.stage);
     this.#route();
+    this.console.deploy(
+      {
+        apiBase: '',
+        auth: {
+          mode: 'cognito',
+          domain: this.userPoolDomain.baseUrl(),
+          issuer: this.userPool.userPoolProviderUrl,
+          clientId: this.userPoolClient.userPoolClientId,
+          redirectUri: callbackUrls[0] ?? '',
+          logoutUri: logoutUrls[0] ?? '',
+          scopes: OAUTH_SCOPES.map((s) => s.scopeName),
+        },
+      },
+      this.#consoleBuild(props),
+    );
+    this.#uploadsCors(props);
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,
       api: this.api,
@@ -121,6 +174,64 @@ export class StatelessStack extends Stack {
       ...(props.alarmEmail === undefined ? {} : { alarmEmail: props.alarmEmail }),
     });
     this.#outputs();
+  }
+
+  /** What the console's bucket gets: the given build, a stub when bundling is skipped, else console/dist. */
+  #consoleBuild(props: StatelessStackProps): { dir: string } | { stub: true } {
+    if (props.consoleBuild) return props.consoleBuild;
+    const skip = this.node.tryGetContext(SKIP_BUNDLING_CONTEXT);
+    if (skip === true || skip === 'true') return { stub: true };
+    if (!existsSync(join(DEFAULT_CONSOLE_DIR, 'index.html'))) {
+      throw new Error(`the console is not built: ${DEFAULT_CONSOLE_DIR} has no index.html (npx node console/build.ts)`);
+    }
+    return { dir: DEFAULT_CONSOLE_DIR };
+  }
+
+  /**
+   * The browser PUTs a large batch straight to the evidence uploads bucket
+   * with a presigned URL (functions/presign-upload.ts): the bucket allows
+   * that PUT from the console's origin only, with the headers the URL signs
+   * (content-type, x-amz-meta-*, x-amz-checksum-sha256) and the ETag
+   * readable. The bucket lives in the stateful stack: its CORS rule is set
+   * from here (a custom resource), so the dependency stays one-way.
+   */
+  #uploadsCors(props: StatelessStackProps): void {
+    const bucket = props.uploadsBucket.bucketName;
+    new cr.AwsCustomResource(this, 'UploadsCors', {
+      resourceType: 'Custom::UploadsCors',
+      onUpdate: {
+        service: 'S3',
+        action: 'putBucketCors',
+        parameters: {
+          Bucket: bucket,
+          CORSConfiguration: {
+            CORSRules: [
+              {
+                AllowedMethods: ['PUT'],
+                AllowedOrigins: [this.console.origin],
+                AllowedHeaders: ['content-type', 'content-md5', 'x-amz-*'],
+                ExposeHeaders: ['ETag'],
+                MaxAgeSeconds: 3000,
+              },
+            ],
+          },
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(`${bucket}-cors`),
+      },
+      onDelete: { service: 'S3', action: 'deleteBucketCors', parameters: { Bucket: bucket } },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['s3:PutBucketCORS'], resources: [props.uploadsBucket.bucketArn] }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    // CDK's singleton function behind every AwsCustomResource of the stack.
+    const provider = this.node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`);
+    if (provider === undefined) throw new Error('the AwsCustomResource provider function is missing');
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's AwsCustomResource function (aws-cdk-lib internal) uses AWSLambdaBasicExecutionRole for its own logs; it runs only at deployment.",
+    });
   }
 
   /** A dead-letter queue of a function's asynchronous invocations. */
@@ -275,9 +386,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
-    if (this.userPoolDomain) {
-      new CfnOutput(this, 'CognitoDomain', { value: this.userPoolDomain.baseUrl() });
-    }
+    new CfnOutput(this, 'CognitoDomain', { value: this.userPoolDomain.baseUrl() });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.origin, description: 'The web console (and the API)' });
+    new CfnOutput(this, 'ConsoleDistributionId', { value: this.console.distribution.distributionId });
+    new CfnOutput(this, 'ConsoleBucketName', { value: this.console.bucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }

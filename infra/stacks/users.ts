@@ -1,8 +1,10 @@
 /**
  * The users of the HTTP API: a Cognito user pool (administrators create the
  * users; MFA required; the contracts a user may act on in an attribute only
- * an administrator sets), one group per role, an optional hosted sign-in
- * domain, and the API's app client whose tokens the JWT authorizer accepts.
+ * an administrator sets), one group per role, the hosted sign-in domain, and
+ * the app client whose ID tokens the JWT authorizer accepts: a public client
+ * (no secret) of the authorization code flow, which Cognito runs with PKCE
+ * for the web console (console/src/auth/pkce.ts).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -14,16 +16,21 @@ export const GROUPS: readonly Role[] = ['operator', 'ministry', 'investor', 'eva
 
 export interface UsersProps {
   readonly stage: Stage;
-  /** Prefix of the Cognito hosted domain (`<prefix>.auth.<region>.amazoncognito.com`); none without it. */
-  readonly cognitoDomainPrefix?: string;
-  /** Where the hosted sign-in may return to (with a domain); default the CLI's loopback. */
-  readonly callbackUrls?: readonly string[];
+  /** Prefix of the Cognito hosted domain (`<prefix>.auth.<region>.amazoncognito.com`). */
+  readonly cognitoDomainPrefix: string;
+  /** Where the hosted sign-in may return to with a code (the console's /auth/callback). */
+  readonly callbackUrls: readonly string[];
+  /** Where the hosted sign-out may return to (the console's /sign-in). */
+  readonly logoutUrls: readonly string[];
 }
+
+/** The scopes the console asks for (console/src/auth/pkce.ts DEFAULT_SCOPES); the ID token carries `custom:contracts`. */
+export const OAUTH_SCOPES = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE];
 
 export interface Users {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
-  readonly userPoolDomain?: cognito.UserPoolDomain;
+  readonly userPoolDomain: cognito.UserPoolDomain;
 }
 
 /** The user pool, its groups, domain and API client, in `scope` (the stateless stack). */
@@ -59,13 +66,10 @@ export function createUsers(scope: Construct, props: UsersProps): Users {
       description: `sib-ledger role ${group}`,
     });
   }
-  const userPoolDomain =
-    props.cognitoDomainPrefix === undefined
-      ? undefined
-      : userPool.addDomain('Domain', {
-          cognitoDomain: { domainPrefix: props.cognitoDomainPrefix },
-          managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
-        });
+  const userPoolDomain = userPool.addDomain('Domain', {
+    cognitoDomain: { domainPrefix: props.cognitoDomainPrefix },
+    managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+  });
   const userPoolClient = userPool.addClient('ApiClient', {
     authFlows: { userSrp: true },
     generateSecret: false,
@@ -79,15 +83,20 @@ export function createUsers(scope: Construct, props: UsersProps): Users {
       .withCustomAttributes('contracts'),
     // Nothing: not even the e-mail, which is the sign-in name (an administrator changes it).
     writeAttributes: new cognito.ClientAttributes(),
-    ...(props.cognitoDomainPrefix !== undefined
-      ? {
-          oAuth: {
-            flows: { authorizationCodeGrant: true },
-            scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
-            callbackUrls: [...(props.callbackUrls ?? ['http://localhost:8765/callback'])],
-          },
-        }
-      : { disableOAuth: true }),
+    // The code flow only (no implicit grant), a public client: the console binds its code to itself with PKCE (S256).
+    oAuth: {
+      flows: { authorizationCodeGrant: true },
+      scopes: OAUTH_SCOPES,
+      callbackUrls: [...props.callbackUrls],
+      logoutUrls: [...props.logoutUrls],
+    },
+    supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
   });
-  return { userPool, userPoolClient, ...(userPoolDomain === undefined ? {} : { userPoolDomain }) };
+  // Managed login (version 2) serves its pages to a client only once a style is assigned: Cognito's own.
+  new cognito.CfnManagedLoginBranding(scope, 'LoginBranding', {
+    userPoolId: userPool.userPoolId,
+    clientId: userPoolClient.userPoolClientId,
+    useCognitoProvidedValues: true,
+  });
+  return { userPool, userPoolClient, userPoolDomain };
 }
