@@ -262,7 +262,7 @@ describe('the evaluator in the console', () => {
     await ev.page.getByText(/записал этот расчёт|Этот расчёт записал/).waitFor();
     await checkPage(ev, 'evaluator-attest-payment-ru');
     await ev.page.goto(`${b.url}/evaluator/attest`);
-    await ev.page.getByRole('link', { name: `Открыть выплату ${ownPayment}` }).waitFor();
+    await ev.page.getByRole('link', { name: `Открыть выплату № ${ownPayment}` }).waitFor();
     await checkPage(ev, 'evaluator-attest-list-ru');
     await ev.page.goto(`${b.url}/evaluator/comparisons`);
     await ev.page.locator('#cmp-contract').selectOption(contract);
