@@ -90,14 +90,14 @@ describe('the evaluator in the console', () => {
         ? { create: 'Создать ключ подписи', enrol: 'Зарегистрировать', enrolled: /зарегистрирован как/ }
         : { create: 'Create a signing key', enrol: 'Enrol', enrolled: /enrolled as/ };
     await page.getByRole('button', { name: t.create }).click();
-    await expect.poll(() => page.locator('#verifier').inputValue()).toMatch(/^[^+]+\+[0-9a-f]{8}\+/);
-    for (const [i, contract] of contracts.entries()) {
-      await page.locator(`#role-${contract}`).selectOption(role);
-      await page
-        .locator('tr', { has: page.locator(`#role-${contract}`) })
-        .getByRole('button', { name: t.enrol })
-        .click();
-      await expect.poll(() => page.getByText(t.enrolled).count()).toBe(i + 1);
+    await expect
+      .poll(() => page.locator('#verifier').inputValue(), { timeout: 30_000 })
+      .toMatch(/^[^+]+\+[0-9a-f]{8}\+/);
+    for (const contract of contracts) {
+      const row = page.locator('tbody tr', { hasText: contract });
+      await row.locator('select').selectOption(role);
+      await row.getByRole('button', { name: t.enrol }).click();
+      await row.locator('.badge.ok', { hasText: t.enrolled }).waitFor();
     }
   }
 
@@ -268,6 +268,11 @@ describe('the evaluator in the console', () => {
     await ev.page.locator('#cmp-contract').selectOption(contract);
     await ev.page.locator('tbody tr', { hasText: 'Regional statistics office' }).waitFor();
     await checkPage(ev, 'evaluator-comparisons-ru');
+    await ev.page.getByLabel('Значение', { exact: true }).fill('0.29');
+    await ev.page.getByRole('button', { name: 'Далее: проверить и подписать' }).click();
+    await ev.page.getByRole('heading', { name: 'Подтвердите публикацию' }).waitFor();
+    await checkPage(ev, 'evaluator-comparison-confirm-ru');
+    await ev.page.getByRole('button', { name: 'Отмена' }).click();
     expect(ev.errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
 
     // The ministry's payment page: the attestation's signature verified, by a key the trust policy names.
@@ -283,5 +288,23 @@ describe('the evaluator in the console', () => {
     await attestation.getByText('ключ зарегистрирован в политике доверия договора').waitFor();
     await checkPage(min, 'evaluator-ministry-sees-attestation-ru');
     expect(min.errors).toEqual([]);
+
+    // The analyst again, in English: y1 is attested, so evaluating it again is refused in words; y2 is recorded.
+    await an.page.goto(`${b.url}/evaluator/evaluate`);
+    const y2At = await ports.log.size(contract);
+    await an.page.getByRole('button', { name: 'Dry run' }).click();
+    await an.page
+      .locator('.refusal')
+      .getByText(/cannot be evaluated again: its payment .* is attested/)
+      .waitFor();
+    expect(await ports.log.size(contract)).toBe(y2At);
+    await checkPage(an, 'evaluator-refused-en');
+    await an.page.getByLabel('Period').selectOption('y2');
+    await an.page.getByRole('button', { name: 'Dry run' }).click();
+    await an.page.getByRole('button', { name: `Sign and record at checkpoint ${y2At}` }).click();
+    await an.page.getByText(`The calculation is recorded: payment ${y2At}.`).waitFor();
+    expect(await readPayment(ports, contract, y2At)).toMatchObject({ period: 'y2', state: 'calculated' });
+    await checkPage(an, 'evaluator-recorded-en');
+    expect(an.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
   }, 240_000);
 });

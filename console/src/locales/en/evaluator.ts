@@ -61,6 +61,13 @@ export const evaluator: Messages['evaluator'] = {
     rerun: 'Dry run at the current size',
     refused: 'The calculation was not made.',
     notRecorded: 'The calculation was not recorded; nothing was written.',
+    notAgain: (period: string, seq: number, state: string) =>
+      `Period ${period} cannot be calculated again: its payment (entry ${seq}) is already “${state}”. Corrections are settled in the next period.`,
+    laterEvaluated: (period: string, seq: number) =>
+      `This period cannot be calculated again: the later period ${period} is already calculated (entry ${seq}). Corrections are settled in the next period.`,
+    priorRejected: (period: string, seq: number) =>
+      `The payment of period ${period} (entry ${seq}) was rejected: calculate ${period} again first.`,
+    before: (period: string) => `Period ${period} must be calculated first: this period comes after it.`,
     tables: 'The calculation',
   },
   chart: {

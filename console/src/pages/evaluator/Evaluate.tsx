@@ -389,7 +389,26 @@ function Hashes(props: {
   );
 }
 
-/** A refused dry run or recording in words: the server's detail and each field's problem. */
+/**
+ * A refused dry run or recording in words: the period's workflow (evaluated
+ * again after its attestation, before an earlier period, after a later one)
+ * by the problem's own fields, else the server's detail; the server's words
+ * beside.
+ */
 function refusalOf(error: unknown, t: ReturnType<typeof useLang>['t']): Refusal {
-  return { text: error instanceof ApiError ? problemText(error, t) : t.evaluator.network };
+  if (!(error instanceof ApiError)) return { text: t.evaluator.network };
+  const e = t.evaluator.evaluate;
+  const p = error.problem;
+  const detail = serverWords(error);
+  const period = typeof p.period === 'string' ? p.period : undefined;
+  const seq = typeof p.seq === 'number' ? p.seq : undefined;
+  let text: string | undefined;
+  if (error.status === 409 && period !== undefined) {
+    if (seq !== undefined && typeof p.state === 'string') {
+      text = e.notAgain(period, seq, t.common.paymentStates[p.state] ?? p.state);
+    } else if (seq !== undefined && /rejected/.test(p.detail ?? '')) text = e.priorRejected(period, seq);
+    else if (seq !== undefined) text = e.laterEvaluated(period, seq);
+    else text = e.before(period);
+  }
+  return text === undefined ? { text: problemText(error, t) } : { text, ...(detail === undefined ? {} : { detail }) };
 }
