@@ -5,15 +5,12 @@ export const evaluator: Messages['evaluator'] = {
   title: 'Independent evaluator',
   contract: 'Contract',
   period: 'Period',
-  chooseContract: 'Choose a contract',
   noContracts: 'No contracts are open to your account.',
   statementHint:
     'The signature covers exactly this text (the format of docs/party-signatures.md): everything it names, nothing else. The server and every verifier rebuild it from the log.',
   statementTitle: 'What exactly is signed',
-  signAs: 'Signed by',
   detail: "The server's answer",
   network: 'The server did not answer. Check the connection and try again.',
-  entry: (seq: number) => `log entry ${seq}`,
   key: {
     checking: 'Checking the signing key…',
     signsAs: (role: string) => `Signed with this browser's key, as: ${role}. Key:`,
@@ -53,7 +50,8 @@ export const evaluator: Messages['evaluator'] = {
     recordedTitle: 'Recorded calculations',
     recorded: (seq: number) => `The calculation is recorded: payment ${seq}.`,
     replayed: (seq: number) => `This calculation was already recorded at this checkpoint: payment ${seq}.`,
-    payment: 'Payment',
+    paymentTitle: (n: number, period: string) => `Payment ${n} · ${period}`,
+    entryLabel: 'Log entry',
     openPayment: 'Open the payment',
     attestHint: "Another of the evaluator's staff attests the calculation (four eyes).",
     moved: (expected: number, size: number) =>
@@ -97,9 +95,12 @@ export const evaluator: Messages['evaluator'] = {
     summaryBad: 'The summary does NOT hash to the hash the calculation entry names.',
     calcSigned: "The analyst's signature over the calculation verifies.",
     calcBad: "The analyst's signature over the calculation does NOT verify.",
+    calcTrusted: "The analyst's key is in the contract's trust policy.",
+    calcUntrusted: "The analyst's key is NOT in the contract's trust policy for the analyst role.",
     calcUnsigned: "The calculation is not signed with the analyst's key.",
     tables: 'Why the amount is claimed',
     showTables: 'Show the calculation tables',
+    openPayment: "Open the payment's page",
     fourEyes: (who: string) =>
       `${who} recorded this calculation: that is you. Someone else attests it: the server will refuse (four eyes).`,
     sign: 'Sign and attest',

@@ -244,6 +244,12 @@ function PaymentAttest(props: { contract: string; payment: number }) {
                 <span aria-hidden="true">{calc === undefined ? '–' : calc.verifies ? '✓' : '✗'}</span>{' '}
                 {calc === undefined ? a.calcUnsigned : calc.verifies ? a.calcSigned : a.calcBad}
               </li>
+              {calc?.trusted === undefined ? null : (
+                <li class={calc.trusted ? 'ok' : 'bad'}>
+                  <span aria-hidden="true">{calc.trusted ? '✓' : '✗'}</span>{' '}
+                  {calc.trusted ? a.calcTrusted : a.calcUntrusted}
+                </li>
+              )}
             </ul>
           )}
         </div>
@@ -259,7 +265,11 @@ function PaymentAttest(props: { contract: string; payment: number }) {
         <h2 id="attest-h">{t.ministry.payment.signatures.attestation}</h2>
         <div aria-live="polite">
           {outcome === undefined ? null : outcome.ok ? (
-            <OutcomeBox ok lead={a.done(outcome.seq)} />
+            <OutcomeBox ok lead={a.done(outcome.seq)}>
+              <p>
+                <a href={`/c/${encodeURIComponent(props.contract)}/payments/${status.payment}`}>{a.openPayment}</a>
+              </p>
+            </OutcomeBox>
           ) : (
             <OutcomeBox ok={false} lead={a.refused} refusal={outcome.refusal} />
           )}
@@ -270,8 +280,8 @@ function PaymentAttest(props: { contract: string; payment: number }) {
           )
         ) : (
           <>
-            {statement === undefined ? null : <StatementBox id="attest-statement-h" statement={statement} />}
             {mine ? <p class="alert warn">{a.fourEyes(session?.subject ?? '')}</p> : null}
+            {statement === undefined ? null : <StatementBox id="attest-statement-h" statement={statement} />}
             <KeyNotice state={keyState} needed="evaluator" />
             <button
               type="button"

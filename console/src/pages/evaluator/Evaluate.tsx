@@ -325,9 +325,7 @@ function EvaluateForm(props: { contracts: readonly ContractItem[] }) {
           <h2 id="recorded-h">{e.recordedTitle}</h2>
           {recorded.map((r) => (
             <article key={r.entry.seq} class="panel eval-recorded-item" aria-labelledby={`recorded-${r.entry.seq}`}>
-              <h3 id={`recorded-${r.entry.seq}`}>
-                {e.payment} № {r.entry.seq} · {periodLabel(r.result.period.id)}
-              </h3>
+              <h3 id={`recorded-${r.entry.seq}`}>{e.paymentTitle(r.entry.seq, periodLabel(r.result.period.id))}</h3>
               <OutcomeBox ok lead={r.entry.replayed ? e.replayed(r.entry.seq) : e.recorded(r.entry.seq)}>
                 <p>{e.attestHint}</p>
               </OutcomeBox>
@@ -371,9 +369,9 @@ function Hashes(props: {
       </dd>
       {props.entry === undefined ? null : (
         <>
-          <dt>{e.payment}</dt>
+          <dt>{e.entryLabel}</dt>
           <dd>
-            {t.evaluator.entry(props.entry.seq)} <span class="mono">{props.entry.entryHash}</span>
+            {props.entry.seq} · <span class="mono">{props.entry.entryHash}</span>
           </dd>
         </>
       )}
