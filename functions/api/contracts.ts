@@ -167,6 +167,10 @@ export const EvaluationPreviewSchema = z.strictObject({
   total: z.string(),
   currency: z.string(),
   minorUnit: z.int().min(0),
+  // The evaluator's console: the dry run's tables and charts (what would be recorded), before anything is.
+  result: EvaluationResultSchema.optional().describe(
+    'the result that would be recorded (as a recorded evaluation answers it), for reading before recording',
+  ),
 });
 
 export const EvaluationRunSchema = z.strictObject({
@@ -234,6 +238,7 @@ async function previewEvaluation(
   contract: string,
   period: string,
   checkpoint: number | undefined,
+  role: Role,
 ): Promise<z.input<typeof EvaluationPreviewSchema>> {
   const { result, sha256 } = await computeEvaluation(ports, {
     contract,
@@ -250,6 +255,7 @@ async function previewEvaluation(
     total: result.payments.total,
     currency: result.payments.currency,
     minorUnit: result.payments.minorUnit,
+    result: resultFor(role, result) as unknown as z.input<typeof EvaluationResultSchema>,
   };
 }
 
@@ -353,7 +359,7 @@ export const IMPLS = {
       const who = actor(request);
       await checkPeriod(request.rt.contracts, contract, period);
       if (dryRun === true)
-        return json(200, await previewEvaluation(request.rt.contracts, contract, period, checkpoint));
+        return json(200, await previewEvaluation(request.rt.contracts, contract, period, checkpoint, who.role));
       const run = await runEvaluation(request.rt.contracts, {
         contract,
         period,

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseContractSpec } from '#contracts';
+import type { EvaluationResult } from '#evaluation';
 import { comparisonStatement, type DecisionFacts, decisionStatement } from '#ledger';
+import { publicSummary, summaryHash } from '#reports';
 import { ingestBatch, readVerifiedEntries } from '#services';
 import * as contractsApi from '../../functions/api/contracts.ts';
 import * as paymentsApi from '../../functions/api/payments.ts';
@@ -81,6 +83,9 @@ describe('POST …/evaluations with a dry run, then signed', () => {
     expect(preview.status, JSON.stringify(preview.body)).toBe(200);
     const p = contractsApi.EvaluationPreviewSchema.parse(preview.body);
     expect(p).toMatchObject({ contract, dryRun: true, period: 'y1', checkpoint: { size: before }, currency: 'RUB' });
+    // The result it would record, for reading before recording (the evaluator's console shows its tables).
+    expect(p.result).toMatchObject({ checkpoint: p.checkpoint, payments: { total: p.total } });
+    expect(summaryHash(publicSummary(p.result as unknown as EvaluationResult))).toBe(p.summary);
     expect(await size()).toBe(before);
     calculated = {
       contract,
