@@ -87,7 +87,7 @@ export const batches: Messages['batches'] = {
     refLabel: 'Mapping file (CSV)',
     refHint: 'Drop the file here or choose it',
     refNone: 'No file chosen',
-    refLoaded: (n, name) => `${n} references loaded (${name}). The "Your reference" column is shown.`,
+    refLoaded: (n, name) => `References loaded: ${n} (${name}). The "Your reference" column is shown.`,
     refBad: (line) =>
       `Line ${line} of the mapping file: a pseudonym (p- and 32 hex digits) and a reference are needed.`,
     refForget: 'Forget the references',

@@ -268,7 +268,7 @@ function DueView(props: { query: Query; refs: References | undefined }) {
               </p>
             ) : null}
             <div class="table-scroll">
-              <table data-testid="due-windows">
+              <table class="due-table" data-testid="due-windows">
                 <thead>
                   <tr>
                     <th scope="col">{d.participant}</th>
