@@ -4,16 +4,21 @@
  * uploads, and rejected ones whose result the uploads bucket still keeps.
  */
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type * as z from 'zod';
 import { RESULTS_PREFIX, UPLOADS_PREFIX } from '../adapters/storage-layout.ts';
 import type { Runtime } from '../shared/composition.ts';
-import type { BatchListSchema } from './ledger-batches.ts';
 import { StoredProblemSchema } from './ledger-schemas.ts';
 
 /** Most uploads not in the log listed (the newest). */
 export const MAX_UPLOADS_LISTED = 50;
 
-type Upload = z.input<typeof BatchListSchema>['uploads'][number];
+/** An upload not in the log, as BatchListSchema's `uploads` (ledger-batches.ts) describes it. */
+export interface Upload {
+  readonly batchId: string;
+  readonly status: 'pending' | 'rejected';
+  readonly at?: string;
+  readonly title?: string;
+  readonly problemCount?: number;
+}
 
 interface Listed {
   readonly key: string;
