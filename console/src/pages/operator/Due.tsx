@@ -11,7 +11,6 @@
  * only, never sent and never stored, so it is gone on reload.
  */
 import { useId, useState } from 'preact/hooks';
-import { isPseudonym } from '#intake';
 import { useSession } from '../../app.tsx';
 import { Loading, ProblemNote, useAsync, usePageTitle } from '../../components/async.tsx';
 import { DropZone } from '../../components/DropZone.tsx';
@@ -21,6 +20,7 @@ import { api, contractPath } from '../../lib/api.ts';
 import { type ContractListItem, type ServedSpec, specTexts } from '../../lib/contracts.ts';
 import type { ExportTable } from '../../lib/export.ts';
 import { count, day } from '../../lib/format.ts';
+import { parseReferences } from './references.ts';
 
 interface DuePeriod {
   readonly id: string;
@@ -61,25 +61,6 @@ interface Query {
 interface References {
   readonly name: string;
   readonly map: ReadonlyMap<string, string>;
-}
-
-/**
- * A mapping file's text: one `pseudonym,reference` a line (a header line
- * without a pseudonym is skipped; `;` and tab separate too, as spreadsheets
- * save them). Throws the 1-based number of the first line that is not one.
- */
-export function parseReferences(text: string): Map<string, string> {
-  const map = new Map<string, string>();
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const [first = '', ...rest] = line.split(/[,;\t]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    const reference = rest.join(' ').trim();
-    if (i === 0 && !isPseudonym(first)) return;
-    if (!isPseudonym(first) || reference === '') throw new Error(String(i + 1));
-    map.set(first, reference);
-  });
-  return map;
 }
 
 const todayIso = () => new Date().toISOString().slice(0, 10);
