@@ -36,9 +36,13 @@ export const DueQuery = z.strictObject({
     .describe('Most window rows (default 1000)'),
 });
 
-/** A day, YYYY-MM-DD (plain strings in the document: it is served whole by a function with a size budget). */
+/**
+ * A day, YYYY-MM-DD. The answer's schema stays plain (strings without their
+ * pattern, whole numbers as z.number() without z.int()'s safe-integer
+ * bounds): the OpenAPI document is bundled whole into the api/openapi
+ * function, which has a 1 MB budget (test/infra/cdk-bundling.test.ts).
+ */
 const IsoDay = z.string();
-/* Whole numbers in the answers are plain numbers here (z.int() would add its safe-integer bounds to each). */
 
 export const EvidenceDueSchema = z.object({
   contract: ContractIdSchema,
