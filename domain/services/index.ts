@@ -10,6 +10,7 @@ export * from './byte-pipe.ts';
 export * from './contracts.ts';
 export * from './evaluation-run.ts';
 export * from './evaluations.ts';
+export * from './evidence-due.ts';
 export * from './ingest.ts';
 export * from './ingest-stream.ts';
 export * from './log-reader.ts';

@@ -198,6 +198,55 @@ export class DynamoLedger {
     }
   }
 
+  /**
+   * The latest entries of one kind below seq `before` (default: all), newest
+   * first, at most `limit` of them; `next` is the seq to pass as `before` for
+   * the page after, when more may follow. Filtered on the entry item's `kind`
+   * attribute, so a page reads the entries it walks past, not the whole log.
+   * (The operator's batch history: GET /contracts/{contract}/batches.)
+   */
+  async entriesOfKind(
+    contract: string,
+    kind: string,
+    options: { readonly before?: number; readonly limit: number },
+  ): Promise<{ entries: { seq: number; hash: string; bytes: Uint8Array }[]; next?: number }> {
+    const encoder = new TextEncoder();
+    const out: { seq: number; hash: string; bytes: Uint8Array }[] = [];
+    const upper = options.before === undefined ? 'E#~' : entrySk(options.before - 1);
+    if (options.before !== undefined && options.before <= 0) return { entries: out };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#ledger.io.queryPage({
+        ConsistentRead: true,
+        TableName: this.#ledger.tables.ledger,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        FilterExpression: '#kind = :kind',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':pk': logPk(contract), ':from': entrySk(0), ':to': upper, ':kind': kind },
+        ScanIndexForward: false,
+        Limit: Math.max(options.limit - out.length, 1) * 2 + 8,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      });
+      for (const item of page.items) {
+        if (out.length === options.limit) {
+          const last = out[out.length - 1] as { seq: number };
+          return { entries: out, next: last.seq };
+        }
+        out.push({
+          seq: Number((item.sk as string).slice(2)),
+          hash: item.hash as string,
+          bytes: encoder.encode(item.entry as string),
+        });
+      }
+      start = page.lastEvaluatedKey;
+    } while (start !== undefined && out.length < options.limit);
+    if (start !== undefined && out.length > 0) {
+      const last = out[out.length - 1] as { seq: number };
+      return { entries: out, next: last.seq };
+    }
+    return { entries: out };
+  }
+
   /** Stored leaf hashes (level-0 nodes) below `size`, in order, to cross-check entries during verification. */
   async *leafHashes(contract: string, size: number): AsyncGenerator<{ index: number; hash: Uint8Array }> {
     if (size <= 0) return;

@@ -27,6 +27,7 @@ import {
 import { logger } from '../shared/middleware.ts';
 import { assertContract } from './auth.ts';
 import { ContractListSchema, listContracts } from './contract-list.ts';
+import { evidenceDue } from './contracts-due.ts';
 import { actor, apiHandler, defineRoute, json } from './http.ts';
 import { CanonicalDecimalString } from './params.ts';
 
@@ -298,6 +299,9 @@ export const EnrolmentReceiptSchema = z.strictObject({
 export const PartyKeyListSchema = z.strictObject({ contract: ContractIdSchema, keys: z.array(EnrolledKeySchema) });
 
 export const IMPLS = {
+  // The operator's evidence due (contracts-due.ts)
+  evidenceDue,
+
   listContracts: defineRoute({ response: ContractListSchema, status: 200 }, async (request) => {
     const caller = request.caller as NonNullable<typeof request.caller>;
     return json(200, { contracts: await listContracts(request.rt.log, caller.contracts) });

@@ -25,6 +25,7 @@ import type { Runtime } from '../shared/composition.ts';
 import type { HttpResult } from '../shared/middleware.ts';
 import { XLSX_MEDIA_TYPE } from '../shared/request.ts';
 import { apiHandler, defineRoute, json } from './http.ts';
+import { listBatches } from './ledger-batches.ts';
 import { cosignCheckpoint } from './ledger-cosign.ts';
 import { exportLog } from './ledger-export.ts';
 import { checkpointAt, entryProof, logKey, recordProof, requireLog } from './ledger-log.ts';
@@ -267,6 +268,8 @@ const getConsistencyProof = defineRoute(
 );
 
 export const IMPLS = {
+  // The operator's batch history (ledger-batches.ts)
+  listBatches,
   getBatch,
   getUpload,
   queryRecords,

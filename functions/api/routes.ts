@@ -92,6 +92,27 @@ export const ROUTES: readonly RouteDef[] = [
     writes: false,
     handler: 'api/ledger',
   },
+  // The operator's batch history and evidence due (console /operator/history, /operator/due)
+  {
+    id: 'listBatches',
+    method: 'GET',
+    path: '/contracts/{contract}/batches',
+    summary: 'The evidence batches, newest first, with their receipts; uploads not in the log (first page)',
+    roles: ['operator', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/ledger',
+  },
+  {
+    id: 'evidenceDue',
+    method: 'GET',
+    path: '/contracts/{contract}/due',
+    summary: 'What evidence is due: periods near their cut-off, windows closing with outcomes unrecorded',
+    roles: ['operator', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/contracts',
+  },
   // The ledger (reads)
   {
     id: 'queryRecords',

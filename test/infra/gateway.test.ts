@@ -190,7 +190,7 @@ describe('the local gateway on the test stack', () => {
 
   it('answers 405 with Allow for a wrong method and 404 for an unknown path', async () => {
     // Act
-    const wrongMethod = await send(gateway.url, 'GET', `/contracts/${contract}/batches`);
+    const wrongMethod = await send(gateway.url, 'GET', `/contracts/${contract}/uploads`);
     const deleteSpec = await send(gateway.url, 'DELETE', '/openapi.json');
     const unknown = await send(gateway.url, 'GET', '/nope');
     const tooDeep = await send(gateway.url, 'GET', `/contracts/${contract}/checkpoint/extra/segments`);

@@ -241,6 +241,10 @@ beforeAll(async () => {
   expect(pending.body.status).toBe('pending');
   await api('getUpload', { claims: claims('operator'), params: { batchId: 'b-404' } }, 404);
   await api('getBatch', { claims: claims('operator'), params: { batchId: 'b-1' } });
+  // The operator's batch history (the log's batch entries, and the uploads bucket listed) and evidence due (the archives read).
+  const history = await api('listBatches', { claims: claims('operator') });
+  expect(history.body.uploads.map((u: { batchId: string }) => u.batchId)).toContain('b-3');
+  await api('evidenceDue', { claims: claims('evaluator'), query: { asOf: '2024-06-01' } });
   await api('queryRecords', { claims: claims('operator'), query: { batch: 'b-1' } });
   await api('queryRecords', { claims: claims('evaluator'), query: { type: 'enrolment', from: '2024-01-01' } });
   const byReference = await api('queryRecords', { claims: claims('operator'), query: { participant: 'OP-1' } });
