@@ -6,6 +6,9 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isRetryable } from './retryable.ts';
+
+export { isRetryable };
 
 /**
  * DynamoDB calls as the adapters need them: throttling and transient faults
@@ -36,15 +39,6 @@ export interface DynamoIoOptions {
   readonly random?: () => number;
 }
 
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TransactionConflictException',
-  'TransactionInProgressException',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
 /** Items per TransactWriteItems request (DynamoDB's limit). */
 const TRANSACT_WRITE_MAX = 100;
 /** Bytes per TransactWriteItems request, below DynamoDB's 4 MB with room for the encoding's overhead. */
@@ -60,11 +54,6 @@ const RETRYABLE_CANCELLATIONS = new Set([
 const BATCH_GET_MAX = 100;
 /** BatchGetItem requests in flight at once. */
 const GET_LANES = 4;
-
-export function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  return RETRYABLE.has(e.name ?? '') || e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500;
-}
 
 export class DynamoIo {
   readonly db: DynamoDBDocumentClient;

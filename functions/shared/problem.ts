@@ -1,6 +1,5 @@
 import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, type Problem, ValidationError } from '#kernel';
-import { isRetryable } from '../adapters/dynamo-io.ts';
-import { FenceLostError } from '../adapters/dynamo-ledger.ts';
+import { isRetryable } from '../adapters/retryable.ts';
 
 /**
  * THE mapping from errors to HTTP answers: RFC 9457 problem details. The
@@ -126,7 +125,8 @@ const errorsOf = (problems: readonly Problem[]) =>
 /** Timeouts (SDK or middy), throttling left after the retries, and a lost ingest lease: worth a retry. */
 export function isTransient(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
-  return error instanceof FenceLostError || name === 'TimeoutError' || isRetryable(error);
+  // By name, not instanceof: the ledger's module (and its SDK clients) stays out of bundles that only map errors.
+  return name === 'FenceLostError' || name === 'TimeoutError' || isRetryable(error);
 }
 
 /** Maps any thrown value to its answer; see the table above. */
