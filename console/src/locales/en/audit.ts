@@ -93,19 +93,6 @@ export const audit: Messages['audit'] = {
     until: 'until',
     failed: 'The records could not be loaded:',
     exportName: 'participant-timeline',
-    types: {
-      enrolment: 'enrolment',
-      release: 'release',
-      service: 'service',
-      'employment-started': 'employment started',
-      'employment-ended': 'employment ended',
-      'employment-confirmed': 'employment confirmed',
-      reconviction: 'reconviction',
-      'probation-violation': 'probation violation',
-      'custody-spell': 'custody spell',
-      withdrawal: 'withdrawal',
-      correction: 'correction',
-    },
   },
   witnesses: {
     intro:

@@ -30,6 +30,20 @@ export const common: CommonMessages = {
     timelines: 'Participant timelines',
     witnesses: 'Witnesses',
   },
+  /** Evidence record types (docs/evidence.md), as people say them. */
+  recordTypes: {
+    enrolment: 'enrolment',
+    release: 'release',
+    service: 'service',
+    'employment-started': 'employment started',
+    'employment-ended': 'employment ended',
+    'employment-confirmed': 'employment confirmed',
+    reconviction: 'reconviction',
+    'probation-violation': 'probation violation',
+    'custody-spell': 'custody spell',
+    withdrawal: 'withdrawal',
+    correction: 'correction',
+  },
   roles: {
     operator: 'Operator',
     ministry: 'Ministry',

@@ -95,19 +95,6 @@ export const audit = {
     until: 'по',
     failed: 'Не удалось загрузить записи:',
     exportName: 'история-участника',
-    types: {
-      enrolment: 'зачисление',
-      release: 'освобождение',
-      service: 'услуга',
-      'employment-started': 'начало работы',
-      'employment-ended': 'окончание работы',
-      'employment-confirmed': 'подтверждение занятости',
-      reconviction: 'повторная судимость',
-      'probation-violation': 'нарушение условий надзора',
-      'custody-spell': 'содержание под стражей',
-      withdrawal: 'выбытие',
-      correction: 'исправление',
-    } as Record<string, string>,
   },
   witnesses: {
     intro:

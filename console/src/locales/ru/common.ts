@@ -29,6 +29,20 @@ export const common = {
     timelines: 'Истории участников',
     witnesses: 'Свидетели',
   },
+  /** Evidence record types (docs/evidence.md), as people say them. */
+  recordTypes: {
+    enrolment: 'зачисление',
+    release: 'освобождение',
+    service: 'услуга',
+    'employment-started': 'начало работы',
+    'employment-ended': 'окончание работы',
+    'employment-confirmed': 'подтверждение занятости',
+    reconviction: 'повторная судимость',
+    'probation-violation': 'нарушение условий надзора',
+    'custody-spell': 'содержание под стражей',
+    withdrawal: 'выбытие',
+    correction: 'исправление',
+  } as Record<string, string>,
   roles: {
     operator: 'Оператор',
     ministry: 'Министерство',

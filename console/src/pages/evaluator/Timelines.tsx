@@ -57,7 +57,7 @@ export default function Timelines() {
     }
   }
 
-  const typeName = (type: string) => m.types[type] ?? type;
+  const typeName = (type: string) => t.common.recordTypes[type] ?? type;
   const otherDates = (l: TimelineLine) => {
     const r = l.record;
     const parts: string[] = [];

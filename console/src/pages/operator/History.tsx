@@ -17,7 +17,7 @@ import { useSession } from '../../app.tsx';
 import { Loading, ProblemNote, useAsync, usePageTitle } from '../../components/async.tsx';
 import { ExportButtons } from '../../components/ExportButtons.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
-import { useLang } from '../../i18n.tsx';
+import { localized, useLang } from '../../i18n.tsx';
 import { api, apiFetch, contractPath } from '../../lib/api.ts';
 import type { CheckpointAnswer, ContractListItem } from '../../lib/contracts.ts';
 import type { ExportTable } from '../../lib/export.ts';
@@ -244,7 +244,7 @@ function ContractHistory(props: { contract: ContractListItem }) {
       appendedAt: b.appendedAt,
       recordCount: b.recordCount,
       types: Object.entries(b.types)
-        .map(([type, n]) => `${type}: ${n}`)
+        .map(([type, n]) => `${t.common.recordTypes[type] ?? type}: ${n}`)
         .join('; '),
       recordsRoot: b.recordsRoot,
       entryHash: b.entryHash,
@@ -258,7 +258,7 @@ function ContractHistory(props: { contract: ContractListItem }) {
   return (
     <section class="panel history-contract" aria-labelledby={headingId} data-testid={`history-${id}`}>
       <div class="table-head">
-        <h2 id={headingId}>{h.contract(id)}</h2>
+        <h2 id={headingId}>{localized(props.contract.title, lang) || h.contract(id)}</h2>
         {batches.length === 0 ? null : <ExportButtons table={table} label={h.caption(id)} />}
       </div>
       <div aria-live="polite">
@@ -311,7 +311,7 @@ function ContractHistory(props: { contract: ContractListItem }) {
                     <ul class="history-types">
                       {Object.entries(b.types).map(([type, n]) => (
                         <li key={type}>
-                          <span class="mono">{type}</span> {count(n, lang)}
+                          {t.common.recordTypes[type] ?? type} {count(n, lang)}
                         </li>
                       ))}
                     </ul>
