@@ -189,7 +189,11 @@ describe('the operator submits large files, annotated workbooks and templates in
     });
   }
 
-  it("downloads the contract's fill-in template as XLSX and as CSV", async () => {
+  it("downloads the contract's fill-in template as XLSX and as CSV; the page's CSP names the S3 emulator", async () => {
+    // The browser PUTs uploads to the emulator's origin: the console's connect-src must allow it, and only it beyond its own.
+    const shell = await fetch(`${b.url}/`, { headers: { accept: 'text/html' } });
+    const connect = /connect-src ([^;]*)/.exec(shell.headers.get('content-security-policy') ?? '')?.[1];
+    expect(connect).toBe(`'self' ${new URL(testStack().s3.endpoint).origin}`);
     const contract = await registered('tpl');
     const p = await b.page({ lang: 'en' });
     await b.signIn(p, { role: 'operator', subject: 'operator-1', contracts: [contract] }, '/operator/batches');

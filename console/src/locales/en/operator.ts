@@ -67,7 +67,7 @@ export const operator: Messages['operator'] = {
     upload: {
       note: (size: string, limit: string) =>
         `A large file (${size} bytes, over ${limit}): it goes through the upload to storage, with its progress shown, then the whole batch is checked.`,
-      caption: (name: string) => `Uploading ${name}`,
+      caption: (name: string) => `Upload of ${name}`,
       progressLabel: 'Sent to storage',
       progressText: (share: string, sent: string, total: string) => `${share}: ${sent} of ${total} bytes`,
       presigning: 'Asking for the upload address…',
