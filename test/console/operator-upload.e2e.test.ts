@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import ExcelJS from 'exceljs';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '#evidence';
 import type { S3Event } from '../../functions/ingest-s3.ts';
@@ -66,6 +67,19 @@ describe('the operator submits large files, annotated workbooks and templates in
     );
   }
 
+  /** Limits the page's upload to `bytesPerSecond` until the session is detached. */
+  async function throttle(context: BrowserContext, page: Page, bytesPerSecond: number): Promise<CDPSession> {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: bytesPerSecond,
+    });
+    return cdp;
+  }
+
   async function registered(prefix: string): Promise<string> {
     const contract = b.cli.freshContract(prefix);
     const token = await b.cli.token('ministry', 'm', [contract]);
@@ -98,12 +112,17 @@ describe('the operator submits large files, annotated workbooks and templates in
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, `operator-upload-chosen-${lang}`);
 
-      // The mistaken file: uploaded, then refused by the ingest with every problem.
+      // The mistaken file: uploaded (slowed down, to see the bar move), then refused by the ingest with every problem.
+      const network = await throttle(p.context, page, 1_500_000);
       await send.click();
-      const landed = playNotification(`uploads/${contract}/large-${lang}.csv`, badText.length);
       const progress = page.getByTestId('upload-progress');
-      await progress.waitFor();
-      await landed;
+      await expect
+        .poll(async () => Number((await progress.getAttribute('value')) ?? 0), { timeout: 30_000 })
+        .toBeGreaterThan(0);
+      expect(Number(await progress.getAttribute('value'))).toBeLessThan(badText.length);
+      await screenshot(page, `operator-upload-sending-${lang}`);
+      await network.detach();
+      await playNotification(`uploads/${contract}/large-${lang}.csv`, badText.length);
       const table = page.getByTestId('problem-table');
       await table.waitFor({ timeout: 60_000 });
       expect(new Set(await table.locator('tbody td:first-child').allInnerTexts())).toEqual(new Set(['3']));
@@ -188,6 +207,40 @@ describe('the operator submits large files, annotated workbooks and templates in
       expect(p.errors.filter((e) => !/422|Unprocessable/.test(e))).toEqual([]);
     });
   }
+
+  it('cancels an upload while it is sent, and refuses a workbook or a JSON batch too large to be read whole, in words', async () => {
+    const contract = await registered('up-cancel');
+    const file = join(b.cli.path, 'cancelled.csv');
+    await writeFile(file, largeCsv([good(1)]));
+    const p = await b.page({ lang: 'en' });
+    await b.signIn(p, { role: 'operator', subject: 'operator-1', contracts: [contract] }, '/operator/batches');
+    const { page } = p;
+    await page.locator('input[type=file]').setInputFiles(file);
+    const network = await throttle(p.context, page, 200_000);
+    await page.getByRole('button', { name: 'Submit batch' }).click();
+    const progress = page.getByTestId('upload-progress');
+    await expect
+      .poll(async () => Number((await progress.getAttribute('value')) ?? 0), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Cancel the upload' }).click();
+    await page.getByText('The upload was cancelled: the file was not sent and nothing was written.').waitFor();
+    expect(await progress.count()).toBe(0);
+    await network.detach();
+    expect(await b.cli.logSize(contract)).toBe(1);
+
+    // The page refuses by size alone, before reading anything.
+    const workbook = join(b.cli.path, 'huge.xlsx');
+    await writeFile(workbook, Buffer.alloc(1024 ** 2 + 1));
+    await page.locator('input[type=file]').setInputFiles(workbook);
+    await page.getByText('Save the sheet as "CSV UTF-8" and submit the CSV').waitFor();
+    const json = join(b.cli.path, 'huge.json');
+    await writeFile(json, Buffer.alloc(LIMITS.jsonBytes + 1, 0x20));
+    await page.locator('input[type=file]').setInputFiles(json);
+    await page.getByText('a JSON batch that large is not taken').waitFor();
+    expect(await page.getByRole('button', { name: 'Submit batch' }).isDisabled()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'operator-upload-too-large-en');
+  });
 
   it("downloads the contract's fill-in template as XLSX and as CSV; the page's CSP names the S3 emulator", async () => {
     // The browser PUTs uploads to the emulator's origin: the console's connect-src must allow it, and only it beyond its own.

@@ -74,6 +74,8 @@ export const operator: Messages['operator'] = {
       sending: 'Sending the file to storage…',
       checking: 'The file is uploaded; the batch is being checked. This may take a few minutes.',
       done: 'The file was uploaded and checked.',
+      cancel: 'Cancel the upload',
+      cancelled: 'The upload was cancelled: the file was not sent and nothing was written.',
       putFailed: (status: number, code: string | undefined) =>
         status === 0
           ? 'the storage could not be reached or refused this page (network, CORS). Try again.'

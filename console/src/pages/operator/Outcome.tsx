@@ -171,7 +171,7 @@ export function ProblemsView(props: { outcome: Extract<Outcome, { kind: 'refused
  * events), then stays full while the ingest checks the batch. The status
  * line is a live region, announced at each step rather than at each event.
  */
-export function UploadProgress(props: { name: string; phase: UploadPhase }) {
+export function UploadProgress(props: { name: string; phase: UploadPhase; onCancel: () => void }) {
   const { t, lang } = useLang();
   const u = t.operator.submit.upload;
   const { phase } = props;
@@ -209,6 +209,12 @@ export function UploadProgress(props: { name: string; phase: UploadPhase }) {
       <p role="status" class="muted" data-testid="upload-status">
         {status}
       </p>
+      {phase.step === 'sending' ? (
+        // Only while sending: S3 stores the whole file or nothing; once it is stored the ingest runs regardless.
+        <button type="button" class="secondary small" onClick={props.onCancel}>
+          {u.cancel}
+        </button>
+      ) : null}
     </section>
   );
 }

@@ -118,6 +118,7 @@ export default function Submit() {
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [phase, setPhase] = useState<UploadPhase | undefined>();
+  const [cancelled, setCancelled] = useState(false);
   const ids = { contract: useId(), batch: useId(), sheet: useId() };
   // An upload or its polling stops when the page is left.
   const abort = useRef<AbortController | undefined>(undefined);
@@ -141,6 +142,7 @@ export default function Submit() {
   const onFile = async (file: File) => {
     setOutcome(undefined);
     setPhase(undefined);
+    setCancelled(false);
     const kind = kindOf(file.name);
     const refused = kind === undefined ? s.unsupported(file.name) : refusal(file, kind);
     if (kind === undefined || refused !== undefined) {
@@ -228,11 +230,19 @@ export default function Submit() {
     setBusy(true);
     setOutcome(undefined);
     setPhase(undefined);
+    setCancelled(false);
     try {
       await (viaUpload(picked) ? upload(picked, chosen) : post(picked, chosen));
     } finally {
       setBusy(false);
     }
+  };
+
+  /** Stops the upload while it is sent: nothing reaches the bucket, so nothing is checked or written. */
+  const cancel = () => {
+    abort.current?.abort();
+    setPhase(undefined);
+    setCancelled(true);
   };
 
   const failure = (error: unknown) =>
@@ -316,7 +326,14 @@ export default function Submit() {
           </button>
         </form>
       )}
-      {phase === undefined || picked === undefined ? null : <UploadProgress name={picked.name} phase={phase} />}
+      {phase === undefined || picked === undefined ? null : (
+        <UploadProgress name={picked.name} phase={phase} onCancel={cancel} />
+      )}
+      {cancelled ? (
+        <p class="alert warn" role="status">
+          {s.upload.cancelled}
+        </p>
+      ) : null}
       <div aria-live="polite">
         {outcome?.kind === 'receipt' ? <ReceiptView receipt={outcome.receipt} /> : null}
         {outcome?.kind === 'failed' ? (
