@@ -16,7 +16,7 @@
  *   would send them) counted.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,7 +27,6 @@ import { verifyReport } from '#reports';
 import { buildConsole } from '../console/build.ts';
 import { freePorts } from '../infra/local/processes.ts';
 import { launchChromium } from '../test/support/browser.ts';
-import { benchConsoleUpload, type ConsoleUploadBench, formatConsoleUpload } from './console-upload.ts';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
@@ -49,8 +48,6 @@ export interface ConsoleBench {
   readonly checks: number;
   /** Per role, each page of its navigation: the script and style bytes a cold load of it fetched. */
   readonly rolePages: readonly RolePageLoad[];
-  /** A 10,000-row XLSX through the operator's page against `sib operator submit`. */
-  readonly upload: ConsoleUploadBench;
 }
 
 export interface RolePageLoad {
@@ -123,25 +120,12 @@ const median = (xs: readonly number[]) => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-/**
- * Where the served stack reads contract profiles: a copy of the shipped ones
- * in the data dir, so that the upload bench can add its own contracts.
- */
-export const profilesOf = (dir: string) => join(dir, 'contracts');
-
 /** `npm start` in a fresh data dir: resolves with the URL once it serves, and a stop function. */
-export async function startServing(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  await cp(join(root, 'contracts'), profilesOf(dir), { recursive: true });
+async function startServing(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   const [port] = (await freePorts(1)) as [number];
   const child = spawn(process.execPath, ['cli/main.ts', 'demo', '--serve'], {
     cwd: root,
-    env: {
-      ...process.env,
-      SIB_DATA_DIR: dir,
-      SIB_CONFIG_DIR: join(dir, 'config'),
-      SIB_CONTRACTS_DIR: profilesOf(dir),
-      SIB_API_PORT: String(port),
-    },
+    env: { ...process.env, SIB_DATA_DIR: dir, SIB_CONFIG_DIR: join(dir, 'config'), SIB_API_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -172,18 +156,15 @@ export async function startServing(dir: string): Promise<{ url: string; stop(): 
   };
 }
 
-export async function benchConsole(
-  options: { loads?: number; verifies?: number; uploadRecords?: number } = {},
-): Promise<ConsoleBench> {
+export async function benchConsole(options: { loads?: number; verifies?: number } = {}): Promise<ConsoleBench> {
   const loads = options.loads ?? 5;
   const verifies = options.verifies ?? 5;
   const build = await buildConsole();
   const dir = await mkdtemp(join(tmpdir(), 'sib-bench-console-'));
   // `npm run demo` first, so every period is decided and the final report issued; then `npm start` on that data dir.
-  await cp(join(root, 'contracts'), profilesOf(dir), { recursive: true });
   await run(process.execPath, ['cli/main.ts', 'demo'], {
     cwd: root,
-    env: { ...process.env, SIB_DATA_DIR: dir, SIB_CONFIG_DIR: join(dir, 'config'), SIB_CONTRACTS_DIR: profilesOf(dir) },
+    env: { ...process.env, SIB_DATA_DIR: dir, SIB_CONFIG_DIR: join(dir, 'config') },
     maxBuffer: 64 * 1024 * 1024,
   });
   const server = await startServing(dir);
@@ -225,12 +206,6 @@ export async function benchConsole(
     }
     await context.close();
     const rolePages = await rolePageLoads(browser, server.url);
-    const upload = await benchConsoleUpload(
-      browser,
-      server.url,
-      profilesOf(dir),
-      options.uploadRecords === undefined ? {} : { records: options.uploadRecords },
-    );
 
     const cliMs: number[] = [];
     for (let i = 0; i < verifies; i++) {
@@ -260,7 +235,6 @@ export async function benchConsole(
       nodeVerifyMs: median(nodeMs),
       checks,
       rolePages,
-      upload,
     };
   } finally {
     await browser.close();
@@ -284,7 +258,6 @@ export function formatConsole(c: ConsoleBench): string {
       (r) =>
         `    ${r.role.padEnd(9)} ${r.path.padEnd(24)} ${f(r.gzipBytes / 1024).padStart(6)} / ${f(r.bytes / 1024)} KB (${r.files} files)`,
     ),
-    formatConsoleUpload(c.upload),
   ].join('\n');
 }
 

@@ -7,6 +7,7 @@
  */
 import { benchBundles, formatBundles } from './bundles.ts';
 import { benchConsole, formatConsole } from './console.ts';
+import { benchConsoleUpload, formatConsoleUpload } from './console-upload.ts';
 import { benchEvaluate } from './evaluate.ts';
 import { benchIngest } from './ingest.ts';
 import { benchIngestStream, type StreamBenchStep } from './ingest-stream.ts';
@@ -31,14 +32,15 @@ const witness = await benchWitness(quick ? { requests: 50 } : {});
 const xlsx = await benchXlsxIntake(quick ? { records: 2_000, runs: 1 } : {});
 const bundles = await benchBundles(quick ? { runs: 3 } : {});
 const layout = await benchLayout(quick ? { runs: 3 } : {});
-const webConsole = await benchConsole(quick ? { loads: 3, verifies: 3, uploadRecords: 2_000 } : {});
+const webConsole = await benchConsole(quick ? { loads: 3, verifies: 3 } : {});
+const consoleUpload = await benchConsoleUpload(quick ? { records: 2_000, runs: 1 } : {});
 const stream = withStream
   ? await benchIngestStream(quick ? { records: 100_000, endToEndRecords: 10_000 } : { endToEndRecords: 100_000 })
   : undefined;
 
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, witness, xlsx, bundles, layout, webConsole, stream }, null, 2)}\n`,
+    `${JSON.stringify({ verify, ledger, ingest, evaluation, report, witness, xlsx, bundles, layout, webConsole, consoleUpload, stream }, null, 2)}\n`,
   );
 } else {
   const mb = verify.bytes / 1e6;
@@ -99,6 +101,7 @@ if (json) {
   console.log(`\n${formatBundles(bundles).join('\n')}`);
   console.log(`\n${formatLayout(layout).join('\n')}`);
   console.log(`\n${formatConsole(webConsole)}`);
+  console.log(`\n${formatConsoleUpload(consoleUpload)}`);
   if (stream) {
     const { file, heap } = stream;
     const step = (name: string, s: StreamBenchStep) =>

@@ -42,7 +42,7 @@ const DATE_FIELDS = new Set(['date', 'offenceDate', 'to']);
 const NUMBER_FIELDS = new Set(['birthYear', 'monthlyWage']);
 
 /** The CSV's records as a workbook, cells typed as an operator's Excel holds them. */
-export async function writeWorkbook(csv: Uint8Array, file: string): Promise<number> {
+async function writeWorkbook(csv: Uint8Array, file: string): Promise<number> {
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('Evidence');
   sheet.addRow([...ALL_FIELDS]);

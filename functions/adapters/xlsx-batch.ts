@@ -1,8 +1,10 @@
 /**
- * Reading an XLSX batch: the adapter's only public face (the parts are in
- * xlsx/). Callers load it with a dynamic import, so exceljs stays out of
- * every function's cold start and out of the functions that never read a
- * workbook.
+ * Reading an XLSX batch, and writing a contract's fill-in template: the
+ * adapter's only public face to the functions (the parts are in xlsx/).
+ * Callers load it with a dynamic import, so exceljs stays out of every
+ * function's cold start and out of the functions that never touch a
+ * workbook (infra/constructs/handler-function.ts LAZY_XLSX_IMPORT).
  */
 export type { XlsxBatch, XlsxOptions } from './xlsx/sheet.ts';
 export { readXlsxBatch } from './xlsx/sheet.ts';
+export { templateXlsx } from './xlsx/template.ts';

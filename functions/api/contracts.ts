@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { ContractSpecSchema } from '#contracts';
+import { ContractProfileSchema, ContractSpecSchema } from '#contracts';
 import type { EvaluationResult } from '#evaluation';
+import { contractTemplate, templateCsv } from '#intake';
 import { IntegrityError, NotFoundError, ValidationError } from '#kernel';
 import {
   ActorSchema,
@@ -24,7 +25,7 @@ import {
   runEvaluation,
   SIGNING_ROLES_OF_ROLE,
 } from '#services';
-import { logger } from '../shared/middleware.ts';
+import { type HttpResult, logger } from '../shared/middleware.ts';
 import { assertContract } from './auth.ts';
 import { ContractListSchema, listContracts } from './contract-list.ts';
 import { evidenceDue } from './contracts-due.ts';
@@ -36,7 +37,8 @@ import { CanonicalDecimalString } from './params.ts';
  * routes in routes.ts): list the registered contracts, register a contract
  * spec or an amendment, read its versions, publish a comparison figure,
  * evaluate a period, read a recorded evaluation, and enrol and list party
- * keys (domain/services/party-keys.ts): the use cases of domain/services/contracts.ts and
+ * keys (domain/services/party-keys.ts), and write the contract's fill-in
+ * template (the operator's console downloads it): the use cases of domain/services/contracts.ts and
  * evaluations.ts (`sib ministry register`, `sib evaluator
  * evaluate|publish-comparison` call them here), the caller's token as the
  * actor.
@@ -296,6 +298,12 @@ export const EnrolmentReceiptSchema = z.strictObject({
   replayed: z.boolean(),
 });
 
+/** `format` of the template route: the workbook (drop-down lists, an example sheet) or the CSV (header and an example row). */
+export const TemplateQuerySchema = z.strictObject({
+  format: z.enum(['xlsx', 'csv']).optional().describe('xlsx (the default) or csv'),
+});
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 export const PartyKeyListSchema = z.strictObject({ contract: ContractIdSchema, keys: z.array(EnrolledKeySchema) });
 
 export const IMPLS = {
@@ -444,6 +452,36 @@ export const IMPLS = {
         throw new NotFoundError(`contract ${params.contract} has no log (register it first)`);
       }
       return json(200, { contract: params.contract, keys: await readEnrolledKeys(rt.contracts, params.contract) });
+    },
+  ),
+
+  // ---- The operator's console (issue 16): the contract's fill-in template, as `sib operator template` writes it
+
+  getTemplate: defineRoute(
+    { params: ContractParamsSchema, query: TemplateQuerySchema, status: 200, responseType: XLSX_TYPE },
+    async ({ params, query, rt }): Promise<HttpResult> => {
+      const { contract } = params;
+      const latest = (await contractVersions(rt.contracts, contract)).at(-1);
+      if (latest === undefined) throw new NotFoundError(`contract ${contract} is not registered`);
+      // The latest version's terms: the template lists what the ledger checks now.
+      const template = contractTemplate(ContractProfileSchema.parse(latest.spec));
+      const format = query.format ?? 'xlsx';
+      const disposition = `attachment; filename="${contract}-template.${format}"`;
+      if (format === 'csv') {
+        return {
+          statusCode: 200,
+          headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': disposition },
+          body: templateCsv(template),
+        };
+      }
+      // exceljs is a lazy chunk (infra/constructs/handler-function.ts LAZY_XLSX_IMPORT): not parsed at cold start.
+      const { templateXlsx } = await import('../adapters/xlsx-batch.ts');
+      return {
+        statusCode: 200,
+        headers: { 'content-type': XLSX_TYPE, 'content-disposition': disposition },
+        body: Buffer.from(await templateXlsx(template)).toString('base64'),
+        isBase64Encoded: true,
+      };
     },
   ),
 };

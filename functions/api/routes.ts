@@ -113,6 +113,18 @@ export const ROUTES: readonly RouteDef[] = [
     writes: false,
     handler: 'api/contracts',
   },
+  // The operator's console (issue 16): the contract's fill-in template, as the console's submit page downloads it
+  {
+    id: 'getTemplate',
+    method: 'GET',
+    path: '/contracts/{contract}/template',
+    summary:
+      "The contract's fill-in template (`format=xlsx`, the default, or `csv`): bilingual headers, the contract's lists, an example row",
+    roles: ['operator', 'evaluator'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/contracts',
+  },
   // The ledger (reads)
   {
     id: 'queryRecords',

@@ -95,11 +95,18 @@ export const FONTS_SOURCE_DIR = 'node_modules/dejavu-fonts-ttf/ttf';
  */
 export const LAZY_PDF_IMPORT = '*/adapters/report-pdf.ts';
 
-/** The one lazy import of the XLSX reader (functions/ingest-batch.ts): exceljs is about 1.2 MB minified. */
+/** The one lazy import of the XLSX reader and template writer (functions/ingest-batch.ts, api/contracts.ts): exceljs is about 1.2 MB minified. */
 export const LAZY_XLSX_IMPORT = '*/adapters/xlsx-batch.ts';
 
-/** The modules that read XLSX workbooks (the batch route, the S3-event ingest): bundled with splitting, the reader a chunk. */
-export const XLSX_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>(['ingest-batch', 'ingest-s3']);
+/**
+ * The modules that read or write XLSX workbooks (the batch route, the S3-event ingest, the contract's
+ * template): bundled with splitting, exceljs a chunk.
+ */
+export const XLSX_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>([
+  'ingest-batch',
+  'ingest-s3',
+  'api/contracts',
+]);
 
 /** The modules bundled with code splitting: each lazy import it reaches becomes a chunk. */
 export const SPLIT_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>([...PDF_MODULES, ...XLSX_MODULES]);

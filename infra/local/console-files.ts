@@ -6,14 +6,15 @@
  * content hashes); `/config.json` the console's settings for this gateway
  * (the API on the same origin, local sign-in). Every answer carries the
  * console's security headers (functions/shared/console-headers.ts: a CSP
- * without 'unsafe-inline'). A path that would leave the assets directory
+ * without 'unsafe-inline', whose connect-src adds the S3 emulator's origin,
+ * where the operator's large batches go by presigned upload). A path that would leave the assets directory
  * (dot segments, encoded slashes or backslashes, NUL) is never read.
  */
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONSOLE_SECURITY_HEADERS, IMMUTABLE, NO_CACHE } from '../../functions/shared/console-headers.ts';
+import { CONSOLE_SECURITY_HEADERS, consoleCsp, IMMUTABLE, NO_CACHE } from '../../functions/shared/console-headers.ts';
 import type { Answer } from './lambda-payload.ts';
 
 /** Where `npm start` builds the console. */
@@ -51,11 +52,19 @@ export function consoleDirOf(option: string | false | undefined): string | undef
   return option !== undefined || existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
 
-function answer(status: number, type: string, cache: string, body: Buffer, head: boolean): Answer {
+function answer(
+  status: number,
+  type: string,
+  cache: string,
+  body: Buffer,
+  head: boolean,
+  connect: readonly string[] = [],
+): Answer {
   return {
     status,
     headers: {
       ...CONSOLE_SECURITY_HEADERS,
+      'content-security-policy': consoleCsp(connect),
       'content-type': type,
       'cache-control': cache,
       'content-length': String(body.byteLength),
@@ -64,9 +73,16 @@ function answer(status: number, type: string, cache: string, body: Buffer, head:
   };
 }
 
-/** index.html of the console (no-cache). */
-async function indexPage(dir: string, head: boolean): Promise<Answer> {
-  return answer(200, CONTENT_TYPES['.html'] as string, NO_CACHE, await readFile(join(dir, 'index.html')), head);
+/** index.html of the console (no-cache); its CSP is the one the page runs under. */
+async function indexPage(dir: string, head: boolean, connect: readonly string[]): Promise<Answer> {
+  return answer(
+    200,
+    CONTENT_TYPES['.html'] as string,
+    NO_CACHE,
+    await readFile(join(dir, 'index.html')),
+    head,
+    connect,
+  );
 }
 
 /** The file under `<dir>/assets` a request path names, or undefined when it names none (or tries to leave it). */
@@ -109,12 +125,15 @@ export async function consoleAnswer(
     accept: string | undefined;
     authorized: boolean;
     api: 'none' | 'public' | 'protected';
+    /** Origins the page calls beyond its own (the S3 emulator the presigned uploads go to): CSP connect-src. */
+    connect?: readonly string[];
   },
 ): Promise<Answer | undefined> {
+  const connect = request.connect ?? [];
   const { method, rawPath } = request;
   if (method !== 'GET' && method !== 'HEAD') return undefined;
   const head = method === 'HEAD';
-  if (rawPath === '/') return indexPage(dir, head);
+  if (rawPath === '/') return indexPage(dir, head, connect);
   if (rawPath === '/config.json') {
     return answer(200, 'application/json', NO_CACHE, Buffer.from(JSON.stringify(LOCAL_CONSOLE_CONFIG)), head);
   }
@@ -127,6 +146,6 @@ export async function consoleAnswer(
   }
   // A page of the console's own router (/contracts/x/payments/5 in a browser): its shell, for GET of HTML only.
   const page = request.api === 'none' || (request.api === 'protected' && !request.authorized);
-  if (page && method === 'GET' && wantsHtml(request.accept)) return indexPage(dir, head);
+  if (page && method === 'GET' && wantsHtml(request.accept)) return indexPage(dir, head, connect);
   return undefined;
 }

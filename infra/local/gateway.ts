@@ -41,6 +41,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { NotFoundError } from '#kernel';
 import { TokenError, verifyToken } from '../../functions/adapters/local-token.ts';
 import { type HandlerModule, matchRoute, ROUTES, type RouteDef, routeKey } from '../../functions/api/routes.ts';
+import { runtime } from '../../functions/shared/composition.ts';
 import { BadRequestError, HttpError, UnauthorizedError } from '../../functions/shared/problem.ts';
 import { consoleAnswer, consoleDirOf } from './console-files.ts';
 import {
@@ -268,6 +269,24 @@ function send(served: Served, req: IncomingMessage, res: ServerResponse, reply: 
   return sent;
 }
 
+/**
+ * The origin of the S3 emulator, which the console's presigned uploads PUT
+ * to from the browser (its CSP's connect-src must name it): from the
+ * handlers' runtime, once; none while no local stack is up (the console then
+ * cannot upload, as the API cannot presign).
+ */
+let s3Origin: Promise<string[]> | undefined;
+function uploadOrigins(): Promise<string[]> {
+  s3Origin ??= runtime().then(
+    (rt) => [new URL(rt.stack.s3.endpoint).origin],
+    () => {
+      s3Origin = undefined;
+      return [];
+    },
+  );
+  return s3Origin;
+}
+
 /** The whole request, up to the answer; any throw becomes a problem. */
 async function answer(
   served: Served,
@@ -281,6 +300,7 @@ async function answer(
   const { rawPath, rawQueryString } = splitTarget(req.url ?? '');
   if (served.consoleDir !== undefined) {
     const page = await consoleAnswer(served.consoleDir, {
+      connect: await uploadOrigins(),
       method: req.method ?? '',
       rawPath,
       accept: req.headers.accept,

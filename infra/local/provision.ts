@@ -12,7 +12,7 @@ import {
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type CORSRule, CreateBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   type BucketDef,
   buckets,
@@ -78,8 +78,24 @@ export async function createTables(client: DynamoDBClient, names: StackConfig['t
 }
 
 /**
- * Creates every bucket that does not exist yet. Object Lock is not requested:
- * s3rver does not implement it, and the local stack is not an audit store.
+ * The CORS rule of the local uploads bucket: the console (served by the
+ * local gateway on 127.0.0.1 or localhost, any port) PUTs a large batch to
+ * its presigned URL from the browser (console/src/pages/operator/upload.ts),
+ * sending exactly the headers functions/presign-upload.ts signs. The AWS
+ * bucket's rule is the CDK stack's, limited to the console's one origin.
+ */
+export const LOCAL_UPLOAD_CORS: CORSRule = {
+  AllowedOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
+  AllowedMethods: ['PUT'],
+  AllowedHeaders: ['content-type', 'x-amz-meta-batch-id', 'x-amz-meta-submitter', 'x-amz-checksum-sha256'],
+  ExposeHeaders: ['ETag'],
+  MaxAgeSeconds: 600,
+};
+
+/**
+ * Creates every bucket that does not exist yet, and the uploads bucket's CORS
+ * rule (LOCAL_UPLOAD_CORS). Object Lock is not requested: s3rver does not
+ * implement it, and the local stack is not an audit store.
  */
 export async function createBuckets(s3: S3Client, names: StackConfig['buckets']): Promise<void> {
   await Promise.all(
@@ -89,6 +105,11 @@ export async function createBuckets(s3: S3Client, names: StackConfig['buckets'])
       } catch (error) {
         const name = (error as { name?: string }).name;
         if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+      }
+      if (def.id === 'uploads') {
+        await s3.send(
+          new PutBucketCorsCommand({ Bucket: names[def.id], CORSConfiguration: { CORSRules: [LOCAL_UPLOAD_CORS] } }),
+        );
       }
     }),
   );

@@ -76,7 +76,7 @@ function gatewayUrl(cli: RoleCli): string {
 }
 
 /** The console's session for a token, as the sign-in page stores it (console/src/auth/session.ts sessionFromToken). */
-function sessionFor(token: string) {
+export function sessionFor(token: string) {
   const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
     sub: string;
     'cognito:groups'?: ApiRole[];

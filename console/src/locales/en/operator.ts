@@ -10,13 +10,17 @@ export const operator: Messages['operator'] = {
     noContracts: 'Your account has no contracts.',
     fileLabel: 'Batch file (JSON, CSV or XLSX)',
     fileHint:
-      'Choose a file or drop it here. CSV in UTF-8 or Windows-1251; XLSX: the first sheet unless another is named.',
+      'Choose a file or drop it here. CSV in UTF-8 or Windows-1251, a large CSV goes through the upload to storage; XLSX: the first sheet unless another is named (at most 1 MiB); JSON: at most 6,000,000 bytes.',
     notChosen: 'No file chosen.',
     chosen: (name: string, bytes: string) => `Chosen: ${name} (${bytes} bytes).`,
     unsupported: (name: string) =>
       `${name} cannot be submitted: give the batch as JSON (.json), CSV (.csv) or XLSX (.xlsx).`,
-    tooLarge: (name: string, limit: string) =>
-      `${name} is larger than ${limit} bytes: a batch that large goes through the upload to storage (sib operator upload).`,
+    tooLargeJson: (name: string, limit: string) =>
+      `${name} is larger than ${limit} bytes: a JSON batch that large is not taken. Split it into several batches, or save it as CSV: a large CSV goes through the upload to storage.`,
+    tooLargeXlsx: (name: string, limit: string) =>
+      `${name} is larger than ${limit} bytes: a workbook is read whole, so a large one is not taken. Save the sheet as "CSV UTF-8" and submit the CSV: it goes through the upload to storage.`,
+    tooLargeCsv: (name: string, limit: string) =>
+      `${name} is larger than ${limit} bytes: split it into several batches.`,
     batchId: 'Batch id',
     batchIdHint:
       'Latin letters, digits and . _ : / - , at most 64 characters, starting with a letter or digit. Submitting the same batch under the same id again returns its original receipt.',
@@ -51,10 +55,38 @@ export const operator: Messages['operator'] = {
       message: 'Problem',
     },
     annotated: 'Download the file with its problems (CSV)',
+    annotatedXlsx: 'Download the workbook with its problems (XLSX)',
+    annotatingXlsx: 'Preparing the workbook…',
+    annotatedList: 'Download the list of problems (CSV)',
     annotatedHint:
-      "CSV: the submitted file with a leading problems column listing each line's problems. JSON and XLSX: a CSV of the problems.",
+      "CSV: the file as sent with a first column, problems, listing each line's problems. XLSX: the workbook as sent with a first column, problems, on the batch's sheet. JSON: a CSV of the problems.",
+    annotateFailed: 'The workbook could not be read to mark its problems: download the list of problems (CSV).',
     annotatedName: 'with-problems',
     fixAndResend: 'Fix the file and choose it again: nothing has been written in between.',
     failed: 'The batch was not submitted.',
+    upload: {
+      note: (size: string, limit: string) =>
+        `A large file (${size} bytes, over ${limit}): it goes through the upload to storage, with its progress shown, then the whole batch is checked.`,
+      caption: (name: string) => `Upload of ${name}`,
+      progressLabel: 'Sent to storage',
+      progressText: (share: string, sent: string, total: string) => `${share}: ${sent} of ${total} bytes`,
+      presigning: 'Asking for the upload address…',
+      sending: 'Sending the file to storage…',
+      checking: 'The file is uploaded; the batch is being checked. This may take a few minutes.',
+      done: 'The file was uploaded and checked.',
+      cancel: 'Cancel the upload',
+      cancelled: 'The upload was cancelled: the file was not sent and nothing was written.',
+      putFailed: (status: number, code: string | undefined) =>
+        status === 0
+          ? 'the storage could not be reached or refused this page (network, CORS). Try again.'
+          : `the storage refused it (HTTP ${status}${code === undefined ? '' : `, ${code}`}). Try again: an upload address is valid for 15 minutes.`,
+    },
+    template: {
+      caption: 'Fill-in template',
+      hint: "The contract's template: column headers in Russian and English, the contract's lists of allowed values, and an example row.",
+      xlsx: 'Download the template (XLSX)',
+      csv: 'Download the template (CSV)',
+      failed: 'The template was not downloaded.',
+    },
   },
 };

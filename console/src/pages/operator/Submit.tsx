@@ -1,33 +1,32 @@
 /**
- * The operator submits an evidence batch (JSON, CSV or XLSX) to the batch
- * route (POST /contracts/{contract}/batches), picked or dropped. A batch is
- * all or nothing: on 422 every problem is shown in a table (exportable), and
- * the submitted CSV can be downloaded annotated with a leading `problems`
- * column (for JSON and XLSX, a CSV of the problems alone). Nothing is written
- * until the fixed file is accepted; the same batch again shows its original
- * receipt (200, replayed).
+ * The operator submits an evidence batch (JSON, CSV or XLSX), picked or
+ * dropped: to the batch route (POST /contracts/{contract}/batches), or, for a
+ * CSV over the batch route's limit (LIMITS.jsonBytes), through the presigned
+ * upload (upload.ts) with a progress bar, then the S3-event ingest's
+ * outcome. A batch is all or nothing: when refused, every problem is shown
+ * in a table (exportable), and the file can be downloaded annotated with its
+ * problems (Outcome.tsx). Nothing is written until the fixed file is
+ * accepted; the same batch again shows its original receipt (replayed).
  *
  * The batch id is validated as the server does (domain/intake/archive.ts
- * BATCH_ID) and suggested from the file's name. Large files (over the batch
- * route's limit) are refused here with a pointer to the upload.
+ * BATCH_ID) and suggested from the file's name. A JSON batch has no upload
+ * path and a workbook is read whole (at most XLSX_BYTES): larger ones are
+ * refused here, in words, before anything is sent. The contract's fill-in
+ * template is downloadable from the page.
  */
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { LIMITS } from '#evidence';
 import { BATCH_ID } from '#intake';
 import { useSession } from '../../app.tsx';
 import { Loading, ProblemNote, problemText, useAsync, usePageTitle } from '../../components/async.tsx';
 import { DropZone } from '../../components/DropZone.tsx';
-import { ExportButtons } from '../../components/ExportButtons.tsx';
 import { useLang } from '../../i18n.tsx';
 import { ApiError, api, apiFetch, contractPath } from '../../lib/api.ts';
 import type { ContractListItem } from '../../lib/contracts.ts';
 import { saveBlob } from '../../lib/download.ts';
-import { type ExportTable, fileName, toCsv } from '../../lib/export.ts';
 import { count } from '../../lib/format.ts';
 import {
-  annotatedCsv,
   type BatchProblem,
-  columnOf,
   jsonBatchId,
   kindOf,
   type Outcome,
@@ -35,28 +34,22 @@ import {
   type Receipt,
   suggestBatchId,
   unprefixed,
-  whereOf,
   XLSX_TYPE,
 } from './batch-files.ts';
+import { ProblemsView, ReceiptView, UploadProgress } from './Outcome.tsx';
+import {
+  awaitOutcome,
+  csvEncoding,
+  presignUpload,
+  putFile,
+  sha256Hex,
+  UploadError,
+  type UploadPhase,
+  XLSX_BYTES,
+} from './upload.ts';
 
-function problemsTable(problems: readonly BatchProblem[], t: ReturnType<typeof useLang>['t']): ExportTable {
-  const c = t.operator.submit.problems;
-  return {
-    name: c.exportName,
-    columns: [
-      { key: 'at', label: c.at },
-      { key: 'column', label: c.column },
-      { key: 'field', label: c.field },
-      { key: 'message', label: c.message },
-    ],
-    rows: problems.map((p) => ({
-      at: whereOf(p),
-      column: columnOf(p),
-      field: p.field ?? '',
-      message: t.operator.submit.problemMessage(p.message),
-    })),
-  };
-}
+/** A CSV larger than the batch route takes goes through the presigned upload. */
+export const viaUpload = (p: Picked | undefined) => p?.kind === 'csv' && p.file.size > LIMITS.jsonBytes;
 
 /** The batch file's drop zone: JSON, CSV or XLSX; the same file chosen again (fixed) is taken again. */
 function BatchDrop(props: { picked: Picked | undefined; onFile: (file: File) => void }) {
@@ -69,9 +62,7 @@ function BatchDrop(props: { picked: Picked | undefined; onFile: (file: File) => 
       accept={`.json,.csv,.xlsx,application/json,text/csv,${XLSX_TYPE}`}
       testId="batch-drop"
       chosen={
-        props.picked === undefined
-          ? s.notChosen
-          : s.chosen(props.picked.name, count(props.picked.bytes.byteLength, lang))
+        props.picked === undefined ? s.notChosen : s.chosen(props.picked.name, count(props.picked.file.size, lang))
       }
       onFile={props.onFile}
       resetAfterPick
@@ -79,102 +70,33 @@ function BatchDrop(props: { picked: Picked | undefined; onFile: (file: File) => 
   );
 }
 
-function ReceiptView(props: { receipt: Receipt }) {
-  const { t, lang } = useLang();
-  const r = t.operator.submit.receipt;
-  const x = props.receipt;
-  return (
-    <section class="panel operator-receipt" aria-labelledby="receipt-h">
-      <div class="alert ok" role="status">
-        {x.replayed ? t.operator.submit.replayed : t.operator.submit.accepted}
-      </div>
-      <h2 id="receipt-h">{r.caption}</h2>
-      <dl class="facts">
-        <dt>{r.batch}</dt>
-        <dd class="mono">{x.batchId}</dd>
-        <dt>{r.seq}</dt>
-        <dd data-testid="receipt-seq">{x.seq}</dd>
-        <dt>{r.records}</dt>
-        <dd data-testid="receipt-count">{count(x.recordCount, lang)}</dd>
-        {x.types === undefined
-          ? null
-          : Object.entries(x.types).map(([type, n]) => [
-              <dt key={`t-${type}`}>{type}</dt>,
-              <dd key={`n-${type}`}>{count(n, lang)}</dd>,
-            ])}
-        <dt>{r.recordsRoot}</dt>
-        <dd class="mono operator-hash">{x.recordsRoot}</dd>
-        <dt>{r.entryHash}</dt>
-        <dd class="mono operator-hash">{x.entryHash}</dd>
-      </dl>
-    </section>
-  );
-}
-
-function ProblemsView(props: { outcome: Extract<Outcome, { kind: 'refused' }> }) {
-  const { t, lang } = useLang();
-  const s = t.operator.submit;
-  const { problems, total, byField, file } = props.outcome;
-  const table = () => problemsTable(problems, t);
-  const download = () => {
-    const stem = file.name.replace(/\.[^.]*$/, '');
-    if (file.kind === 'csv') {
-      const text = new TextDecoder('utf-8').decode(file.bytes);
-      saveBlob(
-        new Blob([annotatedCsv(text, problems, s.problemMessage)], { type: 'text/csv;charset=utf-8' }),
-        fileName(`${stem}-${s.annotatedName}`, 'csv'),
-      );
-    } else {
-      saveBlob(
-        new Blob([toCsv(table())], { type: 'text/csv;charset=utf-8' }),
-        fileName(`${stem}-${s.annotatedName}`, 'csv'),
-      );
+/** The contract's fill-in template (GET /contracts/{contract}/template), as XLSX or CSV. */
+function TemplateDownload(props: { contract: string }) {
+  const { t } = useLang();
+  const x = t.operator.submit.template;
+  const [failed, setFailed] = useState<unknown>();
+  const get = async (format: 'xlsx' | 'csv') => {
+    setFailed(undefined);
+    try {
+      const response = await apiFetch(contractPath(props.contract, 'template'), { query: { format } });
+      saveBlob(await response.blob(), `${props.contract}-template.${format}`);
+    } catch (error) {
+      setFailed(error);
     }
   };
   return (
-    <section class="panel operator-problems" aria-labelledby="problems-h">
-      <div class="alert bad" role="alert">
-        {s.refused(count(problems.length, lang), count(total, lang))} {s.fixAndResend}
-      </div>
-      <h2 id="problems-h">{s.problems.caption}</h2>
-      {Object.keys(byField).length === 0 ? null : (
-        <p class="muted">
-          {s.byField}:{' '}
-          {Object.entries(byField)
-            .map(([field, n]) => `${field} — ${count(n, lang)}`)
-            .join(', ')}
-        </p>
-      )}
+    <section class="panel operator-template" aria-labelledby="template-h">
+      <h2 id="template-h">{x.caption}</h2>
+      <p class="muted">{x.hint}</p>
       <div class="operator-actions">
-        <ExportButtons table={table} label={s.problems.caption} />
-        <button type="button" class="secondary small" onClick={download} aria-describedby="annotated-hint">
-          {s.annotated}
+        <button type="button" class="secondary small" onClick={() => void get('xlsx')}>
+          {x.xlsx}
+        </button>
+        <button type="button" class="secondary small" onClick={() => void get('csv')}>
+          {x.csv}
         </button>
       </div>
-      <p class="muted" id="annotated-hint">
-        {s.annotatedHint}
-      </p>
-      <table class="operator-problem-table" data-testid="problem-table">
-        <caption class="visually-hidden">{s.problems.caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{s.problems.at}</th>
-            <th scope="col">{s.problems.column}</th>
-            <th scope="col">{s.problems.field}</th>
-            <th scope="col">{s.problems.message}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {problems.map((p, i) => (
-            <tr key={i}>
-              <td>{whereOf(p)}</td>
-              <td>{columnOf(p)}</td>
-              <td class="mono">{p.field ?? ''}</td>
-              <td>{s.problemMessage(p.message)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {failed === undefined ? null : <ProblemNote error={failed} lead={x.failed} />}
     </section>
   );
 }
@@ -195,7 +117,12 @@ export default function Submit() {
   const [sheet, setSheet] = useState('');
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | undefined>();
+  const [phase, setPhase] = useState<UploadPhase | undefined>();
+  const [cancelled, setCancelled] = useState(false);
   const ids = { contract: useId(), batch: useId(), sheet: useId() };
+  // An upload or its polling stops when the page is left.
+  const abort = useRef<AbortController | undefined>(undefined);
+  useEffect(() => () => abort.current?.abort(), []);
 
   if (contracts.status === 'loading') return <Loading />;
   if (contracts.status === 'failed') return <ProblemNote error={contracts.error} />;
@@ -203,27 +130,98 @@ export default function Submit() {
   const chosen = contract ?? list[0]?.id;
   const batchIdValid = BATCH_ID.test(batchId);
 
+  /** Why the file cannot be sent at all, in words; undefined when it can. */
+  const refusal = (file: File, kind: Picked['kind']): string | undefined => {
+    if (kind === 'json' && file.size > LIMITS.jsonBytes)
+      return s.tooLargeJson(file.name, count(LIMITS.jsonBytes, lang));
+    if (kind === 'xlsx' && file.size > XLSX_BYTES) return s.tooLargeXlsx(file.name, count(XLSX_BYTES, lang));
+    if (kind === 'csv' && file.size > LIMITS.fileBytes) return s.tooLargeCsv(file.name, count(LIMITS.fileBytes, lang));
+    return undefined;
+  };
+
   const onFile = async (file: File) => {
     setOutcome(undefined);
+    setPhase(undefined);
+    setCancelled(false);
     const kind = kindOf(file.name);
-    if (kind === undefined) {
+    const refused = kind === undefined ? s.unsupported(file.name) : refusal(file, kind);
+    if (kind === undefined || refused !== undefined) {
       setPicked(undefined);
-      setPickError(s.unsupported(file.name));
-      return;
-    }
-    if (file.size > LIMITS.jsonBytes) {
-      setPicked(undefined);
-      setPickError(s.tooLarge(file.name, count(LIMITS.jsonBytes, lang)));
+      setPickError(refused);
       return;
     }
     setPickError(undefined);
-    const bytes = await file.arrayBuffer();
-    setPicked({ name: file.name, kind, bytes });
+    setPicked({ name: file.name, kind, file });
     // A JSON batch names its own id; a table's id is suggested from its name unless the operator typed one.
-    const own = kind === 'json' ? jsonBatchId(bytes) : undefined;
+    const own = kind === 'json' ? jsonBatchId(await file.arrayBuffer()) : undefined;
     if (own !== undefined) setBatchId(own);
     else if (batchId === '' || picked === undefined || batchId === suggestBatchId(picked.name)) {
       setBatchId(suggestBatchId(file.name));
+    }
+  };
+
+  const refusedBy = (listed: readonly BatchProblem[], total: number | undefined, byField: unknown, file: Picked) => {
+    const problems = file.kind === 'xlsx' ? listed.map(unprefixed) : listed.slice();
+    setOutcome({
+      kind: 'refused',
+      problems,
+      total: Number(total ?? problems.length),
+      byField: (byField ?? {}) as Record<string, number>,
+      file,
+      ...(file.kind === 'xlsx' && sheet !== '' ? { sheet } : {}),
+    });
+  };
+
+  /** The batch route: the file as the body, the receipt or every problem in the answer. */
+  const post = async (file: Picked, to: string) => {
+    try {
+      const type = file.kind === 'json' ? 'application/json' : file.kind === 'csv' ? 'text/csv' : XLSX_TYPE;
+      const response = await apiFetch(contractPath(to, 'batches'), {
+        method: 'POST',
+        body: file.file,
+        headers: { 'content-type': type },
+        query: { batchId, sheet: file.kind === 'xlsx' && sheet !== '' ? sheet : undefined },
+      });
+      setOutcome({ kind: 'receipt', receipt: (await response.json()) as Receipt });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) {
+        const p = error.problem;
+        refusedBy((p.errors ?? p.problems ?? []) as BatchProblem[], p.problemCount as number, p.problemsByField, file);
+      } else {
+        setOutcome({ kind: 'failed', error });
+      }
+    }
+  };
+
+  /** The presigned upload: the URL, the PUT with its progress, then the ingest's outcome. */
+  const upload = async (file: Picked, to: string) => {
+    const controller = new AbortController();
+    abort.current = controller;
+    const total = file.file.size;
+    setPhase({ step: 'presigning' });
+    try {
+      const encoding = await csvEncoding(file.file);
+      const ticket = await presignUpload(to, {
+        batchId,
+        contentType: 'text/csv',
+        contentLength: total,
+        ...(encoding === 'utf-8' ? {} : { encoding }),
+        ...(await sha256Hex(file.file).then((sha256) => (sha256 === undefined ? {} : { sha256 }))),
+      });
+      setPhase({ step: 'sending', sent: 0, total });
+      await putFile(ticket, file.file, (sent) => setPhase({ step: 'sending', sent, total }), controller.signal);
+      setPhase({ step: 'checking', total });
+      const status = await awaitOutcome(to, batchId, controller.signal);
+      setPhase({ step: 'done', total });
+      if (status.status === 'accepted') {
+        setOutcome({ kind: 'receipt', receipt: { ...status.receipt, replayed: status.receipt.replayed ?? false } });
+      } else {
+        refusedBy(status.problems, status.problemCount, status.problemsByField, file);
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      setPhase(undefined);
+      setOutcome({ kind: 'failed', error });
     }
   };
 
@@ -231,36 +229,24 @@ export default function Submit() {
     if (picked === undefined || chosen === undefined || !batchIdValid) return;
     setBusy(true);
     setOutcome(undefined);
+    setPhase(undefined);
+    setCancelled(false);
     try {
-      const type = picked.kind === 'json' ? 'application/json' : picked.kind === 'csv' ? 'text/csv' : XLSX_TYPE;
-      const response = await apiFetch(contractPath(chosen, 'batches'), {
-        method: 'POST',
-        body: picked.bytes,
-        headers: { 'content-type': type },
-        query: {
-          batchId,
-          sheet: picked.kind === 'xlsx' && sheet !== '' ? sheet : undefined,
-        },
-      });
-      setOutcome({ kind: 'receipt', receipt: (await response.json()) as Receipt });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 422) {
-        const listed = (error.problem.errors ?? error.problem.problems ?? []) as BatchProblem[];
-        const problems = picked.kind === 'xlsx' ? listed.map(unprefixed) : listed.slice();
-        setOutcome({
-          kind: 'refused',
-          problems,
-          total: Number(error.problem.problemCount ?? problems.length),
-          byField: (error.problem.problemsByField ?? {}) as Record<string, number>,
-          file: picked,
-        });
-      } else {
-        setOutcome({ kind: 'failed', error });
-      }
+      await (viaUpload(picked) ? upload(picked, chosen) : post(picked, chosen));
     } finally {
       setBusy(false);
     }
   };
+
+  /** Stops the upload while it is sent: nothing reaches the bucket, so nothing is checked or written. */
+  const cancel = () => {
+    abort.current?.abort();
+    setPhase(undefined);
+    setCancelled(true);
+  };
+
+  const failure = (error: unknown) =>
+    error instanceof UploadError ? s.upload.putFailed(error.status, error.code) : problemText(error, t);
 
   return (
     <>
@@ -299,6 +285,11 @@ export default function Submit() {
               {pickError}
             </div>
           )}
+          {viaUpload(picked) && picked !== undefined ? (
+            <p class="operator-upload-note" data-testid="upload-note">
+              {s.upload.note(count(picked.file.size, lang), count(LIMITS.jsonBytes, lang))}
+            </p>
+          ) : null}
           <div class="operator-field">
             <label for={ids.batch}>{s.batchId}</label>
             <input
@@ -335,16 +326,25 @@ export default function Submit() {
           </button>
         </form>
       )}
+      {phase === undefined || picked === undefined ? null : (
+        <UploadProgress name={picked.name} phase={phase} onCancel={cancel} />
+      )}
+      {cancelled ? (
+        <p class="alert warn" role="status">
+          {s.upload.cancelled}
+        </p>
+      ) : null}
       <div aria-live="polite">
         {outcome?.kind === 'receipt' ? <ReceiptView receipt={outcome.receipt} /> : null}
         {outcome?.kind === 'failed' ? (
           <div class="alert bad" role="alert">
             <strong>{s.failed} </strong>
-            {problemText(outcome.error, t)}
+            {failure(outcome.error)}
           </div>
         ) : null}
       </div>
       {outcome?.kind === 'refused' ? <ProblemsView outcome={outcome} /> : null}
+      {chosen === undefined ? null : <TemplateDownload contract={chosen} />}
     </>
   );
 }

@@ -1,7 +1,7 @@
 /**
  * The operator's batch files, apart from the page: what a picked file is
- * (its kind, the batch id it suggests), the batch route's receipt and
- * problems as the page reads them, where a problem sits (line, sheet, cell),
+ * (its kind, the batch id it suggests), the receipt and problems of the
+ * batch route or an upload as the page reads them, where a problem sits (line, sheet, cell),
  * and the submitted CSV annotated with its problems.
  */
 
@@ -12,7 +12,8 @@ export type Kind = 'json' | 'csv' | 'xlsx';
 export interface Picked {
   readonly name: string;
   readonly kind: Kind;
-  readonly bytes: ArrayBuffer;
+  /** The file itself: read when sent, hashed or annotated (a large CSV is never held whole by the page). */
+  readonly file: Blob;
 }
 
 export interface Receipt {
@@ -46,6 +47,8 @@ export type Outcome =
       readonly total: number;
       readonly byField: Readonly<Record<string, number>>;
       readonly file: Picked;
+      /** The workbook's sheet the batch was read from, when the operator named one. */
+      readonly sheet?: string;
     }
   | { readonly kind: 'failed'; readonly error: unknown };
 
@@ -77,12 +80,12 @@ export function jsonBatchId(bytes: ArrayBuffer): string | undefined {
 /** The prefix the server puts on a workbook's problems (functions/adapters/xlsx/sheet.ts locate). */
 export const XLSX_PLACE = /^sheet (.+?)(?:, (?:cell ([A-Z]+)\d+|row \d+))?: ([\s\S]*)$/;
 
-/** A workbook's problem with its sheet and cell moved from the message to the column. */
+/** A workbook's problem with its sheet and cell moved from the message to the column (and `sheet`). */
 export function unprefixed(p: BatchProblem): BatchProblem {
   const m = XLSX_PLACE.exec(p.message);
   if (m === null) return p;
   const [, sheet, letter, message = ''] = m;
-  return { ...p, column: letter === undefined ? sheet : `${sheet}!${letter}`, message };
+  return { ...p, sheet, column: letter === undefined ? sheet : `${sheet}!${letter}`, message };
 }
 
 /** The line (CSV), row (XLSX) or record (JSON) a problem names. */
