@@ -66,7 +66,7 @@ describe('the operator: batch history and evidence due', () => {
           ? /по контрольной точке 3 \(корень [0-9a-f]{12}…\)/
           : /against checkpoint 3 \(root [0-9a-f]{12}…\)/,
       );
-      expect(await rows.nth(1).innerText()).toMatch(/enrolment\s+3/);
+      expect(await rows.nth(1).innerText()).toMatch(lang === 'ru' ? /зачисление\s+3/ : /enrolment\s+3/);
       expect(await page.getByTestId('inclusion-failed').count()).toBe(0);
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, `operator-history-${lang}`);

@@ -62,9 +62,19 @@ describe('function bundle contents', () => {
     expect([...inputs.keys()]).toEqual([...FUNCTION_MODULES]);
   });
 
-  it.each(FUNCTION_MODULES)('%s: bundles its handler module and the composition root', (module) => {
+  // The OpenAPI document is public and needs no runtime: its function is the middleware and the document alone.
+  const withRuntime = FUNCTION_MODULES.filter((m) => m !== 'api/openapi');
+  it.each(withRuntime)('%s: bundles its handler module and the composition root', (module) => {
     expect(inputs.get(module)).toEqual(
       expect.arrayContaining([`functions/${module}.ts`, 'functions/shared/composition.ts']),
+    );
+  });
+
+  it('api/openapi: bundles its handler module and the document, without the composition root or an AWS client', () => {
+    const bundled = inputs.get('api/openapi') ?? [];
+    expect(bundled).toEqual(expect.arrayContaining(['functions/api/openapi.ts', 'docs/openapi.json']));
+    expect(bundled.filter((i) => i === 'functions/shared/composition.ts' || i.includes('@aws-sdk/client-'))).toEqual(
+      [],
     );
   });
 

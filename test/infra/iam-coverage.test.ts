@@ -245,6 +245,9 @@ beforeAll(async () => {
   const history = await api('listBatches', { claims: claims('operator') });
   expect(history.body.uploads.map((u: { batchId: string }) => u.batchId)).toContain('b-3');
   await api('evidenceDue', { claims: claims('evaluator'), query: { asOf: '2024-06-01' } });
+  // The fill-in template (the contract's registered versions read).
+  await api('getTemplate', { claims: claims('operator') });
+  await api('getTemplate', { claims: claims('evaluator'), query: { format: 'csv' } });
   await api('queryRecords', { claims: claims('operator'), query: { batch: 'b-1' } });
   await api('queryRecords', { claims: claims('evaluator'), query: { type: 'enrolment', from: '2024-01-01' } });
   const byReference = await api('queryRecords', { claims: claims('operator'), query: { participant: 'OP-1' } });
