@@ -36,6 +36,7 @@ import { runQarmet } from '../../scenarios/qarmet/run.ts';
 import { ledgerFor } from '../context.ts';
 import { auditReport, startDemoWitness, witnessKey } from '../demo/audit.ts';
 import { clientsFor, DEMO_CONTRACT, MINISTRY, olderDataDir } from '../demo/cast.ts';
+import { type ConsoleFiles, consoleFilesGuide, leaveFilesForTheOperator } from '../demo/console-files.ts';
 import { type ConsoleWork, leaveWorkForTheMinistry } from '../demo/console-work.ts';
 import { enrolCohort, registerContract } from '../demo/enrolment.ts';
 import { checkLog } from '../demo/log-checks.ts';
@@ -139,7 +140,11 @@ async function runDemo(options: { serve: boolean; scenario: Scenario }): Promise
         say(`\nCould not leave a payment for the console to decide: ${(error as Error).message}`);
         return undefined;
       });
-      await serve(dir, gateway.url, gateway.servesConsole, work);
+      const files = await leaveFilesForTheOperator(dir, gateway.url).catch((error: unknown) => {
+        say(`\nCould not leave evidence files for the console's operator: ${(error as Error).message}`);
+        return undefined;
+      });
+      await serve(dir, gateway.url, gateway.servesConsole, work, files);
     }
   } finally {
     await gateway?.close();
@@ -188,7 +193,13 @@ async function buildConsoleIfMissing(): Promise<void> {
 }
 
 /** Keeps the API (and the console) up, announced to the role commands, until Ctrl-C or SIGTERM. */
-async function serve(dir: string, url: string, servesConsole: boolean, work: ConsoleWork | undefined): Promise<void> {
+async function serve(
+  dir: string,
+  url: string,
+  servesConsole: boolean,
+  work: ConsoleWork | undefined,
+  files: ConsoleFiles | undefined,
+): Promise<void> {
   const unannounce = await announceGateway(dir, url);
   if (work !== undefined) {
     say(
@@ -201,6 +212,7 @@ async function serve(dir: string, url: string, servesConsole: boolean, work: Con
     say(
       `The web console: ${url}/  sign in (development sign-in) as ${MINISTRY.sub} (ministry) to decide the Second Chance final payment${work?.awaiting === undefined ? '' : `, as ${work.subject} for the Antares one`}, or as any subject the sign-in page suggests.`,
     );
+    if (files !== undefined) for (const line of consoleFilesGuide(files)) say(line);
   }
   say(
     `\nThe HTTP API is serving at ${url} (OpenAPI ${url}/openapi.json; tokens: npx sib login --as <role> --contract ${DEMO_CONTRACT}). Press Ctrl-C to stop.`,

@@ -22,6 +22,7 @@ import { ANTARES_CONTRACT, PROGRAMME_SUBJECTS } from '../../scenarios/programmes
 import { ApiClient } from '../api-client.ts';
 import { createPartyKey, openPartyKey } from '../commands/party-keys.ts';
 import { ANALYST, EVALUATOR, INVESTOR, MINISTRY, OPERATOR, TREASURY } from './cast.ts';
+import { QARMET_REVIEWER } from './console-files.ts';
 import { signDecision } from './parties.ts';
 
 /** The evaluator's reviewer who attests the Antares payment (the pilot's evaluator calculated it). */
@@ -42,6 +43,18 @@ export const SIGN_IN_SUBJECTS: readonly SuggestedSubject[] = [
   { subject: EVALUATOR.sub, role: 'evaluator', label: 'The independent evaluator: attests' },
   { subject: ANALYST.sub, role: 'evaluator', label: "The evaluator's analyst: evaluates" },
   { subject: OPERATOR.sub, role: 'operator', label: 'VEB.RF, the operator: submits evidence' },
+  {
+    subject: PROGRAMME_SUBJECTS.qarmet.operator,
+    role: 'operator',
+    label: 'Qarmet pilot, the operator: its evidence files await submission',
+  },
+  {
+    subject: PROGRAMME_SUBJECTS.qarmet.evaluator,
+    role: 'evaluator',
+    label: "Qarmet pilot, the working group's analyst: evaluates the months",
+  },
+  { subject: QARMET_REVIEWER, role: 'evaluator', label: 'Qarmet pilot, a second evaluator: attests' },
+  { subject: PROGRAMME_SUBJECTS.qarmet.ministry, role: 'ministry', label: 'Akimat of Karaganda: decides' },
 ];
 
 interface PaymentStatus {
