@@ -6,6 +6,8 @@
  * be absent, and then the Russian of the spec is shown.
  */
 
+import { api } from './api.ts';
+
 // The domain's types (ContractSpec, PaymentStatus) would pull the Node-typed
 // kernel into the console's type check, so the fields read here are restated:
 // a subset of domain/contracts/spec-schema.ts and domain/payments/workflow.ts.
@@ -91,6 +93,7 @@ export interface PaymentStatus {
   readonly latest: boolean;
 }
 
+/** One contract of GET /contracts: what the session's token may act on. */
 export interface ContractListItem {
   readonly id: string;
   readonly title: { readonly ru?: string; readonly en?: string };
@@ -100,6 +103,11 @@ export interface ContractListItem {
   readonly term: { readonly from: string; readonly to: string };
   readonly version: number;
   readonly logSize: number;
+}
+
+/** The contracts the session's token may act on (GET /contracts): the one list every page starts from. */
+export async function listContracts(): Promise<ContractListItem[]> {
+  return (await api<{ contracts: ContractListItem[] }>('/contracts')).contracts;
 }
 
 /** The spec's texts in another language, keyed by id (domain/contracts/spec-schema.ts SpecTranslationSchema). */

@@ -6,15 +6,13 @@
  * (the recompute's heavy part is audit-recompute.ts, loaded on demand).
  */
 import { api, apiFetch, contractPath } from '../../lib/api.ts';
-import type { ContractListItem, TrustAnswer } from '../../lib/contracts.ts';
+import { listContracts, type TrustAnswer } from '../../lib/contracts.ts';
 import { saveBlob } from '../../lib/download.ts';
 import { isPseudonym, type TimelineRecord } from './audit-timeline.ts';
 
 export { isPseudonym, type TimelineLine, type TimelineRecord, timeline } from './audit-timeline.ts';
 
-export async function listContracts(): Promise<readonly ContractListItem[]> {
-  return (await api<{ contracts: ContractListItem[] }>('/contracts')).contracts;
-}
+export { listContracts };
 
 /** The deployment's trust policy entry for the contract's log. */
 export async function logTrust(contract: string): Promise<TrustAnswer['logs'][number] | undefined> {

@@ -10,19 +10,11 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ContractSpec } from '#contracts';
 import type { PaymentStatus } from '#payments';
 import { api, apiFetch, contractPath } from '../../lib/api.ts';
+import { type ContractListItem, listContracts } from '../../lib/contracts.ts';
 
 /** One contract of GET /contracts. */
-export interface ContractInfo {
-  readonly id: string;
-  readonly title: { readonly ru?: string; readonly en?: string };
-  readonly currency: string;
-  readonly minorUnit: number;
-  /** IANA zone ("UTC" when the spec names none). */
-  readonly timeZone: string;
-  readonly term: { readonly from: string; readonly to: string };
-  readonly version: number;
-  readonly logSize: number;
-}
+export type ContractInfo = ContractListItem;
+export { listContracts };
 
 /** A stored report (GET /contracts/{c}/reports). */
 export interface StoredReport {
@@ -48,10 +40,6 @@ export interface ReportDownload {
   readonly expiresIn: number;
   readonly json: Link;
   readonly pdf: { readonly ru?: Link; readonly en?: Link };
-}
-
-export async function listContracts(): Promise<readonly ContractInfo[]> {
-  return (await api<{ contracts: ContractInfo[] }>('/contracts')).contracts;
 }
 
 export async function listReports(contract: string): Promise<readonly StoredReport[]> {

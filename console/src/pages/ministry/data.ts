@@ -10,6 +10,7 @@ import type { PaymentStatus } from '#payments';
 import type { PublicSummary } from '#reports';
 import { type Lang, localized } from '../../i18n.tsx';
 import { ApiError, api, contractPath } from '../../lib/api.ts';
+import { type ContractListItem, listContracts } from '../../lib/contracts.ts';
 import { money } from '../../lib/format.ts';
 import type { ministry as ru } from '../../locales/ru/ministry.ts';
 
@@ -25,21 +26,8 @@ export interface EnrolledKey {
 }
 
 /** One contract of GET /contracts. */
-export interface ContractItem {
-  readonly id: string;
-  readonly title: { readonly ru?: string; readonly en?: string };
-  readonly currency: string;
-  readonly minorUnit: number;
-  /** IANA zone; "UTC" when the spec names none. */
-  readonly timeZone: string;
-  readonly term: { readonly from: string; readonly to: string };
-  readonly version: number;
-  readonly logSize: number;
-}
-
-export async function listContracts(): Promise<ContractItem[]> {
-  return (await api<{ contracts: ContractItem[] }>('/contracts')).contracts;
-}
+export type ContractItem = ContractListItem;
+export { listContracts };
 
 export async function listPayments(contract: string): Promise<PaymentStatus[]> {
   return (await api<{ payments: PaymentStatus[] }>(contractPath(contract, 'payments'))).payments;
