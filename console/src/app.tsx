@@ -48,14 +48,16 @@ function Nav(props: { session: Session }) {
     links.push(['/ministry/queue', t.common.nav.queue], ['/keys', t.common.nav.key]);
   }
   if (props.session.role === 'evaluator') {
+    // Seven pages: their short names keep the header on one line (each page's heading says it in full).
+    const short = t.common.navShort;
     links.push(
-      ['/evaluator/evaluate', t.common.nav.evaluate],
-      ['/evaluator/attest', t.common.nav.attest],
-      ['/evaluator/comparisons', t.common.nav.comparisons],
-      ['/evaluator/recompute', t.common.nav.recompute],
-      ['/evaluator/timelines', t.common.nav.timelines],
-      ['/evaluator/witnesses', t.common.nav.witnesses],
-      ['/keys', t.common.nav.key],
+      ['/evaluator/evaluate', short.evaluate],
+      ['/evaluator/attest', short.attest],
+      ['/evaluator/comparisons', short.comparisons],
+      ['/evaluator/recompute', short.recompute],
+      ['/evaluator/timelines', short.timelines],
+      ['/evaluator/witnesses', short.witnesses],
+      ['/keys', short.key],
     );
   }
   if (props.session.role === 'operator') {

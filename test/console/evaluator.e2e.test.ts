@@ -220,7 +220,7 @@ describe('the evaluator in the console', () => {
     expect(signatureVerifies(cmpStatement, published.body.signature as { key: string; line: string })).toBe(true);
 
     // Attest: the payments awaiting attestation, the payment's statement, signed here.
-    await ev.page.getByRole('link', { name: 'Attest payments' }).click();
+    await ev.page.getByRole('link', { name: 'Attest', exact: true }).click();
     await ev.page.getByRole('link', { name: `Open payment ${moved}` }).waitFor();
     await checkPage(ev, 'evaluator-attest-list-en');
     await ev.page.getByRole('link', { name: `Open payment ${moved}` }).click();

@@ -10,7 +10,8 @@
  * The verifier code is loaded on demand, after the page, so it stays out of
  * the first load.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { getSession, type Session } from '../auth/session.ts';
 import { type Localized, localized, useLang } from '../i18n.tsx';
 import { api, apiFetch, contractPath } from '../lib/api.ts';
@@ -129,10 +130,16 @@ export function LogWatch(props: { session: Session }) {
   // Bumped to watch again (after a reset log's checkpoint is forgotten).
   const [round, setRound] = useState(0);
   const token = props.session.token;
-  // Once per sign-in (token): a visit; and again when a forgotten checkpoint asks for it (round).
+  // Each page opened in the console is a visit: the log may have grown since (a batch, a decision), and
+  // a line saying "verified: 3 entries" about a log of 9 would be stale.
+  const { path } = useLocation();
+  const watchedFor = useRef<string | undefined>(undefined);
+  // Once per sign-in (token) and per page (path); and again when a forgotten checkpoint asks for it (round).
   useEffect(() => {
     let live = true;
-    setWatched(undefined);
+    // A new sign-in starts afresh; a new page keeps the last word until the new one is in.
+    if (watchedFor.current !== token) setWatched(undefined);
+    watchedFor.current = token;
     watchAll(() => live && getSession()?.token === token).then(
       (w) => live && setWatched(w),
       () => live && setWatched([]),
@@ -140,7 +147,7 @@ export function LogWatch(props: { session: Session }) {
     return () => {
       live = false;
     };
-  }, [token, round]);
+  }, [token, round, path]);
   // The title and the id: the id is what the operator and the ministry will look for.
   const named = (w: Watched) =>
     t.investor.watch.contract(localized(w.title, lang) || w.outcome.contract, w.outcome.contract);

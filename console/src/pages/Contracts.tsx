@@ -26,8 +26,17 @@ function NextSteps(props: { session: Session }) {
       ['/investor/verify', h.stepVerify],
     );
   }
-  if (props.session.role === 'evaluator') steps.push(['/keys', h.stepKey]);
-  if (steps.length === 0) return <p class="muted">{h.stepOperator}</p>;
+  if (props.session.role === 'evaluator') {
+    steps.push(
+      ['/evaluator/evaluate', h.stepEvaluate],
+      ['/evaluator/attest', h.stepAttest],
+      ['/evaluator/recompute', h.stepRecompute],
+      ['/keys', h.stepKey],
+    );
+  }
+  if (props.session.role === 'operator') {
+    steps.push(['/operator/batches', h.stepSubmit], ['/operator/history', h.stepHistory], ['/operator/due', h.stepDue]);
+  }
   return (
     <ul class="steps">
       {steps.map(([href, label]) => (

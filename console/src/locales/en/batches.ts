@@ -64,6 +64,7 @@ export const batches: Messages['batches'] = {
     cutoff: 'Data cut-off',
     paymentDate: 'Payment date',
     daysLeft: 'Days left',
+    daysOverdue: (n: string) => `${n} days overdue`,
     status: 'Status',
     statusDue: 'cut-off near',
     statusOverdue: 'cut-off passed, not evaluated',

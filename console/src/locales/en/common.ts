@@ -30,6 +30,15 @@ export const common: CommonMessages = {
     timelines: 'Participant timelines',
     witnesses: 'Witnesses',
   },
+  navShort: {
+    evaluate: 'Evaluate',
+    attest: 'Attest',
+    comparisons: 'Comparisons',
+    recompute: 'Recompute',
+    timelines: 'Timelines',
+    witnesses: 'Witnesses',
+    key: 'Key',
+  },
   /** Evidence record types (docs/evidence.md), as people say them. */
   recordTypes: {
     enrolment: 'enrolment',

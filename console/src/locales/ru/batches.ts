@@ -63,6 +63,7 @@ export const batches = {
     cutoff: 'Срок сбора данных',
     paymentDate: 'Дата выплаты',
     daysLeft: 'Осталось дней',
+    daysOverdue: (n: string) => `просрочено на ${n} дн.`,
     status: 'Состояние',
     statusDue: 'скоро срок',
     statusOverdue: 'срок прошёл, оценки нет',

@@ -29,6 +29,16 @@ export const common = {
     timelines: 'Истории участников',
     witnesses: 'Свидетели',
   },
+  /** The evaluator's navigation: short names of its pages. */
+  navShort: {
+    evaluate: 'Расчёт',
+    attest: 'Подтверждение',
+    comparisons: 'Сравнения',
+    recompute: 'Пересчёт',
+    timelines: 'Участники',
+    witnesses: 'Свидетели',
+    key: 'Ключ',
+  },
   /** Evidence record types (docs/evidence.md), as people say them. */
   recordTypes: {
     enrolment: 'зачисление',

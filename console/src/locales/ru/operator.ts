@@ -29,6 +29,61 @@ const PROBLEM_RU: readonly [RegExp, (...m: string[]) => string][] = [
     /^the row has (\d+) cells; the header has (\d+) columns/,
     (a, b) => `в строке ${a} ячеек, в заголовке ${b} столбцов`,
   ],
+  [
+    /^duplicate eventId: it is already in the ledger$/,
+    () =>
+      'повтор eventId: такая запись уже есть в журнале (этот пакет или его часть уже приняты — см. «История пакетов»)',
+  ],
+  [
+    /^the (?:file|sheet) has no records: an empty batch is rejected$/,
+    () => 'в файле нет записей: пустой пакет не принимается',
+  ],
+  [
+    /^participant is already enrolled \(by (record|row) (\S+) of this batch\)$/,
+    (unit, n) => `участник уже зачислен (${unit === 'record' ? 'записью' : 'строкой'} ${n} этого пакета)`,
+  ],
+  [
+    /^no employment-started for this participant and employer in the ledger or earlier in this batch$/,
+    () => 'нет записи о начале работы у этого работодателя ни в журнале, ни выше в этом пакете',
+  ],
+  [
+    /^employment ends before it started \(employment-started on (.*)\)$/,
+    (d) => `работа заканчивается раньше, чем началась (начало ${d})`,
+  ],
+  [
+    /^supersedes an eventId that is neither in the ledger nor earlier in this batch$/,
+    () => 'исправляет запись (eventId), которой нет ни в журнале, ни выше в этом пакете',
+  ],
+  [/^is not a service type of this contract \((.*)\)$/, (c) => `нет такого вида услуг в договоре (${c})`],
+  [/^must not be after the conviction \(the record date\)$/, () => 'не может быть позже осуждения (даты записи)'],
+  [
+    /^must not be before the record date \(the first day in custody\)$/,
+    () => 'не может быть раньше даты записи (первого дня под стражей)',
+  ],
+  [/^a record must be a JSON object$/, () => 'запись должна быть объектом JSON'],
+  [
+    /^custody spell (\S+)\.\.(\S+) overlaps the custody spell (\S+)\.\.(\S+) \((.*)\): its days would count twice$/,
+    (a, b, c, d, w) =>
+      `срок под стражей ${a}..${b} пересекается со сроком ${c}..${d} (${w}): дни посчитались бы дважды`,
+  ],
+  [
+    /^gives an age outside (\S+) to (\S+) years at the record's date \(working age\)$/,
+    (a, b) => `возраст на дату записи вне рабочего (от ${a} до ${b} лет)`,
+  ],
+  [
+    /^must not be after the month of the record date \(confirm a month once it is worked\)$/,
+    () => 'не может быть позже месяца даты записи (занятость подтверждается за отработанный месяц)',
+  ],
+  [/^forbidden key "(.*)": not allowed anywhere in a record$/, (k) => `запрещённый ключ «${k}»: недопустим в записи`],
+  [
+    /^release on (\S+) is before the enrolment on (\S+) of a participant enrolled while serving a sentence \((.*)\)$/,
+    (r, e, w) => `освобождение ${r} раньше зачисления ${e} участника, зачисленного во время отбывания наказания (${w})`,
+  ],
+  [
+    /^(\S+) on (\S+) is dated after the participant's withdrawal for death on (\S+) \((.*)\)$/,
+    (type, d, w, where) =>
+      `запись «${type}» от ${d} датирована после выбытия участника в связи со смертью ${w} (${where})`,
+  ],
   [/^give the batch id as query parameter batchId or header Idempotency-Key$/, () => 'укажите идентификатор пакета'],
 ];
 

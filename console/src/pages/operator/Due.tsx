@@ -15,7 +15,7 @@ import { useSession } from '../../app.tsx';
 import { Loading, ProblemNote, useAsync, usePageTitle } from '../../components/async.tsx';
 import { DropZone } from '../../components/DropZone.tsx';
 import { ExportButtons } from '../../components/ExportButtons.tsx';
-import { useLang } from '../../i18n.tsx';
+import { localized, useLang } from '../../i18n.tsx';
 import { api, contractPath } from '../../lib/api.ts';
 import { type ContractListItem, type ServedSpec, specTexts } from '../../lib/contracts.ts';
 import type { ExportTable } from '../../lib/export.ts';
@@ -221,7 +221,9 @@ function DueView(props: { query: Query; refs: References | undefined }) {
                     </td>
                     <td class="nowrap">{day(p.cutoff, lang)}</td>
                     <td class="nowrap">{day(p.paymentDate, lang)}</td>
-                    <td class="num">{count(p.daysLeft, lang)}</td>
+                    <td class="num">
+                      {p.daysLeft < 0 ? d.daysOverdue(count(-p.daysLeft, lang)) : count(p.daysLeft, lang)}
+                    </td>
                     <td>
                       <span class={p.status === 'overdue' ? 'badge bad' : 'badge warn'}>
                         {p.status === 'overdue' ? d.statusOverdue : d.statusDue}
@@ -300,7 +302,7 @@ function DueView(props: { query: Query; refs: References | undefined }) {
 }
 
 export default function EvidenceDue() {
-  const { t } = useLang();
+  const { t, lang } = useLang();
   const d = t.batches.due;
   usePageTitle(d.title);
   const session = useSession();
@@ -349,7 +351,7 @@ export default function EvidenceDue() {
           >
             {list.map((c) => (
               <option key={c.id} value={c.id}>
-                {c.id}
+                {localized(c.title, lang) || c.id}
               </option>
             ))}
           </select>

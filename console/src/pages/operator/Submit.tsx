@@ -20,7 +20,7 @@ import { BATCH_ID } from '#intake';
 import { useSession } from '../../app.tsx';
 import { Loading, ProblemNote, problemText, useAsync, usePageTitle } from '../../components/async.tsx';
 import { DropZone } from '../../components/DropZone.tsx';
-import { useLang } from '../../i18n.tsx';
+import { localized, useLang } from '../../i18n.tsx';
 import { ApiError, api, apiFetch, contractPath } from '../../lib/api.ts';
 import type { ContractListItem } from '../../lib/contracts.ts';
 import { saveBlob } from '../../lib/download.ts';
@@ -274,7 +274,7 @@ export default function Submit() {
             >
               {list.map((c) => (
                 <option key={c.id} value={c.id}>
-                  {c.id}
+                  {localized(c.title, lang) || c.id}
                 </option>
               ))}
             </select>
