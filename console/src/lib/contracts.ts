@@ -6,8 +6,6 @@
  * be absent, and then the Russian of the spec is shown.
  */
 
-import { api } from './api.ts';
-
 // The domain's types (ContractSpec, PaymentStatus) would pull the Node-typed
 // kernel into the console's type check, so the fields read here are restated:
 // a subset of domain/contracts/spec-schema.ts and domain/payments/workflow.ts.
@@ -103,11 +101,6 @@ export interface ContractListItem {
   readonly term: { readonly from: string; readonly to: string };
   readonly version: number;
   readonly logSize: number;
-}
-
-/** The contracts the session's token may act on (GET /contracts): the one list every page starts from. */
-export async function listContracts(): Promise<ContractListItem[]> {
-  return (await api<{ contracts: ContractListItem[] }>('/contracts')).contracts;
 }
 
 /** The spec's texts in another language, keyed by id (domain/contracts/spec-schema.ts SpecTranslationSchema). */

@@ -6,7 +6,8 @@
  * (the recompute's heavy part is audit-recompute.ts, loaded on demand).
  */
 import { api, apiFetch, contractPath } from '../../lib/api.ts';
-import { listContracts, type TrustAnswer } from '../../lib/contracts.ts';
+import { listContracts } from '../../lib/contract-list.ts';
+import type { TrustAnswer } from '../../lib/contracts.ts';
 import { saveBlob } from '../../lib/download.ts';
 import { isPseudonym, type TimelineRecord } from './audit-timeline.ts';
 

@@ -10,7 +10,8 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ContractSpec } from '#contracts';
 import type { PaymentStatus } from '#payments';
 import { api, apiFetch, contractPath } from '../../lib/api.ts';
-import { type ContractListItem, listContracts } from '../../lib/contracts.ts';
+import { listContracts } from '../../lib/contract-list.ts';
+import type { ContractListItem } from '../../lib/contracts.ts';
 
 /** One contract of GET /contracts. */
 export type ContractInfo = ContractListItem;

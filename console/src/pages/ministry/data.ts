@@ -10,7 +10,8 @@ import type { PaymentStatus } from '#payments';
 import type { PublicSummary } from '#reports';
 import { type Lang, localized } from '../../i18n.tsx';
 import { ApiError, api, contractPath } from '../../lib/api.ts';
-import { type ContractListItem, listContracts } from '../../lib/contracts.ts';
+import { listContracts } from '../../lib/contract-list.ts';
+import type { ContractListItem } from '../../lib/contracts.ts';
 import { money } from '../../lib/format.ts';
 import type { ministry as ru } from '../../locales/ru/ministry.ts';
 
