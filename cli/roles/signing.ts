@@ -66,6 +66,8 @@ export function comparisonSignature(keyFile: string, figure: ComparisonFacts): P
 
 interface Preview {
   readonly checkpoint: { readonly size: number };
+  /** The seq the entry would get now: what a signed calculation names as its payment. */
+  readonly seq: number;
   readonly sha256: string;
   readonly summary: string;
   readonly total: string;
@@ -78,10 +80,11 @@ const SIGNED_ATTEMPTS = 3;
 
 /**
  * Records a signed evaluation: a dry run at the checkpoint (given, or the
- * log's size) tells what the entry will name, the analyst signs it (the
- * payment: the checkpoint, the seq the entry gets), and it is recorded at
- * that checkpoint. If the log moved meanwhile (409) and no checkpoint was
- * given, again at the new size, up to SIGNED_ATTEMPTS times.
+ * log's size) tells what the entry will name and the seq it gets (the log's
+ * size now), the analyst signs it (the payment: that seq), and it is
+ * recorded at that checkpoint. If the log moved meanwhile (409), signed
+ * again for the new seq (and, with no checkpoint given, evaluated at the new
+ * size), up to SIGNED_ATTEMPTS times.
  */
 export async function signedEvaluation<T>(
   api: Api,
@@ -99,7 +102,7 @@ export async function signedEvaluation<T>(
       keyFile,
       decisionStatement({
         contract: request.contract,
-        payment: p.checkpoint.size,
+        payment: p.seq,
         period: request.period,
         step: 'calculated',
         result: p.sha256,
@@ -114,7 +117,8 @@ export async function signedEvaluation<T>(
       return (await api.call<T>('evaluate', { params, body })).body;
     } catch (error) {
       const moved = error instanceof ApiError && error.status === 409;
-      if (!moved || request.checkpoint !== undefined || attempt >= SIGNED_ATTEMPTS) throw error;
+      // The checkpoint stays; only the seq the entry gets has moved: sign again for the new one.
+      if (!moved || attempt >= SIGNED_ATTEMPTS) throw error;
       process.stderr.write('the log moved while signing: evaluating again at its new size\n');
     }
   }

@@ -63,9 +63,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * checkpoint gives the same bytes and the same entry (replayed).
  *
  * With the analyst's `signature` over the `calculated` decision statement
- * (statement.ts), whose payment is the seq the entry gets (the checkpoint
- * size: a signed evaluation is recorded only on a log that has not moved
- * past the checkpoint), the signature is checked and stored in the entry.
+ * (statement.ts), whose payment is the seq the entry gets: the log's size
+ * when the analyst signed, which is the checkpoint's when evaluating the
+ * log as it is, and larger when the analyst evaluates it as it was at an
+ * earlier checkpoint. A signed evaluation is recorded only at that seq (a
+ * log that moved meanwhile refuses it, LogMovedError: evaluate and sign
+ * again); the signature is checked and stored in the entry.
  */
 export async function runEvaluation(
   ports: ContractPorts,
@@ -93,11 +96,12 @@ export async function runEvaluation(
   };
   const size = result.checkpoint.size;
   if (request.signature !== undefined) {
-    // The statement names seq `size`: the log must not have moved, unless this is that entry again (a replay).
-    if (checked !== size && !(await recordedAt(ports.log, request.contract, request.period, size))) {
-      throw new LogMovedError(request.contract, size, checked);
+    // The statement names the seq the entry gets: the log must still be that size, unless this is that entry again (a replay).
+    const seq = signedPayment(request.signature) ?? checked;
+    if (checked !== seq && !(await recordedAt(ports.log, request.contract, request.period, size, seq))) {
+      throw new LogMovedError(request.contract, seq, checked);
     }
-    body.signature = signedCalculation(request.contract, size, body, result.payments.minorUnit, request.signature);
+    body.signature = signedCalculation(request.contract, seq, body, result.payments.minorUnit, request.signature);
   }
   const intent = { kind: EVALUATION_RECORDED_KIND, actor: request.actor, body: body as never };
   const idempotencyKey = evaluationIdempotencyKey(request.period, size);
@@ -128,10 +132,25 @@ function signedCalculation(
   return checkSignedStatement(calculatedStatement(contract, seq, body, minorUnit), signature);
 }
 
-/** Whether entry `seq` is an evaluation of `period` at checkpoint `seq`: a signed evaluation recorded before. */
-async function recordedAt(log: ContractLog, contract: string, period: string, seq: number): Promise<boolean> {
+/** Whether entry `seq` is an evaluation of `period` at checkpoint `size`: a signed evaluation recorded before. */
+async function recordedAt(
+  log: ContractLog,
+  contract: string,
+  period: string,
+  size: number,
+  seq: number,
+): Promise<boolean> {
   const { entries } = await readVerifiedEntries(log, contract, await log.size(contract));
-  return recordedEvaluations(entries).some((r) => r.seq === seq && r.period === period && r.checkpoint.size === seq);
+  return recordedEvaluations(entries).some((r) => r.seq === seq && r.period === period && r.checkpoint.size === size);
+}
+
+/**
+ * The payment a signed calculation names: its `payment` line. Undefined when
+ * the note has none (the signature check then says what is wrong with it).
+ */
+function signedPayment(signature: SignedStatement): number | undefined {
+  const line = /^payment (\d{1,15})$/m.exec(signature.note);
+  return line === null ? undefined : Number(line[1]);
 }
 
 /** How often recording an evaluation is checked again when the log moved between its checks and its append. */

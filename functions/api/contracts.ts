@@ -165,6 +165,11 @@ export const EvaluationPreviewSchema = z.strictObject({
   dryRun: z.literal(true),
   period: z.string(),
   checkpoint: z.strictObject({ size: z.int().min(1), root: Hex64Schema }),
+  seq: z
+    .int()
+    .describe(
+      "the seq the evaluation entry would get if recorded now (the log's size): the payment a signed calculation names",
+    ),
   sha256: Hex64Schema,
   summary: Hex64Schema,
   total: z.string(),
@@ -253,6 +258,7 @@ async function previewEvaluation(
     dryRun: true,
     period,
     checkpoint: result.checkpoint,
+    seq: await ports.log.size(contract),
     sha256,
     summary: summaryHash(publicSummary(result)),
     total: result.payments.total,

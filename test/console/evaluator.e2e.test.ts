@@ -2,7 +2,7 @@
  * The independent evaluator's journey in Debian's chromium against the
  * local stack: the analyst makes and enrols a key in the browser (as
  * `analyst`), dry-runs a period (nothing recorded: the log's size is
- * unchanged), is told in words when the log moved past the checkpoint
+ * unchanged), is told in words when the log grew while it signed
  * before recording, dry-runs again and records (the entry appears, its
  * hashes and checkpoint shown, the `calculated` statement signed in the
  * browser); another evaluator subject with its own key (as `evaluator`)
@@ -138,11 +138,11 @@ describe('the evaluator in the console', () => {
     const refusal = an.page.locator('.refusal');
     await refusal.waitFor();
     expect(await refusal.innerText()).toContain(
-      `Журнал ушёл дальше контрольной точки ${before}: в нём уже ${moved} запис`,
+      `Журнал вырос, пока вы подписывали: подписанный расчёт называл запись № ${before}, а в журнале уже ${moved} запис`,
     );
     expect(await ports.log.size(contract)).toBe(moved);
     await checkPage(an, 'evaluator-moved-ru');
-    await an.page.getByRole('button', { name: 'Пробный расчёт при текущем размере' }).click();
+    await an.page.getByRole('button', { name: 'Повторить пробный расчёт' }).click();
 
     // Recorded at the new size: the entry, its hashes and its checkpoint.
     await an.page.getByRole('button', { name: `Подписать и записать при точке ${moved}` }).click();

@@ -90,6 +90,39 @@ describe('a signed evaluation', () => {
     expect(again.entry).toMatchObject({ seq: run.entry.seq, replayed: true });
   });
 
+  it('over an earlier checkpoint names the seq the entry gets, and verifies as every decision does', async () => {
+    const w = await world();
+    const facts = await calculation(w, 'y1');
+    await w.addBatch([]);
+    const now = await w.log.size(w.contract);
+    expect(now).toBeGreaterThan(facts.payment);
+    // The log as it was at facts.payment, recorded now: the statement names entry `now`.
+    const signed = { ...facts, payment: now };
+    const run = await runEvaluation(w.ports(), {
+      contract: w.contract,
+      period: 'y1',
+      checkpoint: facts.payment,
+      actor: analyst,
+      signature: parties.analyst.signed(decisionStatement(signed)),
+    });
+    expect(run.entry.seq).toBe(now);
+    expect(run.result.checkpoint.size).toBe(facts.payment);
+    const entries = await w.entries();
+    const decision = decisionsOfLog(w.contract, entries).find((d) => d.seq === now);
+    expect(decision?.statement).toBe(decisionStatement(signed));
+    expect(decisionProblem(decision as never, [parties.analyst.key])).toBeUndefined();
+    // The same request again: the original entry, whatever the log's size now.
+    await w.addBatch([]);
+    const again = await runEvaluation(w.ports(), {
+      contract: w.contract,
+      period: 'y1',
+      checkpoint: facts.payment,
+      actor: analyst,
+      signature: parties.analyst.signed(decisionStatement(signed)),
+    });
+    expect(again.entry).toMatchObject({ seq: now, replayed: true });
+  });
+
   it('is refused, naming the field, when the signed amount is not the computed one', async () => {
     const w = await world();
     const facts = await calculation(w, 'y1');

@@ -43,8 +43,8 @@ export const evaluator: Messages['evaluator'] = {
     summaryBad:
       'The tables on this page do not hash to the summary hash the server named: do not record this calculation.',
     recordTitle: 'Record the calculation',
-    recordIntro: (size: number) =>
-      `The calculation is recorded at checkpoint ${size} and becomes log entry ${size} (payment ${size}). If the log grows meanwhile, the server refuses and records nothing.`,
+    recordIntro: (size: number, seq: number) =>
+      `The calculation over the log as it was at checkpoint ${size} becomes log entry ${seq} (payment ${seq}). If the log grows meanwhile, the server refuses and records nothing: sign again.`,
     record: (size: number) => `Sign and record at checkpoint ${size}`,
     recording: 'Signing and recording…',
     recordedTitle: 'Recorded calculations',
@@ -55,8 +55,8 @@ export const evaluator: Messages['evaluator'] = {
     openPayment: 'Open the payment',
     attestHint: "Another of the evaluator's staff attests the calculation (four eyes).",
     moved: (expected: number, size: number) =>
-      `The log has moved past checkpoint ${expected}: it now has ${size} ${size === 1 ? 'entry' : 'entries'}. A signed calculation names the entry it becomes, so it is recorded only at the log's current size. Run the dry run again at the current size.`,
-    rerun: 'Dry run at the current size',
+      `The log grew while you signed: the signed calculation named entry ${expected}, and the log now has ${size} ${size === 1 ? 'entry' : 'entries'}. The signature names the entry the calculation becomes, so it must be made again: run the dry run again (at the same checkpoint) and sign.`,
+    rerun: 'Run the dry run again',
     refused: 'The calculation was not made.',
     notRecorded: 'The calculation was not recorded; nothing was written.',
     notAgain: (period: string, seq: number, state: string) =>

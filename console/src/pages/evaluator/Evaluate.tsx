@@ -4,13 +4,14 @@
  * evaluator gives) showing the tables and the chart with nothing recorded,
  * then the recording at that checkpoint. The recording is what the CLI's
  * `sib evaluator evaluate --key` sends (cli/roles/signing.ts): the
- * `calculated` decision statement, its payment the checkpoint's size (the
- * seq the entry gets), built by the domain's statement builder inside
+ * `calculated` decision statement, its payment the seq the entry gets (the
+ * log's size now, whatever the checkpoint), built by the domain's statement builder inside
  * withWebCrypto and signed with the analyst's key in this browser (the
  * `calculated` step is signed as `analyst`: an evaluator subject's key
  * enrolled for that role on `/keys`). Each recorded result shows its hashes
- * and the checkpoint it rests on. A log that moved past the checkpoint (409)
- * is said in words, nothing written, with a dry run again at the new size.
+ * and the checkpoint it rests on. A log that grew between the dry run and
+ * the recording (409: the statement named another entry) is said in words,
+ * nothing written, with the dry run to run again at the same checkpoint.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { decisionStatement } from '#ledger';
@@ -130,7 +131,7 @@ function EvaluateForm(props: { contracts: readonly ContractItem[] }) {
       const { statement, summaryOk } = await withWebCrypto(() => ({
         statement: decisionStatement({
           contract,
-          payment: preview.checkpoint.size,
+          payment: preview.seq,
           period: preview.period,
           step: 'calculated',
           result: preview.sha256,
@@ -252,13 +253,7 @@ function EvaluateForm(props: { contracts: readonly ContractItem[] }) {
               ...(problem.detail === undefined ? {} : { detail: problem.detail }),
             }}
           >
-            <button
-              type="button"
-              onClick={() => {
-                setCheckpoint('');
-                void doDryRun(undefined);
-              }}
-            >
+            <button type="button" onClick={() => void doDryRun(checkpoint === '' ? undefined : Number(checkpoint))}>
               {e.rerun}
             </button>
           </OutcomeBox>
@@ -298,7 +293,7 @@ function EvaluateForm(props: { contracts: readonly ContractItem[] }) {
                   result: run.preview.result,
                   sha256: run.preview.sha256,
                   summary: run.preview.summary,
-                  payment: run.preview.checkpoint.size,
+                  payment: run.preview.seq,
                   payments: run.payments,
                 }}
               />
@@ -306,7 +301,7 @@ function EvaluateForm(props: { contracts: readonly ContractItem[] }) {
           )}
           <section class="panel eval-record" aria-labelledby="record-h">
             <h3 id="record-h">{e.recordTitle}</h3>
-            <p>{e.recordIntro(run.preview.checkpoint.size)}</p>
+            <p>{e.recordIntro(run.preview.checkpoint.size, run.preview.seq)}</p>
             <StatementBox id="calc-statement-h" statement={run.statement} />
             <KeyNotice state={keyState} needed="analyst" />
             <button

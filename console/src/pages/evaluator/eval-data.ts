@@ -35,6 +35,8 @@ export interface Preview {
   readonly dryRun: true;
   readonly period: string;
   readonly checkpoint: { readonly size: number; readonly root: string };
+  /** The seq the entry would get if recorded now (the log's size): the payment the analyst's statement names. */
+  readonly seq: number;
   readonly sha256: string;
   readonly summary: string;
   readonly total: string;
