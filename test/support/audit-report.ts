@@ -134,8 +134,8 @@ export class MemoryLog {
     return { size, root: toHex(rootFromLeaves(this.leaves.slice(0, size))) };
   }
 
-  /** Evaluates a period on the whole log and records it. */
-  evaluate(period: string): { result: EvaluationResult; entry: Entry } {
+  /** Evaluates a period on the whole log and records it (by `actor`: the fixture's calculator unless given). */
+  evaluate(period: string, actor: Actor = ACTORS.calculator): { result: EvaluationResult; entry: Entry } {
     const checkpoint = this.checkpoint();
     const result = evaluate(
       { contract: this.contract, period, checkpoint, entries: [...this.entries] },
@@ -165,7 +165,7 @@ export class MemoryLog {
       minorUnit: result.payments.minorUnit,
       currency: body.currency,
     });
-    return { result, entry: this.append(EVALUATION_RECORDED_KIND, { ...body, ...signature }, ACTORS.calculator) };
+    return { result, entry: this.append(EVALUATION_RECORDED_KIND, { ...body, ...signature }, actor) };
   }
 
   /** A payment step on the payment of `evaluation`. */
@@ -204,7 +204,7 @@ export class MemoryLog {
 }
 
 /** `n` people of a cohort enrolled (released) on 2023-08-01: the first `employed` find a job, etc. */
-function cohort(
+export function cohort(
   ev: Records,
   name: string,
   n: number,
