@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '#reports';
 import { renderReportPdf } from '../../functions/adapters/report-pdf.ts';
 import { secondChanceReport } from '../support/audit-report.ts';
 import { DEMO_SUBJECTS, type DecisionReport, finalPeriodReport } from '../support/decision-report.ts';
@@ -117,7 +118,17 @@ describe('page 1 of the report PDF: the decision', () => {
     const trust = { ...fixture.trust, parties: { ...fixture.trust.parties, ministry: [other.key] } };
     const text = page1(await render('ru', trust));
     expect(text.match(/✓ подпись верна/g)).toHaveLength(3);
-    expect(text).toMatch(/Одобрил Петров Пётр Петрович .*подпись НЕ подтверждается/);
+    expect(text).toMatch(
+      /Одобрил Петров Пётр Петрович .*подпись НЕ подтверждается ключ не тот, что политика доверия называет для этой роли/,
+    );
+  });
+
+  it('says a signature does not verify when the entry was changed after it was signed', async () => {
+    // The order number is in the paid step's entry only; the PDF reads the entries as the report holds them.
+    const changed: AuditReport = JSON.parse(JSON.stringify(fixture.report).replace('PP-2026-000031', 'PP-2026-000099'));
+    const text = page1(await render('ru', fixture.trust, changed));
+    expect(text).toMatch(/Оплатил .*PP-2026-000099 подпись НЕ подтверждается подпись не соответствует записи журнала/);
+    expect(text.match(/✓ подпись верна/g)).toHaveLength(3);
   });
 
   it('names a subject the directory lacks by its organisation and role, never by its id', async () => {

@@ -22,7 +22,7 @@ import {
 import { type AuditReport, buildReport, encodeReport, signReport } from '#reports';
 import { cohort, MemoryLog } from './audit-report.ts';
 import { loadSpec, Records } from './evaluation-fixtures.ts';
-import { memoryParties, partyKeysOf } from './parties.ts';
+import { memoryParty, partyKeysOf } from './parties.ts';
 import { memorySigner, memoryWitness } from './signer.ts';
 
 /** The demo's subjects (cli/demo/cast.ts): the ids page 1 must never print. */
@@ -44,7 +44,13 @@ export interface DecisionReport {
 export async function finalPeriodReport(): Promise<DecisionReport> {
   const base = memorySigner('test.log');
   const witness = memoryWitness('test.witness');
-  const parties = memoryParties();
+  // Keys named as the demo names them, by subject: page 1 must not print those names either.
+  const parties = {
+    analyst: memoryParty(DEMO_SUBJECTS.analyst.sub),
+    evaluator: memoryParty(DEMO_SUBJECTS.evaluator.sub),
+    ministry: memoryParty(DEMO_SUBJECTS.ministry.sub),
+    treasury: memoryParty(DEMO_SUBJECTS.treasury.sub),
+  };
   const spec = loadSpec('second-chance-kamchatka');
   const log = { signer: logSigner(base.signer, spec.id), key: await logVerifierKey(base.signer, spec.id) };
   const ledger = new MemoryLog(spec.id, parties);

@@ -47,8 +47,14 @@ export interface DecisionWords {
   readonly sigValid: string;
   /** Under a verifying signature: its key is the one the trust policy names for the role. */
   readonly sigValidTrusted: string;
+  /** Under a verifying signature, when the PDF is rendered without the trust policy. */
+  readonly sigValidUntrusted: string;
   readonly sigMissing: string;
   readonly sigInvalid: string;
+  /** Why: the signature is not over this entry's statement (the entry changed after it was signed). */
+  readonly sigNotEntry: string;
+  /** Why: it verifies, but by a key the trust policy does not name for the role. */
+  readonly sigNotRoleKey: string;
   readonly paymentOrder: (n: string) => string;
   readonly why: string;
   // The summary, sentence by sentence
@@ -116,8 +122,11 @@ export const DECISION_RU: DecisionWords = {
   },
   sigValid: 'подпись верна',
   sigValidTrusted: 'ключ стороны по политике доверия',
+  sigValidUntrusted: 'ключ не сверен с политикой доверия',
   sigMissing: 'без подписи стороны',
   sigInvalid: 'подпись НЕ подтверждается',
+  sigNotEntry: 'подпись не соответствует записи журнала',
+  sigNotRoleKey: 'ключ не тот, что политика доверия называет для этой роли',
   paymentOrder: (n) => `платёжное поручение №${NBSP}${n}`,
   why: 'Почему причитается эта сумма',
   dueTotal: (amount, period) => `За ${lowerFirst(period)} причитается ${amount}.`,
@@ -180,8 +189,11 @@ export const DECISION_EN: DecisionWords = {
   },
   sigValid: 'signature verifies',
   sigValidTrusted: "the party's key in the trust policy",
+  sigValidUntrusted: 'key not checked against a trust policy',
   sigMissing: 'not signed by the party',
   sigInvalid: 'signature does NOT verify',
+  sigNotEntry: 'the signature does not match the log entry',
+  sigNotRoleKey: 'not the key the trust policy names for this role',
   paymentOrder: (n) => `payment order No.${NBSP}${n}`,
   why: 'Why this amount is due',
   dueTotal: (amount, period) => `${amount} is due for the ${lowerFirst(period)}.`,

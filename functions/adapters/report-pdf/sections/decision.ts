@@ -23,6 +23,7 @@ import {
   evaluationDecision,
   type PaymentState,
   type SignedDecision,
+  signatureVerifies,
   stepDecision,
 } from '#ledger';
 import type { ProvenEntry } from '#reports';
@@ -300,16 +301,23 @@ function who(c: ReportContext, step: PaymentState, subject: string | undefined):
 function signatureCell(c: ReportContext, decision: SignedDecision | undefined): CellInput {
   const d = c.t.decision;
   if (decision === undefined) return { text: d.sigInvalid, font: 'bold', color: COLOR.bad };
-  if (decision.signature === undefined) return { text: d.sigMissing, color: COLOR.muted };
   const roleKeys = c.options.trust?.parties[decision.role];
-  const problem = decisionProblem(decision, roleKeys);
-  if (problem !== undefined) return { text: d.sigInvalid, font: 'bold', color: COLOR.bad };
-  const keyName = decision.signature.key.split('+')[0] ?? '';
+  // Unsigned is a failure only where the trust policy requires the role's signature.
+  if (decision.signature === undefined) {
+    return roleKeys === undefined
+      ? { text: d.sigMissing, color: COLOR.muted }
+      : { text: d.sigMissing, font: 'bold', color: COLOR.bad };
+  }
+  if (decisionProblem(decision, roleKeys) !== undefined) {
+    const why = signatureVerifies(decision.statement, decision.signature) ? d.sigNotRoleKey : d.sigNotEntry;
+    return { text: d.sigInvalid, font: 'bold', color: COLOR.bad, sub: why };
+  }
+  // The key's name is not shown: keys are named by subject ids, which page 1 never prints.
   return {
     text: `✓ ${d.sigValid}`,
     font: 'bold',
     color: COLOR.good,
-    sub: roleKeys === undefined ? keyName : `${keyName}: ${d.sigValidTrusted}`,
+    sub: roleKeys === undefined ? d.sigValidUntrusted : d.sigValidTrusted,
   };
 }
 
