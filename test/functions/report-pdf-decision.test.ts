@@ -131,6 +131,23 @@ describe('page 1 of the report PDF: the decision', () => {
     expect(text.match(/✓ подпись верна/g)).toHaveLength(3);
   });
 
+  it('says why nothing is due when an indicator misses its threshold', async () => {
+    const r = fixture.report;
+    const missed: AuditReport = {
+      ...r,
+      evaluation: {
+        ...r.evaluation,
+        indicators: r.evaluation.indicators.map((i, k) => (k === 0 ? { ...i, met: false } : i)),
+      },
+      payments: { ...r.payments, total: '0', allocation: r.payments.allocation.map((a) => ({ ...a, amount: '0' })) },
+    };
+    const text = page1(await render('ru', fixture.trust, missed));
+    expect(text).toContain('0,00 RUB Прописью: ноль рублей 00 копеек');
+    expect(text).toContain(
+      'За итоговый период ничего не причитается. По правилу «Субсидия из регионального бюджета за итоговый период: только если каждый показатель достигнут не менее чем на 90%» не достигнут порог: Доля трудоустроенных в течение 180 дней после освобождения — 33,3 % (порог ≥ 31,5 %).',
+    );
+  });
+
   it('names a subject the directory lacks by its organisation and role, never by its id', async () => {
     const { report } = await secondChanceReport();
     const text = page1(await render('ru', undefined, report));
