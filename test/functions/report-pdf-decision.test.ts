@@ -7,8 +7,9 @@
  * verified, and a summary of why the amount is due; never a subject id or
  * the period's id. A subject the directory does not name prints as its
  * organisation and role, a signature by a key the policy does not name for
- * the role prints as not verifying. Page 1 is written as PNG to
- * bench/out/decision-<lang>-page1.png for people to look at.
+ * the role prints as not verifying. The KZT contracts (Antares, Qarmet),
+ * which pay no outcomes, say so in tenge and in words. Page 1 is written as
+ * PNG to bench/out/decision-[<contract>-]<lang>-page1.png for people to look at.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,10 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '#reports';
 import { renderReportPdf } from '../../functions/adapters/report-pdf.ts';
-import { secondChanceReport } from '../support/audit-report.ts';
+import { reportOfLedger, secondChanceReport } from '../support/audit-report.ts';
 import { DEMO_SUBJECTS, type DecisionReport, finalPeriodReport } from '../support/decision-report.ts';
+import { ledgerFor, loadSpec, pseudonym, Records } from '../support/evaluation-fixtures.ts';
 import { memoryParty } from '../support/parties.ts';
 import { pdfPageTexts, renderPdfToPngs } from '../support/pdf.ts';
+import { memorySigner } from '../support/signer.ts';
 
 const OUT = fileURLToPath(new URL('../../bench/out/', import.meta.url));
 const FILE = 'report-second-chance-kamchatka-final.json';
@@ -94,7 +97,7 @@ describe('page 1 of the report PDF: the decision', () => {
       'Paid by Vera Ivanova Chief Accountant',
       'payment order No. PP-2026-000031',
       'Why this amount is due',
-      '45,000,000.00 RUB is due for the final period.',
+      '45,000,000.00 RUB is due for this period (Final period).',
       'all 3 indicators reached their thresholds',
     ]) {
       expect(text).toContain(fact);
@@ -157,6 +160,36 @@ describe('page 1 of the report PDF: the decision', () => {
     for (const id of ['ministry-boris', 'evaluator-anna', 'treasury-vera', 'evaluator-calc'])
       expect(text).not.toContain(id);
     expect(text).toContain('без подписи стороны');
+  });
+
+  it('gives page 1 of the KZT contracts, which pay no outcomes, in tenge and words', async () => {
+    const texts: Record<string, string> = {};
+    for (const [id, cohort, date, period] of [
+      ['antares-vko-2017', 'pilot-2017', '2017-07-25', 'pilot'],
+      ['qarmet-karaganda-2026', 'pilot-2026', '2026-02-02', '2026-02'],
+    ] as const) {
+      const ledger = ledgerFor(loadSpec(id));
+      const ev = new Records();
+      ledger.addBatch(Array.from({ length: 12 }, (_, i) => ev.enrol(pseudonym(`${id}-${i}`), date, { cohort })));
+      ledger.evaluatePeriod(period);
+      const report = await reportOfLedger(ledger, period, memorySigner('test.log').signer);
+      for (const lang of ['ru', 'en'] as const) {
+        const pdf = await render(lang, undefined, report);
+        texts[`${id}-${lang}`] = page1(pdf);
+        const [png] = await renderPdfToPngs(pdf, 1.5);
+        mkdirSync(OUT, { recursive: true });
+        writeFileSync(`${OUT}decision-${id}-${lang}-page1.png`, png as Uint8Array);
+      }
+    }
+    expect(texts['antares-vko-2017-ru']).toContain('0,00 KZT Прописью: ноль тенге 00 тиынов');
+    expect(texts['antares-vko-2017-ru']).toContain('Соглашение № 035-2017 от 20.07.2017');
+    expect(texts['antares-vko-2017-ru']).toContain(
+      'За итоговый период ничего не причитается. Контракт не предусматривает выплат за результаты.',
+    );
+    expect(texts['qarmet-karaganda-2026-en']).toContain('In words: zero tenge and 00 tiyn');
+    expect(texts['qarmet-karaganda-2026-en']).toContain('Reporting period February 2026: 2026-02-01 to 2026-02-28');
+    expect(texts['qarmet-karaganda-2026-en']).toContain('Nothing is due for this period (February 2026).');
+    for (const text of Object.values(texts)) expect(text).not.toContain('illustrative)');
   });
 
   it('renders page 1 to PNG in Russian and English', async () => {

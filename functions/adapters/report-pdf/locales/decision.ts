@@ -67,6 +67,8 @@ export interface DecisionWords {
   readonly ruleMet: (rule: string) => string;
   readonly triggersMet: (titles: readonly string[]) => string;
   readonly capped: string;
+  /** A contract without outcome payment rules (a grant or a pilot). */
+  readonly noRules: string;
   readonly cumulative: (paidBefore: string, cumulative: string) => string;
   readonly illustrative: string;
 }
@@ -141,6 +143,7 @@ export const DECISION_RU: DecisionWords = {
   ruleMet: (rule) => `Условие правила «${rule}» выполнено.`,
   triggersMet: (list) => `Выполнены условия: ${list.map((x) => `«${x}»`).join(', ')}.`,
   capped: 'Сумма уменьшена до ограничения, установленного контрактом.',
+  noRules: 'Контракт не предусматривает выплат за результаты.',
   cumulative: (before, cumulative) =>
     `Ранее по контракту выплачено ${before}; всего с начала контракта — ${cumulative}.`,
   illustrative: 'Лица и реквизиты, отмеченные в условиях контракта как иллюстративные, вымышлены.',
@@ -196,8 +199,9 @@ export const DECISION_EN: DecisionWords = {
   sigNotRoleKey: 'not the key the trust policy names for this role',
   paymentOrder: (n) => `payment order No.${NBSP}${n}`,
   why: 'Why this amount is due',
-  dueTotal: (amount, period) => `${amount} is due for the ${lowerFirst(period)}.`,
-  nothingDue: (period) => `Nothing is due for the ${lowerFirst(period)}.`,
+  // English period names are proper (`February 2026`) or common (`Final period`): named as they are, in brackets.
+  dueTotal: (amount, period) => `${amount} is due for this period (${period}).`,
+  nothingDue: (period) => `Nothing is due for this period (${period}).`,
   ruleAllMet: (rule, n) =>
     n === 1
       ? `Under the rule “${rule}” the indicator reached its threshold`
@@ -208,6 +212,7 @@ export const DECISION_EN: DecisionWords = {
   ruleMet: (rule) => `The condition of the rule “${rule}” is met.`,
   triggersMet: (list) => `Conditions met: ${list.map((x) => `“${x}”`).join(', ')}.`,
   capped: 'The amount was reduced to a cap the contract sets.',
+  noRules: 'The contract provides for no outcome payments.',
   cumulative: (before, cumulative) =>
     `Paid under the contract before: ${before}; in total since the contract began: ${cumulative}.`,
   illustrative: 'People and details the contract terms mark as illustrative are invented.',

@@ -342,6 +342,7 @@ export function summary(c: ReportContext): string {
   const sentences: string[] = [
     BigInt(pay.total) === 0n ? d.nothingDue(period) : d.dueTotal(f.money(pay.total), period),
   ];
+  if (spec.payments.length === 0) sentences.push(d.noRules);
   const indicatorsOf = (rule: string) => report.evaluation.indicators.filter((i) => i.rule === rule);
   const rules = [...new Set([...pay.lines.map((l) => l.rule), ...report.evaluation.indicators.map((i) => i.rule)])];
   for (const rule of rules) {
