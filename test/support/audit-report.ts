@@ -76,6 +76,8 @@ export class MemoryLog {
   /** When given, each decision is signed by its role's party key. */
   readonly parties: Parties | undefined;
   readonly #minorUnits = new Map<number, number>();
+  /** When set, entries are written from this instant (ms) on, a minute apart; else from 2025-01-01. */
+  clock: number | undefined;
 
   constructor(contract: string, parties?: Parties) {
     this.contract = contract;
@@ -97,7 +99,7 @@ export class MemoryLog {
       contract: this.contract,
       seq: this.entries.length,
       kind,
-      at: new Date(AT_BASE + this.entries.length * 60_000).toISOString(),
+      at: new Date((this.clock ?? AT_BASE) + this.entries.length * 60_000).toISOString(),
       actor,
       body: body as Entry['body'],
       prev: last === undefined ? GENESIS_PREV : toHex(entryHash(last)),

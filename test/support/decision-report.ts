@@ -2,7 +2,7 @@
  * The Second Chance report of the final period as the demo gives it, for
  * the tests of the report PDF's first page (the decision): the shipped spec
  * (with its legal basis and its directory of people), y1 and y2 paid, then
- * the final period calculated by the demo's analyst, attested by the demo's
+ * the final period calculated (June 2026) by the demo's analyst, attested by the demo's
  * independent evaluator, approved by the demo's ministry subject and paid by
  * its treasury (cli/demo/cast.ts), every decision signed by its party's key;
  * the checkpoint signed by the log and cosigned by a witness. Real entries,
@@ -58,6 +58,8 @@ export async function finalPeriodReport(): Promise<DecisionReport> {
   const ev = new Records();
   ledger.addBatch([...cohort(ev, '2023', 200, 70, 20, 40), ...cohort(ev, '2025', 10, 0, 0, 0)]);
   const earlier = ['y1', 'y2'].map((period, i) => {
+    // Each period's decisions in the September after it ends, as the demo dates them.
+    ledger.clock = Date.UTC(2024 + i, 8, 10, 4);
     const { entry } = ledger.evaluate(period, DEMO_SUBJECTS.analyst);
     const steps = [
       ledger.step(PAYMENT_ATTESTED_KIND, entry, DEMO_SUBJECTS.evaluator),
@@ -69,6 +71,8 @@ export async function finalPeriodReport(): Promise<DecisionReport> {
     ];
     return { period, entry, steps };
   });
+  // The final period's decisions in June 2026, late in the day UTC: the next day in Kamchatka (UTC+12).
+  ledger.clock = Date.UTC(2026, 5, 15, 13);
   const final = ledger.evaluate('final', DEMO_SUBJECTS.analyst);
   const steps = [
     ledger.step(PAYMENT_ATTESTED_KIND, final.entry, DEMO_SUBJECTS.evaluator),
