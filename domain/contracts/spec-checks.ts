@@ -27,6 +27,18 @@ export function specCrossChecks(spec: ContractSpecFields, ctx: Ctx): void {
   checkPayments(spec, ctx);
   checkCaps(spec, ctx);
   checkTranslations(spec, ctx);
+  checkPeople(spec, ctx);
+}
+
+/** Each person of the directory acts for a party of the spec. */
+function checkPeople(spec: ContractSpecFields, ctx: Ctx): void {
+  const { commissioner, investors, operator, evaluator } = spec.parties;
+  const parties = [commissioner.id, ...investors.map((i) => i.id), operator.id, evaluator.id];
+  for (const [subject, person] of Object.entries(spec.people ?? {})) {
+    if (!parties.includes(person.party)) {
+      issue(ctx, ['people', subject, 'party'], `names no party of the spec (${person.party})`);
+    }
+  }
 }
 
 /** Every translated text names something the spec has: a party, metric, trigger, payment rule or period id. */
@@ -38,6 +50,7 @@ function checkTranslations(spec: ContractSpecFields, ctx: Ctx): void {
     triggers: 'trigger',
     payments: 'payment rule',
     periods: 'period',
+    people: 'person (people)',
   };
   const known = {
     parties: [commissioner.id, ...investors.map((i) => i.id), operator.id, evaluator.id],
@@ -45,6 +58,7 @@ function checkTranslations(spec: ContractSpecFields, ctx: Ctx): void {
     triggers: spec.triggers.map((t) => t.id),
     payments: spec.payments.map((p) => p.id),
     periods: spec.periods.map((p) => p.id),
+    people: Object.keys(spec.people ?? {}),
   } as const;
   for (const [lang, translation] of Object.entries(spec.translations ?? {})) {
     for (const section of Object.keys(known) as (keyof typeof known)[]) {

@@ -57,6 +57,29 @@ const Investor = z.strictObject({
   share: Share,
 });
 
+/**
+ * The agreement the payments rest on (what a payment order and the audit
+ * report cite): its number and date as registered, and the budget
+ * classification code (КБК: 20 digits in Russia, 6 in Kazakhstan) the
+ * payments are charged to, where the contract gives one.
+ */
+const LegalBasis = z.strictObject({
+  agreementNumber: z.string().trim().min(1).max(100),
+  agreementDate: IsoDate,
+  budgetCode: z
+    .string()
+    .regex(/^(\d{20}|\d{6})$/, 'must be a budget classification code: 20 digits (Russia) or 6 digits (Kazakhstan)')
+    .optional(),
+});
+
+/**
+ * A person who takes a decision for a party, by the subject id they sign in
+ * with: their name and position in the spec's language, and the party they
+ * act for (a party id of the spec). Shown on the report's decision page in
+ * place of the subject id.
+ */
+const Person = z.strictObject({ name: Text, position: Text, party: Id });
+
 const Period = z.strictObject({
   id: Id,
   from: IsoDate,
@@ -347,6 +370,8 @@ export const SpecTranslationSchema = z.strictObject({
   payments: TextsById.optional(),
   /** Period labels by period id (a spec names periods by id only). */
   periods: TextsById.optional(),
+  /** The names and positions of the people of the directory (`people`), by subject id. */
+  people: z.record(Id, z.strictObject({ name: Text, position: Text })).optional(),
 });
 export type SpecTranslation = z.infer<typeof SpecTranslationSchema>;
 
@@ -406,6 +431,10 @@ export const ContractSpecShape = z.strictObject({
     /** Amounts are rounded to a multiple of this many minor units. */
     step: Money.refine((v) => v !== '0', 'must be at least 1'),
   }),
+  /** The agreement the payments rest on: its number, date and budget classification code (LegalBasis). */
+  legalBasis: LegalBasis.optional(),
+  /** Who decides for the parties, by subject id: name, position and party (Person). */
+  people: z.record(Id, Person).optional(),
   /** Paths of values that are not public and were set for illustration, with why. */
   illustrative: z.array(z.strictObject({ path: z.string().min(1), note: Text })).optional(),
   /** Where the terms come from. */

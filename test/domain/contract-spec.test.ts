@@ -235,6 +235,46 @@ describe('parseContractSpec rejects a bad spec, naming the dotted path of the ba
       'metrics.2.ageBands',
     ],
     ['an unknown key', 'nyc-able', (s) => (s.metrics[0].windowDays = 365), 'metrics.0', /windowDays/],
+    [
+      'a budget code of 19 digits',
+      'second-chance-kamchatka',
+      (s) => (s.legalBasis.budgetCode = '8191003014016001063'),
+      'legalBasis.budgetCode',
+      /20 digits/,
+    ],
+    [
+      'an agreement date written the Russian way',
+      'second-chance-kamchatka',
+      (s) => (s.legalBasis.agreementDate = '28.07.2023'),
+      'legalBasis.agreementDate',
+    ],
+    [
+      'an unknown key in the legal basis',
+      'antares-vko-2017',
+      (s) => (s.legalBasis.kbk = '123456'),
+      'legalBasis',
+      /kbk/,
+    ],
+    [
+      'a person acting for no party of the spec',
+      'second-chance-kamchatka',
+      (s) => (s.people['minlabour-kamchatka'].party = 'minlabour'),
+      'people.minlabour-kamchatka.party',
+      /names no party of the spec \(minlabour\)/,
+    ],
+    [
+      'a person without a position',
+      'second-chance-kamchatka',
+      (s) => delete s.people['minlabour-kamchatka'].position,
+      'people.minlabour-kamchatka.position',
+    ],
+    [
+      'a translated person the directory lacks',
+      'second-chance-kamchatka',
+      (s) => (s.translations.en.people.nobody = { name: 'No Body', position: 'None' }),
+      'translations.en.people.nobody',
+      /names no person/,
+    ],
   ])('%s', (_name, id, change, field, message) => {
     // Act
     const problems = problemsOf(mutated(id, change));

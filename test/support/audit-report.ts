@@ -76,6 +76,8 @@ export class MemoryLog {
   /** When given, each decision is signed by its role's party key. */
   readonly parties: Parties | undefined;
   readonly #minorUnits = new Map<number, number>();
+  /** When set, entries are written from this instant (ms) on, a minute apart; else from 2025-01-01. */
+  clock: number | undefined;
 
   constructor(contract: string, parties?: Parties) {
     this.contract = contract;
@@ -97,7 +99,7 @@ export class MemoryLog {
       contract: this.contract,
       seq: this.entries.length,
       kind,
-      at: new Date(AT_BASE + this.entries.length * 60_000).toISOString(),
+      at: new Date((this.clock ?? AT_BASE) + this.entries.length * 60_000).toISOString(),
       actor,
       body: body as Entry['body'],
       prev: last === undefined ? GENESIS_PREV : toHex(entryHash(last)),
@@ -134,8 +136,8 @@ export class MemoryLog {
     return { size, root: toHex(rootFromLeaves(this.leaves.slice(0, size))) };
   }
 
-  /** Evaluates a period on the whole log and records it. */
-  evaluate(period: string): { result: EvaluationResult; entry: Entry } {
+  /** Evaluates a period on the whole log and records it (by `actor`: the fixture's calculator unless given). */
+  evaluate(period: string, actor: Actor = ACTORS.calculator): { result: EvaluationResult; entry: Entry } {
     const checkpoint = this.checkpoint();
     const result = evaluate(
       { contract: this.contract, period, checkpoint, entries: [...this.entries] },
@@ -165,7 +167,7 @@ export class MemoryLog {
       minorUnit: result.payments.minorUnit,
       currency: body.currency,
     });
-    return { result, entry: this.append(EVALUATION_RECORDED_KIND, { ...body, ...signature }, ACTORS.calculator) };
+    return { result, entry: this.append(EVALUATION_RECORDED_KIND, { ...body, ...signature }, actor) };
   }
 
   /** A payment step on the payment of `evaluation`. */
@@ -204,7 +206,7 @@ export class MemoryLog {
 }
 
 /** `n` people of a cohort enrolled (released) on 2023-08-01: the first `employed` find a job, etc. */
-function cohort(
+export function cohort(
   ev: Records,
   name: string,
   n: number,

@@ -9,6 +9,7 @@ import { DICTIONARY } from './locales/index.ts';
 import type { ReportPdfOptions } from './options.ts';
 import { chart } from './sections/chart.ts';
 import { comparisons, triggers } from './sections/comparisons.ts';
+import { decisionPage } from './sections/decision.ts';
 import { indicators } from './sections/indicators.ts';
 import { groups, outcomes } from './sections/outcomes.ts';
 import { paymentLines } from './sections/payments.ts';
@@ -19,8 +20,9 @@ import { verifyBox } from './sections/verify.ts';
 import { workflow } from './sections/workflow.ts';
 import { Writer } from './writer.ts';
 
-/** The sections, top to bottom; each starts where the previous one ended. */
+/** The sections, top to bottom; each starts where the previous one ended (the decision fills page 1 alone). */
 const SECTIONS = [
+  decisionPage,
   titleBlock,
   verifyBox,
   outcomes,

@@ -2,6 +2,7 @@
  * The English words of the audit report PDF: labels, headings, sentences and
  * the phrases around numbers, dates and ids.
  */
+import { DECISION_EN } from './decision.ts';
 import { NBSP, type Words } from './words.ts';
 
 export const EN: Words = {
@@ -152,4 +153,5 @@ export const EN: Words = {
   footerHash: 'SHA-256 of the JSON',
   footerVerify: 'verify',
   page: (i: number, n: number) => `page ${i} of ${n}`,
+  decision: DECISION_EN,
 };

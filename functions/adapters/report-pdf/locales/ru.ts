@@ -2,6 +2,7 @@
  * The Russian words of the audit report PDF (the report's default language):
  * labels, headings, sentences and the phrases around numbers, dates and ids.
  */
+import { DECISION_RU } from './decision.ts';
 import { NBSP, type Words } from './words.ts';
 
 export const RU: Words = {
@@ -153,4 +154,5 @@ export const RU: Words = {
   footerHash: 'SHA-256 JSON',
   footerVerify: 'проверка',
   page: (i: number, n: number) => `стр. ${i} из ${n}`,
+  decision: DECISION_RU,
 };

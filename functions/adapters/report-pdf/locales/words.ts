@@ -4,6 +4,7 @@
  * the no-break space the phrases and the number formats share.
  */
 import type { PaymentState } from '#ledger';
+import type { DecisionWords } from './decision.ts';
 
 /** Keeps a number with its sign or unit on one line (`№ 12`, `37,8 %`). */
 export const NBSP = '\u00a0';
@@ -145,4 +146,6 @@ export interface Words {
   readonly footerHash: string;
   readonly footerVerify: string;
   readonly page: (i: number, n: number) => string;
+  /** The first page, the decision (locales/decision.ts). */
+  readonly decision: DecisionWords;
 }
