@@ -57,6 +57,21 @@ const Investor = z.strictObject({
   share: Share,
 });
 
+/**
+ * The agreement the payments rest on (what a payment order and the audit
+ * report cite): its number and date as registered, and the budget
+ * classification code (КБК: 20 digits in Russia, 6 in Kazakhstan) the
+ * payments are charged to, where the contract gives one.
+ */
+const LegalBasis = z.strictObject({
+  agreementNumber: z.string().trim().min(1).max(100),
+  agreementDate: IsoDate,
+  budgetCode: z
+    .string()
+    .regex(/^(\d{20}|\d{6})$/, 'must be a budget classification code: 20 digits (Russia) or 6 digits (Kazakhstan)')
+    .optional(),
+});
+
 const Period = z.strictObject({
   id: Id,
   from: IsoDate,
@@ -406,6 +421,8 @@ export const ContractSpecShape = z.strictObject({
     /** Amounts are rounded to a multiple of this many minor units. */
     step: Money.refine((v) => v !== '0', 'must be at least 1'),
   }),
+  /** The agreement the payments rest on: its number, date and budget classification code (LegalBasis). */
+  legalBasis: LegalBasis.optional(),
   /** Paths of values that are not public and were set for illustration, with why. */
   illustrative: z.array(z.strictObject({ path: z.string().min(1), note: Text })).optional(),
   /** Where the terms come from. */

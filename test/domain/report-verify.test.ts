@@ -171,7 +171,9 @@ describe('a changed amount', () => {
       Object.assign(r.payments, { total: '3600000000' });
     });
     expect(failed(result)).toEqual(['evaluation entry', 'workflow', 'total', 'allocation']);
-    expect(messageOf(result, 'total')).toContain('the total is 36,000,000.00 RUB but the lines sum to 35,000,000.00 RUB');
+    expect(messageOf(result, 'total')).toContain(
+      'the total is 36,000,000.00 RUB but the lines sum to 35,000,000.00 RUB',
+    );
   });
 
   it('a figure the amount rests on: fewer people employed leave the subsidy unearned', async () => {
@@ -222,7 +224,9 @@ describe('a changed amount', () => {
     expect(messageOf(result, 'contract hash')).toMatch(
       /^the hash of contract\.spec is [0-9a-f]{64}, but contract\.hash is /,
     );
-    expect(messageOf(result, 'payment lines')).toContain('amount 35,000,000.00 RUB but the contract gives 40,000,000.00 RUB');
+    expect(messageOf(result, 'payment lines')).toContain(
+      'amount 35,000,000.00 RUB but the contract gives 40,000,000.00 RUB',
+    );
   });
 
   it('a cap limit, and what was paid before', async () => {
