@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { PaymentOrderData } from '#payments';
+import { orderDate, type PaymentOrderData } from '#payments';
 
 /**
  * The payment-order data (domain/payments/payment-order.ts) as an XLSX
@@ -29,7 +29,10 @@ const LABELS = {
     paid: 'Платёжное поручение № / дата оплаты',
     total: 'Сумма',
     totalInWords: 'Сумма прописью',
-    note: 'Банковские реквизиты (ИНН, КПП, счета, БИК) в условиях контракта не указаны: их вносит казначейство.',
+    note: {
+      '0401060': 'Банковские реквизиты (ИНН, КПП, счета, БИК) в условиях контракта не указаны: их вносит казначейство.',
+      kz: 'Банковские реквизиты (БИН, ИИК, БИК, КНП, КБе) в условиях контракта не указаны: их вносит казначейство.',
+    },
     no: '№',
     columns: [
       'Плательщик (поле 8)',
@@ -42,6 +45,8 @@ const LABELS = {
       'КБК (поле 104)',
     ],
     of: 'от',
+    number: '№',
+    dates: (from: string, to: string) => `с ${from} по ${to}`,
   },
   en: {
     sheet: 'Payment order',
@@ -61,7 +66,11 @@ const LABELS = {
     paid: 'Payment order No. / paid on',
     total: 'Amount',
     totalInWords: 'Amount in words',
-    note: "The bank details (tax ids, accounts, bank codes) are not in the contract's terms: the treasury adds them.",
+    note: {
+      '0401060':
+        "The bank details (tax ids, accounts, bank codes) are not in the contract's terms: the treasury adds them.",
+      kz: "The bank details (BIN, IIK, BIC, KNP and KBe codes) are not in the contract's terms: the treasury adds them.",
+    },
     no: 'No.',
     columns: [
       'Payer (field 8)',
@@ -74,6 +83,8 @@ const LABELS = {
       'Budget classification code (field 104)',
     ],
     of: 'of',
+    number: 'No.',
+    dates: (from: string, to: string) => `${from} to ${to}`,
   },
 } as const;
 
@@ -85,6 +96,10 @@ export async function paymentOrderXlsx(order: PaymentOrderData): Promise<Uint8Ar
   const t = LABELS[order.lang];
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet(t.sheet);
+  const day = (iso: string) => orderDate(iso, order.lang);
+  const dates = t.dates(day(order.period.from), day(order.period.to));
+  // The field numbers are form 0401060's: the Kazakh order numbers its fields otherwise.
+  const columns = order.form === '0401060' ? t.columns : t.columns.map((c) => c.replace(/ \((поле|field) \d+\)$/, ''));
   const money = `#,##0${order.minorUnit > 0 ? `.${'0'.repeat(order.minorUnit)}` : ''}`;
   // Column A numbers the orders below; the facts read from column B, each value across C to I.
   sheet.addRow(['', t.title]).font = { bold: true, size: 14 };
@@ -95,14 +110,19 @@ export async function paymentOrderXlsx(order: PaymentOrderData): Promise<Uint8Ar
     [t.version, order.contract.version],
     ...(order.agreement === undefined
       ? []
-      : [[t.agreement, `№ ${order.agreement.number} ${t.of} ${order.agreement.date}`] as [string, string]]),
-    [t.period, `${order.period.label} (${order.period.from} — ${order.period.to})`],
+      : [
+          [t.agreement, `${t.number} ${order.agreement.number} ${t.of} ${day(order.agreement.date)}`] as [
+            string,
+            string,
+          ],
+        ]),
+    [t.period, order.period.label === dates ? dates : `${order.period.label}: ${dates}`],
     [t.payment, order.payment],
     [t.state, t.states[order.state]],
-    [t.approvedOn, order.approvedOn],
+    [t.approvedOn, day(order.approvedOn)],
     ...(order.paid === undefined
       ? []
-      : [[t.paid, `${order.paid.paymentOrder} / ${order.paid.paidOn}`] as [string, string]]),
+      : [[t.paid, `${order.paid.paymentOrder} / ${day(order.paid.paidOn)}`] as [string, string]]),
     [t.total, order.totalText],
     [t.totalInWords, order.totalInWords],
   ];
@@ -112,16 +132,11 @@ export async function paymentOrderXlsx(order: PaymentOrderData): Promise<Uint8Ar
     row.getCell(3).alignment = { horizontal: 'left', vertical: 'top', wrapText: true };
     sheet.mergeCells(row.number, 3, row.number, 9);
   }
-  const note = sheet.addRow(['', t.note]);
+  const note = sheet.addRow(['', t.note[order.form]]);
   note.font = { italic: true };
   sheet.mergeCells(note.number, 2, note.number, 9);
   sheet.addRow([]);
-  const head = sheet.addRow([
-    t.no,
-    ...t.columns.slice(0, 3),
-    `${t.columns[3]}, ${order.currency}`,
-    ...t.columns.slice(4),
-  ]);
+  const head = sheet.addRow([t.no, ...columns.slice(0, 3), `${columns[3]}, ${order.currency}`, ...columns.slice(4)]);
   head.font = { bold: true };
   head.alignment = { wrapText: true, vertical: 'top' };
   order.lines.forEach((line, i) => {
