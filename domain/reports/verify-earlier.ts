@@ -81,7 +81,9 @@ function earlierPayment(ctx: ReportContext, fail: Fail, e: EarlierPayment): bigi
     return undefined;
   }
   if (body.period !== e.period) {
-    failAt(`the entry is the evaluation of period ${body.period}, not of ${e.period} (a total of ${ctx.money(body.total)})`);
+    failAt(
+      `the entry is the evaluation of period ${body.period}, not of ${e.period} (a total of ${ctx.money(body.total)})`,
+    );
   }
   if (seq >= r.evaluation.evaluatedAt.size) {
     failAt(`the entry is not in the log prefix this evaluation read (size ${r.evaluation.evaluatedAt.size})`);
