@@ -5,15 +5,19 @@
  * presigned URLs, fetches the trust policy the deployment publishes (kept in
  * `<data dir>/trust/<contract>.json`) and verifies the report offline
  * against it: signatures, the log key and a quorum of witnesses the policy
- * names, the parties' signatures, proofs and every amount recomputed.
+ * names, the parties' signatures, proofs and every amount recomputed. Beside
+ * the report, the ministry exports the payment's payment-order data for the
+ * treasury (ru and en, JSON and XLSX) into `<data dir>/payment-orders/`.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Signer } from '#kernel';
 import { checkSigners, logVerifierKey, parseTrustPolicy, type TrustPolicy } from '#ledger';
+import type { PaymentOrderData } from '#payments';
 import { verifyReport } from '#reports';
 import { ANTARES_CONTRACT, QARMET_CONTRACT } from '../../scenarios/programmes.ts';
+import { ApiError } from '../api-client.ts';
 import { createWitnessKey, openWitnessKey } from '../commands/keys.ts';
 import { say } from '../output.ts';
 import { type RunningWitness, startWitnessServer } from '../witness/server.ts';
@@ -92,6 +96,43 @@ async function investorTrust(clients: Clients, dir: string): Promise<{ policy: T
   return { policy, file };
 }
 
+/**
+ * The payment-order data of the payment (issue 17), in ru and en, as JSON and
+ * XLSX; a payment not approved yet (left attested for the console) has none,
+ * and the demo says so.
+ */
+async function paymentOrders(clients: Clients, dir: string, seq: number): Promise<void> {
+  const outDir = join(dir, 'payment-orders');
+  const files: string[] = [];
+  for (const lang of ['ru', 'en'] as const) {
+    let order: PaymentOrderData;
+    try {
+      order = (
+        await clients.ministry.call<PaymentOrderData>('getPaymentOrder', {
+          params: { ...params, payment: seq },
+          query: { lang },
+        })
+      ).body;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        say(`  payment-order data: none yet (${error.problem.detail ?? 'not approved'})`);
+        return;
+      }
+      throw error;
+    }
+    await mkdir(outDir, { recursive: true });
+    const base = join(outDir, `${DEMO_CONTRACT}-payment-${seq}-order-${lang}`);
+    await writeFile(`${base}.json`, `${JSON.stringify(order, null, 2)}\n`);
+    const { paymentOrderXlsx } = await import('../../functions/adapters/xlsx-batch.ts');
+    await writeFile(`${base}.xlsx`, await paymentOrderXlsx(order));
+    files.push(`${base}.json`, `${base}.xlsx`);
+    if (lang === 'ru') {
+      say(`  payment-order data for the treasury (form ${order.form}): ${order.totalText}, ${order.totalInWords}`);
+    }
+  }
+  say(`  written (sib ministry payment-order): ${files.join(', ')}`);
+}
+
 /** Cosigned, issued, downloaded and verified offline against the investor's trust policy: whether the report verifies. */
 export async function auditReport(
   clients: Clients,
@@ -111,6 +152,7 @@ export async function auditReport(
   );
   say(`  in the reports bucket: ${issued.jsonKey}`);
   const files = await downloadReport(clients, issued.sha256, join(dir, 'reports'));
+  await paymentOrders(clients, dir, payment.seq);
   const json = files[0] as string;
   const trust = await investorTrust(clients, dir);
   const verification = verifyReport(new Uint8Array(await readFile(json)), [], { trust: trust.policy });

@@ -1,10 +1,12 @@
 /**
  * `sib ministry …`: the commissioner's use cases through the API: register a
  * contract (or an amendment), see its payments, approve or reject them,
- * record them as paid, issue a payment's audit report.
+ * record them as paid, issue a payment's audit report, and export the
+ * payment-order data of an approved payment for the treasury.
  */
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { PaymentStatus } from '#payments';
+import type { PaymentOrderData, PaymentStatus } from '#payments';
 import type { ReportLang } from '#services';
 import { langArg, paymentOf } from '../args.ts';
 import { readSpecFile } from '../commands/contract.ts';
@@ -27,6 +29,7 @@ export function register(program: Command): void {
   registerPayments(ministry);
   registerSteps(ministry);
   registerIssueReport(ministry);
+  registerPaymentOrder(ministry);
 }
 
 interface Registration {
@@ -180,6 +183,75 @@ function registerIssueReport(ministry: Command): void {
       ).body;
       if (opts.json) printJson(r);
       else say(renderIssued(r));
+    }, 'ministry'),
+  );
+}
+
+// ---- Payment-order data (issue 17)
+
+type PaymentOrderOptions = StepOptions & { lang: ReportLang; format?: string; output?: string };
+
+/**
+ * `sib ministry payment-order`: the payment-order data of an approved (or
+ * paid) payment, read over the API (GET …/payments/{payment}/order) as JSON;
+ * the workbook is written here from that JSON by the server's own writer
+ * (functions/adapters/xlsx/payment-order.ts), so the two files hold the same
+ * fields.
+ */
+function registerPaymentOrder(ministry: Command): void {
+  const cmd = paymentTarget(ministry.command('payment-order'))
+    .description(
+      'the payment-order data of an approved payment for the treasury (form 0401060, or the Kazakh order in KZT): payer, payee per investor, amount in figures and words, purpose, budget code',
+    )
+    .option(
+      '--lang <lang>',
+      'language of the names, purpose and amount in words: ru or en',
+      langArg,
+      'ru' as ReportLang,
+    )
+    .option('--format <format>', 'json or xlsx', 'json')
+    .option(
+      '-o, --output <file>',
+      'the file to write (xlsx default: <contract>-payment-<seq>-order-<lang>.xlsx; json: stdout)',
+    );
+  examples(
+    connection(cmd, 'with -o or --format xlsx, print {file, format, contract, payment} as JSON'),
+    [
+      'sib ministry payment-order --contract second-chance-kamchatka --payment 13',
+      'sib ministry payment-order --contract second-chance-kamchatka --payment 13 --format xlsx --lang en',
+    ],
+    'A payment not yet approved is refused (exit 1): the ministry approves it first.',
+  ).action(
+    apiAction(async (_ctx, opts: PaymentOrderOptions) => {
+      const format = (opts.format ?? 'json').toLowerCase();
+      if (format !== 'json' && format !== 'xlsx') throw usage(`--format must be json or xlsx, not ${format}`);
+      const payment = paymentOf(opts.contract, opts.payment);
+      const api = connect('ministry', opts);
+      const order = (
+        await api.call<PaymentOrderData>('getPaymentOrder', {
+          params: { contract: opts.contract, payment },
+          query: { lang: opts.lang },
+        })
+      ).body;
+      if (format === 'json' && opts.output === undefined) {
+        printJson(order);
+        return;
+      }
+      const file = opts.output ?? `${opts.contract}-payment-${payment}-order-${order.lang}.${format}`;
+      const bytes =
+        format === 'json'
+          ? new TextEncoder().encode(`${JSON.stringify(order, null, 2)}\n`)
+          : await (await import('../../functions/adapters/xlsx-batch.ts')).paymentOrderXlsx(order);
+      await writeFile(file, bytes);
+      if (opts.json) {
+        printJson({ file, format, contract: opts.contract, payment });
+        return;
+      }
+      say(
+        `Wrote ${file}: the payment-order data of ${opts.contract}/${payment} (period ${order.period.id}), ` +
+          `${order.lines.length} order(s), ${order.totalText} in all.`,
+      );
+      for (const line of order.lines) say(`  to ${line.payee.name}: ${line.amountText} (${line.amountInWords})`);
     }, 'ministry'),
   );
 }

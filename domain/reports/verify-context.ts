@@ -1,5 +1,5 @@
 import type { ContractSpec, Metric } from '#contracts';
-import type { CapState, ExactComparison } from '#evaluation';
+import { type CapState, type ExactComparison, formatMoney } from '#evaluation';
 import { utf8 } from '#kernel';
 import { decodeEntry, type Entry, type TrustPolicy, type VerifierKey } from '#ledger';
 import type { AuditReport, ProvenEntry, ReportMetric } from './types.ts';
@@ -110,6 +110,17 @@ export class ReportContext {
   rows(compute: () => ExactRows): ExactRows {
     this.#rows ??= compute();
     return this.#rows;
+  }
+
+  /**
+   * An amount of minor units as a person reads it: `35,000,000.00 RUB` (the
+   * report's currency), so no kopeck figure passes for roubles.
+   */
+  money(minor: bigint | string): string {
+    const { currency, minorUnit } = this.report.payments;
+    const v = typeof minor === 'bigint' ? minor : /^-?\d+$/.test(minor) ? BigInt(minor) : undefined;
+    if (v === undefined || !Number.isSafeInteger(minorUnit) || minorUnit < 0 || minorUnit > 8) return `${minor}`;
+    return `${formatMoney(v, minorUnit)} ${currency}`;
   }
 
   /** The payments worked out from the contract, once (again after a failure). */

@@ -17,8 +17,6 @@ import { checkPaidBeforeByRule } from './verify-payments.ts';
  * committed to (its public summary names the entries: check 'public summary').
  */
 
-const money = (v: bigint) => v.toString();
-
 export function checkEarlier(ctx: ReportContext, fail: Fail): string | undefined {
   const r = ctx.report;
   const counted = new Map<string, number>();
@@ -33,14 +31,14 @@ export function checkEarlier(ctx: ReportContext, fail: Fail): string | undefined
     }
     counted.set(e.period, e.evaluation.seq);
     totals.push(total);
-    found.push(`${e.period}: ${money(total)} (entry ${e.evaluation.seq})`);
+    found.push(`${e.period}: ${ctx.money(total)} (entry ${e.evaluation.seq})`);
   }
   checkPeriods(ctx, fail);
   const sum = sumOf(totals);
   const paidBefore = BigInt(r.payments.paidBefore);
   if (sum !== paidBefore) {
     fail(
-      `the earlier payments' entries total ${money(sum)} (${found.join(', ') || 'none approved'}), but payments.paidBefore is ${money(paidBefore)}`,
+      `the earlier payments' entries total ${ctx.money(sum)} (${found.join(', ') || 'none approved'}), but payments.paidBefore is ${ctx.money(paidBefore)}`,
     );
   }
   checkPaidBeforeByRule(ctx, fail, paidBefore);
@@ -83,7 +81,9 @@ function earlierPayment(ctx: ReportContext, fail: Fail, e: EarlierPayment): bigi
     return undefined;
   }
   if (body.period !== e.period) {
-    failAt(`the entry is the evaluation of period ${body.period}, not of ${e.period} (a total of ${body.total})`);
+    failAt(
+      `the entry is the evaluation of period ${body.period}, not of ${e.period} (a total of ${ctx.money(body.total)})`,
+    );
   }
   if (seq >= r.evaluation.evaluatedAt.size) {
     failAt(`the entry is not in the log prefix this evaluation read (size ${r.evaluation.evaluatedAt.size})`);
@@ -101,8 +101,8 @@ function earlierPayment(ctx: ReportContext, fail: Fail, e: EarlierPayment): bigi
     const rejected = e.steps.find((s) => s.step === 'rejected');
     failAt(
       rejected !== undefined
-        ? `the calculation of ${body.period} (a total of ${body.total}) was rejected (entry ${rejected.entry.seq}): a rejected calculation is not paid before`
-        : `the calculation of ${body.period} (a total of ${body.total}) is ${state}, not approved: what it would pay is not paid before`,
+        ? `the calculation of ${body.period} (a total of ${ctx.money(body.total)}) was rejected (entry ${rejected.entry.seq}): a rejected calculation is not paid before`
+        : `the calculation of ${body.period} (a total of ${ctx.money(body.total)}) is ${state}, not approved: what it would pay is not paid before`,
     );
     return undefined;
   }
@@ -131,7 +131,7 @@ function checkStep(
     b.total !== payment.total
   ) {
     fail(
-      `the ${s.step} step (entry ${s.entry.seq}) is a step of payment ${b.payment} (period ${b.period}, a total of ${b.total}), not of payment ${payment.seq} (period ${payment.period}, a total of ${payment.total})`,
+      `the ${s.step} step (entry ${s.entry.seq}) is a step of payment ${b.payment} (period ${b.period}, a total of ${ctx.money(b.total)}), not of payment ${payment.seq} (period ${payment.period}, a total of ${ctx.money(payment.total)})`,
     );
   }
   if (entry.actor.role !== STEP_ROLES[s.step]) {

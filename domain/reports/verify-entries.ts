@@ -94,7 +94,9 @@ export function checkEvaluationEntry(ctx: ReportContext, fail: Fail): string | u
     fail(`the evaluation entry records result ${b.result.sha256}, the report says ${ev.resultSha256}`);
   }
   if (b.total !== r.payments.total) {
-    fail(`the evaluation entry records a total of ${b.total}, but the report's payments total ${r.payments.total}`);
+    fail(
+      `the evaluation entry records a total of ${ctx.money(b.total)}, but the report's payments total ${ctx.money(r.payments.total)}`,
+    );
   }
   if (b.currency !== r.payments.currency) {
     fail(`the evaluation entry is in ${b.currency}, the report's payments in ${r.payments.currency}`);
@@ -117,7 +119,7 @@ export function checkEvaluationEntry(ctx: ReportContext, fail: Fail): string | u
       `the evaluation entry (${ev.entry.seq}) lies inside the log prefix it evaluated (size ${ev.evaluatedAt.size})`,
     );
   }
-  return `entry ${ev.entry.seq}: period ${b.period}, result ${b.result.sha256}, total ${b.total}`;
+  return `entry ${ev.entry.seq}: period ${b.period}, result ${b.result.sha256}, total ${ctx.money(b.total)}`;
 }
 
 export function checkPeriod(ctx: ReportContext, fail: Fail): string | undefined {
@@ -179,7 +181,9 @@ function checkStepBody(ctx: ReportContext, fail: Fail, step: PaymentStep, p: Pro
     fail(`the ${step} step (entry ${p.seq}) is for result ${b.result}, not ${r.evaluation.resultSha256}`);
   }
   if (b.total !== r.payments.total) {
-    fail(`the ${step} step (entry ${p.seq}) is for a total of ${b.total}, not ${r.payments.total}`);
+    fail(
+      `the ${step} step (entry ${p.seq}) is for a total of ${ctx.money(b.total)}, not ${ctx.money(r.payments.total)}`,
+    );
   }
   if (step === 'paid' && (b.paymentOrder === undefined || b.paidOn === undefined)) {
     fail(`the paid step (entry ${p.seq}) names no payment order or day`);

@@ -50,10 +50,12 @@ function figureProblems(ctx: ReportContext, line: Line): string[] {
     );
   }
   if (line.cappedBy.length === 0 && amount !== due) {
-    out.push(`${line.amount} of ${line.due} due is paid, but no cap is named that cut it`);
+    out.push(`${ctx.money(line.amount)} of ${ctx.money(line.due)} due is paid, but no cap is named that cut it`);
   }
   if (line.cappedBy.length > 0 && amount >= due) {
-    out.push(`capped by ${line.cappedBy.join(', ')}, but ${line.amount} of ${line.due} due is paid`);
+    out.push(
+      `capped by ${line.cappedBy.join(', ')}, but ${ctx.money(line.amount)} of ${ctx.money(line.due)} due is paid`,
+    );
   }
   if (line.figures.basis === 'outcomes' && rule?.kind === 'per-outcome') {
     out.push(...outcomeProblems(line.figures, rule, line, ctx.spec));

@@ -1,4 +1,4 @@
-import { allocateToInvestors, formatMoney, returnCapLimit } from '#evaluation';
+import { allocateToInvestors, returnCapLimit } from '#evaluation';
 import { type Fail, type ReportContext, sumOf } from './verify-context.ts';
 import { formulaProblems } from './verify-formula.ts';
 import { simulate } from './verify-simulation.ts';
@@ -9,8 +9,6 @@ import { simulate } from './verify-simulation.ts';
  * (verify-simulation.ts), the total and the amount to date, the caps, and
  * the split among investors.
  */
-
-const money = (v: bigint) => v.toString();
 
 /** paidBeforeByRule names the contract's rules (groups only of group-keyed ones) and sums to paidBefore. */
 export function checkPaidBeforeByRule(ctx: ReportContext, fail: Fail, paidBefore: bigint): void {
@@ -29,7 +27,7 @@ export function checkPaidBeforeByRule(ctx: ReportContext, fail: Fail, paidBefore
   }
   const sum = sumOf(byRule.map((p) => BigInt(p.amount)));
   if (sum !== paidBefore) {
-    fail(`paidBeforeByRule sums to ${money(sum)}, but payments.paidBefore is ${money(paidBefore)}`);
+    fail(`paidBeforeByRule sums to ${ctx.money(sum)}, but payments.paidBefore is ${ctx.money(paidBefore)}`);
   }
 }
 
@@ -46,12 +44,14 @@ export function checkTotal(ctx: ReportContext, fail: Fail): string | undefined {
     fail(`payments in ${p.currency} (${p.minorUnit} digits), the contract's ${spec.currency} (${spec.minorUnit})`);
   }
   const sum = sumOf(p.lines.map((l) => BigInt(l.amount)));
-  if (BigInt(p.total) !== sum) fail(`the total is ${p.total} but the lines sum to ${sum}`);
+  if (BigInt(p.total) !== sum) fail(`the total is ${ctx.money(p.total)} but the lines sum to ${ctx.money(sum)}`);
   const cumulative = BigInt(p.paidBefore) + BigInt(p.total);
   if (BigInt(p.cumulative) !== cumulative) {
-    fail(`cumulative ${p.cumulative} but paid before ${p.paidBefore} + total ${p.total} is ${cumulative}`);
+    fail(
+      `cumulative ${ctx.money(p.cumulative)} but paid before ${ctx.money(p.paidBefore)} + total ${ctx.money(p.total)} is ${ctx.money(cumulative)}`,
+    );
   }
-  return `${p.total} ${p.currency} (${formatMoney(BigInt(p.total), p.minorUnit)}); to date ${p.cumulative}`;
+  return `${ctx.money(p.total)}; to date ${ctx.money(p.cumulative)}`;
 }
 
 export function checkCaps(ctx: ReportContext, fail: Fail): string | undefined {
@@ -69,17 +69,21 @@ export function checkCaps(ctx: ReportContext, fail: Fail): string | undefined {
     const before = BigInt(c.before);
     const after = BigInt(c.after);
     if (e !== undefined) {
-      if (limit !== e.limit) fail(`cap ${c.cap}: limit ${c.limit} but the contract gives ${e.limit}`);
-      if (before !== e.before) fail(`cap ${c.cap}: ${c.before} used before, but ${e.before} was paid before`);
-      if (after !== e.used) fail(`cap ${c.cap}: ${c.after} used after, but the contract's lines give ${e.used}`);
+      if (limit !== e.limit)
+        fail(`cap ${c.cap}: limit ${ctx.money(c.limit)} but the contract gives ${ctx.money(e.limit)}`);
+      if (before !== e.before)
+        fail(`cap ${c.cap}: ${ctx.money(c.before)} used before, but ${ctx.money(e.before)} was paid before`);
+      if (after !== e.used)
+        fail(`cap ${c.cap}: ${ctx.money(c.after)} used after, but the contract's lines give ${ctx.money(e.used)}`);
       if (c.binding !== e.binding && !maybeBinding.has(e.name)) {
         fail(`cap ${c.cap}: binding ${c.binding}, but the contract's lines give ${e.binding}`);
       }
     }
-    if (after > before && after > limit) fail(`cap ${c.cap}: ${c.after} paid to date exceeds the limit ${c.limit}`);
+    if (after > before && after > limit)
+      fail(`cap ${c.cap}: ${ctx.money(c.after)} paid to date exceeds the limit ${ctx.money(c.limit)}`);
   }
   checkCumulative(ctx, fail);
-  return expected.map((c) => `${c.name}: ${c.used} of ${c.limit}`).join('; ') || 'no caps';
+  return expected.map((c) => `${c.name}: ${ctx.money(c.used)} of ${ctx.money(c.limit)}`).join('; ') || 'no caps';
 }
 
 /** A payment never takes the amount to date past the overall cap or the return cap. */
@@ -89,12 +93,13 @@ function checkCumulative(ctx: ReportContext, fail: Fail): void {
   const total = BigInt(p.total);
   const cumulative = BigInt(p.cumulative);
   if (total > 0n && spec.caps.overall !== undefined && cumulative > BigInt(spec.caps.overall)) {
-    fail(`cumulative ${p.cumulative} exceeds the overall cap ${spec.caps.overall}`);
+    fail(`cumulative ${ctx.money(p.cumulative)} exceeds the overall cap ${ctx.money(spec.caps.overall)}`);
   }
   if (total > 0n && spec.returnCap !== undefined) {
     const date = ctx.report.period.paymentDate;
     const limit = returnCapLimit(spec.returnCap, date);
-    if (cumulative > limit) fail(`cumulative ${p.cumulative} exceeds the return cap limit ${limit} at ${date}`);
+    if (cumulative > limit)
+      fail(`cumulative ${ctx.money(p.cumulative)} exceeds the return cap limit ${ctx.money(limit)} at ${date}`);
   }
 }
 
@@ -110,7 +115,9 @@ export function checkAllocation(ctx: ReportContext, fail: Fail): string | undefi
     if (g === undefined) continue;
     if (g.share !== e.share) fail(`allocation ${e.investor}: share ${g.share}, the contract's ${e.share}`);
     if (g.amount !== e.amount)
-      fail(`allocation ${e.investor}: amount ${g.amount} but ${e.share} of ${p.total} is ${e.amount}`);
+      fail(
+        `allocation ${e.investor}: amount ${ctx.money(g.amount)} but ${e.share} of ${ctx.money(p.total)} is ${ctx.money(e.amount)}`,
+      );
   }
-  return expected.map((a) => `${a.investor}: ${a.amount}`).join(', ');
+  return expected.map((a) => `${a.investor}: ${ctx.money(a.amount)}`).join(', ');
 }

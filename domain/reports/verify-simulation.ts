@@ -77,7 +77,9 @@ export function simulate(ctx: ReportContext): Simulation {
     }
     for (; i < lines.length; i++) {
       const l = lines[i] as Line;
-      run.problems.push(`${l.type} line ${l.rule} (amount ${l.amount}) is not a line the contract gives here`);
+      run.problems.push(
+        `${l.type} line ${l.rule} (amount ${ctx.money(l.amount)}) is not a line the contract gives here`,
+      );
     }
     return { problems: run.problems, caps: run.caps, maybeBinding: run.maybeBinding };
   });
@@ -143,10 +145,12 @@ function checkAdjustments(run: Run): number {
     if (rule.kind !== 'per-outcome') {
       run.problems.push(`${at}: a ${rule.kind} payment is never taken back (only per-outcome payments are)`);
     }
-    if (amount >= 0n) run.problems.push(`${at}: amount ${amount} is not negative`);
+    if (amount >= 0n) run.problems.push(`${at}: amount ${run.ctx.money(amount)} is not negative`);
     const before = paidBeforeUnder(run.prior, rule.id);
     if (-amount > before)
-      run.problems.push(`${at}: takes back ${-amount}, but ${before} was paid under ${rule.id} before`);
+      run.problems.push(
+        `${at}: takes back ${run.ctx.money(-amount)}, but ${run.ctx.money(before)} was paid under ${rule.id} before`,
+      );
     if (l.outcomes < 1) run.problems.push(`${at}: adjusts ${l.outcomes} outcomes`);
     use(run, rule.id, amount);
   }
@@ -177,14 +181,14 @@ function checkPerOutcome(
   const metric = ctx.metricSpec(rule.metric);
   const rate = metric !== undefined && METRIC_UNITS[metric.kind] === 'rate';
   const { upper, words } = perOutcomeBound(ctx, rule, line, rate);
-  if (amount < 0n) problems.push(`${at}: amount ${amount} is negative`);
-  if (amount > upper) problems.push(`${at}: amount ${amount} but ${words}: never more`);
+  if (amount < 0n) problems.push(`${at}: amount ${ctx.money(amount)} is negative`);
+  if (amount > upper) problems.push(`${at}: amount ${ctx.money(amount)} but ${words}: never more`);
   else if (room !== undefined && amount > room) {
-    problems.push(`${at}: amount ${amount} exceeds the ${room} left under the caps`);
+    problems.push(`${at}: amount ${ctx.money(amount)} exceeds the ${ctx.money(room)} left under the caps`);
   } else if (rate && amount < upper) {
     if ((room === undefined || amount !== room) && paidBeforeUnder(run.prior, rule.id) === 0n) {
       problems.push(
-        `${at}: amount ${amount} but the contract gives ${upper} (${words}) unless a cap binds, and the caps leave ${room ?? 'no limit'}`,
+        `${at}: amount ${ctx.money(amount)} but the contract gives ${ctx.money(upper)} (${words}) unless a cap binds, and the caps leave ${room === undefined ? 'no limit' : ctx.money(room)}`,
       );
     }
   }
@@ -207,12 +211,12 @@ function perOutcomeBound(
   if (rate) {
     const unitPrice = outcomeAmount(rule, 1, ctx.spec);
     const upper = BigInt(line.outcomes) * unitPrice;
-    return { upper, words: `${line.outcomes} outcome(s) × ${unitPrice} = ${upper}` };
+    return { upper, words: `${line.outcomes} outcome(s) × ${ctx.money(unitPrice)} = ${ctx.money(upper)}` };
   }
   const price = BigInt(rule.price);
   const units = BigInt(new Decimal(ctx.reportMetric(rule.metric)?.value ?? '0').toFixed(0));
   const upper = price * units + BigInt(line.outcomes) * BigInt(ctx.spec.rounding.step);
-  return { upper, words: `${units} unit(s) × ${price} (with rounding) = at most ${upper}` };
+  return { upper, words: `${units} unit(s) × ${ctx.money(price)} (with rounding) = at most ${ctx.money(upper)}` };
 }
 
 /** A tiered, per-effect or all-or-nothing line: recomputed exactly, as the payment engine pays it. */
@@ -227,7 +231,7 @@ function checkExactRule(run: Run, rule: PaymentRule, line: Line | undefined, inp
   if (line === undefined) {
     if (expected) {
       problems.push(
-        `the contract gives a payment line for ${rule.id} (${rule.kind}) of ${amount}, the report has none`,
+        `the contract gives a payment line for ${rule.id} (${rule.kind}) of ${ctx.money(amount)}, the report has none`,
       );
     }
     return;
@@ -237,10 +241,10 @@ function checkExactRule(run: Run, rule: PaymentRule, line: Line | undefined, inp
     return;
   }
   const why = rc.claims.flatMap((c) => (c.basis === undefined ? [] : [basisWords(c.basis, rule)])).join('; ');
-  const capped = cutBy.size > 0 ? `; capped by ${[...cutBy].join(', ')}: ${dueTotal} due` : '';
+  const capped = cutBy.size > 0 ? `; capped by ${[...cutBy].join(', ')}: ${ctx.money(dueTotal)} due` : '';
   if (BigInt(line.amount) !== amount) {
     problems.push(
-      `${at}: amount ${line.amount} but the contract gives ${amount}${why === '' ? '' : ` (${why}${capped})`}`,
+      `${at}: amount ${ctx.money(line.amount)} but the contract gives ${ctx.money(amount)}${why === '' ? '' : ` (${why}${capped})`}`,
     );
   }
   if (line.outcomes !== paidKeys)

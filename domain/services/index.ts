@@ -15,6 +15,7 @@ export * from './ingest.ts';
 export * from './ingest-stream.ts';
 export * from './log-reader.ts';
 export * from './party-keys.ts';
+export * from './payment-order.ts';
 export * from './payment-summary.ts';
 export * from './payments.ts';
 export * from './ports.ts';

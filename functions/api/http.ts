@@ -31,6 +31,8 @@ export interface RouteSchemas {
   readonly status?: number;
   /** Non-JSON answers (e.g. application/x-ndjson for the export). */
   readonly responseType?: string;
+  /** A read that refuses (409) what the state does not allow yet (the payment order of a payment not approved). */
+  readonly conflict?: true;
 }
 
 export interface RouteRequest<P = Record<string, string>, Q = Record<string, string>, B = unknown> {

@@ -330,12 +330,12 @@ function requestBody(route: RouteDef, doc: RouteDoc, schemas: SchemaConverter): 
 }
 
 /** The error answers a route can give. */
-function errorStatuses(route: RouteDef, hasBody: boolean): ErrorStatus[] {
+function errorStatuses(route: RouteDef, hasBody: boolean, conflict: boolean): ErrorStatus[] {
   const statuses: ErrorStatus[] = [];
   if (route.roles !== 'public') statuses.push(400, 401, 403, 404);
   // The local gateway's own routes: a bad body is 400; on a deployed stack they are absent (404).
   else if (route.localOnly === true) statuses.push(...(hasBody ? [400 as const] : []), 404);
-  if (route.method === 'POST') statuses.push(409);
+  if (route.method === 'POST' || conflict) statuses.push(409);
   if (hasBody) statuses.push(413, 415);
   if (route.roles !== 'public') statuses.push(422);
   statuses.push(500, 503);
@@ -367,7 +367,7 @@ function operation(route: RouteDef, doc: RouteDoc, schemas: SchemaConverter): Js
   for (const [extra, description] of Object.entries(doc.alsoSuccess ?? replay)) {
     responses[extra] = { description, ...success };
   }
-  for (const error of errorStatuses(route, body !== undefined)) {
+  for (const error of errorStatuses(route, body !== undefined, doc.conflict === true)) {
     responses[String(error)] = { $ref: `#/components/responses/${ERROR_NAMES[error]}` };
   }
   const params = parameters(route, doc, schemas);

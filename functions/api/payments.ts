@@ -7,10 +7,12 @@ import {
   markPaid,
   type PaymentStepReceipt,
   readPayment,
+  readPaymentOrder,
   readPaymentSummary,
   readPayments,
   rejectPayment,
 } from '#services';
+import type { HttpResult } from '../shared/middleware.ts';
 import { logger } from '../shared/middleware.ts';
 import { toProblem } from '../shared/problem.ts';
 import { ContractParamsSchema, Hex64Schema } from './contracts.ts';
@@ -181,6 +183,59 @@ export const PaidBodySchema = z.strictObject({
   signature: StepSignatureSchema,
 });
 
+// ---- Payment-order data (issue 17)
+
+export const PaymentOrderQuerySchema = z.strictObject({
+  format: z.enum(['json', 'xlsx']).optional().describe('json (the default) or xlsx (a workbook for the treasury)'),
+  lang: z.enum(['ru', 'en']).optional().describe('language of the names, purpose and amount in words (default ru)'),
+});
+
+const OrderPartySchema = z.strictObject({ id: z.string(), name: z.string() });
+
+/** The payment-order data (domain/payments/payment-order.ts PaymentOrderData; docs/payment-order.md). */
+export const PaymentOrderSchema = z.strictObject({
+  format: z.literal('sib-ledger/payment-order/v1'),
+  form: z.enum(['0401060', 'kz']).describe('0401060: the Russian payment order; kz: the Kazakh one (KZT)'),
+  lang: z.enum(['ru', 'en']),
+  contract: z.strictObject({ id: ContractIdSchema, title: z.string(), version: z.int().min(1), hash: Hex64Schema }),
+  agreement: z
+    .strictObject({ number: z.string(), date: z.string() })
+    .optional()
+    .describe("the agreement the payment rests on (the spec's legalBasis)"),
+  payment: z.int().min(0),
+  period: z.strictObject({
+    id: z.string(),
+    label: z.string(),
+    from: z.string(),
+    to: z.string(),
+    paymentDate: z.string(),
+  }),
+  state: z.enum(['approved', 'paid']),
+  approvedOn: z.string().describe('the day the approval was recorded (UTC, YYYY-MM-DD)'),
+  paid: z.strictObject({ paymentOrder: z.string(), paidOn: z.string() }).optional(),
+  currency: z.string(),
+  minorUnit: z.int().min(0),
+  total: z.string().describe('minor units, a decimal string'),
+  totalText: z.string().describe('the total in currency units: 35,000,000.00 RUB'),
+  totalInWords: z.string(),
+  lines: z
+    .array(
+      z.strictObject({
+        payer: OrderPartySchema.describe('field 8: the commissioner'),
+        payee: OrderPartySchema.extend({ share: z.string() }).describe('field 16: the investor and its share'),
+        amount: z.string().describe('minor units, a decimal string'),
+        amountFigures: z.string().describe('field 7 as the form writes it: 35000000-00'),
+        amountText: z.string().describe('the amount in currency units: 35,000,000.00 RUB'),
+        amountInWords: z.string().describe('field 6'),
+        purpose: z.string().describe('field 24'),
+        budgetCode: z.string().optional().describe("field 104 (КБК), where the spec's legalBasis gives one"),
+      }),
+    )
+    .describe('one payment order per investor: the payment split by share'),
+});
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 type Target = { contract: string; payment: string };
 
 /** The step's target (the payment id parsed: 422 if malformed, 403 if of another contract), its actor and signature. */
@@ -223,6 +278,33 @@ export const IMPLS = {
         200,
         await readPaymentSummary(rt.contracts, params.contract, parsePaymentId(params.contract, params.payment)),
       ),
+  ),
+
+  // ---- Payment-order data (issue 17): JSON, or the workbook for the treasury; 409 for a payment not approved.
+  getPaymentOrder: defineRoute(
+    {
+      params: PaymentParamsSchema,
+      query: PaymentOrderQuerySchema,
+      response: PaymentOrderSchema,
+      status: 200,
+      conflict: true,
+    },
+    async ({ params, query, rt }): Promise<HttpResult> => {
+      const payment = parsePaymentId(params.contract, params.payment);
+      const order = await readPaymentOrder(rt.contracts, params.contract, payment, query.lang ?? 'ru');
+      if ((query.format ?? 'json') === 'json') return json(200, order);
+      // exceljs is a lazy chunk (infra/constructs/handler-function.ts LAZY_XLSX_IMPORT): not parsed at cold start.
+      const { paymentOrderXlsx } = await import('../adapters/xlsx-batch.ts');
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': XLSX_TYPE,
+          'content-disposition': `attachment; filename="${params.contract}-payment-${payment}-order-${order.lang}.xlsx"`,
+        },
+        body: Buffer.from(await paymentOrderXlsx(order)).toString('base64'),
+        isBase64Encoded: true,
+      };
+    },
   ),
 
   attestPayment: defineRoute(

@@ -354,6 +354,18 @@ export const ROUTES: readonly RouteDef[] = [
     writes: true,
     handler: 'api/payments',
   },
+  // ---- Payment-order data (issue 17): what the treasury needs to fill a payment order, for an approved payment
+  {
+    id: 'getPaymentOrder',
+    method: 'GET',
+    path: '/contracts/{contract}/payments/{payment}/order',
+    summary:
+      'The payment-order data of an approved or paid payment (form 0401060, or the Kazakh order in KZT): payer, payee per investor, amount in figures and words, purpose, budget code; JSON or XLSX (`format`)',
+    roles: ['ministry', 'investor'],
+    contract: 'path',
+    writes: false,
+    handler: 'api/payments',
+  },
   // Party keys (enrolled through the API, published in the trust policy)
   {
     id: 'enrolPartyKey',

@@ -95,7 +95,7 @@ export const FONTS_SOURCE_DIR = 'node_modules/dejavu-fonts-ttf/ttf';
  */
 export const LAZY_PDF_IMPORT = '*/adapters/report-pdf.ts';
 
-/** The one lazy import of the XLSX reader and template writer (functions/ingest-batch.ts, api/contracts.ts): exceljs is about 1.2 MB minified. */
+/** The one lazy import of the XLSX reader and writers (functions/ingest-batch.ts, api/contracts.ts, api/payments.ts): exceljs is about 1.2 MB minified. */
 export const LAZY_XLSX_IMPORT = '*/adapters/xlsx-batch.ts';
 
 /**
@@ -106,6 +106,8 @@ export const XLSX_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>
   'ingest-batch',
   'ingest-s3',
   'api/contracts',
+  // The payment-order data as a workbook (issue 17).
+  'api/payments',
 ]);
 
 /** The modules bundled with code splitting: each lazy import it reaches becomes a chunk. */

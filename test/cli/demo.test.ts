@@ -117,6 +117,13 @@ describe('the main job (npm run demo)', () => {
     );
     expect(run.stdout).toMatch(/Audit report of payment 14 \(final\), issued: [0-9a-f]{64}\n/);
     expect(run.stdout).toMatch(/downloaded \(presigned URLs, 300 s\): .*\.json, .*\.ru\.pdf\n/);
+    // Beside it, the payment-order data for the treasury (issue 17), in ru and en.
+    expect(run.stdout).toMatch(
+      /payment-order data for the treasury \(form 0401060\): [\d,]+\.\d\d RUB, [А-ЯЁ][а-яё ]+ рубл(ь|я|ей) \d\d копе(йка|йки|ек)\n/,
+    );
+    expect(readdirSync(join(dataDir, 'payment-orders')).sort()).toEqual(
+      ['en.json', 'en.xlsx', 'ru.json', 'ru.xlsx'].map((f) => `second-chance-kamchatka-payment-14-order-${f}`),
+    );
     expect(run.stdout).toMatch(/npx sib report verify .*: OK, [0-9]+ checks/);
     // Verified against the trust policy the investor fetched from the API and kept in the data dir.
     const trustFile = join(dataDir, 'trust', 'second-chance-kamchatka.json');

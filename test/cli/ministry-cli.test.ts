@@ -108,6 +108,16 @@ describe('the payment workflow', () => {
     expect(await logSize()).toBe(3);
   });
 
+  it('payment-order before the approval: refused in words, exit 1', async () => {
+    const result = await ministry('payment-order', 2);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /is calculated, not approved: a payment order is drawn only for a payment the ministry has approved/,
+    );
+    expect(result.stdout).toBe('');
+  });
+
   it('attest, then the same again: Attested, then Already attested (one entry)', async () => {
     const first = await attest(2, '--token', fieldEvaluator);
     const again = await attest(`${contract}/2`, '--token', fieldEvaluator);
@@ -272,6 +282,28 @@ describe('the payment recorded as paid, then a period rejected and recalculated'
     expect(paid.code, paid.stderr).toBe(0);
     expect(json(paid.stdout)).toMatchObject({ contract, payment: 2, step: 'paid', seq: 5, replayed: false });
     expect(await logSize()).toBe(6);
+  });
+
+  it('payment-order: the JSON on stdout; the workbook written with -o, its orders named', async () => {
+    const printed = await ministry('payment-order', 2);
+    const file = join(cli.path, 'order.xlsx');
+    const written = await ministry('payment-order', 2, '--format', 'xlsx', '--lang', 'en', '-o', file);
+    const bad = await ministry('payment-order', 2, '--format', 'pdf');
+
+    expect(printed.code, printed.stderr).toBe(0);
+    const order = json<{ state: string; total: string; totalText: string; lines: { payee: { id: string } }[] }>(
+      printed.stdout,
+    );
+    expect(order).toMatchObject({ state: 'paid', paid: { paymentOrder: '000123', paidOn: '2024-09-30' } });
+    expect(order.lines.map((l) => l.payee.id)).toEqual(['veb-dv']);
+    expect(order.totalText).toMatch(/^[\d,]+\.\d\d RUB$/);
+    expect(written.code, written.stderr).toBe(0);
+    expect(lines(written.stdout)[0]).toBe(
+      `Wrote ${file}: the payment-order data of ${contract}/2 (period y1), 1 order(s), ${order.totalText} in all.`,
+    );
+    expect(written.stdout).toMatch(/^ {2}to VEB\.DV: [\d,]+\.\d\d RUB \(.+ roubles? and \d\d kopecks?\)$/m);
+    expect((await readFile(file)).subarray(0, 2).toString()).toBe('PK');
+    expect(bad.code).toBe(2);
   });
 
   it('after mark-paid, issue-report --json issues a new report at the new checkpoint', async () => {

@@ -40,7 +40,27 @@ describe.concurrent('sib report verify', () => {
     const out = lines(run.stdout);
     expect(out[0]).toMatch(/^OK: the report of second-chance-kamchatka period y2 verifies: all 28 checks hold$/);
     expect(run.stdout).toContain('  checkpoint witnesses: cosigned by test.witness\n');
-    expect(run.stdout).toContain('  total: 3500000000 RUB (35,000,000.00); to date 6500000000\n');
+    expect(run.stdout).toContain('  total: 35,000,000.00 RUB; to date 65,000,000.00 RUB\n');
+  });
+
+  it('prints every amount in currency units, never minor units labelled as roubles (issue 17)', async ({ expect }) => {
+    const run = await sib(data.path, [
+      'report',
+      'verify',
+      file('report.json'),
+      '--key',
+      f.logKey,
+      '--key',
+      f.witnessKey,
+      '--verbose',
+    ]);
+
+    expect(run.code).toBe(0);
+    // The demo's final payment: 35,000,000.00 roubles, 65,000,000.00 to date.
+    expect(run.stdout).toMatch(/^total\s+ok\s+35,000,000\.00 RUB; to date 65,000,000\.00 RUB$/m);
+    expect(run.stdout).toMatch(/^allocation\s+ok\s+veb-dv: 35,000,000\.00 RUB$/m);
+    expect(run.stdout).not.toMatch(/\b\d{7,} RUB\b/);
+    expect(run.stdout).not.toContain('3500000000');
   });
 
   it('with --verbose prints a table of every check', async ({ expect }) => {
@@ -83,8 +103,8 @@ describe.concurrent('sib report verify', () => {
       expect.stringMatching(
         /^ {2}public summary: the report's figures hash to [0-9a-f]{64}, but the evaluation entry commits to [0-9a-f]{64}: a figure was changed after the evaluation was recorded$/,
       ),
-      '  payment lines: payment line subsidy-y2: amount 3500000001 but the contract gives 3500000000 (every indicator met); payment line subsidy-y2: 3500000001 of 3500000000 due is paid, but no cap is named that cut it',
-      '  total: the total is 3500000000 but the lines sum to 3500000001',
+      '  payment lines: payment line subsidy-y2: amount 35,000,000.01 RUB but the contract gives 35,000,000.00 RUB (every indicator met); payment line subsidy-y2: 35,000,000.01 RUB of 35,000,000.00 RUB due is paid, but no cap is named that cut it',
+      '  total: the total is 35,000,000.00 RUB but the lines sum to 35,000,000.01 RUB',
     ]);
   });
 

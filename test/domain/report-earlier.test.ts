@@ -43,7 +43,7 @@ describe('the earlier payments as issued', () => {
   it('y1 travels with its evaluation entry and its steps; paid before is derived from them', () => {
     const result = verifyReport(f.bytes, [f.logKey, f.witnessKey]);
     expect(failed(result)).toEqual([]);
-    expect(messageOf(result, 'earlier payments')).toBe('y1: 3000000000 (entry 2)');
+    expect(messageOf(result, 'earlier payments')).toBe('y1: 30,000,000.00 RUB (entry 2)');
     expect(f.report.earlier.map((e) => [e.period, e.evaluation.seq, e.steps.map((s) => s.step)])).toEqual([
       ['y1', 2, ['attested', 'approved', 'paid']],
     ]);
@@ -52,7 +52,7 @@ describe('the earlier payments as issued', () => {
   it('after a rejected calculation of y1, the one approved later is the one counted', () => {
     const result = verifyReport(withRejection.bytes, [withRejection.logKey, withRejection.witnessKey]);
     expect(failed(result)).toEqual([]);
-    expect(messageOf(result, 'earlier payments')).toBe('y1: 3000000000 (entry 5)');
+    expect(messageOf(result, 'earlier payments')).toBe('y1: 30,000,000.00 RUB (entry 5)');
   });
 });
 
@@ -68,7 +68,7 @@ describe('forged earlier payments', () => {
       'the payment of y1 (entry 2): the inclusion proof of entry 2 does not lead to the checkpoint root (size 10)',
     );
     expect(messageOf(result, 'earlier payments')).toContain(
-      'the payment of y1 (entry 2): the attested step (entry 3) is a step of payment 2 (period y1, a total of 3000000000), not of payment 2 (period y1, a total of 2000000000)',
+      'the payment of y1 (entry 2): the attested step (entry 3) is a step of payment 2 (period y1, a total of 30,000,000.00 RUB), not of payment 2 (period y1, a total of 20,000,000.00 RUB)',
     );
   });
 
@@ -79,7 +79,7 @@ describe('forged earlier payments', () => {
     });
     expect(failed(result)).toContain('earlier payments');
     expect(messageOf(result, 'earlier payments')).toBe(
-      "the earlier payments' entries total 3000000000 (y1: 3000000000 (entry 2)), but payments.paidBefore is 2000000000",
+      "the earlier payments' entries total 30,000,000.00 RUB (y1: 30,000,000.00 RUB (entry 2)), but payments.paidBefore is 20,000,000.00 RUB",
     );
   });
 
@@ -89,7 +89,7 @@ describe('forged earlier payments', () => {
     });
     expect(failed(result)).toContain('earlier payments');
     expect(messageOf(result, 'earlier payments')).toBe(
-      'the payment of y3 (entry 2): the entry is the evaluation of period y1, not of y3 (a total of 3000000000); the earlier payments leave out period y1: the periods before y2 are y1; the earlier payments include period y3, but the periods before y2 are y1',
+      'the payment of y3 (entry 2): the entry is the evaluation of period y1, not of y3 (a total of 30,000,000.00 RUB); the earlier payments leave out period y1: the periods before y2 are y1; the earlier payments include period y3, but the periods before y2 are y1',
     );
   });
 
@@ -99,7 +99,7 @@ describe('forged earlier payments', () => {
     });
     expect(failed(result)).toContain('earlier payments');
     expect(messageOf(result, 'earlier payments')).toBe(
-      "the earlier payments leave out period y1: the periods before y2 are y1; the earlier payments' entries total 0 (none approved), but payments.paidBefore is 3000000000",
+      "the earlier payments leave out period y1: the periods before y2 are y1; the earlier payments' entries total 0.00 RUB (none approved), but payments.paidBefore is 30,000,000.00 RUB",
     );
   });
 
@@ -122,7 +122,7 @@ describe('forged earlier payments', () => {
     });
     expect(failed(result)).toEqual(['public summary', 'earlier payments']);
     expect(messageOf(result, 'earlier payments')).toBe(
-      "the payment of y1 (entry 2): the calculation of y1 (a total of 3000000000) was rejected (entry 4): a rejected calculation is not paid before; the earlier payments' entries total 0 (none approved), but payments.paidBefore is 3000000000",
+      "the payment of y1 (entry 2): the calculation of y1 (a total of 30,000,000.00 RUB) was rejected (entry 4): a rejected calculation is not paid before; the earlier payments' entries total 0.00 RUB (none approved), but payments.paidBefore is 30,000,000.00 RUB",
     );
   });
 
@@ -142,7 +142,7 @@ describe('forged earlier payments', () => {
     });
     expect(failed(result)).toEqual(['public summary', 'earlier payments']);
     expect(messageOf(result, 'earlier payments')).toContain(
-      'the payment of y1 (entry 2): the calculation of y1 (a total of 3000000000) is attested, not approved: what it would pay is not paid before',
+      'the payment of y1 (entry 2): the calculation of y1 (a total of 30,000,000.00 RUB) is attested, not approved: what it would pay is not paid before',
     );
   });
 
@@ -163,7 +163,7 @@ describe('forged earlier payments', () => {
     });
     expect(failed(result)).toContain('earlier payments');
     expect(messageOf(result, 'earlier payments')).toContain(
-      'the payment of y1 (entry 2): the approved step (entry 7) is a step of payment 5 (period y1, a total of 3000000000), not of payment 2 (period y1, a total of 3000000000)',
+      'the payment of y1 (entry 2): the approved step (entry 7) is a step of payment 5 (period y1, a total of 30,000,000.00 RUB), not of payment 2 (period y1, a total of 30,000,000.00 RUB)',
     );
   });
 
@@ -173,7 +173,7 @@ describe('forged earlier payments', () => {
     });
     expect(failed(result)).toEqual(['public summary', 'earlier payments']);
     expect(messageOf(result, 'earlier payments')).toBe(
-      "period y1 is counted twice: the payments of entries 2 and 2; the earlier payments' entries total 6000000000 (y1: 3000000000 (entry 2), y1: 3000000000 (entry 2)), but payments.paidBefore is 3000000000",
+      "period y1 is counted twice: the payments of entries 2 and 2; the earlier payments' entries total 60,000,000.00 RUB (y1: 30,000,000.00 RUB (entry 2), y1: 30,000,000.00 RUB (entry 2)), but payments.paidBefore is 30,000,000.00 RUB",
     );
   });
 });

@@ -58,7 +58,7 @@ describe('the formula text of a report', () => {
     });
     expect(failed(result)).toEqual(['public summary', 'payment lines']);
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: capped by overall, but 3500000000 of 3500000000 due is paid',
+      'payment line subsidy-y2: capped by overall, but 35,000,000.00 RUB of 35,000,000.00 RUB due is paid',
     );
   });
 });

@@ -125,9 +125,9 @@ describe('a changed amount', () => {
       /does not verify: the report was changed after it was signed/,
     );
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: amount 3500000001 but the contract gives 3500000000 (every indicator met); payment line subsidy-y2: 3500000001 of 3500000000 due is paid, but no cap is named that cut it',
+      'payment line subsidy-y2: amount 35,000,000.01 RUB but the contract gives 35,000,000.00 RUB (every indicator met); payment line subsidy-y2: 35,000,000.01 RUB of 35,000,000.00 RUB due is paid, but no cap is named that cut it',
     );
-    expect(messageOf(result, 'total')).toBe('the total is 3500000000 but the lines sum to 3500000001');
+    expect(messageOf(result, 'total')).toBe('the total is 35,000,000.00 RUB but the lines sum to 35,000,000.01 RUB');
   });
 
   it('a line, the total, the caps and the allocation changed together and signed again', async () => {
@@ -143,16 +143,16 @@ describe('a changed amount', () => {
     // Assess: the contract gives 35,000,000.00, and the log recorded (and approved) that total.
     expect(failed(result)).toEqual(['evaluation entry', 'workflow', 'payment lines', 'caps']);
     expect(messageOf(result, 'evaluation entry')).toBe(
-      "the evaluation entry records a total of 3500000000, but the report's payments total 4000000000",
+      "the evaluation entry records a total of 35,000,000.00 RUB, but the report's payments total 40,000,000.00 RUB",
     );
     expect(messageOf(result, 'workflow')).toContain(
-      'the attested step (entry 7) is for a total of 3500000000, not 4000000000',
+      'the attested step (entry 7) is for a total of 35,000,000.00 RUB, not 40,000,000.00 RUB',
     );
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: amount 4000000000 but the contract gives 3500000000 (every indicator met); payment line subsidy-y2: 4000000000 of 3500000000 due is paid, but no cap is named that cut it',
+      'payment line subsidy-y2: amount 40,000,000.00 RUB but the contract gives 35,000,000.00 RUB (every indicator met); payment line subsidy-y2: 40,000,000.00 RUB of 35,000,000.00 RUB due is paid, but no cap is named that cut it',
     );
     expect(messageOf(result, 'caps')).toContain(
-      "cap overall: 7000000000 used after, but the contract's lines give 6500000000",
+      "cap overall: 70,000,000.00 RUB used after, but the contract's lines give 65,000,000.00 RUB",
     );
   });
 
@@ -162,7 +162,7 @@ describe('a changed amount', () => {
     });
     expect(failed(result)).toEqual(['allocation']);
     expect(messageOf(result, 'allocation')).toBe(
-      'allocation veb-dv: amount 3499999999 but 1 of 3500000000 is 3500000000',
+      'allocation veb-dv: amount 34,999,999.99 RUB but 1 of 35,000,000.00 RUB is 35,000,000.00 RUB',
     );
   });
 
@@ -171,7 +171,9 @@ describe('a changed amount', () => {
       Object.assign(r.payments, { total: '3600000000' });
     });
     expect(failed(result)).toEqual(['evaluation entry', 'workflow', 'total', 'allocation']);
-    expect(messageOf(result, 'total')).toContain('the total is 3600000000 but the lines sum to 3500000000');
+    expect(messageOf(result, 'total')).toContain(
+      'the total is 36,000,000.00 RUB but the lines sum to 35,000,000.00 RUB',
+    );
   });
 
   it('a figure the amount rests on: fewer people employed leave the subsidy unearned', async () => {
@@ -187,7 +189,7 @@ describe('a changed amount', () => {
     // Assess
     expect(failed(result)).toEqual(['metrics', 'indicators', 'comparisons', 'payment lines', 'caps']);
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: amount 3500000000 but the contract gives 0 (not met: employed); payment line subsidy-y2: 1 outcome(s) paid, the contract gives 0',
+      'payment line subsidy-y2: amount 35,000,000.00 RUB but the contract gives 0.00 RUB (not met: employed); payment line subsidy-y2: 1 outcome(s) paid, the contract gives 0',
     );
     expect(messageOf(result, 'indicators')).toContain(
       'indicator employed of subsidy-y2: met true but 0.281690 against the threshold 0.315 (at-least) gives false',
@@ -222,7 +224,9 @@ describe('a changed amount', () => {
     expect(messageOf(result, 'contract hash')).toMatch(
       /^the hash of contract\.spec is [0-9a-f]{64}, but contract\.hash is /,
     );
-    expect(messageOf(result, 'payment lines')).toContain('amount 3500000000 but the contract gives 4000000000');
+    expect(messageOf(result, 'payment lines')).toContain(
+      'amount 35,000,000.00 RUB but the contract gives 40,000,000.00 RUB',
+    );
   });
 
   it('a cap limit, and what was paid before', async () => {
@@ -232,10 +236,10 @@ describe('a changed amount', () => {
     });
     expect(failed(result)).toEqual(['earlier payments', 'caps']);
     expect(messageOf(result, 'caps')).toBe(
-      'cap return cap (6% a year on 100,000,000.00 to 2025-09-30): limit 99999999999 but the contract gives 11300273972',
+      'cap return cap (6% a year on 100,000,000.00 to 2025-09-30): limit 999,999,999.99 RUB but the contract gives 113,002,739.72 RUB',
     );
     expect(messageOf(result, 'earlier payments')).toBe(
-      'paidBeforeByRule sums to 2000000000, but payments.paidBefore is 3000000000',
+      'paidBeforeByRule sums to 20,000,000.00 RUB, but payments.paidBefore is 30,000,000.00 RUB',
     );
   });
 });
@@ -559,7 +563,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     expect(failed(ok)).toEqual([]);
     expect(failed(bad)).toEqual(['payment lines', 'total']);
     expect(messageOf(bad, 'payment lines')).toBe(
-      'payment line final: amount 26000001 but the contract gives 26000000 (all: 44 units × 2000000 = 88000000 − 62000000 deducted); payment line final: 26000001 of 26000000 due is paid, but no cap is named that cut it',
+      'payment line final: amount 260,000.01 GBP but the contract gives 260,000.00 GBP (all: 44 units × 2000000 = 88000000 − 62000000 deducted); payment line final: 260,000.01 GBP of 260,000.00 GBP due is paid, but no cap is named that cut it',
     );
   });
 
@@ -584,7 +588,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     // One unit more paid early leaves one unit less for the final payment, which the report did not change.
     expect(failed(bad)).toEqual(['payment lines', 'total']);
     expect(messageOf(bad, 'payment lines')).toMatch(
-      /^payment line early: amount 20000001 but the contract gives 20000000/,
+      /^payment line early: amount 200,000\.01 GBP but the contract gives 200,000\.00 GBP/,
     );
   });
 
@@ -614,7 +618,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     expect(failed(ok)).toEqual([]);
     expect(failed(bad)).toContain('payment lines');
     expect(messageOf(bad, 'payment lines')).toMatch(
-      /^payment line success-payment: amount \d+ but the contract gives \d+/,
+      /^payment line success-payment: amount [\d,]+\.\d\d USD but the contract gives [\d,]+\.\d\d USD/,
     );
   });
 
@@ -668,7 +672,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     const result = verifyReport(await resignedAs(more), [keyOf(more)]);
     expect(failed(result)).toEqual(['evaluation entry', 'payment lines']);
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line job: amount 10000001 but 2 outcome(s) × 5000000 = 10000000: never more; payment line job: 10000001 of 10000000 due is paid, but no cap is named that cut it',
+      'payment line job: amount 100,000.01 RUB but 2 outcome(s) × 50,000.00 RUB = 100,000.00 RUB: never more; payment line job: 100,000.01 RUB of 100,000.00 RUB due is paid, but no cap is named that cut it',
     );
   });
 
@@ -740,7 +744,7 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     expect(failed(y1.ok)).toEqual([]);
     expect(failed(y1.tampered)).toEqual(['payment lines', 'total']);
     expect(messageOf(y1.tampered, 'payment lines')).toMatch(
-      /^payment line tier: amount 500001 but the contract gives 500000/,
+      /^payment line tier: amount 5,000\.01 RUB but the contract gives 5,000\.00 RUB/,
     );
     // y2: nothing new (the tier was paid, the cap is used up).
     expect(y2.report.paidBeforeByRule).toEqual([
@@ -775,9 +779,9 @@ describe('recomputes the amounts of every kind of payment rule', () => {
     (full.payments.lines[0] as { amount: string }).amount = '3500000000';
     const result = verifyReport(await resigned(full, fixture.logSigner), [fixture.logKey, fixture.witnessKey]);
     expect(messageOf(result, 'payment lines')).toBe(
-      'payment line subsidy-y2: amount 3500000000 but the contract gives 120000000 (every indicator met; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 3500000000 due); ' +
+      'payment line subsidy-y2: amount 35,000,000.00 RUB but the contract gives 1,200,000.00 RUB (every indicator met; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 35,000,000.00 RUB due); ' +
         'payment line subsidy-y2: the formula text reads "every indicator within 90% of target: 35,000,000.00 RUB; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 1,200,000.00 RUB of 35,000,000.00 RUB due is paid", but its figures give "every indicator within 90% of target: 35,000,000.00 RUB; capped by return cap (6% a year on 20,000,000.00 to 2025-09-30): 35,000,000.00 RUB of 35,000,000.00 RUB due is paid"; ' +
-        'payment line subsidy-y2: capped by return cap (6% a year on 20,000,000.00 to 2025-09-30), but 3500000000 of 3500000000 due is paid',
+        'payment line subsidy-y2: capped by return cap (6% a year on 20,000,000.00 to 2025-09-30), but 35,000,000.00 RUB of 35,000,000.00 RUB due is paid',
     );
   });
 });

@@ -16,6 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseContractSpec } from '#contracts';
 import { logVerifierKey } from '#ledger';
@@ -29,7 +30,7 @@ import { localRuntime } from '../../infra/local/runtime.ts';
 import { apiEvent, type Call, token } from '../support/api-event.ts';
 import { REPO } from '../support/cli.ts';
 import { RELEASED_BATCH } from '../support/evidence.ts';
-import { invoke } from '../support/http.ts';
+import { invoke, lambdaContext } from '../support/http.ts';
 import { testStack } from '../support/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sib-api-payments-'));
@@ -76,6 +77,26 @@ function specCopy(prefix: string) {
     ...shipped,
     id: `${prefix}-${randomUUID().slice(0, 8)}`,
     payments: [...shipped.payments, { id: 'job-found', kind: 'per-outcome', metric: 'employed', price: JOB_PRICE }],
+    // What the payment-order data cites (issue 17).
+    legalBasis: { agreementNumber: 'СИБ-КК-2023/01', agreementDate: '2023-07-28', budgetCode: '81910030140160010630' },
+  };
+}
+
+/** The payment-order route's raw answer (its body is JSON or a workbook, as `format` asks). */
+async function paymentOrder(call: Call, query: Record<string, string> = {}) {
+  const event = apiEvent('getPaymentOrder', contract, { params: target(), ...call });
+  const withQuery =
+    Object.keys(query).length === 0
+      ? event
+      : { ...event, rawQueryString: new URLSearchParams(query).toString(), queryStringParameters: query };
+  const result = await paymentsApi.handler(withQuery, lambdaContext());
+  const bytes = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+  const type = String(result.headers?.['content-type'] ?? '');
+  return {
+    status: result.statusCode ?? 200,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    bytes,
+    body: type.includes('json') ? (JSON.parse(bytes.toString('utf8')) as Record<string, unknown>) : {},
   };
 }
 
@@ -269,6 +290,21 @@ describe('payment ids in paths are exact', () => {
   );
 });
 
+describe('GET …/payments/{payment}/order before the approval', () => {
+  it('refuses the payment-order data of a payment not yet approved (409, in words), and other roles (403)', async () => {
+    const attested = await paymentOrder({ claims: MINISTRY_1 });
+    const evaluator = await paymentOrder({ claims: EVALUATOR_B });
+    const operator = await paymentOrder({ claims: OPERATOR });
+
+    expect(attested.status).toBe(409);
+    expect(attested.headers['content-type']).toBe('application/problem+json');
+    expect(attested.body.detail).toBe(
+      `payment ${contract}/2 (period y1) is attested, not approved: a payment order is drawn only for a payment the ministry has approved (sib ministry approve)`,
+    );
+    expect([evaluator.status, operator.status]).toEqual([403, 403]);
+  });
+});
+
 describe('POST …/payments/{payment}/approve, …/reject and …/paid', () => {
   it('refuses other roles, other contracts and bad bodies (403, 400, 415, 422), writing nothing', async () => {
     const answers = await writesNothing(contract, async () => ({
@@ -401,6 +437,60 @@ describe('POST …/payments/{payment}/approve, …/reject and …/paid', () => {
     ]);
     expect(status.steps[2]).toMatchObject(body);
     expect(await size(contract)).toBe(6);
+  });
+
+  it('gives the ministry and the investor the payment-order data of the paid payment: JSON in ru and en, and XLSX', async () => {
+    const total = String((await payments('getPayment', contract, { params: target(), claims: INVESTOR })).body.total);
+
+    const ru = await paymentOrder({ claims: MINISTRY_2 });
+    const en = await paymentOrder({ claims: INVESTOR }, { lang: 'en' });
+    const xlsx = await paymentOrder({ claims: MINISTRY_1 }, { format: 'xlsx' });
+    const bad = await paymentOrder({ claims: MINISTRY_1 }, { format: 'pdf' });
+
+    expect(ru.status).toBe(200);
+    const order = paymentsApi.PaymentOrderSchema.parse(ru.body);
+    expect(order).toMatchObject({
+      form: '0401060',
+      lang: 'ru',
+      payment: 2,
+      state: 'paid',
+      paid: { paymentOrder: 'PP-2024-000002', paidOn: '2024-09-30' },
+      agreement: { number: 'СИБ-КК-2023/01', date: '2023-07-28' },
+      total,
+    });
+    expect(order.lines).toHaveLength(1);
+    expect(order.lines[0]).toMatchObject({
+      payer: { id: 'kamchatka-mintrud' },
+      payee: { id: 'veb-dv', share: '1' },
+      amount: total,
+      budgetCode: '81910030140160010630',
+    });
+    expect(order.lines[0]?.amountInWords).toMatch(/ рубл(ь|я|ей) \d\d копе(йка|йки|ек)$/);
+    expect(order.lines[0]?.purpose).toMatch(/^Субсидия .* по соглашению № СИБ-КК-2023\/01 от 28\.07\.2023\. Без НДС$/);
+    expect(en.status).toBe(200);
+    expect(paymentsApi.PaymentOrderSchema.parse(en.body).lines[0]?.purpose).toMatch(
+      /^Subsidy .* under agreement No\. СИБ-КК-2023\/01 of 28 July 2023\. VAT exempt$/,
+    );
+
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(xlsx.headers['content-disposition']).toBe(`attachment; filename="${contract}-payment-2-order-ru.xlsx"`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.bytes as never);
+    const sheet = workbook.worksheets[0];
+    expect(sheet?.name).toBe('Платёжное поручение');
+    const cells: string[] = [];
+    sheet?.eachRow((row) => {
+      row.eachCell((cell) => {
+        cells.push(String(cell.value));
+      });
+    });
+    expect(cells).toContain('КБК (поле 104)');
+    expect(cells).toContain('81910030140160010630');
+    expect(cells).toContain(order.lines[0]?.amountInWords);
+    expect(cells).toContain(order.lines[0]?.purpose);
+
+    expect(bad.status).toBe(422);
   });
 });
 

@@ -327,6 +327,9 @@ beforeAll(async () => {
     },
     201,
   );
+  // The payment-order data (issue 17): JSON for the investor, the workbook for the ministry.
+  await api('getPaymentOrder', { claims: claims('investor'), params: { payment } });
+  await api('getPaymentOrder', { claims: claims('ministry'), params: { payment }, query: { format: 'xlsx' } });
 
   // Reports (ApiReports): issue the paid payment's report, list, download (presigned).
   const issued = await api(
