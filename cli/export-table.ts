@@ -6,7 +6,7 @@
  * to standard output.
  */
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type ExportFormat, type ExportTable, tableCsv, tablesXlsx } from '../functions/adapters/table-export.ts';
 import { usage } from './errors.ts';
 import { say } from './output.ts';
@@ -22,7 +22,7 @@ export interface ExportOptions {
 function formatArg(value: string): ExportFormat {
   const format = value.toLowerCase();
   if (format !== 'table' && format !== 'xlsx' && format !== 'csv') {
-    throw usage(`--format must be table, xlsx or csv, not ${value}`);
+    throw new InvalidArgumentError('must be table, xlsx or csv.');
   }
   return format;
 }
