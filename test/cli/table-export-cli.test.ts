@@ -196,7 +196,7 @@ describe('an evaluation', () => {
     expect(employed).toMatchObject({ unit: 'rate', value: 0.5, numerator: 2, denominator: 4 });
     const lines = rowsOf(book.getWorksheet('Payment lines')).rows;
     expect(lines.find((l) => l.rule === 'job-found')).toMatchObject({
-      type: 'per-outcome',
+      type: 'payment',
       outcomes: 2,
       amount: 100000,
     });
