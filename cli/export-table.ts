@@ -2,12 +2,12 @@
  * `--format table|xlsx|csv` and `-o FILE` for the role commands that print a
  * table (payments, an evaluation, evidence batches): the options, their
  * checks (before any API call, so a usage error costs nothing), and writing
- * the tables (functions/adapters/table-export.ts) to the file or, for CSV,
+ * the tables (functions/shared/table-export.ts) to the file or, for CSV,
  * to standard output.
  */
 import { writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type ExportFormat, type ExportTable, tableCsv, tablesXlsx } from '../functions/adapters/table-export.ts';
+import { type ExportFormat, type ExportTable, tableCsv } from '../functions/shared/table-export.ts';
 import { usage } from './errors.ts';
 import { say } from './output.ts';
 
@@ -57,6 +57,7 @@ export function checkExport(opts: ExportOptions): void {
 export async function writeExport(opts: ExportOptions, tables: readonly ExportTable[]): Promise<void> {
   if (opts.format === 'xlsx') {
     const file = opts.output as string; // checkExport required it
+    const { tablesXlsx } = await import('../functions/adapters/xlsx-batch.ts');
     await writeFile(file, await tablesXlsx(tables));
     const rows = tables.reduce((n, t) => n + t.rows.length, 0);
     say(`Wrote ${file}: ${tables.map((t) => t.name).join(', ')} (${rows} row${rows === 1 ? '' : 's'})`);

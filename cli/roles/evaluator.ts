@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { cosignNote } from '#ledger';
+import { EVALUATION_SHEETS, evaluationTables } from '../../functions/shared/export-tables.ts';
 import { seqArg, sizeArg } from '../args.ts';
 import { nowSeconds, openWitnessKey } from '../commands/keys.ts';
 import { trustedKeys } from '../context.ts';
@@ -16,7 +17,6 @@ import { printJson, say } from '../output.ts';
 import { spinner } from '../table.ts';
 import type { EvaluationRun, RecordedEvaluation } from './answers.ts';
 import { type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
-import { EVALUATION_SHEETS, evaluationTables } from './export-tables.ts';
 import {
   paymentStep,
   paymentTarget,

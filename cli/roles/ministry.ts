@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { PaymentStatus } from '#payments';
 import type { ReportLang } from '#services';
+import { paymentsTable } from '../../functions/shared/export-tables.ts';
 import { langArg, paymentOf } from '../args.ts';
 import { readSpecFile } from '../commands/contract.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
@@ -13,7 +14,6 @@ import { checkExport, type ExportOptions, exportOptions, writeExport } from '../
 import { printJson, say } from '../output.ts';
 import type { ApprovalReport, IssuedReport, StepReceipt } from './answers.ts';
 import { type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
-import { paymentsTable } from './export-tables.ts';
 import { renderIssued, renderList, renderShow, renderStep } from './render.ts';
 import { paymentStep, paymentTarget, registerContractVersions, SEPARATION, type StepOptions } from './shared.ts';
 import { signingKey } from './signing.ts';

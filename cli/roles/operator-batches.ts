@@ -5,12 +5,12 @@
  * table, or exported (--format xlsx|csv: a column per record type).
  */
 import type { Command } from 'commander';
+import { batchesTable, type ListedBatch } from '../../functions/shared/export-tables.ts';
 import { apiAction } from '../errors.ts';
 import { checkExport, type ExportOptions, exportOptions, writeExport } from '../export-table.ts';
 import { printJson, say } from '../output.ts';
 import { table } from '../table.ts';
 import { type ConnectionOptions, connect, connection, examples } from './connection.ts';
-import { batchesTable, type ListedBatch } from './export-tables.ts';
 
 interface BatchPage {
   contract: string;

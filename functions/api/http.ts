@@ -31,6 +31,8 @@ export interface RouteSchemas {
   readonly status?: number;
   /** Non-JSON answers (e.g. application/x-ndjson for the export). */
   readonly responseType?: string;
+  /** Further media types the success may come as (a query asks for them: format=xlsx|csv, table-answer.ts). */
+  readonly alsoTypes?: readonly string[];
 }
 
 export interface RouteRequest<P = Record<string, string>, Q = Record<string, string>, B = unknown> {

@@ -1,7 +1,8 @@
-/** The table exporter (functions/adapters/table-export.ts): typed XLSX cells read back with exceljs, and RFC 4180 CSV. */
+/** The table exporter (functions/shared/table-export.ts, functions/adapters/xlsx/tables.ts): typed XLSX cells read back with exceljs, and RFC 4180 CSV. */
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { type ExportTable, majorUnits, tableCsv, tablesXlsx } from '../../functions/adapters/table-export.ts';
+import { tablesXlsx } from '../../functions/adapters/xlsx-batch.ts';
+import { type ExportTable, majorUnits, tableCsv } from '../../functions/shared/table-export.ts';
 
 const payments: ExportTable = {
   name: 'Payments',

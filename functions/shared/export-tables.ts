@@ -1,13 +1,13 @@
 /**
- * The role commands' tables as export tables (--format xlsx|csv,
- * cli/export-table.ts): payments with their states and dates, an
+ * The exported tables (the role commands' --format xlsx|csv,
+ * cli/export-table.ts; the API's format query, functions/api/table-answer.ts): payments with their states and dates, an
  * evaluation's outcome tables, evidence counts per batch and record type.
  * Cells keep their types (minor units, dates, counts); the terminal tables
  * stay in render.ts and cli/evaluation-view.ts.
  */
 import type { EvaluationResult } from '#evaluation';
 import type { PaymentStatus } from '#payments';
-import type { ExportCell, ExportColumn, ExportTable } from '../../functions/adapters/table-export.ts';
+import type { ExportCell, ExportColumn, ExportTable } from './table-export.ts';
 
 const text = (label: string): ExportColumn => ({ label, kind: 'text' });
 const number = (label: string): ExportColumn => ({ label, kind: 'number' });
