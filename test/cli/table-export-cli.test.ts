@@ -247,3 +247,30 @@ describe('evidence batches', () => {
     expect(rows[0]?.['appended at']).toBeInstanceOf(Date);
   });
 });
+
+describe('an evaluation run', () => {
+  it('sib evaluator evaluate --format xlsx: the evaluation recorded, its tables written', async () => {
+    const result = await cli.run([
+      'evaluator',
+      'evaluate',
+      '--contract',
+      contract,
+      '--period',
+      'y2',
+      '--format',
+      'xlsx',
+      '-o',
+      out('y2.xlsx'),
+    ]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(lines(result.stdout)).toEqual([
+      expect.stringMatching(
+        /^Wrote .*y2\.xlsx: Outcomes, Groups, Comparisons, Triggers, Indicators, Payment lines, Caps, Allocation \(\d+ rows\)$/,
+      ),
+    ]);
+    const book = await workbook(out('y2.xlsx'));
+    const payLines = rowsOf(book.getWorksheet('Payment lines')).rows;
+    expect(payLines.find((l) => l.rule === 'paid before')).toMatchObject({ amount: 100000 });
+  });
+});
