@@ -108,13 +108,14 @@ export const EVALUATION_SHEETS = [
   'Allocation',
 ] as const;
 
-/** A metric's value as a number: money metrics (minor units) in major units, like the money columns. */
-function metricValue(m: EvaluationResult['metrics'][number], result: EvaluationResult): ExportCell {
-  if (m.unit !== 'money') return m.value;
-  const minor = result.payments.minorUnit;
-  const v = BigInt(m.value);
-  const scale = 10n ** BigInt(minor);
-  return Number(v / scale) + Number(v % scale) / Number(scale);
+/** A metric's figure typed by its unit: rates as percentages, money in currency units, the rest as numbers. */
+function figure(unit: string, value: string | undefined, result: EvaluationResult): ExportCell {
+  if (value === undefined) return undefined;
+  if (unit === 'rate') return { value, kind: 'percent' };
+  if (unit === 'money') {
+    return { value, kind: 'money', currency: result.payments.currency, minorUnit: result.payments.minorUnit };
+  }
+  return value;
 }
 
 /** An evaluation's tables, a sheet each (an empty one keeps its header, so the sheets are always the same). */
@@ -143,13 +144,13 @@ export function evaluationTables(result: EvaluationResult): ExportTable[] {
         m.id,
         m.title,
         m.unit,
-        metricValue(m, result),
+        figure(m.unit, m.value, result),
         m.numerator,
         m.denominator,
         m.target?.direction,
-        m.target?.value,
-        m.interval?.low,
-        m.interval?.high,
+        figure(m.unit, m.target?.value, result),
+        figure(m.unit, m.interval?.low, result),
+        figure(m.unit, m.interval?.high, result),
         m.met === undefined ? '' : m.met ? 'yes' : 'no',
         m.pending,
         m.illustrative === true ? 'yes' : '',
@@ -171,12 +172,12 @@ export function evaluationTables(result: EvaluationResult): ExportTable[] {
         (m.groups ?? []).map((g) => [
           m.id,
           g.group,
-          g.value,
+          figure(m.unit, g.value, result),
           g.numerator,
           g.denominator,
           g.planned,
-          g.interval?.low,
-          g.interval?.high,
+          figure(m.unit, g.interval?.low, result),
+          figure(m.unit, g.interval?.high, result),
         ]),
       ),
     },

@@ -9,20 +9,35 @@
 
 /**
  * What a column holds: `money` cells are integer strings of minor units
- * (kopecks), written in major units; `date` cells are YYYY-MM-DD; `datetime`
- * cells are ISO 8601 instants (UTC).
+ * (kopecks), written in major units; `percent` cells are fractions (0.5 is
+ * 50%); `date` cells are YYYY-MM-DD; `datetime` cells are ISO 8601 instants
+ * (UTC).
  */
-export type ColumnKind = 'text' | 'number' | 'money' | 'date' | 'datetime';
+export type ColumnKind = 'text' | 'number' | 'percent' | 'money' | 'date' | 'datetime';
 
-export interface ExportColumn {
-  readonly label: string;
+/** How a value is written: its kind and, for money, the currency. */
+export interface CellType {
   readonly kind: ColumnKind;
   /** money: the ISO currency code (shown in the number format) and its minor unit (digits after the point). */
   readonly currency?: string;
   readonly minorUnit?: number;
 }
 
-export type ExportCell = string | number | undefined;
+export interface ExportColumn extends CellType {
+  readonly label: string;
+}
+
+/** A cell of its own type, in a column of mixed units (an evaluation's values: rates, counts, money). */
+export interface TypedCell extends CellType {
+  readonly value: string | number;
+}
+
+export type ExportCell = string | number | undefined | TypedCell;
+
+/** A cell's value and the type it is written as: its own, else its column's. */
+export function cellOf(cell: ExportCell, column: ExportColumn): { value: string | number | undefined; type: CellType } {
+  return typeof cell === 'object' ? { value: cell.value, type: cell } : { value: cell, type: column };
+}
 
 export interface ExportTable {
   /** The sheet's name (at most 31 characters, no []:*?/\). */
@@ -45,9 +60,10 @@ export function majorUnits(minor: string, minorUnit: number): string {
 
 /** A cell as CSV text: money in major units with a point, dates and numbers as given. */
 export function csvText(cell: ExportCell, column: ExportColumn): string {
-  if (cell === undefined || cell === '') return '';
-  if (column.kind === 'money') return majorUnits(String(cell), column.minorUnit ?? 2);
-  return String(cell);
+  const { value, type } = cellOf(cell, column);
+  if (value === undefined || value === '') return '';
+  if (type.kind === 'money') return majorUnits(String(value), type.minorUnit ?? 2);
+  return String(value);
 }
 
 /** RFC 4180: a field with a quote, comma or line break is quoted, its quotes doubled. */

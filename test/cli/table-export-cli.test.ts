@@ -194,6 +194,9 @@ describe('an evaluation', () => {
     const outcomes = rowsOf(book.getWorksheet('Outcomes')).rows;
     const employed = outcomes.find((r) => r.metric === 'employed');
     expect(employed).toMatchObject({ unit: 'rate', value: 0.5, numerator: 2, denominator: 4 });
+    const outcomesSheet = book.getWorksheet('Outcomes');
+    const row = 2 + outcomes.indexOf(employed as Record<string, unknown>);
+    expect(outcomesSheet?.getCell(row, 4).numFmt).toBe('0.0%');
     const lines = rowsOf(book.getWorksheet('Payment lines')).rows;
     expect(lines.find((l) => l.rule === 'job-found')).toMatchObject({
       type: 'payment',

@@ -62,6 +62,35 @@ describe('tablesXlsx', () => {
   });
 });
 
+describe('typed cells in a column of mixed units', () => {
+  const mixed: ExportTable = {
+    name: 'Outcomes',
+    columns: [
+      { label: 'metric', kind: 'text' },
+      { label: 'value', kind: 'number' },
+    ],
+    rows: [
+      ['employed', { value: '0.512345', kind: 'percent' }],
+      ['cost', { value: '123456', kind: 'money', currency: 'KZT', minorUnit: 2 }],
+      ['count', '42'],
+    ],
+  };
+
+  it('XLSX: each cell written as its own type', async () => {
+    const sheet = (await readBack(await tablesXlsx([mixed]))).getWorksheet('Outcomes') as ExcelJS.Worksheet;
+
+    expect(sheet.getCell('B2').value).toBe(0.512345);
+    expect(sheet.getCell('B2').numFmt).toBe('0.0%');
+    expect(sheet.getCell('B3').value).toBe(1234.56);
+    expect(sheet.getCell('B3').numFmt).toBe('#,##0.00 "KZT"');
+    expect(sheet.getCell('B4').value).toBe(42);
+  });
+
+  it('CSV: rates as fractions, money in currency units', () => {
+    expect(tableCsv(mixed)).toBe('\uFEFFmetric,value\r\nemployed,0.512345\r\ncost,1234.56\r\ncount,42\r\n');
+  });
+});
+
 describe('tableCsv', () => {
   it('is RFC 4180 with a byte-order mark: CRLF, quoted fields, money in major units, the currency in the header', () => {
     const csv = tableCsv(payments);

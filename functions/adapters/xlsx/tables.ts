@@ -5,29 +5,25 @@
  * sorts them. Loaded through xlsx-batch.ts (a lazy chunk of the functions).
  */
 import ExcelJS from 'exceljs';
-import {
-  csvText,
-  type ExportCell,
-  type ExportColumn,
-  type ExportTable,
-  majorUnits,
-} from '../../shared/table-export.ts';
+import { type CellType, cellOf, csvText, type ExportTable, majorUnits } from '../../shared/table-export.ts';
 
 const DATE_FORMAT = 'yyyy-mm-dd';
 const DATETIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';
+const PERCENT_FORMAT = '0.0%';
 
 /** A money column's number format: thousands grouped, the minor unit's digits, the currency after. */
-function moneyFormat(c: ExportColumn): string {
+function moneyFormat(c: CellType): string {
   const places = c.minorUnit ?? 2;
   const number = places === 0 ? '#,##0' : `#,##0.${'0'.repeat(places)}`;
   return c.currency === undefined ? number : `${number} "${c.currency}"`;
 }
 
 /** A cell's typed value; text that does not parse as its kind stays text rather than failing the export. */
-function xlsxValue(cell: ExportCell, c: ExportColumn): ExcelJS.CellValue {
+function xlsxValue(cell: string | number | undefined, c: CellType): ExcelJS.CellValue {
   if (cell === undefined || cell === '') return null;
   switch (c.kind) {
-    case 'number': {
+    case 'number':
+    case 'percent': {
       const n = typeof cell === 'number' ? cell : Number(cell);
       return Number.isFinite(n) ? n : String(cell);
     }
@@ -44,8 +40,9 @@ function xlsxValue(cell: ExportCell, c: ExportColumn): ExcelJS.CellValue {
   }
 }
 
-function numFmt(c: ExportColumn): string | undefined {
+function numFmt(c: CellType): string | undefined {
   if (c.kind === 'money') return moneyFormat(c);
+  if (c.kind === 'percent') return PERCENT_FORMAT;
   if (c.kind === 'date') return DATE_FORMAT;
   if (c.kind === 'datetime') return DATETIME_FORMAT;
   return undefined;
@@ -69,14 +66,18 @@ export async function tablesXlsx(tables: readonly ExportTable[]): Promise<Uint8A
     sheet.addRow(table.columns.map((c) => c.label));
     sheet.getRow(1).font = { bold: true };
     sheet.views = [{ state: 'frozen', ySplit: 1 }];
-    for (const row of table.rows) sheet.addRow(table.columns.map((c, i) => xlsxValue(row[i], c)));
+    for (const [r, row] of table.rows.entries()) {
+      table.columns.forEach((c, i) => {
+        const { value, type } = cellOf(row[i], c);
+        const cell = sheet.getCell(r + 2, i + 1);
+        cell.value = xlsxValue(value, type);
+        // Per cell, not per column: a column format would also restyle the header, and a cell may have its own type.
+        const format = numFmt(type);
+        if (format !== undefined && cell.value !== null) cell.numFmt = format;
+      });
+    }
     table.columns.forEach((c, i) => {
       const column = sheet.getColumn(i + 1);
-      const format = numFmt(c);
-      // Per cell below the header: a column format would also restyle the header.
-      if (format !== undefined) {
-        for (let r = 2; r <= table.rows.length + 1; r++) sheet.getCell(r, i + 1).numFmt = format;
-      }
       const widest = Math.max(
         c.label.length,
         ...table.rows.map((row) =>
