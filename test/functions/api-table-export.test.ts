@@ -7,7 +7,7 @@
  * naming the query field; without the query the JSON answer is unchanged.
  */
 import ExcelJS from 'exceljs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ingestBatch } from '#services';
 import * as contractsApi from '../../functions/api/contracts.ts';
 import * as ledgerApi from '../../functions/api/ledger.ts';
@@ -54,7 +54,17 @@ async function sheetOf(bytes: Buffer, name: string): Promise<ExcelJS.Worksheet> 
 
 let contract = '';
 let payment = 0;
+/** Powertools' log lines and metrics (stdout, stderr) are not the test's output. */
+function quiet(): void {
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+}
+beforeEach(() => {
+  quiet();
+  return () => vi.restoreAllMocks();
+});
 beforeAll(async () => {
+  quiet();
   contract = freshContract(contracts, 'table-export');
   await registerFixture(runtime(), contract);
   await ingestBatch(
@@ -78,6 +88,7 @@ beforeAll(async () => {
   const evaluated = await contractsApi.handler(event, lambdaContext());
   expect(evaluated.statusCode, evaluated.body).toBe(201);
   payment = (JSON.parse(evaluated.body ?? '{}') as { entry: { seq: number } }).entry.seq;
+  vi.restoreAllMocks();
 });
 
 describe('format=xlsx|csv', () => {
