@@ -32,7 +32,7 @@ import { ContractListSchema, listContracts } from './contract-list.ts';
 import { evidenceDue } from './contracts-due.ts';
 import { actor, apiHandler, defineRoute, json } from './http.ts';
 import { CanonicalDecimalString } from './params.ts';
-import { EXPORT_TYPES, ExportQuerySchema, tableAnswer } from './table-answer.ts';
+import { EvaluationExportQuerySchema, EXPORT_TYPES, tableAnswer } from './table-answer.ts';
 
 /**
  * Contracts and evaluation over HTTP (the Lambda of the `api/contracts`
@@ -405,7 +405,7 @@ export const IMPLS = {
   getEvaluation: defineRoute(
     {
       params: EvaluationParamsSchema,
-      query: ExportQuerySchema,
+      query: EvaluationExportQuerySchema,
       response: RecordedEvaluationSchema,
       status: 200,
       alsoTypes: EXPORT_TYPES,
@@ -428,7 +428,12 @@ export const IMPLS = {
       const result = await loadResult(request.rt.contracts, recorded, seq);
       // Issue 17: the outcome tables as a spreadsheet (a sheet each; CSV the outcomes), as `sib evaluator evaluation --format`.
       if (request.query.format !== undefined) {
-        return tableAnswer(request.query.format, `${contract}-evaluation-${seq}`, evaluationTables(result));
+        return tableAnswer(
+          request.query.format,
+          `${contract}-evaluation-${seq}`,
+          evaluationTables(result),
+          request.query.sheet,
+        );
       }
       const caller = request.caller as NonNullable<typeof request.caller>;
       return json(200, {

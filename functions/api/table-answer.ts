@@ -7,6 +7,7 @@
  * XLSX_MODULES), loaded on the first workbook only.
  */
 import * as z from 'zod';
+import { EVALUATION_SHEETS } from '../shared/export-tables.ts';
 import type { HttpResult } from '../shared/middleware.ts';
 import { XLSX_MEDIA_TYPE } from '../shared/request.ts';
 import { type ExportTable, tableCsv } from '../shared/table-export.ts';
@@ -24,14 +25,27 @@ export const ExportQuerySchema = z.strictObject({ format: ExportFormatSchema });
 /** The media types beside JSON (the OpenAPI document lists them). */
 export const EXPORT_TYPES = [XLSX_MEDIA_TYPE, 'text/csv'] as const;
 
-/** The tables as a download named `<name>.<format>`; CSV carries the first table (XLSX a sheet each). */
+/** An evaluation's query: the format, and which of its tables a CSV carries. */
+export const EvaluationExportQuerySchema = z.strictObject({
+  format: ExportFormatSchema,
+  sheet: z
+    .enum(EVALUATION_SHEETS)
+    .optional()
+    .describe('with format=csv, the table to write (default Outcomes); XLSX has a sheet each'),
+});
+
+/**
+ * The tables as a download named `<name>.<format>`; CSV carries one table,
+ * the one named `sheet` (else the first), XLSX a sheet each.
+ */
 export async function tableAnswer(
   format: 'xlsx' | 'csv',
   name: string,
   tables: readonly ExportTable[],
+  sheet?: string,
 ): Promise<HttpResult> {
   const disposition = `attachment; filename="${name}.${format}"`;
-  const [first] = tables;
+  const first = sheet === undefined ? tables[0] : tables.find((t) => t.name === sheet);
   if (format === 'csv' && first !== undefined) {
     return {
       statusCode: 200,

@@ -153,6 +153,19 @@ describe('format=xlsx|csv', () => {
     expect(csv.bytes.toString('utf8')).toMatch(/^\uFEFFmetric,title,unit,value,/);
   });
 
+  it('GET …/evaluations/{seq}?format=csv&sheet=Payment lines: that table; an unknown sheet is 422', async () => {
+    const seq = { seq: String(payment) };
+    const lines = await call('contracts', 'getEvaluation', 'evaluator', { format: 'csv', sheet: 'Payment lines' }, seq);
+    const unknown = await call('contracts', 'getEvaluation', 'evaluator', { format: 'csv', sheet: 'Nope' }, seq);
+
+    expect(lines.status).toBe(200);
+    expect(lines.bytes.toString('utf8')).toMatch(/^\uFEFFrule,type,outcomes,amount \(RUB\),formula\r\n/);
+    expect(unknown.status).toBe(422);
+    expect(JSON.parse(unknown.bytes.toString('utf8')).errors).toEqual([
+      expect.objectContaining({ field: expect.stringMatching(/sheet/) }),
+    ]);
+  });
+
   it('an unknown format is 422 naming query.format', async () => {
     const answer = await call('payments', 'listPayments', 'ministry', { format: 'pdf' });
 
