@@ -6,11 +6,13 @@
  */
 import type { Command } from 'commander';
 import { cosignNote } from '#ledger';
+import { EVALUATION_SHEETS, evaluationTables } from '../../functions/shared/export-tables.ts';
 import { seqArg, sizeArg } from '../args.ts';
 import { nowSeconds, openWitnessKey } from '../commands/keys.ts';
 import { trustedKeys } from '../context.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
 import { renderEvaluation } from '../evaluation-view.ts';
+import { checkExport, type ExportOptions, exportOptions, writeExport } from '../export-table.ts';
 import { printJson, say } from '../output.ts';
 import { spinner } from '../table.ts';
 import type { EvaluationRun, RecordedEvaluation } from './answers.ts';
@@ -64,6 +66,7 @@ function registerEvaluate(evaluator: Command): void {
     .requiredOption('--period <id>', 'a measurement period of the contract')
     .option('--checkpoint <size>', 'evaluate the log as it was at this tree size (default: its current size)', sizeArg);
   signingKey(evaluate, "the analyst's");
+  exportOptions(evaluate, EVALUATION_SHEETS);
   examples(
     connection(
       evaluate,
@@ -72,10 +75,12 @@ function registerEvaluate(evaluator: Command): void {
     [
       'sib evaluator evaluate --contract second-chance-kamchatka --period y1',
       'sib evaluator evaluate --contract peterborough --period cohort-1-result --checkpoint 12 --json',
+      'sib evaluator evaluate --contract second-chance-kamchatka --period y1 --format xlsx -o y1.xlsx',
     ],
     "The same period at the same checkpoint gives the same result (and the same entry). The payment is the\nentry's seq; another evaluator subject attests it (sib evaluator attest).",
   ).action(
     apiAction(async (_ctx, opts: EvaluateOptions) => {
+      checkExport(opts);
       const api = connect('evaluator', opts);
       const spin = spinner(`evaluating ${opts.contract} period ${opts.period}`);
       const checkpoint = opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint };
@@ -97,6 +102,10 @@ function registerEvaluate(evaluator: Command): void {
       } finally {
         spin.stop();
       }
+      if (opts.format !== 'table') {
+        await writeExport(opts, evaluationTables(run.result));
+        return;
+      }
       if (opts.json) {
         printJson(run);
         return;
@@ -110,7 +119,7 @@ function registerEvaluate(evaluator: Command): void {
   );
 }
 
-interface EvaluateOptions extends ConnectionOptions {
+interface EvaluateOptions extends ConnectionOptions, ExportOptions {
   contract: string;
   period: string;
   checkpoint?: number;
@@ -245,14 +254,22 @@ function registerEvaluation(evaluator: Command): void {
     .description('a recorded evaluation: who recorded it and when, and its full result')
     .requiredOption('--contract <id>', 'contract id')
     .requiredOption('--seq <n>', 'the seq of its evaluation entry (the payment id)', seqArg);
+  exportOptions(evaluation, EVALUATION_SHEETS);
   examples(connection(evaluation, 'print the recorded evaluation (with the pseudonyms behind each outcome) as JSON'), [
     'sib evaluator evaluation --contract second-chance-kamchatka --seq 13',
+    'sib evaluator evaluation --contract second-chance-kamchatka --seq 13 --format xlsx -o evaluation-13.xlsx',
+    "sib evaluator evaluation --contract second-chance-kamchatka --seq 13 --format csv --sheet 'payment lines'",
   ]).action(
-    apiAction(async (_ctx, opts: ConnectionOptions & { contract: string; seq: number }) => {
+    apiAction(async (_ctx, opts: ConnectionOptions & ExportOptions & { contract: string; seq: number }) => {
+      checkExport(opts);
       const api = connect('evaluator', opts);
       const r = (
         await api.call<RecordedEvaluation>('getEvaluation', { params: { contract: opts.contract, seq: opts.seq } })
       ).body;
+      if (opts.format !== 'table') {
+        await writeExport(opts, evaluationTables(r.result));
+        return;
+      }
       if (opts.json) {
         printJson(r);
         return;

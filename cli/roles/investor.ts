@@ -8,16 +8,20 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { sha256, toHex } from '#kernel';
 import type { VerifyResult } from '#ledger';
+import type { PaymentStatus } from '#payments';
 import type { ReportLang, StoredReport } from '#services';
+import { paymentsTable } from '../../functions/shared/export-tables.ts';
 import { collect } from '../args.ts';
 import { trustedKeys } from '../context.ts';
 import { apiAction, Exit, runAction, usage } from '../errors.ts';
+import { checkExport, exportOptions, type ExportOptions as TableExportOptions, writeExport } from '../export-table.ts';
 import { safeFileName } from '../files.ts';
 import { printJson, say } from '../output.ts';
 import { table } from '../table.ts';
 import { printVerify, verifiedLine, verifyExportText, verifyReportFile } from '../verification.ts';
 import type { Link } from './answers.ts';
 import { type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
+import { renderList } from './render.ts';
 import { registerContractVersions } from './shared.ts';
 import { download } from './transfer.ts';
 
@@ -25,14 +29,41 @@ export function register(program: Command): void {
   const investor = roleGroup(
     program,
     'investor',
-    "the investor: audit reports (list, download, verify offline), the log's checkpoint and its export",
+    "the investor: payments, audit reports (list, download, verify offline), the log's checkpoint and its export",
   );
+  registerPayments(investor);
   registerReports(investor);
   registerDownload(investor);
   registerVerify(investor);
   registerCheckpoint(investor);
   registerExport(investor);
   registerContractVersions(investor, 'investor');
+}
+
+function registerPayments(investor: Command): void {
+  const payments = investor
+    .command('payments')
+    .description("the contract's payments: each with its state and the date of each step")
+    .requiredOption('--contract <id>', 'contract id');
+  exportOptions(payments);
+  examples(connection(payments, 'print {contract, payments} with their full history as JSON'), [
+    'sib investor payments --contract second-chance-kamchatka',
+    'sib investor payments --contract second-chance-kamchatka --format xlsx -o payments.xlsx',
+    'sib investor payments --contract second-chance-kamchatka --format csv > payments.csv',
+  ]).action(
+    apiAction(async (_ctx, opts: ConnectionOptions & TableExportOptions & { contract: string }) => {
+      checkExport(opts);
+      const api = connect('investor', opts);
+      const list = (
+        await api.call<{ contract: string; payments: PaymentStatus[] }>('listPayments', {
+          params: { contract: opts.contract },
+        })
+      ).body;
+      if (opts.format !== 'table') await writeExport(opts, [paymentsTable(list.payments)]);
+      else if (opts.json) printJson(list);
+      else say(renderList(opts.contract, list.payments));
+    }, 'investor'),
+  );
 }
 
 function registerReports(investor: Command): void {

@@ -8,9 +8,11 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { PaymentOrderData, PaymentStatus } from '#payments';
 import type { ReportLang } from '#services';
+import { paymentsTable } from '../../functions/shared/export-tables.ts';
 import { langArg, paymentOf } from '../args.ts';
 import { readSpecFile } from '../commands/contract.ts';
 import { apiAction, Exit, usage } from '../errors.ts';
+import { checkExport, type ExportOptions, exportOptions, writeExport } from '../export-table.ts';
 import { printJson, say } from '../output.ts';
 import type { ApprovalReport, IssuedReport, StepReceipt } from './answers.ts';
 import { type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
@@ -81,16 +83,20 @@ function registerPayments(ministry: Command): void {
     )
     .requiredOption('--contract <id>', 'contract id')
     .option('--payment <id>', 'one payment: <seq> or <contract>/<seq>');
+  exportOptions(payments);
   examples(connection(payments, 'print the payments (or the payment) with their full history as JSON'), [
     'sib ministry payments --contract second-chance-kamchatka',
     'sib ministry payments --contract second-chance-kamchatka --payment 13',
+    'sib ministry payments --contract second-chance-kamchatka --format xlsx -o payments.xlsx',
   ]).action(
-    apiAction(async (_ctx, opts: ConnectionOptions & { contract: string; payment?: string }) => {
+    apiAction(async (_ctx, opts: ConnectionOptions & ExportOptions & { contract: string; payment?: string }) => {
+      checkExport(opts);
       const payment = opts.payment === undefined ? undefined : paymentOf(opts.contract, opts.payment);
       const api = connect('ministry', opts);
       if (payment !== undefined) {
         const p = (await api.call<PaymentStatus>('getPayment', { params: { contract: opts.contract, payment } })).body;
-        if (opts.json) printJson(p);
+        if (opts.format !== 'table') await writeExport(opts, [paymentsTable([p])]);
+        else if (opts.json) printJson(p);
         else say(renderShow(opts.contract, p));
         return;
       }
@@ -99,7 +105,8 @@ function registerPayments(ministry: Command): void {
           params: { contract: opts.contract },
         })
       ).body;
-      if (opts.json) printJson(list);
+      if (opts.format !== 'table') await writeExport(opts, [paymentsTable(list.payments)]);
+      else if (opts.json) printJson(list);
       else say(renderList(opts.contract, list.payments));
     }, 'ministry'),
   );

@@ -20,6 +20,7 @@ import { problemCounts, problemTable } from '../problems.ts';
 import { progressBar, spinner } from '../table.ts';
 import type { BatchReceipt, UploadStatus } from './answers.ts';
 import { type Api, type ConnectionOptions, connect, connection, examples, roleGroup } from './connection.ts';
+import { registerBatches } from './operator-batches.ts';
 import { registerTemplate } from './operator-template.ts';
 import { accepted, renderBatchReceipt } from './render.ts';
 import { registerContractVersions, registerRecordProof, registerRecords } from './shared.ts';
@@ -33,6 +34,7 @@ export function register(program: Command): void {
   );
   registerSubmit(operator);
   registerBatch(operator);
+  registerBatches(operator);
   registerUpload(operator);
   registerTemplate(operator);
   registerRecords(operator, 'operator');

@@ -25,12 +25,14 @@ import {
   runEvaluation,
   SIGNING_ROLES_OF_ROLE,
 } from '#services';
+import { evaluationTables } from '../shared/export-tables.ts';
 import { type HttpResult, logger } from '../shared/middleware.ts';
 import { assertContract } from './auth.ts';
 import { ContractListSchema, listContracts } from './contract-list.ts';
 import { evidenceDue } from './contracts-due.ts';
 import { actor, apiHandler, defineRoute, json } from './http.ts';
 import { CanonicalDecimalString } from './params.ts';
+import { EvaluationExportQuerySchema, EXPORT_TYPES, tableAnswer } from './table-answer.ts';
 
 /**
  * Contracts and evaluation over HTTP (the Lambda of the `api/contracts`
@@ -401,7 +403,13 @@ export const IMPLS = {
   ),
 
   getEvaluation: defineRoute(
-    { params: EvaluationParamsSchema, response: RecordedEvaluationSchema, status: 200 },
+    {
+      params: EvaluationParamsSchema,
+      query: EvaluationExportQuerySchema,
+      response: RecordedEvaluationSchema,
+      status: 200,
+      alsoTypes: EXPORT_TYPES,
+    },
     async (request) => {
       const { contract } = request.params;
       const seq = Number(request.params.seq);
@@ -418,6 +426,15 @@ export const IMPLS = {
         );
       }
       const result = await loadResult(request.rt.contracts, recorded, seq);
+      // Issue 17: the outcome tables as a spreadsheet (a sheet each; CSV the outcomes), as `sib evaluator evaluation --format`.
+      if (request.query.format !== undefined) {
+        return tableAnswer(
+          request.query.format,
+          `${contract}-evaluation-${seq}`,
+          evaluationTables(result),
+          request.query.sheet,
+        );
+      }
       const caller = request.caller as NonNullable<typeof request.caller>;
       return json(200, {
         contract,

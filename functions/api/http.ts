@@ -33,6 +33,8 @@ export interface RouteSchemas {
   readonly responseType?: string;
   /** A read that refuses (409) what the state does not allow yet (the payment order of a payment not approved). */
   readonly conflict?: true;
+  /** Further media types the success may come as (a query asks for them: format=xlsx|csv, table-answer.ts). */
+  readonly alsoTypes?: readonly string[];
 }
 
 export interface RouteRequest<P = Record<string, string>, Q = Record<string, string>, B = unknown> {

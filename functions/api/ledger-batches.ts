@@ -14,12 +14,14 @@
 import * as z from 'zod';
 import { ValidationError } from '#kernel';
 import { ContractIdSchema, EVIDENCE_BATCH_KIND } from '#ledger';
+import { batchesTable } from '../shared/export-tables.ts';
 import type { HttpResult } from '../shared/middleware.ts';
 import { defineRoute, json } from './http.ts';
 import { requireLog } from './ledger-log.ts';
 import { BatchBodySchema, ContractParams } from './ledger-schemas.ts';
 import { uploadsNotLogged } from './ledger-uploads.ts';
 import { CanonicalCount } from './params.ts';
+import { EXPORT_TYPES, ExportFormatSchema, tableAnswer } from './table-answer.ts';
 
 /** Most batches one page carries; `next` continues. */
 export const MAX_BATCH_PAGE = 200;
@@ -29,6 +31,7 @@ export const BatchListQuery = z.strictObject({
   limit: CanonicalCount.pipe(z.number().min(1).max(MAX_BATCH_PAGE))
     .optional()
     .describe(`1 to ${MAX_BATCH_PAGE}, default 50`),
+  format: ExportFormatSchema,
 });
 
 const Hex32 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -67,7 +70,7 @@ export const BatchListSchema = z.object({
 });
 
 export const listBatches = defineRoute(
-  { params: ContractParams, query: BatchListQuery, response: BatchListSchema, status: 200 },
+  { params: ContractParams, query: BatchListQuery, response: BatchListSchema, status: 200, alsoTypes: EXPORT_TYPES },
   async ({ params, query, rt }): Promise<HttpResult> => {
     const { contract } = params;
     const head = await requireLog(rt, contract);
@@ -95,6 +98,8 @@ export const listBatches = defineRoute(
         appendedAt: entry.at,
       };
     });
+    // Issue 17: the page's records per batch and type as a spreadsheet, as `sib operator batches --format`.
+    if (query.format !== undefined) return tableAnswer(query.format, `${contract}-batches`, [batchesTable(batches)]);
     return json(200, {
       contract,
       size: head.size,

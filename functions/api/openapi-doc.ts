@@ -355,6 +355,12 @@ function operation(route: RouteDef, doc: RouteDoc, schemas: SchemaConverter): Js
             ? {}
             : { type: 'string' },
       },
+      ...Object.fromEntries(
+        (doc.alsoTypes ?? []).map((type) => [
+          type,
+          { schema: type.startsWith('text/') ? { type: 'string' } : { type: 'string', format: 'binary' } },
+        ]),
+      ),
     },
     headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
   };

@@ -12,6 +12,7 @@ import {
   readPayments,
   rejectPayment,
 } from '#services';
+import { paymentsTable } from '../shared/export-tables.ts';
 import type { HttpResult } from '../shared/middleware.ts';
 import { logger } from '../shared/middleware.ts';
 import { toProblem } from '../shared/problem.ts';
@@ -19,6 +20,7 @@ import { ContractParamsSchema, Hex64Schema } from './contracts.ts';
 import { actor, apiHandler, defineRoute, json, type RouteRequest } from './http.ts';
 import { PaymentIdParam } from './params.ts';
 import { IssuedReportSchema, issueAudit, ReportLangSchema } from './reports.ts';
+import { EXPORT_TYPES, ExportQuerySchema, tableAnswer } from './table-answer.ts';
 
 /**
  * The payment workflow over HTTP (the Lambda of the `api/payments` routes in
@@ -260,9 +262,21 @@ function answer(receipt: PaymentStepReceipt) {
 
 export const IMPLS = {
   listPayments: defineRoute(
-    { params: ContractParamsSchema, response: PaymentListSchema, status: 200 },
-    async ({ params, rt }) =>
-      json(200, { contract: params.contract, payments: await readPayments(rt.contracts, params.contract) }),
+    {
+      params: ContractParamsSchema,
+      query: ExportQuerySchema,
+      response: PaymentListSchema,
+      status: 200,
+      alsoTypes: EXPORT_TYPES,
+    },
+    async ({ params, query, rt }) => {
+      const payments = await readPayments(rt.contracts, params.contract);
+      // Issue 17: the payments with their states and dates as a spreadsheet (the role commands' --format).
+      if (query.format !== undefined) {
+        return tableAnswer(query.format, `${params.contract}-payments`, [paymentsTable(payments)]);
+      }
+      return json(200, { contract: params.contract, payments });
+    },
   ),
 
   getPayment: defineRoute(

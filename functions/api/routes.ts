@@ -97,7 +97,8 @@ export const ROUTES: readonly RouteDef[] = [
     id: 'listBatches',
     method: 'GET',
     path: '/contracts/{contract}/batches',
-    summary: 'The evidence batches, newest first, with their receipts; uploads not in the log (first page)',
+    summary:
+      'The evidence batches, newest first, with their receipts; uploads not in the log (first page); `format=xlsx` or `csv`: records per batch and type as a file',
     roles: ['operator', 'evaluator'],
     contract: 'path',
     writes: false,
@@ -276,7 +277,8 @@ export const ROUTES: readonly RouteDef[] = [
     id: 'getEvaluation',
     method: 'GET',
     path: '/contracts/{contract}/evaluations/{seq}',
-    summary: 'A recorded evaluation: the full result, with the pseudonyms behind each outcome (evaluator only)',
+    summary:
+      'A recorded evaluation: the full result, with the pseudonyms behind each outcome (evaluator only); `format=xlsx` or `csv`: its outcome tables as a file',
     roles: ['evaluator'],
     contract: 'path',
     writes: false,
@@ -287,7 +289,7 @@ export const ROUTES: readonly RouteDef[] = [
     id: 'listPayments',
     method: 'GET',
     path: '/contracts/{contract}/payments',
-    summary: 'Every payment and its state, derived from the log',
+    summary: 'Every payment and its state, derived from the log; `format=xlsx` or `csv`: states and dates as a file',
     roles: ['ministry', 'investor', 'evaluator'],
     contract: 'path',
     writes: false,

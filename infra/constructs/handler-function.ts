@@ -100,14 +100,16 @@ export const LAZY_XLSX_IMPORT = '*/adapters/xlsx-batch.ts';
 
 /**
  * The modules that read or write XLSX workbooks (the batch route, the S3-event ingest, the contract's
- * template): bundled with splitting, exceljs a chunk.
+ * template; the tables exported by format=xlsx: payments, batches, an evaluation): bundled with
+ * splitting, exceljs a chunk.
  */
 export const XLSX_MODULES: ReadonlySet<FunctionModule> = new Set<FunctionModule>([
   'ingest-batch',
   'ingest-s3',
   'api/contracts',
-  // The payment-order data as a workbook (issue 17).
+  // The payment-order data and exported tables as workbooks (issue 17).
   'api/payments',
+  'api/ledger',
 ]);
 
 /** The modules bundled with code splitting: each lazy import it reaches becomes a chunk. */
