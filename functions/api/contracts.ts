@@ -1,7 +1,6 @@
 import * as z from 'zod';
-import { ContractProfileSchema, ContractSpecSchema } from '#contracts';
+import { ContractSpecSchema } from '#contracts';
 import type { EvaluationResult } from '#evaluation';
-import { contractTemplate, templateCsv } from '#intake';
 import { IntegrityError, NotFoundError, ValidationError } from '#kernel';
 import {
   ActorSchema,
@@ -26,10 +25,11 @@ import {
   SIGNING_ROLES_OF_ROLE,
 } from '#services';
 import { evaluationTables } from '../shared/export-tables.ts';
-import { type HttpResult, logger } from '../shared/middleware.ts';
+import { logger } from '../shared/middleware.ts';
 import { assertContract } from './auth.ts';
 import { ContractListSchema, listContracts } from './contract-list.ts';
 import { evidenceDue } from './contracts-due.ts';
+import { getTemplate } from './contracts-template.ts';
 import { actor, apiHandler, defineRoute, json } from './http.ts';
 import { CanonicalDecimalString } from './params.ts';
 import { EvaluationExportQuerySchema, EXPORT_TYPES, tableAnswer } from './table-answer.ts';
@@ -306,17 +306,12 @@ export const EnrolmentReceiptSchema = z.strictObject({
   replayed: z.boolean(),
 });
 
-/** `format` of the template route: the workbook (drop-down lists, an example sheet) or the CSV (header and an example row). */
-export const TemplateQuerySchema = z.strictObject({
-  format: z.enum(['xlsx', 'csv']).optional().describe('xlsx (the default) or csv'),
-});
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
 export const PartyKeyListSchema = z.strictObject({ contract: ContractIdSchema, keys: z.array(EnrolledKeySchema) });
 
 export const IMPLS = {
-  // The operator's evidence due (contracts-due.ts)
+  // The operator's evidence due (contracts-due.ts) and the contract's fill-in template (contracts-template.ts)
   evidenceDue,
+  getTemplate,
 
   listContracts: defineRoute({ response: ContractListSchema, status: 200 }, async (request) => {
     const caller = request.caller as NonNullable<typeof request.caller>;
@@ -475,36 +470,6 @@ export const IMPLS = {
         throw new NotFoundError(`contract ${params.contract} has no log (register it first)`);
       }
       return json(200, { contract: params.contract, keys: await readEnrolledKeys(rt.contracts, params.contract) });
-    },
-  ),
-
-  // ---- The operator's console (issue 16): the contract's fill-in template, as `sib operator template` writes it
-
-  getTemplate: defineRoute(
-    { params: ContractParamsSchema, query: TemplateQuerySchema, status: 200, responseType: XLSX_TYPE },
-    async ({ params, query, rt }): Promise<HttpResult> => {
-      const { contract } = params;
-      const latest = (await contractVersions(rt.contracts, contract)).at(-1);
-      if (latest === undefined) throw new NotFoundError(`contract ${contract} is not registered`);
-      // The latest version's terms: the template lists what the ledger checks now.
-      const template = contractTemplate(ContractProfileSchema.parse(latest.spec));
-      const format = query.format ?? 'xlsx';
-      const disposition = `attachment; filename="${contract}-template.${format}"`;
-      if (format === 'csv') {
-        return {
-          statusCode: 200,
-          headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': disposition },
-          body: templateCsv(template),
-        };
-      }
-      // exceljs is a lazy chunk (infra/constructs/handler-function.ts LAZY_XLSX_IMPORT): not parsed at cold start.
-      const { templateXlsx } = await import('../adapters/xlsx-batch.ts');
-      return {
-        statusCode: 200,
-        headers: { 'content-type': XLSX_TYPE, 'content-disposition': disposition },
-        body: Buffer.from(await templateXlsx(template)).toString('base64'),
-        isBase64Encoded: true,
-      };
     },
   ),
 };

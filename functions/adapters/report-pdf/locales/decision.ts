@@ -6,7 +6,9 @@
  * the page can change without touching the other sections' words.
  */
 import type { PaymentState } from '#ledger';
-import { NBSP } from './words.ts';
+
+/** A no-break space (words.ts has the same; imported from there it would make an import cycle, words.ts naming these words' type). */
+const NBSP = '\u00a0';
 
 export interface DecisionWords {
   readonly kicker: string;
