@@ -64,7 +64,9 @@ describe('the report verifier reads the optional spec terms', () => {
     Object.assign(forged.payments.caps[0] as AuditReport['payments']['caps'][number], { limit: '12500000' });
     const result = verifyReport(await resigned(forged, log), [key]);
     expect(failed(result)).toContain('caps');
-    expect(messageOf(result, 'caps')).toContain('cap per period: limit 125,000.00 RUB but the contract gives 60,000.00 RUB');
+    expect(messageOf(result, 'caps')).toContain(
+      'cap per period: limit 125,000.00 RUB but the contract gives 60,000.00 RUB',
+    );
   });
 
   /** A tiered rule on a control comparison (cohort 2023 treated, 2024 the control), capped at 3,000.00 in y1. */
