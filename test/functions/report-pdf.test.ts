@@ -75,7 +75,7 @@ describe('renderReportPdf', () => {
     const text = allText(ru);
     for (const label of [
       'АУДИТОРСКИЙ ОТЧЁТ',
-      'Период y2: с 01.08.2024 по 31.07.2025',
+      'Период 2: с 01.08.2024 по 31.07.2025',
       'Результаты и целевые значения',
       'По когортам и группам',
       'Показатели правил «всё или ничего»',
@@ -108,7 +108,7 @@ describe('renderReportPdf', () => {
     const text = allText(en);
     for (const label of [
       'SOCIAL IMPACT BOND AUDIT REPORT',
-      'Period y2: 2024-08-01 to 2025-07-31',
+      'Year 2: 2024-08-01 to 2025-07-31',
       'Outcomes against targets',
       'By cohort and group',
       'All-or-nothing indicators',

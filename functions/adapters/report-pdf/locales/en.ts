@@ -9,7 +9,7 @@ export const EN: Words = {
   kicker: 'SOCIAL IMPACT BOND AUDIT REPORT',
   docTitle: 'Outcomes and payments report',
   period: 'Period',
-  periodLine: (id: string, from: string, to: string) => `Period ${id}: ${from} to ${to}`,
+  periodLine: (name: string, from: string, to: string) => `${name}: ${from} to ${to}`,
   final: 'final',
   paymentDate: 'Payment date',
   contractId: 'Contract',

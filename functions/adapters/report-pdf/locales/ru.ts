@@ -9,7 +9,7 @@ export const RU: Words = {
   kicker: 'АУДИТОРСКИЙ ОТЧЁТ ПО КОНТРАКТУ СОЦИАЛЬНОГО ВОЗДЕЙСТВИЯ',
   docTitle: 'Отчёт о результатах и выплатах',
   period: 'Период',
-  periodLine: (id: string, from: string, to: string) => `Период ${id}: с ${from} по ${to}`,
+  periodLine: (name: string, from: string, to: string) => `${name}: с ${from} по ${to}`,
   final: 'итоговый',
   paymentDate: 'Дата выплаты',
   contractId: 'Контракт',

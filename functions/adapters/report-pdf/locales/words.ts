@@ -14,7 +14,8 @@ export interface Words {
   readonly kicker: string;
   readonly docTitle: string;
   readonly period: string;
-  readonly periodLine: (id: string, from: string, to: string) => string;
+  /** The period by its name (sections/decision.ts periodName), with its days. */
+  readonly periodLine: (name: string, from: string, to: string) => string;
   readonly final: string;
   readonly paymentDate: string;
   readonly contractId: string;

@@ -6,6 +6,7 @@
 import type { ReportContext } from '../context.ts';
 import { COLOR, CONTENT_WIDTH, MARGIN, SIZE } from '../layout.ts';
 import type { CellInput } from '../writer.ts';
+import { periodName } from './decision.ts';
 
 export function titleBlock(c: ReportContext): void {
   const { w, t, f, report } = c;
@@ -16,7 +17,10 @@ export function titleBlock(c: ReportContext): void {
   w.use('bold', 15, COLOR.ink);
   w.y += w.put(report.contract.spec.title, MARGIN.left, w.y, CONTENT_WIDTH) + 4;
   w.use('bold', 11, COLOR.accent);
-  const period = `${t.periodLine(p.id, f.date(p.from), f.date(p.to))}${p.final === true ? ` (${t.final})` : ''}`;
+  // The period by its name (page 1's), never its id; "final" said unless the name says it.
+  const name = periodName(c);
+  const final = p.final === true && name !== t.decision.finalPeriod ? ` (${t.final})` : '';
+  const period = `${t.periodLine(name, f.date(p.from), f.date(p.to))}${final}`;
   w.y += w.put(period, MARGIN.left, w.y, CONTENT_WIDTH) + 8;
   w.pairs(facts(c));
 }
