@@ -12,7 +12,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { comparisonStatement } from '#ledger';
 import { freeTextProblems } from '../../../../domain/evidence/free-text.ts';
-import { Loading, ProblemNote, problemText, useAsync, usePageTitle } from '../../components/async.tsx';
+import { Loading, ProblemNote, problemText, useAsync } from '../../components/async.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { signStatement } from '../../crypto/party-key.ts';
 import { useLang } from '../../i18n.tsx';
@@ -24,13 +24,12 @@ import {
   type ContractVersion,
   contractVersions,
   type Figure,
-  listContracts,
   type PublishedFigure,
   publish,
   publishedFigures,
 } from './eval-data.ts';
 import { canSign, KeyNotice, useSigningKey } from './eval-key.tsx';
-import { ContractChoice, OutcomeBox, type Refusal, StatementBox } from './eval-parts.tsx';
+import { ContractChoice, OutcomeBox, OverContracts, type Refusal, StatementBox } from './eval-parts.tsx';
 
 const NOTE_MAX = 500;
 /** The comparison body's value (domain/ledger/kinds.ts ComparisonBodySchema). */
@@ -48,22 +47,12 @@ const EMPTY: Fields = { comparison: '', group: 'all', value: '', denominator: ''
 
 export default function Comparisons() {
   const { t } = useLang();
-  usePageTitle(t.common.nav.comparisons);
-  const contracts = useAsync(() => listContracts(), []);
   return (
-    <>
-      <h1>{t.common.nav.comparisons}</h1>
-      <p class="lead">{t.evaluator.comparisons.intro}</p>
-      {contracts.status === 'loading' ? (
-        <Loading />
-      ) : contracts.status === 'failed' ? (
-        <ProblemNote error={contracts.error} />
-      ) : contracts.value.length === 0 ? (
-        <p class="muted">{t.evaluator.noContracts}</p>
-      ) : (
-        <ComparisonsOf contracts={contracts.value} />
-      )}
-    </>
+    <OverContracts
+      title={t.common.nav.comparisons}
+      lead={t.evaluator.comparisons.intro}
+      body={(contracts) => <ComparisonsOf contracts={contracts} />}
+    />
   );
 }
 

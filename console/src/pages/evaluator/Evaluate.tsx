@@ -16,7 +16,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { decisionStatement } from '#ledger';
 import { publicSummary, summaryHash } from '#reports';
-import { Loading, ProblemNote, problemText, useAsync, usePageTitle } from '../../components/async.tsx';
+import { ProblemNote, problemText } from '../../components/async.tsx';
 import { withWebCrypto } from '../../crypto/kernel.ts';
 import { signStatement } from '../../crypto/party-key.ts';
 import { useLang } from '../../i18n.tsx';
@@ -36,7 +36,7 @@ import {
   record,
 } from './eval-data.ts';
 import { canSign, KeyNotice, useSigningKey } from './eval-key.tsx';
-import { ContractChoice, OutcomeBox, type Refusal, StatementBox, serverWords } from './eval-parts.tsx';
+import { ContractChoice, OutcomeBox, OverContracts, type Refusal, StatementBox, serverWords } from './eval-parts.tsx';
 import { type ResultFacts, ResultTables } from './eval-result.tsx';
 
 /** A dry run as the page holds it: the answer, the statement a recording signs, the in-page check of the summary. */
@@ -54,22 +54,12 @@ type Problem =
 
 export default function Evaluate() {
   const { t } = useLang();
-  usePageTitle(t.common.nav.evaluate);
-  const contracts = useAsync(() => listContracts(), []);
   return (
-    <>
-      <h1>{t.common.nav.evaluate}</h1>
-      <p class="lead">{t.evaluator.evaluate.intro}</p>
-      {contracts.status === 'loading' ? (
-        <Loading />
-      ) : contracts.status === 'failed' ? (
-        <ProblemNote error={contracts.error} />
-      ) : contracts.value.length === 0 ? (
-        <p class="muted">{t.evaluator.noContracts}</p>
-      ) : (
-        <EvaluateForm contracts={contracts.value} />
-      )}
-    </>
+    <OverContracts
+      title={t.common.nav.evaluate}
+      lead={t.evaluator.evaluate.intro}
+      body={(contracts) => <EvaluateForm contracts={contracts} />}
+    />
   );
 }
 

@@ -5,11 +5,43 @@
  * refused request told apart by its problem (four eyes, the log moved, the
  * wrong step, a signature the server did not accept).
  */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import { Loading, ProblemNote, useAsync, usePageTitle } from '../../components/async.tsx';
 import { useLang } from '../../i18n.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { contractTitle } from '../ministry/data.ts';
-import type { ContractItem } from './eval-data.ts';
+import { type ContractItem, listContracts } from './eval-data.ts';
+
+/**
+ * A signing page over the session's contracts: its heading and lead, then
+ * `body` once the contracts are loaded (or why they are not, or that there
+ * are none).
+ */
+export function OverContracts(props: {
+  title: string;
+  lead: string;
+  body: (contracts: readonly ContractItem[]) => ComponentChildren;
+}) {
+  const { t } = useLang();
+  usePageTitle(props.title);
+  const contracts = useAsync(() => listContracts(), []);
+  return (
+    <>
+      <h1>{props.title}</h1>
+      <p class="lead">{props.lead}</p>
+      {contracts.status === 'loading' ? (
+        <Loading />
+      ) : contracts.status === 'failed' ? (
+        <ProblemNote error={contracts.error} />
+      ) : contracts.value.length === 0 ? (
+        <p class="muted">{t.evaluator.noContracts}</p>
+      ) : (
+        props.body(contracts.value)
+      )}
+    </>
+  );
+}
 
 export function ContractChoice(props: {
   id: string;
